@@ -1,0 +1,124 @@
+//! Script detection per token and per name: Arabic, Cyrillic, Latin, mixed or other.
+//!
+//! Owns the classification of characters into the scripts Athar romanises, and the Ukrainian vs
+//! Russian hint for Cyrillic (і ї є ґ vs ы э ъ ё). Does not normalise or romanise.
+
+use serde::Serialize;
+
+/// The writing system of a token or a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Script {
+    Arabic,
+    Cyrillic,
+    Latin,
+    /// Letters of more than one of the scripts above in one token.
+    Mixed,
+    /// Letters, but none of Arabic, Cyrillic or Latin (Greek, Han, Armenian …).
+    Other,
+    /// No letters at all (digits, punctuation, emoji).
+    None,
+}
+
+/// Which Cyrillic orthography a token or name shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CyrillicLanguage {
+    /// Has і ї є ґ.
+    Ukrainian,
+    /// Has ы э ъ ё.
+    Russian,
+    /// Neither: the letters are common to both.
+    Undetermined,
+}
+
+pub(crate) fn is_arabic(c: char) -> bool {
+    matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
+        | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+}
+
+pub(crate) fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{052F}' | '\u{1C80}'..='\u{1C8F}' | '\u{2DE0}'..='\u{2DFF}' | '\u{A640}'..='\u{A69F}')
+}
+
+pub(crate) fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || (matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' | '\u{0250}'..='\u{02AF}')
+            && c.is_alphabetic())
+}
+
+/// The script of one token (or any text): the single script of its letters, `Mixed` when it has
+/// letters of two of Arabic/Cyrillic/Latin, `None` when it has no letters.
+pub fn detect_script(text: &str) -> Script {
+    let (mut ar, mut cy, mut la, mut other) = (false, false, false, false);
+    for c in text.chars() {
+        if is_arabic(c) {
+            // Arabic digits, punctuation and marks are not letters.
+            if c.is_alphabetic() {
+                ar = true;
+            }
+        } else if is_cyrillic(c) {
+            if c.is_alphabetic() {
+                cy = true;
+            }
+        } else if is_latin(c) {
+            la = true;
+        } else if c.is_alphabetic() {
+            other = true;
+        }
+    }
+    match (ar as u8) + (cy as u8) + (la as u8) {
+        0 if other => Script::Other,
+        0 => Script::None,
+        1 if ar => Script::Arabic,
+        1 if cy => Script::Cyrillic,
+        1 => Script::Latin,
+        _ => Script::Mixed,
+    }
+}
+
+/// Ukrainian or Russian orthography, from the letters only one of them uses.
+pub fn cyrillic_language(text: &str) -> CyrillicLanguage {
+    let mut ua = false;
+    let mut ru = false;
+    for c in text.chars() {
+        match c {
+            'і' | 'ї' | 'є' | 'ґ' | 'І' | 'Ї' | 'Є' | 'Ґ' => ua = true,
+            'ы' | 'э' | 'ъ' | 'ё' | 'Ы' | 'Э' | 'Ъ' | 'Ё' => ru = true,
+            _ => {}
+        }
+    }
+    match (ua, ru) {
+        (true, false) => CyrillicLanguage::Ukrainian,
+        (false, true) => CyrillicLanguage::Russian,
+        _ => CyrillicLanguage::Undetermined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_script() {
+        assert_eq!(detect_script("محمد"), Script::Arabic);
+        assert_eq!(detect_script("Олександр"), Script::Cyrillic);
+        assert_eq!(detect_script("Mohammed"), Script::Latin);
+        assert_eq!(detect_script("Çubarov"), Script::Latin);
+        assert_eq!(detect_script("Mohammedمحمد"), Script::Mixed);
+        assert_eq!(detect_script("Ολυμπία"), Script::Other);
+        assert_eq!(detect_script("1985"), Script::None);
+        assert_eq!(detect_script("١٩٨٥"), Script::None);
+        assert_eq!(detect_script("🙂"), Script::None);
+        assert_eq!(detect_script(""), Script::None);
+    }
+
+    #[test]
+    fn tells_ukrainian_from_russian() {
+        assert_eq!(cyrillic_language("Андрій"), CyrillicLanguage::Ukrainian);
+        assert_eq!(cyrillic_language("Ґонта"), CyrillicLanguage::Ukrainian);
+        assert_eq!(cyrillic_language("Пётр"), CyrillicLanguage::Russian);
+        assert_eq!(cyrillic_language("Васильевич Дмитрий Толстый"), CyrillicLanguage::Russian);
+        assert_eq!(cyrillic_language("Денис"), CyrillicLanguage::Undetermined);
+    }
+}

@@ -1,0 +1,619 @@
+//! Name structure: from a written name to its parts and their roles.
+//!
+//! Owns tokenisation and the grammar of names: the Arabic article (al-, el-, ال, fused Alkhatib,
+//! assimilated ash-Shami), `bin`/`ibn`/`bint` (nasab), `abu`/`umm` (kunya), compounds kept whole
+//! (`Abd al-X` in all its spellings, `X al-Din`), `Āl` (house of) told apart from the article;
+//! Ukrainian/Russian patronymics and the father's given name derived from them; role assignment
+//! (given, father, grandfather, family, patronymic, kunya). Uses `tables` to tell a known name
+//! from a construct. Does not compare names (see `compare`).
+
+use crate::normalize::{fold_arabic_letter, normalize_light};
+use crate::script::{cyrillic_language, detect_script, CyrillicLanguage, Script};
+use crate::tables::{EquivalenceId, SetKind, VariantTables};
+use serde::Serialize;
+
+/// What a part of a name is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Given,
+    Father,
+    Grandfather,
+    Family,
+    Patronymic,
+    Kunya,
+    Particle,
+    Unknown,
+}
+
+/// What kind of token or construct a part is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartKind {
+    /// A single name word.
+    Name,
+    /// `Abd al-X`, `X al-Din` or a multi-word name the tables know (`Abu Bakr`).
+    Compound,
+    /// `Abu X` / `Umm X`: a teknonym, never the given name X.
+    Kunya,
+    /// A Slavic patronymic (Володимирович).
+    Patronymic,
+    /// `bin`, `ibn`, `bint`, بن: "son/daughter of".
+    Nasab,
+    /// `Āl`, آل: "house of", not the article.
+    HouseOf,
+}
+
+/// A token after normalisation, before parts are built.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    /// Light-normalised text (Arabic hamza seats, ى, ة kept): what the romaniser reads.
+    pub light: String,
+    /// Fully normalised text: what keys are made from.
+    pub folded: String,
+    pub script: Script,
+    /// Joined to the next token by a hyphen (`al-Halabi`, `as-Sayed`).
+    pub hyphen_after: bool,
+    /// Written as `Āl` / آل.
+    pub house: bool,
+    /// Written all in capitals inside a name that also has lower case (`IVAKHA Denis`).
+    pub upper: bool,
+}
+
+/// Splits a name into tokens: on spaces, punctuation and hyphens.
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let mixed_case = text.chars().any(char::is_lowercase) && text.chars().any(char::is_uppercase);
+    let mut out = Vec::new();
+    for piece in text.split_whitespace() {
+        let house = matches!(piece.trim_matches(|c: char| !c.is_alphabetic()), "Āl" | "āl" | "ĀL" | "آل");
+        let upper = mixed_case
+            && piece.chars().filter(|c| c.is_alphabetic()).count() > 1
+            && piece.chars().all(|c| !c.is_lowercase());
+        let light = normalize_light(piece);
+        for sub in light.split(' ') {
+            let parts: Vec<&str> = sub.split('-').collect();
+            let last = parts.len().saturating_sub(1);
+            for (j, p) in parts.iter().enumerate() {
+                if p.is_empty() {
+                    continue;
+                }
+                let script = detect_script(p);
+                if script == Script::None {
+                    continue;
+                }
+                let folded: String = p.chars().map(fold_arabic_letter).collect();
+                out.push(Token { light: (*p).to_string(), folded, script, hyphen_after: j < last, house, upper });
+            }
+        }
+    }
+    out
+}
+
+/// One part of a name, as the analysis reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamePart {
+    /// The part as written (normalised lightly, words joined by a space).
+    pub text: String,
+    /// Normalised form of the name itself, without the article, in its own script.
+    pub core: String,
+    pub script: Script,
+    pub role: Role,
+    pub kind: PartKind,
+    /// Written with the article (al-, el-, ال, fused or assimilated).
+    pub article: bool,
+    /// The canonical Latin form: the table's spelling when the name is known, else a
+    /// romanisation of `core`.
+    pub latin: String,
+    /// Another reading (Cyrillic letters common to Ukrainian and Russian: г is h or g).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt_latin: Option<String>,
+    /// Blocking keys (see `skeleton`): one per reading, plus the known name's own.
+    pub skeletons: Vec<String>,
+    /// Equivalence sets of the name (ids into the tables), usually none or one.
+    #[serde(skip)]
+    pub sets: Vec<EquivalenceId>,
+    /// The same, as the tables' ids, for reports.
+    pub equivalence: Vec<String>,
+    /// For a patronymic: the father's given name it was made from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub father_name: Option<String>,
+    /// Lookup key of `core` (see `normalize::lookup_key`).
+    #[serde(skip)]
+    pub key: String,
+}
+
+const LATIN_ARTICLES: &[&str] = &["al", "el", "ul", "il", "ol"];
+const LATIN_ASSIMILATED: &[&str] = &[
+    "as", "ash", "ad", "adh", "an", "ar", "at", "ath", "az", "es", "esh", "ech", "ed", "en", "er", "et", "ez", "ud",
+    "ur", "us", "un", "ut", "uz", "ush", "ad", "ed",
+];
+const NASAB: &[&str] = &["bin", "ibn", "bint", "binti", "bent", "ibnat", "بن", "ابن", "بنت"];
+const ABD_PREFIXES: &[&str] = &[
+    "abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdoul", "abdur", "abder", "abdes", "abdus", "abdar", "abdas",
+    "abdoun", "abdl",
+];
+const ABD_SHORT: &[&str] = &["abdu", "abdou", "abdo"];
+const KUNYA_ABU: &[&str] = &["abu", "abou", "abo", "aboo", "ebu", "abul", "ابو"];
+const KUNYA_UMM: &[&str] = &["umm", "um", "om", "oum", "omm", "umme", "ام"];
+const DIN_WORDS: &[&str] = &["din", "deen", "dine", "dien", "الدين", "دين"];
+const DIN_FUSED: &[&str] = &[
+    "eddine", "eddin", "uddin", "uddine", "addin", "iddin", "oddin", "aldin", "eldin", "uldin", "aldeen", "eldeen",
+    "uddeen", "eddeen", "addeen", "ideen", "ud-din", "aldine", "eldine", "edin", "edine", "udin",
+];
+
+fn is_article(t: &Token, next_exists: bool) -> bool {
+    if !next_exists {
+        return false;
+    }
+    match t.script {
+        Script::Arabic => t.folded == "ال",
+        Script::Latin => {
+            LATIN_ARTICLES.contains(&t.folded.as_str())
+                || (t.hyphen_after && LATIN_ASSIMILATED.contains(&t.folded.as_str()))
+        }
+        _ => false,
+    }
+}
+
+fn is_consonant(c: char) -> bool {
+    c.is_ascii_lowercase() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'w')
+}
+
+/// Strips a fused Latin article (`alkhatib` → `khatib`, `elhalabi` → `halabi`,
+/// `ashshami` → `shami`); `None` when there is none. The rest must start with a consonant
+/// and be at least three letters, so `alexander` and `alina` are left whole.
+fn strip_fused_latin_article(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("al").or_else(|| key.strip_prefix("el"))?;
+    let mut chars = rest.chars();
+    let first = chars.next()?;
+    if rest.len() < 3 || !is_consonant(first) {
+        return None;
+    }
+    Some(rest)
+}
+
+/// Strips the Arabic article ال from a fused token (`الحلبي` → `حلبي`).
+fn strip_arabic_article(folded: &str) -> Option<&str> {
+    let rest = folded.strip_prefix("ال")?;
+    (rest.chars().count() >= 2).then_some(rest)
+}
+
+fn strip_arabic_article_light(light: &str) -> &str {
+    for p in ["ال", "أل", "إل", "ٱل"] {
+        if let Some(rest) = light.strip_prefix(p) {
+            if rest.chars().count() >= 2 {
+                return rest;
+            }
+        }
+    }
+    light
+}
+
+/// Splits a fused Latin `Abd al-X` (`abdulrahman`, `abderrahmane`, `abdelkader`, `abdussalam`)
+/// into the part after the article; `None` if the token is not such a compound.
+fn split_fused_abd(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("abd")?;
+    let rest = rest.trim_start_matches(['a', 'e', 'i', 'o', 'u']);
+    let b = rest.as_bytes();
+    let x = if b.len() > 2 && b[0] == b'l' {
+        &rest[1..]
+    } else if b.len() > 3 && b[0] == b[1] && is_consonant(b[0] as char) {
+        // Assimilated article: abd-ur-Rahman → abdurrahman.
+        &rest[1..]
+    } else {
+        rest
+    };
+    (x.len() >= 3).then_some(x)
+}
+
+/// Splits a fused Latin `X al-Din` (`nureddin`, `salaheddine`, `alauddin`) into X.
+fn split_fused_din(key: &str) -> Option<&str> {
+    for suffix in DIN_FUSED {
+        if let Some(x) = key.strip_suffix(suffix) {
+            if x.len() >= 3 {
+                return Some(x);
+            }
+        }
+    }
+    None
+}
+
+const UA_PATRONYMIC: &[&str] =
+    &["ович", "евич", "йович", "ьович", "ьевич", "івна", "ївна", "овна", "евна", "ьевна", "ична", "інічна", "инична"];
+const LATIN_PATRONYMIC: &[&str] = &[
+    "ovich", "evich", "yevich", "ievich", "ovych", "evych", "iovych", "iyovych", "ovitch", "evitch", "ovna", "evna",
+    "ievna", "yevna", "ivna", "yivna", "iivna", "ichna", "owitsch", "ewitsch", "owna", "ewna",
+];
+
+/// Whether a token is a Slavic patronymic, and its stem.
+pub(crate) fn patronymic_stem(folded: &str, script: Script) -> Option<&str> {
+    let suffixes = match script {
+        Script::Cyrillic => UA_PATRONYMIC,
+        Script::Latin => LATIN_PATRONYMIC,
+        _ => return None,
+    };
+    // Longest suffix first so that -йович beats -ович.
+    let mut best: Option<&str> = None;
+    for s in suffixes {
+        if let Some(stem) = folded.strip_suffix(s) {
+            if stem.chars().count() >= 2 && best.is_none_or(|b| stem.len() < b.len()) {
+                best = Some(stem);
+            }
+        }
+    }
+    best
+}
+
+const CYRILLIC_ENDINGS: &[&str] = &["", "о", "а", "й", "ій", "ий", "ей", "ь", "я"];
+const LATIN_ENDINGS: &[&str] = &["", "o", "a", "i", "y", "ii", "iy", "ei", "ey", "yi", "ij"];
+
+/// The father's given name a patronymic was made from: an irregular form from the exceptions
+/// table, else the stem plus the endings names take, checked against the given-name tables.
+pub(crate) fn father_from_patronymic(
+    tables: &VariantTables,
+    token_key: &str,
+    stem: &str,
+    script: Script,
+) -> Option<EquivalenceId> {
+    if let Some(id) = tables.patronymic_exception(token_key) {
+        return Some(id);
+    }
+    let endings = if script == Script::Cyrillic { CYRILLIC_ENDINGS } else { LATIN_ENDINGS };
+    let mut candidate = String::with_capacity(stem.len() + 4);
+    for end in endings {
+        candidate.clear();
+        candidate.push_str(stem);
+        candidate.push_str(end);
+        if let Some(&id) = tables.lookup_key(&candidate).iter().find(|id| tables.set(**id).kind == SetKind::SlavicGiven)
+        {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// A part being built: token indices and what they make.
+#[derive(Debug)]
+pub(crate) struct RawPart {
+    pub tokens: Vec<usize>,
+    pub kind: PartKind,
+    pub article: bool,
+    /// Lookup key of the whole (compound) name, in the part's script.
+    pub key: String,
+    /// For compounds whose whole key is unknown: the component X (after `abd`, before `din`,
+    /// after `abu`), keyed, and which construct it is.
+    pub construct: Option<(Construct, String)>,
+    /// Light text of the core, for romanisation.
+    pub light_core: String,
+    pub upper: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Construct {
+    Abd,
+    Din,
+    Abu,
+    Umm,
+}
+
+fn key_of(s: &str) -> String {
+    s.chars().filter(|c| *c != '-' && *c != ' ').collect()
+}
+
+/// Groups tokens into parts: compounds, kunyas, particles, names with their article.
+pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
+    let mut parts: Vec<RawPart> = Vec::with_capacity(tokens.len());
+    let n = tokens.len();
+    let mut i = 0;
+    let mut pending_article = false;
+    while i < n {
+        let t = &tokens[i];
+        let f = t.folded.as_str();
+        let next_exists = i + 1 < n;
+        let simple = |kind: PartKind, idx: Vec<usize>| RawPart {
+            tokens: idx,
+            kind,
+            article: false,
+            key: key_of(f),
+            construct: None,
+            light_core: t.light.clone(),
+            upper: t.upper,
+        };
+        if t.house {
+            parts.push(simple(PartKind::HouseOf, vec![i]));
+            i += 1;
+            continue;
+        }
+        if i > 0 && next_exists && NASAB.contains(&f) {
+            parts.push(simple(PartKind::Nasab, vec![i]));
+            i += 1;
+            continue;
+        }
+        if is_article(t, next_exists) {
+            pending_article = true;
+            i += 1;
+            continue;
+        }
+        // A multi-word name the tables know whole (Abu Bakr, Abd al-Rahman, Nur al-Din).
+        if let Some((len, key)) = (2..=3).rev().find_map(|len| {
+            if i + len > n {
+                return None;
+            }
+            let joined: String = tokens[i..i + len].iter().map(|t| t.folded.as_str()).collect();
+            (!tables.lookup_key(&joined).is_empty()).then_some((len, joined))
+        }) {
+            parts.push(RawPart {
+                tokens: (i..i + len).collect(),
+                kind: PartKind::Compound,
+                article: std::mem::take(&mut pending_article),
+                light_core: tokens[i..i + len].iter().map(|t| t.light.as_str()).collect::<Vec<_>>().join(" "),
+                key,
+                construct: None,
+                upper: t.upper,
+            });
+            i += len;
+            continue;
+        }
+        let known = !tables.lookup_key(f).is_empty();
+        // Abd al-X, Abu X, Umm X written as separate words.
+        let construct = if !known && next_exists {
+            let abd_short = ABD_SHORT.contains(&f) && is_article(&tokens[i + 1], i + 2 < n);
+            if ABD_PREFIXES.contains(&f) || f == "عبد" || abd_short {
+                Some(Construct::Abd)
+            } else if KUNYA_ABU.contains(&f) {
+                Some(Construct::Abu)
+            } else if KUNYA_UMM.contains(&f) {
+                Some(Construct::Umm)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        if let Some(c) = construct {
+            let mut j = i + 1;
+            let mut x_article = false;
+            if j + 1 < n && (is_article(&tokens[j], true) || (c == Construct::Abd && tokens[j].hyphen_after)) {
+                x_article = is_article(&tokens[j], true)
+                    || matches!(tokens[j].folded.as_str(), "ur" | "ar" | "er" | "us" | "as" | "es");
+                if x_article {
+                    j += 1;
+                }
+            }
+            let x = &tokens[j];
+            let x_core = match x.script {
+                Script::Arabic => strip_arabic_article(&x.folded).unwrap_or(&x.folded).to_string(),
+                _ => x.folded.clone(),
+            };
+            let kind = match c {
+                Construct::Abu | Construct::Umm => PartKind::Kunya,
+                _ => PartKind::Compound,
+            };
+            let idx: Vec<usize> = (i..=j).collect();
+            let key: String = idx.iter().map(|&k| tokens[k].folded.as_str()).collect();
+            let light_core = idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ");
+            let _ = x_article;
+            parts.push(RawPart {
+                tokens: idx,
+                kind,
+                article: std::mem::take(&mut pending_article),
+                key,
+                construct: Some((c, x_core)),
+                light_core,
+                upper: t.upper,
+            });
+            i = j + 1;
+            continue;
+        }
+        // X al-Din written apart: X [al] din.
+        let din_at = if !known && i + 1 < n && DIN_WORDS.contains(&tokens[i + 1].folded.as_str()) {
+            Some(i + 1)
+        } else if !known
+            && i + 2 < n
+            && is_article(&tokens[i + 1], true)
+            && DIN_WORDS.contains(&tokens[i + 2].folded.as_str())
+        {
+            Some(i + 2)
+        } else {
+            None
+        };
+        if let Some(d) = din_at {
+            let idx: Vec<usize> = (i..=d).collect();
+            parts.push(RawPart {
+                key: idx.iter().map(|&k| tokens[k].folded.as_str()).collect(),
+                light_core: idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" "),
+                tokens: idx,
+                kind: PartKind::Compound,
+                article: std::mem::take(&mut pending_article),
+                construct: Some((Construct::Din, f.to_string())),
+                upper: t.upper,
+            });
+            i = d + 1;
+            continue;
+        }
+        // One token: fused constructs, the fused article, a patronymic, or a plain name.
+        let mut part = simple(PartKind::Name, vec![i]);
+        part.article = std::mem::take(&mut pending_article);
+        if !known {
+            match t.script {
+                Script::Latin => {
+                    if let Some(x) = f.starts_with("abd").then(|| split_fused_abd(f)).flatten() {
+                        part.kind = PartKind::Compound;
+                        part.construct = Some((Construct::Abd, x.to_string()));
+                    } else if let Some(x) = split_fused_din(f) {
+                        part.kind = PartKind::Compound;
+                        part.construct = Some((Construct::Din, x.to_string()));
+                    } else if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() {
+                        part.kind = PartKind::Patronymic;
+                    } else if let Some(rest) = strip_fused_latin_article(f) {
+                        if !tables.lookup_key(rest).is_empty() || !part.article {
+                            part.article = true;
+                            part.key = rest.to_string();
+                            part.light_core = rest.to_string();
+                        }
+                    }
+                }
+                Script::Arabic => {
+                    if let Some(rest) = f.strip_prefix("عبد").filter(|r| r.chars().count() >= 2) {
+                        part.kind = PartKind::Compound;
+                        let x = strip_arabic_article(rest).unwrap_or(rest);
+                        part.construct = Some((Construct::Abd, x.to_string()));
+                    } else if let Some(x) = f.strip_suffix("الدين").filter(|x| x.chars().count() >= 2) {
+                        part.kind = PartKind::Compound;
+                        part.construct = Some((Construct::Din, x.to_string()));
+                    } else if let Some(x) = f.strip_prefix("ابو").filter(|x| x.chars().count() >= 3) {
+                        part.kind = PartKind::Kunya;
+                        let x = strip_arabic_article(x).unwrap_or(x);
+                        part.construct = Some((Construct::Abu, x.to_string()));
+                    } else if let Some(rest) = strip_arabic_article(f) {
+                        part.article = true;
+                        part.key = rest.to_string();
+                        part.light_core = strip_arabic_article_light(&t.light).to_string();
+                    }
+                }
+                Script::Cyrillic
+                    if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() =>
+                {
+                    part.kind = PartKind::Patronymic;
+                }
+                _ => {}
+            }
+        }
+        parts.push(part);
+        i += 1;
+    }
+    parts
+}
+
+/// Assigns roles to parts: Arabic order (given, father, grandfather, family), `bin` marking the
+/// father, kunyas, patronymics and the Slavic orders (Given Patronymic Family / FAMILY Given
+/// Patronymic).
+pub(crate) fn assign_roles(parts: &[RawPart], sets: &[Vec<EquivalenceId>], tables: &VariantTables) -> Vec<Role> {
+    let mut roles = vec![Role::Unknown; parts.len()];
+    let names: Vec<usize> =
+        (0..parts.len()).filter(|&k| matches!(parts[k].kind, PartKind::Name | PartKind::Compound)).collect();
+    for (k, p) in parts.iter().enumerate() {
+        roles[k] = match p.kind {
+            PartKind::Nasab | PartKind::HouseOf => Role::Particle,
+            PartKind::Patronymic => Role::Patronymic,
+            PartKind::Kunya => Role::Kunya,
+            _ => Role::Unknown,
+        };
+    }
+    // A kunya written last after names is a family name (the Abu Zeid family).
+    if let Some(last) = parts.len().checked_sub(1) {
+        if parts[last].kind == PartKind::Kunya && !names.is_empty() && names[0] < last {
+            roles[last] = Role::Family;
+        }
+    }
+    let patronymic = parts.iter().position(|p| p.kind == PartKind::Patronymic);
+    if let Some(pat) = patronymic {
+        // Slavic: the name before the patronymic is the given name; another one is the family.
+        let before = names.iter().rev().find(|&&k| k < pat).copied();
+        if let Some(g) = before {
+            roles[g] = Role::Given;
+        }
+        for &k in &names {
+            if Some(k) != before {
+                roles[k] = Role::Family;
+            }
+        }
+        return roles;
+    }
+    let is_slavic_given = |k: usize| sets[k].iter().any(|id| tables.set(*id).kind == SetKind::SlavicGiven);
+    if names.len() == 2
+        && (parts[names[0]].upper && !parts[names[1]].upper || !is_slavic_given(names[0]) && is_slavic_given(names[1]))
+    {
+        // FAMILY Given: official and sanctions-list order.
+        roles[names[0]] = Role::Family;
+        roles[names[1]] = Role::Given;
+        return roles;
+    }
+    // Arabic order: given, father, grandfather, …, family. A name whose later parts all follow
+    // `bin` ("Ali bin Hassan bin Omar") has no family name.
+    let only_nasab = names.len() >= 2 && names.iter().skip(1).all(|&k| k > 0 && parts[k - 1].kind == PartKind::Nasab);
+    let m = names.len();
+    for (pos, &k) in names.iter().enumerate() {
+        roles[k] = match pos {
+            0 => Role::Given,
+            _ if pos + 1 == m && !only_nasab => Role::Family,
+            1 => Role::Father,
+            2 => Role::Grandfather,
+            _ => Role::Unknown,
+        };
+    }
+    roles
+}
+
+/// Ukrainian vs Russian for a whole name: the first token that tells.
+pub(crate) fn name_cyrillic_language(tokens: &[Token]) -> CyrillicLanguage {
+    let mut lang = CyrillicLanguage::Undetermined;
+    for t in tokens.iter().filter(|t| t.script == Script::Cyrillic) {
+        match cyrillic_language(&t.light) {
+            CyrillicLanguage::Undetermined => {}
+            l => {
+                lang = l;
+                break;
+            }
+        }
+    }
+    lang
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fused_abd_compounds_split_at_the_article() {
+        assert_eq!(split_fused_abd("abdulrahman"), Some("rahman"));
+        assert_eq!(split_fused_abd("abderrahmane"), Some("rahmane"));
+        assert_eq!(split_fused_abd("abdelkader"), Some("kader"));
+        assert_eq!(split_fused_abd("abdussalam"), Some("salam"));
+        assert_eq!(split_fused_abd("abdelaziz"), Some("aziz"));
+        assert_eq!(split_fused_abd("abdurahman"), Some("rahman"));
+        assert_eq!(split_fused_abd("abdo"), None);
+    }
+
+    #[test]
+    fn fused_din_compounds_split_before_din() {
+        assert_eq!(split_fused_din("nureddin"), Some("nur"));
+        assert_eq!(split_fused_din("noureddine"), Some("nour"));
+        assert_eq!(split_fused_din("salahuddin"), Some("salah"));
+        assert_eq!(split_fused_din("nuraldin"), Some("nur"));
+    }
+
+    #[test]
+    fn fused_article_is_stripped_only_before_a_consonant() {
+        assert_eq!(strip_fused_latin_article("alkhatib"), Some("khatib"));
+        assert_eq!(strip_fused_latin_article("elhalabi"), Some("halabi"));
+        assert_eq!(strip_fused_latin_article("alexander"), None);
+        assert_eq!(strip_fused_latin_article("alina"), None);
+        assert_eq!(strip_fused_latin_article("ali"), None);
+    }
+
+    #[test]
+    fn patronymics_are_recognised() {
+        assert_eq!(patronymic_stem("володимирович", Script::Cyrillic), Some("володимир"));
+        assert_eq!(patronymic_stem("сергійович", Script::Cyrillic), Some("сергі"));
+        assert_eq!(patronymic_stem("vladimirovich", Script::Latin), Some("vladimir"));
+        assert_eq!(patronymic_stem("petrivna", Script::Latin), Some("petr"));
+        assert_eq!(patronymic_stem("ivanov", Script::Latin), None);
+    }
+
+    #[test]
+    fn house_of_is_not_the_article() {
+        let toks = tokenize("Āl Saud");
+        assert!(toks[0].house);
+        let toks = tokenize("Al Saud");
+        assert!(!toks[0].house);
+    }
+
+    #[test]
+    fn hyphens_split_tokens_and_are_remembered() {
+        let toks = tokenize("Ash-Shami");
+        assert_eq!(toks.len(), 2);
+        assert!(toks[0].hyphen_after);
+        assert_eq!(toks[1].folded, "shami");
+    }
+}

@@ -1,0 +1,333 @@
+//! Romanisation: one canonical Latin form per token, from Arabic and from Cyrillic.
+//!
+//! Cyrillic follows the Ukrainian national system (KMU Resolution 55, 2010) for Ukrainian text
+//! and a BGN/press-style system for Russian text; a token whose letters fit both gets both forms
+//! (canonical Russian, alternative Ukrainian), because г is h in Ukrainian and g in Russian.
+//! Arabic is written without short vowels, so a rule can only guess them: the romaniser writes
+//! consonants in English-style digraphs, long vowels from ا و ي, and a default short vowel
+//! between consonants. Known names get their spelling from the variant tables instead
+//! (`tables`), which is why this module is only the fallback. Input is normalised text.
+
+use crate::script::CyrillicLanguage;
+
+fn is_vowel_letter(c: char) -> bool {
+    matches!(c, 'а' | 'е' | 'є' | 'и' | 'і' | 'ї' | 'о' | 'у' | 'ю' | 'я' | 'ы' | 'э' | 'ё')
+}
+
+/// Ukrainian KMU-2010: є ї й ю я are ye yi y yu ya at the start of a word, ie i i iu ia inside;
+/// г → h, ґ → g, и → y, х → kh, щ → shch, зг → zgh; soft sign and apostrophe dropped.
+pub fn ukrainian_to_latin(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    let mut prev: Option<char> = None;
+    for c in word.chars() {
+        let initial = prev.is_none() || prev == Some('-') || prev == Some(' ');
+        let s: &str = match c {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' if prev == Some('з') => "gh",
+            'г' => "h",
+            'ґ' => "g",
+            'д' => "d",
+            'е' => "e",
+            'є' if initial => "ye",
+            'є' => "ie",
+            'ж' => "zh",
+            'з' => "z",
+            'и' => "y",
+            'і' => "i",
+            'ї' if initial => "yi",
+            'ї' => "i",
+            'й' if initial => "y",
+            'й' => "i",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ь' | 'ъ' => "",
+            'ю' if initial => "yu",
+            'ю' => "iu",
+            'я' if initial => "ya",
+            'я' => "ia",
+            // Russian letters met in a Ukrainian-scheme reading.
+            'ы' => "y",
+            'э' => "e",
+            'ё' if initial => "yo",
+            'ё' => "io",
+            _ => {
+                out.push(c);
+                prev = Some(c);
+                continue;
+            }
+        };
+        out.push_str(s);
+        prev = Some(c);
+    }
+    out
+}
+
+/// Russian, BGN/PCGN-like as the press writes it: й → y, ю → yu, я → ya, ы → y, х → kh,
+/// ё → e, е → ye at the start of a word and after a vowel, -ий → -iy.
+pub fn russian_to_latin(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    let chars: Vec<char> = word.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = if i == 0 { None } else { Some(chars[i - 1]) };
+        let after_vowel = prev.is_some_and(|p| is_vowel_letter(p) || p == 'ь' || p == 'ъ');
+        let initial = prev.is_none() || prev == Some('-') || prev == Some(' ');
+        let s: &str = match c {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'ґ' => "g",
+            'д' => "d",
+            'е' if initial || after_vowel => "ye",
+            'е' | 'ё' | 'э' => "e",
+            'є' => "ye",
+            'ж' => "zh",
+            'з' => "z",
+            'и' => "i",
+            'і' => "i",
+            'ї' => "yi",
+            'й' => "y",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ъ' | 'ь' => "",
+            'ы' => "y",
+            'ю' => "yu",
+            'я' => "ya",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(s);
+    }
+    out
+}
+
+/// Romanises a Cyrillic token: the canonical form, and for undetermined orthography an
+/// alternative in the other scheme.
+pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (String, Option<String>) {
+    match lang {
+        CyrillicLanguage::Ukrainian => (ukrainian_to_latin(word), None),
+        CyrillicLanguage::Russian => (russian_to_latin(word), None),
+        CyrillicLanguage::Undetermined => {
+            let ru = russian_to_latin(word);
+            let ua = ukrainian_to_latin(word);
+            let alt = (ua != ru).then_some(ua);
+            (ru, alt)
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum ArabicSound {
+    Consonant(&'static str),
+    /// ا ى ة and friends: a long or final a.
+    LongA,
+    /// و: w as a consonant, u as a vowel.
+    Waw,
+    /// ي: y as a consonant, i as a vowel.
+    Ya,
+    /// ع ء: a glottal sound Latin spellings drop.
+    Glottal,
+    Other,
+}
+
+fn arabic_sound(c: char) -> ArabicSound {
+    use ArabicSound::*;
+    match c {
+        'ب' | 'پ' => Consonant("b"),
+        'ت' => Consonant("t"),
+        'ث' => Consonant("th"),
+        'ج' | 'چ' => Consonant("j"),
+        'ح' => Consonant("h"),
+        'خ' => Consonant("kh"),
+        'د' => Consonant("d"),
+        'ذ' => Consonant("dh"),
+        'ر' | 'ڕ' => Consonant("r"),
+        'ز' | 'ژ' => Consonant("z"),
+        'س' => Consonant("s"),
+        'ش' => Consonant("sh"),
+        'ص' => Consonant("s"),
+        'ض' => Consonant("d"),
+        'ط' => Consonant("t"),
+        'ظ' => Consonant("z"),
+        'غ' => Consonant("gh"),
+        'ف' | 'ڤ' | 'ڥ' => Consonant("f"),
+        'ق' => Consonant("q"),
+        'ك' | 'ک' | 'ڪ' => Consonant("k"),
+        'گ' => Consonant("g"),
+        'ل' | 'ڵ' => Consonant("l"),
+        'م' => Consonant("m"),
+        'ن' => Consonant("n"),
+        'ه' | 'ھ' | 'ہ' => Consonant("h"),
+        'ا' | 'أ' | 'إ' | 'آ' | 'ٱ' | 'ى' | 'ة' | 'ۃ' | 'ە' => LongA,
+        'و' | 'ؤ' | 'ۆ' | 'ۇ' | 'ۋ' => Waw,
+        'ي' | 'ی' | 'ئ' | 'ې' | 'ێ' | 'ے' => Ya,
+        'ع' | 'ء' => Glottal,
+        _ => Other,
+    }
+}
+
+/// Romanises an Arabic-script token (light-normalised: hamza seats, ى and ة still visible).
+/// A guess for names the tables do not know: `حلبي` → `halabi`, `محمود` → `mahmud`.
+pub fn arabic_to_latin(word: &str) -> String {
+    use ArabicSound::*;
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let mut out = String::with_capacity(n * 2);
+    // Did the last thing written end in a vowel sound?
+    let mut vowel_last = false;
+    let mut started = false;
+    for i in 0..n {
+        let c = chars[i];
+        let next = chars.get(i + 1).map(|&c| arabic_sound(c));
+        let next_is_vowel = matches!(next, Some(LongA) | Some(Glottal)) || next.is_none();
+        let is_last = i + 1 == n;
+        match arabic_sound(c) {
+            Consonant(s) => {
+                // A consonant after a consonant: an unwritten short vowel sat between them,
+                // except in the aCCaC pattern (أحمد, أكرم) right after an initial alef, and in
+                // CaCCūC / CaCCāC (محمود, منصور) before a long vowel.
+                let before_long = matches!(next, Some(LongA) | Some(Waw) | Some(Ya)) && i + 1 < n - 1 && i >= 2;
+                let after_initial_alef = i == 2 && matches!(chars[0], 'ا' | 'أ');
+                if started && !vowel_last && !after_initial_alef && !before_long {
+                    out.push('a');
+                }
+                // Final ه after a long a is the h of -ah (الله); after a consonant keep it.
+                out.push_str(s);
+                vowel_last = false;
+            }
+            LongA => {
+                if c == 'إ' && i == 0 {
+                    out.push('i');
+                } else if (c == 'ة' || c == 'ۃ') && !is_last {
+                    out.push_str("at");
+                } else if !(vowel_last && out.ends_with('a')) || c == 'آ' {
+                    out.push('a');
+                }
+                vowel_last = true;
+            }
+            Waw => {
+                if !started || (vowel_last && !next_is_vowel) || (next_is_vowel && !is_last) {
+                    if started && !vowel_last {
+                        out.push('a');
+                    }
+                    out.push('w');
+                    vowel_last = false;
+                } else {
+                    out.push('u');
+                    vowel_last = true;
+                }
+            }
+            Ya => {
+                if !started || (vowel_last && !next_is_vowel) || (next_is_vowel && !is_last) {
+                    if started && !vowel_last {
+                        out.push('i');
+                    }
+                    out.push('y');
+                    vowel_last = false;
+                } else {
+                    out.push('i');
+                    vowel_last = true;
+                }
+            }
+            Glottal => {
+                // ʿayn / hamza: silent in Latin spellings, but it carries a vowel at the start
+                // (علي → ali, عمر → amar) or before a consonant.
+                if c == 'ع' && (!started || !vowel_last) && !next_is_vowel {
+                    out.push('a');
+                    vowel_last = true;
+                } else if c == 'ع' && started && !vowel_last && next_is_vowel {
+                    // سعاد → suad: the vowel comes from the next letter
+                }
+            }
+            Other => {
+                out.push(c);
+                vowel_last = false;
+            }
+        }
+        started = true;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ukrainian_national_system() {
+        assert_eq!(ukrainian_to_latin("олександр"), "oleksandr");
+        assert_eq!(ukrainian_to_latin("андрій"), "andrii");
+        assert_eq!(ukrainian_to_latin("євген"), "yevhen");
+        assert_eq!(ukrainian_to_latin("юлія"), "yuliia");
+        assert_eq!(ukrainian_to_latin("згурський"), "zghurskyi");
+        assert_eq!(ukrainian_to_latin("їжакевич"), "yizhakevych");
+        assert_eq!(ukrainian_to_latin("зеленський"), "zelenskyi");
+        assert_eq!(ukrainian_to_latin("ізоляція"), "izoliatsiia");
+    }
+
+    #[test]
+    fn russian_press_system() {
+        assert_eq!(russian_to_latin("александр"), "aleksandr");
+        assert_eq!(russian_to_latin("сергей"), "sergey");
+        assert_eq!(russian_to_latin("евгений"), "yevgeniy");
+        assert_eq!(russian_to_latin("пётр"), "petr");
+        assert_eq!(russian_to_latin("юрьевич"), "yuryevich");
+        assert_eq!(russian_to_latin("щукин"), "shchukin");
+    }
+
+    #[test]
+    fn undetermined_cyrillic_gets_both_readings() {
+        let (canon, alt) = cyrillic_to_latin("григорий", CyrillicLanguage::Undetermined);
+        assert_eq!(canon, "grigoriy");
+        assert_eq!(alt.as_deref(), Some("hryhoryi"));
+        let (canon, alt) = cyrillic_to_latin("максим", CyrillicLanguage::Undetermined);
+        assert_eq!(canon, "maksim");
+        assert_eq!(alt.as_deref(), Some("maksym"));
+    }
+
+    #[test]
+    fn arabic_fallback_guesses_vowels() {
+        assert_eq!(arabic_to_latin("حلبي"), "halabi");
+        assert_eq!(arabic_to_latin("محمود"), "mahmud");
+        assert_eq!(arabic_to_latin("علي"), "ali");
+        assert_eq!(arabic_to_latin("أحمد"), "ahmad");
+        assert_eq!(arabic_to_latin("إبراهيم"), "ibrahim");
+        assert_eq!(arabic_to_latin("منصور"), "mansur");
+        assert_eq!(arabic_to_latin("وليد"), "walid");
+        assert_eq!(arabic_to_latin("خالد"), "khalad");
+        assert_eq!(arabic_to_latin("سامر"), "samar");
+        assert_eq!(arabic_to_latin("صيدنايا"), "sidnaya");
+    }
+}

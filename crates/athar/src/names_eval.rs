@@ -1,0 +1,471 @@
+//! `athar names eval`: the name engine measured on real third-party data (`../shared/data`).
+//!
+//! Every set is split in two halves by a hash of the person id (FNV-1a, even = tune, odd =
+//! report); `google_ar2en` uses its own train/test files. Figures are printed for one half,
+//! the report half unless `--half tune`. The data is read from disk here; nothing is copied
+//! into the repository.
+
+use anyhow::{bail, Context, Result};
+use athar_names::{NameAnalysis, NameEngine, TokenLevel};
+use clap::{Args, ValueEnum};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Directory of the evaluation data (the project's `../shared/data`).
+    #[arg(long, env = "ATHAR_EVAL_DATA", default_value = "../shared/data")]
+    data: PathBuf,
+    /// Which evaluation to run.
+    #[arg(long, value_enum, default_value = "all")]
+    set: EvalSet,
+    /// Which half to report on: tune on one, report on the other.
+    #[arg(long, value_enum, default_value = "report")]
+    half: Half,
+    /// Print one JSON object with every figure on standard output.
+    #[arg(long)]
+    json: bool,
+    /// Print each query the ranking got wrong (to standard error).
+    #[arg(long)]
+    misses: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EvalSet {
+    All,
+    /// OpenSanctions Ukraine: Cyrillic aliases ranked against all persons' Latin names.
+    Ua,
+    /// UN list: Arabic-script vs Latin names of the same persons.
+    Un,
+    /// Google Arabic→English transliteration pairs: do the keys meet?
+    Ar2en,
+    /// OFAC alias groups: same-entity acceptance and false acceptance.
+    Ofac,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Half {
+    Tune,
+    Report,
+}
+
+/// FNV-1a, 64-bit: a stable hash for the halves (std's hasher is randomised).
+fn fnv1a(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+fn in_half(id: &str, half: Half) -> bool {
+    fnv1a(id).is_multiple_of(2) == (half == Half::Tune)
+}
+
+pub fn run(engine: &NameEngine, args: EvalArgs) -> Result<ExitCode> {
+    if !args.data.is_dir() {
+        bail!(
+            "evaluation data not found at {} — run from the project root with ../shared beside it, or pass --data DIR",
+            args.data.display()
+        );
+    }
+    let mut report = serde_json::Map::new();
+    let want = |s: EvalSet| args.set == EvalSet::All || args.set == s;
+    if want(EvalSet::Ua) {
+        report.insert("opensanctions_ua".into(), eval_ua(engine, &args)?);
+    }
+    if want(EvalSet::Un) {
+        report.insert("un_arabic".into(), eval_un(engine, &args)?);
+    }
+    if want(EvalSet::Ar2en) {
+        report.insert("google_ar2en".into(), eval_ar2en(engine, &args)?);
+    }
+    if want(EvalSet::Ofac) {
+        report.insert("ofac".into(), eval_ofac(engine, &args)?);
+    }
+    if args.json {
+        println!("{}", serde_json::Value::Object(report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A candidate index: blocking key → entries that carry it.
+struct KeyIndex {
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+impl KeyIndex {
+    fn new<'a>(names: impl Iterator<Item = &'a NameAnalysis>) -> Self {
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in names.enumerate() {
+            for k in a.keys() {
+                let v = by_key.entry(k).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        KeyIndex { by_key }
+    }
+
+    fn candidates(&self, q: &NameAnalysis) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for k in q.keys() {
+            if let Some(v) = self.by_key.get(&k) {
+                out.extend_from_slice(v);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Ranks `records` (each tagged with its person) for a query; returns the rank (1-based) of the
+/// first record of `truth`, if it was found at all.
+fn rank_of(
+    engine: &NameEngine,
+    index: &KeyIndex,
+    records: &[(usize, NameAnalysis)],
+    query: &NameAnalysis,
+    truth: usize,
+) -> (Option<usize>, Option<usize>) {
+    let mut best: HashMap<usize, f64> = HashMap::new();
+    for c in index.candidates(query) {
+        let (person, rec) = &records[c];
+        let s = engine.compare(query, rec).score;
+        let e = best.entry(*person).or_insert(0.0);
+        if s > *e {
+            *e = s;
+        }
+    }
+    let mut ranked: Vec<(usize, f64)> = best.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+    let pos = ranked.iter().position(|(p, _)| *p == truth).map(|p| p + 1);
+    (pos, ranked.first().map(|r| r.0))
+}
+
+#[derive(Default)]
+struct RankTally {
+    n: usize,
+    top1: usize,
+    top10: usize,
+}
+
+impl RankTally {
+    fn add(&mut self, rank: Option<usize>) {
+        self.n += 1;
+        if rank == Some(1) {
+            self.top1 += 1;
+        }
+        if rank.is_some_and(|r| r <= 10) {
+            self.top10 += 1;
+        }
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({"queries": self.n, "top1": ratio(self.top1, self.n), "top10": ratio(self.top10, self.n)})
+    }
+    fn line(&self, label: &str) -> String {
+        format!(
+            "{label:<28} n={:<5} top-1 {:.3}  top-10 {:.3}",
+            self.n,
+            ratio(self.top1, self.n),
+            ratio(self.top10, self.n)
+        )
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        ((a as f64 / b as f64) * 1e4).round() / 1e4
+    }
+}
+
+fn read_csv(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new().flexible(true).from_path(path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+fn eval_ua(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> {
+    let path = args.data.join("sanctions/opensanctions_ua_war_sanctions_targets.simple.csv");
+    let mut rdr = read_csv(&path)?;
+    let h = rdr.headers()?.clone();
+    let col = |n: &str| h.iter().position(|x| x == n).with_context(|| format!("{} has no column {n}", path.display()));
+    let (c_id, c_schema, c_name, c_aliases) = (col("id")?, col("schema")?, col("name")?, col("aliases")?);
+    let mut persons: Vec<(String, String, Vec<String>)> = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        if rec.get(c_schema) != Some("Person") {
+            continue;
+        }
+        let aliases =
+            rec.get(c_aliases).unwrap_or("").split(';').filter(|s| !s.trim().is_empty()).map(String::from).collect();
+        persons.push((rec.get(c_id).unwrap_or("").into(), rec.get(c_name).unwrap_or("").into(), aliases));
+    }
+    let t0 = Instant::now();
+    let records: Vec<(usize, NameAnalysis)> =
+        persons.iter().enumerate().map(|(i, p)| (i, engine.analyse(&p.1))).collect();
+    let index = KeyIndex::new(records.iter().map(|r| &r.1));
+    let (mut ua, mut ru, mut und, mut all) =
+        (RankTally::default(), RankTally::default(), RankTally::default(), RankTally::default());
+    for (i, (id, name, aliases)) in persons.iter().enumerate() {
+        if !in_half(id, args.half) {
+            continue;
+        }
+        for alias in aliases {
+            if athar_names::script::detect_script(alias) != athar_names::Script::Cyrillic {
+                continue;
+            }
+            let q = engine.analyse(alias);
+            let (rank, top) = rank_of(engine, &index, &records, &q, i);
+            if args.misses && rank != Some(1) {
+                eprintln!("miss ua: {alias} → want {name}, got {:?} (rank {rank:?})", top.map(|t| &persons[t].1));
+            }
+            match athar_names::script::cyrillic_language(alias) {
+                athar_names::CyrillicLanguage::Ukrainian => ua.add(rank),
+                athar_names::CyrillicLanguage::Russian => ru.add(rank),
+                athar_names::CyrillicLanguage::Undetermined => und.add(rank),
+            }
+            all.add(rank);
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    if !args.json {
+        println!(
+            "OpenSanctions Ukraine ({} persons; {:?} half; Cyrillic alias → Latin name, names only)",
+            persons.len(),
+            args.half
+        );
+        println!("  {}", ua.line("Ukrainian aliases (і ї є ґ)"));
+        println!("  {}", ru.line("Russian aliases (ы э ъ ё)"));
+        println!("  {}", und.line("undetermined"));
+        println!("  {}", all.line("all"));
+        println!("  all queries ranked in {secs:.2} s (index build included)");
+    }
+    Ok(
+        serde_json::json!({"persons": persons.len(), "ukrainian": ua.json(), "russian": ru.json(), "undetermined": und.json(), "all": all.json(), "seconds": secs}),
+    )
+}
+
+/// Acceptance decision used by the acceptance figures: the engine's own `same_name`.
+fn accepted(c: &athar_names::NameComparison) -> bool {
+    c.same_name
+}
+
+/// Whether two names share a name token (a part of one is the same name as a part of the other).
+fn share_token(engine: &NameEngine, a: &NameAnalysis, b: &NameAnalysis) -> bool {
+    a.parts.iter().any(|x| {
+        b.parts.iter().any(|y| {
+            let (lvl, ..) = athar_names::compare::compare_parts(engine.tables(), x, y);
+            matches!(
+                lvl,
+                TokenLevel::SameOriginal
+                    | TokenLevel::SameEquivalence
+                    | TokenLevel::SameRomanisation
+                    | TokenLevel::SameSkeleton
+            )
+        })
+    })
+}
+
+fn eval_un(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> {
+    let path = args.data.join("sanctions/un_sc_arabic_dev.csv");
+    let mut rdr = read_csv(&path)?;
+    let mut persons: Vec<(String, String, Vec<String>)> = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let mut latin = vec![rec.get(2).unwrap_or("").to_string()];
+        latin.extend(rec.get(3).unwrap_or("").split(';').filter(|s| !s.trim().is_empty()).map(String::from));
+        persons.push((rec.get(0).unwrap_or("").into(), rec.get(1).unwrap_or("").into(), latin));
+    }
+    let records: Vec<(usize, NameAnalysis)> = persons
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.2.iter().map(move |l| (i, l)))
+        .map(|(i, l)| (i, engine.analyse(l)))
+        .collect();
+    let index = KeyIndex::new(records.iter().map(|r| &r.1));
+    let mut tally = RankTally::default();
+    let (mut same_n, mut same_ok) = (0usize, 0usize);
+    let (mut diff_n, mut diff_ok) = (0usize, 0usize);
+    let queries: Vec<(usize, NameAnalysis)> = persons
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| in_half(&p.0, args.half))
+        .map(|(i, p)| (i, engine.analyse(&p.1)))
+        .collect();
+    for (i, q) in &queries {
+        let (rank, top) = rank_of(engine, &index, &records, q, *i);
+        if args.misses && rank != Some(1) {
+            eprintln!(
+                "miss un: {} → want {}, got {:?} (rank {rank:?})",
+                persons[*i].1,
+                persons[*i].2[0],
+                top.map(|t| &persons[t].2[0])
+            );
+        }
+        tally.add(rank);
+        // Same person: the Arabic name against the listed Latin name.
+        let main = engine.analyse(&persons[*i].2[0]);
+        same_n += 1;
+        let c = engine.compare(q, &main);
+        if accepted(&c) {
+            same_ok += 1;
+        } else if args.misses {
+            eprintln!("reject un: {} / {} score {:.3}", persons[*i].1, persons[*i].2[0], c.score);
+        }
+        // Different persons sharing a name token.
+        for (j, p) in persons.iter().enumerate() {
+            if j == *i {
+                continue;
+            }
+            let other = engine.analyse(&p.2[0]);
+            if share_token(engine, q, &other) {
+                diff_n += 1;
+                if !accepted(&engine.compare(q, &other)) {
+                    diff_ok += 1;
+                } else if args.misses {
+                    eprintln!("false accept un: {} / {}", persons[*i].1, p.2[0]);
+                }
+            }
+        }
+    }
+    if !args.json {
+        println!("UN list, Arabic script vs Latin ({} persons; {:?} half)", persons.len(), args.half);
+        println!("  same-person acceptance        {:.3}  ({same_ok}/{same_n})", ratio(same_ok, same_n));
+        println!(
+            "  different-person rejection    {:.3}  ({diff_ok}/{diff_n} pairs sharing a name token)",
+            ratio(diff_ok, diff_n)
+        );
+        println!("  {}", tally.line("ranking (Arabic → Latin)"));
+    }
+    Ok(serde_json::json!({
+        "persons": persons.len(),
+        "same_person_acceptance": ratio(same_ok, same_n),
+        "different_person_rejection": ratio(diff_ok, diff_n),
+        "different_pairs": diff_n,
+        "ranking": tally.json(),
+    }))
+}
+
+fn eval_ar2en(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> {
+    let file =
+        if args.half == Half::Tune { "translit/google_ar2en-train.txt" } else { "translit/google_ar2en-test.txt" };
+    let path = args.data.join(file);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pairs: Vec<(NameAnalysis, NameAnalysis)> =
+        text.lines().filter_map(|l| l.split_once('\t')).map(|(a, e)| (engine.analyse(a), engine.analyse(e))).collect();
+    let meet = |a: &NameAnalysis, b: &NameAnalysis| {
+        let kb = b.keys();
+        a.keys().iter().any(|k| kb.contains(k))
+    };
+    let n = pairs.len();
+    let hits = pairs.iter().filter(|(a, e)| meet(a, e)).count();
+    // False hits: each Arabic form against 10 other English forms, chosen by a fixed stride.
+    let mut false_hits = 0usize;
+    let mut trials = 0usize;
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        for _ in 0..10 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let j = (state % n as u64) as usize;
+            if j == i {
+                continue;
+            }
+            trials += 1;
+            if meet(a, &pairs[j].1) {
+                false_hits += 1;
+            }
+        }
+    }
+    if !args.json {
+        println!("google_ar2en ({file}: {n} Arabic → English pairs)");
+        println!("  keys meet their English form  {:.3}", ratio(hits, n));
+        println!("  false hits vs 10 random forms {:.3}", ratio(false_hits, trials));
+    }
+    Ok(serde_json::json!({"pairs": n, "keys_meet": ratio(hits, n), "false_hits": ratio(false_hits, trials)}))
+}
+
+fn eval_ofac(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> {
+    let read_latin1 = |p: PathBuf| -> Result<String> {
+        let bytes = std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        Ok(bytes.iter().map(|&b| b as char).collect())
+    };
+    let sdn = read_latin1(args.data.join("sanctions/ofac_sdn_2022-01.csv"))?;
+    let alt = read_latin1(args.data.join("sanctions/ofac_alt_2022-01.csv"))?;
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(sdn.as_bytes());
+    for rec in r.records() {
+        let rec = rec?;
+        if rec.get(2).map(str::trim) == Some("individual") {
+            let id = rec.get(0).unwrap_or("").trim().to_string();
+            order.push(id.clone());
+            groups.entry(id).or_default().push(rec.get(1).unwrap_or("").to_string());
+        }
+    }
+    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(alt.as_bytes());
+    for rec in r.records() {
+        let rec = rec?;
+        let id = rec.get(0).unwrap_or("").trim();
+        if let Some(g) = groups.get_mut(id) {
+            g.push(rec.get(3).unwrap_or("").to_string());
+        }
+    }
+    let chosen: Vec<&String> = order.iter().filter(|id| in_half(id, args.half) && groups[*id].len() > 1).collect();
+    let analysed: Vec<Vec<NameAnalysis>> =
+        chosen.iter().map(|id| groups[*id].iter().map(|n| engine.analyse(n)).collect()).collect();
+    let (mut same_n, mut same_ok) = (0usize, 0usize);
+    for g in &analysed {
+        for alias in &g[1..] {
+            same_n += 1;
+            if accepted(&engine.compare(&g[0], alias)) {
+                same_ok += 1;
+            }
+        }
+    }
+    // Different entities sharing a name token: primary names of entities in the same block.
+    let primaries: Vec<&NameAnalysis> = analysed.iter().map(|g| &g[0]).collect();
+    let index = KeyIndex::new(primaries.iter().copied());
+    let (mut diff_n, mut diff_acc) = (0usize, 0usize);
+    for (i, a) in primaries.iter().enumerate() {
+        for j in index.candidates(a) {
+            if j <= i {
+                continue;
+            }
+            if !share_token(engine, a, primaries[j]) {
+                continue;
+            }
+            diff_n += 1;
+            if accepted(&engine.compare(a, primaries[j])) {
+                diff_acc += 1;
+                if args.misses {
+                    eprintln!("false accept ofac: {} / {}", a.input, primaries[j].input);
+                }
+            }
+        }
+    }
+    if !args.json {
+        println!("OFAC SDN alias groups ({} individuals with aliases; {:?} half)", chosen.len(), args.half);
+        println!(
+            "  same-entity acceptance        {:.3}  ({same_ok}/{same_n} primary/alias pairs)",
+            ratio(same_ok, same_n)
+        );
+        println!(
+            "  false acceptance              {:.4}  ({diff_acc}/{diff_n} different-entity pairs sharing a name token)",
+            ratio(diff_acc, diff_n)
+        );
+    }
+    Ok(serde_json::json!({
+        "entities": chosen.len(),
+        "same_entity_acceptance": ratio(same_ok, same_n),
+        "false_acceptance": ratio(diff_acc, diff_n),
+        "different_pairs": diff_n,
+    }))
+}
