@@ -138,35 +138,28 @@ fn skeletons_near(a: &NamePart, b: &NamePart) -> bool {
         .any(|s| s.len() >= 3 && b.skeletons.iter().any(|t| t.len() >= 3 && strsim::levenshtein(s, t) <= 1))
 }
 
-/// Compares two parts; returns the level, a score in 0..=1, the Jaro-Winkler used and a note.
-pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (TokenLevel, f64, Option<f64>, String) {
+/// Compares two parts: the level, a score in 0..=1 and the Jaro-Winkler used, if any. Cheap:
+/// no allocation; the explanation's words come from [`describe`].
+pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (TokenLevel, f64, Option<f64>) {
+    let _ = tables;
     if a.key == b.key && !a.key.is_empty() {
-        return (TokenLevel::SameOriginal, 1.0, None, "same written form".into());
+        return (TokenLevel::SameOriginal, 1.0, None);
     }
     // A kunya (Abu Ahmad) is never the given name Ahmad.
-    let kunya_a = a.kind == PartKind::Kunya;
-    let kunya_b = b.kind == PartKind::Kunya;
-    if kunya_a != kunya_b {
-        return (TokenLevel::Different, 0.0, None, "a kunya (Abu/Umm X) is not the name X".into());
+    if (a.kind == PartKind::Kunya) != (b.kind == PartKind::Kunya) {
+        return (TokenLevel::Different, 0.0, None);
     }
     if !a.sets.is_empty() && !b.sets.is_empty() {
-        if let Some(id) = a.sets.iter().find(|id| b.sets.contains(id)) {
-            return (TokenLevel::SameEquivalence, 0.95, None, format!("both are forms of '{}'", tables.set(*id).id));
+        if a.sets.iter().any(|id| b.sets.contains(id)) {
+            return (TokenLevel::SameEquivalence, 0.95, None);
         }
-        let known = a.sets.iter().any(|x| b.sets.iter().any(|y| tables.known_distinct(*x, *y)));
-        let note = format!(
-            "different names: '{}' vs '{}'{}",
-            a.equivalence.join("/"),
-            b.equivalence.join("/"),
-            if known { " (listed as known-distinct)" } else { "" }
-        );
-        return (TokenLevel::DifferentNames, 0.0, None, note);
+        return (TokenLevel::DifferentNames, 0.0, None);
     }
     if a.latin == b.latin
         || a.alt_latin.as_ref().is_some_and(|x| *x == b.latin)
         || b.alt_latin.as_ref().is_some_and(|x| *x == a.latin)
     {
-        return (TokenLevel::SameRomanisation, 0.93, Some(1.0), format!("same romanisation '{}'", a.latin));
+        return (TokenLevel::SameRomanisation, 0.93, Some(1.0));
     }
     let jw = jaro_winkler_best(a, b);
     // An Arabic-script name the tables do not know is romanised by a guess at its vowels: its
@@ -174,22 +167,106 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     let guessed = (a.script == Script::Arabic && a.sets.is_empty() && b.script != Script::Arabic)
         || (b.script == Script::Arabic && b.sets.is_empty() && a.script != Script::Arabic);
     let floor = if guessed { 0.70 } else { 0.84 };
-    if skeletons_meet(a, b) && jw >= floor {
+    let meet = skeletons_meet(a, b);
+    if meet && jw >= floor {
         let s = 0.75 + 0.2 * ((jw - floor) / (1.0 - floor)).clamp(0.0, 1.0);
-        return (TokenLevel::SameSkeleton, s, Some(jw), "same skeleton, close spelling".into());
+        return (TokenLevel::SameSkeleton, s, Some(jw));
     }
     if jw >= 0.94 {
-        return (TokenLevel::CloseSpelling, 0.8, Some(jw), "close spelling".into());
+        return (TokenLevel::CloseSpelling, 0.8, Some(jw));
     }
-    if jw >= 0.88 || (skeletons_near(a, b) && jw >= 0.7) || skeletons_meet(a, b) {
+    if jw >= 0.88 || meet || (jw >= 0.7 && skeletons_near(a, b)) {
         let s = 0.35 + 0.3 * ((jw - 0.7) / 0.3).clamp(0.0, 1.0);
-        return (TokenLevel::SimilarSpelling, s, Some(jw), "similar spelling".into());
+        return (TokenLevel::SimilarSpelling, s, Some(jw));
     }
-    (TokenLevel::Different, 0.0, Some(jw), "different".into())
+    (TokenLevel::Different, 0.0, Some(jw))
+}
+
+/// The explanation of a level, in words.
+pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: TokenLevel) -> String {
+    match level {
+        TokenLevel::SameOriginal => "same written form".into(),
+        TokenLevel::SameEquivalence => {
+            let id = a.sets.iter().find(|id| b.sets.contains(id));
+            format!("both are forms of '{}'", id.map(|id| tables.set(*id).id.as_str()).unwrap_or("?"))
+        }
+        TokenLevel::SameRomanisation => format!("same romanisation '{}'", a.latin),
+        TokenLevel::SameSkeleton => format!("same skeleton, close spelling ({} ~ {})", a.latin, b.latin),
+        TokenLevel::CloseSpelling => format!("close spelling ({} ~ {})", a.latin, b.latin),
+        TokenLevel::SimilarSpelling => format!("similar spelling ({} ~ {})", a.latin, b.latin),
+        TokenLevel::DifferentNames => {
+            let known = a.sets.iter().any(|x| b.sets.iter().any(|y| tables.known_distinct(*x, *y)));
+            format!(
+                "different names: '{}' vs '{}'{}",
+                a.equivalence.join("/"),
+                b.equivalence.join("/"),
+                if known { " (listed as known-distinct)" } else { "" }
+            )
+        }
+        TokenLevel::Different if (a.kind == PartKind::Kunya) != (b.kind == PartKind::Kunya) => {
+            "a kunya (Abu/Umm X) is not the name X".into()
+        }
+        TokenLevel::Different => "different".into(),
+    }
 }
 
 fn comparable(p: &NamePart) -> bool {
     p.role != Role::Particle
+}
+
+/// Two adjacent single-word parts read as one, for names typed together or apart
+/// (ولی جان / Walijan, SHAHID KHEL / Shahidkhel).
+fn joined(a: &NamePart, b: &NamePart) -> NamePart {
+    let mut skeletons = Vec::with_capacity(a.skeletons.len() * b.skeletons.len());
+    for x in &a.skeletons {
+        for y in &b.skeletons {
+            skeletons.push(format!("{x}{y}"));
+        }
+    }
+    NamePart {
+        text: format!("{} {}", a.text, b.text),
+        core: format!("{}{}", a.core, b.core),
+        script: a.script,
+        role: a.role,
+        kind: PartKind::Name,
+        article: a.article,
+        latin: format!("{}{}", a.latin, b.latin),
+        alt_latin: None,
+        skeletons,
+        sets: Vec::new(),
+        equivalence: Vec::new(),
+        father_name: None,
+        key: format!("{}{}", a.key, b.key),
+    }
+}
+
+/// A part to align: one part of the name, or two adjacent ones read together.
+struct Slot<'a> {
+    part: std::borrow::Cow<'a, NamePart>,
+    /// Indices of the real parts it covers.
+    covers: (usize, Option<usize>),
+    weight: f64,
+}
+
+fn slots<'a>(parts: &[&'a NamePart], with_joined: bool) -> Vec<Slot<'a>> {
+    let mut out: Vec<Slot<'a>> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Slot { part: std::borrow::Cow::Borrowed(*p), covers: (i, None), weight: role_weight(p.role) })
+        .collect();
+    if with_joined {
+        for i in 0..parts.len().saturating_sub(1) {
+            let (x, y) = (parts[i], parts[i + 1]);
+            if x.kind == PartKind::Name && y.kind == PartKind::Name && x.script == y.script {
+                out.push(Slot {
+                    part: std::borrow::Cow::Owned(joined(x, y)),
+                    covers: (i, Some(i + 1)),
+                    weight: role_weight(x.role) + role_weight(y.role),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Compares two analysed names (see the module documentation).
@@ -210,53 +287,67 @@ pub fn compare_names(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis)
             error: Some(format!("no usable name: {which} has no letters of a name")),
         };
     }
-    // Score every pair, then align greedily, best pairs first, ties by position.
-    let mut cells = Vec::with_capacity(pa.len() * pb.len());
-    for (i, x) in pa.iter().enumerate() {
-        for (j, y) in pb.iter().enumerate() {
-            let (level, score, jw, detail) = compare_parts(tables, x, y);
-            let w = (role_weight(x.role) + role_weight(y.role)) / 2.0;
-            cells.push((i, j, level, score, jw, detail, w));
+    // Joined readings only on the side with more parts: a name typed together on the other.
+    let sa = slots(&pa, pa.len() > pb.len());
+    let sb = slots(&pb, pb.len() > pa.len());
+    // Score every pair of slots, then align greedily, best pairs first, ties by position.
+    let mut cells: Vec<(usize, usize, TokenLevel, f64, Option<f64>)> = Vec::with_capacity(sa.len() * sb.len());
+    for (i, x) in sa.iter().enumerate() {
+        for (j, y) in sb.iter().enumerate() {
+            let (level, score, jw) = compare_parts(tables, &x.part, &y.part);
+            if score > 0.0 {
+                cells.push((i, j, level, score, jw));
+            }
         }
     }
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by(|&x, &y| {
-        let (cx, cy) = (&cells[x], &cells[y]);
-        cy.3.partial_cmp(&cx.3)
+    cells.sort_by(|x, y| {
+        let wx = x.3 * (sa[x.0].weight + sb[x.1].weight);
+        let wy = y.3 * (sa[y.0].weight + sb[y.1].weight);
+        // Prefer the higher score; between equal scores, the pair covering more; then position.
+        y.3.partial_cmp(&x.3)
             .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| cx.0.abs_diff(cx.1).cmp(&cy.0.abs_diff(cy.1)))
+            .then(wy.partial_cmp(&wx).unwrap_or(std::cmp::Ordering::Equal))
+            .then_with(|| sa[x.0].covers.0.abs_diff(sb[x.1].covers.0).cmp(&sa[y.0].covers.0.abs_diff(sb[y.1].covers.0)))
     });
     let mut used_a = vec![false; pa.len()];
     let mut used_b = vec![false; pb.len()];
+    let free = |used: &[bool], c: (usize, Option<usize>)| !used[c.0] && c.1.is_none_or(|k| !used[k]);
     let mut lines = Vec::new();
     let (mut got, mut total) = (0.0f64, 0.0f64);
     let mut all_same = true;
-    let mut matched = 0usize;
-    for k in order {
-        let (i, j, level, score, jw, ref detail, w) = cells[k];
-        if used_a[i] || used_b[j] || score <= 0.0 {
+    let mut matched_a = 0usize;
+    let mut matched_b = 0usize;
+    for &(i, j, level, score, jw) in &cells {
+        let (x, y) = (&sa[i], &sb[j]);
+        if !free(&used_a, x.covers) || !free(&used_b, y.covers) {
             continue;
         }
-        used_a[i] = true;
-        used_b[j] = true;
-        matched += 1;
+        for (used, c, m) in [(&mut used_a, x.covers, &mut matched_a), (&mut used_b, y.covers, &mut matched_b)] {
+            used[c.0] = true;
+            *m += 1;
+            if let Some(k) = c.1 {
+                used[k] = true;
+                *m += 1;
+            }
+        }
+        let w = (x.weight + y.weight) / 2.0;
         got += w * score;
         total += w;
         all_same &= level.is_same();
         lines.push(PartMatch {
-            a: Some(pa[i].text.clone()),
-            b: Some(pb[j].text.clone()),
-            a_role: Some(pa[i].role),
-            b_role: Some(pb[j].role),
+            a: Some(x.part.text.clone()),
+            b: Some(y.part.text.clone()),
+            a_role: Some(x.part.role),
+            b_role: Some(y.part.role),
             level: Some(level),
             score,
             jaro_winkler: jw,
-            detail: detail.clone(),
+            detail: describe(tables, &x.part, &y.part, level),
         });
     }
-    let shorter = pa.len().min(pb.len());
     let mut unmatched_core = 0usize;
-    for (side, parts, used) in [("a", &pa, &used_a), ("b", &pb, &used_b)] {
+    for (side, parts, used, other, other_used) in [("a", &pa, &used_a, &pb, &used_b), ("b", &pb, &used_b, &pa, &used_a)]
+    {
         for (i, p) in parts.iter().enumerate() {
             if used[i] {
                 continue;
@@ -265,15 +356,13 @@ pub fn compare_names(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis)
             if missing_penalty(p.role) > 0.5 {
                 unmatched_core += 1;
             }
-            // Why is it unmatched? Say what it was closest to.
-            let (other, other_used) = if side == "a" { (&pb, &used_b) } else { (&pa, &used_a) };
+            // Why is it unmatched? Say so when the tables know it is another name.
             let detail = other
                 .iter()
                 .enumerate()
                 .filter(|(k, _)| !other_used[*k])
-                .map(|(_, o)| compare_parts(tables, p, o))
-                .find(|c| c.0 == TokenLevel::DifferentNames)
-                .map(|c| c.3)
+                .find(|(_, o)| compare_parts(tables, p, o).0 == TokenLevel::DifferentNames)
+                .map(|(_, o)| describe(tables, p, o, TokenLevel::DifferentNames))
                 .unwrap_or_else(|| "no counterpart in the other name".into());
             lines.push(PartMatch {
                 a: (side == "a").then(|| p.text.clone()),
@@ -288,7 +377,8 @@ pub fn compare_names(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis)
         }
     }
     let score = if total > 0.0 { (got / total).clamp(0.0, 1.0) } else { 0.0 };
-    let same_name = all_same && matched >= shorter && matched >= 1 && unmatched_core == 0 && score >= 0.75;
+    let shorter_covered = matched_a == pa.len() || matched_b == pb.len();
+    let same_name = all_same && shorter_covered && unmatched_core == 0 && score >= 0.75;
     let level = if same_name {
         MatchLevel::Same
     } else if score >= 0.75 {

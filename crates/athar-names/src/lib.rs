@@ -177,6 +177,7 @@ impl NameEngine {
                 let (prefix, suffix, compound_ids): (&str, &str, Vec<String>) = match c {
                     Construct::Abd => ("BD", "", x_sets.iter().map(|id| format!("abd_al_{}", t.set(*id).id)).collect()),
                     Construct::Din => ("", "DN", x_sets.iter().map(|id| format!("{}_al_din", t.set(*id).id)).collect()),
+                    Construct::Allah => ("", "L", Vec::new()),
                     Construct::Abu => ("B", "", Vec::new()),
                     Construct::Umm => ("M", "", Vec::new()),
                 };
@@ -192,6 +193,7 @@ impl NameEngine {
                 construct_latin = Some(match c {
                     Construct::Abd => format!("abd al-{x_latin}"),
                     Construct::Din => format!("{x_latin} al-din"),
+                    Construct::Allah => format!("{x_latin}ullah"),
                     Construct::Abu => format!("abu {x_latin}"),
                     Construct::Umm => format!("umm {x_latin}"),
                 });

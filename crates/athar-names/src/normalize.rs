@@ -56,18 +56,15 @@ fn fold_latin_special(c: char) -> Option<&'static str> {
 }
 
 /// Arabic letters folded to one form: alef with hamza/madda/wasla → ا, alef maksura → ي,
-/// ta marbuta → ه, hamza on waw/ya → و/ي, Persian/Urdu/Kurdish letter forms → Arabic.
+/// ta marbuta → ه, hamza on waw/ya → و/ي, Persian/Urdu/Kurdish glyph variants of Arabic letters
+/// (ک ی ہ ە) → Arabic. Letters that are other sounds (پ p, چ ch, ژ zh, گ g, ڤ v) stay.
 pub(crate) fn fold_arabic_letter(c: char) -> char {
     match c {
         'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => 'ا',
         'ى' | 'ی' | 'ې' | 'ێ' | 'ے' | 'ئ' => 'ي',
         'ة' | 'ۃ' | 'ە' | 'ھ' | 'ہ' => 'ه',
         'ؤ' | 'ۆ' | 'ۇ' | 'ۋ' => 'و',
-        'ک' | 'ڪ' | 'گ' => 'ك',
-        'پ' => 'ب',
-        'چ' => 'ج',
-        'ڤ' | 'ڥ' => 'ف',
-        'ژ' => 'ز',
+        'ک' | 'ڪ' => 'ك',
         'ڕ' => 'ر',
         'ڵ' => 'ل',
         _ => c,

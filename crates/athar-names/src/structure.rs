@@ -60,6 +60,40 @@ pub(crate) struct Token {
     pub upper: bool,
 }
 
+/// Puts a space where a lower-case letter meets an upper-case one inside a word, as when two
+/// names were typed without a space (`IvanAleksandrovich`, `СергейВладимирович`). Both halves
+/// must have three letters or more, so `McDonald` and `DeLuca` stay whole.
+fn split_camel_case(piece: &str) -> std::borrow::Cow<'_, str> {
+    let chars: Vec<char> = piece.chars().collect();
+    let mut cuts = Vec::new();
+    let mut run = 0usize;
+    for i in 0..chars.len() {
+        if chars[i].is_alphabetic() {
+            run += 1;
+        } else {
+            run = 0;
+        }
+        if i + 1 < chars.len() && chars[i].is_lowercase() && chars[i + 1].is_uppercase() && run >= 3 {
+            let rest = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).count();
+            if rest >= 3 {
+                cuts.push(i + 1);
+                run = 0;
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return std::borrow::Cow::Borrowed(piece);
+    }
+    let mut out = String::with_capacity(piece.len() + cuts.len());
+    for (i, c) in chars.iter().enumerate() {
+        if cuts.contains(&i) {
+            out.push(' ');
+        }
+        out.push(*c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Splits a name into tokens: on spaces, punctuation and hyphens.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     let mixed_case = text.chars().any(char::is_lowercase) && text.chars().any(char::is_uppercase);
@@ -69,7 +103,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         let upper = mixed_case
             && piece.chars().filter(|c| c.is_alphabetic()).count() > 1
             && piece.chars().all(|c| !c.is_lowercase());
-        let light = normalize_light(piece);
+        let light = normalize_light(&split_camel_case(piece));
         for sub in light.split(' ') {
             let parts: Vec<&str> = sub.split('-').collect();
             let last = parts.len().saturating_sub(1);
@@ -292,8 +326,18 @@ pub(crate) struct RawPart {
 pub(crate) enum Construct {
     Abd,
     Din,
+    /// `X-ullah` (Nasrallah, Habibullah, حبيب الله).
+    Allah,
     Abu,
     Umm,
+}
+
+const ALLAH_WORDS: &[&str] = &["allah", "ullah", "ulla", "alla", "illah", "ollah", "الله"];
+const ALLAH_FUSED: &[&str] = &["ullah", "ulla", "allah", "alla", "ollah", "illah", "ellah"];
+
+/// Splits a fused Latin `X-ullah` (`nasrallah`, `habibullah`) into X.
+fn split_fused_allah(key: &str) -> Option<&str> {
+    ALLAH_FUSED.iter().find_map(|suffix| key.strip_suffix(suffix).filter(|x| x.len() >= 3))
 }
 
 fn key_of(s: &str) -> String {
@@ -405,19 +449,21 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             i = j + 1;
             continue;
         }
-        // X al-Din written apart: X [al] din.
+        // X al-Din and X-ullah written apart: X [al] din, X allah.
         let din_at = if !known && i + 1 < n && DIN_WORDS.contains(&tokens[i + 1].folded.as_str()) {
-            Some(i + 1)
+            Some((i + 1, Construct::Din))
         } else if !known
             && i + 2 < n
             && is_article(&tokens[i + 1], true)
             && DIN_WORDS.contains(&tokens[i + 2].folded.as_str())
         {
-            Some(i + 2)
+            Some((i + 2, Construct::Din))
+        } else if !known && i + 1 < n && ALLAH_WORDS.contains(&tokens[i + 1].folded.as_str()) {
+            Some((i + 1, Construct::Allah))
         } else {
             None
         };
-        if let Some(d) = din_at {
+        if let Some((d, c)) = din_at {
             let idx: Vec<usize> = (i..=d).collect();
             parts.push(RawPart {
                 key: idx.iter().map(|&k| tokens[k].folded.as_str()).collect(),
@@ -425,7 +471,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                 tokens: idx,
                 kind: PartKind::Compound,
                 article: std::mem::take(&mut pending_article),
-                construct: Some((Construct::Din, f.to_string())),
+                construct: Some((c, f.to_string())),
                 upper: t.upper,
             });
             i = d + 1;
@@ -443,6 +489,9 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                     } else if let Some(x) = split_fused_din(f) {
                         part.kind = PartKind::Compound;
                         part.construct = Some((Construct::Din, x.to_string()));
+                    } else if let Some(x) = split_fused_allah(f) {
+                        part.kind = PartKind::Compound;
+                        part.construct = Some((Construct::Allah, x.to_string()));
                     } else if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() {
                         part.kind = PartKind::Patronymic;
                     } else if let Some(rest) = strip_fused_latin_article(f) {
@@ -461,6 +510,9 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                     } else if let Some(x) = f.strip_suffix("الدين").filter(|x| x.chars().count() >= 2) {
                         part.kind = PartKind::Compound;
                         part.construct = Some((Construct::Din, x.to_string()));
+                    } else if let Some(x) = f.strip_suffix("الله").filter(|x| x.chars().count() >= 2) {
+                        part.kind = PartKind::Compound;
+                        part.construct = Some((Construct::Allah, x.to_string()));
                     } else if let Some(x) = f.strip_prefix("ابو").filter(|x| x.chars().count() >= 3) {
                         part.kind = PartKind::Kunya;
                         let x = strip_arabic_article(x).unwrap_or(x);
@@ -584,6 +636,13 @@ mod tests {
     }
 
     #[test]
+    fn fused_ullah_compounds_split() {
+        assert_eq!(split_fused_allah("nasrallah"), Some("nasr"));
+        assert_eq!(split_fused_allah("habibullah"), Some("habib"));
+        assert_eq!(split_fused_allah("stella"), None);
+    }
+
+    #[test]
     fn fused_article_is_stripped_only_before_a_consonant() {
         assert_eq!(strip_fused_latin_article("alkhatib"), Some("khatib"));
         assert_eq!(strip_fused_latin_article("elhalabi"), Some("halabi"));
@@ -599,6 +658,14 @@ mod tests {
         assert_eq!(patronymic_stem("vladimirovich", Script::Latin), Some("vladimir"));
         assert_eq!(patronymic_stem("petrivna", Script::Latin), Some("petr"));
         assert_eq!(patronymic_stem("ivanov", Script::Latin), None);
+    }
+
+    #[test]
+    fn names_typed_together_are_split_at_the_capital() {
+        assert_eq!(split_camel_case("IvanAleksandrovich"), "Ivan Aleksandrovich");
+        assert_eq!(split_camel_case("СергейВладимирович"), "Сергей Владимирович");
+        assert_eq!(split_camel_case("McDonald"), "McDonald");
+        assert_eq!(split_camel_case("MOHAMMED"), "MOHAMMED");
     }
 
     #[test]

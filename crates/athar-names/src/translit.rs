@@ -133,19 +133,18 @@ pub fn russian_to_latin(word: &str) -> String {
     out
 }
 
-/// Romanises a Cyrillic token: the canonical form, and for undetermined orthography an
-/// alternative in the other scheme.
+/// Romanises a Cyrillic token: the canonical form in its orthography's scheme (Russian when
+/// undetermined), and the other scheme's reading as an alternative — a Ukrainian surname is
+/// often written the Russian way in Latin (ГРИНИК → Hrynyk, Grinik).
 pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (String, Option<String>) {
-    match lang {
-        CyrillicLanguage::Ukrainian => (ukrainian_to_latin(word), None),
-        CyrillicLanguage::Russian => (russian_to_latin(word), None),
-        CyrillicLanguage::Undetermined => {
-            let ru = russian_to_latin(word);
-            let ua = ukrainian_to_latin(word);
-            let alt = (ua != ru).then_some(ua);
-            (ru, alt)
-        }
-    }
+    let ru = russian_to_latin(word);
+    let ua = ukrainian_to_latin(word);
+    let (canon, other) = match lang {
+        CyrillicLanguage::Ukrainian => (ua, ru),
+        _ => (ru, ua),
+    };
+    let alt = (other != canon).then_some(other);
+    (canon, alt)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -165,16 +164,19 @@ enum ArabicSound {
 fn arabic_sound(c: char) -> ArabicSound {
     use ArabicSound::*;
     match c {
-        'ب' | 'پ' => Consonant("b"),
+        'ب' => Consonant("b"),
+        'پ' => Consonant("p"),
         'ت' => Consonant("t"),
         'ث' => Consonant("th"),
-        'ج' | 'چ' => Consonant("j"),
+        'ج' => Consonant("j"),
+        'چ' => Consonant("ch"),
         'ح' => Consonant("h"),
         'خ' => Consonant("kh"),
         'د' => Consonant("d"),
         'ذ' => Consonant("dh"),
         'ر' | 'ڕ' => Consonant("r"),
-        'ز' | 'ژ' => Consonant("z"),
+        'ز' => Consonant("z"),
+        'ژ' => Consonant("zh"),
         'س' => Consonant("s"),
         'ش' => Consonant("sh"),
         'ص' => Consonant("s"),
@@ -182,7 +184,8 @@ fn arabic_sound(c: char) -> ArabicSound {
         'ط' => Consonant("t"),
         'ظ' => Consonant("z"),
         'غ' => Consonant("gh"),
-        'ف' | 'ڤ' | 'ڥ' => Consonant("f"),
+        'ف' => Consonant("f"),
+        'ڤ' | 'ڥ' => Consonant("v"),
         'ق' => Consonant("q"),
         'ك' | 'ک' | 'ڪ' => Consonant("k"),
         'گ' => Consonant("g"),
@@ -305,6 +308,13 @@ mod tests {
         assert_eq!(russian_to_latin("пётр"), "petr");
         assert_eq!(russian_to_latin("юрьевич"), "yuryevich");
         assert_eq!(russian_to_latin("щукин"), "shchukin");
+    }
+
+    #[test]
+    fn ukrainian_tokens_also_get_the_russian_reading() {
+        let (canon, alt) = cyrillic_to_latin("гриник", CyrillicLanguage::Ukrainian);
+        assert_eq!(canon, "hrynyk");
+        assert_eq!(alt.as_deref(), Some("grinik"));
     }
 
     #[test]

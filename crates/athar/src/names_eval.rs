@@ -260,7 +260,7 @@ fn accepted(c: &athar_names::NameComparison) -> bool {
 fn share_token(engine: &NameEngine, a: &NameAnalysis, b: &NameAnalysis) -> bool {
     a.parts.iter().any(|x| {
         b.parts.iter().any(|y| {
-            let (lvl, ..) = athar_names::compare::compare_parts(engine.tables(), x, y);
+            let (lvl, _, _) = athar_names::compare::compare_parts(engine.tables(), x, y);
             matches!(
                 lvl,
                 TokenLevel::SameOriginal
