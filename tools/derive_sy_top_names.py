@@ -12,8 +12,9 @@ How to run (from the repository root):
 
 Method:
   * NameDataset().get_top_names(n=2000, country_alpha2='SY') -> per-gender lists in rank order;
-  * keep only names containing at least one Arabic-script letter;
-  * normalise each name for de-duplication only: fold أ إ آ ٱ -> ا, ى -> ي, ة -> ه,
+  * keep only names containing at least one Arabic-script letter (after NFKC, so names typed
+    in Arabic presentation forms count too);
+  * normalise each name for de-duplication only: NFKC, fold أ إ آ ٱ -> ا, ى -> ي, ة -> ه,
     drop harakat (U+064B..U+0652) and tatweel (U+0640), collapse whitespace;
   * interleave male and female lists (M1, F1, M2, F2, ...), skipping a name whose
     normalised form was already taken; stop at 300.
@@ -24,6 +25,7 @@ spelling as it appears in the dataset (not normalised).
 
 import re
 import sys
+import unicodedata
 
 ARABIC_LETTER = re.compile(r"[\u0621-\u063A\u0641-\u064A\u0671-\u06D3]")
 HARAKAT_TATWEEL = re.compile(r"[\u064B-\u0652\u0640]")
@@ -34,7 +36,8 @@ N_OUT = 300
 
 
 def normalise(name: str) -> str:
-    s = HARAKAT_TATWEEL.sub("", name).translate(FOLD)
+    s = unicodedata.normalize("NFKC", name)  # presentation forms -> base letters
+    s = HARAKAT_TATWEEL.sub("", s).translate(FOLD)
     return " ".join(s.split())
 
 
@@ -49,7 +52,7 @@ def main() -> None:
         nd_version = "unknown"
 
     top = NameDataset().get_top_names(n=N_TOP, country_alpha2="SY")["SY"]
-    lists = {g: [n for n in top.get(g, []) if ARABIC_LETTER.search(n)] for g in ("M", "F")}
+    lists = {g: [n for n in top.get(g, []) if ARABIC_LETTER.search(unicodedata.normalize("NFKC", n))] for g in ("M", "F")}
 
     seen = set()
     out = []

@@ -141,7 +141,6 @@ fn skeletons_near(a: &NamePart, b: &NamePart) -> bool {
 /// Compares two parts: the level, a score in 0..=1 and the Jaro-Winkler used, if any. Cheap:
 /// no allocation; the explanation's words come from [`describe`].
 pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (TokenLevel, f64, Option<f64>) {
-    let _ = tables;
     if a.key == b.key && !a.key.is_empty() {
         return (TokenLevel::SameOriginal, 1.0, None);
     }
@@ -156,12 +155,25 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
         return (TokenLevel::DifferentNames, 0.0, None);
     }
     if a.latin == b.latin
-        || a.alt_latin.as_ref().is_some_and(|x| *x == b.latin)
+        || a.alt_latin.as_ref().is_some_and(|x| *x == b.latin || Some(x) == b.alt_latin.as_ref())
         || b.alt_latin.as_ref().is_some_and(|x| *x == a.latin)
     {
         return (TokenLevel::SameRomanisation, 0.93, Some(1.0));
     }
-    let jw = jaro_winkler_best(a, b);
+    let mut jw = jaro_winkler_best(a, b);
+    // A spelling the tables do not know, against a known name: measure it against every
+    // spelling of that name, not only the canonical one (Usamah against Usama, not Osama).
+    for (known, unknown) in [(a, b), (b, a)] {
+        if !known.sets.is_empty() && unknown.sets.is_empty() && unknown.kind == known.kind {
+            for id in &known.sets {
+                for form in &tables.set(*id).latin_forms {
+                    for u in latin_forms(unknown) {
+                        jw = jw.max(strsim::jaro_winkler(form, u));
+                    }
+                }
+            }
+        }
+    }
     // An Arabic-script name the tables do not know is romanised by a guess at its vowels: its
     // Jaro-Winkler against a Latin spelling is a weaker signal than the skeleton.
     let guessed = (a.script == Script::Arabic && a.sets.is_empty() && b.script != Script::Arabic)
@@ -271,6 +283,11 @@ fn slots<'a>(parts: &[&'a NamePart], with_joined: bool) -> Vec<Slot<'a>> {
 
 /// Compares two analysed names (see the module documentation).
 pub fn compare_names(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis) -> NameComparison {
+    compare_names_with(tables, a, b, true)
+}
+
+/// As [`compare_names`]; without `explain`, `parts` stays empty (for ranking many candidates).
+pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis, explain: bool) -> NameComparison {
     let pa: Vec<&NamePart> = a.parts.iter().filter(|p| comparable(p)).collect();
     let pb: Vec<&NamePart> = b.parts.iter().filter(|p| comparable(p)).collect();
     if pa.is_empty() || pb.is_empty() {
@@ -334,6 +351,9 @@ pub fn compare_names(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis)
         got += w * score;
         total += w;
         all_same &= level.is_same();
+        if !explain {
+            continue;
+        }
         lines.push(PartMatch {
             a: Some(x.part.text.clone()),
             b: Some(y.part.text.clone()),
@@ -355,6 +375,9 @@ pub fn compare_names(tables: &VariantTables, a: &NameAnalysis, b: &NameAnalysis)
             total += role_weight(p.role) * missing_penalty(p.role);
             if missing_penalty(p.role) > 0.5 {
                 unmatched_core += 1;
+            }
+            if !explain {
+                continue;
             }
             // Why is it unmatched? Say so when the tables know it is another name.
             let detail = other

@@ -141,7 +141,7 @@ impl NameEngine {
         let (mut latin, mut alt_latin) = match script {
             Script::Arabic => (translit::arabic_to_latin(&raw.light_core), None),
             Script::Cyrillic => translit::cyrillic_to_latin(&raw.key, lang),
-            _ => (raw.key.clone(), None),
+            _ => (raw.key.clone(), translit::turkish_reading(&raw.key)),
         };
         if script == Script::Cyrillic && sets.is_empty() {
             for l in std::iter::once(&latin).chain(alt_latin.as_ref()) {
@@ -281,6 +281,12 @@ impl NameEngine {
     /// Compares two analysed names (see [`compare`]).
     pub fn compare(&self, a: &NameAnalysis, b: &NameAnalysis) -> NameComparison {
         compare::compare_names(&self.tables, a, b)
+    }
+
+    /// The comparison without its explanation: score, `same_name` and level only. For ranking
+    /// many candidates.
+    pub fn score(&self, a: &NameAnalysis, b: &NameAnalysis) -> NameComparison {
+        compare::compare_names_with(&self.tables, a, b, false)
     }
 
     /// Analyses and compares two written names.

@@ -94,8 +94,72 @@ fn split_camel_case(piece: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Splits a name into tokens: on spaces, punctuation and hyphens.
+/// "FAMILY, Given Father" (the list convention of sanctions lists and many registers) read in
+/// name order: "Given Father FAMILY". Only with exactly one comma and letters on both sides.
+fn comma_order(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut commas = text.match_indices([',', '،']);
+    if let (Some((at, sep)), None) = (commas.next(), commas.next()) {
+        let (family, rest) = (&text[..at], &text[at + sep.len()..]);
+        if family.chars().any(char::is_alphabetic) && rest.chars().any(char::is_alphabetic) {
+            return std::borrow::Cow::Owned(format!("{} {}", rest.trim(), family.trim()));
+        }
+    }
+    std::borrow::Cow::Borrowed(text)
+}
+
+/// Honorifics and titles that are not part of the name (Dr., Sheikh, Hajji, الشيخ, الحاج).
+const TITLES: &[&str] = &[
+    "dr",
+    "doctor",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "eng",
+    "sheikh",
+    "shaikh",
+    "shaykh",
+    "sheik",
+    "cheikh",
+    "haji",
+    "hajji",
+    "hadji",
+    "hajj",
+    "mullah",
+    "mulla",
+    "maulana",
+    "maulvi",
+    "mawlawi",
+    "mawlavi",
+    "qari",
+    "col",
+    "gen",
+    "brig",
+    "capt",
+    "lt",
+    "د",
+    "الدكتور",
+    "الشيخ",
+    "شيخ",
+    "الحاج",
+    "حاج",
+    "المهندس",
+    "ملا",
+    "مولوي",
+];
+
+/// Splits a name into tokens: on spaces, punctuation and hyphens; titles are dropped when
+/// the name has at least two other words.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = tokenize_all(&comma_order(text));
+    let titles = out.iter().filter(|t| TITLES.contains(&t.folded.as_str())).count();
+    if titles > 0 && out.len() >= titles + 2 {
+        out.retain(|t| !TITLES.contains(&t.folded.as_str()));
+    }
+    out
+}
+
+fn tokenize_all(text: &str) -> Vec<Token> {
     let mixed_case = text.chars().any(char::is_lowercase) && text.chars().any(char::is_uppercase);
     let mut out = Vec::new();
     for piece in text.split_whitespace() {
@@ -666,6 +730,15 @@ mod tests {
         assert_eq!(split_camel_case("СергейВладимирович"), "Сергей Владимирович");
         assert_eq!(split_camel_case("McDonald"), "McDonald");
         assert_eq!(split_camel_case("MOHAMMED"), "MOHAMMED");
+    }
+
+    #[test]
+    fn comma_lists_read_in_name_order_and_titles_go() {
+        let folded = |s: &str| tokenize(s).into_iter().map(|t| t.folded).collect::<Vec<_>>().join(" ");
+        assert_eq!(folded("AL-ZAWAHIRI, Dr. Ayman"), "ayman al zawahiri");
+        assert_eq!(folded("Sheikh Ahmad Yassin"), "ahmad yassin");
+        assert_eq!(folded("Haji Murad"), "haji murad");
+        assert_eq!(folded("Ali, Hassan, Omar"), "ali hassan omar");
     }
 
     #[test]

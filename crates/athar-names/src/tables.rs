@@ -35,6 +35,9 @@ pub struct EquivalenceSet {
     pub kind: SetKind,
     /// Every form as listed in the file.
     pub forms: Vec<String>,
+    /// The Latin forms, normalised (`abd al-rahman`): what an unknown spelling is measured
+    /// against.
+    pub latin_forms: Vec<String>,
 }
 
 /// A problem in a data file, with its file and line.
@@ -193,13 +196,20 @@ impl VariantTables {
                     ids.push(set_id);
                 }
             }
+            let latin_forms: Vec<String> = forms
+                .iter()
+                .map(|f| crate::normalize::normalize(f))
+                .filter(|f| crate::script::detect_script(f) == crate::script::Script::Latin)
+                .collect();
             if let Some(prev) = existing {
-                self.sets[prev.0 as usize].forms.extend(forms);
+                let set = &mut self.sets[prev.0 as usize];
+                set.forms.extend(forms);
+                set.latin_forms.extend(latin_forms);
                 continue;
             }
             let canonical = canonical.unwrap_or_else(|| e.id.replace('_', " "));
             self.by_id.insert(e.id.to_string(), set_id);
-            self.sets.push(EquivalenceSet { id: e.id.to_string(), canonical, kind, forms });
+            self.sets.push(EquivalenceSet { id: e.id.to_string(), canonical, kind, forms, latin_forms });
         }
         Ok(())
     }

@@ -147,6 +147,39 @@ pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (String, Option<
     (canon, alt)
 }
 
+/// The reading of a Latin token in which c is the sound of j, as in Turkish and Crimean Tatar
+/// (Cemilev = Dzhemilev, Cemal = Jamal), and dzh/dj the same j (Dzhemilev, Djamel). `None`
+/// when the token has no such letters.
+pub fn turkish_reading(word: &str) -> Option<String> {
+    let b = word.as_bytes();
+    let has_c = b.iter().enumerate().any(|(i, &c)| c == b'c' && !matches!(b.get(i + 1), Some(b'h' | b'k')));
+    if !has_c && !word.contains("dzh") && !word.contains("dj") {
+        return None;
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < b.len() {
+        if word[i..].starts_with("dzh") {
+            out.push('j');
+            i += 3;
+        } else if word[i..].starts_with("dj") {
+            out.push('j');
+            i += 2;
+        } else if b[i] == b'c' && matches!(b.get(i + 1), Some(b'h' | b'k')) {
+            out.push_str(&word[i..i + 2]);
+            i += 2;
+        } else if b[i] == b'c' {
+            out.push('j');
+            i += 1;
+        } else {
+            let ch = word[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    Some(out)
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum ArabicSound {
     Consonant(&'static str),
@@ -308,6 +341,15 @@ mod tests {
         assert_eq!(russian_to_latin("пётр"), "petr");
         assert_eq!(russian_to_latin("юрьевич"), "yuryevich");
         assert_eq!(russian_to_latin("щукин"), "shchukin");
+    }
+
+    #[test]
+    fn turkish_c_reads_as_j() {
+        assert_eq!(turkish_reading("cemilev").as_deref(), Some("jemilev"));
+        assert_eq!(turkish_reading("dzhemilev").as_deref(), Some("jemilev"));
+        assert_eq!(turkish_reading("djamel").as_deref(), Some("jamel"));
+        assert_eq!(turkish_reading("chubarov"), None);
+        assert_eq!(turkish_reading("halabi"), None);
     }
 
     #[test]

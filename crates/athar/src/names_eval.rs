@@ -136,7 +136,7 @@ fn rank_of(
     let mut best: HashMap<usize, f64> = HashMap::new();
     for c in index.candidates(query) {
         let (person, rec) = &records[c];
-        let s = engine.compare(query, rec).score;
+        let s = engine.score(query, rec).score;
         let e = best.entry(*person).or_insert(0.0);
         if s > *e {
             *e = s;
@@ -326,7 +326,7 @@ fn eval_un(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> {
             let other = engine.analyse(&p.2[0]);
             if share_token(engine, q, &other) {
                 diff_n += 1;
-                if !accepted(&engine.compare(q, &other)) {
+                if !accepted(&engine.score(q, &other)) {
                     diff_ok += 1;
                 } else if args.misses {
                     eprintln!("false accept un: {} / {}", persons[*i].1, p.2[0]);
@@ -425,8 +425,11 @@ fn eval_ofac(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> 
     for g in &analysed {
         for alias in &g[1..] {
             same_n += 1;
-            if accepted(&engine.compare(&g[0], alias)) {
+            let c = engine.compare(&g[0], alias);
+            if accepted(&c) {
                 same_ok += 1;
+            } else if args.misses {
+                eprintln!("reject ofac: {} / {} score {:.3}", g[0].input, alias.input, c.score);
             }
         }
     }
@@ -443,7 +446,7 @@ fn eval_ofac(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> 
                 continue;
             }
             diff_n += 1;
-            if accepted(&engine.compare(a, primaries[j])) {
+            if accepted(&engine.score(a, primaries[j])) {
                 diff_acc += 1;
                 if args.misses {
                     eprintln!("false accept ofac: {} / {}", a.input, primaries[j].input);

@@ -1,0 +1,237 @@
+//! Families of real variants that must compare as the same name, and pairs that must not.
+
+use athar_names::{MatchLevel, NameEngine, Role, TokenLevel};
+
+fn engine() -> NameEngine {
+    NameEngine::new()
+}
+
+fn assert_family_same(e: &NameEngine, family: &[&str]) {
+    for a in family {
+        for b in family {
+            let c = e.compare_text(a, b);
+            assert!(c.same_name, "{a} and {b} should be the same name (score {}, {:?})", c.score, c.parts);
+        }
+    }
+}
+
+#[test]
+fn one_man_across_scripts_and_spellings() {
+    let e = engine();
+    assert_family_same(
+        &e,
+        &[
+            "محمد عبد الرحمن الحلبي",
+            "Mohammed Abdulrahman al-Halabi",
+            "Mohamad Abderrahmane El Halabi",
+            "Mhd Abd al-Rahman Halabi",
+            "Muhammad Abd el-Rahman Alhalabi",
+        ],
+    );
+}
+
+#[test]
+fn given_name_families() {
+    let e = engine();
+    for family in [
+        &["محمد", "Muhammad", "Mohammed", "Mohammad", "Mohamed", "Mohamad", "Muhamad", "Mhd", "Moh'd", "Md"][..],
+        &["حسين", "Hussein", "Hussain", "Husayn", "Husain", "Hossein", "Hüseyin"],
+        &["يوسف", "Yusuf", "Youssef", "Yousef", "Yousif", "Yusef", "Youcef"],
+        &[
+            "عبد الرحمن",
+            "Abd al-Rahman",
+            "Abdul Rahman",
+            "Abdulrahman",
+            "Abdelrahman",
+            "Abd el-Rahman",
+            "Abdurrahman",
+            "Abderrahmane",
+        ],
+        &["قاسم", "Qasim", "Qassem", "Kassem", "Kasim"],
+        &["جمال", "Jamal", "Gamal", "Djamel"],
+        &["شادي", "Shadi", "Chadi"],
+        &["هشام", "Hisham", "Hicham"],
+        &["فاطمة", "فاطمه", "Fatima", "Fatimah", "Fatma", "Fatmeh"],
+        &["عائشة", "Aisha", "Aicha", "Aysha", "Ayesha", "Ayşe"],
+        &["زينب", "Zainab", "Zaynab", "Zeinab", "Zeynep"],
+        &["أسامة", "Usama", "Osama", "Oussama", "Usamah"],
+        &["نور الدين", "Nur al-Din", "Nureddin", "Noureddine", "Nuruddin"],
+        &["Олександр", "Александр", "Oleksandr", "Aleksandr", "Alexander", "Саша"],
+        &["Сергій", "Сергей", "Serhii", "Serhiy", "Sergei", "Sergey"],
+        &["Микола", "Николай", "Mykola", "Nikolai", "Коля"],
+        &["Дмитро", "Дмитрий", "Dmytro", "Dmitry"],
+        &["Олена", "Елена", "Olena", "Elena"],
+        &["Євген", "Евгений", "Yevhen", "Evgeny"],
+    ] {
+        assert_family_same(&e, family);
+    }
+}
+
+#[test]
+fn different_names_stay_different_even_with_one_skeleton() {
+    let e = engine();
+    for (a, b) in [
+        ("Hassan", "Hussein"),
+        ("حسن", "حسين"),
+        ("Mahmoud", "Muhammad"),
+        ("محمود", "محمد"),
+        ("Omar", "Amr"),
+        ("عمر", "عمرو"),
+        ("Ahmad", "Hamad"),
+        ("Ahmad", "Hamid"),
+        ("Said", "Saad"),
+        ("Ali", "Alaa"),
+        ("Samir", "Samer"),
+        ("Abdulrahman", "Abdulrahim"),
+        ("Oleksandr", "Oleksii"),
+        ("Olena", "Olha"),
+        ("Andrii", "Anatolii"),
+    ] {
+        let c = e.compare_text(a, b);
+        assert!(!c.same_name, "{a} / {b} must not be the same name");
+        assert_eq!(c.level, MatchLevel::Different, "{a} / {b}: {:?}", c.parts);
+        assert!(c.score < 0.3, "{a} / {b} scored {}", c.score);
+    }
+    // The skeleton is shared, and still it does not decide.
+    let (h, u) = (e.analyse("Hassan"), e.analyse("Hussein"));
+    assert!(h.parts[0].skeletons.iter().any(|s| u.parts[0].skeletons.contains(s)));
+}
+
+#[test]
+fn a_different_name_in_a_full_name_breaks_sameness() {
+    let e = engine();
+    let c = e.compare_text("Hassan Ali al-Khatib", "Hussein Ali al-Khatib");
+    assert!(!c.same_name);
+    assert!(c.parts.iter().any(|p| p.detail.contains("different names")), "{:?}", c.parts);
+}
+
+#[test]
+fn kunya_is_never_the_given_name() {
+    let e = engine();
+    let a = e.analyse("Abu Ahmad");
+    assert_eq!(a.parts.len(), 1);
+    assert_eq!(a.parts[0].role, Role::Kunya);
+    assert!(!e.compare_text("Abu Ahmad", "Ahmad").same_name);
+    assert!(e.compare_text("Abu Ahmad", "أبو أحمد").same_name);
+    assert!(!a.keys().contains(&"=ahmad".to_string()));
+}
+
+#[test]
+fn arabic_structure_roles() {
+    let e = engine();
+    let a = e.analyse("محمد عبد الرحمن الحلبي");
+    let roles: Vec<Role> = a.parts.iter().map(|p| p.role).collect();
+    assert_eq!(roles, vec![Role::Given, Role::Father, Role::Family]);
+    assert!(a.parts[2].article);
+    let a = e.analyse("Ali bin Hassan bin Omar");
+    let roles: Vec<Role> = a.parts.iter().filter(|p| p.role != Role::Particle).map(|p| p.role).collect();
+    assert_eq!(roles, vec![Role::Given, Role::Father, Role::Grandfather]);
+    let a = e.analyse("Ismael Mohammed Youssef Hamadeh");
+    let roles: Vec<Role> = a.parts.iter().map(|p| p.role).collect();
+    assert_eq!(roles, vec![Role::Given, Role::Father, Role::Grandfather, Role::Family]);
+}
+
+#[test]
+fn article_forms_are_one_article() {
+    let e = engine();
+    for n in ["al-Khatib", "el-Khatib", "Al Khatib", "Alkhatib", "الخطيب", "Khatib"] {
+        let c = e.compare_text(n, "Khatib");
+        assert!(c.same_name, "{n}");
+    }
+    let shami = e.analyse("ash-Shami");
+    assert_eq!(shami.parts.len(), 1);
+    assert!(shami.parts[0].article);
+    assert!(e.compare_text("ash-Shami", "الشامي").same_name);
+}
+
+#[test]
+fn house_of_is_not_the_article() {
+    let e = engine();
+    let a = e.analyse("Āl Saud");
+    assert_eq!(a.parts[0].kind, athar_names::PartKind::HouseOf);
+    let b = e.analyse("Al Saud");
+    assert!(b.parts.iter().all(|p| p.kind != athar_names::PartKind::HouseOf));
+}
+
+#[test]
+fn patronymic_gives_the_fathers_name_in_both_languages() {
+    let e = engine();
+    for (text, father) in [
+        ("Олександр Володимирович Петренко", "volodymyr"),
+        ("Александр Владимирович Петренко", "volodymyr"),
+        ("Aleksandr Vladimirovich Petrenko", "volodymyr"),
+        ("Олена Миколаївна Шевченко", "mykola"),
+        ("Ілля Сергійович", "serhii"),
+    ] {
+        let a = e.analyse(text);
+        let p = a.parts.iter().find(|p| p.role == Role::Patronymic).expect("a patronymic");
+        assert_eq!(p.equivalence, vec![father.to_string()], "{text}");
+    }
+    assert!(e.compare_text("ІВАХА Денис Володимирович", "IVAKHA Denis Vladimirovich").same_name);
+}
+
+#[test]
+fn slavic_orders_and_gendered_surnames() {
+    let e = engine();
+    let a = e.analyse("ШЕВЧЕНКО Тарас Григорович");
+    assert_eq!(a.parts[0].role, Role::Family);
+    assert_eq!(a.parts[1].role, Role::Given);
+    assert!(e.compare_text("Зеленський Олександр", "Aleksandr Zelenskiy").same_name);
+    for (m, f) in [("Зеленський", "Зеленська"), ("Ivanov", "Ivanova"), ("Zelenskyi", "Zelenska")] {
+        let c = e.compare_text(m, f);
+        assert!(c.score >= 0.75, "{m}/{f}: {}", c.score);
+    }
+}
+
+#[test]
+fn crimean_tatar_and_turkish_spellings() {
+    let e = engine();
+    assert!(e.compare_text("Çubarov", "Chubarov").same_name);
+    assert!(e.compare_text("Cemilev", "Dzhemilev").same_name);
+    assert!(e.compare_text("Mustafa Cemilev", "Мустафа Джемилев").same_name);
+}
+
+#[test]
+fn places_and_facilities_go_through_the_same_engine() {
+    let e = engine();
+    assert_family_same(&e, &["Saydnaya", "Sednaya", "صيدنايا", "Seydnaya"]);
+    assert_family_same(&e, &["Izolyatsia", "Isoliatsia", "Ізоляція"]);
+    assert!(!e.compare_text("Saydnaya", "Adra").same_name);
+}
+
+#[test]
+fn parts_align_in_any_order_and_a_missing_grandfather_costs_little() {
+    let e = engine();
+    let c = e.compare_text("al-Halabi Mohammed", "Mohammed al-Halabi");
+    assert!(c.same_name);
+    let full = e.compare_text("Mohammed Ahmad Youssef al-Halabi", "محمد أحمد يوسف الحلبي");
+    let short = e.compare_text("Mohammed Ahmad al-Halabi", "محمد أحمد يوسف الحلبي");
+    assert!(full.same_name && short.same_name);
+    assert!(short.score < full.score && short.score > 0.85, "{} vs {}", short.score, full.score);
+    // A missing family name is not a missing middle part.
+    assert!(!e.compare_text("Mohammed Ahmad", "Mohammed Ahmad al-Halabi Khatib").same_name);
+}
+
+#[test]
+fn explanation_names_every_part() {
+    let e = engine();
+    let c = e.compare_text("Mhd Abd al-Rahman Halabi", "محمد عبد الرحمن الحلبي");
+    assert_eq!(c.parts.len(), 3);
+    assert!(c.parts.iter().all(|p| p.level.is_some_and(TokenLevel::is_same)));
+    assert!(c.parts.iter().any(|p| p.detail.contains("muhammad")));
+}
+
+#[test]
+fn no_usable_name_is_a_clear_result() {
+    let e = engine();
+    for bad in ["", "   ", "1234", "🙂🙂", "\u{200f}\u{200e}", "\u{0301}\u{0651}", "---", "١٢٣"] {
+        let a = e.analyse(bad);
+        assert!(a.is_empty(), "{bad:?} should have no usable name");
+        let c = e.compare_text(bad, "Mohammed");
+        assert!(!c.same_name);
+        assert_eq!(c.score, 0.0);
+        assert!(c.error.as_deref().is_some_and(|m| m.contains("no usable name")));
+    }
+    // Mixed scripts and marks around a real name still work.
+    assert!(!e.analyse("\u{200f}محمد Ali").is_empty());
+}
