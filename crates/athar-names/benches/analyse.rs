@@ -3,6 +3,10 @@
 
 use athar_names::NameEngine;
 
+/// The binary's allocator (see `crates/athar/src/main.rs`), so the figure is the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
@@ -26,7 +30,7 @@ fn names() -> Vec<String> {
     out
 }
 
-#[divan::bench(sample_count = 20)]
+#[divan::bench(sample_count = 60)]
 fn analyse_and_keys(bencher: divan::Bencher) {
     let engine = NameEngine::new();
     let names = names();

@@ -12,6 +12,7 @@ use crate::script::Script;
 use crate::structure::{NamePart, PartKind, Role};
 use crate::tables::VariantTables;
 use crate::NameAnalysis;
+use compact_str::format_compact;
 use serde::Serialize;
 
 /// How one part of a name compares with one part of another.
@@ -141,7 +142,7 @@ fn skeletons_near(a: &NamePart, b: &NamePart) -> bool {
 /// Compares two parts: the level, a score in 0..=1 and the Jaro-Winkler used, if any. Cheap:
 /// no allocation; the explanation's words come from [`describe`].
 pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (TokenLevel, f64, Option<f64>) {
-    if a.key == b.key && !a.key.is_empty() {
+    if a.core == b.core && !a.core.is_empty() {
         return (TokenLevel::SameOriginal, 1.0, None);
     }
     // A kunya (Abu Ahmad) is never the given name Ahmad.
@@ -200,7 +201,7 @@ pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: Token
         TokenLevel::SameOriginal => "same written form".into(),
         TokenLevel::SameEquivalence => {
             let id = a.sets.iter().find(|id| b.sets.contains(id));
-            format!("both are forms of '{}'", id.map(|id| tables.set(*id).id.as_str()).unwrap_or("?"))
+            format!("both are forms of '{}'", id.map(|id| &*tables.set(*id).id).unwrap_or("?"))
         }
         TokenLevel::SameRomanisation => format!("same romanisation '{}'", a.latin),
         TokenLevel::SameSkeleton => format!("same skeleton, close spelling ({} ~ {})", a.latin, b.latin),
@@ -232,23 +233,22 @@ fn joined(a: &NamePart, b: &NamePart) -> NamePart {
     let mut skeletons = Vec::with_capacity(a.skeletons.len() * b.skeletons.len());
     for x in &a.skeletons {
         for y in &b.skeletons {
-            skeletons.push(format!("{x}{y}"));
+            skeletons.push(format_compact!("{x}{y}"));
         }
     }
     NamePart {
-        text: format!("{} {}", a.text, b.text),
-        core: format!("{}{}", a.core, b.core),
+        text: format_compact!("{} {}", a.text, b.text),
+        core: format_compact!("{}{}", a.core, b.core),
         script: a.script,
         role: a.role,
         kind: PartKind::Name,
         article: a.article,
-        latin: format!("{}{}", a.latin, b.latin),
+        latin: format_compact!("{}{}", a.latin, b.latin),
         alt_latin: None,
         skeletons,
         sets: Vec::new(),
         equivalence: Vec::new(),
         father_name: None,
-        key: format!("{}{}", a.key, b.key),
     }
 }
 
@@ -355,8 +355,8 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
             continue;
         }
         lines.push(PartMatch {
-            a: Some(x.part.text.clone()),
-            b: Some(y.part.text.clone()),
+            a: Some(x.part.text.to_string()),
+            b: Some(y.part.text.to_string()),
             a_role: Some(x.part.role),
             b_role: Some(y.part.role),
             level: Some(level),
@@ -388,8 +388,8 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
                 .map(|(_, o)| describe(tables, p, o, TokenLevel::DifferentNames))
                 .unwrap_or_else(|| "no counterpart in the other name".into());
             lines.push(PartMatch {
-                a: (side == "a").then(|| p.text.clone()),
-                b: (side == "b").then(|| p.text.clone()),
+                a: (side == "a").then(|| p.text.to_string()),
+                b: (side == "b").then(|| p.text.to_string()),
                 a_role: (side == "a").then_some(p.role),
                 b_role: (side == "b").then_some(p.role),
                 level: None,

@@ -29,6 +29,9 @@ pub use structure::{NamePart, PartKind, Role};
 pub use tables::{EquivalenceId, TableError, VariantTables};
 
 use serde::Serialize;
+
+/// A short string kept inline: name parts, romanisations, skeletons.
+pub type Text = compact_str::CompactString;
 use structure::{Construct, RawPart};
 
 /// The result of analysing one written name.
@@ -51,8 +54,8 @@ impl NameAnalysis {
     }
 
     /// Every blocking key of the name: all skeletons of all parts, and `=id` for known names.
-    pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
+    pub fn keys(&self) -> Vec<Text> {
+        let mut keys: Vec<Text> = Vec::new();
         for p in &self.parts {
             if p.role == Role::Particle {
                 continue;
@@ -63,7 +66,7 @@ impl NameAnalysis {
                 }
             }
             for e in &p.equivalence {
-                let k = format!("={e}");
+                let k = compact_str::format_compact!("={e}");
                 if !keys.contains(&k) {
                     keys.push(k);
                 }
@@ -109,8 +112,11 @@ impl NameEngine {
         let lang = structure::name_cyrillic_language(&tokens);
         let raw = structure::group(&tokens, &self.tables);
         let mut parts: Vec<NamePart> = raw.iter().map(|p| self.build_part(&tokens, p, lang)).collect();
-        let sets: Vec<Vec<EquivalenceId>> = parts.iter().map(|p| p.sets.clone()).collect();
-        let roles = structure::assign_roles(&raw, &sets, &self.tables);
+        let slavic_given: Vec<bool> = parts
+            .iter()
+            .map(|p| p.sets.iter().any(|id| self.tables.set(*id).kind == tables::SetKind::SlavicGiven))
+            .collect();
+        let roles = structure::assign_roles(&raw, &slavic_given);
         for (p, r) in parts.iter_mut().zip(roles) {
             p.role = r;
         }
@@ -128,13 +134,18 @@ impl NameEngine {
 
     fn build_part(&self, tokens: &[structure::Token], raw: &RawPart, lang: CyrillicLanguage) -> NamePart {
         let t = &self.tables;
-
         let script = raw.tokens.iter().map(|&k| tokens[k].script).fold(Script::None, |acc, s| match acc {
             Script::None => s,
             a if a == s => a,
             _ => Script::Mixed,
         });
-        let text = raw.tokens.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ");
+        let mut text = Text::default();
+        for (i, &k) in raw.tokens.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(&tokens[k].light);
+        }
         let mut sets: Vec<EquivalenceId> = t.lookup_key(&raw.key).to_vec();
         let mut father_name = None;
         // Romanisations of the core.
@@ -152,38 +163,47 @@ impl NameEngine {
                 }
             }
         }
-        // Script skeletons of the written form.
-        let mut skeletons: Vec<String> = Vec::with_capacity(3);
-        let script_skeleton = |core: &str| -> String {
+        // Skeletons of the written form, then of its other readings.
+        let mut skeletons: Vec<Text> = Vec::with_capacity(3);
+        let script_skeleton = |core: &str| -> Text {
             match script {
                 Script::Arabic => skeleton::arabic_skeleton(core),
                 _ => skeleton::latin_skeleton(core),
             }
         };
-        let mut construct_latin = None;
+        let mut construct_latin: Option<Text> = None;
         match (&raw.construct, raw.kind) {
             (Some((c, x)), _) => {
                 let x_sets: Vec<EquivalenceId> =
                     if script == Script::Cyrillic { Vec::new() } else { t.lookup_key(x).to_vec() };
-                let x_latin = match x_sets.first() {
-                    Some(id) => t.set(*id).canonical.clone(),
+                let x_latin: Text = match x_sets.first() {
+                    Some(id) => t.set(*id).canonical.as_str().into(),
                     None if script == Script::Arabic => translit::arabic_to_latin(x),
                     None => x.clone(),
                 };
                 let x_skel = match x_sets.first() {
-                    Some(id) => skeleton::latin_skeleton(&t.set(*id).canonical),
+                    Some(id) => t.set(*id).skeleton.clone(),
                     None => script_skeleton(x),
                 };
-                let (prefix, suffix, compound_ids): (&str, &str, Vec<String>) = match c {
-                    Construct::Abd => ("BD", "", x_sets.iter().map(|id| format!("abd_al_{}", t.set(*id).id)).collect()),
-                    Construct::Din => ("", "DN", x_sets.iter().map(|id| format!("{}_al_din", t.set(*id).id)).collect()),
-                    Construct::Allah => ("", "L", Vec::new()),
-                    Construct::Abu => ("B", "", Vec::new()),
-                    Construct::Umm => ("M", "", Vec::new()),
+                let (prefix, suffix) = match c {
+                    Construct::Abd => ("BD", ""),
+                    Construct::Din => ("", "DN"),
+                    Construct::Allah => ("", "L"),
+                    Construct::Abu => ("B", ""),
+                    Construct::Umm => ("M", ""),
                 };
-                skeletons.push(format!("{prefix}{x_skel}{suffix}"));
+                skeletons.push(compact_str::format_compact!("{prefix}{x_skel}{suffix}"));
                 if sets.is_empty() {
-                    sets = compound_ids.iter().filter_map(|id| t.by_id(id)).collect();
+                    // The table's own entry for the compound, by its X: abd_al_rahman, nur_al_din.
+                    for id in &x_sets {
+                        let x_id = &t.set(*id).id;
+                        let compound = match c {
+                            Construct::Abd => format!("abd_al_{x_id}"),
+                            Construct::Din => format!("{x_id}_al_din"),
+                            _ => continue,
+                        };
+                        sets.extend(t.by_id(&compound));
+                    }
                 }
                 if matches!(c, Construct::Abu | Construct::Umm) {
                     // A kunya's sets are its X's: Abu Ahmad compares with Abu Ahmad, never with
@@ -191,48 +211,44 @@ impl NameEngine {
                     sets = x_sets;
                 }
                 construct_latin = Some(match c {
-                    Construct::Abd => format!("abd al-{x_latin}"),
-                    Construct::Din => format!("{x_latin} al-din"),
-                    Construct::Allah => format!("{x_latin}ullah"),
-                    Construct::Abu => format!("abu {x_latin}"),
-                    Construct::Umm => format!("umm {x_latin}"),
+                    Construct::Abd => compact_str::format_compact!("abd al-{x_latin}"),
+                    Construct::Din => compact_str::format_compact!("{x_latin} al-din"),
+                    Construct::Allah => compact_str::format_compact!("{x_latin}ullah"),
+                    Construct::Abu => compact_str::format_compact!("abu {x_latin}"),
+                    Construct::Umm => compact_str::format_compact!("umm {x_latin}"),
                 });
             }
             (None, PartKind::Patronymic) => {
                 let stem_source = raw.key.as_str();
                 let stem = structure::patronymic_stem(stem_source, script).unwrap_or(stem_source);
-                {
-                    let father = structure::father_from_patronymic(t, stem_source, stem, script).or_else(|| {
-                        // A Cyrillic patronymic may be known by its romanised stem.
-                        let (l, _) = translit::cyrillic_to_latin(stem, lang);
-                        (script == Script::Cyrillic)
-                            .then(|| structure::father_from_patronymic(t, "", &l, Script::Latin))
-                            .flatten()
-                    });
-                    match father {
-                        Some(id) => {
-                            father_name = Some(t.set(id).canonical.clone());
-                            sets = vec![id];
-                        }
-                        None => {
-                            father_name = Some(match script {
-                                Script::Cyrillic => translit::cyrillic_to_latin(stem, lang).0,
-                                _ => stem.to_string(),
-                            })
-                        }
+                let father = structure::father_from_patronymic(t, stem_source, stem, script).or_else(|| {
+                    // A Cyrillic patronymic may be known by its romanised stem.
+                    (script == Script::Cyrillic)
+                        .then(|| {
+                            let (l, _) = translit::cyrillic_to_latin(stem, lang);
+                            structure::father_from_patronymic(t, "", &l, Script::Latin)
+                        })
+                        .flatten()
+                });
+                match father {
+                    Some(id) => {
+                        father_name = Some(t.set(id).canonical.as_str().into());
+                        sets = vec![id];
+                    }
+                    None => {
+                        father_name = Some(match script {
+                            Script::Cyrillic => translit::cyrillic_to_latin(stem, lang).0,
+                            _ => stem.into(),
+                        })
                     }
                 }
                 skeletons.push(script_skeleton(if script == Script::Cyrillic { &latin } else { &raw.key }));
             }
-            _ => {
-                if script == Script::Cyrillic {
-                    skeletons.push(skeleton::latin_skeleton(&latin));
-                } else if script == Script::Arabic {
-                    skeletons.push(skeleton::arabic_skeleton(&raw.key));
-                } else {
-                    skeletons.push(skeleton::latin_skeleton(&raw.key));
-                }
-            }
+            _ => skeletons.push(if script == Script::Cyrillic {
+                script_skeleton(&latin)
+            } else {
+                script_skeleton(&raw.key)
+            }),
         }
         if let Some(alt) = &alt_latin {
             let s = skeleton::latin_skeleton(alt);
@@ -242,11 +258,10 @@ impl NameEngine {
         }
         if raw.kind != PartKind::Kunya && raw.kind != PartKind::Patronymic {
             if let Some(id) = sets.first() {
-                let canon = &t.set(*id).canonical;
-                latin = canon.clone();
-                let s = skeleton::latin_skeleton(&without_articles(canon));
-                if !skeletons.contains(&s) {
-                    skeletons.push(s);
+                let set = t.set(*id);
+                latin = set.canonical.as_str().into();
+                if !skeletons.contains(&set.skeleton) {
+                    skeletons.push(set.skeleton.clone());
                 }
             } else if let Some(cl) = construct_latin {
                 latin = cl;
@@ -255,7 +270,12 @@ impl NameEngine {
             latin = cl;
             alt_latin = None;
         }
-
+        let equivalence = match &raw.construct {
+            // A kunya is its own name: Abu Ahmad is `abu_ahmad`, never `ahmad`.
+            Some((Construct::Abu, _)) => sets.iter().map(|id| format!("abu_{}", t.set(*id).id).into()).collect(),
+            Some((Construct::Umm, _)) => sets.iter().map(|id| format!("umm_{}", t.set(*id).id).into()).collect(),
+            _ => sets.iter().map(|id| t.set(*id).id.clone()).collect(),
+        };
         NamePart {
             text,
             core: raw.key.clone(),
@@ -266,15 +286,9 @@ impl NameEngine {
             latin,
             alt_latin,
             skeletons,
-            equivalence: match &raw.construct {
-                // A kunya is its own name: Abu Ahmad is `abu_ahmad`, never `ahmad`.
-                Some((Construct::Abu, _)) => sets.iter().map(|id| format!("abu_{}", t.set(*id).id)).collect(),
-                Some((Construct::Umm, _)) => sets.iter().map(|id| format!("umm_{}", t.set(*id).id)).collect(),
-                _ => sets.iter().map(|id| t.set(*id).id.clone()).collect(),
-            },
+            equivalence,
             sets,
             father_name,
-            key: raw.key.clone(),
         }
     }
 
@@ -293,17 +307,4 @@ impl NameEngine {
     pub fn compare_text(&self, a: &str, b: &str) -> NameComparison {
         self.compare(&self.analyse(a), &self.analyse(b))
     }
-}
-
-/// `abd al-rahman` → `abdrahman`: a canonical compound spelling without its article words, so
-/// that its skeleton meets the one built from parts.
-fn without_articles(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split([' ', '-']) {
-        if matches!(w, "al" | "el" | "ul" | "ad" | "ar" | "as" | "ash" | "an" | "at" | "az" | "ur" | "ud") {
-            continue;
-        }
-        out.push_str(w);
-    }
-    out
 }

@@ -118,14 +118,36 @@ pub(crate) fn normalize_light(text: &str) -> String {
 fn normalize_with(text: &str, fold_arabic: bool) -> String {
     let mut out = String::with_capacity(text.len() + 4);
     // Fast path for the common all-ASCII name: NFKC is the identity there.
-    if text.is_ascii() {
-        push_folded(text.chars(), fold_arabic, &mut out);
+    if !needs_nfkc(text) {
+        push_folded(text.chars().filter(|c| !is_invisible(*c)), fold_arabic, &mut out);
     } else {
         push_folded(text.chars().filter(|c| !is_invisible(*c)).nfkc(), fold_arabic, &mut out);
     }
     finish_arabizi(&mut out);
     collapse_spaces(&mut out);
     out
+}
+
+/// Whether NFKC could change this text in a way folding does not already cover. ASCII,
+/// precomposed Latin, Cyrillic letters and the Arabic block need none: the only compositions in
+/// the Arabic block (alef, waw, ya with hamza or madda) are folded anyway and the marks dropped.
+fn needs_nfkc(text: &str) -> bool {
+    !text.chars().all(|c| {
+        c.is_ascii()
+            || matches!(c, '\u{00C0}'..='\u{024F}' | '\u{0400}'..='\u{0482}' | '\u{048A}'..='\u{04FF}' | '\u{0600}'..='\u{06FF}')
+            || is_invisible(c)
+    })
+}
+
+/// Lower case, with the Cyrillic capitals answered without the Unicode case tables.
+fn lower(c: char) -> Option<char> {
+    match c {
+        '\u{0410}'..='\u{042F}' => char::from_u32(c as u32 + 0x20),
+        '\u{0400}'..='\u{040F}' => char::from_u32(c as u32 + 0x50),
+        '\u{0430}'..='\u{045F}' | '\u{0491}' => Some(c),
+        '\u{0490}' => Some('\u{0491}'),
+        _ => None,
+    }
 }
 
 fn push_folded(chars: impl Iterator<Item = char>, fold_arabic: bool, out: &mut String) {
@@ -143,6 +165,11 @@ fn push_folded(chars: impl Iterator<Item = char>, fold_arabic: bool, out: &mut S
             }
             continue;
         }
+        // Cyrillic letters first: the common non-ASCII case, no table lookups needed.
+        if let Some(l) = lower(c) {
+            out.push(l);
+            continue;
+        }
         if is_invisible(c) || is_arabic_mark(c) || is_apostrophe(c) {
             continue;
         }
@@ -153,6 +180,15 @@ fn push_folded(chars: impl Iterator<Item = char>, fold_arabic: bool, out: &mut S
         let c = fold_digit(c);
         if c.is_ascii_digit() {
             out.push(c);
+            continue;
+        }
+        // Arabic has no case: skip the case tables for it.
+        if crate::script::is_arabic(c) {
+            if crate::script::is_letter(c) {
+                out.push(if fold_arabic { fold_arabic_letter(c) } else { c });
+            } else {
+                out.push(' ');
+            }
             continue;
         }
         for l in c.to_lowercase() {
@@ -171,7 +207,7 @@ fn push_folded(chars: impl Iterator<Item = char>, fold_arabic: bool, out: &mut S
                 }
             } else if is_hyphen(l) {
                 out.push('-');
-            } else if l.is_alphabetic() {
+            } else if crate::script::is_letter(l) {
                 out.push(if fold_arabic { fold_arabic_letter(l) } else { l });
             } else {
                 out.push(' ');
@@ -202,15 +238,20 @@ fn finish_arabizi(s: &mut String) {
     *s = out;
 }
 
+/// Trims and collapses runs of spaces, in place.
 fn collapse_spaces(s: &mut String) {
-    let mut out = String::with_capacity(s.len());
-    for (i, word) in s.split(' ').filter(|w| !w.is_empty()).enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(word);
+    if !s.starts_with(' ') && !s.ends_with(' ') && !s.contains("  ") {
+        return;
     }
-    *s = out;
+    let mut prev_space = true;
+    s.retain(|c| {
+        let keep = c != ' ' || !prev_space;
+        prev_space = c == ' ';
+        keep
+    });
+    if s.ends_with(' ') {
+        s.pop();
+    }
 }
 
 /// The lookup key of a form: the normalised text with spaces, hyphens and apostrophes removed,

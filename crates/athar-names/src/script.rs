@@ -32,6 +32,26 @@ pub enum CyrillicLanguage {
     Undetermined,
 }
 
+/// Whether a character is a letter, with fast answers for the scripts names are written in
+/// (the general Unicode lookup is slow and this runs on every character).
+pub fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' => true,
+        '\u{0000}'..='\u{007F}' => false,
+        // Arabic letters: hamza to yeh, and the extended letters; not digits, marks, punctuation.
+        '\u{0621}'..='\u{063A}'
+        | '\u{0641}'..='\u{064A}'
+        | '\u{066E}'..='\u{066F}'
+        | '\u{0671}'..='\u{06D3}'
+        | '\u{06D5}' => true,
+        '\u{06EE}'..='\u{06EF}' | '\u{06FA}'..='\u{06FC}' | '\u{06FF}' | '\u{0750}'..='\u{077F}' => true,
+        '\u{0600}'..='\u{06FF}' => false,
+        // Cyrillic letters, without the combining marks and signs U+0482–U+0489.
+        '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{052F}' => true,
+        _ => c.is_alphabetic(),
+    }
+}
+
 pub(crate) fn is_arabic(c: char) -> bool {
     matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
         | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
@@ -52,18 +72,16 @@ pub(crate) fn is_latin(c: char) -> bool {
 pub fn detect_script(text: &str) -> Script {
     let (mut ar, mut cy, mut la, mut other) = (false, false, false, false);
     for c in text.chars() {
-        if is_arabic(c) {
+        if c.is_ascii() {
+            la |= c.is_ascii_alphabetic();
+        } else if is_arabic(c) {
             // Arabic digits, punctuation and marks are not letters.
-            if c.is_alphabetic() {
-                ar = true;
-            }
+            ar |= is_letter(c);
         } else if is_cyrillic(c) {
-            if c.is_alphabetic() {
-                cy = true;
-            }
+            cy |= is_letter(c);
         } else if is_latin(c) {
             la = true;
-        } else if c.is_alphabetic() {
+        } else if is_letter(c) {
             other = true;
         }
     }

@@ -18,9 +18,9 @@
 //! share skeletons and are different names. Names are told apart by `tables` and `compare`.
 
 /// A skeleton: upper-case class letters (`MHMD`), empty when a token has no consonant.
-pub type Skeleton = String;
+pub type Skeleton = crate::Text;
 
-fn push_class(out: &mut String, class: char, last: &mut Option<char>) {
+fn push_class(out: &mut Skeleton, class: char, last: &mut Option<char>) {
     if *last != Some(class) {
         out.push(class);
     }
@@ -31,7 +31,7 @@ fn push_class(out: &mut String, class: char, last: &mut Option<char>) {
 pub fn latin_skeleton(word: &str) -> Skeleton {
     let b: Vec<u8> = word.bytes().filter(|c| c.is_ascii_lowercase()).collect();
     let n = b.len();
-    let mut out = String::with_capacity(n);
+    let mut out = Skeleton::with_capacity(n);
     // The last class written with no vowel since: doubled letters collapse only then.
     let mut last: Option<char> = None;
     let at = |i: usize| -> u8 { b.get(i).copied().unwrap_or(0) };
@@ -116,9 +116,9 @@ fn arabic_class(c: char) -> Option<char> {
 /// by normalisation), so two written letters are two sounds (ممدوح has two m) and nothing is
 /// collapsed; the final ه (ta marbuta after folding) is dropped like Latin -ah.
 pub fn arabic_skeleton(word: &str) -> Skeleton {
-    let chars: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let chars: Vec<char> = word.chars().filter(|c| crate::script::is_letter(*c)).collect();
     let n = chars.len();
-    let mut out = String::with_capacity(n);
+    let mut out = Skeleton::with_capacity(n);
     for (i, &c) in chars.iter().enumerate() {
         // Ta marbuta (ة, or ه after folding) ends a word after a consonant; after a long vowel
         // a final ه is a real h (وجيه Wajih).

@@ -8,8 +8,9 @@
 //! from a construct. Does not compare names (see `compare`).
 
 use crate::normalize::{fold_arabic_letter, normalize_light};
-use crate::script::{cyrillic_language, detect_script, CyrillicLanguage, Script};
+use crate::script::{cyrillic_language, detect_script, is_letter, CyrillicLanguage, Script};
 use crate::tables::{EquivalenceId, SetKind, VariantTables};
+use crate::Text;
 use serde::Serialize;
 
 /// What a part of a name is for.
@@ -48,9 +49,9 @@ pub enum PartKind {
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
     /// Light-normalised text (Arabic hamza seats, ى, ة kept): what the romaniser reads.
-    pub light: String,
+    pub light: Text,
     /// Fully normalised text: what keys are made from.
-    pub folded: String,
+    pub folded: Text,
     pub script: Script,
     /// Joined to the next token by a hyphen (`al-Halabi`, `as-Sayed`).
     pub hyphen_after: bool,
@@ -64,17 +65,30 @@ pub(crate) struct Token {
 /// names were typed without a space (`IvanAleksandrovich`, `СергейВладимирович`). Both halves
 /// must have three letters or more, so `McDonald` and `DeLuca` stay whole.
 fn split_camel_case(piece: &str) -> std::borrow::Cow<'_, str> {
+    // Most names have no capital after a small letter: answer those without collecting.
+    let mut prev_lower = false;
+    let mut candidate = false;
+    for c in piece.chars() {
+        if prev_lower && c.is_uppercase() {
+            candidate = true;
+            break;
+        }
+        prev_lower = c.is_lowercase();
+    }
+    if !candidate {
+        return std::borrow::Cow::Borrowed(piece);
+    }
     let chars: Vec<char> = piece.chars().collect();
     let mut cuts = Vec::new();
     let mut run = 0usize;
     for i in 0..chars.len() {
-        if chars[i].is_alphabetic() {
+        if is_letter(chars[i]) {
             run += 1;
         } else {
             run = 0;
         }
         if i + 1 < chars.len() && chars[i].is_lowercase() && chars[i + 1].is_uppercase() && run >= 3 {
-            let rest = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).count();
+            let rest = chars[i + 1..].iter().take_while(|c| is_letter(**c)).count();
             if rest >= 3 {
                 cuts.push(i + 1);
                 run = 0;
@@ -108,70 +122,94 @@ fn comma_order(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Honorifics and titles that are not part of the name (Dr., Sheikh, Hajji, الشيخ, الحاج).
-const TITLES: &[&str] = &[
-    "dr",
-    "doctor",
-    "mr",
-    "mrs",
-    "ms",
-    "prof",
-    "eng",
-    "sheikh",
-    "shaikh",
-    "shaykh",
-    "sheik",
-    "cheikh",
-    "haji",
-    "hajji",
-    "hadji",
-    "hajj",
-    "mullah",
-    "mulla",
-    "maulana",
-    "maulvi",
-    "mawlawi",
-    "mawlavi",
-    "qari",
-    "col",
-    "gen",
-    "brig",
-    "capt",
-    "lt",
-    "د",
-    "الدكتور",
-    "الشيخ",
-    "شيخ",
-    "الحاج",
-    "حاج",
-    "المهندس",
-    "ملا",
-    "مولوي",
-];
+fn is_title(word: &str) -> bool {
+    matches!(
+        word,
+        "dr" | "doctor"
+            | "mr"
+            | "mrs"
+            | "ms"
+            | "prof"
+            | "eng"
+            | "sheikh"
+            | "shaikh"
+            | "shaykh"
+            | "sheik"
+            | "cheikh"
+            | "haji"
+            | "hajji"
+            | "hadji"
+            | "hajj"
+            | "mullah"
+            | "mulla"
+            | "maulana"
+            | "maulvi"
+            | "mawlawi"
+            | "mawlavi"
+            | "qari"
+            | "col"
+            | "gen"
+            | "brig"
+            | "capt"
+            | "lt"
+            | "د"
+            | "الدكتور"
+            | "الشيخ"
+            | "شيخ"
+            | "الحاج"
+            | "حاج"
+            | "المهندس"
+            | "ملا"
+            | "مولوي"
+    )
+}
 
 /// Splits a name into tokens: on spaces, punctuation and hyphens; titles are dropped when
 /// the name has at least two other words.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     let mut out = tokenize_all(&comma_order(text));
-    let titles = out.iter().filter(|t| TITLES.contains(&t.folded.as_str())).count();
+    let titles = out.iter().filter(|t| is_title(&t.folded)).count();
     if titles > 0 && out.len() >= titles + 2 {
-        out.retain(|t| !TITLES.contains(&t.folded.as_str()));
+        out.retain(|t| !is_title(&t.folded));
     }
     out
 }
 
+/// (is lower case, is upper case), with fast answers for ASCII, Cyrillic and caseless Arabic.
+fn case_of(c: char) -> (bool, bool) {
+    match c {
+        'a'..='z' | '\u{0430}'..='\u{045F}' => (true, false),
+        'A'..='Z' | '\u{0400}'..='\u{042F}' => (false, true),
+        '\u{0000}'..='\u{007F}' | '\u{0600}'..='\u{06FF}' => (false, false),
+        _ => (c.is_lowercase(), c.is_uppercase()),
+    }
+}
+
 fn tokenize_all(text: &str) -> Vec<Token> {
-    let mixed_case = text.chars().any(char::is_lowercase) && text.chars().any(char::is_uppercase);
-    let mut out = Vec::new();
+    // Case only matters when the text has both cases; Arabic has none, so skip the tables.
+    let (mut lower, mut upper_seen) = (false, false);
+    for c in text.chars() {
+        let (l, u) = case_of(c);
+        lower |= l;
+        upper_seen |= u;
+    }
+    let mixed_case = lower && upper_seen;
+    let mut out = Vec::with_capacity(4);
+    let mut light = String::new();
     for piece in text.split_whitespace() {
-        let house = matches!(piece.trim_matches(|c: char| !c.is_alphabetic()), "Āl" | "āl" | "ĀL" | "آل");
-        let upper = mixed_case
-            && piece.chars().filter(|c| c.is_alphabetic()).count() > 1
-            && piece.chars().all(|c| !c.is_lowercase());
-        let light = normalize_light(&split_camel_case(piece));
+        let house = matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
+        let upper =
+            mixed_case && piece.chars().filter(|c| is_letter(*c)).count() > 1 && piece.chars().all(|c| !case_of(c).0);
+        light.clear();
+        if mixed_case {
+            light.push_str(&normalize_light(&split_camel_case(piece)));
+        } else {
+            light.push_str(&normalize_light(piece));
+        }
         for sub in light.split(' ') {
-            let parts: Vec<&str> = sub.split('-').collect();
-            let last = parts.len().saturating_sub(1);
-            for (j, p) in parts.iter().enumerate() {
+            let mut parts = sub.split('-').peekable();
+            while let Some(p) = parts.next() {
+                let hyphen_after = parts.peek().is_some();
                 if p.is_empty() {
                     continue;
                 }
@@ -179,8 +217,12 @@ fn tokenize_all(text: &str) -> Vec<Token> {
                 if script == Script::None {
                     continue;
                 }
-                let folded: String = p.chars().map(fold_arabic_letter).collect();
-                out.push(Token { light: (*p).to_string(), folded, script, hyphen_after: j < last, house, upper });
+                let folded: Text = if script == Script::Arabic || script == Script::Mixed {
+                    p.chars().map(fold_arabic_letter).collect()
+                } else {
+                    Text::from(p)
+                };
+                out.push(Token { light: Text::from(p), folded, script, hyphen_after, house, upper });
             }
         }
     }
@@ -191,9 +233,9 @@ fn tokenize_all(text: &str) -> Vec<Token> {
 #[derive(Debug, Clone, Serialize)]
 pub struct NamePart {
     /// The part as written (normalised lightly, words joined by a space).
-    pub text: String,
+    pub text: Text,
     /// Normalised form of the name itself, without the article, in its own script.
-    pub core: String,
+    pub core: Text,
     pub script: Script,
     pub role: Role,
     pub kind: PartKind,
@@ -201,23 +243,20 @@ pub struct NamePart {
     pub article: bool,
     /// The canonical Latin form: the table's spelling when the name is known, else a
     /// romanisation of `core`.
-    pub latin: String,
+    pub latin: Text,
     /// Another reading (Cyrillic letters common to Ukrainian and Russian: г is h or g).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alt_latin: Option<String>,
+    pub alt_latin: Option<Text>,
     /// Blocking keys (see `skeleton`): one per reading, plus the known name's own.
-    pub skeletons: Vec<String>,
+    pub skeletons: Vec<Text>,
     /// Equivalence sets of the name (ids into the tables), usually none or one.
     #[serde(skip)]
     pub sets: Vec<EquivalenceId>,
     /// The same, as the tables' ids, for reports.
-    pub equivalence: Vec<String>,
+    pub equivalence: Vec<std::sync::Arc<str>>,
     /// For a patronymic: the father's given name it was made from.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub father_name: Option<String>,
-    /// Lookup key of `core` (see `normalize::lookup_key`).
-    #[serde(skip)]
-    pub key: String,
+    pub father_name: Option<Text>,
 }
 
 const LATIN_ARTICLES: &[&str] = &["al", "el", "ul", "il", "ol"];
@@ -377,12 +416,12 @@ pub(crate) struct RawPart {
     pub kind: PartKind,
     pub article: bool,
     /// Lookup key of the whole (compound) name, in the part's script.
-    pub key: String,
+    pub key: Text,
     /// For compounds whose whole key is unknown: the component X (after `abd`, before `din`,
     /// after `abu`), keyed, and which construct it is.
-    pub construct: Option<(Construct, String)>,
+    pub construct: Option<(Construct, Text)>,
     /// Light text of the core, for romanisation.
-    pub light_core: String,
+    pub light_core: Text,
     pub upper: bool,
 }
 
@@ -404,8 +443,9 @@ fn split_fused_allah(key: &str) -> Option<&str> {
     ALLAH_FUSED.iter().find_map(|suffix| key.strip_suffix(suffix).filter(|x| x.len() >= 3))
 }
 
-fn key_of(s: &str) -> String {
-    s.chars().filter(|c| *c != '-' && *c != ' ').collect()
+/// A token's key is its folded form: tokens hold no spaces or hyphens.
+fn key_of(s: &str) -> Text {
+    Text::from(s)
 }
 
 /// Groups tokens into parts: compounds, kunyas, particles, names with their article.
@@ -443,18 +483,19 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             continue;
         }
         // A multi-word name the tables know whole (Abu Bakr, Abd al-Rahman, Nur al-Din).
-        if let Some((len, key)) = (2..=3).rev().find_map(|len| {
+        let multiword = tables.starts_multiword(f);
+        if let Some((len, key)) = (2..=3).rev().filter(|_| multiword).find_map(|len| {
             if i + len > n {
                 return None;
             }
-            let joined: String = tokens[i..i + len].iter().map(|t| t.folded.as_str()).collect();
+            let joined: Text = tokens[i..i + len].iter().map(|t| t.folded.as_str()).collect();
             (!tables.lookup_key(&joined).is_empty()).then_some((len, joined))
         }) {
             parts.push(RawPart {
                 tokens: (i..i + len).collect(),
                 kind: PartKind::Compound,
                 article: std::mem::take(&mut pending_article),
-                light_core: tokens[i..i + len].iter().map(|t| t.light.as_str()).collect::<Vec<_>>().join(" "),
+                light_core: tokens[i..i + len].iter().map(|t| t.light.as_str()).collect::<Vec<_>>().join(" ").into(),
                 key,
                 construct: None,
                 upper: t.upper,
@@ -490,7 +531,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             }
             let x = &tokens[j];
             let x_core = match x.script {
-                Script::Arabic => strip_arabic_article(&x.folded).unwrap_or(&x.folded).to_string(),
+                Script::Arabic => Text::from(strip_arabic_article(&x.folded).unwrap_or(&x.folded)),
                 _ => x.folded.clone(),
             };
             let kind = match c {
@@ -498,8 +539,8 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                 _ => PartKind::Compound,
             };
             let idx: Vec<usize> = (i..=j).collect();
-            let key: String = idx.iter().map(|&k| tokens[k].folded.as_str()).collect();
-            let light_core = idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ");
+            let key: Text = idx.iter().map(|&k| tokens[k].folded.as_str()).collect();
+            let light_core: String = idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ");
             let _ = x_article;
             parts.push(RawPart {
                 tokens: idx,
@@ -507,7 +548,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                 article: std::mem::take(&mut pending_article),
                 key,
                 construct: Some((c, x_core)),
-                light_core,
+                light_core: light_core.into(),
                 upper: t.upper,
             });
             i = j + 1;
@@ -531,11 +572,11 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             let idx: Vec<usize> = (i..=d).collect();
             parts.push(RawPart {
                 key: idx.iter().map(|&k| tokens[k].folded.as_str()).collect(),
-                light_core: idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" "),
+                light_core: idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ").into(),
                 tokens: idx,
                 kind: PartKind::Compound,
                 article: std::mem::take(&mut pending_article),
-                construct: Some((c, f.to_string())),
+                construct: Some((c, Text::from(f))),
                 upper: t.upper,
             });
             i = d + 1;
@@ -549,20 +590,20 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                 Script::Latin => {
                     if let Some(x) = f.starts_with("abd").then(|| split_fused_abd(f)).flatten() {
                         part.kind = PartKind::Compound;
-                        part.construct = Some((Construct::Abd, x.to_string()));
+                        part.construct = Some((Construct::Abd, Text::from(x)));
                     } else if let Some(x) = split_fused_din(f) {
                         part.kind = PartKind::Compound;
-                        part.construct = Some((Construct::Din, x.to_string()));
+                        part.construct = Some((Construct::Din, Text::from(x)));
                     } else if let Some(x) = split_fused_allah(f) {
                         part.kind = PartKind::Compound;
-                        part.construct = Some((Construct::Allah, x.to_string()));
+                        part.construct = Some((Construct::Allah, Text::from(x)));
                     } else if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() {
                         part.kind = PartKind::Patronymic;
                     } else if let Some(rest) = strip_fused_latin_article(f) {
                         if !tables.lookup_key(rest).is_empty() || !part.article {
                             part.article = true;
-                            part.key = rest.to_string();
-                            part.light_core = rest.to_string();
+                            part.key = Text::from(rest);
+                            part.light_core = Text::from(rest);
                         }
                     }
                 }
@@ -570,21 +611,21 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                     if let Some(rest) = f.strip_prefix("عبد").filter(|r| r.chars().count() >= 2) {
                         part.kind = PartKind::Compound;
                         let x = strip_arabic_article(rest).unwrap_or(rest);
-                        part.construct = Some((Construct::Abd, x.to_string()));
+                        part.construct = Some((Construct::Abd, Text::from(x)));
                     } else if let Some(x) = f.strip_suffix("الدين").filter(|x| x.chars().count() >= 2) {
                         part.kind = PartKind::Compound;
-                        part.construct = Some((Construct::Din, x.to_string()));
+                        part.construct = Some((Construct::Din, Text::from(x)));
                     } else if let Some(x) = f.strip_suffix("الله").filter(|x| x.chars().count() >= 2) {
                         part.kind = PartKind::Compound;
-                        part.construct = Some((Construct::Allah, x.to_string()));
+                        part.construct = Some((Construct::Allah, Text::from(x)));
                     } else if let Some(x) = f.strip_prefix("ابو").filter(|x| x.chars().count() >= 3) {
                         part.kind = PartKind::Kunya;
                         let x = strip_arabic_article(x).unwrap_or(x);
-                        part.construct = Some((Construct::Abu, x.to_string()));
+                        part.construct = Some((Construct::Abu, Text::from(x)));
                     } else if let Some(rest) = strip_arabic_article(f) {
                         part.article = true;
-                        part.key = rest.to_string();
-                        part.light_core = strip_arabic_article_light(&t.light).to_string();
+                        part.key = Text::from(rest);
+                        part.light_core = Text::from(strip_arabic_article_light(&t.light));
                     }
                 }
                 Script::Cyrillic
@@ -604,7 +645,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
 /// Assigns roles to parts: Arabic order (given, father, grandfather, family), `bin` marking the
 /// father, kunyas, patronymics and the Slavic orders (Given Patronymic Family / FAMILY Given
 /// Patronymic).
-pub(crate) fn assign_roles(parts: &[RawPart], sets: &[Vec<EquivalenceId>], tables: &VariantTables) -> Vec<Role> {
+pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role> {
     let mut roles = vec![Role::Unknown; parts.len()];
     let names: Vec<usize> =
         (0..parts.len()).filter(|&k| matches!(parts[k].kind, PartKind::Name | PartKind::Compound)).collect();
@@ -636,7 +677,7 @@ pub(crate) fn assign_roles(parts: &[RawPart], sets: &[Vec<EquivalenceId>], table
         }
         return roles;
     }
-    let is_slavic_given = |k: usize| sets[k].iter().any(|id| tables.set(*id).kind == SetKind::SlavicGiven);
+    let is_slavic_given = |k: usize| slavic_given[k];
     if names.len() == 2
         && (parts[names[0]].upper && !parts[names[1]].upper || !is_slavic_given(names[0]) && is_slavic_given(names[1]))
     {

@@ -29,7 +29,7 @@ pub enum SetKind {
 #[derive(Debug, Clone)]
 pub struct EquivalenceSet {
     /// The id from the data file (`muhammad`, `oleksandr`, `saydnaya`).
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     /// The canonical Latin spelling: the first Latin form listed.
     pub canonical: String,
     pub kind: SetKind,
@@ -38,6 +38,22 @@ pub struct EquivalenceSet {
     /// The Latin forms, normalised (`abd al-rahman`): what an unknown spelling is measured
     /// against.
     pub latin_forms: Vec<String>,
+    /// Skeleton of the canonical spelling without its article words (`abd al-rahman` →
+    /// `BDRHMN`), so that it meets the skeleton built from a compound's parts.
+    pub skeleton: crate::Text,
+}
+
+/// `abd al-rahman` → `abdrahman`: a canonical compound spelling without its article words, so
+/// that its skeleton meets the one built from parts.
+fn without_articles(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split([' ', '-']) {
+        if matches!(w, "al" | "el" | "ul" | "ad" | "ar" | "as" | "ash" | "an" | "at" | "az" | "ur" | "ud") {
+            continue;
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 /// A problem in a data file, with its file and line.
@@ -77,6 +93,9 @@ pub struct VariantTables {
     by_id: FxHashMap<String, EquivalenceId>,
     distinct: FxHashSet<(EquivalenceId, EquivalenceId)>,
     patronymics: FxHashMap<String, EquivalenceId>,
+    /// First words of the forms written in several words (`abu` of "abu bakr", `عبد` of
+    /// "عبد الرحمن"): only a token among these can start a multi-word name.
+    first_words: FxHashSet<String>,
 }
 
 struct Entry<'a> {
@@ -127,6 +146,7 @@ impl VariantTables {
             by_id: FxHashMap::default(),
             distinct: FxHashSet::default(),
             patronymics: FxHashMap::default(),
+            first_words: FxHashSet::default(),
         };
         t.add_sets(ARABIC_GIVEN, SetKind::ArabicGiven)?;
         t.add_sets(SLAVIC_GIVEN, SetKind::SlavicGiven)?;
@@ -170,6 +190,10 @@ impl VariantTables {
                     canonical = Some(crate::normalize::normalize(form));
                 }
                 forms.push(form.to_string());
+                let normalized = crate::normalize::normalize(form);
+                if let Some(first) = normalized.split([' ', '-']).next().filter(|w| w.len() < normalized.len()) {
+                    self.first_words.insert(first.to_string());
+                }
                 if !seen_keys.insert(key.clone()) {
                     continue;
                 }
@@ -208,8 +232,9 @@ impl VariantTables {
                 continue;
             }
             let canonical = canonical.unwrap_or_else(|| e.id.replace('_', " "));
+            let skeleton = crate::skeleton::latin_skeleton(&without_articles(&canonical));
             self.by_id.insert(e.id.to_string(), set_id);
-            self.sets.push(EquivalenceSet { id: e.id.to_string(), canonical, kind, forms, latin_forms });
+            self.sets.push(EquivalenceSet { id: e.id.into(), canonical, kind, forms, latin_forms, skeleton });
         }
         Ok(())
     }
@@ -263,6 +288,11 @@ impl VariantTables {
             self.patronymics.insert(lookup_key(patronymic), set);
         }
         Ok(())
+    }
+
+    /// Whether a normalised word begins some multi-word form of the tables.
+    pub fn starts_multiword(&self, word: &str) -> bool {
+        self.first_words.contains(word)
     }
 
     /// The sets a form belongs to (by its lookup key), usually zero or one.

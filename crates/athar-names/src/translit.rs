@@ -9,6 +9,7 @@
 //! (`tables`), which is why this module is only the fallback. Input is normalised text.
 
 use crate::script::CyrillicLanguage;
+use crate::Text;
 
 fn is_vowel_letter(c: char) -> bool {
     matches!(c, 'а' | 'е' | 'є' | 'и' | 'і' | 'ї' | 'о' | 'у' | 'ю' | 'я' | 'ы' | 'э' | 'ё')
@@ -16,8 +17,8 @@ fn is_vowel_letter(c: char) -> bool {
 
 /// Ukrainian KMU-2010: є ї й ю я are ye yi y yu ya at the start of a word, ie i i iu ia inside;
 /// г → h, ґ → g, и → y, х → kh, щ → shch, зг → zgh; soft sign and apostrophe dropped.
-pub fn ukrainian_to_latin(word: &str) -> String {
-    let mut out = String::with_capacity(word.len() + 4);
+pub fn ukrainian_to_latin(word: &str) -> Text {
+    let mut out = Text::with_capacity(word.len() + 4);
     let mut prev: Option<char> = None;
     for c in word.chars() {
         let initial = prev.is_none() || prev == Some('-') || prev == Some(' ');
@@ -80,8 +81,8 @@ pub fn ukrainian_to_latin(word: &str) -> String {
 
 /// Russian, BGN/PCGN-like as the press writes it: й → y, ю → yu, я → ya, ы → y, х → kh,
 /// ё → e, е → ye at the start of a word and after a vowel, -ий → -iy.
-pub fn russian_to_latin(word: &str) -> String {
-    let mut out = String::with_capacity(word.len() + 4);
+pub fn russian_to_latin(word: &str) -> Text {
+    let mut out = Text::with_capacity(word.len() + 4);
     let chars: Vec<char> = word.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let prev = if i == 0 { None } else { Some(chars[i - 1]) };
@@ -136,7 +137,7 @@ pub fn russian_to_latin(word: &str) -> String {
 /// Romanises a Cyrillic token: the canonical form in its orthography's scheme (Russian when
 /// undetermined), and the other scheme's reading as an alternative — a Ukrainian surname is
 /// often written the Russian way in Latin (ГРИНИК → Hrynyk, Grinik).
-pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (String, Option<String>) {
+pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (Text, Option<Text>) {
     let ru = russian_to_latin(word);
     let ua = ukrainian_to_latin(word);
     let (canon, other) = match lang {
@@ -150,13 +151,13 @@ pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (String, Option<
 /// The reading of a Latin token in which c is the sound of j, as in Turkish and Crimean Tatar
 /// (Cemilev = Dzhemilev, Cemal = Jamal), and dzh/dj the same j (Dzhemilev, Djamel). `None`
 /// when the token has no such letters.
-pub fn turkish_reading(word: &str) -> Option<String> {
+pub fn turkish_reading(word: &str) -> Option<Text> {
     let b = word.as_bytes();
     let has_c = b.iter().enumerate().any(|(i, &c)| c == b'c' && !matches!(b.get(i + 1), Some(b'h' | b'k')));
     if !has_c && !word.contains("dzh") && !word.contains("dj") {
         return None;
     }
-    let mut out = String::with_capacity(word.len());
+    let mut out = Text::with_capacity(word.len());
     let mut i = 0;
     while i < b.len() {
         if word[i..].starts_with("dzh") {
@@ -236,11 +237,11 @@ fn arabic_sound(c: char) -> ArabicSound {
 
 /// Romanises an Arabic-script token (light-normalised: hamza seats, ى and ة still visible).
 /// A guess for names the tables do not know: `حلبي` → `halabi`, `محمود` → `mahmud`.
-pub fn arabic_to_latin(word: &str) -> String {
+pub fn arabic_to_latin(word: &str) -> Text {
     use ArabicSound::*;
     let chars: Vec<char> = word.chars().collect();
     let n = chars.len();
-    let mut out = String::with_capacity(n * 2);
+    let mut out = Text::with_capacity(n * 2);
     // Did the last thing written end in a vowel sound?
     let mut vowel_last = false;
     let mut started = false;

@@ -113,7 +113,7 @@ fn kunya_is_never_the_given_name() {
     assert_eq!(a.parts[0].role, Role::Kunya);
     assert!(!e.compare_text("Abu Ahmad", "Ahmad").same_name);
     assert!(e.compare_text("Abu Ahmad", "أبو أحمد").same_name);
-    assert!(!a.keys().contains(&"=ahmad".to_string()));
+    assert!(!a.keys().iter().any(|k| k == "=ahmad"));
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn patronymic_gives_the_fathers_name_in_both_languages() {
     ] {
         let a = e.analyse(text);
         let p = a.parts.iter().find(|p| p.role == Role::Patronymic).expect("a patronymic");
-        assert_eq!(p.equivalence, vec![father.to_string()], "{text}");
+        assert_eq!(p.equivalence.iter().map(|e| &**e).collect::<Vec<_>>(), vec![father], "{text}");
     }
     assert!(e.compare_text("ІВАХА Денис Володимирович", "IVAKHA Denis Vladimirovich").same_name);
 }

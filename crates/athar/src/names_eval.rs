@@ -102,7 +102,7 @@ impl KeyIndex {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, a) in names.enumerate() {
             for k in a.keys() {
-                let v = by_key.entry(k).or_default();
+                let v = by_key.entry(k.to_string()).or_default();
                 if v.last() != Some(&i) {
                     v.push(i);
                 }
@@ -114,7 +114,7 @@ impl KeyIndex {
     fn candidates(&self, q: &NameAnalysis) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
         for k in q.keys() {
-            if let Some(v) = self.by_key.get(&k) {
+            if let Some(v) = self.by_key.get(k.as_str()) {
                 out.extend_from_slice(v);
             }
         }
