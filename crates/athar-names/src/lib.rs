@@ -72,6 +72,17 @@ impl NameAnalysis {
                 }
             }
         }
+        // Two adjacent words read as one, for a name typed together elsewhere (SMIRNOVMIKHAIL).
+        let words: Vec<&NamePart> = self.parts.iter().filter(|p| p.role != Role::Particle).collect();
+        for w in words.windows(2) {
+            if w[0].kind == PartKind::Name && w[1].kind == PartKind::Name {
+                if let (Some(x), Some(y)) = (w[0].skeletons.first(), w[1].skeletons.first()) {
+                    if !x.is_empty() && !y.is_empty() {
+                        keys.push(compact_str::format_compact!("{x}{y}"));
+                    }
+                }
+            }
+        }
         keys
     }
 }
@@ -249,6 +260,11 @@ impl NameEngine {
             } else {
                 script_skeleton(&raw.key)
             }),
+        }
+        if script == Script::Latin {
+            if let Some(s) = skeleton::latin_skeleton_final_h(&raw.key) {
+                skeletons.push(s);
+            }
         }
         if let Some(alt) = &alt_latin {
             let s = skeleton::latin_skeleton(alt);

@@ -20,20 +20,35 @@
 /// A skeleton: upper-case class letters (`MHMD`), empty when a token has no consonant.
 pub type Skeleton = crate::Text;
 
-fn push_class(out: &mut Skeleton, class: char, last: &mut Option<char>) {
-    if *last != Some(class) {
+/// Pushes a class unless the same letters were just written (a doubled letter: ss, mm): `src`
+/// is the letter or digraph it came from. Two different letters of one class stay two (the s
+/// and t of Dost, as د و س ت has both).
+fn push_class<'a>(out: &mut Skeleton, class: char, src: &'a [u8], last: &mut Option<&'a [u8]>) {
+    if *last != Some(src) {
         out.push(class);
     }
-    *last = Some(class);
+    *last = Some(src);
 }
 
 /// Skeleton of a normalised Latin token (lower case, marks folded). Non-letters are ignored.
 pub fn latin_skeleton(word: &str) -> Skeleton {
+    latin_skeleton_with(word, true)
+}
+
+/// The skeleton of a Latin token ending in -ah/-eh read with its final h as a consonant (the
+/// ح of Tilfah, طلفاح), when it has such an ending; the main skeleton reads it as ta marbuta.
+pub fn latin_skeleton_final_h(word: &str) -> Option<Skeleton> {
+    let b = word.as_bytes();
+    let n = b.len();
+    (n >= 3 && b[n - 1] == b'h' && matches!(b[n - 2], b'a' | b'e')).then(|| latin_skeleton_with(word, false))
+}
+
+fn latin_skeleton_with(word: &str, drop_final_h: bool) -> Skeleton {
     let b: Vec<u8> = word.bytes().filter(|c| c.is_ascii_lowercase()).collect();
     let n = b.len();
     let mut out = Skeleton::with_capacity(n);
-    // The last class written with no vowel since: doubled letters collapse only then.
-    let mut last: Option<char> = None;
+    // The letters last written with no vowel since: doubled letters collapse only then.
+    let mut last: Option<&[u8]> = None;
     let at = |i: usize| -> u8 { b.get(i).copied().unwrap_or(0) };
     let is_vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w');
     let mut i = 0;
@@ -65,13 +80,14 @@ pub fn latin_skeleton(word: &str) -> Skeleton {
             b'f' | b'v' => (Some('F'), 1),
             b'b' | b'p' => (Some('B'), 1),
             b'x' => {
-                push_class(&mut out, 'K', &mut last);
+                out.push('K');
                 (Some('T'), 1)
             }
             b'h' => {
                 // Ta marbuta: -ah, -eh after a consonant at the end of the word (Fatimah,
                 // Hamadeh, Abdullah), not -ouh, -ih, -eeh (Mamdouh, Wajih, Wajeeh).
-                let final_h = i + 1 == n && i >= 2 && matches!(b[i - 1], b'a' | b'e') && !is_vowel(b[i - 2]);
+                let final_h =
+                    drop_final_h && i + 1 == n && i >= 2 && matches!(b[i - 1], b'a' | b'e') && !is_vowel(b[i - 2]);
                 if final_h {
                     (None, 1)
                 } else {
@@ -85,7 +101,7 @@ pub fn latin_skeleton(word: &str) -> Skeleton {
             _ => (None, 1),
         };
         match class {
-            Some(k) => push_class(&mut out, k, &mut last),
+            Some(k) => push_class(&mut out, k, &b[i..i + len], &mut last),
             None => last = None,
         }
         i += len;
@@ -190,6 +206,7 @@ mod tests {
             ("خالد", "khaled"),
             ("شادي", "chadi"),
             ("حلبي", "halaby"),
+            ("دوست", "dost"),
         ] {
             assert_eq!(arabic_skeleton(ar), latin_skeleton(la), "{ar} / {la}");
         }

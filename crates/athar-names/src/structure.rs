@@ -264,7 +264,7 @@ const LATIN_ASSIMILATED: &[&str] = &[
     "as", "ash", "ad", "adh", "an", "ar", "at", "ath", "az", "es", "esh", "ech", "ed", "en", "er", "et", "ez", "ud",
     "ur", "us", "un", "ut", "uz", "ush", "ad", "ed",
 ];
-const NASAB: &[&str] = &["bin", "ibn", "bint", "binti", "bent", "ibnat", "بن", "ابن", "بنت"];
+const NASAB: &[&str] = &["bin", "ibn", "ben", "bn", "bint", "binti", "bent", "ibnat", "بن", "ابن", "بنت"];
 const ABD_PREFIXES: &[&str] = &[
     "abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdoul", "abdur", "abder", "abdes", "abdus", "abdar", "abdas",
     "abdoun", "abdl",

@@ -38,6 +38,8 @@ pub struct EquivalenceSet {
     /// The Latin forms, normalised (`abd al-rahman`): what an unknown spelling is measured
     /// against.
     pub latin_forms: Vec<String>,
+    /// The skeleton of each of `latin_forms`.
+    pub latin_skeletons: Vec<crate::Text>,
     /// Skeleton of the canonical spelling without its article words (`abd al-rahman` →
     /// `BDRHMN`), so that it meets the skeleton built from a compound's parts.
     pub skeleton: crate::Text,
@@ -225,16 +227,27 @@ impl VariantTables {
                 .map(|f| crate::normalize::normalize(f))
                 .filter(|f| crate::script::detect_script(f) == crate::script::Script::Latin)
                 .collect();
+            let latin_skeletons: Vec<crate::Text> =
+                latin_forms.iter().map(|f| crate::skeleton::latin_skeleton(&without_articles(f))).collect();
             if let Some(prev) = existing {
                 let set = &mut self.sets[prev.0 as usize];
                 set.forms.extend(forms);
                 set.latin_forms.extend(latin_forms);
+                set.latin_skeletons.extend(latin_skeletons);
                 continue;
             }
             let canonical = canonical.unwrap_or_else(|| e.id.replace('_', " "));
             let skeleton = crate::skeleton::latin_skeleton(&without_articles(&canonical));
             self.by_id.insert(e.id.to_string(), set_id);
-            self.sets.push(EquivalenceSet { id: e.id.into(), canonical, kind, forms, latin_forms, skeleton });
+            self.sets.push(EquivalenceSet {
+                id: e.id.into(),
+                canonical,
+                kind,
+                forms,
+                latin_forms,
+                latin_skeletons,
+                skeleton,
+            });
         }
         Ok(())
     }
