@@ -55,7 +55,7 @@ impl NameAnalysis {
 
     /// Every blocking key of the name: all skeletons of all parts, and `=id` for known names.
     pub fn keys(&self) -> Vec<Text> {
-        let mut keys: Vec<Text> = Vec::new();
+        let mut keys: Vec<Text> = Vec::with_capacity(self.parts.len() * 3);
         for p in &self.parts {
             if p.role == Role::Particle {
                 continue;
@@ -66,7 +66,9 @@ impl NameAnalysis {
                 }
             }
             for e in &p.equivalence {
-                let k = compact_str::format_compact!("={e}");
+                let mut k = Text::with_capacity(e.len() + 1);
+                k.push('=');
+                k.push_str(e);
                 if !keys.contains(&k) {
                     keys.push(k);
                 }
@@ -78,7 +80,9 @@ impl NameAnalysis {
             if w[0].kind == PartKind::Name && w[1].kind == PartKind::Name {
                 if let (Some(x), Some(y)) = (w[0].skeletons.first(), w[1].skeletons.first()) {
                     if !x.is_empty() && !y.is_empty() {
-                        keys.push(compact_str::format_compact!("{x}{y}"));
+                        let mut k = x.clone();
+                        k.push_str(y);
+                        keys.push(k);
                     }
                 }
             }

@@ -108,24 +108,29 @@ pub fn normalize(text: &str) -> String {
     normalize_with(text, true)
 }
 
-/// As [`normalize`], but Arabic letters keep the forms that tell how they are said (أ إ ى ة …):
-/// the romaniser reads these. Folding each Arabic letter of the result with the same one-to-one
-/// map gives exactly [`normalize`]'s output, so both split into the same tokens.
-pub(crate) fn normalize_light(text: &str) -> String {
-    normalize_with(text, false)
-}
+// `normalize_into(text, false, …)` is the light form: Arabic letters keep the forms that tell
+// how they are said (أ إ ى ة …), which the romaniser reads. Folding each Arabic letter of it
+// with the same one-to-one map gives exactly [`normalize`]'s output, so both split into the
+// same tokens.
 
 fn normalize_with(text: &str, fold_arabic: bool) -> String {
     let mut out = String::with_capacity(text.len() + 4);
-    // Fast path for the common all-ASCII name: NFKC is the identity there.
-    if !needs_nfkc(text) {
-        push_folded(text.chars().filter(|c| !is_invisible(*c)), fold_arabic, &mut out);
-    } else {
-        push_folded(text.chars().filter(|c| !is_invisible(*c)).nfkc(), fold_arabic, &mut out);
-    }
-    finish_arabizi(&mut out);
-    collapse_spaces(&mut out);
+    normalize_into(text, fold_arabic, &mut out);
     out
+}
+
+/// Normalises into `out` (cleared first), so that a caller normalising many short pieces can
+/// reuse one buffer.
+pub(crate) fn normalize_into(text: &str, fold_arabic: bool, out: &mut String) {
+    out.clear();
+    // Fast path for text NFKC cannot change (ASCII, Cyrillic, the Arabic block).
+    if !needs_nfkc(text) {
+        push_folded(text.chars().filter(|c| !is_invisible(*c)), fold_arabic, out);
+    } else {
+        push_folded(text.chars().filter(|c| !is_invisible(*c)).nfkc(), fold_arabic, out);
+    }
+    finish_arabizi(out);
+    collapse_spaces(out);
 }
 
 /// Whether NFKC could change this text in a way folding does not already cover. ASCII,

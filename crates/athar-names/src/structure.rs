@@ -7,7 +7,7 @@
 //! (given, father, grandfather, family, patronymic, kunya). Uses `tables` to tell a known name
 //! from a construct. Does not compare names (see `compare`).
 
-use crate::normalize::{fold_arabic_letter, normalize_light};
+use crate::normalize::{fold_arabic_letter, normalize_into};
 use crate::script::{cyrillic_language, detect_script, is_letter, CyrillicLanguage, Script};
 use crate::tables::{EquivalenceId, SetKind, VariantTables};
 use crate::Text;
@@ -195,16 +195,15 @@ fn tokenize_all(text: &str) -> Vec<Token> {
     }
     let mixed_case = lower && upper_seen;
     let mut out = Vec::with_capacity(4);
-    let mut light = String::new();
+    let mut light = String::with_capacity(text.len() + 4);
     for piece in text.split_whitespace() {
         let house = matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
         let upper =
             mixed_case && piece.chars().filter(|c| is_letter(*c)).count() > 1 && piece.chars().all(|c| !case_of(c).0);
-        light.clear();
         if mixed_case {
-            light.push_str(&normalize_light(&split_camel_case(piece)));
+            normalize_into(&split_camel_case(piece), false, &mut light);
         } else {
-            light.push_str(&normalize_light(piece));
+            normalize_into(piece, false, &mut light);
         }
         for sub in light.split(' ') {
             let mut parts = sub.split('-').peekable();

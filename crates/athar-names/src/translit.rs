@@ -153,8 +153,12 @@ pub fn cyrillic_to_latin(word: &str, lang: CyrillicLanguage) -> (Text, Option<Te
 /// when the token has no such letters.
 pub fn turkish_reading(word: &str) -> Option<Text> {
     let b = word.as_bytes();
-    let has_c = b.iter().enumerate().any(|(i, &c)| c == b'c' && !matches!(b.get(i + 1), Some(b'h' | b'k')));
-    if !has_c && !word.contains("dzh") && !word.contains("dj") {
+    let relevant = b.iter().enumerate().any(|(i, &c)| match c {
+        b'c' => !matches!(b.get(i + 1), Some(b'h' | b'k')),
+        b'd' => matches!(b.get(i + 1), Some(b'j')) || (b.get(i + 1) == Some(&b'z') && b.get(i + 2) == Some(&b'h')),
+        _ => false,
+    });
+    if !relevant {
         return None;
     }
     let mut out = Text::with_capacity(word.len());
