@@ -271,6 +271,7 @@ fn joined(a: &NamePart, b: &NamePart) -> NamePart {
         kind: PartKind::Name,
         article: a.article,
         latin: format_compact!("{}{}", a.latin, b.latin),
+        scheme: a.scheme,
         alt_latin: None,
         skeletons,
         sets: Vec::new(),

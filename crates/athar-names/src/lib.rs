@@ -25,7 +25,7 @@ pub mod translit;
 
 pub use compare::{MatchLevel, NameComparison, PartMatch, TokenLevel};
 pub use script::{CyrillicLanguage, Script};
-pub use structure::{NamePart, PartKind, Role};
+pub use structure::{NamePart, PartKind, Role, Scheme};
 pub use tables::{EquivalenceId, TableError, VariantTables};
 
 use serde::Serialize;
@@ -169,6 +169,12 @@ impl NameEngine {
             Script::Cyrillic => translit::cyrillic_to_latin(&raw.key, lang),
             _ => (raw.key.clone(), translit::turkish_reading(&raw.key)),
         };
+        let mut scheme = match script {
+            Script::Arabic => Scheme::ArabicGuess,
+            Script::Cyrillic if lang == CyrillicLanguage::Ukrainian => Scheme::Kmu2010,
+            Script::Cyrillic => Scheme::RussianPress,
+            _ => Scheme::AsWritten,
+        };
         if script == Script::Cyrillic && sets.is_empty() {
             for l in std::iter::once(&latin).chain(alt_latin.as_ref()) {
                 for id in t.lookup_key(l) {
@@ -280,14 +286,17 @@ impl NameEngine {
             if let Some(id) = sets.first() {
                 let set = t.set(*id);
                 latin = set.canonical.as_str().into();
+                scheme = Scheme::Table;
                 if !skeletons.contains(&set.skeleton) {
                     skeletons.push(set.skeleton.clone());
                 }
             } else if let Some(cl) = construct_latin {
                 latin = cl;
+                scheme = Scheme::Compound;
             }
         } else if let Some(cl) = construct_latin {
             latin = cl;
+            scheme = Scheme::Compound;
             alt_latin = None;
         }
         let equivalence = match &raw.construct {
@@ -304,6 +313,7 @@ impl NameEngine {
             kind: raw.kind,
             article: raw.article,
             latin,
+            scheme,
             alt_latin,
             skeletons,
             equivalence,

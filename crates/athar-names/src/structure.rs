@@ -27,6 +27,24 @@ pub enum Role {
     Unknown,
 }
 
+/// The romanisation scheme a Latin form came from; the original script stays authoritative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    /// Written in Latin script already (normalised).
+    AsWritten,
+    /// The variant table's canonical spelling of a known name.
+    Table,
+    /// Ukrainian national system, KMU Resolution 55 (2010).
+    Kmu2010,
+    /// Russian, BGN/PCGN-like as the press writes it.
+    RussianPress,
+    /// Arabic consonants with guessed short vowels (no table entry).
+    ArabicGuess,
+    /// Built from a compound's parts (`abd al-` + X, X + `al-din`, `abu` + X).
+    Compound,
+}
+
 /// What kind of token or construct a part is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -243,7 +261,10 @@ pub struct NamePart {
     /// The canonical Latin form: the table's spelling when the name is known, else a
     /// romanisation of `core`.
     pub latin: Text,
-    /// Another reading (Cyrillic letters common to Ukrainian and Russian: г is h or g).
+    /// How `latin` was made (see [`Scheme`]).
+    pub scheme: Scheme,
+    /// Another reading: the other Cyrillic system (г is h in Ukrainian, g in Russian), or a
+    /// Latin spelling read with c as j (Turkish, Crimean Tatar).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alt_latin: Option<Text>,
     /// Blocking keys (see `skeleton`): one per reading, plus the known name's own.
