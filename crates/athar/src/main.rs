@@ -1,24 +1,59 @@
 //! `athar`: the command line. Thin: it parses arguments, reads and writes files, prints, and
-//! calls the engine crates, which hold all the logic.
+//! calls the engine and store crates, which hold all the logic.
 
+mod bench_cmd;
+mod import_cmd;
 mod names_cmd;
 mod names_eval;
+mod store_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// Name analysis makes many small, short-lived allocations; mimalloc serves them much faster
 /// than the system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 /// Athar (أثر, "trace"): an offline-first registry and matching engine to find the detained
 /// and the disappeared.
 #[derive(Parser, Debug)]
 #[command(name = "athar", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Options every command takes.
+#[derive(Args, Debug)]
+pub struct Global {
+    /// The database file (created when missing).
+    #[arg(long, global = true, env = "ATHAR_DB", default_value = "athar.db")]
+    pub db: PathBuf,
+    /// The key file (default: beside the database, athar.db → athar.key). Keep a copy apart.
+    #[arg(long, global = true, env = "ATHAR_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Who is acting, for the audit chain (default: ATHAR_ACTOR, else the operating-system user).
+    #[arg(long, global = true, env = "ATHAR_ACTOR")]
+    pub actor: Option<String>,
+}
+
+impl Global {
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| athar_store::default_key_path(&self.db))
+    }
+
+    pub fn actor(&self) -> String {
+        self.actor
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -26,12 +61,67 @@ enum Command {
     /// The cross-script name engine: analyse and compare names.
     #[command(subcommand)]
     Names(names_cmd::NamesCommand),
+    /// Create the database and its key file (idempotent).
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a list (CSV, TSV, XLSX, JSON, NDJSON) as a new source.
+    Import(import_cmd::ImportArgs),
+    /// List the imported sources.
+    Sources {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show records.
+    #[command(subcommand)]
+    Records(store_cmd::RecordsCommand),
+    /// List the rows set aside at import, with their reasons.
+    Quarantine {
+        /// Only this source (name or id).
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of sources, records, quarantined rows and statuses.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a consistent copy of the database (the key file is not included).
+    Backup {
+        /// The backup file to write (must not exist).
+        out: PathBuf,
+    },
+    /// Replace the database with a backup made with the same key file.
+    Restore {
+        /// The backup file.
+        input: PathBuf,
+    },
+    /// The audit chain.
+    #[command(subcommand)]
+    Audit(store_cmd::AuditCommand),
+    /// Benchmarks (speed and memory on generated data).
+    #[command(subcommand)]
+    Bench(bench_cmd::BenchCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let g = &cli.global;
     let result = match cli.command {
         Command::Names(cmd) => names_cmd::run(cmd),
+        Command::Init { json } => store_cmd::init(g, json),
+        Command::Import(args) => import_cmd::run(g, args),
+        Command::Sources { json } => store_cmd::sources(g, json),
+        Command::Records(cmd) => store_cmd::records(g, cmd),
+        Command::Quarantine { source, json } => store_cmd::quarantine(g, source, json),
+        Command::Stats { json } => store_cmd::stats(g, json),
+        Command::Backup { out } => store_cmd::backup(g, out),
+        Command::Restore { input } => store_cmd::restore(g, input),
+        Command::Audit(cmd) => store_cmd::audit(g, cmd),
+        Command::Bench(cmd) => bench_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,120 @@
+//! The audit chain: every command that writes data or prints personal data appends an entry
+//! (actor, time, action, target ids, result count; details such as a search text only
+//! encrypted). Each entry's hash is an HMAC, under a key from the key file (not in the
+//! database), of the previous hash and the entry: editing, deleting or reordering entries
+//! breaks the chain, and `verify` names the first bad entry. The anchor (count and head hash)
+//! is printed to be kept elsewhere, so a cut-off tail shows too.
+
+use crate::keys::{hmac, Keys};
+use crate::StoreError;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+/// One audit entry as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub result_count: Option<i64>,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditVerdict {
+    pub entries: i64,
+    pub ok: bool,
+    /// The first entry whose hash does not follow from the chain.
+    pub first_bad: Option<i64>,
+    pub head: String,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn entry_hash(keys: &Keys, prev: &str, e: &AuditEntry, detail: Option<&[u8]>) -> String {
+    let mut data = Vec::with_capacity(256);
+    for part in [prev, &e.seq.to_string(), &e.at, &e.actor, &e.action, e.target.as_deref().unwrap_or("")] {
+        data.extend_from_slice(part.as_bytes());
+        data.push(0x1f);
+    }
+    data.extend_from_slice(e.result_count.map(|c| c.to_string()).unwrap_or_default().as_bytes());
+    data.push(0x1f);
+    data.extend_from_slice(detail.unwrap_or(&[]));
+    hex::encode(hmac(keys.audit_key(), &data))
+}
+
+pub(crate) fn append(
+    conn: &Connection,
+    keys: &Keys,
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+    count: Option<i64>,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    let last: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let detail_enc = detail.map(|d| keys.seal(d.as_bytes())).transpose()?;
+    let e = AuditEntry {
+        seq,
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        target: target.map(str::to_string),
+        result_count: count,
+    };
+    let hash = entry_hash(keys, &prev, &e, detail_enc.as_deref());
+    conn.execute(
+        "INSERT INTO audit(seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash) \
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![e.seq, e.at, e.actor, e.action, e.target, e.result_count, detail_enc, prev, hash],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn verify(conn: &Connection, keys: &Keys) -> Result<AuditVerdict, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash FROM audit ORDER BY seq",
+    )?;
+    let mut rows = st.query([])?;
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    let mut n = 0;
+    let mut first_bad = None;
+    while let Some(r) = rows.next()? {
+        let e = AuditEntry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            target: r.get(4)?,
+            result_count: r.get(5)?,
+        };
+        let detail: Option<Vec<u8>> = r.get(6)?;
+        let stored_prev: String = r.get(7)?;
+        let stored: String = r.get(8)?;
+        n += 1;
+        let good =
+            e.seq == expected_seq && stored_prev == prev && entry_hash(keys, &prev, &e, detail.as_deref()) == stored;
+        if !good && first_bad.is_none() {
+            first_bad = Some(e.seq);
+        }
+        prev = stored;
+        expected_seq = e.seq + 1;
+    }
+    Ok(AuditVerdict { entries: n, ok: first_bad.is_none(), first_bad, head: prev })
+}
+
+pub(crate) fn anchor(conn: &Connection) -> Result<(i64, String), StoreError> {
+    let last: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(last.unwrap_or((0, GENESIS.to_string())))
+}

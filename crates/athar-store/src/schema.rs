@@ -1,0 +1,120 @@
+//! Schema and migrations. Each migration runs once, in order, in a transaction; the version is
+//! SQLite's `user_version`. The audit chain exists from the first migration.
+
+use crate::StoreError;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// Version of the derived fields: bump when derivation changes, so `reindex` knows what is old.
+pub const DERIVED_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: meta, audit chain, sources and their files, records, quarantine.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        result_count INTEGER,
+        detail_enc BLOB,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+     );
+     CREATE TABLE sources (
+        source_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('register', 'ngo-list', 'inquiry', 'report', 'other')),
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        encoding TEXT,
+        imported_at TEXT NOT NULL,
+        imported_by TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        imported INTEGER NOT NULL,
+        quarantined INTEGER NOT NULL,
+        description TEXT,
+        mapping_json TEXT NOT NULL,
+        columns_json TEXT,
+        recycled_from TEXT
+     );
+     CREATE INDEX sources_sha256 ON sources(sha256);
+     CREATE TABLE source_files (
+        source_id INTEGER NOT NULL REFERENCES sources(source_id),
+        chunk INTEGER NOT NULL,
+        data_enc BLOB NOT NULL,
+        PRIMARY KEY (source_id, chunk)
+     );
+     CREATE TABLE records (
+        record_id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(source_id),
+        row INTEGER NOT NULL,
+        source_record_id TEXT,
+        raw_clear TEXT NOT NULL,
+        raw_private BLOB,
+        national_id_hmac TEXT,
+        fingerprint TEXT NOT NULL,
+        derived_version INTEGER NOT NULL,
+        full_name TEXT, given_name TEXT, father_name TEXT, grandfather_name TEXT, family_name TEXT,
+        mother_name TEXT, mother_family_name TEXT, aliases TEXT, sex TEXT, birth_date TEXT,
+        birth_place TEXT, residence TEXT, status TEXT, event_date TEXT, facility TEXT, place TEXT,
+        UNIQUE (source_id, row)
+     );
+     CREATE INDEX records_source_record_id ON records(source_id, source_record_id);
+     CREATE INDEX records_fingerprint ON records(fingerprint);
+     CREATE INDEX records_national_id ON records(national_id_hmac);
+     CREATE TABLE quarantine (
+        source_id INTEGER NOT NULL REFERENCES sources(source_id),
+        row INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        raw_enc BLOB NOT NULL,
+        PRIMARY KEY (source_id, row)
+     );
+     CREATE TRIGGER records_append_only BEFORE DELETE ON records
+        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+     CREATE TRIGGER records_raw_immutable BEFORE UPDATE OF raw_clear, raw_private, source_id, row ON records
+        BEGIN SELECT RAISE(ABORT, 'raw values are never overwritten'); END;
+     CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
+     CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;",
+];
+
+/// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order.
+pub(crate) const INSERT_RECORD: &str = "INSERT INTO records(source_id, row, source_record_id, raw_clear, raw_private, \
+     national_id_hmac, fingerprint, derived_version, full_name, given_name, father_name, grandfather_name, family_name, \
+     mother_name, mother_family_name, aliases, sex, birth_date, birth_place, residence, status, event_date, facility, \
+     place) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+     ?23, ?24)";
+
+pub(crate) fn migrate(conn: &mut Connection, db: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > MIGRATIONS.len() as i64 {
+        return Err(StoreError::NewerSchema(db.to_path_buf(), version));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CLEAR_FIELDS;
+
+    #[test]
+    fn insert_statement_names_every_clear_field_in_order() {
+        let cols = INSERT_RECORD.split('(').nth(1).unwrap_or("");
+        let names: Vec<&str> = cols.split(')').next().unwrap_or("").split(',').map(str::trim).collect();
+        assert_eq!(&names[8..], CLEAR_FIELDS);
+        let placeholders = INSERT_RECORD.matches('?').count();
+        assert_eq!(placeholders, names.len());
+    }
+}

@@ -1,0 +1,332 @@
+//! `athar import FILE --source NAME …`: read a list, map its columns, keep every row (as a
+//! record or in quarantine) with the original file, in one transaction.
+
+use crate::Global;
+use anyhow::{bail, Context, Result};
+use athar_ingest::dates::DateOrder;
+use athar_ingest::headers::{map_headers, parse_map_arg, ColumnRole, HeaderMapping};
+use athar_ingest::{Field, Format, ReadOptions};
+use athar_store::{NewRecord, NewSource};
+use clap::{Args, ValueEnum};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The list: CSV, TSV, XLSX, JSON or NDJSON, in any encoding.
+    file: PathBuf,
+    /// A name for this source, unique in the database (e.g. "saydnaya-release-2024-12").
+    #[arg(long)]
+    source: String,
+    /// What the list is.
+    #[arg(long, value_enum, default_value = "other")]
+    kind: SourceKind,
+    /// The format, when detection gets it wrong.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// The encoding (utf-8, utf-16le, windows-1256, windows-1251, koi8-u …), when detection gets it wrong.
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Map a column to a field (COL=FIELD), or ignore it (COL=-). Repeatable.
+    #[arg(long = "map", value_name = "COL=FIELD")]
+    maps: Vec<String>,
+    /// The column that holds the list's own record id (kept verbatim as source_record_id).
+    #[arg(long)]
+    id_column: Option<String>,
+    /// The sheet of a workbook (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// The row that holds the column names (default 1).
+    #[arg(long)]
+    header_row: Option<usize>,
+    /// How to read 03/04/1985: day first (dmy, the default) or month first (mdy).
+    #[arg(long, value_enum, default_value = "dmy")]
+    date_order: DateOrderArg,
+    /// A description of the source (where it came from, who gave it).
+    #[arg(long)]
+    description: Option<String>,
+    /// Show the mapping chosen and the first rows as parsed; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import even if the same file (same SHA-256) was imported before.
+    #[arg(long)]
+    force: bool,
+    /// Print one JSON object on standard output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SourceKind {
+    Register,
+    NgoList,
+    Inquiry,
+    Report,
+    Other,
+}
+
+impl SourceKind {
+    fn name(self) -> &'static str {
+        match self {
+            SourceKind::Register => "register",
+            SourceKind::NgoList => "ngo-list",
+            SourceKind::Inquiry => "inquiry",
+            SourceKind::Report => "report",
+            SourceKind::Other => "other",
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum DateOrderArg {
+    Dmy,
+    Mdy,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_name(s).ok_or_else(|| format!("'{s}' is not a format; use csv, tsv, xlsx, json or ndjson"))
+}
+
+const CHUNK: usize = 1 << 20;
+const MAX_WARNINGS: usize = 1000;
+
+pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
+    let overrides = args
+        .maps
+        .iter()
+        .map(|m| parse_map_arg(m).map_err(|e| anyhow::anyhow!("--map {m}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    if !args.file.is_file() {
+        bail!("{} is not a file", args.file.display());
+    }
+    let order = match args.date_order {
+        DateOrderArg::Dmy => DateOrder::Dmy,
+        DateOrderArg::Mdy => DateOrder::Mdy,
+    };
+    let opts = ReadOptions {
+        format: args.format,
+        encoding: args.encoding.clone(),
+        sheet: args.sheet.clone(),
+        header_row: args.header_row,
+    };
+    let table = athar_ingest::open(&args.file, &opts)?;
+    let mapping = map_headers(&table.headers, &overrides, args.id_column.as_deref())?;
+    let actor = global.actor();
+    let mut store = crate::store_cmd::open(global)?;
+    if args.dry_run {
+        store.audit(&actor, "import.dry-run", Some(&args.source), None, None)?;
+        return dry_run(&args, table, &mapping, order);
+    }
+    if let Some(existing) = store.source_by_name(&args.source)? {
+        bail!(
+            "a source named '{}' exists already (imported {} from {}); choose another --source name",
+            existing.name,
+            existing.imported_at,
+            existing.file_name
+        );
+    }
+    let (sha256, size) =
+        athar_ingest::file_sha256(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    if let Some(same) = store.source_by_sha256(&sha256)? {
+        if !args.force {
+            bail!(
+                "this file was imported already as source '{}' on {} (same SHA-256 {}…); nothing imported. \
+                 Use --force to import it again as a new source",
+                same.name,
+                same.imported_at,
+                &sha256[..12]
+            );
+        }
+    }
+    let mapping_json = serde_json::json!({
+        "headers": mapping.headers,
+        "roles": mapping.roles,
+        "overrides": overrides.iter().map(|(c, f)| (c.clone(), f.map(Field::name))).collect::<Vec<_>>(),
+        "id_column": args.id_column,
+        "date_order": match order { DateOrder::Dmy => "dmy", DateOrder::Mdy => "mdy" },
+    });
+    let new = NewSource {
+        name: args.source.clone(),
+        kind: args.kind.name().into(),
+        file_name: args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        sha256: sha256.clone(),
+        size: size as i64,
+        format: table.format.name().into(),
+        encoding: table.encoding.map(str::to_string),
+        actor: actor.clone(),
+        description: args.description.clone(),
+        mapping_json: mapping_json.to_string(),
+    };
+    let format = table.format;
+    let encoding = table.encoding;
+    let mut warnings: Vec<String> = mapping.warnings.clone();
+    let mut extra_warnings = 0usize;
+    let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} rows read ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    // Plain progress lines for scripts and tests that watch standard error.
+    let progress_lines = std::env::var("ATHAR_PROGRESS").is_ok_and(|v| v == "lines");
+    let mut imp = store.begin_import(&new)?;
+    imp.set_columns(&table.headers)?;
+    for (n, item) in table.rows.enumerate() {
+        if n % 1024 == 0 {
+            progress.set_position(n as u64);
+        }
+        if progress_lines && n > 0 && n % 10_000 == 0 {
+            eprintln!("progress: {n} rows");
+        }
+        match item {
+            Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, order) {
+                Ok(parsed) => {
+                    for w in parsed.warnings {
+                        if warnings.len() < MAX_WARNINGS {
+                            warnings.push(w);
+                        } else {
+                            extra_warnings += 1;
+                        }
+                    }
+                    imp.add_record(&NewRecord {
+                        row: raw.row as i64,
+                        source_record_id: parsed.source_record_id,
+                        private: parsed.private,
+                        raw: raw.cells,
+                        fields: parsed.fields,
+                        national_id: parsed.national_id,
+                        fingerprint: parsed.fingerprint,
+                    })?;
+                }
+                Err(reason) => imp.add_quarantine(raw.row as i64, &reason, &raw.cells)?,
+            },
+            Err(e) => imp.add_quarantine(e.row as i64, &e.reason, &[e.raw])?,
+        }
+    }
+    progress.finish_and_clear();
+    // The original file, inside the database, encrypted, in pieces.
+    let mut file = std::fs::File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let k = file.read(&mut buf).with_context(|| format!("cannot read {}", args.file.display()))?;
+        if k == 0 {
+            break;
+        }
+        imp.add_file_chunk(&buf[..k])?;
+    }
+    let (imported, quarantined) = (imp.imported(), imp.quarantined());
+    let source_id = imp.commit(&actor)?;
+    let recycled = store.recycled_from(&source_id, 0.5)?;
+    if let Some(r) = &recycled {
+        store.set_recycled_from(&source_id, &r.source)?;
+        warnings.push(format!(
+            "{:.0} % of these rows already arrived in source '{}' on {}: this list may be a re-post",
+            r.share * 100.0,
+            r.source,
+            r.imported_at
+        ));
+    }
+    if extra_warnings > 0 {
+        warnings.push(format!("… and {extra_warnings} more warnings"));
+    }
+    let rows = imported + quarantined;
+    crate::bench_cmd::report_rss_if_asked();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "source_id": source_id,
+                "source": args.source,
+                "rows": rows,
+                "imported": imported,
+                "quarantined": quarantined,
+                "warnings": warnings,
+                "recycled_from": recycled.as_ref().map(|r| &r.source),
+                "format": format.name(),
+                "encoding": encoding,
+                "sha256": sha256,
+            })
+        );
+    } else {
+        println!(
+            "source '{}' (id {source_id}): {rows} rows — {imported} imported, {quarantined} quarantined \
+             ({}, {})",
+            args.source,
+            format.name(),
+            encoding.unwrap_or("workbook")
+        );
+        for w in warnings.iter().take(20) {
+            println!("  warning: {w}");
+        }
+        if warnings.len() > 20 {
+            println!("  … {} more warnings (use --json to see them all)", warnings.len() - 20);
+        }
+        if quarantined > 0 {
+            println!("  see the quarantined rows with: athar quarantine --source '{}'", args.source);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn role_text(role: &ColumnRole) -> String {
+    match role {
+        ColumnRole::Field(f) => f.name().to_string(),
+        ColumnRole::Id => "source_record_id (--id-column)".into(),
+        ColumnRole::Ignored => "ignored (--map COL=-), kept encrypted".into(),
+        ColumnRole::Unmapped => "no field — kept encrypted".into(),
+    }
+}
+
+fn dry_run(
+    args: &ImportArgs,
+    table: athar_ingest::Table,
+    mapping: &HeaderMapping,
+    order: DateOrder,
+) -> Result<ExitCode> {
+    let format = table.format;
+    let encoding = table.encoding;
+    let delimiter = table.delimiter;
+    let mut preview = Vec::new();
+    for item in table.rows.take(5) {
+        preview.push(match item {
+            Ok(raw) => match athar_ingest::parse_row(mapping, &raw.cells, raw.row, order) {
+                Ok(p) => serde_json::json!({"row": raw.row, "fields": p.fields.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(), "source_record_id": p.source_record_id, "warnings": p.warnings}),
+                Err(reason) => serde_json::json!({"row": raw.row, "quarantine": reason}),
+            },
+            Err(e) => serde_json::json!({"row": e.row, "quarantine": e.reason}),
+        });
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "format": format.name(),
+                "encoding": encoding,
+                "delimiter": delimiter.map(|d| (d as char).to_string()),
+                "mapping": mapping.headers.iter().zip(&mapping.roles).map(|(h, r)| serde_json::json!({"column": h, "role": r})).collect::<Vec<_>>(),
+                "warnings": mapping.warnings,
+                "rows": preview,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "format {}, encoding {}{}",
+        format.name(),
+        encoding.unwrap_or("(workbook)"),
+        delimiter.map(|d| format!(", delimiter {:?}", d as char)).unwrap_or_default()
+    );
+    println!("\ncolumns:");
+    for (h, r) in mapping.headers.iter().zip(&mapping.roles) {
+        println!("  {h:<28} → {}", role_text(r));
+    }
+    for w in &mapping.warnings {
+        println!("  warning: {w}");
+    }
+    println!("\nfirst rows as parsed:");
+    for p in &preview {
+        println!("  {p}");
+    }
+    println!("\nnothing was written (dry run); correct the mapping with --map 'COLUMN=FIELD' or --map 'COLUMN=-'");
+    Ok(ExitCode::SUCCESS)
+}
