@@ -101,7 +101,7 @@ pub struct Table {
     pub encoding: Option<&'static str>,
     pub delimiter: Option<u8>,
     pub headers: Vec<String>,
-    pub rows: Box<dyn Iterator<Item = Result<RawRow, RowError>>>,
+    pub rows: Box<dyn Iterator<Item = Result<RawRow, RowError>> + Send>,
 }
 
 impl std::fmt::Debug for Table {
@@ -145,7 +145,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
     if looks_binary(&sample) {
         return Err(ReadError::Binary(path.to_path_buf()));
     }
-    let decoded = || -> Result<Box<dyn Read>, ReadError> {
+    let decoded = || -> Result<Box<dyn Read + Send>, ReadError> {
         let file = File::open(path).map_err(io_err(path))?;
         Ok(Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(file),

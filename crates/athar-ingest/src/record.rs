@@ -24,7 +24,7 @@ pub struct ParsedRow {
     pub source_record_id: Option<String>,
     /// Per column: stored encrypted only.
     pub private: Vec<bool>,
-    pub fingerprint: String,
+    pub fingerprint: i64,
     /// What was noticed and kept anyway (never a name: these are printed).
     pub warnings: Vec<String>,
 }
@@ -126,7 +126,10 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: Dat
         h.update([0x1f]);
     }
     h.update(birth_iso.as_bytes());
-    out.fingerprint = hex::encode(&h.finalize()[..16]);
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    out.fingerprint = i64::from_le_bytes(first);
     Ok(out)
 }
 

@@ -130,7 +130,56 @@ pub struct NewRecord {
     /// The national id, if any: stored only as a keyed hash (its raw cell is encrypted).
     pub national_id: Option<String>,
     /// A hash of the record's names and dates, to recognise re-posted lists.
-    pub fingerprint: String,
+    pub fingerprint: i64,
+}
+
+/// A record ready for insertion: its private cells sealed, its national id hashed, its clear
+/// fields in the order of [`CLEAR_FIELDS`]. Making it is the costly part of an insert, and it
+/// needs only the keys, so an import makes these on a second thread.
+#[derive(Debug, Clone)]
+pub struct PreparedRecord {
+    row: i64,
+    source_record_id: Option<String>,
+    clear_json: String,
+    private_enc: Option<Vec<u8>>,
+    national_id_hash: Option<String>,
+    fingerprint: i64,
+    values: Vec<Option<String>>,
+}
+
+impl PreparedRecord {
+    pub fn new(keys: &Keys, rec: &NewRecord) -> Result<PreparedRecord, StoreError> {
+        let mut clear: Vec<Option<&str>> = Vec::with_capacity(rec.raw.len());
+        let mut private: Vec<(usize, &str)> = Vec::new();
+        for (i, v) in rec.raw.iter().enumerate() {
+            if rec.private.get(i).copied().unwrap_or(true) {
+                clear.push(None);
+                if !v.is_empty() {
+                    private.push((i, v));
+                }
+            } else {
+                clear.push(Some(v));
+            }
+        }
+        let clear_json = serde_json::to_string(&clear).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let private_enc = if private.is_empty() {
+            None
+        } else {
+            let json = serde_json::to_vec(&private).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            Some(keys.seal(&json)?)
+        };
+        let values =
+            CLEAR_FIELDS.iter().map(|f| rec.fields.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone())).collect();
+        Ok(PreparedRecord {
+            row: rec.row,
+            source_record_id: rec.source_record_id.clone(),
+            clear_json,
+            private_enc,
+            national_id_hash: rec.national_id.as_deref().map(|v| keys.identifier_hash(v)),
+            fingerprint: rec.fingerprint,
+            values,
+        })
+    }
 }
 
 /// A record as shown: raw row beside derived fields.
@@ -228,9 +277,15 @@ impl Store {
         }
         let keys = if key_exists { Keys::load(key_file)? } else { Keys::create(key_file)? };
         let conn = Connection::open(db)?;
+        // Larger pages make shallower index trees (set before the first table; no-op after).
+        conn.pragma_update(None, "page_size", 8192)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 128 MiB of page cache: imports insert into indexes in random order (fingerprints,
+        // identifier hashes), which is slow once the indexes outgrow the default 2 MiB.
+        conn.pragma_update(None, "cache_size", -131_072)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let mut store = Store { conn, keys, db_path: db.to_path_buf() };
         schema::migrate(&mut store.conn, db)?;
@@ -543,18 +598,24 @@ impl Store {
     pub fn recycled_from(&self, source_id: &str, min_share: f64) -> Result<Option<Recycled>, StoreError> {
         let sid: i64 =
             source_id.parse().map_err(|_| StoreError::Invalid(format!("'{source_id}' is not a source id")))?;
-        let total: i64 =
-            self.conn.query_row("SELECT COUNT(*) FROM records WHERE source_id = ?1", [sid], |r| r.get(0))?;
+        // Distinct name-and-date fingerprints of the new source, and how many of them each
+        // earlier source holds (the index on (fingerprint, source_id) makes each a seek).
+        let total: i64 = self.conn.query_row(
+            "SELECT COUNT(DISTINCT fingerprint) FROM records WHERE source_id = ?1",
+            [sid],
+            |r| r.get(0),
+        )?;
         if total == 0 {
             return Ok(None);
         }
         let best: Option<(String, String, i64)> = self
             .conn
             .query_row(
-                "SELECT s.name, s.imported_at, COUNT(DISTINCT n.record_id) AS c FROM records n \
-                 JOIN records o ON o.fingerprint = n.fingerprint AND o.source_id <> n.source_id \
-                 JOIN sources s ON s.source_id = o.source_id \
-                 WHERE n.source_id = ?1 AND o.source_id < ?1 GROUP BY o.source_id ORDER BY c DESC, o.source_id LIMIT 1",
+                "SELECT s.name, s.imported_at, COUNT(*) AS c FROM \
+                 (SELECT DISTINCT fingerprint FROM records WHERE source_id = ?1) n \
+                 JOIN sources s ON s.source_id < ?1 \
+                 WHERE EXISTS (SELECT 1 FROM records o WHERE o.fingerprint = n.fingerprint AND o.source_id = s.source_id) \
+                 GROUP BY s.source_id ORDER BY c DESC, s.source_id LIMIT 1",
                 [sid],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -605,7 +666,7 @@ impl Store {
         record_id: i64,
         fields: &[(&'static str, String)],
         national_id: Option<&str>,
-        fingerprint: &str,
+        fingerprint: i64,
     ) -> Result<(), StoreError> {
         let mut sets = String::new();
         let mut values: Vec<Option<String>> = Vec::with_capacity(CLEAR_FIELDS.len());
@@ -682,42 +743,24 @@ impl Import<'_> {
 
     /// Appends a record.
     pub fn add_record(&mut self, rec: &NewRecord) -> Result<(), StoreError> {
-        let mut clear: Vec<Option<&str>> = Vec::with_capacity(rec.raw.len());
-        let mut private: Vec<(usize, &str)> = Vec::new();
-        for (i, v) in rec.raw.iter().enumerate() {
-            if rec.private.get(i).copied().unwrap_or(true) {
-                clear.push(None);
-                if !v.is_empty() {
-                    private.push((i, v));
-                }
-            } else {
-                clear.push(Some(v));
-            }
-        }
-        let clear_json = serde_json::to_string(&clear).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let private_enc = if private.is_empty() {
-            None
-        } else {
-            let json = serde_json::to_vec(&private).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            Some(self.keys.seal(&json)?)
-        };
-        let mut values: Vec<Option<&str>> = Vec::with_capacity(CLEAR_FIELDS.len());
-        for f in CLEAR_FIELDS {
-            values.push(rec.fields.iter().find(|(n, _)| n == f).map(|(_, v)| v.as_str()));
-        }
-        let nid = rec.national_id.as_deref().map(|v| self.keys.identifier_hash(v));
+        let prepared = PreparedRecord::new(self.keys, rec)?;
+        self.add_prepared(&prepared)
+    }
+
+    /// Appends a record prepared (encrypted, hashed) elsewhere, e.g. on another thread.
+    pub fn add_prepared(&mut self, rec: &PreparedRecord) -> Result<(), StoreError> {
         let version = schema::DERIVED_VERSION;
         let mut p: Vec<&dyn rusqlite::ToSql> = vec![
             &self.source_id,
             &rec.row,
             &rec.source_record_id,
-            &clear_json,
-            &private_enc,
-            &nid,
+            &rec.clear_json,
+            &rec.private_enc,
+            &rec.national_id_hash,
             &rec.fingerprint,
             &version,
         ];
-        for v in &values {
+        for v in &rec.values {
             p.push(v);
         }
         self.tx.prepare_cached(schema::INSERT_RECORD)?.execute(p.as_slice())?;

@@ -56,7 +56,7 @@ const MIGRATIONS: &[&str] = &[
         raw_clear TEXT NOT NULL,
         raw_private BLOB,
         national_id_hmac TEXT,
-        fingerprint TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
         derived_version INTEGER NOT NULL,
         full_name TEXT, given_name TEXT, father_name TEXT, grandfather_name TEXT, family_name TEXT,
         mother_name TEXT, mother_family_name TEXT, aliases TEXT, sex TEXT, birth_date TEXT,
@@ -64,8 +64,8 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (source_id, row)
      );
      CREATE INDEX records_source_record_id ON records(source_id, source_record_id);
-     CREATE INDEX records_fingerprint ON records(fingerprint);
-     CREATE INDEX records_national_id ON records(national_id_hmac);
+     CREATE INDEX records_fingerprint ON records(fingerprint, source_id);
+     CREATE INDEX records_national_id ON records(national_id_hmac) WHERE national_id_hmac IS NOT NULL;
      CREATE TABLE quarantine (
         source_id INTEGER NOT NULL REFERENCES sources(source_id),
         row INTEGER NOT NULL,

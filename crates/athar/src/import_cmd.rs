@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use athar_ingest::dates::DateOrder;
 use athar_ingest::headers::{map_headers, parse_map_arg, ColumnRole, HeaderMapping};
 use athar_ingest::{Field, Format, ReadOptions};
-use athar_store::{NewRecord, NewSource};
+use athar_store::{NewRecord, NewSource, PreparedRecord};
 use clap::{Args, ValueEnum};
 use std::io::Read;
 use std::path::PathBuf;
@@ -89,6 +89,13 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 const CHUNK: usize = 1 << 20;
+const BATCH: usize = 512;
+
+/// A row made ready on the reading thread.
+enum Prepared {
+    Record(PreparedRecord, Vec<String>),
+    Quarantine(i64, String, Vec<String>),
+}
 const MAX_WARNINGS: usize = 1000;
 
 pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
@@ -114,6 +121,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let mapping = map_headers(&table.headers, &overrides, args.id_column.as_deref())?;
     let actor = global.actor();
     let mut store = crate::store_cmd::open(global)?;
+    let store_keys = store.keys().clone();
     if args.dry_run {
         store.audit(&actor, "import.dry-run", Some(&args.source), None, None)?;
         return dry_run(&args, table, &mapping, order);
@@ -171,37 +179,70 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let progress_lines = std::env::var("ATHAR_PROGRESS").is_ok_and(|v| v == "lines");
     let mut imp = store.begin_import(&new)?;
     imp.set_columns(&table.headers)?;
-    for (n, item) in table.rows.enumerate() {
-        if n % 1024 == 0 {
-            progress.set_position(n as u64);
+    // Two threads: this one writes to SQLite; a second reads, parses and encrypts rows, in
+    // batches, so that both cores work.
+    let keys = store_keys.clone();
+    let rows = table.rows;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
+    let worker = std::thread::spawn(move || -> Result<(), athar_store::StoreError> {
+        let mut batch = Vec::with_capacity(BATCH);
+        for item in rows {
+            let prepared = match item {
+                Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, order) {
+                    Ok(parsed) => {
+                        let rec = NewRecord {
+                            row: raw.row as i64,
+                            source_record_id: parsed.source_record_id,
+                            private: parsed.private,
+                            raw: raw.cells,
+                            fields: parsed.fields,
+                            national_id: parsed.national_id,
+                            fingerprint: parsed.fingerprint,
+                        };
+                        Prepared::Record(PreparedRecord::new(&keys, &rec)?, parsed.warnings)
+                    }
+                    Err(reason) => Prepared::Quarantine(raw.row as i64, reason, raw.cells),
+                },
+                Err(e) => Prepared::Quarantine(e.row as i64, e.reason, vec![e.raw]),
+            };
+            batch.push(prepared);
+            if batch.len() == BATCH && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                return Ok(());
+            }
         }
-        if progress_lines && n > 0 && n % 10_000 == 0 {
-            eprintln!("progress: {n} rows");
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
         }
-        match item {
-            Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, order) {
-                Ok(parsed) => {
-                    for w in parsed.warnings {
+        Ok(())
+    });
+    let mut n = 0usize;
+    for batch in rx {
+        for item in batch {
+            if n.is_multiple_of(1024) {
+                progress.set_position(n as u64);
+            }
+            if progress_lines && n > 0 && n.is_multiple_of(10_000) {
+                eprintln!("progress: {n} rows");
+            }
+            n += 1;
+            match item {
+                Prepared::Record(rec, row_warnings) => {
+                    for w in row_warnings {
                         if warnings.len() < MAX_WARNINGS {
                             warnings.push(w);
                         } else {
                             extra_warnings += 1;
                         }
                     }
-                    imp.add_record(&NewRecord {
-                        row: raw.row as i64,
-                        source_record_id: parsed.source_record_id,
-                        private: parsed.private,
-                        raw: raw.cells,
-                        fields: parsed.fields,
-                        national_id: parsed.national_id,
-                        fingerprint: parsed.fingerprint,
-                    })?;
+                    imp.add_prepared(&rec)?;
                 }
-                Err(reason) => imp.add_quarantine(raw.row as i64, &reason, &raw.cells)?,
-            },
-            Err(e) => imp.add_quarantine(e.row as i64, &e.reason, &[e.raw])?,
+                Prepared::Quarantine(row, reason, raw) => imp.add_quarantine(row, &reason, &raw)?,
+            }
         }
+    }
+    match worker.join() {
+        Ok(r) => r?,
+        Err(_) => bail!("reading the file failed unexpectedly; nothing was imported"),
     }
     progress.finish_and_clear();
     // The original file, inside the database, encrypted, in pieces.
