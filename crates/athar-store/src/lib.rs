@@ -635,29 +635,28 @@ impl Store {
         Ok(())
     }
 
-    /// Records of the database as (record id, raw row, columns) for `reindex`.
-    pub fn for_each_record(
-        &self,
-        mut f: impl FnMut(i64, Vec<String>, &[String]) -> Result<(), StoreError>,
-    ) -> Result<i64, StoreError> {
+    /// The next `limit` records after `after` (by id) as (record id, source id, raw row), for
+    /// `reindex`.
+    pub fn records_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, i64, Vec<String>)>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT r.record_id, r.raw_clear, r.raw_private, s.columns_json FROM records r \
-             JOIN sources s ON s.source_id = r.source_id ORDER BY r.record_id",
+            "SELECT record_id, source_id, raw_clear, raw_private FROM records WHERE record_id > ?1 \
+             ORDER BY record_id LIMIT ?2",
         )?;
-        let mut rows = st.query([])?;
-        let mut n = 0;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let clear: String = r.get(1)?;
-            let private: Option<Vec<u8>> = r.get(2)?;
-            let columns: Option<String> = r.get(3)?;
-            let headers: Vec<String> =
-                columns.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
-            let raw = self.merge_raw(&clear, private.as_deref())?;
-            f(id, raw, &headers)?;
-            n += 1;
-        }
-        Ok(n)
+        let rows = st
+            .query_map(params![after, limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<Vec<u8>>>(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, sid, clear, private)| Ok((id, sid, self.merge_raw(&clear, private.as_deref())?)))
+            .collect()
+    }
+
+    /// The column mapping each source was imported with (JSON, as the import wrote it).
+    pub fn source_mappings(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut st = self.conn.prepare("SELECT source_id, mapping_json FROM sources ORDER BY source_id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// Replaces the derived fields of a record (raw values are never touched).

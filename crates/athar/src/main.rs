@@ -102,6 +102,11 @@ enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(store_cmd::AuditCommand),
+    /// Recompute every record's derived fields from its raw row (after an upgrade).
+    Reindex {
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks (speed and memory on generated data).
     #[command(subcommand)]
     Bench(bench_cmd::BenchCommand),
@@ -121,6 +126,7 @@ fn main() -> ExitCode {
         Command::Backup { out } => store_cmd::backup(g, out),
         Command::Restore { input } => store_cmd::restore(g, input),
         Command::Audit(cmd) => store_cmd::audit(g, cmd),
+        Command::Reindex { json } => store_cmd::reindex(g, json),
         Command::Bench(cmd) => bench_cmd::run(cmd),
     };
     match result {

@@ -211,3 +211,72 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
         }
     }
 }
+
+/// `athar reindex`: recompute every record's derived fields from its raw row, with the mapping
+/// its source was imported with and today's tables (dates, statuses, names). Raw values are
+/// never touched.
+pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
+    use athar_ingest::dates::DateOrder;
+    use athar_ingest::headers::{map_headers, HeaderMapping};
+    use std::collections::HashMap;
+    let mut store = open(global)?;
+    let mut mappings: HashMap<i64, (HeaderMapping, DateOrder)> = HashMap::new();
+    for (sid, text) in store.source_mappings()? {
+        let v: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("source {sid}: its stored mapping is damaged"))?;
+        let headers: Vec<String> = serde_json::from_value(v["headers"].clone()).unwrap_or_default();
+        let overrides: Vec<(String, Option<athar_ingest::Field>)> = v["overrides"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| {
+                        let col = o.get(0)?.as_str()?.to_string();
+                        let field = o.get(1).and_then(|f| f.as_str()).and_then(athar_ingest::Field::from_name);
+                        Some((col, field))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let id_column = v["id_column"].as_str();
+        let order = if v["date_order"] == "mdy" { DateOrder::Mdy } else { DateOrder::Dmy };
+        let mapping = map_headers(&headers, &overrides, id_column)
+            .with_context(|| format!("source {sid}: its mapping no longer applies"))?;
+        mappings.insert(sid, (mapping, order));
+    }
+    let (mut done, mut kept) = (0i64, 0i64);
+    store.in_transaction(|store| {
+        let mut after = 0;
+        loop {
+            let batch = store.records_after(after, 10_000)?;
+            let Some(last) = batch.last() else { break };
+            after = last.0;
+            for (id, sid, raw) in batch {
+                let Some((mapping, order)) = mappings.get(&sid) else { continue };
+                match athar_ingest::parse_row(mapping, &raw, 0, *order) {
+                    Ok(p) => {
+                        store.update_derived(id, &p.fields, p.national_id.as_deref(), p.fingerprint)?;
+                        done += 1;
+                    }
+                    // A record that today's rules would set aside keeps its derived fields:
+                    // records are never removed.
+                    Err(_) => kept += 1,
+                }
+            }
+        }
+        Ok(())
+    })?;
+    store.audit(&global.actor(), "reindex", None, Some(done), None)?;
+    if json {
+        println!("{}", serde_json::json!({"reindexed": done, "kept": kept}));
+    } else {
+        println!(
+            "{done} records reindexed{}",
+            if kept > 0 {
+                format!(", {kept} kept as they were (no usable name under today's rules)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -316,3 +316,24 @@ fn a_killed_import_leaves_the_database_whole_and_a_rerun_completes() {
     let v = env.json(&["audit", "verify", "--json"]);
     assert_eq!(v["ok"], true);
 }
+
+#[test]
+fn reindex_recomputes_derived_fields_from_raw_rows_only() {
+    let env = Env::new();
+    let f =
+        env.write("list.csv", "given_name,family_name,birth_date,status\nAli,Hassan,15.03.1985,détenu\n".as_bytes());
+    env.import_json(&f, "a", &[]);
+    {
+        let conn = rusqlite::Connection::open(env.db()).expect("raw connection");
+        conn.execute("UPDATE records SET given_name = 'damaged', status = NULL, birth_date = NULL", [])
+            .expect("edit derived");
+        assert!(conn.execute("UPDATE records SET raw_clear = '[]'", []).is_err(), "raw values stay");
+    }
+    let v = env.json(&["reindex", "--json"]);
+    assert_eq!(v["reindexed"], 1);
+    let r = env.json(&["records", "show", "1", "--json"]);
+    let derived: Vec<(String, String)> = serde_json::from_value(r["derived"].clone()).expect("derived");
+    assert!(derived.contains(&("given_name".into(), "Ali".into())));
+    assert!(derived.contains(&("birth_date".into(), "1985-03-15".into())));
+    assert!(derived.contains(&("status".into(), "detained".into())));
+}
