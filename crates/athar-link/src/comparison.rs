@@ -1,0 +1,250 @@
+//! Comparisons and their levels: how two records agree, field by field.
+//!
+//! Owns the list of comparisons (given, father, grandfather and family name, mother's given
+//! and family name, birth date, birth place, residence, sex, national id), the levels of each
+//! from strongest agreement to disagreement, and the comparison vector of a pair. A missing
+//! value on either side is `None`: neutral, never evidence against. Names are compared by the
+//! name engine (any script, any spelling). Does not weigh levels (see `model`).
+
+use crate::record::{BirthDate, LinkRecord, NameField};
+use athar_names::{NameAnalysis, NameEngine, TokenLevel};
+use serde::{Deserialize, Serialize};
+
+/// One comparison of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonKind {
+    GivenName,
+    FatherName,
+    GrandfatherName,
+    FamilyName,
+    MotherName,
+    MotherFamilyName,
+    BirthDate,
+    BirthPlace,
+    Residence,
+    Sex,
+    NationalId,
+}
+
+impl ComparisonKind {
+    pub const ALL: [ComparisonKind; 11] = [
+        ComparisonKind::GivenName,
+        ComparisonKind::FatherName,
+        ComparisonKind::GrandfatherName,
+        ComparisonKind::FamilyName,
+        ComparisonKind::MotherName,
+        ComparisonKind::MotherFamilyName,
+        ComparisonKind::BirthDate,
+        ComparisonKind::BirthPlace,
+        ComparisonKind::Residence,
+        ComparisonKind::Sex,
+        ComparisonKind::NationalId,
+    ];
+
+    /// The levels of this comparison, strongest agreement first, disagreement last.
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            ComparisonKind::BirthDate => &["exact", "same year and month", "same year", "within one year", "different"],
+            ComparisonKind::BirthPlace | ComparisonKind::Residence => &["same place", "similar", "different"],
+            ComparisonKind::Sex | ComparisonKind::NationalId => &["same", "different"],
+            _ => &["same name (form or table)", "same name, other spelling", "similar", "different"],
+        }
+    }
+
+    /// Whether agreeing at the first level is adjusted for how common the value is.
+    pub fn term_frequency(self) -> bool {
+        self.is_name()
+    }
+
+    pub fn is_name(self) -> bool {
+        matches!(
+            self,
+            ComparisonKind::GivenName
+                | ComparisonKind::FatherName
+                | ComparisonKind::GrandfatherName
+                | ComparisonKind::FamilyName
+                | ComparisonKind::MotherName
+                | ComparisonKind::MotherFamilyName
+        )
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ComparisonKind::GivenName => "given_name",
+            ComparisonKind::FatherName => "father_name",
+            ComparisonKind::GrandfatherName => "grandfather_name",
+            ComparisonKind::FamilyName => "family_name",
+            ComparisonKind::MotherName => "mother_name",
+            ComparisonKind::MotherFamilyName => "mother_family_name",
+            ComparisonKind::BirthDate => "birth_date",
+            ComparisonKind::BirthPlace => "birth_place",
+            ComparisonKind::Residence => "residence",
+            ComparisonKind::Sex => "sex",
+            ComparisonKind::NationalId => "national_id",
+        }
+    }
+
+    /// The record's value of this comparison's field, if it is a name or place.
+    pub fn name_field(self, r: &LinkRecord) -> Option<&NameAnalysis> {
+        match self {
+            ComparisonKind::GivenName => r.given.as_ref(),
+            ComparisonKind::FatherName => r.father.as_ref(),
+            ComparisonKind::GrandfatherName => r.grandfather.as_ref(),
+            ComparisonKind::FamilyName => r.family.as_ref(),
+            ComparisonKind::MotherName => r.mother_given.as_ref(),
+            ComparisonKind::MotherFamilyName => r.mother_family.as_ref(),
+            ComparisonKind::BirthPlace => r.birth_place.as_ref(),
+            ComparisonKind::Residence => r.residence.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The level of each comparison for one pair (`None`: a value is missing).
+pub type ComparisonVector = Vec<Option<u8>>;
+
+fn name_level(engine: &NameEngine, a: &NameField, b: &NameField) -> Option<u8> {
+    let (a, b) = (a.as_ref()?, b.as_ref()?);
+    let c = engine.score(a, b);
+    if c.error.is_some() {
+        return None;
+    }
+    if c.same_name {
+        // Same form: every part the same written form or the same table name.
+        let same_form = a.parts.len() == b.parts.len()
+            && a.parts.iter().zip(&b.parts).all(|(x, y)| {
+                let (level, _, _) = athar_names::compare::compare_parts(engine.tables(), x, y);
+                matches!(level, TokenLevel::SameOriginal | TokenLevel::SameEquivalence)
+            });
+        Some(if same_form { 0 } else { 1 })
+    } else if c.score >= 0.6 {
+        Some(2)
+    } else {
+        Some(3)
+    }
+}
+
+fn place_level(engine: &NameEngine, a: &NameField, b: &NameField) -> Option<u8> {
+    let (a, b) = (a.as_ref()?, b.as_ref()?);
+    let c = engine.score(a, b);
+    if c.error.is_some() {
+        return None;
+    }
+    Some(if c.same_name {
+        0
+    } else if c.score >= 0.75 {
+        1
+    } else {
+        2
+    })
+}
+
+fn date_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
+    let (a, b) = (a?, b?);
+    if a.year == b.year {
+        match (a.month, b.month) {
+            (Some(ma), Some(mb)) if ma == mb => match (a.day, b.day) {
+                (Some(da), Some(db)) if da == db => Some(0),
+                (Some(_), Some(_)) => Some(1),
+                _ => Some(1),
+            },
+            (Some(_), Some(_)) => Some(2),
+            _ => Some(2),
+        }
+    } else if (a.year - b.year).abs() == 1 {
+        Some(3)
+    } else {
+        Some(4)
+    }
+}
+
+fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if x == y { 0 } else { 1 }),
+        _ => None,
+    }
+}
+
+/// Compares two records on every comparison.
+pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
+    ComparisonKind::ALL
+        .iter()
+        .map(|k| match k {
+            ComparisonKind::BirthDate => date_level(a.birth, b.birth),
+            ComparisonKind::Sex => equal_level(&a.sex, &b.sex),
+            ComparisonKind::NationalId => equal_level(&a.national_id_hash, &b.national_id_hash),
+            ComparisonKind::BirthPlace | ComparisonKind::Residence => place_level(engine, &field(*k, a), &field(*k, b)),
+            _ => name_level(engine, &field(*k, a), &field(*k, b)),
+        })
+        .collect()
+}
+
+fn field(k: ComparisonKind, r: &LinkRecord) -> NameField {
+    k.name_field(r).cloned()
+}
+
+/// The value whose frequency adjusts an exact agreement: the table name of each part where
+/// the tables know it, else its normalised form (so محمد and Mohammed count as one value).
+pub fn term_key(a: &NameAnalysis) -> String {
+    let mut out = String::new();
+    for p in a.parts.iter().filter(|p| p.role != athar_names::Role::Particle) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        match p.equivalence.first() {
+            Some(e) => out.push_str(e),
+            None => out.push_str(&p.latin),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(engine: &NameEngine, fields: &[(&str, &str)]) -> LinkRecord {
+        LinkRecord::from_fields(engine, "x", fields, None)
+    }
+
+    #[test]
+    fn missing_values_are_neutral_not_disagreement() {
+        let e = NameEngine::new();
+        let a = rec(&e, &[("given_name", "Mohammed")]);
+        let b = rec(&e, &[("given_name", "محمد"), ("family_name", "Halabi"), ("birth_date", "1985")]);
+        let v = compare(&e, &a, &b);
+        assert_eq!(v[0], Some(0), "one name in the tables, whatever the script");
+        let c = rec(&e, &[("given_name", "Mohhamad")]);
+        assert_eq!(compare(&e, &a, &c)[0], Some(1), "a spelling the tables do not list");
+        assert!(v[1..].iter().all(Option::is_none), "{v:?}");
+    }
+
+    #[test]
+    fn levels_order_agreement_from_strong_to_none() {
+        let e = NameEngine::new();
+        let a = rec(&e, &[("given_name", "Hassan"), ("family_name", "Khatib"), ("birth_date", "1985-03-15")]);
+        let b = rec(&e, &[("given_name", "Hussein"), ("family_name", "al-Khatib"), ("birth_date", "1986")]);
+        let v = compare(&e, &a, &b);
+        assert_eq!(v[0], Some(3), "different names");
+        assert!(matches!(v[3], Some(0) | Some(1)), "same family name: {v:?}");
+        assert_eq!(v[6], Some(3), "within one year");
+    }
+
+    #[test]
+    fn dates_compare_at_the_precision_both_have() {
+        let d = |s: &str| BirthDate::parse_iso(s);
+        assert_eq!(date_level(d("1985-03-15"), d("1985-03-15")), Some(0));
+        assert_eq!(date_level(d("1985-03-15"), d("1985-03-16")), Some(1));
+        assert_eq!(date_level(d("1985"), d("1985-03-16")), Some(2));
+        assert_eq!(date_level(d("1985"), d("1984")), Some(3));
+        assert_eq!(date_level(d("1985"), d("1990")), Some(4));
+        assert_eq!(date_level(None, d("1990")), None);
+    }
+
+    #[test]
+    fn term_key_is_the_same_across_scripts() {
+        let e = NameEngine::new();
+        assert_eq!(term_key(&e.analyse("محمد")), term_key(&e.analyse("Mohamed")));
+    }
+}

@@ -1,0 +1,23 @@
+//! # athar-link
+//!
+//! Which records, across all sources, are the same person: comparisons with levels over the
+//! name engine, a Fellegi–Sunter model (u from random pairs, m by EM, term-frequency adjusted)
+//! and an explanation of every score. Pure: no I/O — records in, scores out.
+//!
+//! ```
+//! use athar_link::{comparison::compare, model::FsModel, record::LinkRecord};
+//! let engine = athar_names::NameEngine::new();
+//! let a = LinkRecord::from_fields(&engine, "a", &[("given_name", "Mhd"), ("family_name", "Halabi")], None);
+//! let b = LinkRecord::from_fields(&engine, "b", &[("given_name", "محمد"), ("family_name", "الحلبي")], None);
+//! let v = compare(&engine, &a, &b);
+//! let p = FsModel::default_model().probability(&v, &|_| None);
+//! assert!(p > 0.0 && p < 1.0);
+//! ```
+
+pub mod comparison;
+pub mod model;
+pub mod record;
+
+pub use comparison::{compare, ComparisonKind, ComparisonVector};
+pub use model::{Explanation, FsModel, ModelError};
+pub use record::{BirthDate, LinkRecord};

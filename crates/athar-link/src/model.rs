@@ -1,0 +1,510 @@
+//! The Fellegi–Sunter model: m and u per comparison level, a prior, match weights, EM.
+//!
+//! Owns the model document (versioned JSON a person can read and edit), the estimation of u
+//! from random pairs, the estimation of m (and of the share of matches among candidate pairs)
+//! by expectation–maximisation over blocked pairs — never training a comparison's m on pairs
+//! that were blocked on that same field — the term-frequency adjustment of exact name
+//! agreement, and the explanation of a score as a waterfall of weights. Does not choose pairs
+//! (blocking) or make persons (clustering).
+
+use crate::comparison::{ComparisonKind, ComparisonVector};
+use serde::{Deserialize, Serialize};
+
+/// Version of the model document.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Smallest probability a level may have: keeps weights finite.
+const EPS: f64 = 1e-6;
+
+/// m and u of one level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelParams {
+    pub label: String,
+    /// P(this level | the records are the same person).
+    pub m: f64,
+    /// P(this level | the records are different persons).
+    pub u: f64,
+}
+
+impl LevelParams {
+    /// The match weight of this level, in bits: log2(m / u).
+    pub fn weight(&self) -> f64 {
+        (self.m.max(EPS) / self.u.max(EPS)).log2()
+    }
+}
+
+/// The levels of one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonParams {
+    pub comparison: ComparisonKind,
+    pub levels: Vec<LevelParams>,
+}
+
+/// How training went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmReport {
+    pub iterations: usize,
+    pub converged: bool,
+    /// The largest change of any parameter in the last iteration.
+    pub last_delta: f64,
+    /// Share of matches among the training pairs.
+    pub match_share: f64,
+}
+
+/// A model: the prior and every comparison's levels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FsModel {
+    pub version: u32,
+    /// Probability that two records drawn at random are the same person.
+    pub prior: f64,
+    pub comparisons: Vec<ComparisonParams>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<Vec<EmReport>>,
+}
+
+/// A model document that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("the model is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the model has version {0}; this Athar reads version {MODEL_VERSION}")]
+    Version(u32),
+    #[error("the model is not usable: {0}")]
+    Invalid(String),
+}
+
+/// One line of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeightLine {
+    pub comparison: String,
+    pub level: String,
+    pub weight: f64,
+    pub m: Option<f64>,
+    pub u: Option<f64>,
+}
+
+/// A scored pair, explained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub prior_weight: f64,
+    pub lines: Vec<WeightLine>,
+    pub total: f64,
+    pub probability: f64,
+}
+
+fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+impl FsModel {
+    /// A model with neutral m (decreasing with the level) and u (increasing), for EM to start
+    /// from, or as the documented default before any training.
+    pub fn default_model() -> FsModel {
+        let comparisons = ComparisonKind::ALL
+            .iter()
+            .map(|k| {
+                let labels = k.levels();
+                let n = labels.len();
+                // m falls and u rises along the levels; both sum to 1.
+                let m_raw: Vec<f64> =
+                    (0..n).map(|i| if i + 1 == n { 0.05 } else { 0.95 * 0.6f64.powi(i as i32) }).collect();
+                let u_raw: Vec<f64> =
+                    (0..n).map(|i| if i + 1 == n { 0.9 } else { 0.1 * 0.5f64.powi((n - 2 - i) as i32) }).collect();
+                let (ms, us): (f64, f64) = (m_raw.iter().sum(), u_raw.iter().sum());
+                ComparisonParams {
+                    comparison: *k,
+                    levels: labels
+                        .iter()
+                        .zip(m_raw.iter().zip(&u_raw))
+                        .map(|(l, (m, u))| LevelParams { label: l.to_string(), m: m / ms, u: u / us })
+                        .collect(),
+                }
+            })
+            .collect();
+        FsModel { version: MODEL_VERSION, prior: 1e-4, comparisons, training: None }
+    }
+
+    pub fn from_json(text: &str) -> Result<FsModel, ModelError> {
+        let m: FsModel = serde_json::from_str(text)?;
+        if m.version != MODEL_VERSION {
+            return Err(ModelError::Version(m.version));
+        }
+        if !(0.0..1.0).contains(&m.prior) || m.prior <= 0.0 {
+            return Err(ModelError::Invalid(format!("prior {} must be between 0 and 1", m.prior)));
+        }
+        for c in &m.comparisons {
+            if c.levels.len() != c.comparison.levels().len() {
+                return Err(ModelError::Invalid(format!(
+                    "{} needs {} levels, the model has {}",
+                    c.comparison.name(),
+                    c.comparison.levels().len(),
+                    c.levels.len()
+                )));
+            }
+            for l in &c.levels {
+                if !(0.0..=1.0).contains(&l.m) || !(0.0..=1.0).contains(&l.u) {
+                    return Err(ModelError::Invalid(format!(
+                        "{} '{}': m and u must be in 0..1",
+                        c.comparison.name(),
+                        l.label
+                    )));
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    fn params(&self, k: ComparisonKind) -> Option<&ComparisonParams> {
+        self.comparisons.iter().find(|c| c.comparison == k)
+    }
+
+    /// The match weight of a comparison vector, in bits (prior included). `tf` gives, for a
+    /// term-frequency comparison agreeing exactly, the share of records with that value.
+    pub fn weight(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> f64 {
+        self.explain(v, tf).total
+    }
+
+    /// The probability that the pair is the same person.
+    pub fn probability(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> f64 {
+        probability(self.weight(v, tf))
+    }
+
+    /// Every comparison's level and weight, the term-frequency lines, the prior, the total and
+    /// the probability: a waterfall.
+    pub fn explain(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> Explanation {
+        let prior_weight = (self.prior / (1.0 - self.prior)).log2();
+        let mut lines = Vec::new();
+        let mut total = prior_weight;
+        for (k, level) in ComparisonKind::ALL.iter().zip(v) {
+            let Some(p) = self.params(*k) else { continue };
+            let Some(level) = level else {
+                lines.push(WeightLine {
+                    comparison: k.name().into(),
+                    level: "missing on one side (neutral)".into(),
+                    weight: 0.0,
+                    m: None,
+                    u: None,
+                });
+                continue;
+            };
+            let Some(l) = p.levels.get(*level as usize) else { continue };
+            let w = l.weight();
+            total += w;
+            lines.push(WeightLine {
+                comparison: k.name().into(),
+                level: l.label.clone(),
+                weight: w,
+                m: Some(l.m),
+                u: Some(l.u),
+            });
+            if *level == 0 && k.term_frequency() {
+                if let Some(f) = tf(*k) {
+                    // Agreeing on a value shared by a share f of records: u is f, not the
+                    // level's average u.
+                    let adj = (l.u.max(EPS) / f.max(EPS)).log2();
+                    total += adj;
+                    lines.push(WeightLine {
+                        comparison: format!("{} term frequency", k.name()),
+                        level: format!("value held by {:.3} % of records", f * 100.0),
+                        weight: adj,
+                        m: None,
+                        u: Some(f),
+                    });
+                }
+            }
+        }
+        Explanation { prior_weight, lines, total, probability: probability(total) }
+    }
+}
+
+/// u of every level from comparison vectors of random pairs (almost all different persons).
+pub fn estimate_u(model: &mut FsModel, random_pairs: &[ComparisonVector]) {
+    for (ci, c) in model.comparisons.iter_mut().enumerate() {
+        let k = c.comparison;
+        let idx = ComparisonKind::ALL.iter().position(|x| *x == k).unwrap_or(ci);
+        let mut counts = vec![0usize; c.levels.len()];
+        let mut n = 0usize;
+        for v in random_pairs {
+            if let Some(Some(l)) = v.get(idx) {
+                if let Some(slot) = counts.get_mut(*l as usize) {
+                    *slot += 1;
+                    n += 1;
+                }
+            }
+        }
+        if n == 0 {
+            continue;
+        }
+        for (l, count) in c.levels.iter_mut().zip(&counts) {
+            // Half a count for a level never seen: rare, not impossible.
+            l.u = (*count as f64).max(0.5) / n as f64;
+        }
+    }
+}
+
+/// EM over candidate pairs: estimates m of every comparison not in `fixed`, and the share of
+/// matches among the pairs. u is not changed (it comes from random pairs). Stops when no
+/// parameter moves by more than 1e-4, or after 100 iterations.
+pub fn train_m(
+    model: &mut FsModel,
+    pairs: &[ComparisonVector],
+    fixed: &[ComparisonKind],
+    start_share: f64,
+) -> EmReport {
+    let nk = ComparisonKind::ALL.len();
+    let mut share = start_share.clamp(1e-4, 0.9999);
+    let positions: Vec<Option<usize>> =
+        ComparisonKind::ALL.iter().map(|k| model.comparisons.iter().position(|c| c.comparison == *k)).collect();
+    let mut iterations = 0;
+    let mut delta = f64::INFINITY;
+    let mut posteriors = vec![0.0f64; pairs.len()];
+    while iterations < 100 && delta >= 1e-4 {
+        iterations += 1;
+        // E: posterior probability of a match for each pair.
+        let prior_w = (share / (1.0 - share)).log2();
+        for (v, post) in pairs.iter().zip(posteriors.iter_mut()) {
+            let mut w = prior_w;
+            for (ki, level) in v.iter().enumerate().take(nk) {
+                if let (Some(l), Some(ci)) = (level, positions[ki]) {
+                    if let Some(p) = model.comparisons[ci].levels.get(*l as usize) {
+                        w += p.weight();
+                    }
+                }
+            }
+            *post = probability(w);
+        }
+        // M: the share, and m of each level.
+        let total: f64 = posteriors.iter().sum();
+        let new_share = (total / pairs.len().max(1) as f64).clamp(1e-6, 1.0 - 1e-6);
+        delta = (new_share - share).abs();
+        share = new_share;
+        for (ki, k) in ComparisonKind::ALL.iter().enumerate() {
+            let Some(ci) = positions[ki] else { continue };
+            if fixed.contains(k) {
+                continue;
+            }
+            let nl = model.comparisons[ci].levels.len();
+            let mut num = vec![0.0f64; nl];
+            let mut den = 0.0f64;
+            for (v, post) in pairs.iter().zip(&posteriors) {
+                if let Some(Some(l)) = v.get(ki) {
+                    if let Some(slot) = num.get_mut(*l as usize) {
+                        *slot += post;
+                        den += post;
+                    }
+                }
+            }
+            if den <= 0.0 {
+                continue;
+            }
+            for (lp, n) in model.comparisons[ci].levels.iter_mut().zip(&num) {
+                let m = (n / den).max(EPS);
+                delta = delta.max((m - lp.m).abs());
+                lp.m = m;
+            }
+        }
+    }
+    EmReport { iterations, converged: delta < 1e-4, last_delta: delta, match_share: share }
+}
+
+/// Training by several blocking rules: EM runs on each rule's pairs with the comparisons the
+/// rule blocked on held fixed (pairs that agree on a field by construction say nothing about
+/// that field's m); each comparison's m is the mean over the rules that trained it.
+pub fn train_by_rules(model: &mut FsModel, rules: &[(Vec<ComparisonVector>, Vec<ComparisonKind>)]) -> Vec<EmReport> {
+    let start = model.clone();
+    let mut sums: Vec<Vec<f64>> = model.comparisons.iter().map(|c| vec![0.0; c.levels.len()]).collect();
+    let mut counts = vec![0usize; model.comparisons.len()];
+    let mut reports = Vec::new();
+    for (pairs, blocked) in rules {
+        if pairs.is_empty() {
+            continue;
+        }
+        let mut m = start.clone();
+        reports.push(train_m(&mut m, pairs, blocked, 0.1));
+        for (ci, c) in m.comparisons.iter().enumerate() {
+            if blocked.contains(&c.comparison) {
+                continue;
+            }
+            for (s, l) in sums[ci].iter_mut().zip(&c.levels) {
+                *s += l.m;
+            }
+            counts[ci] += 1;
+        }
+    }
+    for (ci, c) in model.comparisons.iter_mut().enumerate() {
+        if counts[ci] == 0 {
+            continue;
+        }
+        for (l, s) in c.levels.iter_mut().zip(&sums[ci]) {
+            l.m = s / counts[ci] as f64;
+        }
+    }
+    model.training = Some(reports.clone());
+    reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift64*), so tests need no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn pick(&mut self, probs: &[f64]) -> u8 {
+            let x = self.next();
+            let mut acc = 0.0;
+            for (i, p) in probs.iter().enumerate() {
+                acc += p;
+                if x < acc {
+                    return i as u8;
+                }
+            }
+            (probs.len() - 1) as u8
+        }
+    }
+
+    /// A known model: m and u per level of every comparison.
+    fn truth() -> FsModel {
+        let mut m = FsModel::default_model();
+        for (i, c) in m.comparisons.iter_mut().enumerate() {
+            let n = c.levels.len();
+            let mut ms: Vec<f64> =
+                (0..n).map(|l| if l == 0 { 0.7 - 0.02 * i as f64 } else { 0.3 / (n - 1) as f64 }).collect();
+            let s: f64 = ms.iter().sum();
+            ms.iter_mut().for_each(|x| *x /= s);
+            let mut us: Vec<f64> = (0..n).map(|l| if l + 1 == n { 0.8 } else { 0.2 / (n - 1) as f64 }).collect();
+            let s: f64 = us.iter().sum();
+            us.iter_mut().for_each(|x| *x /= s);
+            for (l, (mv, uv)) in c.levels.iter_mut().zip(ms.iter().zip(&us)) {
+                l.m = *mv;
+                l.u = *uv;
+            }
+        }
+        m
+    }
+
+    fn draw(t: &FsModel, rng: &mut Rng, is_match: bool) -> ComparisonVector {
+        t.comparisons
+            .iter()
+            .map(|c| {
+                // One value in ten is missing.
+                if rng.next() < 0.1 {
+                    return None;
+                }
+                let probs: Vec<f64> = c.levels.iter().map(|l| if is_match { l.m } else { l.u }).collect();
+                Some(rng.pick(&probs))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn em_recovers_m_and_u_of_a_known_model_from_three_random_starts() {
+        let t = truth();
+        let mut rng = Rng(0x9E3779B97F4A7C15);
+        let pairs: Vec<ComparisonVector> = (0..20_000)
+            .map(|_| {
+                let is_match = rng.next() < 0.3;
+                draw(&t, &mut rng, is_match)
+            })
+            .collect();
+        let random: Vec<ComparisonVector> = (0..50_000).map(|_| draw(&t, &mut rng, false)).collect();
+        for seed in [1u64, 2, 3] {
+            let mut start_rng = Rng(0xABCDEF + seed * 7919);
+            let mut m = FsModel::default_model();
+            for c in &mut m.comparisons {
+                // A random start, still with agreement likelier among matches.
+                let n = c.levels.len();
+                let mut raw: Vec<f64> = (0..n).map(|l| (n - l) as f64 + start_rng.next() * 2.0).collect();
+                let s: f64 = raw.iter().sum();
+                raw.iter_mut().for_each(|x| *x /= s);
+                for (l, v) in c.levels.iter_mut().zip(raw) {
+                    l.m = v;
+                }
+            }
+            estimate_u(&mut m, &random);
+            let report = train_m(&mut m, &pairs, &[], 0.05 + start_rng.next() * 0.5);
+            assert!(report.converged, "EM did not converge from start {seed}: {report:?}");
+            assert!((report.match_share - 0.3).abs() < 0.03, "share {}", report.match_share);
+            for (c, tc) in m.comparisons.iter().zip(&t.comparisons) {
+                for (l, tl) in c.levels.iter().zip(&tc.levels) {
+                    assert!((l.m - tl.m).abs() <= 0.03, "{:?} {} m {} vs {}", c.comparison, l.label, l.m, tl.m);
+                    assert!((l.u - tl.u).abs() <= 0.03, "{:?} {} u {} vs {}", c.comparison, l.label, l.u, tl.u);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_comparison_blocked_on_is_not_trained_by_that_rule() {
+        let t = truth();
+        let mut rng = Rng(42);
+        let pairs: Vec<ComparisonVector> = (0..5_000)
+            .map(|_| {
+                let is_match = rng.next() < 0.3;
+                let mut v = draw(&t, &mut rng, is_match);
+                v[0] = Some(0); // blocked on the given name: all agree
+                v
+            })
+            .collect();
+        let mut m = FsModel::default_model();
+        let before = m.comparisons[0].clone();
+        train_by_rules(&mut m, &[(pairs, vec![ComparisonKind::GivenName])]);
+        assert_eq!(m.comparisons[0], before, "the given name's m stays as it was");
+        assert_ne!(m.comparisons[3], FsModel::default_model().comparisons[3], "other comparisons are trained");
+    }
+
+    #[test]
+    fn missing_values_weigh_nothing_and_the_waterfall_adds_up() {
+        let m = truth();
+        let none = |_| None;
+        let all_missing: ComparisonVector = vec![None; ComparisonKind::ALL.len()];
+        let e = m.explain(&all_missing, &none);
+        assert!((e.total - e.prior_weight).abs() < 1e-12);
+        let v: ComparisonVector = (0..ComparisonKind::ALL.len()).map(|i| Some((i % 2) as u8)).collect();
+        let e = m.explain(&v, &none);
+        let sum: f64 = e.prior_weight + e.lines.iter().map(|l| l.weight).sum::<f64>();
+        assert!((sum - e.total).abs() < 1e-9);
+        assert!(e.probability > 0.0 && e.probability < 1.0);
+    }
+
+    #[test]
+    fn agreeing_on_a_common_name_weighs_less_than_on_a_rare_one() {
+        let m = truth();
+        let mut v: ComparisonVector = vec![None; ComparisonKind::ALL.len()];
+        v[0] = Some(0);
+        let common = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.18));
+        let rare = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.0004));
+        assert!(rare > common + 5.0, "rare {rare} vs common {common}");
+        let e = m.explain(&v, &|_| Some(0.18));
+        assert!(e.lines.iter().any(|l| l.comparison.contains("term frequency")), "a line of its own");
+    }
+
+    #[test]
+    fn model_document_round_trips_and_bad_documents_are_refused() {
+        let m = truth();
+        let back = FsModel::from_json(&m.to_json()).expect("round trip");
+        for (a, b) in back.comparisons.iter().zip(&m.comparisons) {
+            assert_eq!(a.comparison, b.comparison);
+            for (x, y) in a.levels.iter().zip(&b.levels) {
+                assert!((x.m - y.m).abs() < 1e-12 && (x.u - y.u).abs() < 1e-12 && x.label == y.label);
+            }
+        }
+        assert!(matches!(FsModel::from_json("{"), Err(ModelError::Json(_))));
+        let mut v: serde_json::Value = serde_json::from_str(&m.to_json()).expect("json");
+        v["version"] = serde_json::json!(99);
+        assert!(matches!(FsModel::from_json(&v.to_string()), Err(ModelError::Version(99))));
+        v["version"] = serde_json::json!(1);
+        v["prior"] = serde_json::json!(1.5);
+        assert!(FsModel::from_json(&v.to_string()).is_err());
+    }
+}

@@ -1,0 +1,130 @@
+//! The record as linkage sees it: the fields that are compared, analysed once by the name
+//! engine. Owns the conversion from canonical fields (as the store derives them) to analysed
+//! fields, including reading a `full_name` into given/father/grandfather/family by role when
+//! the list did not split it. Does not compare (see `comparison`).
+
+use athar_names::{NameAnalysis, NameEngine, Role};
+
+/// A birth date as precise as the list gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthDate {
+    pub year: i32,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+}
+
+impl BirthDate {
+    /// Reads the store's ISO forms: `1985`, `1985-03`, `1985-03-15`; approximate (`~1985`) and
+    /// ranges (`1985/1987`) keep their first year only.
+    pub fn parse_iso(s: &str) -> Option<BirthDate> {
+        let s = s.trim().trim_start_matches('~');
+        let s = s.split('/').next().unwrap_or(s);
+        let mut it = s.split('-');
+        let year: i32 = it.next()?.parse().ok()?;
+        let month: Option<u8> = it.next().and_then(|m| m.parse().ok());
+        let day: Option<u8> = it.next().and_then(|d| d.parse().ok());
+        Some(BirthDate { year, month, day })
+    }
+}
+
+/// A name field: the analysis of what the list wrote in it.
+pub type NameField = Option<NameAnalysis>;
+
+/// A record's comparable fields.
+#[derive(Debug, Clone, Default)]
+pub struct LinkRecord {
+    pub id: String,
+    pub given: NameField,
+    pub father: NameField,
+    pub grandfather: NameField,
+    pub family: NameField,
+    pub mother_given: NameField,
+    pub mother_family: NameField,
+    pub birth: Option<BirthDate>,
+    pub birth_place: NameField,
+    pub residence: NameField,
+    pub sex: Option<String>,
+    pub national_id_hash: Option<String>,
+}
+
+/// Canonical fields of a record, by their store names (`given_name`, `birth_date` …).
+pub type Fields<'a> = &'a [(&'a str, &'a str)];
+
+fn analysed(engine: &NameEngine, text: Option<&str>) -> NameField {
+    let a = engine.analyse(text?);
+    (!a.is_empty()).then_some(a)
+}
+
+impl LinkRecord {
+    /// Builds a record from canonical fields. A `full_name` fills the split fields that are
+    /// missing, part by part, by the roles the name engine gives its parts.
+    pub fn from_fields(
+        engine: &NameEngine,
+        id: &str,
+        fields: Fields<'_>,
+        national_id_hash: Option<&str>,
+    ) -> LinkRecord {
+        let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| *v).filter(|v| !v.trim().is_empty());
+        let mut r = LinkRecord {
+            id: id.to_string(),
+            given: analysed(engine, get("given_name")),
+            father: analysed(engine, get("father_name")),
+            grandfather: analysed(engine, get("grandfather_name")),
+            family: analysed(engine, get("family_name")),
+            mother_given: analysed(engine, get("mother_name")),
+            mother_family: analysed(engine, get("mother_family_name")),
+            birth: get("birth_date").and_then(BirthDate::parse_iso),
+            birth_place: analysed(engine, get("birth_place")),
+            residence: analysed(engine, get("residence")),
+            sex: get("sex").filter(|s| *s != "unknown").map(str::to_string),
+            national_id_hash: national_id_hash.map(str::to_string),
+        };
+        if let Some(full) = get("full_name") {
+            let a = engine.analyse(full);
+            let part = |role: Role| -> NameField {
+                let text: Vec<&str> = a.parts.iter().filter(|p| p.role == role).map(|p| p.text.as_str()).collect();
+                if text.is_empty() {
+                    None
+                } else {
+                    analysed(engine, Some(&text.join(" ")))
+                }
+            };
+            if r.given.is_none() {
+                r.given = part(Role::Given);
+            }
+            if r.father.is_none() {
+                r.father = part(Role::Father).or_else(|| part(Role::Patronymic));
+            }
+            if r.grandfather.is_none() {
+                r.grandfather = part(Role::Grandfather);
+            }
+            if r.family.is_none() {
+                r.family = part(Role::Family);
+            }
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_birth_dates_of_every_precision() {
+        assert_eq!(BirthDate::parse_iso("1985"), Some(BirthDate { year: 1985, month: None, day: None }));
+        assert_eq!(BirthDate::parse_iso("1985-03-15"), Some(BirthDate { year: 1985, month: Some(3), day: Some(15) }));
+        assert_eq!(BirthDate::parse_iso("~1985/1987").map(|d| d.year), Some(1985));
+        assert_eq!(BirthDate::parse_iso("soon"), None);
+    }
+
+    #[test]
+    fn a_full_name_fills_the_split_fields_by_role() {
+        let e = NameEngine::new();
+        let r = LinkRecord::from_fields(&e, "1", &[("full_name", "محمد عبد الرحمن الحلبي")], None);
+        assert!(r.given.is_some() && r.father.is_some() && r.family.is_some());
+        assert!(r.grandfather.is_none());
+        let r = LinkRecord::from_fields(&e, "2", &[("full_name", "Ali Hassan"), ("given_name", "Aly")], None);
+        assert_eq!(r.given.as_ref().map(|g| g.input.as_str()), Some("Aly"), "a split field wins");
+    }
+}
