@@ -14,10 +14,14 @@
 //! assert!(p > 0.0 && p < 1.0);
 //! ```
 
+pub mod blocking;
+pub mod cluster;
 pub mod comparison;
 pub mod model;
 pub mod record;
 
+pub use blocking::{candidate_pairs, default_rules, BlockingRule, RuleReport};
+pub use cluster::{cluster, ClusterOptions, Clustering, Judgement};
 pub use comparison::{compare, ComparisonKind, ComparisonVector};
 pub use model::{Explanation, FsModel, ModelError};
 pub use record::{BirthDate, LinkRecord};
