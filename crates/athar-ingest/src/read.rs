@@ -92,6 +92,9 @@ pub struct RowError {
     pub reason: String,
     /// What there was of it, as text.
     pub raw: String,
+    /// The file itself could not be read further (an I/O error): the import must stop, not
+    /// quarantine the rest.
+    pub fatal: bool,
 }
 
 /// An opened list: what was detected, the header, and the rows.
@@ -133,7 +136,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
     };
     let header_row = opts.header_row.unwrap_or(1).max(1);
     if format == Format::Xlsx {
-        return open_workbook(path, opts.sheet.as_deref(), header_row);
+        return open_workbook(path, opts.sheet.as_deref(), opts.header_row);
     }
     let encoding = match &opts.encoding {
         Some(label) => {
@@ -153,7 +156,10 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
     };
     match format {
         Format::Csv | Format::Tsv => {
-            let delimiter = if format == Format::Tsv { b'\t' } else { sniff_delimiter(&sample) };
+            // The delimiter is read from the header row on: title lines above it have none.
+            let from_header: String = sample.lines().skip(header_row - 1).collect::<Vec<_>>().join("\n");
+            let delimiter = if format == Format::Tsv { b'\t' } else { sniff_delimiter(&from_header) };
+            let encoding_name = encoding.name();
             let rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -176,9 +182,32 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
             let rows = records.enumerate().map(move |(i, r)| {
                 let row = first + 1 + i as u64;
                 match r {
-                    Ok(rec) => Ok(RawRow { row, cells: rec.iter().map(str::to_string).collect() }),
+                    Ok(rec) => {
+                        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
+                        if cells.iter().any(|c| c.contains('\u{FFFD}')) {
+                            // Bytes that are not valid in the file's encoding: the file mixes
+                            // encodings, or the guess was wrong. The row is set aside, not
+                            // imported with damaged names (the original file keeps the bytes).
+                            return Err(RowError {
+                                row,
+                                reason: format!(
+                                    "holds bytes that are not valid {encoding_name}; the file may mix encodings \
+                                     — try --encoding"
+                                ),
+                                raw: cells.join("\t"),
+                                fatal: false,
+                            });
+                        }
+                        Ok(RawRow { row, cells })
+                    }
                     Err(e) => {
-                        Err(RowError { row, reason: format!("cannot be parsed as CSV: {e}"), raw: String::new() })
+                        let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                        Err(RowError {
+                            row,
+                            reason: format!("cannot be parsed as CSV: {e}"),
+                            raw: String::new(),
+                            fatal,
+                        })
                     }
                 }
             });
@@ -251,11 +280,17 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
             let rows = lines.enumerate().filter(|(_, l)| l.as_ref().map(|s| !s.trim().is_empty()).unwrap_or(true)).map(
                 move |(i, line)| {
                     let row = i as u64 + 1;
-                    let line =
-                        line.map_err(|e| RowError { row, reason: format!("cannot be read: {e}"), raw: String::new() })?;
+                    let line = line.map_err(|e| RowError {
+                        row,
+                        reason: format!("cannot be read: {e}"),
+                        raw: String::new(),
+                        fatal: true,
+                    })?;
                     match serde_json::from_str::<serde_json::Value>(line.trim_start_matches('\u{feff}').trim()) {
                         Ok(v) => object_row(row, v, &keys),
-                        Err(e) => Err(RowError { row, reason: format!("is not valid JSON ({e})"), raw: line }),
+                        Err(e) => {
+                            Err(RowError { row, reason: format!("is not valid JSON ({e})"), raw: line, fatal: false })
+                        }
                     }
                 },
             );
@@ -275,7 +310,7 @@ fn object_row(row: u64, item: serde_json::Value, keys: &[String]) -> Result<RawR
             let cells = keys.iter().map(|k| o.remove(k).map(json_text).unwrap_or_default()).collect();
             Ok(RawRow { row, cells })
         }
-        other => Err(RowError { row, reason: "is not a JSON object".into(), raw: other.to_string() }),
+        other => Err(RowError { row, reason: "is not a JSON object".into(), raw: other.to_string(), fatal: false }),
     }
 }
 
@@ -308,14 +343,16 @@ fn clean_headers(raw: Vec<String>) -> Vec<String> {
     out
 }
 
-/// Text has almost no control characters and no undecodable bytes; random or binary data has
-/// many (about one byte in nine is a control character).
+/// Text has almost no control characters; random or binary data has many (about one byte in
+/// nine is a control character).
 fn looks_binary(sample: &str) -> bool {
     let mut n = 0usize;
     let mut bad = 0usize;
     for c in sample.chars().take(16 * 1024) {
         n += 1;
-        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}')) {
+        // Undecodable bytes (U+FFFD) are not counted: a file that mixes encodings is text, and
+        // its bad rows are set aside one by one.
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}') {
             bad += 1;
         }
     }
@@ -420,7 +457,7 @@ pub fn sniff_delimiter(sample: &str) -> u8 {
     best.0
 }
 
-fn open_workbook(path: &Path, sheet: Option<&str>, header_row: usize) -> Result<Table, ReadError> {
+fn open_workbook(path: &Path, sheet: Option<&str>, header_row: Option<usize>) -> Result<Table, ReadError> {
     use calamine::{Data, Reader};
     let problem = |p: String| ReadError::Format { path: path.to_path_buf(), problem: p };
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -470,9 +507,13 @@ fn open_workbook(path: &Path, sheet: Option<&str>, header_row: usize) -> Result<
             ((start_row + i + 1) as u64, cells)
         })
         .collect();
-    let header_at = rows.iter().position(|(n, _)| *n as usize == header_row);
+    // Without --header-row, the header is the sheet's first row that holds anything.
+    let header_at = match header_row {
+        Some(h) => rows.iter().position(|(n, _)| *n as usize == h),
+        None => rows.iter().position(|(_, c)| c.iter().any(|v| !v.is_empty())),
+    };
     let Some(header_at) = header_at else {
-        return Err(ReadError::NoHeader { path: path.to_path_buf(), row: header_row });
+        return Err(ReadError::NoHeader { path: path.to_path_buf(), row: header_row.unwrap_or(1) });
     };
     let data = rows.split_off(header_at + 1);
     let headers = clean_headers(rows.pop().map(|(_, c)| c).unwrap_or_default());

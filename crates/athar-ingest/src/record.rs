@@ -66,18 +66,20 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: Dat
             continue;
         }
         match role {
-            Some(ColumnRole::Id) => out.source_record_id = Some(value.to_string()),
+            // The list's own id is kept verbatim.
+            Some(ColumnRole::Id) => out.source_record_id = Some(cell.clone()),
             Some(ColumnRole::Field(f)) => {
                 let f = *f;
                 match f {
-                    Field::SourceRecordId => out.source_record_id = Some(value.to_string()),
+                    Field::SourceRecordId => out.source_record_id = Some(cell.clone()),
                     Field::NationalId => out.national_id = Some(value.to_string()),
                     Field::Phone | Field::Email | Field::Contact | Field::Notes => {}
                     Field::Sex => {
                         let sex = parse_sex(value);
                         if sex.is_none() {
                             out.warnings.push(format!(
-                                "row {row}: sex value '{value}' is not in the table; recorded as unknown"
+                                "row {row}, column {}: sex value not in the table; recorded as unknown",
+                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
                             ));
                         }
                         out.fields.push(("sex", sex.unwrap_or(crate::values::Sex::Unknown).name().to_string()));
@@ -86,7 +88,8 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: Dat
                         let status = parse_status(value);
                         if status.is_none() {
                             out.warnings.push(format!(
-                                "row {row}: status value '{value}' is not in the table; recorded as unknown"
+                                "row {row}, column {}: status value not in the table; recorded as unknown",
+                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
                             ));
                         }
                         out.fields
@@ -100,9 +103,11 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: Dat
                             }
                             out.fields.push((f.name(), iso));
                         }
-                        Err(e) => out
-                            .warnings
-                            .push(format!("row {row}: {} '{value}' not understood ({e}); kept as written", f.name())),
+                        Err(e) => out.warnings.push(format!(
+                            "row {row}, column {}: {} not understood ({e}); kept as written",
+                            mapping.headers.get(i).map(String::as_str).unwrap_or("?"),
+                            f.name()
+                        )),
                     },
                     _ => {
                         if f.is_name() && detect_script(value) != Script::None {
@@ -131,6 +136,21 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: Dat
     first.copy_from_slice(&digest[..8]);
     out.fingerprint = i64::from_le_bytes(first);
     Ok(out)
+}
+
+/// SHA-256 of bytes given in pieces.
+#[derive(Default)]
+pub struct Sha256Stream(Sha256);
+
+impl Sha256Stream {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The digest, in hexadecimal.
+    pub fn finish(self) -> String {
+        hex::encode(self.0.finalize())
+    }
 }
 
 /// SHA-256 and size of a file, read in pieces (memory stays flat).

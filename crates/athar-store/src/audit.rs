@@ -33,19 +33,64 @@ pub struct AuditVerdict {
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Each field is tagged (absent or present) and length-prefixed, so that no two different
+/// entries hash the same bytes (an actor holding a separator, NULL against empty).
+fn push_field(data: &mut Vec<u8>, field: Option<&[u8]>) {
+    match field {
+        None => data.push(0),
+        Some(bytes) => {
+            data.push(1);
+            data.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            data.extend_from_slice(bytes);
+        }
+    }
+}
+
 fn entry_hash(keys: &Keys, prev: &str, e: &AuditEntry, detail: Option<&[u8]>) -> String {
     let mut data = Vec::with_capacity(256);
-    for part in [prev, &e.seq.to_string(), &e.at, &e.actor, &e.action, e.target.as_deref().unwrap_or("")] {
-        data.extend_from_slice(part.as_bytes());
-        data.push(0x1f);
+    let seq = e.seq.to_string();
+    let count = e.result_count.map(|c| c.to_string());
+    for field in [
+        Some(prev.as_bytes()),
+        Some(seq.as_bytes()),
+        Some(e.at.as_bytes()),
+        Some(e.actor.as_bytes()),
+        Some(e.action.as_bytes()),
+        e.target.as_deref().map(str::as_bytes),
+        count.as_deref().map(str::as_bytes),
+        detail,
+    ] {
+        push_field(&mut data, field);
     }
-    data.extend_from_slice(e.result_count.map(|c| c.to_string()).unwrap_or_default().as_bytes());
-    data.push(0x1f);
-    data.extend_from_slice(detail.unwrap_or(&[]));
     hex::encode(hmac(keys.audit_key(), &data))
 }
 
 pub(crate) fn append(
+    conn: &Connection,
+    keys: &Keys,
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+    count: Option<i64>,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    // Outside a transaction, take the write lock before reading the head, so that two
+    // processes never append the same sequence number.
+    if conn.is_autocommit() {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let r = append_locked(conn, keys, actor, action, target, count, detail);
+        match r {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(_) => {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+        }
+        return r;
+    }
+    append_locked(conn, keys, actor, action, target, count, detail)
+}
+
+fn append_locked(
     conn: &Connection,
     keys: &Keys,
     actor: &str,

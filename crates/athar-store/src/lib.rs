@@ -336,6 +336,11 @@ impl Store {
         audit::verify(&self.conn, &self.keys)
     }
 
+    /// The hash of entry `seq` of the audit chain, if it exists.
+    pub fn audit_hash_at(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
+    }
+
     /// The head of the audit chain: count and last hash, to keep elsewhere.
     pub fn audit_anchor(&self) -> Result<(i64, String), StoreError> {
         audit::anchor(&self.conn)
@@ -413,17 +418,25 @@ impl Store {
     pub fn record(&self, reference: &str) -> Result<Option<RecordView>, StoreError> {
         let id: Option<i64> = if let Ok(id) = reference.parse::<i64>() {
             Some(id)
-        } else if let Some((source, srid)) = reference.rsplit_once(':') {
-            self.conn
-                .query_row(
-                    "SELECT r.record_id FROM records r JOIN sources s ON s.source_id = r.source_id \
-                     WHERE s.name = ?1 AND r.source_record_id = ?2",
-                    params![source, srid],
-                    |r| r.get(0),
-                )
-                .optional()?
         } else {
-            None
+            // SOURCE:SOURCE_RECORD_ID, where either may itself hold ':' — try every split.
+            let mut found = None;
+            for (at, _) in reference.match_indices(':') {
+                let (source, srid) = (&reference[..at], &reference[at + 1..]);
+                found = self
+                    .conn
+                    .query_row(
+                        "SELECT r.record_id FROM records r JOIN sources s ON s.source_id = r.source_id \
+                         WHERE s.name = ?1 AND r.source_record_id = ?2",
+                        params![source, srid],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            found
         };
         let Some(id) = id else { return Ok(None) };
         let mut cols = String::new();
@@ -581,10 +594,24 @@ impl Store {
             return Err(StoreError::WrongKey { db: input.to_path_buf(), key: key_file.to_path_buf() });
         }
         if db.exists() {
-            let aside = db.with_extension("db.before-restore");
+            // Fold the WAL into the database first, so that the copy set aside is whole, then
+            // move the database and its side files (named `<db>-wal`, `<db>-shm`) aside.
+            {
+                let conn = Connection::open(db)?;
+                conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")?;
+            }
+            let mut aside = PathBuf::from(format!("{}.before-restore", db.display()));
+            let mut k = 2;
+            while aside.exists() {
+                aside = PathBuf::from(format!("{}.before-restore.{k}", db.display()));
+                k += 1;
+            }
             std::fs::rename(db, &aside).map_err(|e| StoreError::Io { path: db.to_path_buf(), source: e })?;
-            for ext in ["db-wal", "db-shm"] {
-                let _ = std::fs::remove_file(db.with_extension(ext));
+            for side in ["-wal", "-shm"] {
+                let p = PathBuf::from(format!("{}{side}", db.display()));
+                if p.exists() {
+                    std::fs::remove_file(&p).map_err(|e| StoreError::Io { path: p.clone(), source: e })?;
+                }
             }
         }
         let mut dst = Connection::open(db)?;
@@ -598,41 +625,7 @@ impl Store {
     pub fn recycled_from(&self, source_id: &str, min_share: f64) -> Result<Option<Recycled>, StoreError> {
         let sid: i64 =
             source_id.parse().map_err(|_| StoreError::Invalid(format!("'{source_id}' is not a source id")))?;
-        // Distinct name-and-date fingerprints of the new source, and how many of them each
-        // earlier source holds (the index on (fingerprint, source_id) makes each a seek).
-        let total: i64 = self.conn.query_row(
-            "SELECT COUNT(DISTINCT fingerprint) FROM records WHERE source_id = ?1",
-            [sid],
-            |r| r.get(0),
-        )?;
-        if total == 0 {
-            return Ok(None);
-        }
-        let best: Option<(String, String, i64)> = self
-            .conn
-            .query_row(
-                "SELECT s.name, s.imported_at, COUNT(*) AS c FROM \
-                 (SELECT DISTINCT fingerprint FROM records WHERE source_id = ?1) n \
-                 JOIN sources s ON s.source_id < ?1 \
-                 WHERE EXISTS (SELECT 1 FROM records o WHERE o.fingerprint = n.fingerprint AND o.source_id = s.source_id) \
-                 GROUP BY s.source_id ORDER BY c DESC, s.source_id LIMIT 1",
-                [sid],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        Ok(best.and_then(|(source, imported_at, c)| {
-            let share = c as f64 / total as f64;
-            (share >= min_share).then_some(Recycled { source, imported_at, share })
-        }))
-    }
-
-    /// Notes which earlier source a source was recycled from.
-    pub fn set_recycled_from(&self, source_id: &str, from: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE sources SET recycled_from = ?2 WHERE CAST(source_id AS TEXT) = ?1",
-            params![source_id, from],
-        )?;
-        Ok(())
+        recycled_from(&self.conn, sid, min_share)
     }
 
     /// The next `limit` records after `after` (by id) as (record id, source id, raw row), for
@@ -706,6 +699,31 @@ impl Store {
             }
         }
     }
+}
+
+/// Distinct name-and-date fingerprints of a source, and which earlier source holds most of
+/// them; each fingerprint is one seek in the index on (fingerprint, source_id).
+fn recycled_from(conn: &Connection, sid: i64, min_share: f64) -> Result<Option<Recycled>, StoreError> {
+    let total: i64 =
+        conn.query_row("SELECT COUNT(DISTINCT fingerprint) FROM records WHERE source_id = ?1", [sid], |r| r.get(0))?;
+    if total == 0 {
+        return Ok(None);
+    }
+    let best: Option<(String, String, i64)> = conn
+        .query_row(
+            "SELECT s.name, s.imported_at, COUNT(DISTINCT o.fingerprint) AS c FROM \
+             (SELECT DISTINCT fingerprint FROM records WHERE source_id = ?1) n \
+             JOIN records o ON o.fingerprint = n.fingerprint AND o.source_id < ?1 \
+             JOIN sources s ON s.source_id = o.source_id \
+             GROUP BY o.source_id ORDER BY c DESC, o.source_id LIMIT 1",
+            [sid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(best.and_then(|(source, imported_at, c)| {
+        let share = c as f64 / total as f64;
+        (share >= min_share).then_some(Recycled { source, imported_at, share })
+    }))
 }
 
 /// An import in progress: one transaction.
@@ -784,6 +802,19 @@ impl Import<'_> {
 
     pub fn quarantined(&self) -> i64 {
         self.quarantined
+    }
+
+    /// Which earlier source holds most of this import's rows, if at least `min_share` of them;
+    /// noted on the source, inside the import's transaction.
+    pub fn note_recycled(&mut self, min_share: f64) -> Result<Option<Recycled>, StoreError> {
+        let r = recycled_from(&self.tx, self.source_id, min_share)?;
+        if let Some(r) = &r {
+            self.tx.execute(
+                "UPDATE sources SET recycled_from = ?2 WHERE source_id = ?1",
+                params![self.source_id, r.source],
+            )?;
+        }
+        Ok(r)
     }
 
     /// Writes the counts, appends the audit entry and commits: the source is there whole.

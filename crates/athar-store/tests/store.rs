@@ -139,6 +139,26 @@ fn audit_chain_verifies_and_names_the_first_tampered_entry() {
     let v = store.verify_audit().expect("verify");
     assert!(!v.ok);
     assert_eq!(v.first_bad, Some(3));
+    assert_eq!(store.audit_hash_at(count).expect("query").as_deref(), Some(head.as_str()), "the anchor still holds");
+}
+
+#[test]
+fn a_cut_off_tail_shows_against_the_anchor() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("a.db");
+    let key = dir.path().join("a.key");
+    let store = Store::open(&db, &key).expect("open");
+    for i in 0..4 {
+        store.audit("alice", "read", Some(&format!("record:{i}")), Some(1), None).expect("audit");
+    }
+    let (count, head) = store.audit_anchor().expect("anchor");
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).expect("raw");
+    conn.execute_batch("DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE seq > 2;").expect("cut");
+    drop(conn);
+    let store = Store::open(&db, &key).expect("open");
+    assert!(store.verify_audit().expect("verify").ok, "what is left still chains");
+    assert_ne!(store.audit_hash_at(count).expect("query").as_deref(), Some(head.as_str()), "but the anchor is gone");
 }
 
 #[test]

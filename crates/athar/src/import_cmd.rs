@@ -203,6 +203,9 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
                     }
                     Err(reason) => Prepared::Quarantine(raw.row as i64, reason, raw.cells),
                 },
+                Err(e) if e.fatal => {
+                    return Err(athar_store::StoreError::Invalid(format!("row {}: {}", e.row, e.reason)))
+                }
                 Err(e) => Prepared::Quarantine(e.row as i64, e.reason, vec![e.raw]),
             };
             batch.push(prepared);
@@ -248,18 +251,27 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     // The original file, inside the database, encrypted, in pieces.
     let mut file = std::fs::File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let mut buf = vec![0u8; CHUNK];
+    let mut stored = athar_ingest::record::Sha256Stream::default();
     loop {
         let k = file.read(&mut buf).with_context(|| format!("cannot read {}", args.file.display()))?;
         if k == 0 {
             break;
         }
+        stored.update(&buf[..k]);
         imp.add_file_chunk(&buf[..k])?;
     }
+    // The bytes kept must be the bytes hashed and read: a file changed during the import is
+    // refused (the transaction is dropped, nothing stays).
+    if stored.finish() != sha256 {
+        bail!(
+            "{} changed while it was being imported; nothing was imported, run the import again",
+            args.file.display()
+        );
+    }
     let (imported, quarantined) = (imp.imported(), imp.quarantined());
+    let recycled = imp.note_recycled(0.5)?;
     let source_id = imp.commit(&actor)?;
-    let recycled = store.recycled_from(&source_id, 0.5)?;
     if let Some(r) = &recycled {
-        store.set_recycled_from(&source_id, &r.source)?;
         warnings.push(format!(
             "{:.0} % of these rows already arrived in source '{}' on {}: this list may be a re-post",
             r.share * 100.0,

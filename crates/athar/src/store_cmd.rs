@@ -24,6 +24,10 @@ pub enum RecordsCommand {
 pub enum AuditCommand {
     /// Check the audit chain; name the first entry that does not follow.
     Verify {
+        /// An anchor kept elsewhere (`athar audit anchor`, as COUNT:HASH): the chain must still
+        /// hold that entry, so a cut-off tail shows too.
+        #[arg(long, value_name = "COUNT:HASH")]
+        anchor: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -185,10 +189,26 @@ pub fn restore(global: &Global, input: PathBuf) -> Result<ExitCode> {
 pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
     let store = open(global)?;
     match cmd {
-        AuditCommand::Verify { json } => {
-            let v = store.verify_audit()?;
+        AuditCommand::Verify { anchor, json } => {
+            let mut v = store.verify_audit()?;
+            let mut anchor_ok = true;
+            if let Some(a) = &anchor {
+                let Some((count, hash)) = a.split_once(':') else {
+                    bail!("--anchor takes COUNT:HASH as printed by 'athar audit anchor'");
+                };
+                let count: i64 = count.parse().with_context(|| format!("'{count}' is not a count"))?;
+                anchor_ok = store.audit_hash_at(count)?.as_deref() == Some(hash);
+                if !anchor_ok {
+                    v.ok = false;
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string(&v)?);
+            } else if !anchor_ok {
+                println!(
+                    "audit chain does NOT hold the anchor: entries were removed or rewritten ({} entries now)",
+                    v.entries
+                );
             } else if v.ok {
                 println!("audit chain intact: {} entries, head {}", v.entries, v.head);
             } else {
@@ -205,7 +225,7 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::json!({"entries": n, "head": head}));
             } else {
-                println!("{n} {head}");
+                println!("{n}:{head}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -220,6 +240,7 @@ pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
     use athar_ingest::headers::{map_headers, HeaderMapping};
     use std::collections::HashMap;
     let mut store = open(global)?;
+    let actor = global.actor();
     let mut mappings: HashMap<i64, (HeaderMapping, DateOrder)> = HashMap::new();
     for (sid, text) in store.source_mappings()? {
         let v: serde_json::Value =
@@ -263,9 +284,8 @@ pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
                 }
             }
         }
-        Ok(())
+        store.audit(&actor, "reindex", None, Some(done), None)
     })?;
-    store.audit(&global.actor(), "reindex", None, Some(done), None)?;
     if json {
         println!("{}", serde_json::json!({"reindexed": done, "kept": kept}));
     } else {

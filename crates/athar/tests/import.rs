@@ -337,3 +337,21 @@ fn reindex_recomputes_derived_fields_from_raw_rows_only() {
     assert!(derived.contains(&("birth_date".into(), "1985-03-15".into())));
     assert!(derived.contains(&("status".into(), "detained".into())));
 }
+
+#[test]
+fn a_title_row_above_a_semicolon_table_and_invalid_bytes() {
+    let env = Env::new();
+    let f =
+        env.write("t.csv", "Release list, December 2024\ngiven_name;family_name\nAli;Hassan\nOmar;Khatib\n".as_bytes());
+    let v = env.import_json(&f, "titled", &["--header-row", "2"]);
+    assert_eq!(counts(&v), (2, 2, 0));
+    let r = env.json(&["records", "show", "1", "--json"]);
+    assert_eq!(r["row"], 3, "the row a spreadsheet shows");
+    let mut bytes = b"given_name,family_name\nAli,Hassan\n".to_vec();
+    bytes.extend_from_slice(b"\xe3\xcd\xe3\xcf,x\n"); // Windows-1256 bytes in a UTF-8 file
+    let f = env.write("mixed.csv", &bytes);
+    let v = env.import_json(&f, "mixed", &["--encoding", "utf-8"]);
+    assert_eq!(counts(&v), (2, 1, 1));
+    let q = env.json(&["quarantine", "--source", "mixed", "--json"]);
+    assert!(q["quarantine"][0]["reason"].as_str().unwrap_or("").contains("not valid UTF-8"), "{q}");
+}
