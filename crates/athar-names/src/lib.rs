@@ -149,13 +149,13 @@ impl NameEngine {
 
     fn build_part(&self, tokens: &[structure::Token], raw: &RawPart, lang: CyrillicLanguage) -> NamePart {
         let t = &self.tables;
-        let script = raw.tokens.iter().map(|&k| tokens[k].script).fold(Script::None, |acc, s| match acc {
+        let script = raw.tokens.clone().map(|k| tokens[k].script).fold(Script::None, |acc, s| match acc {
             Script::None => s,
             a if a == s => a,
             _ => Script::Mixed,
         });
         let mut text = Text::default();
-        for (i, &k) in raw.tokens.iter().enumerate() {
+        for (i, k) in raw.tokens.clone().enumerate() {
             if i > 0 {
                 text.push(' ');
             }

@@ -23,7 +23,7 @@ pub type Skeleton = crate::Text;
 /// Pushes a class unless the same letters were just written (a doubled letter: ss, mm): `src`
 /// is the letter or digraph it came from. Two different letters of one class stay two (the s
 /// and t of Dost, as د و س ت has both).
-fn push_class<'a>(out: &mut Skeleton, class: char, src: &'a [u8], last: &mut Option<&'a [u8]>) {
+fn push_class<'a>(out: &mut String, class: char, src: &'a [u8], last: &mut Option<&'a [u8]>) {
     if *last != Some(src) {
         out.push(class);
     }
@@ -44,9 +44,16 @@ pub fn latin_skeleton_final_h(word: &str) -> Option<Skeleton> {
 }
 
 fn latin_skeleton_with(word: &str, drop_final_h: bool) -> Skeleton {
-    let b: Vec<u8> = word.bytes().filter(|c| c.is_ascii_lowercase()).collect();
+    // Normalised Latin words are almost always plain a–z: read them in place.
+    let owned: Vec<u8>;
+    let b: &[u8] = if word.bytes().all(|c| c.is_ascii_lowercase()) {
+        word.as_bytes()
+    } else {
+        owned = word.bytes().filter(|c| c.is_ascii_lowercase()).collect();
+        &owned
+    };
     let n = b.len();
-    let mut out = Skeleton::with_capacity(n);
+    let mut out = String::with_capacity(n);
     // The letters last written with no vowel since: doubled letters collapse only then.
     let mut last: Option<&[u8]> = None;
     let at = |i: usize| -> u8 { b.get(i).copied().unwrap_or(0) };
@@ -106,7 +113,7 @@ fn latin_skeleton_with(word: &str, drop_final_h: bool) -> Skeleton {
         }
         i += len;
     }
-    out
+    Skeleton::from(out)
 }
 
 /// Class of an Arabic letter (normalised or light-normalised text); `None` for vowels,
@@ -134,7 +141,7 @@ fn arabic_class(c: char) -> Option<char> {
 pub fn arabic_skeleton(word: &str) -> Skeleton {
     let chars: Vec<char> = word.chars().filter(|c| crate::script::is_letter(*c)).collect();
     let n = chars.len();
-    let mut out = Skeleton::with_capacity(n);
+    let mut out = String::with_capacity(n);
     for (i, &c) in chars.iter().enumerate() {
         // Ta marbuta (ة, or ه after folding) ends a word after a consonant; after a long vowel
         // a final ه is a real h (وجيه Wajih).
@@ -145,7 +152,7 @@ pub fn arabic_skeleton(word: &str) -> Skeleton {
             out.push(k);
         }
     }
-    out
+    Skeleton::from(out)
 }
 
 #[cfg(test)]

@@ -432,7 +432,8 @@ pub(crate) fn father_from_patronymic(
 /// A part being built: token indices and what they make.
 #[derive(Debug)]
 pub(crate) struct RawPart {
-    pub tokens: Vec<usize>,
+    /// The tokens it covers (always consecutive).
+    pub tokens: std::ops::Range<usize>,
     pub kind: PartKind,
     pub article: bool,
     /// Lookup key of the whole (compound) name, in the part's script.
@@ -478,7 +479,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
         let t = &tokens[i];
         let f = t.folded.as_str();
         let next_exists = i + 1 < n;
-        let simple = |kind: PartKind, idx: Vec<usize>| RawPart {
+        let simple = |kind: PartKind, idx: std::ops::Range<usize>| RawPart {
             tokens: idx,
             kind,
             article: false,
@@ -488,12 +489,12 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             upper: t.upper,
         };
         if t.house {
-            parts.push(simple(PartKind::HouseOf, vec![i]));
+            parts.push(simple(PartKind::HouseOf, i..i + 1));
             i += 1;
             continue;
         }
         if i > 0 && next_exists && NASAB.contains(&f) {
-            parts.push(simple(PartKind::Nasab, vec![i]));
+            parts.push(simple(PartKind::Nasab, i..i + 1));
             i += 1;
             continue;
         }
@@ -512,7 +513,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             (!tables.lookup_key(&joined).is_empty()).then_some((len, joined))
         }) {
             parts.push(RawPart {
-                tokens: (i..i + len).collect(),
+                tokens: i..i + len,
                 kind: PartKind::Compound,
                 article: std::mem::take(&mut pending_article),
                 light_core: tokens[i..i + len].iter().map(|t| t.light.as_str()).collect::<Vec<_>>().join(" ").into(),
@@ -558,9 +559,9 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                 Construct::Abu | Construct::Umm => PartKind::Kunya,
                 _ => PartKind::Compound,
             };
-            let idx: Vec<usize> = (i..=j).collect();
-            let key: Text = idx.iter().map(|&k| tokens[k].folded.as_str()).collect();
-            let light_core: String = idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ");
+            let idx = i..j + 1;
+            let key: Text = idx.clone().map(|k| tokens[k].folded.as_str()).collect();
+            let light_core: String = idx.clone().map(|k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ");
             let _ = x_article;
             parts.push(RawPart {
                 tokens: idx,
@@ -589,10 +590,10 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             None
         };
         if let Some((d, c)) = din_at {
-            let idx: Vec<usize> = (i..=d).collect();
+            let idx = i..d + 1;
             parts.push(RawPart {
-                key: idx.iter().map(|&k| tokens[k].folded.as_str()).collect(),
-                light_core: idx.iter().map(|&k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ").into(),
+                key: idx.clone().map(|k| tokens[k].folded.as_str()).collect(),
+                light_core: idx.clone().map(|k| tokens[k].light.as_str()).collect::<Vec<_>>().join(" ").into(),
                 tokens: idx,
                 kind: PartKind::Compound,
                 article: std::mem::take(&mut pending_article),
@@ -603,7 +604,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             continue;
         }
         // One token: fused constructs, the fused article, a patronymic, or a plain name.
-        let mut part = simple(PartKind::Name, vec![i]);
+        let mut part = simple(PartKind::Name, i..i + 1);
         part.article = std::mem::take(&mut pending_article);
         if !known {
             match t.script {

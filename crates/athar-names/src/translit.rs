@@ -18,7 +18,7 @@ fn is_vowel_letter(c: char) -> bool {
 /// Ukrainian KMU-2010: є ї й ю я are ye yi y yu ya at the start of a word, ie i i iu ia inside;
 /// г → h, ґ → g, и → y, х → kh, щ → shch, зг → zgh; soft sign and apostrophe dropped.
 pub fn ukrainian_to_latin(word: &str) -> Text {
-    let mut out = Text::with_capacity(word.len() + 4);
+    let mut out = String::with_capacity(word.len() + 4);
     let mut prev: Option<char> = None;
     for c in word.chars() {
         let initial = prev.is_none() || prev == Some('-') || prev == Some(' ');
@@ -76,13 +76,13 @@ pub fn ukrainian_to_latin(word: &str) -> Text {
         out.push_str(s);
         prev = Some(c);
     }
-    out
+    Text::from(out)
 }
 
 /// Russian, BGN/PCGN-like as the press writes it: й → y, ю → yu, я → ya, ы → y, х → kh,
 /// ё → e, е → ye at the start of a word and after a vowel, -ий → -iy.
 pub fn russian_to_latin(word: &str) -> Text {
-    let mut out = Text::with_capacity(word.len() + 4);
+    let mut out = String::with_capacity(word.len() + 4);
     let chars: Vec<char> = word.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let prev = if i == 0 { None } else { Some(chars[i - 1]) };
@@ -131,7 +131,7 @@ pub fn russian_to_latin(word: &str) -> Text {
         };
         out.push_str(s);
     }
-    out
+    Text::from(out)
 }
 
 /// Romanises a Cyrillic token: the canonical form in its orthography's scheme (Russian when
@@ -161,7 +161,7 @@ pub fn turkish_reading(word: &str) -> Option<Text> {
     if !relevant {
         return None;
     }
-    let mut out = Text::with_capacity(word.len());
+    let mut out = String::with_capacity(word.len());
     let mut i = 0;
     while i < b.len() {
         if word[i..].starts_with("dzh") {
@@ -182,7 +182,7 @@ pub fn turkish_reading(word: &str) -> Option<Text> {
             i += ch.len_utf8();
         }
     }
-    Some(out)
+    Some(Text::from(out))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -245,7 +245,7 @@ pub fn arabic_to_latin(word: &str) -> Text {
     use ArabicSound::*;
     let chars: Vec<char> = word.chars().collect();
     let n = chars.len();
-    let mut out = Text::with_capacity(n * 2);
+    let mut out = String::with_capacity(n * 2);
     // Did the last thing written end in a vowel sound?
     let mut vowel_last = false;
     let mut started = false;
@@ -319,7 +319,7 @@ pub fn arabic_to_latin(word: &str) -> Text {
         }
         started = true;
     }
-    out
+    Text::from(out)
 }
 
 #[cfg(test)]
