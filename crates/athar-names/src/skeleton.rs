@@ -139,7 +139,21 @@ fn arabic_class(c: char) -> Option<char> {
 /// by normalisation), so two written letters are two sounds (ممدوح has two m) and nothing is
 /// collapsed; the final ه (ta marbuta after folding) is dropped like Latin -ah.
 pub fn arabic_skeleton(word: &str) -> Skeleton {
-    let chars: Vec<char> = word.chars().filter(|c| crate::script::is_letter(*c)).collect();
+    // Names are short: keep the letters on the stack.
+    let mut buf = ['\0'; 48];
+    let heap: Vec<char>;
+    let letters = word.chars().filter(|c| crate::script::is_letter(*c));
+    let chars: &[char] = if word.chars().count() <= buf.len() {
+        let mut n = 0;
+        for c in letters {
+            buf[n] = c;
+            n += 1;
+        }
+        &buf[..n]
+    } else {
+        heap = letters.collect();
+        &heap
+    };
     let n = chars.len();
     let mut out = String::with_capacity(n);
     for (i, &c) in chars.iter().enumerate() {

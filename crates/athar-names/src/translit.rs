@@ -83,9 +83,10 @@ pub fn ukrainian_to_latin(word: &str) -> Text {
 /// ё → e, е → ye at the start of a word and after a vowel, -ий → -iy.
 pub fn russian_to_latin(word: &str) -> Text {
     let mut out = String::with_capacity(word.len() + 4);
-    let chars: Vec<char> = word.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = if i == 0 { None } else { Some(chars[i - 1]) };
+    let mut last: Option<char> = None;
+    for c in word.chars() {
+        let prev = last;
+        last = Some(c);
         let after_vowel = prev.is_some_and(|p| is_vowel_letter(p) || p == 'ь' || p == 'ъ');
         let initial = prev.is_none() || prev == Some('-') || prev == Some(' ');
         let s: &str = match c {
@@ -243,7 +244,20 @@ fn arabic_sound(c: char) -> ArabicSound {
 /// A guess for names the tables do not know: `حلبي` → `halabi`, `محمود` → `mahmud`.
 pub fn arabic_to_latin(word: &str) -> Text {
     use ArabicSound::*;
-    let chars: Vec<char> = word.chars().collect();
+    // Names are short: keep the letters on the stack.
+    let mut buf = ['\0'; 48];
+    let heap: Vec<char>;
+    let chars: &[char] = if word.chars().count() <= buf.len() {
+        let mut n = 0;
+        for c in word.chars() {
+            buf[n] = c;
+            n += 1;
+        }
+        &buf[..n]
+    } else {
+        heap = word.chars().collect();
+        &heap
+    };
     let n = chars.len();
     let mut out = String::with_capacity(n * 2);
     // Did the last thing written end in a vowel sound?
