@@ -18,10 +18,12 @@
 
 pub mod audit;
 pub mod keys;
+pub mod linkage;
 mod schema;
 
 pub use audit::{AuditEntry, AuditVerdict};
 pub use keys::Keys;
+pub use linkage::{JudgementRow, LineageEvent, LinkInput, PersonsReport};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -241,7 +243,7 @@ pub fn default_key_path(db: &Path) -> PathBuf {
     db.with_extension("key")
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -81,6 +81,42 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
      CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;",
+    // 2: linkage — the model, persons and their records, pairs to review, human judgements
+    // (soft-deleted, never removed), and the lineage of person ids.
+    "CREATE TABLE link_model (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, trained_at TEXT NOT NULL);
+     CREATE TABLE persons (person_id TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+     CREATE TABLE person_records (
+        record_id INTEGER PRIMARY KEY REFERENCES records(record_id),
+        person_id TEXT NOT NULL REFERENCES persons(person_id)
+     );
+     CREATE INDEX person_records_person ON person_records(person_id);
+     CREATE TABLE review (
+        record_a INTEGER NOT NULL REFERENCES records(record_id),
+        record_b INTEGER NOT NULL REFERENCES records(record_id),
+        probability REAL NOT NULL,
+        PRIMARY KEY (record_a, record_b)
+     );
+     CREATE TABLE judgements (
+        judgement_id INTEGER PRIMARY KEY,
+        record_a INTEGER NOT NULL REFERENCES records(record_id),
+        record_b INTEGER NOT NULL REFERENCES records(record_id),
+        decision TEXT NOT NULL CHECK (decision IN ('same', 'different', 'unsure')),
+        note TEXT,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        withdrawn_at TEXT,
+        withdrawn_by TEXT
+     );
+     CREATE INDEX judgements_pair ON judgements(record_a, record_b);
+     CREATE TABLE lineage (
+        seq INTEGER PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        other TEXT,
+        at TEXT NOT NULL,
+        detail TEXT
+     );
+     CREATE INDEX lineage_person ON lineage(person_id);",
 ];
 
 /// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order.

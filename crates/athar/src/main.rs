@@ -3,6 +3,7 @@
 
 mod bench_cmd;
 mod import_cmd;
+mod link_cmd;
 mod names_cmd;
 mod names_eval;
 mod store_cmd;
@@ -102,6 +103,34 @@ enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(store_cmd::AuditCommand),
+    /// Link records into persons: blocking, the model (trained on first use or with --full),
+    /// clustering under human judgements.
+    Link(link_cmd::LinkArgs),
+    /// Explain the score of two records, comparison by comparison.
+    Explain {
+        /// First record (id or SOURCE:SOURCE_RECORD_ID).
+        a: String,
+        /// Second record.
+        b: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pairs to review (never merged automatically), least certain first.
+    Review {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a human decision about two records (always respected by link).
+    Judge(link_cmd::JudgeArgs),
+    /// Persons: show, split, history.
+    #[command(subcommand)]
+    Persons(link_cmd::PersonsCommand),
+    /// The linkage model document: show, export, import.
+    #[command(subcommand)]
+    Model(link_cmd::ModelCommand),
+    /// Export persons (every record exactly once).
+    #[command(subcommand)]
+    Export(link_cmd::ExportCommand),
     /// Recompute every record's derived fields from its raw row (after an upgrade).
     Reindex {
         #[arg(long)]
@@ -127,6 +156,13 @@ fn main() -> ExitCode {
         Command::Restore { input } => store_cmd::restore(g, input),
         Command::Audit(cmd) => store_cmd::audit(g, cmd),
         Command::Reindex { json } => store_cmd::reindex(g, json),
+        Command::Link(args) => link_cmd::link(g, args),
+        Command::Explain { a, b, json } => link_cmd::explain(g, a, b, json),
+        Command::Review { json } => link_cmd::review(g, json),
+        Command::Judge(args) => link_cmd::judge(g, args),
+        Command::Persons(cmd) => link_cmd::persons(g, cmd),
+        Command::Export(cmd) => link_cmd::export(g, cmd),
+        Command::Model(cmd) => link_cmd::model(g, cmd),
         Command::Bench(cmd) => bench_cmd::run(cmd),
     };
     match result {

@@ -1,0 +1,301 @@
+//! Storage of linkage results: the model document, persons and their records, pairs to
+//! review, human judgements (with who, when, why; withdrawn, never deleted) and the lineage of
+//! person ids. Owns keeping ids stable: a new clustering inherits the id of the earlier person
+//! whose records it mostly keeps. No matching logic: clusterings come from `athar-link`.
+
+use crate::{now, Store, StoreError, CLEAR_FIELDS};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A record's fields for linkage: id, derived clear fields by name, national-id hash.
+#[derive(Debug, Clone)]
+pub struct LinkInput {
+    pub record_id: i64,
+    pub fields: Vec<(&'static str, String)>,
+    pub national_id_hash: Option<String>,
+}
+
+/// A judgement as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct JudgementRow {
+    pub judgement_id: String,
+    pub record_a: String,
+    pub record_b: String,
+    pub decision: String,
+    pub note: Option<String>,
+    pub actor: String,
+    pub at: String,
+}
+
+/// What saving a clustering did to person ids.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersonsReport {
+    pub persons: usize,
+    pub kept_ids: usize,
+    pub new_ids: usize,
+    pub merges: usize,
+    pub splits: usize,
+}
+
+/// A row of the persons export: person id (none before the first link), record id, source,
+/// source record id.
+pub type ExportRow = (Option<String>, i64, String, Option<String>);
+
+/// One lineage event.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineageEvent {
+    pub person_id: String,
+    pub event: String,
+    pub other: Option<String>,
+    pub at: String,
+    pub detail: Option<String>,
+}
+
+impl Store {
+    /// Every record's fields for linkage, in record-id order.
+    pub fn link_inputs(&self) -> Result<Vec<LinkInput>, StoreError> {
+        let cols = CLEAR_FIELDS.join(", ");
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT record_id, national_id_hmac, {cols} FROM records ORDER BY record_id"))?;
+        let rows = st.query_map([], |r| {
+            let mut fields = Vec::new();
+            for (k, f) in CLEAR_FIELDS.iter().enumerate() {
+                if let Some(v) = r.get::<_, Option<String>>(2 + k)? {
+                    fields.push((*f, v));
+                }
+            }
+            Ok(LinkInput { record_id: r.get(0)?, national_id_hash: r.get(1)?, fields })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Record ids of a reference (record id or SOURCE:SOURCE_RECORD_ID), checked to exist.
+    pub fn record_id(&self, reference: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.record(reference)?.and_then(|r| r.record_id.parse().ok()))
+    }
+
+    pub fn save_model(&self, json: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO link_model(id, json, trained_at) VALUES(1, ?1, ?2) \
+             ON CONFLICT(id) DO UPDATE SET json = excluded.json, trained_at = excluded.trained_at",
+            params![json, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn model(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT json FROM link_model WHERE id = 1", [], |r| r.get(0)).optional()?)
+    }
+
+    /// Records a judgement; refuses a record that does not exist.
+    pub fn add_judgement(
+        &self,
+        a: i64,
+        b: i64,
+        decision: &str,
+        note: Option<&str>,
+        actor: &str,
+    ) -> Result<String, StoreError> {
+        if !matches!(decision, "same" | "different" | "unsure") {
+            return Err(StoreError::Invalid(format!("'{decision}' is not a decision; use same, different or unsure")));
+        }
+        if a == b {
+            return Err(StoreError::Invalid("a record is always the same as itself; give two records".into()));
+        }
+        let (a, b) = (a.min(b), a.max(b));
+        self.conn.execute(
+            "INSERT INTO judgements(record_a, record_b, decision, note, actor, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+            params![a, b, decision, note, actor, now()],
+        )?;
+        Ok(self.conn.last_insert_rowid().to_string())
+    }
+
+    /// Withdraws a judgement (it stays, marked withdrawn, with who and when).
+    pub fn withdraw_judgement(&self, id: &str, actor: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE judgements SET withdrawn_at = ?2, withdrawn_by = ?3 WHERE CAST(judgement_id AS TEXT) = ?1 \
+             AND withdrawn_at IS NULL",
+            params![id, now(), actor],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Judgements in force (the latest per pair, not withdrawn).
+    pub fn judgements(&self) -> Result<Vec<JudgementRow>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT judgement_id, record_a, record_b, decision, note, actor, at FROM judgements j \
+             WHERE withdrawn_at IS NULL AND judgement_id = (SELECT MAX(judgement_id) FROM judgements k \
+             WHERE k.record_a = j.record_a AND k.record_b = j.record_b AND k.withdrawn_at IS NULL) \
+             ORDER BY judgement_id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(JudgementRow {
+                judgement_id: r.get::<_, i64>(0)?.to_string(),
+                record_a: r.get::<_, i64>(1)?.to_string(),
+                record_b: r.get::<_, i64>(2)?.to_string(),
+                decision: r.get(3)?,
+                note: r.get(4)?,
+                actor: r.get(5)?,
+                at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The person of every record that has one.
+    pub fn persons_of_records(&self) -> Result<HashMap<i64, String>, StoreError> {
+        let mut st = self.conn.prepare("SELECT record_id, person_id FROM person_records")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
+    }
+
+    /// Saves a clustering (`groups`: the record ids of each person) and the pairs to review,
+    /// keeping person ids stable: a group inherits the id of the earlier person whose records
+    /// it holds most of (at least half; on a tie the earlier group). All in one transaction.
+    pub fn save_persons(
+        &mut self,
+        groups: &[Vec<i64>],
+        review: &[(i64, i64, f64)],
+        actor: &str,
+    ) -> Result<PersonsReport, StoreError> {
+        let old = self.persons_of_records()?;
+        let mut old_sizes: HashMap<&str, usize> = HashMap::new();
+        for p in old.values() {
+            *old_sizes.entry(p.as_str()).or_default() += 1;
+        }
+        // For each group, its records per old person.
+        let mut claims: Vec<(usize, String, usize)> = Vec::new();
+        for (g, members) in groups.iter().enumerate() {
+            let mut per_old: HashMap<&str, usize> = HashMap::new();
+            for r in members {
+                if let Some(p) = old.get(r) {
+                    *per_old.entry(p.as_str()).or_default() += 1;
+                }
+            }
+            for (p, n) in per_old {
+                // Most of its records, or half in a tie (then the earlier group, the one a
+                // split leaves in place, keeps the id).
+                if n * 2 >= old_sizes.get(p).copied().unwrap_or(0) {
+                    claims.push((g, p.to_string(), n));
+                }
+            }
+        }
+        // Biggest claims first: each old id to one group, each group one old id.
+        claims.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        let mut id_of_group: Vec<Option<String>> = vec![None; groups.len()];
+        let mut taken: std::collections::HashSet<String> = Default::default();
+        for (g, p, _) in &claims {
+            if id_of_group[*g].is_none() && !taken.contains(p) {
+                id_of_group[*g] = Some(p.clone());
+                taken.insert(p.clone());
+            }
+        }
+        let tx = self.conn.transaction()?;
+        let mut next: i64 =
+            tx.query_row("SELECT COALESCE(MAX(CAST(SUBSTR(person_id, 2) AS INTEGER)), 0) FROM persons", [], |r| {
+                r.get(0)
+            })?;
+        let at = now();
+        let mut report = PersonsReport { persons: groups.len(), ..Default::default() };
+        tx.execute("DELETE FROM person_records", [])?;
+        tx.execute("DELETE FROM review", [])?;
+        for (g, members) in groups.iter().enumerate() {
+            let id = match &id_of_group[g] {
+                Some(id) => {
+                    report.kept_ids += 1;
+                    id.clone()
+                }
+                None => {
+                    next += 1;
+                    let id = format!("P{next}");
+                    tx.execute("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)", params![id, at])?;
+                    tx.execute(
+                        "INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, 'created', NULL, ?2, ?3)",
+                        params![id, at, format!("{} records", members.len())],
+                    )?;
+                    report.new_ids += 1;
+                    id
+                }
+            };
+            // Earlier persons whose records joined this one: a merge.
+            let mut from: Vec<&str> = members.iter().filter_map(|r| old.get(r).map(String::as_str)).collect();
+            from.sort_unstable();
+            from.dedup();
+            for o in from.iter().filter(|o| **o != id) {
+                if !taken.contains(*o) {
+                    report.merges += 1;
+                    tx.execute(
+                        "INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, 'merged_from', ?2, ?3, NULL)",
+                        params![id, o, at],
+                    )?;
+                } else {
+                    report.splits += 1;
+                    tx.execute(
+                        "INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, 'split_from', ?2, ?3, NULL)",
+                        params![id, o, at],
+                    )?;
+                }
+            }
+            for r in members {
+                tx.execute("INSERT INTO person_records(record_id, person_id) VALUES(?1, ?2)", params![r, id])?;
+            }
+        }
+        for (a, b, p) in review {
+            tx.execute(
+                "INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)",
+                params![a.min(b), a.max(b), p],
+            )?;
+        }
+        crate::audit::append(&tx, &self.keys, actor, "link", None, Some(groups.len() as i64), None)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Pairs to review, most useful first (as saved).
+    pub fn review_pairs(&self) -> Result<Vec<(i64, i64, f64)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT v.record_a, v.record_b, v.probability FROM review v WHERE NOT EXISTS \
+             (SELECT 1 FROM judgements j WHERE j.record_a = v.record_a AND j.record_b = v.record_b \
+              AND j.withdrawn_at IS NULL) ORDER BY ABS(v.probability - 0.725), v.record_a",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The record ids of a person.
+    pub fn person_records(&self, person_id: &str) -> Result<Vec<i64>, StoreError> {
+        let mut st =
+            self.conn.prepare("SELECT record_id FROM person_records WHERE person_id = ?1 ORDER BY record_id")?;
+        let rows = st.query_map([person_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Every record with its person (records that matched nobody are their own person).
+    pub fn person_export(&self) -> Result<Vec<ExportRow>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT p.person_id, r.record_id, s.name, r.source_record_id FROM records r \
+             JOIN sources s ON s.source_id = r.source_id LEFT JOIN person_records p ON p.record_id = r.record_id \
+             ORDER BY p.person_id IS NULL, p.person_id, r.record_id",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn lineage(&self, person_id: &str) -> Result<Vec<LineageEvent>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT person_id, event, other, at, detail FROM lineage WHERE person_id = ?1 OR other = ?1 ORDER BY seq",
+        )?;
+        let rows = st.query_map([person_id], |r| {
+            Ok(LineageEvent {
+                person_id: r.get(0)?,
+                event: r.get(1)?,
+                other: r.get(2)?,
+                at: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}

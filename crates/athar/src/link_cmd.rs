@@ -1,0 +1,627 @@
+//! `athar link | explain | review | judge | persons | export persons`: linking records into
+//! persons with the model of `athar-link`, explaining scores, and the human decisions that
+//! always win.
+
+use crate::Global;
+use anyhow::{bail, Context, Result};
+use athar_link::comparison::term_key;
+use athar_link::model::{estimate_u, train_by_rules, FsModel};
+use athar_link::{
+    candidate_pairs, cluster, compare, default_rules, ClusterOptions, ComparisonKind, Judgement, LinkRecord,
+};
+use athar_names::NameEngine;
+use athar_store::{LinkInput, Store};
+use clap::{Args, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct LinkArgs {
+    /// Retrain the model (u from random pairs, m by EM) even if one is stored.
+    #[arg(long)]
+    full: bool,
+    /// Probability at or above which pairs are merged.
+    #[arg(long, default_value_t = 0.95)]
+    threshold: f64,
+    /// Probabilities LO,HI of pairs sent to review (never merged automatically).
+    #[arg(long, value_name = "LO,HI", default_value = "0.5,0.95")]
+    review_band: String,
+    /// Largest block a blocking key may make (larger ones are skipped and reported).
+    #[arg(long, default_value_t = 2000)]
+    max_block: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PersonsCommand {
+    /// A person's records side by side, with sources.
+    Show {
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move records out of a person into a new one; records judged different from the rest.
+    Split { person: String, records: Vec<String> },
+    /// Where a person id came from: creations, merges, splits.
+    History {
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Every record exactly once with its person (records that matched nobody included).
+    Persons {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+}
+
+/// Term frequencies of the name comparisons: the share of records holding each value.
+struct TermFrequencies {
+    by_kind: HashMap<ComparisonKind, (HashMap<String, usize>, usize)>,
+}
+
+impl TermFrequencies {
+    fn new(records: &[LinkRecord]) -> Self {
+        let mut by_kind = HashMap::new();
+        for k in ComparisonKind::ALL.iter().filter(|k| k.term_frequency()) {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            let mut n = 0;
+            for r in records {
+                if let Some(a) = k.name_field(r) {
+                    *counts.entry(term_key(a)).or_default() += 1;
+                    n += 1;
+                }
+            }
+            by_kind.insert(*k, (counts, n));
+        }
+        TermFrequencies { by_kind }
+    }
+
+    /// The share of records holding the value the two records agree on (the larger of the two
+    /// values' shares, when their forms differ).
+    fn share(&self, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<f64> {
+        let (counts, n) = self.by_kind.get(&k)?;
+        let f = |r: &LinkRecord| k.name_field(r).and_then(|x| counts.get(&term_key(x))).copied();
+        let c = f(a).max(f(b))?;
+        (*n > 0).then(|| c as f64 / *n as f64)
+    }
+}
+
+fn to_link_record(engine: &NameEngine, input: &LinkInput) -> LinkRecord {
+    let fields: Vec<(&str, &str)> = input.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    LinkRecord::from_fields(engine, &input.record_id.to_string(), &fields, input.national_id_hash.as_deref())
+}
+
+fn parse_band(s: &str, threshold: f64) -> Result<(f64, f64)> {
+    let (lo, hi) =
+        s.split_once(',').with_context(|| format!("--review-band takes LO,HI such as 0.5,0.95, not '{s}'"))?;
+    let lo: f64 = lo.trim().parse().with_context(|| format!("'{lo}' is not a probability"))?;
+    let hi: f64 = hi.trim().parse().with_context(|| format!("'{hi}' is not a probability"))?;
+    if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+        bail!("--review-band {s}: need 0 ≤ LO ≤ HI ≤ 1");
+    }
+    if (hi - threshold).abs() > 1e-9 && hi > threshold {
+        bail!("--review-band ends at {hi} but --threshold is {threshold}: the band must end at or below the threshold");
+    }
+    Ok((lo, hi))
+}
+
+/// Deterministic random pairs for u (xorshift; no dependency).
+fn random_pairs(n: usize, count: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(count);
+    if n < 2 {
+        return out;
+    }
+    let mut s: u64 = 0x2545F4914F6CDD1D;
+    while out.len() < count {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let a = (s % n as u64) as usize;
+        let b = ((s >> 32) % n as u64) as usize;
+        if a != b {
+            out.push((a.min(b), a.max(b)));
+        }
+    }
+    out
+}
+
+pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
+    let (review_from, _) = parse_band(&args.review_band, args.threshold)?;
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!("--threshold {} is not a probability", args.threshold);
+    }
+    let mut store = crate::store_cmd::open(global)?;
+    let inputs = store.link_inputs()?;
+    if inputs.is_empty() {
+        bail!("there are no records to link; import a list first (athar import FILE --source NAME)");
+    }
+    let engine = NameEngine::new();
+    let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    progress.set_message("reading names");
+    let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    let rules = default_rules();
+    let (by_rule, reports) = candidate_pairs(&records, &rules, args.max_block);
+    let vectors: Vec<Vec<athar_link::ComparisonVector>> = by_rule
+        .iter()
+        .map(|pairs| pairs.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect())
+        .collect();
+    // The model: stored, or trained now.
+    let stored = store.model()?;
+    let (model, trained) = match (&stored, args.full) {
+        (Some(json), false) => {
+            (FsModel::from_json(json).context("the stored model does not parse; run athar link --full")?, false)
+        }
+        _ => {
+            let mut m = FsModel::default_model();
+            let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
+            let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect();
+            estimate_u(&mut m, &random);
+            let training: Vec<_> = vectors.iter().cloned().zip(rules.iter().map(|r| r.blocked_comparisons())).collect();
+            let reports = train_by_rules(&mut m, &training);
+            // The prior: expected matches among candidate pairs, over all pairs.
+            let candidates: usize = by_rule.iter().map(Vec::len).sum();
+            let share = reports.iter().map(|r| r.match_share).sum::<f64>() / reports.len().max(1) as f64;
+            let n = records.len() as f64;
+            let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+            m.prior = (share * candidates as f64 / all_pairs).clamp(1e-9, 0.5);
+            store.save_model(&m.to_json())?;
+            (m, true)
+        }
+    };
+    let tf = TermFrequencies::new(&records);
+    let mut scored: Vec<(usize, usize, f64)> = Vec::new();
+    for (pairs, vecs) in by_rule.iter().zip(&vectors) {
+        for (&(i, j), v) in pairs.iter().zip(vecs) {
+            let p = model.probability(v, &|k| tf.share(k, &records[i], &records[j]));
+            scored.push((i, j, p));
+        }
+    }
+    // Judgements, by record index.
+    let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
+    let mut judgements = Vec::new();
+    for j in store.judgements()? {
+        let (Some(&a), Some(&b)) = (
+            j.record_a.parse::<i64>().ok().and_then(|a| index.get(&a)),
+            j.record_b.parse::<i64>().ok().and_then(|b| index.get(&b)),
+        ) else {
+            continue;
+        };
+        match j.decision.as_str() {
+            "same" => judgements.push((a, b, Judgement::Same)),
+            "different" => judgements.push((a, b, Judgement::Different)),
+            _ => {}
+        }
+    }
+    let clustering =
+        cluster(records.len(), &scored, &judgements, ClusterOptions { merge_at: args.threshold, review_from })
+            .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
+    let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
+    for (i, p) in clustering.person.iter().enumerate() {
+        groups.entry(*p).or_default().push(inputs[i].record_id);
+    }
+    let mut groups: Vec<Vec<i64>> = groups.into_values().collect();
+    groups.sort_by_key(|g| g[0]);
+    let review: Vec<(i64, i64, f64)> =
+        clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
+    let report = store.save_persons(&groups, &review, &global.actor())?;
+    progress.finish_and_clear();
+    let em = model.training.clone().unwrap_or_default();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "records": records.len(),
+                "rules": reports,
+                "pairs_scored": scored.len(),
+                "persons": report.persons,
+                "kept_ids": report.kept_ids,
+                "new_ids": report.new_ids,
+                "merges": report.merges,
+                "splits": report.splits,
+                "review": review.len(),
+                "refused_by_judgements": clustering.refused.len(),
+                "model_trained": trained,
+                "em": em,
+                "prior": model.prior,
+            })
+        );
+    } else {
+        println!("{} records, {} candidate pairs scored", records.len(), scored.len());
+        for r in &reports {
+            println!(
+                "  rule {:<26} {:>9} pairs ({} new){}",
+                r.rule,
+                r.pairs,
+                r.new_pairs,
+                if r.skipped_blocks > 0 {
+                    format!(", {} blocks too large, skipped", r.skipped_blocks)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if trained {
+            for (r, e) in reports.iter().zip(&em) {
+                println!(
+                    "  EM on {:<26} {} after {} iterations (last change {:.1e}), match share {:.3}",
+                    r.rule,
+                    if e.converged { "converged" } else { "did NOT converge" },
+                    e.iterations,
+                    e.last_delta,
+                    e.match_share
+                );
+            }
+        } else {
+            println!("  model: the stored one (athar link --full retrains it)");
+        }
+        println!(
+            "{} persons ({} ids kept, {} new; {} merges, {} splits), {} pairs to review (athar review)",
+            report.persons,
+            report.kept_ids,
+            report.new_ids,
+            report.merges,
+            report.splits,
+            review.len()
+        );
+        if !clustering.refused.is_empty() {
+            println!("  {} merges refused because a person judged two records different", clustering.refused.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the records of two references and the model, for `explain` and `review`.
+struct Context2 {
+    engine: NameEngine,
+    records: Vec<LinkRecord>,
+    ids: HashMap<i64, usize>,
+    model: FsModel,
+    model_is_default: bool,
+    tf: TermFrequencies,
+}
+
+fn load(store: &Store) -> Result<Context2> {
+    let engine = NameEngine::new();
+    let inputs = store.link_inputs()?;
+    let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    let ids = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
+    let (model, model_is_default) = match store.model()? {
+        Some(json) => (FsModel::from_json(&json)?, false),
+        None => (FsModel::default_model(), true),
+    };
+    let tf = TermFrequencies::new(&records);
+    Ok(Context2 { engine, records, ids, model, model_is_default, tf })
+}
+
+fn resolve(store: &Store, ctx: &Context2, reference: &str) -> Result<usize> {
+    let id = store
+        .record_id(reference)?
+        .with_context(|| format!("no record '{reference}' (a record id or SOURCE:SOURCE_RECORD_ID)"))?;
+    ctx.ids.get(&id).copied().with_context(|| format!("record {id} has no fields to compare"))
+}
+
+pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<ExitCode> {
+    let store = crate::store_cmd::open(global)?;
+    let ctx = load(&store)?;
+    let (i, j) = (resolve(&store, &ctx, &a)?, resolve(&store, &ctx, &b)?);
+    let (ra, rb) = (&ctx.records[i], &ctx.records[j]);
+    let v = compare(&ctx.engine, ra, rb);
+    let e = ctx.model.explain(&v, &|k| ctx.tf.share(k, ra, rb));
+    store.audit(&global.actor(), "explain", Some(&format!("records:{}:{}", ra.id, rb.id)), None, None)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"record_a": ra.id, "record_b": rb.id, "model": if ctx.model_is_default { "default" } else { "trained" }, "explanation": e})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "records {} and {}{}",
+        ra.id,
+        rb.id,
+        if ctx.model_is_default { " (default model: run athar link to train one)" } else { "" }
+    );
+    println!("  {:<34} {:<36} {:>8}", "prior", "", format!("{:+.2}", e.prior_weight));
+    let mut running = e.prior_weight;
+    for l in &e.lines {
+        running += l.weight;
+        println!("  {:<34} {:<36} {:>8}   = {running:+.2}", l.comparison, l.level, format!("{:+.2}", l.weight));
+    }
+    println!("  total {:+.2} bits → probability {:.4}", e.total, e.probability);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(r: &LinkRecord) -> String {
+    let name = |f: &Option<athar_names::NameAnalysis>| f.as_ref().map(|a| a.input.clone());
+    let mut parts: Vec<String> =
+        [name(&r.given), name(&r.father), name(&r.grandfather), name(&r.family)].into_iter().flatten().collect();
+    if let Some(m) = name(&r.mother_given) {
+        parts.push(format!("mother {m}"));
+    }
+    if let Some(b) = r.birth {
+        parts.push(format!("born {}", b.year));
+    }
+    parts.join(" ")
+}
+
+pub fn review(global: &Global, json: bool) -> Result<ExitCode> {
+    let store = crate::store_cmd::open(global)?;
+    let pairs = store.review_pairs()?;
+    let ctx = load(&store)?;
+    store.audit(&global.actor(), "review", None, Some(pairs.len() as i64), None)?;
+    let rows: Vec<serde_json::Value> = pairs
+        .iter()
+        .filter_map(|&(a, b, p)| {
+            let (i, j) = (ctx.ids.get(&a)?, ctx.ids.get(&b)?);
+            Some(serde_json::json!({"record_a": a.to_string(), "record_b": b.to_string(), "probability": p,
+                "a": summary(&ctx.records[*i]), "b": summary(&ctx.records[*j])}))
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::json!({ "review": rows }));
+    } else if rows.is_empty() {
+        println!("nothing to review");
+    } else {
+        for r in &rows {
+            println!(
+                "{} ↔ {}  p={:.3}\n    {}\n    {}",
+                r["record_a"],
+                r["record_b"],
+                r["probability"].as_f64().unwrap_or(0.0),
+                r["a"],
+                r["b"]
+            );
+        }
+        println!("decide with: athar judge A B same|different|unsure [--note \"…\"]");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct JudgeArgs {
+    /// First record (id or SOURCE:SOURCE_RECORD_ID).
+    a: Option<String>,
+    /// Second record.
+    b: Option<String>,
+    /// same, different or unsure.
+    decision: Option<String>,
+    /// Why.
+    #[arg(long)]
+    note: Option<String>,
+    /// Withdraw judgement ID instead (it is kept, marked withdrawn).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["a", "b", "decision"])]
+    withdraw: Option<String>,
+}
+
+pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
+    let store = crate::store_cmd::open(global)?;
+    let actor = global.actor();
+    if let Some(id) = args.withdraw {
+        if !store.withdraw_judgement(&id, &actor)? {
+            bail!("no judgement {id} in force; see athar review or athar persons history");
+        }
+        store.audit(&actor, "judge.withdraw", Some(&format!("judgement:{id}")), None, None)?;
+        println!("judgement {id} withdrawn; run athar link to apply");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(a), Some(b), Some(decision)) = (args.a, args.b, args.decision) else {
+        bail!("give two records and a decision: athar judge A B same|different|unsure, or --withdraw ID");
+    };
+    if !matches!(decision.as_str(), "same" | "different" | "unsure") {
+        bail!("'{decision}' is not a decision; use same, different or unsure");
+    }
+    let ra = store.record_id(&a)?.with_context(|| format!("no record '{a}'; nothing recorded"))?;
+    let rb = store.record_id(&b)?.with_context(|| format!("no record '{b}'; nothing recorded"))?;
+    // Refuse a judgement that contradicts those in force (A = B, B = C, A ≠ C).
+    let mut all: Vec<(i64, i64, Judgement)> = store
+        .judgements()?
+        .iter()
+        .filter_map(|j| {
+            let d = match j.decision.as_str() {
+                "same" => Judgement::Same,
+                "different" => Judgement::Different,
+                _ => return None,
+            };
+            Some((j.record_a.parse().ok()?, j.record_b.parse().ok()?, d))
+        })
+        .filter(|(x, y, _)| !((*x == ra.min(rb)) && (*y == ra.max(rb))))
+        .collect();
+    match decision.as_str() {
+        "same" => all.push((ra, rb, Judgement::Same)),
+        "different" => all.push((ra, rb, Judgement::Different)),
+        _ => {}
+    }
+    let mut ids: Vec<i64> = all.iter().flat_map(|(x, y, _)| [*x, *y]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let pos = |r: i64| ids.binary_search(&r).unwrap_or(0);
+    let graph: Vec<(usize, usize, Judgement)> = all.iter().map(|(x, y, d)| (pos(*x), pos(*y), *d)).collect();
+    if let Err(c) = cluster(ids.len(), &[], &graph, ClusterOptions::default()) {
+        bail!(
+            "this contradicts judgements in force: records {} and {} would be both the same and different; \
+             nothing recorded — withdraw one first (athar judge --withdraw ID)",
+            ids[c.a],
+            ids[c.b]
+        );
+    }
+    let id = store.add_judgement(ra, rb, &decision, args.note.as_deref(), &actor)?;
+    store.audit(&actor, "judge", Some(&format!("records:{ra}:{rb}")), None, None)?;
+    println!("judgement {id}: records {ra} and {rb} are {decision}; run athar link to apply");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
+    let mut store = crate::store_cmd::open(global)?;
+    let actor = global.actor();
+    match cmd {
+        PersonsCommand::Show { person, json } => {
+            let ids = store.person_records(&person)?;
+            if ids.is_empty() {
+                bail!("no person '{person}'; run athar link, then see athar export persons");
+            }
+            let views: Vec<_> = ids.iter().filter_map(|id| store.record(&id.to_string()).ok().flatten()).collect();
+            store.audit(&actor, "persons.show", Some(&format!("person:{person}")), Some(views.len() as i64), None)?;
+            if json {
+                println!("{}", serde_json::json!({"person_id": person, "records": views}));
+            } else {
+                println!("person {person}: {} records", views.len());
+                for v in &views {
+                    let derived: Vec<String> = v.derived.iter().map(|(k, val)| format!("{k}={val}")).collect();
+                    println!(
+                        "  record {} — source {} row {}{}\n      {}",
+                        v.record_id,
+                        v.source,
+                        v.row,
+                        v.source_record_id.as_deref().map(|s| format!(" (id {s})")).unwrap_or_default(),
+                        derived.join("  ")
+                    );
+                }
+            }
+        }
+        PersonsCommand::History { person, json } => {
+            let events = store.lineage(&person)?;
+            if events.is_empty() {
+                bail!("no history for '{person}'");
+            }
+            if json {
+                println!("{}", serde_json::json!({"person_id": person, "history": events}));
+            } else {
+                for e in &events {
+                    println!(
+                        "{}  {} {} {}{}",
+                        e.at,
+                        e.person_id,
+                        e.event,
+                        e.other.as_deref().unwrap_or(""),
+                        e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        PersonsCommand::Split { person, records } => {
+            let members = store.person_records(&person)?;
+            if members.is_empty() {
+                bail!("no person '{person}'");
+            }
+            if records.is_empty() {
+                bail!("name the records to move out of {person}");
+            }
+            let mut moved = Vec::new();
+            for r in &records {
+                let id = store.record_id(r)?.with_context(|| format!("no record '{r}'; nothing changed"))?;
+                if !members.contains(&id) {
+                    bail!("record {id} is not in person {person}; nothing changed");
+                }
+                moved.push(id);
+            }
+            if moved.len() == members.len() {
+                bail!("that would move every record of {person}; nothing changed");
+            }
+            // The split is a set of judgements, so that every later link keeps it.
+            for &m in &moved {
+                for &o in members.iter().filter(|o| !moved.contains(o)) {
+                    store.add_judgement(m, o, "different", Some(&format!("split of {person}")), &actor)?;
+                }
+            }
+            for w in moved.windows(2) {
+                store.add_judgement(w[0], w[1], "same", Some(&format!("split of {person}")), &actor)?;
+            }
+            let rest: Vec<i64> = members.iter().copied().filter(|o| !moved.contains(o)).collect();
+            let mut groups = vec![rest, moved.clone()];
+            // Other persons stay as they are.
+            let all = store.persons_of_records()?;
+            let mut others: HashMap<String, Vec<i64>> = HashMap::new();
+            for (r, p) in all {
+                if p != person {
+                    others.entry(p).or_default().push(r);
+                }
+            }
+            groups.extend(others.into_values());
+            let review = store.review_pairs()?;
+            store.save_persons(&groups, &review, &actor)?;
+            println!(
+                "{} records moved out of {person} into a new person; see athar persons history {person}",
+                moved.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
+    let ExportCommand::Persons { out, format } = cmd;
+    let store = crate::store_cmd::open(global)?;
+    let rows = store.person_export()?;
+    store.audit(&global.actor(), "export.persons", Some(&out.display().to_string()), Some(rows.len() as i64), None)?;
+    let person = |p: &Option<String>, r: i64| p.clone().unwrap_or_else(|| format!("R{r}"));
+    match format {
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_path(&out).with_context(|| format!("cannot write {}", out.display()))?;
+            w.write_record(["person_id", "record_id", "source", "source_record_id"])?;
+            for (p, r, s, srid) in &rows {
+                w.write_record([person(p, *r), r.to_string(), s.clone(), srid.clone().unwrap_or_default()])?;
+            }
+            w.flush()?;
+        }
+        ExportFormat::Json => {
+            let list: Vec<_> = rows
+                .iter()
+                .map(|(p, r, s, srid)| serde_json::json!({"person_id": person(p, *r), "record_id": r.to_string(), "source": s, "source_record_id": srid}))
+                .collect();
+            std::fs::write(&out, serde_json::to_string_pretty(&serde_json::json!({"records": list}))?)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+        }
+    }
+    eprintln!("{} records written to {}", rows.len(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Print the model document (JSON): the default one until `athar link` trains one.
+    Show,
+    /// Write the model document to a file.
+    Export { file: PathBuf },
+    /// Use a model document (checked before it replaces the stored one).
+    Import { file: PathBuf },
+}
+
+pub fn model(global: &Global, cmd: ModelCommand) -> Result<ExitCode> {
+    let store = crate::store_cmd::open(global)?;
+    let current = match store.model()? {
+        Some(json) => FsModel::from_json(&json).context("the stored model does not parse; run athar link --full")?,
+        None => FsModel::default_model(),
+    };
+    match cmd {
+        ModelCommand::Show => println!("{}", current.to_json()),
+        ModelCommand::Export { file } => {
+            std::fs::write(&file, current.to_json()).with_context(|| format!("cannot write {}", file.display()))?;
+            eprintln!("model written to {}", file.display());
+        }
+        ModelCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let m = FsModel::from_json(&text)
+                .with_context(|| format!("{} is not a usable model; nothing changed", file.display()))?;
+            store.save_model(&m.to_json())?;
+            store.audit(&global.actor(), "model.import", Some(&file.display().to_string()), None, None)?;
+            eprintln!("model imported from {}; run athar link to apply it", file.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

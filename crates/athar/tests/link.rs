@@ -1,0 +1,142 @@
+//! End-to-end: linking two lists into persons, explanations, judgements that always win.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let env = Env { dir: tempfile::tempdir().expect("temp dir") };
+        let reg = "source_record_id,الاسم,اسم الأب,الكنية,اسم الأم,تاريخ الولادة,مكان الولادة\n\
+                   r1,محمد,أحمد,الحلبي,فاطمة,1985,حلب\n\
+                   r2,خالد,عمر,الشامي,زينب,1990,دمشق\n\
+                   r3,حسن,علي,الخطيب,مريم,1978,حمص\n\
+                   r4,حسين,علي,الخطيب,مريم,1980,حمص\n";
+        let ngo = "id,first name,father name,last name,mother's name,date of birth,place of birth\n\
+                   n1,Mohammed,Ahmad,al-Halabi,Fatima,1985,Aleppo\n\
+                   n2,Khaled,Omar,Shami,Zeinab,1990,Damascus\n\
+                   n3,Hassan,Ali,Khatib,Mariam,1978,Homs\n\
+                   n4,Sami,Nabil,Haddad,Rima,1970,Hama\n";
+        std::fs::write(env.path("reg.csv"), reg).expect("write");
+        std::fs::write(env.path("ngo.csv"), ngo).expect("write");
+        env.ok(&["import", env.path("reg.csv").to_str().expect("p"), "--source", "reg"]);
+        env.ok(&["import", env.path("ngo.csv").to_str().expect("p"), "--source", "ngo", "--id-column", "id"]);
+        env
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_athar"))
+            .arg("--db")
+            .arg(self.dir.path().join("athar.db"))
+            .args(["--actor", "tester"])
+            .args(args)
+            .output()
+            .expect("athar runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON")
+    }
+
+    fn persons(&self) -> Vec<(String, String)> {
+        let out = self.path("persons.csv");
+        self.ok(&["export", "persons", "--out", out.to_str().expect("p")]);
+        let mut rdr = csv::Reader::from_path(out).expect("csv");
+        rdr.records()
+            .map(|r| {
+                let r = r.expect("row");
+                (r[0].to_string(), format!("{}:{}", &r[2], &r[3]))
+            })
+            .collect()
+    }
+
+    fn person_of(&self, rec: &str) -> String {
+        self.persons().into_iter().find(|(_, r)| r == rec).map(|(p, _)| p).unwrap_or_default()
+    }
+}
+
+#[test]
+fn the_same_people_across_scripts_are_linked_and_siblings_stay_apart() {
+    let env = Env::new();
+    let v = env.json(&["link", "--json"]);
+    assert_eq!(v["records"], 8);
+    assert!(v["pairs_scored"].as_u64().unwrap_or(0) >= 3);
+    assert_eq!(env.person_of("reg:r1"), env.person_of("ngo:n1"), "محمد أحمد الحلبي = Mohammed Ahmad al-Halabi");
+    assert_eq!(env.person_of("reg:r2"), env.person_of("ngo:n2"));
+    assert_ne!(env.person_of("reg:r3"), env.person_of("reg:r4"), "Hassan and Hussein, brothers, stay apart");
+    let persons = env.persons();
+    assert_eq!(persons.len(), 8, "every record exactly once");
+    let e = env.json(&["explain", "reg:r1", "ngo:n1", "--json"]);
+    let lines = e["explanation"]["lines"].as_array().expect("lines");
+    let sum: f64 = e["explanation"]["prior_weight"].as_f64().unwrap_or(0.0)
+        + lines.iter().map(|l| l["weight"].as_f64().unwrap_or(0.0)).sum::<f64>();
+    assert!((sum - e["explanation"]["total"].as_f64().unwrap_or(f64::NAN)).abs() < 1e-6, "the waterfall adds up");
+    assert!(lines.iter().any(|l| l["comparison"] == "mother_name"));
+}
+
+#[test]
+fn judgements_win_and_ids_stay_stable() {
+    let env = Env::new();
+    env.ok(&["link"]);
+    let p1 = env.person_of("reg:r1");
+    let p2 = env.person_of("reg:r2");
+    // A human says r2 and n2 are different people: the next link keeps them apart.
+    env.ok(&["judge", "reg:r2", "ngo:n2", "different", "--note", "different mothers per family"]);
+    env.ok(&["link"]);
+    assert_ne!(env.person_of("reg:r2"), env.person_of("ngo:n2"));
+    assert_eq!(env.person_of("reg:r1"), p1, "an untouched person keeps its id");
+    let _ = p2;
+    // A human says r3 and r4 are the same: kept whatever the score.
+    env.ok(&["judge", "reg:r3", "reg:r4", "same"]);
+    env.ok(&["link"]);
+    assert_eq!(env.person_of("reg:r3"), env.person_of("reg:r4"));
+    // Contradiction: r3 = r4, r4 = n3, r3 ≠ n3 is refused.
+    env.ok(&["judge", "reg:r4", "ngo:n3", "same"]);
+    let o = env.run(&["judge", "reg:r3", "ngo:n3", "different"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("contradicts"));
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    let o = env.run(&["judge", "reg:r1", "reg:nope", "same"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no record"));
+    let o = env.run(&["judge", "reg:r1", "reg:r2", "maybe"]);
+    assert_eq!(o.status.code(), Some(1));
+    let bad = env.path("model.json");
+    std::fs::write(&bad, "{ not json").expect("write");
+    let o = env.run(&["model", "import", bad.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(1));
+    let model: serde_json::Value = serde_json::from_str(&env.ok(&["model", "show"])).expect("model JSON");
+    assert_eq!(model["version"], 1);
+}
+
+#[test]
+fn split_moves_records_out_and_keeps_the_history() {
+    let env = Env::new();
+    env.ok(&["link"]);
+    let p = env.person_of("reg:r1");
+    assert_eq!(p, env.person_of("ngo:n1"));
+    env.ok(&["persons", "split", &p, "ngo:n1"]);
+    assert_ne!(env.person_of("reg:r1"), env.person_of("ngo:n1"));
+    env.ok(&["link"]);
+    assert_ne!(env.person_of("reg:r1"), env.person_of("ngo:n1"), "a split survives relinking");
+    assert_eq!(env.person_of("reg:r1"), p, "the person keeping most records keeps its id");
+    let h = env.json(&["persons", "history", &p, "--json"]);
+    assert!(h["history"].as_array().map(|a| !a.is_empty()).unwrap_or(false));
+}
