@@ -175,7 +175,10 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             let training: Vec<_> = vectors.iter().cloned().zip(rules.iter().map(|r| r.blocked_comparisons())).collect();
             let reports = train_by_rules(&mut m, &training);
             // The prior: expected matches among candidate pairs, over all pairs.
-            let candidates: usize = by_rule.iter().map(Vec::len).sum();
+            let mut distinct: Vec<(usize, usize)> = by_rule.concat();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let candidates = distinct.len();
             let share = reports.iter().map(|r| r.match_share).sum::<f64>() / reports.len().max(1) as f64;
             let n = records.len() as f64;
             let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
@@ -185,11 +188,15 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         }
     };
     let tf = TermFrequencies::new(&records);
+    // Each pair scored once, whichever rules generated it.
+    let mut seen = std::collections::HashSet::new();
     let mut scored: Vec<(usize, usize, f64)> = Vec::new();
     for (pairs, vecs) in by_rule.iter().zip(&vectors) {
         for (&(i, j), v) in pairs.iter().zip(vecs) {
-            let p = model.probability(v, &|k| tf.share(k, &records[i], &records[j]));
-            scored.push((i, j, p));
+            if seen.insert((i, j)) {
+                let p = model.probability(v, &|k| tf.share(k, &records[i], &records[j]));
+                scored.push((i, j, p));
+            }
         }
     }
     // Judgements, by record index.

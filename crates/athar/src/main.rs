@@ -7,6 +7,7 @@ mod link_cmd;
 mod names_cmd;
 mod names_eval;
 mod store_cmd;
+mod synth_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -136,6 +137,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Generate realistic multi-source lists with their truth (for tests and evaluation).
+    Synth(synth_cmd::SynthArgs),
+    /// Measure linkage against a truth file: pairwise and B-cubed precision, recall, F1.
+    Eval(synth_cmd::EvalArgs),
+    /// Build ./athar-demo.db from generated lists, link them and explain two matches.
+    Demo,
     /// Benchmarks (speed and memory on generated data).
     #[command(subcommand)]
     Bench(bench_cmd::BenchCommand),
@@ -164,6 +171,9 @@ fn main() -> ExitCode {
         Command::Export(cmd) => link_cmd::export(g, cmd),
         Command::Model(cmd) => link_cmd::model(g, cmd),
         Command::Bench(cmd) => bench_cmd::run(cmd),
+        Command::Synth(args) => synth_cmd::synth(args),
+        Command::Eval(args) => synth_cmd::eval(g, args),
+        Command::Demo => synth_cmd::demo(),
     };
     match result {
         Ok(code) => code,

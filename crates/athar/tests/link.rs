@@ -140,3 +140,59 @@ fn split_moves_records_out_and_keeps_the_history() {
     let h = env.json(&["persons", "history", &p, "--json"]);
     assert!(h["history"].as_array().map(|a| !a.is_empty()).unwrap_or(false));
 }
+
+#[test]
+fn demo_runs_on_a_fresh_folder_and_explains_matches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = Command::new(env!("CARGO_BIN_EXE_athar")).arg("demo").current_dir(dir.path()).output().expect("demo runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("persons"), "{out}");
+    assert!(out.matches("probability").count() >= 2, "two explained matches: {out}");
+    assert!(dir.path().join("athar-demo.db").exists());
+    // Recreated on each run.
+    let o = Command::new(env!("CARGO_BIN_EXE_athar")).arg("demo").current_dir(dir.path()).output().expect("demo runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn synth_lists_link_with_good_quality_against_their_truth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("synth");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_athar"))
+            .arg("--db")
+            .arg(dir.path().join("s.db"))
+            .args(args)
+            .output()
+            .expect("athar runs");
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    run(&["synth", "--persons", "300", "--seed", "7", "--out", out.to_str().expect("p")]);
+    for (name, kind) in [
+        ("register_ar", "register"),
+        ("ngo_en", "ngo-list"),
+        ("ngo_fr", "ngo-list"),
+        ("ua_register", "register"),
+        ("ua_list", "ngo-list"),
+        ("inquiries", "inquiry"),
+    ] {
+        let f = out.join(format!("{name}.csv"));
+        run(&["import", f.to_str().expect("p"), "--source", name, "--kind", kind, "--id-column", "source_record_id"]);
+    }
+    run(&["link"]);
+    let v: serde_json::Value = serde_json::from_str(&run(&[
+        "eval",
+        "--truth",
+        out.join("truth.csv").to_str().expect("p"),
+        "--traps",
+        out.join("traps.csv").to_str().expect("p"),
+        "--json",
+    ]))
+    .expect("JSON");
+    assert_eq!(v["truth_records_not_in_database"], 0);
+    let bf1 = v["bcubed"]["f1"].as_f64().unwrap_or(0.0);
+    assert!(bf1 >= 0.85, "B-cubed F1 {bf1}: {v}");
+    assert!(v["pairwise"]["precision"].as_f64().unwrap_or(0.0) >= 0.8, "{v}");
+}

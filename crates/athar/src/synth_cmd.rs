@@ -1,0 +1,305 @@
+//! `athar synth`, `athar eval --truth`, `athar demo`: generated lists with their truth, the
+//! quality of linkage against a truth, and the first run on a fresh machine.
+
+use crate::Global;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Number of persons.
+    #[arg(long, default_value_t = 1000)]
+    persons: usize,
+    /// Seed: the same seed gives the same lists.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Folder to write the lists, truth.csv, queries.csv and traps.csv into (created).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn write_csv(path: &Path, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(headers)?;
+    for r in rows {
+        w.write_record(&r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes a generated set into `out`; returns the lists' file names and kinds.
+pub fn write_synth(persons: usize, seed: u64, out: &Path) -> Result<Vec<(String, PathBuf, &'static str)>> {
+    if persons == 0 {
+        bail!("--persons must be at least 1");
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let set = athar_synth::generate(persons, seed);
+    let mut files = Vec::new();
+    for l in &set.lists {
+        let path = out.join(format!("{}.csv", l.name));
+        let headers: Vec<&str> = l.headers.iter().map(String::as_str).collect();
+        write_csv(&path, &headers, l.rows.iter().cloned())?;
+        files.push((l.name.clone(), path, l.kind));
+    }
+    write_csv(
+        &out.join("truth.csv"),
+        &["source", "source_record_id", "person_id"],
+        set.truth.iter().map(|(a, b, c)| vec![a.clone(), b.clone(), c.clone()]),
+    )?;
+    write_csv(
+        &out.join("queries.csv"),
+        &["query_id", "name", "father", "mother", "born", "place", "person_id"],
+        set.queries.iter().map(|q| q.to_vec()),
+    )?;
+    write_csv(
+        &out.join("traps.csv"),
+        &["person_a", "person_b", "kind"],
+        set.traps.iter().map(|(a, b, k)| vec![a.clone(), b.clone(), k.to_string()]),
+    )?;
+    Ok(files)
+}
+
+pub fn synth(args: SynthArgs) -> Result<ExitCode> {
+    let files = write_synth(args.persons, args.seed, &args.out)?;
+    for (name, path, kind) in &files {
+        eprintln!("{name:<12} {kind:<9} {}", path.display());
+    }
+    eprintln!("truth.csv, queries.csv and traps.csv in {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// CSV with source,source_record_id,person_id.
+    #[arg(long)]
+    truth: PathBuf,
+    /// CSV with person_a,person_b,kind (namesake, sibling): how often such pairs were merged.
+    #[arg(long)]
+    traps: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn f1(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
+}
+
+/// Pairwise precision and recall of a clustering against a truth (both: label per item).
+fn pairwise(pred: &[usize], truth: &[usize]) -> (f64, f64) {
+    let mut by_pred: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, p) in pred.iter().enumerate() {
+        by_pred.entry(*p).or_default().push(i);
+    }
+    let mut by_truth: HashMap<usize, usize> = HashMap::new();
+    for t in truth {
+        *by_truth.entry(*t).or_default() += 1;
+    }
+    let true_pairs: usize = by_truth.values().map(|n| n * (n - 1) / 2).sum();
+    let mut pred_pairs = 0usize;
+    let mut both = 0usize;
+    for members in by_pred.values() {
+        pred_pairs += members.len() * (members.len() - 1) / 2;
+        let mut t: HashMap<usize, usize> = HashMap::new();
+        for &i in members {
+            *t.entry(truth[i]).or_default() += 1;
+        }
+        both += t.values().map(|n| n * (n - 1) / 2).sum::<usize>();
+    }
+    let p = if pred_pairs == 0 { 1.0 } else { both as f64 / pred_pairs as f64 };
+    let r = if true_pairs == 0 { 1.0 } else { both as f64 / true_pairs as f64 };
+    (p, r)
+}
+
+/// B-cubed precision and recall.
+fn bcubed(pred: &[usize], truth: &[usize]) -> (f64, f64) {
+    let mut joint: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut psize: HashMap<usize, usize> = HashMap::new();
+    let mut tsize: HashMap<usize, usize> = HashMap::new();
+    for (p, t) in pred.iter().zip(truth) {
+        *joint.entry((*p, *t)).or_default() += 1;
+        *psize.entry(*p).or_default() += 1;
+        *tsize.entry(*t).or_default() += 1;
+    }
+    let n = pred.len().max(1) as f64;
+    let (mut p, mut r) = (0.0, 0.0);
+    for (pi, ti) in pred.iter().zip(truth) {
+        let j = joint[&(*pi, *ti)] as f64;
+        p += j / psize[pi] as f64;
+        r += j / tsize[ti] as f64;
+    }
+    (p / n, r / n)
+}
+
+pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
+    let store = crate::store_cmd::open(global)?;
+    let mut rdr =
+        csv::Reader::from_path(&args.truth).with_context(|| format!("cannot read {}", args.truth.display()))?;
+    let headers = rdr.headers()?.clone();
+    let col = |n: &str| {
+        headers.iter().position(|h| h.trim() == n).with_context(|| {
+            format!("{} has no column '{n}' (needs source,source_record_id,person_id)", args.truth.display())
+        })
+    };
+    let (cs, cr, cp) = (col("source")?, col("source_record_id")?, col("person_id")?);
+    let export = store.person_export()?;
+    let key = |s: &str, r: &str| format!("{s}\u{1f}{r}");
+    let mut truth_of: HashMap<String, String> = HashMap::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        truth_of.insert(key(&rec[cs], &rec[cr]), rec[cp].to_string());
+    }
+    let mut labels_p: HashMap<String, usize> = HashMap::new();
+    let mut labels_t: HashMap<String, usize> = HashMap::new();
+    let (mut pred, mut truth) = (Vec::new(), Vec::new());
+    let mut person_of_truth: HashMap<String, Vec<String>> = HashMap::new();
+    let mut matched = 0usize;
+    for (p, rid, source, srid) in &export {
+        let Some(t) = srid.as_deref().and_then(|s| truth_of.get(&key(source, s))) else { continue };
+        matched += 1;
+        let p = p.clone().unwrap_or_else(|| format!("R{rid}"));
+        let n = labels_p.len();
+        pred.push(*labels_p.entry(p.clone()).or_insert(n));
+        let n = labels_t.len();
+        truth.push(*labels_t.entry(t.clone()).or_insert(n));
+        person_of_truth.entry(t.clone()).or_default().push(p);
+    }
+    let unknown = truth_of.len() - matched;
+    if matched == 0 {
+        bail!("none of the truth file's records is in the database; import the lists it describes first");
+    }
+    let (pp, pr) = pairwise(&pred, &truth);
+    let (bp, br) = bcubed(&pred, &truth);
+    let mut traps_out = serde_json::Map::new();
+    if let Some(path) = &args.traps {
+        let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut by_kind: HashMap<String, (usize, usize)> = HashMap::new();
+        for rec in rdr.records() {
+            let rec = rec?;
+            let (a, b, kind) = (&rec[0], &rec[1], rec[2].to_string());
+            let (Some(pa), Some(pb)) = (person_of_truth.get(a), person_of_truth.get(b)) else { continue };
+            let merged = pa.iter().collect::<HashSet<_>>().intersection(&pb.iter().collect()).next().is_some();
+            let e = by_kind.entry(kind).or_default();
+            e.0 += 1;
+            e.1 += merged as usize;
+        }
+        for (k, (n, m)) in by_kind {
+            traps_out.insert(k, serde_json::json!({"pairs": n, "merged": m, "merge_rate": if n == 0 { 0.0 } else { m as f64 / n as f64 }}));
+        }
+    }
+    store.audit(&global.actor(), "eval", Some(&args.truth.display().to_string()), Some(matched as i64), None)?;
+    let report = serde_json::json!({
+        "records": matched,
+        "truth_records_not_in_database": unknown,
+        "pairwise": {"precision": pp, "recall": pr, "f1": f1(pp, pr)},
+        "bcubed": {"precision": bp, "recall": br, "f1": f1(bp, br)},
+        "traps": traps_out,
+    });
+    if args.json {
+        println!("{report}");
+    } else {
+        println!("{matched} records evaluated ({unknown} truth records not in the database)");
+        println!("  pairwise  precision {pp:.4}  recall {pr:.4}  F1 {:.4}", f1(pp, pr));
+        println!("  B-cubed   precision {bp:.4}  recall {br:.4}  F1 {:.4}", f1(bp, br));
+        for (k, v) in &traps_out {
+            println!(
+                "  {k} pairs merged: {} of {} ({:.3})",
+                v["merged"],
+                v["pairs"],
+                v["merge_rate"].as_f64().unwrap_or(0.0)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `athar demo`: on a fresh machine, a registry built from generated lists, linked, with two
+/// explained matches.
+pub fn demo() -> Result<ExitCode> {
+    let db = PathBuf::from("athar-demo.db");
+    for side in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("athar-demo.db{side}"));
+    }
+    let _ = std::fs::remove_file("athar-demo.key");
+    let dir = std::env::temp_dir().join(format!("athar-demo-{}", std::process::id()));
+    let files = write_synth(400, 2024, &dir)?;
+    let exe = std::env::current_exe().context("cannot find the athar binary")?;
+    let run = |args: &[&str]| -> Result<String> {
+        let o = std::process::Command::new(&exe).arg("--db").arg(&db).args(["--actor", "demo"]).args(args).output()?;
+        if !o.status.success() {
+            bail!("athar {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    println!("Athar demo — a registry built from generated lists of 400 persons (nothing real)\n");
+    for (name, path, kind) in &files {
+        let p = path.to_string_lossy();
+        let out = run(&["import", &p, "--source", name, "--kind", kind, "--id-column", "source_record_id", "--json"])?;
+        let v: serde_json::Value = serde_json::from_str(&out)?;
+        println!("  imported {name:<12} {:>4} rows ({} quarantined)", v["rows"], v["quarantined"]);
+    }
+    println!();
+    print!("{}", run(&["link"])?);
+    let truth = dir.join("truth.csv");
+    let traps = dir.join("traps.csv");
+    println!();
+    print!("{}", run(&["eval", "--truth", &truth.to_string_lossy(), "--traps", &traps.to_string_lossy()])?);
+    // Two explained matches: one across scripts (Arabic register ↔ English list), one Ukrainian.
+    let export = dir.join("persons.csv");
+    run(&["export", "persons", "--out", &export.to_string_lossy()])?;
+    let mut by_person: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut rdr = csv::Reader::from_path(&export)?;
+    for rec in rdr.records() {
+        let rec = rec?;
+        by_person.entry(rec[0].to_string()).or_default().push((rec[2].to_string(), rec[3].to_string()));
+    }
+    let mut persons: Vec<_> = by_person.into_iter().collect();
+    persons.sort();
+    for (a, b) in [("register_ar", "ngo_en"), ("ua_register", "ua_list")] {
+        let found = persons.iter().find_map(|(_, recs)| {
+            let x = recs.iter().find(|r| r.0 == a)?;
+            let y = recs.iter().find(|r| r.0 == b)?;
+            Some((format!("{}:{}", x.0, x.1), format!("{}:{}", y.0, y.1)))
+        });
+        if let Some((x, y)) = found {
+            println!("\nWhy {x} and {y} are one person:");
+            print!(
+                "{}",
+                run(&["records", "show", &x])?.lines().take(14).map(|l| format!("  {l}\n")).collect::<String>()
+            );
+            print!("{}", run(&["explain", &x, &y])?);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "\nTry next (the demo database is {}):\n  athar --db athar-demo.db review\n  athar --db athar-demo.db persons show P1\n  \
+         athar names compare \"Mhd Abd al-Rahman Halabi\" \"محمد عبد الرحمن الحلبي\"\n  athar import YOUR-LIST.csv --source NAME --dry-run",
+        db.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_and_bcubed_on_a_known_example() {
+        // Truth: {0,1,2} {3}; prediction: {0,1} {2,3}.
+        let truth = [0, 0, 0, 1];
+        let pred = [0, 0, 1, 1];
+        let (p, r) = pairwise(&pred, &truth);
+        assert!((p - 0.5).abs() < 1e-12 && (r - 1.0 / 3.0).abs() < 1e-12);
+        let (bp, br) = bcubed(&pred, &truth);
+        assert!((bp - 0.75).abs() < 1e-12, "{bp}");
+        assert!((br - (2.0 / 3.0 + 2.0 / 3.0 + 1.0 / 3.0 + 1.0) / 4.0).abs() < 1e-12, "{br}");
+        assert_eq!(pairwise(&truth, &truth), (1.0, 1.0));
+    }
+}
