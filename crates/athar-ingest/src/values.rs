@@ -183,23 +183,7 @@ pub(crate) fn parse_table<T: Copy + PartialEq>(
     Table { map, problems }
 }
 
-/// Characters that carry no letter: bidi controls (U+200E, U+200F, U+061C, embeddings and
-/// isolates), zero-width characters, the BOM, the soft hyphen.
-pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// Arabic harakat (tanween included), Quranic marks, superscript alef and tatweel.
-pub(crate) fn is_arabic_mark(c: char) -> bool {
-    matches!(c, '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}')
-}
-
-/// Apostrophes, removed inside words: `ув'язнений` = `увязнений`, `father's` = `fathers`.
-pub(crate) fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\'' | '’' | 'ʼ' | '‘' | '`' | '´' | 'ʹ' | '′')
-}
+pub(crate) use athar_names::normalize::{is_apostrophe, is_arabic_mark, is_invisible};
 
 /// Punctuation trimmed from both ends of a value: ASCII punctuation, quotes and Arabic
 /// punctuation. `№` is a sign, not punctuation, and is kept.

@@ -9,19 +9,19 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// Characters that carry no letter: bidi controls, zero-width joiners, BOM, soft hyphen.
-fn is_invisible(c: char) -> bool {
+pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Arabic harakat, Quranic annotation marks, superscript alef and tatweel: removed.
-pub(crate) fn is_arabic_mark(c: char) -> bool {
+pub fn is_arabic_mark(c: char) -> bool {
     matches!(c, '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}')
 }
 
 /// Apostrophe-like marks: ʿayn and hamza transcriptions, quotes, primes. Removed inside tokens.
-pub(crate) fn is_apostrophe(c: char) -> bool {
+pub fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '`' | '´' | '‘' | '’' | 'ʼ' | 'ʻ' | 'ʽ' | 'ʾ' | 'ʿ' | '′' | 'ˈ' | 'ʹ' | 'ʺ' | '"' | '“' | '”')
 }
 
