@@ -71,12 +71,12 @@ pub enum ExportCommand {
 }
 
 /// Term frequencies of the name comparisons: the share of records holding each value.
-struct TermFrequencies {
+pub(crate) struct TermFrequencies {
     by_kind: HashMap<ComparisonKind, (HashMap<String, usize>, usize)>,
 }
 
 impl TermFrequencies {
-    fn new(records: &[LinkRecord]) -> Self {
+    pub(crate) fn new(records: &[LinkRecord]) -> Self {
         let mut by_kind = HashMap::new();
         for k in ComparisonKind::ALL.iter().filter(|k| k.term_frequency()) {
             let mut counts: HashMap<String, usize> = HashMap::new();
@@ -94,7 +94,7 @@ impl TermFrequencies {
 
     /// The share of records holding the value the two records agree on (the larger of the two
     /// values' shares, when their forms differ).
-    fn share(&self, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<f64> {
+    pub(crate) fn share(&self, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<f64> {
         let (counts, n) = self.by_kind.get(&k)?;
         let f = |r: &LinkRecord| k.name_field(r).and_then(|x| counts.get(&term_key(x))).copied();
         let c = f(a).max(f(b))?;
@@ -102,7 +102,7 @@ impl TermFrequencies {
     }
 }
 
-fn to_link_record(engine: &NameEngine, input: &LinkInput) -> LinkRecord {
+pub(crate) fn to_link_record(engine: &NameEngine, input: &LinkInput) -> LinkRecord {
     let fields: Vec<(&str, &str)> = input.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     LinkRecord::from_fields(engine, &input.record_id.to_string(), &fields, input.national_id_hash.as_deref())
 }

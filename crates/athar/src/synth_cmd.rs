@@ -80,6 +80,9 @@ pub struct EvalArgs {
     /// CSV with person_a,person_b,kind (namesake, sibling): how often such pairs were merged.
     #[arg(long)]
     traps: Option<PathBuf>,
+    /// Write a precision-recall chart of the threshold sweep (SVG).
+    #[arg(long)]
+    svg: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -194,8 +197,19 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
             traps_out.insert(k, serde_json::json!({"pairs": n, "merged": m, "merge_rate": if n == 0 { 0.0 } else { m as f64 / n as f64 }}));
         }
     }
+    // Blocking recall and a threshold sweep: candidate pairs scored again with the stored model.
+    let (blocking_recall, sweep) = sweep(&store, &truth_of)?;
+    if let Some(svg) = &args.svg {
+        std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
+    }
     store.audit(&global.actor(), "eval", Some(&args.truth.display().to_string()), Some(matched as i64), None)?;
+    let sweep_json: Vec<serde_json::Value> = sweep
+        .iter()
+        .map(|(t, p, r)| serde_json::json!({"threshold": t, "precision": p, "recall": r, "f1": f1(*p, *r)}))
+        .collect();
     let report = serde_json::json!({
+        "blocking_recall": blocking_recall,
+        "threshold_sweep": sweep_json,
         "records": matched,
         "truth_records_not_in_database": unknown,
         "pairwise": {"precision": pp, "recall": pr, "f1": f1(pp, pr)},
@@ -216,8 +230,122 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
                 v["merge_rate"].as_f64().unwrap_or(0.0)
             );
         }
+        println!("  blocking recall {blocking_recall:.4} (true pairs that blocking generated)");
+        println!("  threshold sweep (pairwise, judgements applied):");
+        for (t, p, r) in &sweep {
+            println!("    {t:.2}  precision {p:.4}  recall {r:.4}  F1 {:.4}", f1(*p, *r));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
+/// with the stored model (the default model before any link).
+fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Result<(f64, Vec<(f64, f64, f64)>)> {
+    use athar_link::{candidate_pairs, cluster, compare, default_rules, ClusterOptions, Judgement};
+    use rayon::prelude::*;
+    let engine = athar_names::NameEngine::new();
+    let inputs = store.link_inputs()?;
+    let records: Vec<_> = inputs.par_iter().map(|i| crate::link_cmd::to_link_record(&engine, i)).collect();
+    // The truth person of each record, by position.
+    let mut truth_by_id: HashMap<i64, &String> = HashMap::new();
+    for (_, rid, source, srid) in &store.person_export()? {
+        if let Some(t) = srid.as_deref().and_then(|s| truth_of.get(&format!("{source}\u{1f}{s}"))) {
+            truth_by_id.insert(*rid, t);
+        }
+    }
+    let truth: Vec<Option<&String>> = inputs.iter().map(|i| truth_by_id.get(&i.record_id).copied()).collect();
+    let (by_rule, _) = candidate_pairs(&records, &default_rules(), 2000);
+    let mut pairs: Vec<(usize, usize)> = by_rule.concat();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut per_truth: HashMap<&String, usize> = HashMap::new();
+    for t in truth.iter().flatten() {
+        *per_truth.entry(*t).or_default() += 1;
+    }
+    let true_pairs: usize = per_truth.values().map(|n| n * (n - 1) / 2).sum();
+    let found = pairs.iter().filter(|(i, j)| truth[*i].is_some() && truth[*i] == truth[*j]).count();
+    let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
+    let model = match store.model()? {
+        Some(json) => athar_link::FsModel::from_json(&json)?,
+        None => athar_link::FsModel::default_model(),
+    };
+    let tf = crate::link_cmd::TermFrequencies::new(&records);
+    let scored: Vec<(usize, usize, f64)> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
+            let v = compare(&engine, &records[i], &records[j]);
+            (i, j, model.probability(&v, &|k| tf.share(k, &records[i], &records[j])))
+        })
+        .collect();
+    let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
+    let judgements: Vec<(usize, usize, Judgement)> = store
+        .judgements()?
+        .iter()
+        .filter_map(|j| {
+            let a = *index.get(&j.record_a.parse().ok()?)?;
+            let b = *index.get(&j.record_b.parse().ok()?)?;
+            match j.decision.as_str() {
+                "same" => Some((a, b, Judgement::Same)),
+                "different" => Some((a, b, Judgement::Different)),
+                _ => None,
+            }
+        })
+        .collect();
+    // Records the truth does not name are each their own person.
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let labels_t: Vec<usize> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = t.map(|s| s.to_string()).unwrap_or_else(|| format!("untruthed-{i}"));
+            let n = ids.len();
+            *ids.entry(key).or_insert(n)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99] {
+        let c = cluster(records.len(), &scored, &judgements, ClusterOptions { merge_at: t, review_from: t })
+            .map_err(|c| anyhow::anyhow!("{c}"))?;
+        let (p, r) = pairwise(&c.person, &labels_t);
+        out.push((t, p, r));
+    }
+    Ok((blocking_recall, out))
+}
+
+/// A precision-recall chart of the sweep, as SVG.
+fn pr_chart(sweep: &[(f64, f64, f64)]) -> String {
+    let (w, h, m) = (480.0, 360.0, 48.0);
+    let x = |r: f64| m + r * (w - 2.0 * m);
+    let y = |p: f64| h - m - p * (h - 2.0 * m);
+    let points: Vec<String> = sweep.iter().map(|(_, p, r)| format!("{:.1},{:.1}", x(*r), y(*p))).collect();
+    let mut svg = String::new();
+    svg.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    ));
+    svg.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+    svg.push_str(&format!("<line x1=\"{m}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>\n", h - m, w - m, h - m));
+    svg.push_str(&format!("<line x1=\"{m}\" y1=\"{m}\" x2=\"{m}\" y2=\"{}\" stroke=\"black\"/>\n", h - m));
+    svg.push_str(&format!("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">recall</text>\n", w / 2.0, h - 12.0));
+    svg.push_str(&format!(
+        "<text x=\"14\" y=\"{0}\" transform=\"rotate(-90 14 {0})\" text-anchor=\"middle\">precision</text>\n",
+        h / 2.0
+    ));
+    svg.push_str(&format!(
+        "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"{}\"/>\n",
+        points.join(" ")
+    ));
+    for (t, p, r) in sweep {
+        svg.push_str(&format!(
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f6feb\"/><text x=\"{:.1}\" y=\"{:.1}\">{t:.2}</text>\n",
+            x(*r),
+            y(*p),
+            x(*r) + 5.0,
+            y(*p) - 5.0
+        ));
+    }
+    svg.push_str("</svg>\n");
+    svg
 }
 
 /// `athar demo`: on a fresh machine, a registry built from generated lists, linked, with two
