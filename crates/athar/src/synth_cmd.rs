@@ -239,9 +239,12 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// (threshold, precision, recall) of one point of a sweep.
+type SweepPoint = (f64, f64, f64);
+
 /// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
 /// with the stored model (the default model before any link).
-fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Result<(f64, Vec<(f64, f64, f64)>)> {
+fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Result<(f64, Vec<SweepPoint>)> {
     use athar_link::{candidate_pairs, cluster, compare, default_rules, ClusterOptions, Judgement};
     use rayon::prelude::*;
     let engine = athar_names::NameEngine::new();
@@ -314,7 +317,7 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Resu
 }
 
 /// A precision-recall chart of the sweep, as SVG.
-fn pr_chart(sweep: &[(f64, f64, f64)]) -> String {
+fn pr_chart(sweep: &[SweepPoint]) -> String {
     let (w, h, m) = (480.0, 360.0, 48.0);
     let x = |r: f64| m + r * (w - 2.0 * m);
     let y = |p: f64| h - m - p * (h - 2.0 * m);
