@@ -215,7 +215,9 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     if jw >= 0.94 {
         return (TokenLevel::CloseSpelling, 0.8, Some(jw));
     }
-    if jw >= 0.88 || meet || (jw >= 0.7 && skeletons_near(a, b)) {
+    // A shared skeleton alone is weak between two Latin forms (vowels are dropped): it counts
+    // only with the romanised forms somewhat alike, or across scripts with guessed vowels.
+    if jw >= 0.88 || (meet && (guessed || jw >= 0.75)) || (jw >= 0.7 && skeletons_near(a, b)) {
         let s = 0.35 + 0.3 * ((jw - 0.7) / 0.3).clamp(0.0, 1.0);
         return (TokenLevel::SimilarSpelling, s, Some(jw));
     }
@@ -432,7 +434,14 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
             if used[i] {
                 continue;
             }
-            total += role_weight(p.role) * missing_penalty(p.role);
+            // A part with no counterpart costs less when it is only absent from the other name
+            // (a grandfather left out) than when the other name has, in its place, a part
+            // known to be another name (Valerievna against Yakovlevna): that is evidence.
+            let contradicted = other.iter().enumerate().any(|(k, o)| {
+                !other_used[k] && o.role == p.role && compare_parts(tables, p, o).0 == TokenLevel::DifferentNames
+            });
+            let penalty = if contradicted { 1.0 } else { missing_penalty(p.role) };
+            total += role_weight(p.role) * penalty;
             if missing_penalty(p.role) > 0.5 {
                 unmatched_core += 1;
             }

@@ -151,6 +151,10 @@ fn rank_of(
     let mut ranked: Vec<(usize, f64)> = best.into_iter().collect();
     ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
     let pos = ranked.iter().position(|(p, _)| *p == truth).map(|p| p + 1);
+    if std::env::var_os("ATHAR_EVAL_DEBUG").is_some() && pos != Some(1) {
+        let t = ranked.iter().find(|(p, _)| *p == truth).map(|r| r.1);
+        eprintln!("  scores: top {:?} truth {:?}", ranked.first().map(|r| r.1), t);
+    }
     (pos, ranked.first().map(|r| r.0))
 }
 
