@@ -175,6 +175,11 @@ fn push_folded(chars: impl Iterator<Item = char>, fold_arabic: bool, out: &mut S
             out.push(l);
             continue;
         }
+        // Arabic letters next, also without tables.
+        if matches!(c, '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}') {
+            out.push(if fold_arabic { fold_arabic_letter(c) } else { c });
+            continue;
+        }
         if is_invisible(c) || is_arabic_mark(c) || is_apostrophe(c) {
             continue;
         }
