@@ -102,11 +102,35 @@ pub fn cluster(
     judgements: &[(usize, usize, Judgement)],
     opts: ClusterOptions,
 ) -> Result<Clustering, Contradiction> {
+    cluster_with_persons(n, pairs, judgements, opts, None)
+}
+
+/// As [`cluster`], knowing the person each record belonged to before (`existing[i]`): a merge
+/// that would join two existing persons — a new record bridging them, or two persons that now
+/// look alike — is never made automatically; the pair goes to review instead. Only a human
+/// "same" joins existing persons.
+pub fn cluster_with_persons(
+    n: usize,
+    pairs: &[(usize, usize, f64)],
+    judgements: &[(usize, usize, Judgement)],
+    opts: ClusterOptions,
+    existing: Option<&[Option<u32>]>,
+) -> Result<Clustering, Contradiction> {
     let mut uf = UnionFind::new(n);
+    // The existing persons each component holds (by root).
+    let mut held: Vec<Vec<u32>> =
+        (0..n).map(|i| existing.and_then(|e| e.get(i).copied().flatten()).into_iter().collect()).collect();
     // Human "same" first: always kept.
     for &(a, b, j) in judgements {
         if j == Judgement::Same && a < n && b < n {
+            let (ra, rb) = (uf.find(a), uf.find(b));
             uf.union(a, b);
+            let root = uf.find(a);
+            let mut both = std::mem::take(&mut held[ra]);
+            both.extend(std::mem::take(&mut held[rb]));
+            both.sort_unstable();
+            both.dedup();
+            held[root] = both;
         }
     }
     // Human "different": refused if the "same" judgements already join the two.
@@ -120,7 +144,9 @@ pub fn cluster(
             uf.apart[rb].push(a);
         }
     }
-    let judged = |a: usize, b: usize| judgements.iter().any(|&(x, y, _)| (x == a && y == b) || (x == b && y == a));
+    let judged_pairs: std::collections::HashSet<(usize, usize)> =
+        judgements.iter().map(|&(x, y, _)| (x.min(y), x.max(y))).collect();
+    let judged = |a: usize, b: usize| judged_pairs.contains(&(a.min(b), a.max(b)));
     // Merges, strongest first, never across a "different".
     let mut order: Vec<&(usize, usize, f64)> = pairs.iter().filter(|p| p.0 < n && p.1 < n).collect();
     order.sort_by(|x, y| y.2.partial_cmp(&x.2).unwrap_or(std::cmp::Ordering::Equal));
@@ -131,10 +157,23 @@ pub fn cluster(
             continue;
         }
         if p >= opts.merge_at {
+            let (ra, rb) = (uf.find(a), uf.find(b));
+            if ra == rb {
+                continue;
+            }
             if uf.forbidden(a, b) {
                 refused.push((a, b, p));
+            } else if !held[ra].is_empty() && !held[rb].is_empty() && held[ra] != held[rb] {
+                // Two existing persons: a human decides.
+                review.push((a, b, p));
             } else {
                 uf.union(a, b);
+                let root = uf.find(a);
+                let mut both = std::mem::take(&mut held[ra]);
+                both.extend(std::mem::take(&mut held[rb]));
+                both.sort_unstable();
+                both.dedup();
+                held[root] = both;
             }
         } else if p >= opts.review_from && uf.find(a) != uf.find(b) {
             review.push((a, b, p));
@@ -175,6 +214,21 @@ mod tests {
     #[test]
     fn a_same_judgement_is_kept_whatever_the_score() {
         let c = cluster(2, &[(0, 1, 0.01)], &[(0, 1, Judgement::Same)], ClusterOptions::default()).expect("ok");
+        assert_eq!(c.person[0], c.person[1]);
+    }
+
+    #[test]
+    fn a_new_record_that_would_join_two_existing_persons_goes_to_review() {
+        // Records 0 and 1 were persons 7 and 8; record 2 is new and matches both strongly.
+        let existing = [Some(7), Some(8), None];
+        let c = cluster_with_persons(3, &[(0, 2, 0.99), (1, 2, 0.98)], &[], ClusterOptions::default(), Some(&existing))
+            .expect("ok");
+        assert_eq!(c.person[0], c.person[2], "the new record joins the stronger match");
+        assert_ne!(c.person[0], c.person[1], "the two existing persons stay apart");
+        assert_eq!(c.review, vec![(1, 2, 0.98)]);
+        // A human "same" may still join them.
+        let c = cluster_with_persons(3, &[], &[(0, 1, Judgement::Same)], ClusterOptions::default(), Some(&existing))
+            .expect("ok");
         assert_eq!(c.person[0], c.person[1]);
     }
 

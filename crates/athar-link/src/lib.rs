@@ -21,7 +21,7 @@ pub mod model;
 pub mod record;
 
 pub use blocking::{candidate_pairs, default_rules, BlockingRule, RuleReport};
-pub use cluster::{cluster, ClusterOptions, Clustering, Judgement};
+pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
 pub use comparison::{compare, ComparisonKind, ComparisonVector};
 pub use model::{Explanation, FsModel, ModelError};
 pub use record::{BirthDate, LinkRecord};

@@ -7,7 +7,8 @@ use anyhow::{bail, Context, Result};
 use athar_link::comparison::term_key;
 use athar_link::model::{estimate_u, train_by_rules, FsModel};
 use athar_link::{
-    candidate_pairs, cluster, compare, default_rules, ClusterOptions, ComparisonKind, Judgement, LinkRecord,
+    candidate_pairs, cluster, cluster_with_persons, compare, default_rules, ClusterOptions, ComparisonKind, Judgement,
+    LinkRecord,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -19,7 +20,9 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct LinkArgs {
-    /// Retrain the model (u from random pairs, m by EM) even if one is stored.
+    /// Recompute everything: retrain the model (u from random pairs, m by EM) and let persons
+    /// made before merge automatically again (ids are still kept where a person keeps most of
+    /// its records). Without it, a pair that would join two existing persons goes to review.
     #[arg(long)]
     full: bool,
     /// Probability at or above which pairs are merged.
@@ -215,9 +218,33 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             _ => {}
         }
     }
-    let clustering =
-        cluster(records.len(), &scored, &judgements, ClusterOptions { merge_at: args.threshold, review_from })
-            .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
+    // Without --full, persons made before are kept apart: a new record that would join two of
+    // them, or two that now look alike, goes to review (only a human joins persons).
+    let existing: Option<Vec<Option<u32>>> = if args.full {
+        None
+    } else {
+        let old = store.persons_of_records()?;
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        Some(
+            inputs
+                .iter()
+                .map(|i| {
+                    old.get(&i.record_id).map(|p| {
+                        let n = ids.len() as u32;
+                        *ids.entry(p.clone()).or_insert(n)
+                    })
+                })
+                .collect(),
+        )
+    };
+    let clustering = cluster_with_persons(
+        records.len(),
+        &scored,
+        &judgements,
+        ClusterOptions { merge_at: args.threshold, review_from },
+        existing.as_deref(),
+    )
+    .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
     let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
     for (i, p) in clustering.person.iter().enumerate() {
         groups.entry(*p).or_default().push(inputs[i].record_id);
