@@ -6,6 +6,7 @@ mod import_cmd;
 mod link_cmd;
 mod names_cmd;
 mod names_eval;
+mod search_cmd;
 mod store_cmd;
 mod synth_cmd;
 
@@ -137,6 +138,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search for a person by any spelling, with mother's name, birth year, place: ranked and
+    /// explained.
+    Search(search_cmd::SearchArgs),
     /// Generate realistic multi-source lists with their truth (for tests and evaluation).
     Synth(synth_cmd::SynthArgs),
     /// Measure linkage against a truth file: pairwise and B-cubed precision, recall, F1.
@@ -171,6 +175,7 @@ fn main() -> ExitCode {
         Command::Export(cmd) => link_cmd::export(g, cmd),
         Command::Model(cmd) => link_cmd::model(g, cmd),
         Command::Bench(cmd) => bench_cmd::run(cmd),
+        Command::Search(args) => search_cmd::search(g, args),
         Command::Synth(args) => synth_cmd::synth(args),
         Command::Eval(args) => synth_cmd::eval(g, args),
         Command::Demo => synth_cmd::demo(),

@@ -196,3 +196,43 @@ fn synth_lists_link_with_good_quality_against_their_truth() {
     assert!(bf1 >= 0.85, "B-cubed F1 {bf1}: {v}");
     assert!(v["pairwise"]["precision"].as_f64().unwrap_or(0.0) >= 0.8, "{v}");
 }
+
+#[test]
+fn search_finds_a_person_by_another_script_and_refuses_bad_queries() {
+    let env = Env::new();
+    // Before any link: each record is its own person; the default model scores.
+    let v = env.json(&["search", "Mohammed al-Halabi", "--mother", "Fatima", "--born", "1985", "--json"]);
+    let results = v["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    let top = &results[0];
+    assert!(top["records"][0]["source"].is_string() && top["records"][0]["record_id"].is_string());
+    assert!(top["probability"].as_f64().is_some());
+    let expl = top["explanation"].as_array().expect("explanation");
+    assert!(expl.iter().any(|l| l["field"] == "mother_name" && l["query"] == "Fatima"), "{expl:?}");
+    let found: Vec<&str> =
+        results.iter().take(2).filter_map(|r| r["records"][0]["source_record_id"].as_str()).collect();
+    assert!(found.contains(&"r1") && found.contains(&"n1"), "both spellings of the man come first: {found:?}");
+    env.ok(&["link"]);
+    let v = env.json(&["search", "محمد الحلبي", "--json", "--limit", "1"]);
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["results"][0]["records"].as_array().map(Vec::len), Some(2), "one person, two records");
+    for bad in [
+        vec!["search", "--json"],
+        vec!["search", "1234"],
+        vec!["search", "Ali", "--born", "3000"],
+        vec!["search", "Ali", "--limit", "500"],
+    ] {
+        let o = env.run(&bad);
+        assert_eq!(o.status.code(), Some(1), "{bad:?}");
+    }
+    let long = "محمد ".repeat(2000);
+    let o = env.run(&["search", &long, "--json"]);
+    assert!(o.status.success(), "a 10 kB query is bounded, not a failure");
+    let q = env.path("q.csv");
+    std::fs::write(&q, "query_id,name,mother,born\nq1,Khaled Shami,Zeinab,1990\nq2,,,\n").expect("write");
+    let out = env.ok(&["search", "--batch", q.to_str().expect("p")]);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["query_id"], "q1");
+    assert!(lines[1]["error"].is_string());
+}

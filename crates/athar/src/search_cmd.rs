@@ -1,0 +1,338 @@
+//! `athar search`: a family's missing relative, by any spelling, ranked and explained.
+//!
+//! A candidate index over every record's name keys (any script or spelling of a name finds the
+//! others), then the linkage model's comparisons on the candidates — a field the query lacks is
+//! neutral — grouped by person. Works before any `link` (each record is then its own person)
+//! and without a trained model (the built-in default model). The search text is kept in the
+//! audit chain only encrypted.
+
+use crate::link_cmd::{to_link_record, TermFrequencies};
+use crate::Global;
+use anyhow::{bail, Context, Result};
+use athar_link::{compare, ComparisonKind, FsModel, LinkRecord};
+use athar_names::NameEngine;
+use clap::Args;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct SearchArgs {
+    /// The name as the family writes it, in any script (parsed into parts by the name engine).
+    name: Option<String>,
+    #[arg(long)]
+    given: Option<String>,
+    #[arg(long)]
+    father: Option<String>,
+    #[arg(long)]
+    grandfather: Option<String>,
+    #[arg(long)]
+    family: Option<String>,
+    /// The mother's given name.
+    #[arg(long)]
+    mother: Option<String>,
+    /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long)]
+    born: Option<String>,
+    /// Birth place.
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long)]
+    sex: Option<String>,
+    /// Number of persons to show (at most 100).
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// A CSV with a query per row (columns query_id, name, given, father, family, mother, born,
+    /// place …): one JSON line per row, in order.
+    #[arg(long, value_name = "FILE.csv")]
+    batch: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// The index: name keys → records, built once per process.
+struct Index {
+    engine: NameEngine,
+    records: Vec<LinkRecord>,
+    record_ids: Vec<i64>,
+    by_key: HashMap<String, Vec<u32>>,
+    model: FsModel,
+    tf: TermFrequencies,
+    /// record id → (person id, source, source record id)
+    meta: HashMap<i64, (String, String, Option<String>)>,
+}
+
+const NAME_FIELDS: [ComparisonKind; 6] = [
+    ComparisonKind::GivenName,
+    ComparisonKind::FatherName,
+    ComparisonKind::GrandfatherName,
+    ComparisonKind::FamilyName,
+    ComparisonKind::MotherName,
+    ComparisonKind::MotherFamilyName,
+];
+
+/// Keys of a record's names: every part's skeletons and table names, per field kind.
+fn record_keys(r: &LinkRecord) -> Vec<String> {
+    let mut keys = Vec::new();
+    for k in NAME_FIELDS {
+        if let Some(a) = k.name_field(r) {
+            for key in a.keys() {
+                keys.push(key.to_string());
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Most candidates scored for one query: a common name alone never scans everything.
+const MAX_CANDIDATES: usize = 3000;
+
+impl Index {
+    fn build(store: &athar_store::Store) -> Result<Index> {
+        let engine = NameEngine::new();
+        let inputs = store.link_inputs()?;
+        let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            for k in record_keys(r) {
+                by_key.entry(k).or_default().push(i as u32);
+            }
+        }
+        let model = match store.model()? {
+            Some(json) => {
+                FsModel::from_json(&json).context("the stored model does not parse; run athar link --full")?
+            }
+            None => FsModel::default_model(),
+        };
+        let tf = TermFrequencies::new(&records);
+        let meta = store
+            .person_export()?
+            .into_iter()
+            .map(|(p, rid, source, srid)| (rid, (p.unwrap_or_else(|| format!("R{rid}")), source, srid)))
+            .collect();
+        Ok(Index { engine, record_ids: inputs.iter().map(|i| i.record_id).collect(), records, by_key, model, tf, meta })
+    }
+
+    /// Candidates: records sharing the most name keys with the query, at most MAX_CANDIDATES.
+    fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
+        let mut hits: HashMap<u32, u32> = HashMap::new();
+        for k in record_keys(q) {
+            if let Some(list) = self.by_key.get(&k) {
+                // A key held by a fifth of the registry (محمد) adds little: counted, not listed.
+                if list.len() > self.records.len() / 5 + 1000 {
+                    continue;
+                }
+                for &r in list {
+                    *hits.entry(r).or_default() += 1;
+                }
+            }
+        }
+        let mut c: Vec<(u32, u32)> = hits.into_iter().collect();
+        c.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        c.truncate(MAX_CANDIDATES);
+        c.into_iter().map(|(r, _)| r).collect()
+    }
+}
+
+/// A query as a record: free text read by roles, flags filling or overriding fields.
+fn query_record(engine: &NameEngine, a: &SearchArgs) -> Result<LinkRecord> {
+    if let Some(b) = &a.born {
+        let year: i32 = b
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--born '{b}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"))?;
+        if !(1850..=2100).contains(&year) {
+            bail!("--born {year} is not a plausible birth year (1850–2100)");
+        }
+    }
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    let put = |fields: &mut Vec<(&'static str, String)>, k: &'static str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            fields.push((k, v.to_string()));
+        }
+    };
+    let mut owned: Vec<(&'static str, String)> = Vec::new();
+    put(&mut owned, "full_name", &a.name);
+    put(&mut owned, "given_name", &a.given);
+    put(&mut owned, "father_name", &a.father);
+    put(&mut owned, "grandfather_name", &a.grandfather);
+    put(&mut owned, "family_name", &a.family);
+    put(&mut owned, "mother_name", &a.mother);
+    put(&mut owned, "birth_date", &a.born);
+    put(&mut owned, "birth_place", &a.place);
+    put(&mut owned, "sex", &a.sex);
+    for (k, v) in &owned {
+        fields.push((k, v.as_str()));
+    }
+    let q = LinkRecord::from_fields(engine, "query", &fields, None);
+    let has_name = NAME_FIELDS.iter().any(|k| k.name_field(&q).is_some());
+    if !has_name {
+        bail!("the query has no usable name; give a name (any script) or --given/--family");
+    }
+    Ok(q)
+}
+
+fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Value> {
+    let q = query_record(&index.engine, a)?;
+    let limit = a.limit.clamp(1, 100);
+    let candidates = index.candidates(&q);
+    let scored: Vec<(u32, f64, athar_link::Explanation)> = candidates
+        .par_iter()
+        .map(|&c| {
+            let r = &index.records[c as usize];
+            let v = compare(&index.engine, &q, r);
+            let e = index.model.explain(&v, &|k| index.tf.share(k, &q, r));
+            (c, e.probability, e)
+        })
+        .collect();
+    // Best record per person.
+    let mut by_person: HashMap<&str, (f64, u32, &athar_link::Explanation, Vec<u32>)> = HashMap::new();
+    for (c, p, e) in &scored {
+        let rid = index.record_ids[*c as usize];
+        let Some((person, _, _)) = index.meta.get(&rid) else { continue };
+        let entry = by_person.entry(person.as_str()).or_insert((*p, *c, e, Vec::new()));
+        entry.3.push(*c);
+        if *p > entry.0 {
+            entry.0 = *p;
+            entry.1 = *c;
+            entry.2 = e;
+        }
+    }
+    let mut ranked: Vec<_> = by_person.into_iter().collect();
+    ranked.sort_by(|x, y| y.1 .0.partial_cmp(&x.1 .0).unwrap_or(std::cmp::Ordering::Equal).then(x.0.cmp(y.0)));
+    ranked.truncate(limit);
+    let value_of = |k: ComparisonKind, r: &LinkRecord| -> Option<String> {
+        match k {
+            ComparisonKind::BirthDate => r.birth.map(|b| match (b.month, b.day) {
+                (Some(m), Some(d)) => format!("{}-{m:02}-{d:02}", b.year),
+                (Some(m), None) => format!("{}-{m:02}", b.year),
+                _ => b.year.to_string(),
+            }),
+            ComparisonKind::Sex => r.sex.clone(),
+            ComparisonKind::NationalId => None,
+            _ => k.name_field(r).map(|a| a.input.clone()),
+        }
+    };
+    let results: Vec<serde_json::Value> = ranked
+        .iter()
+        .map(|(person, (p, best, e, recs))| {
+            let r = &index.records[*best as usize];
+            let records: Vec<serde_json::Value> = recs
+                .iter()
+                .map(|c| {
+                    let rid = index.record_ids[*c as usize];
+                    let (_, source, srid) = &index.meta[&rid];
+                    serde_json::json!({"record_id": rid.to_string(), "source": source, "source_record_id": srid})
+                })
+                .collect();
+            let explanation: Vec<serde_json::Value> = e
+                .lines
+                .iter()
+                .filter(|l| l.m.is_some() || l.comparison.ends_with("term frequency"))
+                .map(|l| {
+                    let kind = ComparisonKind::ALL.iter().find(|k| l.comparison.starts_with(k.name()));
+                    serde_json::json!({
+                        "field": l.comparison,
+                        "query": kind.and_then(|k| value_of(*k, &q)),
+                        "record": kind.and_then(|k| value_of(*k, r)),
+                        "level": l.level,
+                        "weight": (l.weight * 100.0).round() / 100.0,
+                    })
+                })
+                .collect();
+            serde_json::json!({"person_id": person, "probability": p, "records": records, "explanation": explanation})
+        })
+        .collect();
+    Ok(serde_json::json!({ "results": results, "candidates": candidates.len() }))
+}
+
+fn query_text(a: &SearchArgs) -> String {
+    [&a.name, &a.given, &a.father, &a.grandfather, &a.family, &a.mother, &a.born, &a.place, &a.sex]
+        .iter()
+        .filter_map(|v| v.as_deref())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
+    if args.limit > 100 {
+        bail!("--limit {} is more than 100; ask for at most 100 persons", args.limit);
+    }
+    let store = crate::store_cmd::open(global)?;
+    let index = Index::build(&store)?;
+    if let Some(path) = &args.batch {
+        let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let headers = rdr.headers()?.clone();
+        let col = |n: &str| headers.iter().position(|h| h.trim() == n);
+        let Some(qid) = col("query_id") else {
+            bail!("{} needs a query_id column", path.display());
+        };
+        let mut n = 0;
+        for rec in rdr.records() {
+            let rec = rec?;
+            let get =
+                |name: &str| col(name).and_then(|i| rec.get(i)).map(str::to_string).filter(|s| !s.trim().is_empty());
+            let q = SearchArgs {
+                name: get("name"),
+                given: get("given"),
+                father: get("father"),
+                grandfather: get("grandfather"),
+                family: get("family"),
+                mother: get("mother"),
+                born: get("born"),
+                place: get("place"),
+                sex: get("sex"),
+                limit: args.limit,
+                ..SearchArgs::default()
+            };
+            let id = rec.get(qid).unwrap_or("").to_string();
+            let line = match search_one(&index, &q) {
+                Ok(mut v) => {
+                    v["query_id"] = serde_json::Value::String(id);
+                    v
+                }
+                Err(e) => serde_json::json!({"query_id": id, "results": [], "error": format!("{e:#}")}),
+            };
+            println!("{line}");
+            n += 1;
+        }
+        store.audit(&global.actor(), "search.batch", Some(&path.display().to_string()), Some(n), None)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = search_one(&index, &args)?;
+    let count = out["results"].as_array().map(Vec::len).unwrap_or(0);
+    store.audit(&global.actor(), "search", None, Some(count as i64), Some(&query_text(&args)))?;
+    if args.json {
+        println!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if count == 0 {
+        println!("no person in the registry looks like this query");
+    }
+    for (i, r) in out["results"].as_array().into_iter().flatten().enumerate() {
+        println!(
+            "{:>2}. person {}  p={:.4}  ({} records)",
+            i + 1,
+            r["person_id"].as_str().unwrap_or(""),
+            r["probability"].as_f64().unwrap_or(0.0),
+            r["records"].as_array().map(Vec::len).unwrap_or(0)
+        );
+        for l in r["explanation"].as_array().into_iter().flatten() {
+            println!(
+                "      {:<30} {:<28} {:<28} {:<28} {:+.2}",
+                l["field"].as_str().unwrap_or(""),
+                l["query"].as_str().unwrap_or("—"),
+                l["record"].as_str().unwrap_or("—"),
+                l["level"].as_str().unwrap_or(""),
+                l["weight"].as_f64().unwrap_or(0.0)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
