@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 /// Version of the model document.
 pub const MODEL_VERSION: u32 = 1;
 
+/// Most bits a term-frequency adjustment may add.
+pub const MAX_TF_BITS: f64 = 3.0;
+
 /// Smallest probability a level may have: keeps weights finite.
 const EPS: f64 = 1e-6;
 
@@ -205,7 +208,9 @@ impl FsModel {
                 if let Some(f) = tf(*k) {
                     // Agreeing on a value shared by a share f of records: u is f, not the
                     // level's average u.
-                    let adj = (l.u.max(EPS) / f.max(EPS)).log2();
+                    // Bounded: a rare value adds at most MAX_TF_BITS (a garbled spelling is rare
+                    // too, and must not count as a rare name).
+                    let adj = (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS);
                     total += adj;
                     lines.push(WeightLine {
                         comparison: format!("{} term frequency", k.name()),
@@ -491,7 +496,10 @@ mod tests {
         v[0] = Some(0);
         let common = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.18));
         let rare = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.0004));
-        assert!(rare > common + 5.0, "rare {rare} vs common {common}");
+        assert!(rare > common + 2.0, "rare {rare} vs common {common}");
+        // A very rare value adds at most MAX_TF_BITS over the level's weight.
+        let none = m.weight(&v, &|_| None);
+        assert!(rare - none <= MAX_TF_BITS + 1e-9, "rare {rare} vs no adjustment {none}");
         let e = m.explain(&v, &|_| Some(0.18));
         assert!(e.lines.iter().any(|l| l.comparison.contains("term frequency")), "a line of its own");
     }

@@ -156,7 +156,13 @@ fn romanise_word(word: &str, style: Style, rng: &mut Rng) -> String {
                     },
                     'u' => match style {
                         Style::French => "ou".into(),
-                        Style::Turkish => "ü".into(),
+                        Style::Turkish => {
+                            if rng.chance(0.4) {
+                                "ü".into()
+                            } else {
+                                "u".into()
+                            }
+                        }
                         Style::English => {
                             if rng.chance(0.5) {
                                 "o".into()
@@ -180,7 +186,7 @@ fn romanise_word(word: &str, style: Style, rng: &mut Rng) -> String {
                         _ => "a".into(),
                     },
                     'a' => {
-                        if !first && (style == Style::Turkish || rng.chance(0.2)) {
+                        if !first && rng.chance(if style == Style::Turkish { 0.3 } else { 0.2 }) {
                             "e".into()
                         } else {
                             "a".into()

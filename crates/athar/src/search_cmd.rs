@@ -52,7 +52,7 @@ pub struct SearchArgs {
 }
 
 /// The index: name keys → records, built once per process.
-struct Index {
+pub(crate) struct Index {
     engine: NameEngine,
     records: Vec<LinkRecord>,
     record_ids: Vec<i64>,
@@ -91,7 +91,7 @@ fn record_keys(r: &LinkRecord) -> Vec<String> {
 const MAX_CANDIDATES: usize = 3000;
 
 impl Index {
-    fn build(store: &athar_store::Store) -> Result<Index> {
+    pub(crate) fn build(store: &athar_store::Store) -> Result<Index> {
         let engine = NameEngine::new();
         let inputs = store.link_inputs()?;
         let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
@@ -119,13 +119,24 @@ impl Index {
     /// Candidates: records sharing the most name keys with the query, at most MAX_CANDIDATES.
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let mut hits: HashMap<u32, u32> = HashMap::new();
+        let mut common: Vec<&Vec<u32>> = Vec::new();
         for k in record_keys(q) {
             if let Some(list) = self.by_key.get(&k) {
-                // A key held by a fifth of the registry (محمد) adds little: counted, not listed.
+                // A key held by a fifth of the registry (محمد) adds little: set aside.
                 if list.len() > self.records.len() / 5 + 1000 {
+                    common.push(list);
                     continue;
                 }
                 for &r in list {
+                    *hits.entry(r).or_default() += 1;
+                }
+            }
+        }
+        // A query made only of very common names still gets candidates, a bounded number.
+        if hits.is_empty() {
+            common.sort_by_key(|l| l.len());
+            for list in common.iter().take(2) {
+                for &r in list.iter().take(MAX_CANDIDATES) {
                     *hits.entry(r).or_default() += 1;
                 }
             }
@@ -178,7 +189,7 @@ fn query_record(engine: &NameEngine, a: &SearchArgs) -> Result<LinkRecord> {
     Ok(q)
 }
 
-fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Value> {
+pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Value> {
     let q = query_record(&index.engine, a)?;
     let limit = a.limit.clamp(1, 100);
     let candidates = index.candidates(&q);
@@ -335,4 +346,62 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Recall@1 and recall@10 of family-style queries (`query_id,name,father,mother,born,place,
+/// person_id`) against a truth (`source,source_record_id,person_id`): the share of queries
+/// whose person is in the registry and comes first, or among the first ten.
+pub(crate) fn recall(
+    store: &athar_store::Store,
+    queries: &std::path::Path,
+    truth: &HashMap<String, String>,
+) -> Result<(usize, f64, f64)> {
+    let index = Index::build(store)?;
+    let in_registry: std::collections::HashSet<&String> = truth.values().collect();
+    let mut rdr = csv::Reader::from_path(queries).with_context(|| format!("cannot read {}", queries.display()))?;
+    let headers = rdr.headers()?.clone();
+    let col = |n: &str| headers.iter().position(|h| h.trim() == n);
+    let Some(pcol) = col("person_id") else {
+        bail!("{} needs a person_id column (the person each query looks for)", queries.display());
+    };
+    let (mut n, mut top1, mut top10) = (0usize, 0usize, 0usize);
+    for rec in rdr.records() {
+        let rec = rec?;
+        let want = rec.get(pcol).unwrap_or("").to_string();
+        if !in_registry.contains(&want) {
+            continue;
+        }
+        let get = |name: &str| col(name).and_then(|i| rec.get(i)).map(str::to_string).filter(|s| !s.trim().is_empty());
+        let q = SearchArgs {
+            name: get("name"),
+            father: get("father"),
+            mother: get("mother"),
+            born: get("born"),
+            place: get("place"),
+            limit: 10,
+            ..SearchArgs::default()
+        };
+        n += 1;
+        let Ok(out) = search_one(&index, &q) else { continue };
+        let rank = out["results"].as_array().and_then(|rs| {
+            rs.iter().position(|r| {
+                r["records"].as_array().into_iter().flatten().any(|x| {
+                    let key = format!(
+                        "{}\u{1f}{}",
+                        x["source"].as_str().unwrap_or(""),
+                        x["source_record_id"].as_str().unwrap_or("")
+                    );
+                    truth.get(&key) == Some(&want)
+                })
+            })
+        });
+        if rank == Some(0) {
+            top1 += 1;
+        }
+        if rank.is_some() {
+            top10 += 1;
+        }
+    }
+    let r = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    Ok((n, r(top1), r(top10)))
 }

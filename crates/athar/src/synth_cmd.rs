@@ -83,6 +83,10 @@ pub struct EvalArgs {
     /// Write a precision-recall chart of the threshold sweep (SVG).
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// Family-style queries (query_id,name,father,mother,born,place,person_id): search
+    /// recall@1 and recall@10.
+    #[arg(long)]
+    queries: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -202,12 +206,17 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     if let Some(svg) = &args.svg {
         std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
     }
+    let search_recall = match &args.queries {
+        Some(q) => Some(crate::search_cmd::recall(&store, q, &truth_of)?),
+        None => None,
+    };
     store.audit(&global.actor(), "eval", Some(&args.truth.display().to_string()), Some(matched as i64), None)?;
     let sweep_json: Vec<serde_json::Value> = sweep
         .iter()
         .map(|(t, p, r)| serde_json::json!({"threshold": t, "precision": p, "recall": r, "f1": f1(*p, *r)}))
         .collect();
     let report = serde_json::json!({
+        "search": search_recall.map(|(n, r1, r10)| serde_json::json!({"queries": n, "recall_at_1": r1, "recall_at_10": r10})),
         "blocking_recall": blocking_recall,
         "threshold_sweep": sweep_json,
         "records": matched,
@@ -231,6 +240,9 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
             );
         }
         println!("  blocking recall {blocking_recall:.4} (true pairs that blocking generated)");
+        if let Some((n, r1, r10)) = search_recall {
+            println!("  search: {n} queries for persons in the registry, recall@1 {r1:.4}, recall@10 {r10:.4}");
+        }
         println!("  threshold sweep (pairwise, judgements applied):");
         for (t, p, r) in &sweep {
             println!("    {t:.2}  precision {p:.4}  recall {r:.4}  F1 {:.4}", f1(*p, *r));
