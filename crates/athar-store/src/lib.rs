@@ -17,11 +17,13 @@
 //! ```
 
 pub mod audit;
+pub mod inquiries;
 pub mod keys;
 pub mod linkage;
 mod schema;
 
 pub use audit::{AuditEntry, AuditVerdict};
+pub use inquiries::{Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
 pub use linkage::{JudgementRow, LineageEvent, LinkInput, PersonsReport};
 

@@ -117,6 +117,26 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT
      );
      CREATE INDEX lineage_person ON lineage(person_id);",
+    // 3: inquiries — the sought person (names in clear, for matching) and the enquirer (only
+    // encrypted: name, relationship, contact, consent scope); leads found for open inquiries.
+    "CREATE TABLE inquiries (
+        ref TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        closed_at TEXT,
+        closed_reason TEXT,
+        sought_json TEXT NOT NULL,
+        enquirer_enc BLOB NOT NULL,
+        last_viewed_at TEXT
+     );
+     CREATE TABLE leads (
+        ref TEXT NOT NULL REFERENCES inquiries(ref),
+        person_id TEXT NOT NULL,
+        probability REAL NOT NULL,
+        found_at TEXT NOT NULL,
+        PRIMARY KEY (ref, person_id)
+     );",
 ];
 
 /// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order.

@@ -271,6 +271,8 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let (imported, quarantined) = (imp.imported(), imp.quarantined());
     let recycled = imp.note_recycled(0.5)?;
     let source_id = imp.commit(&actor)?;
+    // A new list may answer an open inquiry: look again (the leads wait for a caseworker).
+    let new_leads = crate::inquiry_cmd::recheck(&store)?;
     if let Some(r) = &recycled {
         warnings.push(format!(
             "{:.0} % of these rows already arrived in source '{}' on {}: this list may be a re-post",
@@ -295,6 +297,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
                 "quarantined": quarantined,
                 "warnings": warnings,
                 "recycled_from": recycled.as_ref().map(|r| &r.source),
+                "new_inquiry_leads": new_leads,
                 "format": format.name(),
                 "encoding": encoding,
                 "sha256": sha256,
@@ -308,6 +311,9 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
             format.name(),
             encoding.unwrap_or("workbook")
         );
+        if new_leads > 0 {
+            println!("  {new_leads} new leads for open inquiries (athar inquiry leads)");
+        }
         for w in warnings.iter().take(20) {
             println!("  warning: {w}");
         }

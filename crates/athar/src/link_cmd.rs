@@ -73,6 +73,9 @@ pub enum ExportCommand {
     },
 }
 
+/// Fewest values of a field before its term frequencies adjust weights.
+const MIN_TF_VALUES: usize = 1000;
+
 /// Term frequencies of the name comparisons: the share of records holding each value.
 pub(crate) struct TermFrequencies {
     by_kind: HashMap<ComparisonKind, (HashMap<String, usize>, usize)>,
@@ -99,6 +102,11 @@ impl TermFrequencies {
     /// values' shares, when their forms differ).
     pub(crate) fn share(&self, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<f64> {
         let (counts, n) = self.by_kind.get(&k)?;
+        // Frequencies from a small registry say nothing about names: no adjustment until a
+        // field holds enough values.
+        if *n < MIN_TF_VALUES {
+            return None;
+        }
         let f = |r: &LinkRecord| k.name_field(r).and_then(|x| counts.get(&term_key(x))).copied();
         let c = f(a).max(f(b))?;
         (*n > 0).then(|| c as f64 / *n as f64)
@@ -254,6 +262,8 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     let report = store.save_persons(&groups, &review, &global.actor())?;
+    // Persons changed: open inquiries look again.
+    let new_leads = crate::inquiry_cmd::recheck(&store)?;
     progress.finish_and_clear();
     let em = model.training.clone().unwrap_or_default();
     if args.json {
@@ -273,6 +283,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 "model_trained": trained,
                 "em": em,
                 "prior": model.prior,
+                "new_inquiry_leads": new_leads,
             })
         );
     } else {
@@ -313,6 +324,9 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             report.splits,
             review.len()
         );
+        if new_leads > 0 {
+            println!("  {new_leads} new leads for open inquiries (athar inquiry leads)");
+        }
         if !clustering.refused.is_empty() {
             println!("  {} merges refused because a person judged two records different", clustering.refused.len());
         }

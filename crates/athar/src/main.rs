@@ -3,6 +3,7 @@
 
 mod bench_cmd;
 mod import_cmd;
+mod inquiry_cmd;
 mod link_cmd;
 mod names_cmd;
 mod names_eval;
@@ -141,6 +142,9 @@ enum Command {
     /// Search for a person by any spelling, with mother's name, birth year, place: ranked and
     /// explained.
     Search(search_cmd::SearchArgs),
+    /// Inquiries: a family's request, acknowledged without results, that keeps searching.
+    #[command(subcommand)]
+    Inquiry(inquiry_cmd::InquiryCommand),
     /// Generate realistic multi-source lists with their truth (for tests and evaluation).
     Synth(synth_cmd::SynthArgs),
     /// Measure linkage against a truth file: pairwise and B-cubed precision, recall, F1.
@@ -176,6 +180,7 @@ fn main() -> ExitCode {
         Command::Model(cmd) => link_cmd::model(g, cmd),
         Command::Bench(cmd) => bench_cmd::run(cmd),
         Command::Search(args) => search_cmd::search(g, args),
+        Command::Inquiry(cmd) => inquiry_cmd::run(g, cmd),
         Command::Synth(args) => synth_cmd::synth(args),
         Command::Eval(args) => synth_cmd::eval(g, args),
         Command::Demo => synth_cmd::demo(),

@@ -20,35 +20,35 @@ use std::process::ExitCode;
 #[derive(Args, Debug, Default, Clone)]
 pub struct SearchArgs {
     /// The name as the family writes it, in any script (parsed into parts by the name engine).
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     #[arg(long)]
-    given: Option<String>,
+    pub(crate) given: Option<String>,
     #[arg(long)]
-    father: Option<String>,
+    pub(crate) father: Option<String>,
     #[arg(long)]
-    grandfather: Option<String>,
+    pub(crate) grandfather: Option<String>,
     #[arg(long)]
-    family: Option<String>,
+    pub(crate) family: Option<String>,
     /// The mother's given name.
     #[arg(long)]
-    mother: Option<String>,
+    pub(crate) mother: Option<String>,
     /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
     #[arg(long)]
-    born: Option<String>,
+    pub(crate) born: Option<String>,
     /// Birth place.
     #[arg(long)]
-    place: Option<String>,
+    pub(crate) place: Option<String>,
     #[arg(long)]
-    sex: Option<String>,
+    pub(crate) sex: Option<String>,
     /// Number of persons to show (at most 100).
     #[arg(long, default_value_t = 10)]
-    limit: usize,
+    pub(crate) limit: usize,
     /// A CSV with a query per row (columns query_id, name, given, father, family, mother, born,
     /// place …): one JSON line per row, in order.
     #[arg(long, value_name = "FILE.csv")]
-    batch: Option<PathBuf>,
+    pub(crate) batch: Option<PathBuf>,
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// The index: name keys → records, built once per process.
@@ -105,7 +105,13 @@ impl Index {
             Some(json) => {
                 FsModel::from_json(&json).context("the stored model does not parse; run athar link --full")?
             }
-            None => FsModel::default_model(),
+            None => {
+                // Before any training, the prior is that of one person among the registry's
+                // records: the query is one of them, or none.
+                let mut m = FsModel::default_model();
+                m.prior = (1.0 / (records.len().max(1) as f64 + 1.0)).clamp(1e-7, 0.5);
+                m
+            }
         };
         let tf = TermFrequencies::new(&records);
         let meta = store
@@ -148,8 +154,32 @@ impl Index {
     }
 }
 
+/// Refuses a query with no usable name or an implausible birth year.
+pub(crate) fn check_query(a: &SearchArgs) -> Result<()> {
+    if let Some(b) = &a.born {
+        let year: i32 = b
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--born '{b}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"))?;
+        if !(1850..=2100).contains(&year) {
+            bail!("--born {year} is not a plausible birth year (1850–2100)");
+        }
+    }
+    let named = [&a.name, &a.given, &a.father, &a.grandfather, &a.family, &a.mother]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| athar_names::script::detect_script(v) != athar_names::Script::None));
+    if !named {
+        bail!("the query has no usable name; give a name (any script) or --given/--family");
+    }
+    Ok(())
+}
+
 /// A query as a record: free text read by roles, flags filling or overriding fields.
 fn query_record(engine: &NameEngine, a: &SearchArgs) -> Result<LinkRecord> {
+    check_query(a)?;
     if let Some(b) = &a.born {
         let year: i32 = b
             .split('-')

@@ -236,3 +236,87 @@ fn search_finds_a_person_by_another_script_and_refuses_bad_queries() {
     assert_eq!(lines[0]["query_id"], "q1");
     assert!(lines[1]["error"].is_string());
 }
+
+#[test]
+fn an_inquiry_made_before_a_list_arrives_gets_its_lead_from_that_import() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_athar"))
+            .arg("--db")
+            .arg(dir.path().join("i.db"))
+            .args(["--actor", "caseworker"])
+            .args(args)
+            .output()
+            .expect("athar runs")
+    };
+    let ok = |args: &[&str]| {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let ack = ok(&[
+        "inquiry",
+        "add",
+        "Mhd Abd al-Rahman Halabi",
+        "--mother",
+        "Fatima",
+        "--born",
+        "1985",
+        "--enquirer",
+        "Umm Mohammed",
+        "--relationship",
+        "mother",
+        "--contact",
+        "+963944777888",
+        "--consent",
+        "ICRC yes, authorities no",
+        "--json",
+    ]);
+    let ack: serde_json::Value = serde_json::from_str(&ack).expect("JSON");
+    let reference = ack["reference"].as_str().expect("reference").to_string();
+    assert!(reference.starts_with("INQ-"));
+    assert_eq!(ack.as_object().map(|o| o.len()), Some(2), "the acknowledgement holds no record data: {ack}");
+    let closed = ok(&[
+        "inquiry",
+        "add",
+        "Khaled Shami",
+        "--enquirer",
+        "X",
+        "--relationship",
+        "brother",
+        "--consent",
+        "ICRC",
+        "--json",
+    ]);
+    let closed: serde_json::Value = serde_json::from_str(&closed).expect("JSON");
+    let closed_ref = closed["reference"].as_str().expect("reference").to_string();
+    ok(&["inquiry", "close", &closed_ref, "--reason", "found by another route"]);
+    // A list arrives.
+    let list = dir.path().join("reg.csv");
+    std::fs::write(
+        &list,
+        "source_record_id,الاسم,اسم الأب,الكنية,اسم الأم,تاريخ الولادة\nr1,محمد,عبد الرحمن,الحلبي,فاطمة,1985\nr2,خالد,عمر,الشامي,زينب,1990\n",
+    )
+    .expect("write");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["import", list.to_str().expect("p"), "--source", "reg", "--json"])).expect("JSON");
+    assert!(v["new_inquiry_leads"].as_u64().unwrap_or(0) >= 1, "{v}");
+    let leads: serde_json::Value = serde_json::from_str(&ok(&["inquiry", "leads", "--json"])).expect("JSON");
+    let first = &leads["inquiries"][0];
+    assert_eq!(first["reference"], reference.as_str());
+    assert_eq!(first["leads"][0]["new"], true);
+    // Seen now: not new any more.
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(&["inquiry", "leads", &reference, "--json"])).expect("JSON");
+    assert_eq!(again["inquiries"][0]["leads"][0]["new"], false);
+    // The closed inquiry got nothing.
+    let closed_leads: serde_json::Value =
+        serde_json::from_str(&ok(&["inquiry", "leads", &closed_ref, "--json"])).expect("JSON");
+    assert_eq!(closed_leads["inquiries"][0]["leads"].as_array().map(Vec::len), Some(0));
+    // The enquirer's contact is only ever stored encrypted.
+    let bytes = std::fs::read(dir.path().join("i.db")).unwrap_or_default();
+    assert!(!bytes.windows(13).any(|w| w == b"+963944777888"));
+    // Bad input.
+    let o = run(&["inquiry", "add", "1234", "--enquirer", "X", "--relationship", "y", "--consent", "z"]);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -1,0 +1,259 @@
+//! `athar inquiry add | list | show | close | leads`: a family's inquiry, acknowledged without
+//! any result, that keeps searching: every import and link re-checks open inquiries, so a new
+//! list brings its leads without anyone searching again.
+
+use crate::search_cmd::{search_one, Index, SearchArgs};
+use crate::Global;
+use anyhow::{bail, Result};
+use athar_store::{Enquirer, Store};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+/// Least probability of a lead.
+const LEAD_MIN: f64 = 0.5;
+
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand, Debug)]
+pub enum InquiryCommand {
+    /// Record an inquiry: the sought person and, separately, the enquirer. Prints an
+    /// acknowledgement with the reference — never a search result.
+    Add {
+        /// The sought person's name as the family writes it.
+        name: Option<String>,
+        #[arg(long)]
+        given: Option<String>,
+        #[arg(long)]
+        father: Option<String>,
+        #[arg(long)]
+        family: Option<String>,
+        #[arg(long)]
+        mother: Option<String>,
+        #[arg(long)]
+        born: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long)]
+        sex: Option<String>,
+        /// The enquirer's name.
+        #[arg(long)]
+        enquirer: String,
+        /// The enquirer's relationship to the sought person (mother, brother …).
+        #[arg(long)]
+        relationship: String,
+        /// How to reach the enquirer (stored only encrypted).
+        #[arg(long)]
+        contact: Option<String>,
+        /// What may be shared with whom (e.g. "ICRC yes, authorities no").
+        #[arg(long)]
+        consent: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open inquiries (with --all, closed ones too), with their counts of leads.
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One inquiry: the sought person, the enquirer, the consent.
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close an inquiry: it gets no new leads.
+    Close {
+        reference: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Leads of open inquiries (or of one), marking those new since the last look.
+    Leads {
+        reference: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn search_args(sought: &[(String, String)]) -> SearchArgs {
+    let get = |k: &str| sought.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
+    SearchArgs {
+        name: get("full_name"),
+        given: get("given_name"),
+        father: get("father_name"),
+        family: get("family_name"),
+        mother: get("mother_name"),
+        born: get("birth_date"),
+        place: get("birth_place"),
+        sex: get("sex"),
+        limit: 10,
+        ..SearchArgs::default()
+    }
+}
+
+/// Re-checks every open inquiry against the registry; returns how many new leads were found.
+pub fn recheck(store: &Store) -> Result<usize> {
+    let open = store.inquiries(true)?;
+    if open.is_empty() {
+        return Ok(0);
+    }
+    let index = Index::build(store)?;
+    let mut new = 0;
+    for inq in &open {
+        let Ok(out) = search_one(&index, &search_args(&inq.sought)) else { continue };
+        let found: Vec<(String, f64)> = out["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                let p = r["probability"].as_f64()?;
+                (p >= LEAD_MIN).then(|| (r["person_id"].as_str().unwrap_or("").to_string(), p))
+            })
+            .collect();
+        new += store.add_leads(&inq.reference, &found)?;
+    }
+    Ok(new)
+}
+
+pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
+    let store = crate::store_cmd::open(global)?;
+    let actor = global.actor();
+    match cmd {
+        InquiryCommand::Add {
+            name,
+            given,
+            father,
+            family,
+            mother,
+            born,
+            place,
+            sex,
+            enquirer,
+            relationship,
+            contact,
+            consent,
+            json,
+        } => {
+            let mut sought: Vec<(String, String)> = Vec::new();
+            for (k, v) in [
+                ("full_name", name),
+                ("given_name", given),
+                ("father_name", father),
+                ("family_name", family),
+                ("mother_name", mother),
+                ("birth_date", born),
+                ("birth_place", place),
+                ("sex", sex),
+            ] {
+                if let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+                    sought.push((k.to_string(), v));
+                }
+            }
+            // The same checks as a search: a usable name, a plausible birth year.
+            crate::search_cmd::check_query(&search_args(&sought))?;
+            if enquirer.trim().is_empty() || relationship.trim().is_empty() || consent.trim().is_empty() {
+                bail!("--enquirer, --relationship and --consent must not be empty");
+            }
+            let e = Enquirer { name: enquirer, relationship, contact, consent };
+            let reference = store.add_inquiry(&sought, &e, &actor)?;
+            store.audit(&actor, "inquiry.add", Some(&reference), None, None)?;
+            // Leads are looked for now, and shown only to a caseworker (athar inquiry leads).
+            recheck(&store)?;
+            if json {
+                println!("{}", serde_json::json!({"reference": reference, "status": "open"}));
+            } else {
+                println!(
+                    "Inquiry {reference} is recorded. A caseworker will contact the family; nothing about any person is \
+                     told here."
+                );
+            }
+        }
+        InquiryCommand::List { all, json } => {
+            let list = store.inquiries(!all)?;
+            store.audit(&actor, "inquiry.list", None, Some(list.len() as i64), None)?;
+            if json {
+                println!("{}", serde_json::json!({ "inquiries": list }));
+            } else if list.is_empty() {
+                println!("no inquiries");
+            } else {
+                for i in &list {
+                    let who: Vec<&str> =
+                        i.sought.iter().filter(|(k, _)| k.ends_with("name")).map(|(_, v)| v.as_str()).collect();
+                    println!(
+                        "{}  {:<6} {}  {} leads ({} new)  {}",
+                        i.reference,
+                        i.status,
+                        i.created_at,
+                        i.leads,
+                        i.new_leads,
+                        who.join(" / ")
+                    );
+                }
+            }
+        }
+        InquiryCommand::Show { reference, json } => {
+            let Some((row, enquirer)) = store.inquiry(&reference)? else {
+                bail!("no inquiry {reference}; see athar inquiry list");
+            };
+            store.audit(&actor, "inquiry.show", Some(&reference), None, None)?;
+            if json {
+                println!("{}", serde_json::json!({"inquiry": row, "enquirer": enquirer}));
+            } else {
+                println!("{} ({}) since {}", row.reference, row.status, row.created_at);
+                for (k, v) in &row.sought {
+                    println!("  {k:<14} {v}");
+                }
+                println!(
+                    "  enquirer: {} ({}), contact {}; consent: {}",
+                    enquirer.name,
+                    enquirer.relationship,
+                    enquirer.contact.as_deref().unwrap_or("—"),
+                    enquirer.consent
+                );
+            }
+        }
+        InquiryCommand::Close { reference, reason } => {
+            if !store.close_inquiry(&reference, reason.as_deref())? {
+                bail!("no open inquiry {reference}");
+            }
+            store.audit(&actor, "inquiry.close", Some(&reference), None, None)?;
+            println!("inquiry {reference} closed; it gets no new leads");
+        }
+        InquiryCommand::Leads { reference, json } => {
+            let refs: Vec<String> = match reference {
+                Some(r) => {
+                    if store.inquiry(&r)?.is_none() {
+                        bail!("no inquiry {r}");
+                    }
+                    vec![r]
+                }
+                None => store.inquiries(true)?.into_iter().map(|i| i.reference).collect(),
+            };
+            let mut out = Vec::new();
+            for r in &refs {
+                let leads = store.leads(r)?;
+                store.audit(&actor, "inquiry.leads", Some(r), Some(leads.len() as i64), None)?;
+                out.push(serde_json::json!({"reference": r, "leads": leads}));
+            }
+            if json {
+                println!("{}", serde_json::json!({ "inquiries": out }));
+            } else {
+                for o in &out {
+                    println!("{}", o["reference"].as_str().unwrap_or(""));
+                    for l in o["leads"].as_array().into_iter().flatten() {
+                        println!(
+                            "  {}person {}  p={:.3}  found {}",
+                            if l["new"] == true { "NEW " } else { "    " },
+                            l["person_id"].as_str().unwrap_or(""),
+                            l["probability"].as_f64().unwrap_or(0.0),
+                            l["found_at"].as_str().unwrap_or("")
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
