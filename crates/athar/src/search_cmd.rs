@@ -266,10 +266,10 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
             let r = &index.records[*best as usize];
             let records: Vec<serde_json::Value> = recs
                 .iter()
-                .map(|c| {
+                .filter_map(|c| {
                     let rid = index.record_ids[*c as usize];
-                    let (_, source, srid) = &index.meta[&rid];
-                    serde_json::json!({"record_id": rid.to_string(), "source": source, "source_record_id": srid})
+                    let (_, source, srid) = index.meta.get(&rid)?;
+                    Some(serde_json::json!({"record_id": rid.to_string(), "source": source, "source_record_id": srid}))
                 })
                 .collect();
             let explanation: Vec<serde_json::Value> = e
