@@ -81,6 +81,7 @@ pub struct RuleReport {
     pub pairs: usize,
     /// Pairs no earlier rule had generated.
     pub new_pairs: usize,
+    /// Blocks over the size limit (split by birth year; records without one left out).
     pub skipped_blocks: usize,
 }
 
@@ -135,7 +136,8 @@ pub fn rule_keys(r: &LinkRecord, rule: &BlockingRule) -> Vec<String> {
     combos
 }
 
-/// Candidate pairs `(i, j)` with `i < j`: every pair each rule generates (a pair may come from
+/// Candidate pairs `(i, j)` with `i < j`: every pair each rule generates (a block over
+/// `max_block` records is split by birth year first) (a pair may come from
 /// several rules — EM trains each rule on all of its pairs, or it would learn only from the
 /// pairs earlier rules missed), with a report per rule (`new_pairs`: not generated before).
 pub fn candidate_pairs(
@@ -161,17 +163,29 @@ pub fn candidate_pairs(
         for members in blocks.values_mut() {
             members.sort_unstable();
             members.dedup();
-            if members.len() > max_block {
+            // A block too large (common names) is split by birth year; records without one, or
+            // a year block still too large, are skipped and reported.
+            let groups: Vec<Vec<usize>> = if members.len() > max_block {
+                let mut by_year: FxHashMap<i32, Vec<usize>> = FxHashMap::default();
+                for &m in members.iter() {
+                    if let Some(b) = records[m].birth {
+                        by_year.entry(b.year).or_default().push(m);
+                    }
+                }
                 skipped += 1;
-                continue;
-            }
-            for (x, &i) in members.iter().enumerate() {
-                for &j in &members[x + 1..] {
-                    if rule_seen.insert((i, j)) {
-                        all += 1;
-                        pairs.push((i, j));
-                        if seen.insert((i, j)) {
-                            new += 1;
+                by_year.into_values().filter(|g| g.len() <= max_block).collect()
+            } else {
+                vec![std::mem::take(members)]
+            };
+            for group in &groups {
+                for (x, &i) in group.iter().enumerate() {
+                    for &j in &group[x + 1..] {
+                        if rule_seen.insert((i, j)) {
+                            all += 1;
+                            pairs.push((i, j));
+                            if seen.insert((i, j)) {
+                                new += 1;
+                            }
                         }
                     }
                 }
@@ -222,8 +236,17 @@ mod tests {
             })
             .collect();
         let (pairs, reports) = candidate_pairs(&recs, &default_rules(), 5);
-        assert!(pairs.concat().is_empty());
+        assert!(pairs.concat().is_empty(), "no birth years: the oversized block is left out");
         assert!(reports[0].skipped_blocks > 0);
+        let with_years: Vec<LinkRecord> = (0..10)
+            .map(|i| {
+                let year = if i < 3 { "1980" } else { "1990" };
+                let f = [("given_name", "Ali"), ("family_name", "Hassan"), ("birth_date", year)];
+                LinkRecord::from_fields(&e, &i.to_string(), &f, None)
+            })
+            .collect();
+        let (pairs, _) = candidate_pairs(&with_years, &default_rules()[..1], 5);
+        assert_eq!(pairs.concat(), vec![(0, 1), (0, 2), (1, 2)], "split by birth year: only the 1980 block is small");
     }
 
     #[test]

@@ -31,8 +31,9 @@ pub struct LinkArgs {
     /// Probabilities LO,HI of pairs sent to review (never merged automatically).
     #[arg(long, value_name = "LO,HI", default_value = "0.5,0.95")]
     review_band: String,
-    /// Largest block a blocking key may make (larger ones are skipped and reported).
-    #[arg(long, default_value_t = 2000)]
+    /// Largest block a blocking key may make (larger ones are split by birth year, and what
+    /// is still too large is skipped and reported).
+    #[arg(long, default_value_t = 300)]
     max_block: usize,
     #[arg(long)]
     json: bool,
