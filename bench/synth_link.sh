@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Reproduces the linkage and search figures of the closing notes on generated lists:
+#   bench/synth_link.sh [PERSONS] [SEED]      (defaults: 10000 11)
+# Generates the lists, imports them into a fresh database in a temporary folder, links them
+# (timed, with peak memory) and evaluates against the truth, traps and queries.
+set -euo pipefail
+persons="${1:-10000}"
+seed="${2:-11}"
+cd "$(dirname "$0")/.."
+cargo build --release -q
+athar="$PWD/target/release/athar"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+"$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
+for spec in register_ar:register ngo_en:ngo-list ngo_fr:ngo-list ua_register:register ua_list:ngo-list inquiries:inquiry; do
+  name="${spec%%:*}"; kind="${spec##*:}"
+  "$athar" --db "$dir/s.db" import "$dir/lists/$name.csv" --source "$name" --kind "$kind" --id-column source_record_id >/dev/null
+done
+echo "== link ($persons persons, seed $seed; $(nproc) cores)"
+/usr/bin/time -f "wall %e s, peak RSS %M KiB" "$athar" --db "$dir/s.db" link
+echo "== eval"
+"$athar" --db "$dir/s.db" eval --truth "$dir/lists/truth.csv" --traps "$dir/lists/traps.csv" --queries "$dir/lists/queries.csv"
