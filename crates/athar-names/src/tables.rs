@@ -91,13 +91,14 @@ pub(crate) const PATRONYMIC_EXCEPTIONS: (&str, &str) = (
 #[derive(Debug, Clone)]
 pub struct VariantTables {
     sets: Vec<EquivalenceSet>,
-    by_key: FxHashMap<String, Vec<EquivalenceId>>,
+    /// Keys are short: kept inline (no pointer to follow on each lookup).
+    by_key: FxHashMap<crate::Text, Vec<EquivalenceId>>,
     by_id: FxHashMap<String, EquivalenceId>,
     distinct: FxHashSet<(EquivalenceId, EquivalenceId)>,
-    patronymics: FxHashMap<String, EquivalenceId>,
+    patronymics: FxHashMap<crate::Text, EquivalenceId>,
     /// First words of the forms written in several words (`abu` of "abu bakr", `عبد` of
     /// "عبد الرحمن"): only a token among these can start a multi-word name.
-    first_words: FxHashSet<String>,
+    first_words: FxHashSet<crate::Text>,
 }
 
 struct Entry<'a> {
@@ -163,7 +164,7 @@ impl VariantTables {
         let mut owner: FxHashMap<String, (EquivalenceId, bool)> = FxHashMap::default();
         for (key, ids) in &self.by_key {
             if let Some(&id) = ids.first() {
-                owner.insert(key.clone(), (id, ids.len() > 1));
+                owner.insert(key.to_string(), (id, ids.len() > 1));
             }
         }
         for e in entries(file, text)? {
@@ -194,7 +195,7 @@ impl VariantTables {
                 forms.push(form.to_string());
                 let normalized = crate::normalize::normalize(form);
                 if let Some(first) = normalized.split([' ', '-']).next().filter(|w| w.len() < normalized.len()) {
-                    self.first_words.insert(first.to_string());
+                    self.first_words.insert(crate::Text::from(first));
                 }
                 if !seen_keys.insert(key.clone()) {
                     continue;
@@ -217,7 +218,7 @@ impl VariantTables {
                         owner.insert(key.clone(), (set_id, shared));
                     }
                 }
-                let ids = self.by_key.entry(key).or_default();
+                let ids = self.by_key.entry(crate::Text::from(key)).or_default();
                 if !ids.contains(&set_id) {
                     ids.push(set_id);
                 }
@@ -298,7 +299,7 @@ impl VariantTables {
                 line,
                 message: format!("'{id}' is not an id of the Slavic given-name table"),
             })?;
-            self.patronymics.insert(lookup_key(patronymic), set);
+            self.patronymics.insert(crate::Text::from(lookup_key(patronymic)), set);
         }
         Ok(())
     }
