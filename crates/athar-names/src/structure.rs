@@ -215,7 +215,9 @@ fn tokenize_all(text: &str) -> Vec<Token> {
     let mut out = Vec::with_capacity(4);
     let mut light = String::with_capacity(text.len() + 4);
     for piece in text.split_whitespace() {
-        let house = matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
+        // Āl / آل, perhaps with punctuation around it: only a short piece can be one.
+        let house =
+            piece.len() <= 8 && matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
         let upper =
             mixed_case && piece.chars().filter(|c| is_letter(*c)).count() > 1 && piece.chars().all(|c| !case_of(c).0);
         if mixed_case {
