@@ -70,6 +70,10 @@ pub(crate) fn is_latin(c: char) -> bool {
 /// The script of one token (or any text): the single script of its letters, `Mixed` when it has
 /// letters of two of Arabic/Cyrillic/Latin, `None` when it has no letters.
 pub fn detect_script(text: &str) -> Script {
+    // Most Latin names are plain ASCII: answered without decoding characters.
+    if text.is_ascii() {
+        return if text.bytes().any(|b| b.is_ascii_alphabetic()) { Script::Latin } else { Script::None };
+    }
     let (mut ar, mut cy, mut la, mut other) = (false, false, false, false);
     for c in text.chars() {
         if c.is_ascii() {
