@@ -1,6 +1,9 @@
-//! `athar bench import`: a generated list of N rows imported into a fresh database in a
-//! temporary folder, timed, with the process's peak memory. Speed targets live here, not in
-//! tests.
+//! Benchmarks; speed targets live here, not in tests.
+//! - `athar bench import`: a generated list of N rows imported into a fresh database in a
+//!   temporary folder, timed, with the process's peak memory.
+//! - `athar bench search`: the search index built over the registry in `--db`, its build time
+//!   and memory, then every query of a CSV answered one by one on a set number of threads:
+//!   latency p50/p99/max.
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -12,6 +15,23 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Import a generated CSV of --rows rows; print rows per second and peak memory.
     Import(BenchImport),
+    /// Build the search index over the registry in --db, then answer each query of --queries
+    /// (the columns of `search --batch`); print build time, index memory, latency p50/p99.
+    Search(BenchSearch),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchSearch {
+    /// CSV of queries, one per row, with the columns of `search --batch` (e.g. the
+    /// queries.csv written by `athar synth`).
+    #[arg(long)]
+    queries: std::path::PathBuf,
+    /// Threads that score one query's candidates (1 = one core, as the goal is stated).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -28,16 +48,113 @@ const GIVEN: &[&str] =
     &["محمد", "أحمد", "خالد", "Mohammed", "Hussein", "Олександр", "Сергій", "Fatima", "زينب", "Omar"];
 const FAMILY: &[&str] = &["الحلبي", "الشامي", "Hamadeh", "Darwish", "Шевченко", "Коваленко", "al-Khatib", "المصري"];
 
-/// Peak resident memory of this process, from /proc (Linux); `None` elsewhere.
-fn peak_rss_mib() -> Option<f64> {
+/// A memory line of this process's /proc status (`VmHWM:` peak, `VmRSS:` now) in MiB (Linux);
+/// `None` elsewhere.
+fn proc_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
 
-pub fn run(cmd: BenchCommand) -> Result<ExitCode> {
-    let BenchCommand::Import(args) = cmd;
+fn peak_rss_mib() -> Option<f64> {
+    proc_mib("VmHWM:")
+}
+
+pub fn run(global: &crate::Global, cmd: BenchCommand) -> Result<ExitCode> {
+    match cmd {
+        BenchCommand::Import(args) => import(args),
+        BenchCommand::Search(args) => search(global, args),
+    }
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples, nearest rank.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
+    use crate::search_cmd::{query_from_row, search_one, Index};
+    if args.threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let mut rdr = csv::Reader::from_path(&args.queries)
+        .with_context(|| format!("cannot read the queries {}", args.queries.display()))?;
+    let headers = rdr.headers()?.clone();
+    let mut queries = Vec::new();
+    for rec in rdr.records() {
+        queries.push(query_from_row(&headers, &rec?, 10));
+    }
+    if queries.is_empty() {
+        anyhow::bail!("{} holds no query", args.queries.display());
+    }
+    let store = crate::store_cmd::open(global)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build().context("cannot start threads")?;
+    let before = proc_mib("VmRSS:");
+    let start = Instant::now();
+    // The build reads the store (one connection, one thread) and analyses on every core.
+    let index = Index::build(&store)?;
+    let build = start.elapsed().as_secs_f64();
+    let after = proc_mib("VmRSS:");
+    let mut latencies = Vec::with_capacity(queries.len());
+    let mut refused = 0usize;
+    let start = Instant::now();
+    for q in &queries {
+        let t = Instant::now();
+        if pool.install(|| search_one(&index, q)).is_err() {
+            refused += 1;
+        }
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let total = start.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let index_mib = match (before, after) {
+        (Some(b), Some(a)) => Some(a - b),
+        _ => None,
+    };
+    let report = serde_json::json!({
+        "records": index.len(),
+        "queries": queries.len(),
+        "refused": refused,
+        "threads": args.threads,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "build_seconds": build,
+        "index_mib": index_mib,
+        "peak_rss_mib": peak_rss_mib(),
+        "p50_ms": quantile(&latencies, 0.50),
+        "p99_ms": quantile(&latencies, 0.99),
+        "max_ms": latencies.last().copied().unwrap_or(f64::NAN),
+        "queries_per_second": queries.len() as f64 / total,
+    });
+    if args.json {
+        println!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mib = |v: &serde_json::Value| v.as_f64().map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "unknown".into());
+    println!(
+        "index over {} records: built in {build:.2} s on {} cores, {} resident ({} peak); queries on {} thread(s)",
+        report["records"],
+        report["cores"],
+        mib(&report["index_mib"]),
+        mib(&report["peak_rss_mib"]),
+        args.threads
+    );
+    println!(
+        "{} queries ({refused} refused): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s",
+        queries.len(),
+        quantile(&latencies, 0.50),
+        quantile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(f64::NAN),
+        queries.len() as f64 / total
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(args: BenchImport) -> Result<ExitCode> {
     let tmp;
     let dir = match &args.dir {
         Some(d) => d.clone(),

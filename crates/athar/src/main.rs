@@ -178,7 +178,7 @@ fn main() -> ExitCode {
         Command::Persons(cmd) => link_cmd::persons(g, cmd),
         Command::Export(cmd) => link_cmd::export(g, cmd),
         Command::Model(cmd) => link_cmd::model(g, cmd),
-        Command::Bench(cmd) => bench_cmd::run(cmd),
+        Command::Bench(cmd) => bench_cmd::run(g, cmd),
         Command::Search(args) => search_cmd::search(g, args),
         Command::Inquiry(cmd) => inquiry_cmd::run(g, cmd),
         Command::Synth(args) => synth_cmd::synth(args),

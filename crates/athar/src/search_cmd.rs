@@ -122,6 +122,11 @@ impl Index {
         Ok(Index { engine, record_ids: inputs.iter().map(|i| i.record_id).collect(), records, by_key, model, tf, meta })
     }
 
+    /// Number of records indexed.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
     /// Candidates: records sharing the most name keys with the query, at most MAX_CANDIDATES.
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let mut hits: HashMap<u32, u32> = HashMap::new();
@@ -293,6 +298,29 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
     Ok(serde_json::json!({ "results": results, "candidates": candidates.len() }))
 }
 
+/// One query from a CSV row whose columns are the search flags' names (`name`, `given`,
+/// `father`, `grandfather`, `family`, `mother`, `born`, `place`, `sex`); an empty cell or a
+/// missing column is "not given", other columns are ignored.
+pub(crate) fn query_from_row(headers: &csv::StringRecord, rec: &csv::StringRecord, limit: usize) -> SearchArgs {
+    let get = |name: &str| {
+        let i = headers.iter().position(|h| h.trim() == name)?;
+        rec.get(i).map(str::to_string).filter(|s| !s.trim().is_empty())
+    };
+    SearchArgs {
+        name: get("name"),
+        given: get("given"),
+        father: get("father"),
+        grandfather: get("grandfather"),
+        family: get("family"),
+        mother: get("mother"),
+        born: get("born"),
+        place: get("place"),
+        sex: get("sex"),
+        limit,
+        ..SearchArgs::default()
+    }
+}
+
 fn query_text(a: &SearchArgs) -> String {
     [&a.name, &a.given, &a.father, &a.grandfather, &a.family, &a.mother, &a.born, &a.place, &a.sex]
         .iter()
@@ -310,28 +338,13 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
     if let Some(path) = &args.batch {
         let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
         let headers = rdr.headers()?.clone();
-        let col = |n: &str| headers.iter().position(|h| h.trim() == n);
-        let Some(qid) = col("query_id") else {
+        let Some(qid) = headers.iter().position(|h| h.trim() == "query_id") else {
             bail!("{} needs a query_id column", path.display());
         };
         let mut n = 0;
         for rec in rdr.records() {
             let rec = rec?;
-            let get =
-                |name: &str| col(name).and_then(|i| rec.get(i)).map(str::to_string).filter(|s| !s.trim().is_empty());
-            let q = SearchArgs {
-                name: get("name"),
-                given: get("given"),
-                father: get("father"),
-                grandfather: get("grandfather"),
-                family: get("family"),
-                mother: get("mother"),
-                born: get("born"),
-                place: get("place"),
-                sex: get("sex"),
-                limit: args.limit,
-                ..SearchArgs::default()
-            };
+            let q = query_from_row(&headers, &rec, args.limit);
             let id = rec.get(qid).unwrap_or("").to_string();
             let line = match search_one(&index, &q) {
                 Ok(mut v) => {
@@ -401,16 +414,7 @@ pub(crate) fn recall(
         if !in_registry.contains(&want) {
             continue;
         }
-        let get = |name: &str| col(name).and_then(|i| rec.get(i)).map(str::to_string).filter(|s| !s.trim().is_empty());
-        let q = SearchArgs {
-            name: get("name"),
-            father: get("father"),
-            mother: get("mother"),
-            born: get("born"),
-            place: get("place"),
-            limit: 10,
-            ..SearchArgs::default()
-        };
+        let q = query_from_row(&headers, &rec, 10);
         n += 1;
         let Ok(out) = search_one(&index, &q) else { continue };
         let rank = out["results"].as_array().and_then(|rs| {

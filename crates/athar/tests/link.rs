@@ -235,6 +235,16 @@ fn search_finds_a_person_by_another_script_and_refuses_bad_queries() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["query_id"], "q1");
     assert!(lines[1]["error"].is_string());
+    // The same file benchmarked: every query timed, the refused one counted, not fatal.
+    let b = env.json(&["bench", "search", "--queries", q.to_str().expect("p"), "--json"]);
+    assert_eq!(b["records"], 8);
+    assert_eq!(b["queries"], 2);
+    assert_eq!(b["refused"], 1);
+    assert!(b["p50_ms"].as_f64().is_some_and(|v| v >= 0.0) && b["p99_ms"].as_f64() >= b["p50_ms"].as_f64());
+    let empty = env.path("none.csv");
+    std::fs::write(&empty, "query_id,name\n").expect("write");
+    let o = env.run(&["bench", "search", "--queries", empty.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(1), "no query to time is an error");
 }
 
 #[test]

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Reproduces the search speed figures of the closing notes on generated lists:
+#   bench/synth_search.sh [PERSONS] [SEED] [THREADS]      (defaults: 10000 11 1)
+# Generates the lists (about 1.5 records per person), imports them into a fresh database in a
+# temporary folder, then runs `athar bench search` with the generator's family-style queries:
+# index build time and memory, query latency p50/p99 on THREADS thread(s).
+set -euo pipefail
+persons="${1:-10000}"
+seed="${2:-11}"
+threads="${3:-1}"
+cd "$(dirname "$0")/.."
+cargo build --release -q
+athar="$PWD/target/release/athar"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+"$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
+for spec in register_ar:register ngo_en:ngo-list ngo_fr:ngo-list ua_register:register ua_list:ngo-list inquiries:inquiry; do
+  name="${spec%%:*}"; kind="${spec##*:}"
+  "$athar" --db "$dir/s.db" import "$dir/lists/$name.csv" --source "$name" --kind "$kind" --id-column source_record_id >/dev/null
+done
+echo "== bench search ($persons persons, seed $seed; $(nproc) cores)"
+"$athar" --db "$dir/s.db" bench search --queries "$dir/lists/queries.csv" --threads "$threads"
