@@ -6,7 +6,7 @@
 //! value on either side is `None`: neutral, never evidence against. Names are compared by the
 //! name engine (any script, any spelling). Does not weigh levels (see `model`).
 
-use crate::record::{BirthDate, LinkRecord, NameField};
+use crate::record::{BirthDate, LinkRecord};
 use athar_names::{NameAnalysis, NameEngine, TokenLevel};
 use serde::{Deserialize, Serialize};
 
@@ -104,8 +104,8 @@ impl ComparisonKind {
 /// The level of each comparison for one pair (`None`: a value is missing).
 pub type ComparisonVector = Vec<Option<u8>>;
 
-fn name_level(engine: &NameEngine, a: &NameField, b: &NameField) -> Option<u8> {
-    let (a, b) = (a.as_ref()?, b.as_ref()?);
+fn name_level(engine: &NameEngine, a: Option<&NameAnalysis>, b: Option<&NameAnalysis>) -> Option<u8> {
+    let (a, b) = (a?, b?);
     let c = engine.score(a, b);
     if c.error.is_some() {
         return None;
@@ -125,8 +125,8 @@ fn name_level(engine: &NameEngine, a: &NameField, b: &NameField) -> Option<u8> {
     }
 }
 
-fn place_level(engine: &NameEngine, a: &NameField, b: &NameField) -> Option<u8> {
-    let (a, b) = (a.as_ref()?, b.as_ref()?);
+fn place_level(engine: &NameEngine, a: Option<&NameAnalysis>, b: Option<&NameAnalysis>) -> Option<u8> {
+    let (a, b) = (a?, b?);
     let c = engine.score(a, b);
     if c.error.is_some() {
         return None;
@@ -174,14 +174,12 @@ pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> Compariso
             ComparisonKind::BirthDate => date_level(a.birth, b.birth),
             ComparisonKind::Sex => equal_level(&a.sex, &b.sex),
             ComparisonKind::NationalId => equal_level(&a.national_id_hash, &b.national_id_hash),
-            ComparisonKind::BirthPlace | ComparisonKind::Residence => place_level(engine, &field(*k, a), &field(*k, b)),
-            _ => name_level(engine, &field(*k, a), &field(*k, b)),
+            ComparisonKind::BirthPlace | ComparisonKind::Residence => {
+                place_level(engine, k.name_field(a), k.name_field(b))
+            }
+            _ => name_level(engine, k.name_field(a), k.name_field(b)),
         })
         .collect()
-}
-
-fn field(k: ComparisonKind, r: &LinkRecord) -> NameField {
-    k.name_field(r).cloned()
 }
 
 /// The value whose frequency adjusts an exact agreement: the table name of each part where
