@@ -105,6 +105,18 @@ pub fn cluster(
     cluster_with_persons(n, pairs, judgements, opts, None)
 }
 
+/// Joins the components of `a` and `b`; the joined root holds the existing persons of both.
+fn join(uf: &mut UnionFind, held: &mut [Vec<u32>], a: usize, b: usize) {
+    let (ra, rb) = (uf.find(a), uf.find(b));
+    uf.union(a, b);
+    let root = uf.find(a);
+    let mut both = std::mem::take(&mut held[ra]);
+    both.extend(std::mem::take(&mut held[rb]));
+    both.sort_unstable();
+    both.dedup();
+    held[root] = both;
+}
+
 /// As [`cluster`], knowing the person each record belonged to before (`existing[i]`): a merge
 /// that would join two existing persons — a new record bridging them, or two persons that now
 /// look alike — is never made automatically; the pair goes to review instead. Only a human
@@ -123,14 +135,7 @@ pub fn cluster_with_persons(
     // Human "same" first: always kept.
     for &(a, b, j) in judgements {
         if j == Judgement::Same && a < n && b < n {
-            let (ra, rb) = (uf.find(a), uf.find(b));
-            uf.union(a, b);
-            let root = uf.find(a);
-            let mut both = std::mem::take(&mut held[ra]);
-            both.extend(std::mem::take(&mut held[rb]));
-            both.sort_unstable();
-            both.dedup();
-            held[root] = both;
+            join(&mut uf, &mut held, a, b);
         }
     }
     // Human "different": refused if the "same" judgements already join the two.
@@ -167,13 +172,7 @@ pub fn cluster_with_persons(
                 // Two existing persons: a human decides.
                 review.push((a, b, p));
             } else {
-                uf.union(a, b);
-                let root = uf.find(a);
-                let mut both = std::mem::take(&mut held[ra]);
-                both.extend(std::mem::take(&mut held[rb]));
-                both.sort_unstable();
-                both.dedup();
-                held[root] = both;
+                join(&mut uf, &mut held, a, b);
             }
         } else if p >= opts.review_from && uf.find(a) != uf.find(b) {
             review.push((a, b, p));
