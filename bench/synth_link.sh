@@ -11,11 +11,7 @@ cargo build --release -q
 athar="$PWD/target/release/athar"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-"$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
-for spec in register_ar:register ngo_en:ngo-list ngo_fr:ngo-list ua_register:register ua_list:ngo-list inquiries:inquiry; do
-  name="${spec%%:*}"; kind="${spec##*:}"
-  "$athar" --db "$dir/s.db" import "$dir/lists/$name.csv" --source "$name" --kind "$kind" --id-column source_record_id >/dev/null
-done
+bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 echo "== link ($persons persons, seed $seed; $(nproc) cores)"
 /usr/bin/time -f "wall %e s, peak RSS %M KiB" "$athar" --db "$dir/s.db" link
 echo "== eval"

@@ -101,17 +101,21 @@ fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
     let build = start.elapsed().as_secs_f64();
     let after = proc_mib("VmRSS:");
     let mut latencies = Vec::with_capacity(queries.len());
+    let mut candidates = Vec::with_capacity(queries.len());
     let mut refused = 0usize;
     let start = Instant::now();
     for q in &queries {
         let t = Instant::now();
-        if pool.install(|| search_one(&index, q)).is_err() {
-            refused += 1;
-        }
+        let out = pool.install(|| search_one(&index, q));
         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        match out {
+            Ok(v) => candidates.push(v["candidates"].as_f64().unwrap_or(0.0)),
+            Err(_) => refused += 1,
+        }
     }
     let total = start.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
+    candidates.sort_by(f64::total_cmp);
     let index_mib = match (before, after) {
         (Some(b), Some(a)) => Some(a - b),
         _ => None,
@@ -128,6 +132,7 @@ fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
         "p50_ms": quantile(&latencies, 0.50),
         "p99_ms": quantile(&latencies, 0.99),
         "max_ms": latencies.last().copied().unwrap_or(f64::NAN),
+        "candidates_p50": quantile(&candidates, 0.50),
         "queries_per_second": queries.len() as f64 / total,
     });
     if args.json {
@@ -144,12 +149,14 @@ fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
         args.threads
     );
     println!(
-        "{} queries ({refused} refused): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s",
+        "{} queries ({refused} refused): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s; \
+         median {:.0} candidates scored per query",
         queries.len(),
         quantile(&latencies, 0.50),
         quantile(&latencies, 0.99),
         latencies.last().copied().unwrap_or(f64::NAN),
-        queries.len() as f64 / total
+        queries.len() as f64 / total,
+        quantile(&candidates, 0.50)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -240,6 +240,7 @@ fn search_finds_a_person_by_another_script_and_refuses_bad_queries() {
     assert_eq!(b["records"], 8);
     assert_eq!(b["queries"], 2);
     assert_eq!(b["refused"], 1);
+    assert!(b["candidates_p50"].as_f64() >= Some(1.0), "the answered query had candidates: {b}");
     assert!(b["p50_ms"].as_f64().is_some_and(|v| v >= 0.0) && b["p99_ms"].as_f64() >= b["p50_ms"].as_f64());
     let empty = env.path("none.csv");
     std::fs::write(&empty, "query_id,name\n").expect("write");
