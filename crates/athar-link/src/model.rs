@@ -165,10 +165,14 @@ impl FsModel {
         self.comparisons.iter().find(|c| c.comparison == k)
     }
 
+    fn prior_weight(&self) -> f64 {
+        (self.prior / (1.0 - self.prior)).log2()
+    }
+
     /// The match weight of a comparison vector, in bits (prior included). `tf` gives, for a
     /// term-frequency comparison agreeing exactly, the share of records with that value.
     pub fn weight(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> f64 {
-        self.explain(v, tf).total
+        self.walk(v, tf, None)
     }
 
     /// The probability that the pair is the same person.
@@ -179,31 +183,46 @@ impl FsModel {
     /// Every comparison's level and weight, the term-frequency lines, the prior, the total and
     /// the probability: a waterfall.
     pub fn explain(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> Explanation {
-        let prior_weight = (self.prior / (1.0 - self.prior)).log2();
         let mut lines = Vec::new();
-        let mut total = prior_weight;
+        let total = self.walk(v, tf, Some(&mut lines));
+        Explanation { prior_weight: self.prior_weight(), lines, total, probability: probability(total) }
+    }
+
+    /// The one walk over a comparison vector: the total weight (prior included), and the
+    /// explanation's lines when asked for (scoring many pairs builds no text).
+    fn walk(
+        &self,
+        v: &ComparisonVector,
+        tf: &dyn Fn(ComparisonKind) -> Option<f64>,
+        mut lines: Option<&mut Vec<WeightLine>>,
+    ) -> f64 {
+        let mut total = self.prior_weight();
         for (k, level) in ComparisonKind::ALL.iter().zip(v) {
             let Some(p) = self.params(*k) else { continue };
             let Some(level) = level else {
-                lines.push(WeightLine {
-                    comparison: k.name().into(),
-                    level: "missing on one side (neutral)".into(),
-                    weight: 0.0,
-                    m: None,
-                    u: None,
-                });
+                if let Some(lines) = lines.as_deref_mut() {
+                    lines.push(WeightLine {
+                        comparison: k.name().into(),
+                        level: "missing on one side (neutral)".into(),
+                        weight: 0.0,
+                        m: None,
+                        u: None,
+                    });
+                }
                 continue;
             };
             let Some(l) = p.levels.get(*level as usize) else { continue };
             let w = l.weight();
             total += w;
-            lines.push(WeightLine {
-                comparison: k.name().into(),
-                level: l.label.clone(),
-                weight: w,
-                m: Some(l.m),
-                u: Some(l.u),
-            });
+            if let Some(lines) = lines.as_deref_mut() {
+                lines.push(WeightLine {
+                    comparison: k.name().into(),
+                    level: l.label.clone(),
+                    weight: w,
+                    m: Some(l.m),
+                    u: Some(l.u),
+                });
+            }
             if *level == 0 && k.term_frequency() {
                 if let Some(f) = tf(*k) {
                     // Agreeing on a value shared by a share f of records: u is f, not the
@@ -212,17 +231,19 @@ impl FsModel {
                     // too, and must not count as a rare name).
                     let adj = (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS);
                     total += adj;
-                    lines.push(WeightLine {
-                        comparison: format!("{} term frequency", k.name()),
-                        level: format!("value held by {:.3} % of records", f * 100.0),
-                        weight: adj,
-                        m: None,
-                        u: Some(f),
-                    });
+                    if let Some(lines) = lines.as_deref_mut() {
+                        lines.push(WeightLine {
+                            comparison: format!("{} term frequency", k.name()),
+                            level: format!("value held by {:.3} % of records", f * 100.0),
+                            weight: adj,
+                            m: None,
+                            u: Some(f),
+                        });
+                    }
                 }
             }
         }
-        Explanation { prior_weight, lines, total, probability: probability(total) }
+        total
     }
 }
 

@@ -228,26 +228,24 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
     let q = query_record(&index.engine, a)?;
     let limit = a.limit.clamp(1, 100);
     let candidates = index.candidates(&q);
-    let scored: Vec<(u32, f64, athar_link::Explanation)> = candidates
+    // Every candidate scored; only the persons shown are explained.
+    let scored: Vec<(u32, f64)> = candidates
         .par_iter()
         .map(|&c| {
             let r = &index.records[c as usize];
-            let v = compare(&index.engine, &q, r);
-            let e = index.model.explain(&v, &|k| index.tf.share(k, &q, r));
-            (c, e.probability, e)
+            (c, index.model.probability(&compare(&index.engine, &q, r), &|k| index.tf.share(k, &q, r)))
         })
         .collect();
     // Best record per person.
-    let mut by_person: HashMap<&str, (f64, u32, &athar_link::Explanation, Vec<u32>)> = HashMap::new();
-    for (c, p, e) in &scored {
-        let rid = index.record_ids[*c as usize];
+    let mut by_person: HashMap<&str, (f64, u32, Vec<u32>)> = HashMap::new();
+    for &(c, p) in &scored {
+        let rid = index.record_ids[c as usize];
         let Some((person, _, _)) = index.meta.get(&rid) else { continue };
-        let entry = by_person.entry(person.as_str()).or_insert((*p, *c, e, Vec::new()));
-        entry.3.push(*c);
-        if *p > entry.0 {
-            entry.0 = *p;
-            entry.1 = *c;
-            entry.2 = e;
+        let entry = by_person.entry(person.as_str()).or_insert((p, c, Vec::new()));
+        entry.2.push(c);
+        if p > entry.0 {
+            entry.0 = p;
+            entry.1 = c;
         }
     }
     let mut ranked: Vec<_> = by_person.into_iter().collect();
@@ -267,8 +265,9 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
     };
     let results: Vec<serde_json::Value> = ranked
         .iter()
-        .map(|(person, (p, best, e, recs))| {
+        .map(|(person, (p, best, recs))| {
             let r = &index.records[*best as usize];
+            let e = index.model.explain(&compare(&index.engine, &q, r), &|k| index.tf.share(k, &q, r));
             let records: Vec<serde_json::Value> = recs
                 .iter()
                 .filter_map(|c| {
