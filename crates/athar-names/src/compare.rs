@@ -9,6 +9,7 @@
 //! (see `structure`) or weigh record fields (that is the linkage model's job).
 
 use crate::script::Script;
+use crate::sounds;
 use crate::structure::{NamePart, PartKind, Role};
 use crate::tables::VariantTables;
 use crate::NameAnalysis;
@@ -152,6 +153,34 @@ fn skeletons_near(a: &NamePart, b: &NamePart) -> bool {
     })
 }
 
+/// Sound distance (see [`sounds`]) at or under which two spellings read as one name.
+const SAME_SOUND: f32 = 0.5;
+/// Sound distance at or under which two spellings may be one name with a slip.
+const SIMILAR_SOUND: f32 = 1.0;
+
+/// The least sound distance between the romanised forms of two parts, and, for a part the
+/// tables know against one they do not, between every spelling of the known name and the other.
+fn sound_distance(tables: &VariantTables, a: &NamePart, b: &NamePart, guessed: bool) -> f32 {
+    let mut best = f32::INFINITY;
+    for x in latin_forms(a) {
+        for y in latin_forms(b) {
+            best = best.min(sounds::distance(x, y, guessed));
+        }
+    }
+    for (known, unknown) in [(a, b), (b, a)] {
+        if !known.sets.is_empty() && unknown.sets.is_empty() && unknown.kind == known.kind {
+            for id in &known.sets {
+                for form in &tables.set(*id).latin_forms {
+                    for u in latin_forms(unknown) {
+                        best = best.min(sounds::distance(form, u, guessed));
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
 /// Compares two parts: the level, a score in 0..=1 and the Jaro-Winkler used, if any. Cheap:
 /// no allocation; the explanation's words come from [`describe`].
 pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (TokenLevel, f64, Option<f64>) {
@@ -212,8 +241,17 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
         let s = 0.75 + 0.2 * ((jw - floor) / (1.0 - floor)).clamp(0.0, 1.0);
         return (TokenLevel::SameSkeleton, s, Some(jw));
     }
+    // Spellings that read as one spoken name (Ali / Eli, Sheikh / Chaikh, Qasem / Gasim): the
+    // vowels and letter families that hands write differently cost little.
+    let sound = if meet || skeletons_near(a, b) { sound_distance(tables, a, b, guessed) } else { f32::INFINITY };
+    if sound <= SAME_SOUND {
+        return (TokenLevel::SameSkeleton, 0.8, Some(jw));
+    }
     if jw >= 0.94 {
         return (TokenLevel::CloseSpelling, 0.8, Some(jw));
+    }
+    if sound <= SIMILAR_SOUND {
+        return (TokenLevel::SimilarSpelling, 0.6, Some(jw));
     }
     // A shared skeleton alone is weak between two Latin forms (vowels are dropped): it counts
     // only with the romanised forms somewhat alike, or across scripts with guessed vowels.

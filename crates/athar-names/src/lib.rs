@@ -19,6 +19,7 @@ pub mod compare;
 pub mod normalize;
 pub mod script;
 pub mod skeleton;
+pub mod sounds;
 pub mod structure;
 pub mod tables;
 pub mod translit;

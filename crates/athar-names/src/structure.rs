@@ -331,6 +331,14 @@ fn strip_fused_latin_article(key: &str) -> Option<&str> {
     Some(rest)
 }
 
+/// Strips a fused Latin article before a name that starts with a vowel (`alali` → `ali`,
+/// `alumar` → `umar`), only when the tables know that name: Alina and Elena stay whole.
+fn strip_fused_article_before_known_vowel<'a>(tables: &VariantTables, key: &'a str) -> Option<&'a str> {
+    let rest = key.strip_prefix("al").or_else(|| key.strip_prefix("el"))?;
+    let first = rest.chars().next()?;
+    (rest.len() >= 3 && !is_consonant(first) && !tables.lookup_key(rest).is_empty()).then_some(rest)
+}
+
 /// Strips the Arabic article ال from a fused token (`الحلبي` → `حلبي`).
 fn strip_arabic_article(folded: &str) -> Option<&str> {
     let rest = folded.strip_prefix("ال")?;
@@ -622,6 +630,12 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                         part.construct = Some((Construct::Allah, Text::from(x)));
                     } else if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() {
                         part.kind = PartKind::Patronymic;
+                    } else if let Some(rest) = strip_fused_article_before_known_vowel(tables, f) {
+                        // Alali, Alumar, Elabbas: a name that starts with a vowel (often ʿayn)
+                        // after a fused article, split only when the tables know the name.
+                        part.article = true;
+                        part.key = Text::from(rest);
+                        part.light_core = Text::from(rest);
                     } else if let Some(rest) = strip_fused_latin_article(f) {
                         if !tables.lookup_key(rest).is_empty() || !part.article {
                             part.article = true;
