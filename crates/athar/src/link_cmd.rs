@@ -28,9 +28,10 @@ pub struct LinkArgs {
     /// Probability at or above which pairs are merged.
     #[arg(long, default_value_t = 0.95)]
     threshold: f64,
-    /// Probabilities LO,HI of pairs sent to review (never merged automatically).
-    #[arg(long, value_name = "LO,HI", default_value = "0.5,0.95")]
-    review_band: String,
+    /// Probabilities LO,HI of pairs sent to review (never merged automatically). Default: from
+    /// 0.5 (or the threshold, if lower) up to the threshold.
+    #[arg(long, value_name = "LO,HI")]
+    review_band: Option<String>,
     /// Largest block a blocking key may make (larger ones are split by birth year, and what
     /// is still too large is skipped and reported).
     #[arg(long, default_value_t = 300)]
@@ -154,10 +155,13 @@ fn random_pairs(n: usize, count: usize) -> Vec<(usize, usize)> {
 }
 
 pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
-    let (review_from, _) = parse_band(&args.review_band, args.threshold)?;
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold {} is not a probability", args.threshold);
     }
+    let review_from = match &args.review_band {
+        Some(band) => parse_band(band, args.threshold)?.0,
+        None => args.threshold.min(0.5),
+    };
     let mut store = crate::store_cmd::open(global)?;
     let inputs = store.link_inputs()?;
     if inputs.is_empty() {
@@ -184,7 +188,11 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
             let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect();
             estimate_u(&mut m, &random);
-            let training: Vec<_> = vectors.iter().cloned().zip(rules.iter().map(|r| r.blocked_comparisons())).collect();
+            let training: Vec<_> = rules
+                .iter()
+                .zip(&vectors)
+                .map(|(r, v)| (r.name.as_str(), v.clone(), r.blocked_comparisons()))
+                .collect();
             let reports = train_by_rules(&mut m, &training);
             // The prior: expected matches among candidate pairs, over all pairs.
             let mut distinct: Vec<(usize, usize)> = by_rule.concat();
@@ -303,10 +311,10 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             );
         }
         if trained {
-            for (r, e) in reports.iter().zip(&em) {
+            for e in &em {
                 println!(
                     "  EM on {:<26} {} after {} iterations (last change {:.1e}), match share {:.3}",
-                    r.rule,
+                    e.rule,
                     if e.converged { "converged" } else { "did NOT converge" },
                     e.iterations,
                     e.last_delta,

@@ -74,6 +74,16 @@ fn the_same_people_across_scripts_are_linked_and_siblings_stay_apart() {
     let v = env.json(&["link", "--json"]);
     assert_eq!(v["records"], 8);
     assert!(v["pairs_scored"].as_u64().unwrap_or(0) >= 3);
+    // Each EM report names the rule it trained on, and only rules that made pairs train.
+    let rules = v["rules"].as_array().expect("rules");
+    for e in v["em"].as_array().expect("em") {
+        let rule =
+            rules.iter().find(|r| r["rule"] == e["rule"]).unwrap_or_else(|| panic!("EM on an unknown rule: {e}"));
+        assert!(rule["pairs"].as_u64().unwrap_or(0) > 0, "EM on a rule with no pairs: {e}");
+    }
+    // A threshold alone moves the review band with it.
+    let low = env.json(&["link", "--full", "--threshold", "0.6", "--json"]);
+    assert_eq!(low["records"], 8);
     assert_eq!(env.person_of("reg:r1"), env.person_of("ngo:n1"), "محمد أحمد الحلبي = Mohammed Ahmad al-Halabi");
     assert_eq!(env.person_of("reg:r2"), env.person_of("ngo:n2"));
     assert_ne!(env.person_of("reg:r3"), env.person_of("reg:r4"), "Hassan and Hussein, brothers, stay apart");
