@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-/// The earliest year accepted: a birth year before it is a typing error, not a person to trace.
+/// The earliest year accepted by default: a birth year before it is a typing error, not a
+/// person to trace. A historical list may set another (see [`DateRules`]).
 pub const MIN_YEAR: i32 = 1850;
 /// The latest year accepted.
 pub const MAX_YEAR: i32 = 2100;
@@ -85,8 +86,8 @@ pub enum DateError {
     TwoDigitYear(String),
     #[error("'{0}' has no year")]
     NoYear(String),
-    #[error("year {0} is outside {min}–{max}", min = MIN_YEAR, max = MAX_YEAR)]
-    YearOutOfRange(u32),
+    #[error("year {year} is outside {earliest}–{max}", max = MAX_YEAR)]
+    YearOutOfRange { year: u32, earliest: i32 },
     #[error("month {0} is not a month")]
     MonthOutOfRange(u32),
     #[error("{}", day_message(*day, *month, *year))]
@@ -150,6 +151,39 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 /// assert_eq!(parse_date("حوالي 1985", DateOrder::Dmy).map(|d| d.to_iso()), Ok("~1985".to_string()));
 /// ```
 pub fn parse_date(raw: &str, order: DateOrder) -> Result<PartialDate, DateError> {
+    parse_date_with(raw, DateRules { order, earliest_year: MIN_YEAR })
+}
+
+/// How a list's dates are read: the day/month order, and the earliest plausible year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRules {
+    pub order: DateOrder,
+    /// Years before it are refused as typing errors (default [`MIN_YEAR`]); a historical list
+    /// sets it lower.
+    pub earliest_year: i32,
+}
+
+impl Default for DateRules {
+    fn default() -> Self {
+        DateRules { order: DateOrder::Dmy, earliest_year: MIN_YEAR }
+    }
+}
+
+/// Parses a raw date under the list's [`DateRules`].
+pub fn parse_date_with(raw: &str, rules: DateRules) -> Result<PartialDate, DateError> {
+    let earliest = rules.earliest_year;
+    let date = parse_date_any_year(raw, rules.order).map_err(|e| match e {
+        DateError::YearOutOfRange { year, .. } => DateError::YearOutOfRange { year, earliest },
+        e => e,
+    })?;
+    if date.year < rules.earliest_year {
+        return Err(DateError::YearOutOfRange { year: date.year as u32, earliest: rules.earliest_year });
+    }
+    Ok(date)
+}
+
+/// Parses with any year from 1 to [`MAX_YEAR`].
+fn parse_date_any_year(raw: &str, order: DateOrder) -> Result<PartialDate, DateError> {
     let prepared = prepare(raw);
     let shown = prepared.trim();
     if shown.is_empty() {
@@ -715,8 +749,8 @@ fn build(year: u32, month: Option<u32>, day: Option<u32>) -> Result<Ymd, DateErr
     let month = month.filter(|m| *m != 0 || day.is_some());
     let y = i32::try_from(year)
         .ok()
-        .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y))
-        .ok_or(DateError::YearOutOfRange(year))?;
+        .filter(|y| (1..=MAX_YEAR).contains(y))
+        .ok_or(DateError::YearOutOfRange { year, earliest: 1 })?;
     let Some(month) = month else {
         return Ok((y, None, None));
     };
@@ -819,12 +853,22 @@ mod tests {
 
     #[test]
     fn years_outside_1850_to_2100_are_refused() {
-        assert_eq!(err("3000"), DateError::YearOutOfRange(3000));
+        assert_eq!(err("3000"), DateError::YearOutOfRange { year: 3000, earliest: MIN_YEAR });
         assert_eq!(err("3000").to_string(), "year 3000 is outside 1850–2100");
-        assert_eq!(err("15/03/1849"), DateError::YearOutOfRange(1849));
+        assert_eq!(err("15/03/1849"), DateError::YearOutOfRange { year: 1849, earliest: MIN_YEAR });
         assert_eq!(iso("1850"), "1850");
         assert_eq!(iso("2100"), "2100");
-        assert_eq!(err("2101"), DateError::YearOutOfRange(2101));
+        assert_eq!(err("2101"), DateError::YearOutOfRange { year: 2101, earliest: MIN_YEAR });
+    }
+
+    #[test]
+    fn a_historical_list_sets_an_earlier_earliest_year() {
+        let rules = DateRules { order: DateOrder::Dmy, earliest_year: 1000 };
+        assert_eq!(parse_date_with("15/03/1630", rules).map(|d| d.to_iso()), Ok("1630-03-15".to_string()));
+        let e = parse_date_with("0999", rules).expect_err("before the earliest year");
+        assert_eq!(e.to_string(), "year 999 is outside 1000–2100");
+        let e = parse_date_with("3000", rules).expect_err("after the latest year");
+        assert_eq!(e.to_string(), "year 3000 is outside 1000–2100");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! notes and unmapped columns are marked private (stored encrypted); a fingerprint of the
 //! names and birth date recognises re-posted lists. Does not read files or store anything.
 
-use crate::dates::{parse_date, DateOrder};
+use crate::dates::{parse_date_with, DateRules};
 use crate::headers::{ColumnRole, HeaderMapping};
 use crate::values::{parse_sex, parse_status};
 use crate::Field;
@@ -54,7 +54,7 @@ fn collapse(s: &str) -> String {
 }
 
 /// Parses one row; `Err` is the quarantine reason.
-pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: DateOrder) -> Result<ParsedRow, String> {
+pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: DateRules) -> Result<ParsedRow, String> {
     let mut out = ParsedRow { private: Vec::with_capacity(cells.len()), ..ParsedRow::default() };
     let mut has_name = false;
     let mut birth_iso = String::new();
@@ -95,7 +95,7 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, order: Dat
                         out.fields
                             .push(("status", status.unwrap_or(crate::values::Status::Unknown).name().to_string()));
                     }
-                    Field::BirthDate | Field::EventDate => match parse_date(value, order) {
+                    Field::BirthDate | Field::EventDate => match parse_date_with(value, dates) {
                         Ok(d) => {
                             let iso = d.to_iso();
                             if f == Field::BirthDate {

@@ -1,6 +1,6 @@
 //! Readers on arbitrary bytes: an error or rows, never a panic.
 
-use athar_ingest::dates::DateOrder;
+use athar_ingest::dates::DateRules;
 use athar_ingest::headers::map_headers;
 use athar_ingest::{open, parse_row, ReadOptions};
 use proptest::prelude::*;
@@ -13,7 +13,7 @@ fn read_everything(bytes: &[u8], ext: &str) {
     let mapping = map_headers(&table.headers, &[], None);
     for row in table.rows {
         if let (Ok(raw), Ok(m)) = (row, mapping.as_ref()) {
-            let _ = parse_row(m, &raw.cells, raw.row, DateOrder::Dmy);
+            let _ = parse_row(m, &raw.cells, raw.row, DateRules::default());
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_ingest::dates::DateOrder;
+use athar_ingest::dates::{DateOrder, DateRules};
 use athar_ingest::headers::{map_headers, parse_map_arg, ColumnRole, HeaderMapping};
 use athar_ingest::{Field, Format, ReadOptions};
 use athar_store::{NewRecord, NewSource, PreparedRecord};
@@ -43,6 +43,10 @@ pub struct ImportArgs {
     /// How to read 03/04/1985: day first (dmy, the default) or month first (mdy).
     #[arg(long, value_enum, default_value = "dmy")]
     date_order: DateOrderArg,
+    /// The earliest plausible year: dates before it are refused as typing errors (set it lower
+    /// for a historical list).
+    #[arg(long, default_value_t = athar_ingest::dates::MIN_YEAR, value_name = "YEAR")]
+    earliest_year: i32,
     /// A description of the source (where it came from, who gave it).
     #[arg(long)]
     description: Option<String>,
@@ -111,6 +115,10 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         DateOrderArg::Dmy => DateOrder::Dmy,
         DateOrderArg::Mdy => DateOrder::Mdy,
     };
+    if !(1..=athar_ingest::dates::MAX_YEAR).contains(&args.earliest_year) {
+        bail!("--earliest-year {} must be between 1 and {}", args.earliest_year, athar_ingest::dates::MAX_YEAR);
+    }
+    let dates = DateRules { order, earliest_year: args.earliest_year };
     let opts = ReadOptions {
         format: args.format,
         encoding: args.encoding.clone(),
@@ -124,7 +132,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let store_keys = store.keys().clone();
     if args.dry_run {
         store.audit(&actor, "import.dry-run", Some(&args.source), None, None)?;
-        return dry_run(&args, table, &mapping, order);
+        return dry_run(&args, table, &mapping, dates);
     }
     if let Some(existing) = store.source_by_name(&args.source)? {
         bail!(
@@ -153,6 +161,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         "overrides": overrides.iter().map(|(c, f)| (c.clone(), f.map(Field::name))).collect::<Vec<_>>(),
         "id_column": args.id_column,
         "date_order": match order { DateOrder::Dmy => "dmy", DateOrder::Mdy => "mdy" },
+        "earliest_year": dates.earliest_year,
     });
     let new = NewSource {
         name: args.source.clone(),
@@ -188,7 +197,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         let mut batch = Vec::with_capacity(BATCH);
         for item in rows {
             let prepared = match item {
-                Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, order) {
+                Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, dates) {
                     Ok(parsed) => {
                         let rec = NewRecord {
                             row: raw.row as i64,
@@ -340,7 +349,7 @@ fn dry_run(
     args: &ImportArgs,
     table: athar_ingest::Table,
     mapping: &HeaderMapping,
-    order: DateOrder,
+    dates: DateRules,
 ) -> Result<ExitCode> {
     let format = table.format;
     let encoding = table.encoding;
@@ -348,7 +357,7 @@ fn dry_run(
     let mut preview = Vec::new();
     for item in table.rows.take(5) {
         preview.push(match item {
-            Ok(raw) => match athar_ingest::parse_row(mapping, &raw.cells, raw.row, order) {
+            Ok(raw) => match athar_ingest::parse_row(mapping, &raw.cells, raw.row, dates) {
                 Ok(p) => serde_json::json!({"row": raw.row, "fields": p.fields.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(), "source_record_id": p.source_record_id, "warnings": p.warnings}),
                 Err(reason) => serde_json::json!({"row": raw.row, "quarantine": reason}),
             },

@@ -236,12 +236,12 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
 /// its source was imported with and today's tables (dates, statuses, names). Raw values are
 /// never touched.
 pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
-    use athar_ingest::dates::DateOrder;
+    use athar_ingest::dates::{DateOrder, DateRules, MIN_YEAR};
     use athar_ingest::headers::{map_headers, HeaderMapping};
     use std::collections::HashMap;
     let mut store = open(global)?;
     let actor = global.actor();
-    let mut mappings: HashMap<i64, (HeaderMapping, DateOrder)> = HashMap::new();
+    let mut mappings: HashMap<i64, (HeaderMapping, DateRules)> = HashMap::new();
     for (sid, text) in store.source_mappings()? {
         let v: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("source {sid}: its stored mapping is damaged"))?;
@@ -262,7 +262,8 @@ pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
         let order = if v["date_order"] == "mdy" { DateOrder::Mdy } else { DateOrder::Dmy };
         let mapping = map_headers(&headers, &overrides, id_column)
             .with_context(|| format!("source {sid}: its mapping no longer applies"))?;
-        mappings.insert(sid, (mapping, order));
+        let earliest_year = v["earliest_year"].as_i64().and_then(|y| i32::try_from(y).ok()).unwrap_or(MIN_YEAR);
+        mappings.insert(sid, (mapping, DateRules { order, earliest_year }));
     }
     let (mut done, mut kept) = (0i64, 0i64);
     store.in_transaction(|store| {
@@ -272,8 +273,8 @@ pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
             let Some(last) = batch.last() else { break };
             after = last.0;
             for (id, sid, raw) in batch {
-                let Some((mapping, order)) = mappings.get(&sid) else { continue };
-                match athar_ingest::parse_row(mapping, &raw, 0, *order) {
+                let Some((mapping, dates)) = mappings.get(&sid) else { continue };
+                match athar_ingest::parse_row(mapping, &raw, 0, *dates) {
                     Ok(p) => {
                         store.update_derived(id, &p.fields, p.national_id.as_deref(), p.fingerprint)?;
                         done += 1;
