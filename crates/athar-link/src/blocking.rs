@@ -7,7 +7,7 @@
 //! Mohammeds with all Mohammeds is not blocking. Does not score pairs.
 
 use crate::comparison::ComparisonKind;
-use crate::record::{LinkRecord, NameField};
+use crate::record::{BirthDate, LinkRecord, NameField};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -17,6 +17,8 @@ use serde::Serialize;
 pub enum KeyPart {
     Name(ComparisonKind),
     BirthYear,
+    /// The whole birth date, where day and month are known.
+    BirthDate,
     NationalId,
 }
 
@@ -43,7 +45,7 @@ impl BlockingRule {
             .iter()
             .map(|p| match p {
                 KeyPart::Name(k) => *k,
-                KeyPart::BirthYear => ComparisonKind::BirthDate,
+                KeyPart::BirthYear | KeyPart::BirthDate => ComparisonKind::BirthDate,
                 KeyPart::NationalId => ComparisonKind::NationalId,
             })
             .collect();
@@ -53,7 +55,9 @@ impl BlockingRule {
 }
 
 /// The default rules: given + family name; family + mother's name; given + father's name +
-/// birth year; family name + birth year; the national id.
+/// birth year; family name + birth year; given name + whole birth date; birth place + whole
+/// birth date; the national id. The two on the whole date find a person whose family name is
+/// missing or misspelt in one list, or whose names are both written another way.
 ///
 /// The family+mother rule's pairs are rich in siblings, who share parents and family name and
 /// differ in given name by definition: learning the given name's m from them would teach EM
@@ -70,6 +74,8 @@ pub fn default_rules() -> Vec<BlockingRule> {
             &[KeyPart::Name(GivenName), KeyPart::Name(FatherName), KeyPart::BirthYear],
         ),
         BlockingRule::new("family+birth_year", &[KeyPart::Name(FamilyName), KeyPart::BirthYear]),
+        BlockingRule::new("given+birth_date", &[KeyPart::Name(GivenName), KeyPart::BirthDate]),
+        BlockingRule::new("birth_place+birth_date", &[KeyPart::Name(BirthPlace), KeyPart::BirthDate]),
         BlockingRule::new("national_id", &[KeyPart::NationalId]),
     ]
 }
@@ -110,9 +116,15 @@ fn part_keys(r: &LinkRecord, part: KeyPart) -> Vec<String> {
             ComparisonKind::FamilyName => r.family.clone(),
             ComparisonKind::MotherName => r.mother_given.clone(),
             ComparisonKind::MotherFamilyName => r.mother_family.clone(),
+            ComparisonKind::BirthPlace => r.birth_place.clone(),
+            ComparisonKind::Residence => r.residence.clone(),
             _ => None,
         }),
         KeyPart::BirthYear => r.birth.map(|b| vec![b.year.to_string()]).unwrap_or_default(),
+        KeyPart::BirthDate => match r.birth {
+            Some(BirthDate { year, month: Some(m), day: Some(d) }) => vec![format!("{year}-{m}-{d}")],
+            _ => Vec::new(),
+        },
         KeyPart::NationalId => r.national_id_hash.iter().cloned().collect(),
     }
 }

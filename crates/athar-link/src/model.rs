@@ -347,38 +347,41 @@ pub fn train_m(
 
 /// Training by several blocking rules: EM runs on each rule's pairs with the comparisons the
 /// rule blocked on held fixed (pairs that agree on a field by construction say nothing about
-/// that field's m); each comparison's m is the mean over the rules that trained it.
-/// Rules that made no pair train nothing and get no report.
+/// that field's m); each comparison's m is the mean over the rules that trained it, each rule
+/// weighed by the matches EM found among its pairs (a rule of 400 pairs does not count as
+/// much as one of 300,000). Rules that made no pair train nothing and get no report.
 pub fn train_by_rules(
     model: &mut FsModel,
     rules: &[(&str, Vec<ComparisonVector>, Vec<ComparisonKind>)],
 ) -> Vec<EmReport> {
     let start = model.clone();
     let mut sums: Vec<Vec<f64>> = model.comparisons.iter().map(|c| vec![0.0; c.levels.len()]).collect();
-    let mut counts = vec![0usize; model.comparisons.len()];
+    let mut counts = vec![0f64; model.comparisons.len()];
     let mut reports = Vec::new();
     for (rule, pairs, blocked) in rules {
         if pairs.is_empty() {
             continue;
         }
         let mut m = start.clone();
-        reports.push(EmReport { rule: rule.to_string(), ..train_m(&mut m, pairs, blocked, 0.1) });
+        let report = EmReport { rule: rule.to_string(), ..train_m(&mut m, pairs, blocked, 0.1) };
+        let matches = report.match_share * pairs.len() as f64;
+        reports.push(report);
         for (ci, c) in m.comparisons.iter().enumerate() {
             if blocked.contains(&c.comparison) {
                 continue;
             }
             for (s, l) in sums[ci].iter_mut().zip(&c.levels) {
-                *s += l.m;
+                *s += matches * l.m;
             }
-            counts[ci] += 1;
+            counts[ci] += matches;
         }
     }
     for (ci, c) in model.comparisons.iter_mut().enumerate() {
-        if counts[ci] == 0 {
+        if counts[ci] <= 0.0 {
             continue;
         }
         for (l, s) in c.levels.iter_mut().zip(&sums[ci]) {
-            l.m = s / counts[ci] as f64;
+            l.m = s / counts[ci];
         }
     }
     let shares: Vec<f64> = reports.iter().map(|r| r.match_share).collect();

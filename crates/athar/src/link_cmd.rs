@@ -199,7 +199,14 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             distinct.sort_unstable();
             distinct.dedup();
             let candidates = distinct.len();
-            let share = reports.iter().map(|r| r.match_share).sum::<f64>() / reports.len().max(1) as f64;
+            // The match share over all rules' pairs, each rule weighed by its pairs.
+            let trained_pairs =
+                |rule: &str| by_rule.iter().zip(&rules).find(|(_, r)| r.name == rule).map(|(p, _)| p.len());
+            let (matches, pairs) = reports.iter().fold((0.0, 0.0), |(m, n), r| {
+                let k = trained_pairs(&r.rule).unwrap_or(0) as f64;
+                (m + r.match_share * k, n + k)
+            });
+            let share = if pairs > 0.0 { matches / pairs } else { 0.0 };
             let n = records.len() as f64;
             let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
             m.prior = (share * candidates as f64 / all_pairs).clamp(1e-9, 0.5);
