@@ -276,6 +276,15 @@ impl NameEngine {
             if let Some(s) = skeleton::latin_skeleton_final_h(&raw.key) {
                 skeletons.push(s);
             }
+            // A fused article taken off a name the tables do not know may have been no article
+            // at all (Aldoshin, Elkin): the whole word is kept as another reading.
+            let whole = match raw.tokens.clone().next() {
+                Some(k) if raw.article && raw.tokens.len() == 1 => Some(&tokens[k].folded),
+                _ => None,
+            };
+            if let Some(whole) = whole.filter(|w| sets.is_empty() && alt_latin.is_none() && **w != raw.key) {
+                alt_latin = Some(whole.clone());
+            }
         }
         if let Some(alt) = &alt_latin {
             let s = skeleton::latin_skeleton(alt);

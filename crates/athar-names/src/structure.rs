@@ -185,12 +185,50 @@ fn is_title(word: &str) -> bool {
 /// Splits a name into tokens: on spaces, punctuation and hyphens; titles are dropped when
 /// the name has at least two other words.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let unbracketed = without_brackets(text);
+    let text = unbracketed.as_deref().unwrap_or(text);
     let mut out = tokenize_all(&comma_order(text));
     let titles = out.iter().filter(|t| is_title(&t.folded)).count();
     if titles > 0 && out.len() >= titles + 2 {
         out.retain(|t| !is_title(&t.folded));
     }
     out
+}
+
+/// The name without its bracketed asides — another spelling or name, `KOTENOK Yuriy (Yurii)
+/// Petrovich`, `Magomed (Khamid)` — which would otherwise read as parts of their own and shift
+/// every role after them. `None` when there is nothing to remove, or when too little would
+/// remain (fewer than two words with letters): then the brackets are only punctuation.
+fn without_brackets(text: &str) -> Option<String> {
+    if !text.contains(['(', '[']) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    let mut aside = String::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                aside.push(c);
+            }
+            ')' | ']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    aside.clear();
+                    out.push(' ');
+                } else {
+                    aside.push(c);
+                }
+            }
+            _ if depth > 0 => aside.push(c),
+            _ => out.push(c),
+        }
+    }
+    // An opening bracket never closed: keep what followed it.
+    out.push_str(&aside);
+    let words = out.split_whitespace().filter(|w| w.chars().any(is_letter)).count();
+    (words >= 2).then_some(out)
 }
 
 /// (is lower case, is upper case), with fast answers for ASCII, Cyrillic and caseless Arabic.
@@ -385,8 +423,23 @@ fn split_fused_din(key: &str) -> Option<&str> {
     None
 }
 
-const UA_PATRONYMIC: &[&str] =
-    &["ович", "евич", "йович", "ьович", "ьевич", "івна", "ївна", "овна", "евна", "ьевна", "ична", "інічна", "инична"];
+const UA_PATRONYMIC: &[&str] = &[
+    "ович",
+    "евич",
+    "євич",
+    "йович",
+    "ьович",
+    "ьевич",
+    "івна",
+    "ївна",
+    "овна",
+    "евна",
+    "євна",
+    "ьевна",
+    "ична",
+    "інічна",
+    "инична",
+];
 const LATIN_PATRONYMIC: &[&str] = &[
     "ovich", "evich", "yevich", "ievich", "ovych", "evych", "iovych", "iyovych", "ovitch", "evitch", "ovna", "evna",
     "ievna", "yevna", "ivna", "yivna", "iivna", "ichna", "owitsch", "ewitsch", "owna", "ewna",
@@ -619,7 +672,10 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
         if !known {
             match t.script {
                 Script::Latin => {
-                    if let Some(x) = f.starts_with("abd").then(|| split_fused_abd(f)).flatten() {
+                    // A patronymic first: Abdullaevich is Abdulla's son, not Abd al-Laevich.
+                    if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() {
+                        part.kind = PartKind::Patronymic;
+                    } else if let Some(x) = f.starts_with("abd").then(|| split_fused_abd(f)).flatten() {
                         part.kind = PartKind::Compound;
                         part.construct = Some((Construct::Abd, Text::from(x)));
                     } else if let Some(x) = split_fused_din(f) {
@@ -628,8 +684,6 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                     } else if let Some(x) = split_fused_allah(f) {
                         part.kind = PartKind::Compound;
                         part.construct = Some((Construct::Allah, Text::from(x)));
-                    } else if patronymic_stem(f, t.script).is_some() || tables.patronymic_exception(f).is_some() {
-                        part.kind = PartKind::Patronymic;
                     } else if let Some(rest) = strip_fused_article_before_known_vowel(tables, f) {
                         // Alali, Alumar, Elabbas: a name that starts with a vowel (often ʿayn)
                         // after a fused article, split only when the tables know the name.
@@ -675,6 +729,15 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
         }
         parts.push(part);
         i += 1;
+    }
+    // A name has one patronymic, its last: an earlier one is a family name made from a
+    // patronymic (KUZMICH Tetiana Oleksandrivna, PETROVICH Ivan Ivanovich).
+    if let Some(last) = parts.iter().rposition(|p| p.kind == PartKind::Patronymic) {
+        for p in &mut parts[..last] {
+            if p.kind == PartKind::Patronymic {
+                p.kind = PartKind::Name;
+            }
+        }
     }
     parts
 }
@@ -757,6 +820,15 @@ pub(crate) fn name_cyrillic_language(tokens: &[Token]) -> CyrillicLanguage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bracketed_asides_are_not_parts() {
+        assert_eq!(without_brackets("KOTENOK Yuriy (Yurii) Petrovich").as_deref(), Some("KOTENOK Yuriy   Petrovich"));
+        assert_eq!(without_brackets("Magomed (Khamid) [Hamid] Kadyrov").as_deref(), Some("Magomed     Kadyrov"));
+        assert_eq!(without_brackets("(Ahmad)"), None, "nothing would remain");
+        assert_eq!(without_brackets("Ahmad (Abu Ali").as_deref(), Some("Ahmad (Abu Ali"), "unclosed: kept");
+        assert_eq!(without_brackets("Ahmad Ali"), None);
+    }
 
     #[test]
     fn fused_abd_compounds_split_at_the_article() {

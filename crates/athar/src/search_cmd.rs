@@ -249,7 +249,19 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
         }
     }
     let mut ranked: Vec<_> = by_person.into_iter().collect();
-    ranked.sort_by(|x, y| y.1 .0.partial_cmp(&x.1 .0).unwrap_or(std::cmp::Ordering::Equal).then(x.0.cmp(y.0)));
+    // Ties (a missing field is neutral, so IVANOV Sergey and IVANOV Sergey Vladimirovich score
+    // alike for "Ivanov Sergey") go to the record with fewer names the query did not give.
+    let extra = |c: u32| {
+        let r = &index.records[c as usize];
+        NAME_FIELDS.iter().filter(|k| k.name_field(r).is_some() && k.name_field(&q).is_none()).count()
+    };
+    ranked.sort_by(|x, y| {
+        y.1 .0
+            .partial_cmp(&x.1 .0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| extra(x.1 .1).cmp(&extra(y.1 .1)))
+            .then(x.0.cmp(y.0))
+    });
     ranked.truncate(limit);
     let value_of = |k: ComparisonKind, r: &LinkRecord| -> Option<String> {
         match k {
