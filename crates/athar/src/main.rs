@@ -156,7 +156,21 @@ enum Command {
     Bench(bench_cmd::BenchCommand),
 }
 
+/// Restores the default action of SIGPIPE, which Rust's runtime ignores: output piped into a
+/// reader that stops early (`athar names eval | head`) then ends the process quietly, as for any
+/// Unix filter, where `println!` would panic on the closed pipe. Every write to the store is one
+/// transaction, so an import cut short this way leaves nothing behind.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; setting a signal's
+    // disposition to its default has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let g = &cli.global;
     let result = match cli.command {

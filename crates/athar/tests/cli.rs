@@ -101,3 +101,26 @@ fn eval_without_data_says_where_it_looked() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("evaluation data not found"));
 }
+
+#[test]
+fn output_into_a_pipe_closed_early_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("athar-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // The demo prints many lines with println!, which panicked on a closed pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_athar"))
+        .arg("demo")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the athar binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("a first line");
+    assert!(!first.is_empty());
+    // The reader is dropped here, like `| head -1`.
+    let out = child.wait_with_output().expect("athar ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!stderr.contains("panicked"), "a closed pipe made athar panic: {stderr}");
+}
