@@ -118,6 +118,13 @@ impl NameEngine {
         Ok(NameEngine { tables: VariantTables::builtin()? })
     }
 
+    /// An engine with no variant tables (no equivalence sets, known-distinct pairs or
+    /// patronymic exceptions): spelling rules, romanisation and skeletons only. For measuring
+    /// what the tables add.
+    pub fn without_tables() -> Self {
+        NameEngine { tables: VariantTables::empty() }
+    }
+
     pub fn tables(&self) -> &VariantTables {
         &self.tables
     }

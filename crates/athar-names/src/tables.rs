@@ -140,17 +140,23 @@ fn entries(file: &'static str, text: &'static str) -> Result<Vec<Entry<'static>>
 }
 
 impl VariantTables {
-    /// Parses the compiled-in data files. Fails only if a data file is malformed, which the
-    /// crate's tests rule out.
-    pub fn builtin() -> Result<Self, TableError> {
-        let mut t = VariantTables {
+    /// No tables at all: names are then told apart by spelling rules and skeletons only. For
+    /// measuring what the tables add (`athar link --without-name-tables`).
+    pub fn empty() -> Self {
+        VariantTables {
             sets: Vec::new(),
             by_key: FxHashMap::default(),
             by_id: FxHashMap::default(),
             distinct: FxHashSet::default(),
             patronymics: FxHashMap::default(),
             first_words: FxHashSet::default(),
-        };
+        }
+    }
+
+    /// Parses the compiled-in data files. Fails only if a data file is malformed, which the
+    /// crate's tests rule out.
+    pub fn builtin() -> Result<Self, TableError> {
+        let mut t = VariantTables::empty();
         t.add_sets(ARABIC_GIVEN, SetKind::ArabicGiven)?;
         t.add_sets(SLAVIC_GIVEN, SetKind::SlavicGiven)?;
         t.add_sets(PLACES, SetKind::Place)?;

@@ -263,3 +263,16 @@ fn no_usable_name_is_a_clear_result() {
     // Mixed scripts and marks around a real name still work.
     assert!(!e.analyse("\u{200f}محمد Ali").is_empty());
 }
+
+#[test]
+fn without_tables_only_spelling_rules_remain() {
+    let bare = NameEngine::without_tables();
+    let full = engine();
+    // The tables know Mhd is Muhammad; spelling rules alone do not.
+    assert!(full.compare_text("Mhd", "Muhammad").same_name);
+    assert!(!bare.compare_text("Mhd", "Muhammad").same_name);
+    // Spelling rules still read one name across spellings and scripts.
+    assert!(bare.compare_text("Oleksandr", "Олександр").same_name);
+    assert!(bare.compare_text("al-Halabi", "الحلبي").same_name);
+    assert!(bare.analyse("Mohammed").parts[0].equivalence.is_empty());
+}

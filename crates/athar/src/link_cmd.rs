@@ -36,6 +36,10 @@ pub struct LinkArgs {
     /// is still too large is skipped and reported).
     #[arg(long, default_value_t = 300)]
     max_block: usize,
+    /// For measurement: link with the name engine's variant tables switched off (spelling
+    /// rules, romanisation and skeletons only), to see what the tables add.
+    #[arg(long)]
+    without_name_tables: bool,
     #[arg(long)]
     json: bool,
 }
@@ -167,7 +171,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     if inputs.is_empty() {
         bail!("there are no records to link; import a list first (athar import FILE --source NAME)");
     }
-    let engine = NameEngine::new();
+    let engine = if args.without_name_tables { NameEngine::without_tables() } else { NameEngine::new() };
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     progress.set_message("reading names");
     let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
