@@ -157,6 +157,18 @@ pub fn candidate_pairs(
     rules: &[BlockingRule],
     max_block: usize,
 ) -> (Vec<Vec<(usize, usize)>>, Vec<RuleReport>) {
+    candidate_pairs_where(records, rules, max_block, &|_, _| true)
+}
+
+/// As [`candidate_pairs`], keeping only the pairs `keep(i, j)` accepts (an incremental link
+/// keeps the pairs that involve a new record). Blocks are formed, and split when too large,
+/// over all records exactly as without the filter.
+pub fn candidate_pairs_where(
+    records: &[LinkRecord],
+    rules: &[BlockingRule],
+    max_block: usize,
+    keep: &(dyn Fn(usize, usize) -> bool + Sync),
+) -> (Vec<Vec<(usize, usize)>>, Vec<RuleReport>) {
     let mut seen: FxHashSet<(usize, usize)> = FxHashSet::default();
     let mut by_rule = Vec::with_capacity(rules.len());
     let mut reports = Vec::with_capacity(rules.len());
@@ -192,7 +204,7 @@ pub fn candidate_pairs(
             for group in &groups {
                 for (x, &i) in group.iter().enumerate() {
                     for &j in &group[x + 1..] {
-                        if rule_seen.insert((i, j)) {
+                        if keep(i, j) && rule_seen.insert((i, j)) {
                             all += 1;
                             pairs.push((i, j));
                             if seen.insert((i, j)) {

@@ -20,7 +20,7 @@ pub mod comparison;
 pub mod model;
 pub mod record;
 
-pub use blocking::{candidate_pairs, default_rules, BlockingRule, RuleReport};
+pub use blocking::{candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, RuleReport};
 pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
 pub use comparison::{compare, ComparisonKind, ComparisonVector};
 pub use model::{Explanation, FsModel, ModelError};

@@ -7,8 +7,8 @@ use anyhow::{bail, Context, Result};
 use athar_link::comparison::term_key;
 use athar_link::model::{estimate_u, train_by_rules, FsModel};
 use athar_link::{
-    candidate_pairs, cluster, cluster_with_persons, compare, default_rules, ClusterOptions, ComparisonKind, Judgement,
-    LinkRecord,
+    candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, default_rules, ClusterOptions,
+    ComparisonKind, Judgement, LinkRecord,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -175,14 +175,46 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     progress.set_message("reading names");
     let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    // Without --full, persons made before are kept apart: a new record that would join two of
+    // them, or two that now look alike, goes to review (only a human joins persons).
+    let existing: Option<Vec<Option<u32>>> = if args.full {
+        None
+    } else {
+        let old = store.persons_of_records()?;
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        Some(
+            inputs
+                .iter()
+                .map(|i| {
+                    old.get(&i.record_id).map(|p| {
+                        let n = ids.len() as u32;
+                        *ids.entry(p.clone()).or_insert(n)
+                    })
+                })
+                .collect(),
+        )
+    };
+    let stored = store.model()?;
+    // Incremental: with a stored model and persons already made, only pairs that involve a new
+    // record (one in no person yet) are scored, with the pairs inside each existing person
+    // (a "different" judgement may split it). Pairs across two existing persons can only be
+    // joined by a human: their review items are carried over from the last link.
+    let incremental = match (&existing, &stored) {
+        (Some(e), Some(_)) if e.iter().any(Option::is_some) => Some(e.as_slice()),
+        _ => None,
+    };
     let rules = default_rules();
-    let (by_rule, reports) = candidate_pairs(&records, &rules, args.max_block);
+    let (by_rule, reports) = match incremental {
+        Some(e) => candidate_pairs_where(&records, &rules, args.max_block, &|i, j| {
+            e[i].is_none() || e[j].is_none() || e[i] == e[j]
+        }),
+        None => candidate_pairs(&records, &rules, args.max_block),
+    };
     let vectors: Vec<Vec<athar_link::ComparisonVector>> = by_rule
         .iter()
         .map(|pairs| pairs.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect())
         .collect();
     // The model: stored, or trained now.
-    let stored = store.model()?;
     let (model, trained) = match (&stored, args.full) {
         (Some(json), false) => {
             (FsModel::from_json(json).context("the stored model does not parse; run athar link --full")?, false)
@@ -246,25 +278,17 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             _ => {}
         }
     }
-    // Without --full, persons made before are kept apart: a new record that would join two of
-    // them, or two that now look alike, goes to review (only a human joins persons).
-    let existing: Option<Vec<Option<u32>>> = if args.full {
-        None
-    } else {
-        let old = store.persons_of_records()?;
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        Some(
-            inputs
-                .iter()
-                .map(|i| {
-                    old.get(&i.record_id).map(|p| {
-                        let n = ids.len() as u32;
-                        *ids.entry(p.clone()).or_insert(n)
-                    })
-                })
-                .collect(),
-        )
-    };
+    let new_records = incremental.map(|e| e.iter().filter(|p| p.is_none()).count());
+    if let Some(e) = incremental {
+        for (a, b, p) in store.review_pairs()? {
+            if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
+                let (i, j) = (i.min(j), i.max(j));
+                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && seen.insert((i, j)) {
+                    scored.push((i, j, p));
+                }
+            }
+        }
+    }
     let clustering = cluster_with_persons(
         records.len(),
         &scored,
@@ -291,6 +315,8 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             "{}",
             serde_json::json!({
                 "records": records.len(),
+                "incremental": new_records.is_some(),
+                "new_records": new_records,
                 "rules": reports,
                 "pairs_scored": scored.len(),
                 "persons": report.persons,
@@ -307,7 +333,14 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             })
         );
     } else {
-        println!("{} records, {} candidate pairs scored", records.len(), scored.len());
+        match new_records {
+            Some(n) => println!(
+                "{} records, {n} new: {} candidate pairs scored (incremental; athar link --full recomputes all)",
+                records.len(),
+                scored.len()
+            ),
+            None => println!("{} records, {} candidate pairs scored", records.len(), scored.len()),
+        }
         for r in &reports {
             println!(
                 "  rule {:<26} {:>9} pairs ({} new){}",

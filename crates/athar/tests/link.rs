@@ -343,3 +343,26 @@ fn an_inquiry_made_before_a_list_arrives_gets_its_lead_from_that_import() {
     let o = run(&["inquiry", "add", "1234", "--enquirer", "X", "--relationship", "y", "--consent", "z"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_new_list_is_linked_incrementally_against_existing_persons() {
+    let env = Env::new();
+    let first = env.json(&["link", "--json"]);
+    assert_eq!(first["incremental"], false, "the first link trains and scores everything");
+    let p1 = env.person_of("reg:r1");
+    let inq = "id,full_name,mother_name,birth_date\nq1,Muhammad Ahmad Halabi,Fatima,1985\nq2,Omar Nasser,Huda,1999\n";
+    std::fs::write(env.path("inq.csv"), inq).expect("write");
+    env.ok(&["import", env.path("inq.csv").to_str().expect("p"), "--source", "inq", "--id-column", "id"]);
+    let second = env.json(&["link", "--json"]);
+    assert_eq!(second["incremental"], true);
+    assert_eq!(second["new_records"], 2);
+    assert_eq!(env.person_of("inq:q1"), p1, "the new record joins its existing person");
+    assert_eq!(env.person_of("reg:r1"), p1, "and the person keeps its id");
+    let full = env.json(&["link", "--full", "--json"]);
+    assert_eq!(full["incremental"], false);
+    assert!(
+        second["pairs_scored"].as_u64() < full["pairs_scored"].as_u64(),
+        "incremental scores only pairs with a new record and pairs inside persons: {second} vs {full}"
+    );
+    assert_eq!(env.person_of("inq:q1"), env.person_of("reg:r1"));
+}
