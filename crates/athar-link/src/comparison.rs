@@ -6,7 +6,7 @@
 //! value on either side is `None`: neutral, never evidence against. Names are compared by the
 //! name engine (any script, any spelling). Does not weigh levels (see `model`).
 
-use crate::record::{BirthDate, LinkRecord};
+use crate::record::{BirthDate, LinkRecord, NO_VALUE, VALUE_SLOTS};
 use athar_names::{NameAnalysis, NameEngine, TokenLevel};
 use serde::{Deserialize, Serialize};
 
@@ -166,20 +166,55 @@ fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
     }
 }
 
-/// Compares two records on every comparison.
-pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
+/// Levels of value pairs already compared, by their value ids (see
+/// [`crate::record::intern_values`]). One per thread: a pair of common names (Mohammed and
+/// محمد) is compared once, not for every pair of records that holds them.
+#[derive(Debug, Default)]
+pub struct LevelCache {
+    levels: rustc_hash::FxHashMap<(ComparisonKind, u32, u32), Option<u8>>,
+}
+
+impl LevelCache {
+    /// How many value pairs it holds.
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+}
+
+/// As [`compare`], reusing the levels of value pairs already in `cache`. The result is the
+/// same as without the cache.
+pub fn compare_cached(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord, cache: &mut LevelCache) -> ComparisonVector {
     ComparisonKind::ALL
         .iter()
-        .map(|k| match k {
-            ComparisonKind::BirthDate => date_level(a.birth, b.birth),
-            ComparisonKind::Sex => equal_level(&a.sex, &b.sex),
-            ComparisonKind::NationalId => equal_level(&a.national_id_hash, &b.national_id_hash),
-            ComparisonKind::BirthPlace | ComparisonKind::Residence => {
-                place_level(engine, k.name_field(a), k.name_field(b))
+        .map(|k| {
+            let slot = VALUE_SLOTS.iter().position(|s| s == k);
+            match slot.map(|s| (a.value_ids[s], b.value_ids[s])) {
+                Some((x, y)) if x != NO_VALUE && y != NO_VALUE => {
+                    *cache.levels.entry((*k, x, y)).or_insert_with(|| compare_one(engine, *k, a, b))
+                }
+                _ => compare_one(engine, *k, a, b),
             }
-            _ => name_level(engine, k.name_field(a), k.name_field(b)),
         })
         .collect()
+}
+
+fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<u8> {
+    match k {
+        ComparisonKind::BirthDate => date_level(a.birth, b.birth),
+        ComparisonKind::Sex => equal_level(&a.sex, &b.sex),
+        ComparisonKind::NationalId => equal_level(&a.national_id_hash, &b.national_id_hash),
+        ComparisonKind::BirthPlace | ComparisonKind::Residence => place_level(engine, k.name_field(a), k.name_field(b)),
+        _ => name_level(engine, k.name_field(a), k.name_field(b)),
+    }
+}
+
+/// Compares two records on every comparison.
+pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
+    ComparisonKind::ALL.iter().map(|k| compare_one(engine, *k, a, b)).collect()
 }
 
 /// The value whose frequency adjusts an exact agreement: the table name of each part where
@@ -204,6 +239,34 @@ mod tests {
 
     fn rec(engine: &NameEngine, fields: &[(&str, &str)]) -> LinkRecord {
         LinkRecord::from_fields(engine, "x", fields, None)
+    }
+
+    #[test]
+    fn cached_comparisons_equal_direct_ones() {
+        let e = NameEngine::new();
+        let mut recs: Vec<LinkRecord> = [
+            [("full_name", "Mohammed Ahmad al-Halabi"), ("birth_place", "Aleppo")],
+            [("full_name", "محمد أحمد الحلبي"), ("birth_place", "حلب")],
+            [("full_name", "Mhd Ahmed Halaby"), ("birth_place", "Halab")],
+            [("full_name", "Mohammed Ahmad al-Halabi"), ("birth_place", "Homs")],
+            [("full_name", "Hassan Ali Khatib"), ("birth_place", "Aleppo")],
+        ]
+        .iter()
+        .map(|f| rec(&e, f))
+        .collect();
+        crate::record::intern_values(&mut recs);
+        assert_eq!(recs[0].value_ids[0], recs[3].value_ids[0], "one text, one id");
+        assert_ne!(recs[0].value_ids[0], recs[1].value_ids[0]);
+        let mut cache = LevelCache::default();
+        for _ in 0..2 {
+            for a in &recs {
+                for b in &recs {
+                    assert_eq!(compare_cached(&e, a, b, &mut cache), compare(&e, a, b));
+                }
+            }
+        }
+        assert!(!cache.is_empty());
+        assert!(cache.len() < recs.len() * recs.len() * VALUE_SLOTS.len(), "repeated values are compared once");
     }
 
     #[test]

@@ -22,6 +22,6 @@ pub mod record;
 
 pub use blocking::{candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, RuleReport};
 pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
-pub use comparison::{compare, ComparisonKind, ComparisonVector};
+pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use model::{Explanation, FsModel, ModelError};
-pub use record::{BirthDate, LinkRecord};
+pub use record::{intern_values, BirthDate, LinkRecord};

@@ -31,7 +31,7 @@ impl BirthDate {
 pub type NameField = Option<NameAnalysis>;
 
 /// A record's comparable fields.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LinkRecord {
     pub id: String,
     pub given: NameField,
@@ -45,6 +45,42 @@ pub struct LinkRecord {
     pub residence: NameField,
     pub sex: Option<String>,
     pub national_id_hash: Option<String>,
+    /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
+    /// are two equal texts, so a comparison of two values is computed once and reused.
+    /// [`NO_VALUE`] where the field is missing or the record was not interned.
+    pub value_ids: [u32; 8],
+}
+
+/// The value id of a missing or not interned value.
+pub const NO_VALUE: u32 = u32::MAX;
+
+/// The fields that carry a value id, in the order of [`LinkRecord::value_ids`].
+pub const VALUE_SLOTS: [crate::ComparisonKind; 8] = [
+    crate::ComparisonKind::GivenName,
+    crate::ComparisonKind::FatherName,
+    crate::ComparisonKind::GrandfatherName,
+    crate::ComparisonKind::FamilyName,
+    crate::ComparisonKind::MotherName,
+    crate::ComparisonKind::MotherFamilyName,
+    crate::ComparisonKind::BirthPlace,
+    crate::ComparisonKind::Residence,
+];
+
+/// Gives every distinct name or place text of the records an id (the same text in any field,
+/// the same id: an analysis depends on its text alone).
+pub fn intern_values(records: &mut [LinkRecord]) {
+    let mut ids: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
+    for r in records.iter_mut() {
+        for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
+            r.value_ids[slot] = match kind.name_field(r) {
+                Some(a) => {
+                    let next = ids.len() as u32;
+                    *ids.entry(a.input.clone()).or_insert(next)
+                }
+                None => NO_VALUE,
+            };
+        }
+    }
 }
 
 /// Canonical fields of a record, by their store names (`given_name`, `birth_date` …).
@@ -78,6 +114,7 @@ impl LinkRecord {
             residence: analysed(engine, get("residence")),
             sex: get("sex").filter(|s| *s != "unknown").map(str::to_string),
             national_id_hash: national_id_hash.map(str::to_string),
+            value_ids: [NO_VALUE; 8],
         };
         if let Some(full) = get("full_name") {
             let a = engine.analyse(full);

@@ -5,10 +5,10 @@
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use athar_link::comparison::term_key;
-use athar_link::model::{estimate_u, train_by_rules, FsModel};
+use athar_link::model::{estimate_u, max_matches, train_by_rules, FsModel};
 use athar_link::{
-    candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, default_rules, ClusterOptions,
-    ComparisonKind, Judgement, LinkRecord,
+    candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
+    ClusterOptions, ComparisonKind, Judgement, LevelCache, LinkRecord,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -174,7 +174,8 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let engine = if args.without_name_tables { NameEngine::without_tables() } else { NameEngine::new() };
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     progress.set_message("reading names");
-    let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    athar_link::intern_values(&mut records);
     // Without --full, persons made before are kept apart: a new record that would join two of
     // them, or two that now look alike, goes to review (only a human joins persons).
     let existing: Option<Vec<Option<u32>>> = if args.full {
@@ -212,7 +213,14 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     };
     let vectors: Vec<Vec<athar_link::ComparisonVector>> = by_rule
         .iter()
-        .map(|pairs| pairs.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect())
+        .map(|pairs| {
+            pairs
+                .par_iter()
+                .map_init(LevelCache::default, |cache, &(i, j)| {
+                    compare_cached(&engine, &records[i], &records[j], cache)
+                })
+                .collect()
+        })
         .collect();
     // The model: stored, or trained now.
     let (model, trained) = match (&stored, args.full) {
@@ -229,7 +237,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 .zip(&vectors)
                 .map(|(r, v)| (r.name.as_str(), v.clone(), r.blocked_comparisons()))
                 .collect();
-            let reports = train_by_rules(&mut m, &training);
+            let reports = train_by_rules(&mut m, &training, max_matches(records.len()));
             // The prior: expected matches among candidate pairs, over all pairs.
             let mut distinct: Vec<(usize, usize)> = by_rule.concat();
             distinct.sort_unstable();
@@ -400,7 +408,8 @@ struct Context2 {
 fn load(store: &Store) -> Result<Context2> {
     let engine = NameEngine::new();
     let inputs = store.link_inputs()?;
-    let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+    athar_link::intern_values(&mut records);
     let ids = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let (model, model_is_default) = match store.model()? {
         Some(json) => (FsModel::from_json(&json)?, false),
