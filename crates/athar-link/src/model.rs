@@ -397,8 +397,42 @@ pub fn train_by_rules(
     let shares: Vec<f64> = reports.iter().map(|r| r.match_share).collect();
     let trained: Vec<_> = rules.iter().filter(|(_, pairs, _)| !pairs.is_empty()).collect();
     refine_m_on_confident_pairs(model, &trained, &shares);
+    for c in &mut model.comparisons {
+        monotone_levels(c);
+    }
     model.training = Some(reports.clone());
     reports
+}
+
+/// Makes a comparison's weights fall from its strongest level to its weakest, as its levels
+/// mean: where a weaker level would weigh more (a comparison no rule could train keeps its
+/// default m against the u of random pairs, and "similar" then outweighed "same name"),
+/// adjacent levels are pooled to one ratio m/u (pool-adjacent-violators, weighted by u), which
+/// keeps the sum of m.
+fn monotone_levels(c: &mut ComparisonParams) {
+    // Blocks of adjacent levels: (first level, m sum, u sum).
+    let mut blocks: Vec<(usize, f64, f64)> = Vec::with_capacity(c.levels.len());
+    for (i, l) in c.levels.iter().enumerate() {
+        blocks.push((i, l.m, l.u.max(EPS)));
+        while blocks.len() >= 2 {
+            let (_, m1, u1) = blocks[blocks.len() - 1];
+            let (_, m0, u0) = blocks[blocks.len() - 2];
+            if m1 / u1 <= m0 / u0 {
+                break;
+            }
+            blocks.pop();
+            if let Some(last) = blocks.last_mut() {
+                last.1 = m0 + m1;
+                last.2 = u0 + u1;
+            }
+        }
+    }
+    for (b, &(start, m, u)) in blocks.iter().enumerate() {
+        let end = blocks.get(b + 1).map_or(c.levels.len(), |next| next.0);
+        for l in &mut c.levels[start..end] {
+            l.m = m / u * l.u.max(EPS);
+        }
+    }
 }
 
 /// How many other records of the same person a record has at most, as a rule (a person seldom
@@ -542,6 +576,28 @@ mod tests {
                 Some(rng.pick(&probs))
             })
             .collect()
+    }
+
+    #[test]
+    fn weaker_levels_never_weigh_more_than_stronger_ones() {
+        let mut c = FsModel::default_model().comparisons[0].clone();
+        // Untrained m against the u of random pairs: "similar" (level 2) would outweigh level 0.
+        for (l, (m, u)) in c.levels.iter_mut().zip([(0.5, 0.01), (0.3, 0.005), (0.18, 0.0005), (0.02, 0.9845)]) {
+            l.m = m;
+            l.u = u;
+        }
+        monotone_levels(&mut c);
+        let w: Vec<f64> = c.levels.iter().map(LevelParams::weight).collect();
+        assert!(w.windows(2).all(|p| p[0] >= p[1] - 1e-9), "weights {w:?}");
+        let sum: f64 = c.levels.iter().map(|l| l.m).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "m sums to {sum}");
+        // Already in order: unchanged.
+        let ordered = FsModel::default_model().comparisons[0].clone();
+        let mut same = ordered.clone();
+        monotone_levels(&mut same);
+        for (a, b) in same.levels.iter().zip(&ordered.levels) {
+            assert!((a.m - b.m).abs() < 1e-12);
+        }
     }
 
     #[test]

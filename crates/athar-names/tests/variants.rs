@@ -196,6 +196,20 @@ fn patronymic_gives_the_fathers_name_in_both_languages() {
         assert_eq!(p.equivalence.iter().map(|e| &**e).collect::<Vec<_>>(), vec![father], "{text}");
     }
     assert!(e.compare_text("ІВАХА Денис Володимирович", "IVAKHA Denis Vladimirovich").same_name);
+    // A family name made from a patronymic, a patronymic from a non-Slavic name, and Alla
+    // (no X-ullah in a Slavic name): every part keeps its role.
+    for (text, family, given) in [
+        ("KUZMICH Tetiana Oleksandrivna", "kuzmich", "tetiana"),
+        ("KUZMICH Alla Vasilievna", "kuzmich", "alla"),
+        ("ШИРАЄВ Курбан Алієвич", "шираєв", "курбан"),
+        ("KAZAKOV Rustem Abdullaevich", "kazakov", "rustem"),
+    ] {
+        let a = e.analyse(text);
+        let role = |r: Role| a.parts.iter().find(|p| p.role == r).map(|p| p.core.to_string());
+        assert_eq!(role(Role::Family).as_deref(), Some(family), "{text}: {:?}", a.parts);
+        assert_eq!(role(Role::Given).as_deref(), Some(given), "{text}");
+        assert!(role(Role::Patronymic).is_some(), "{text}");
+    }
 }
 
 #[test]
