@@ -290,3 +290,18 @@ fn without_tables_only_spelling_rules_remain() {
     assert!(bare.compare_text("al-Halabi", "الحلبي").same_name);
     assert!(bare.analyse("Mohammed").parts[0].equivalence.is_empty());
 }
+
+#[test]
+fn arabic_names_in_russian_language_lists() {
+    let e = engine();
+    for family in [
+        &["محمد", "Muhammad", "Мухаммед", "Магомед"][..],
+        &["احمد", "Ahmed", "Ахмед", "Ахмад"],
+        &["حسين", "Hussein", "Хусейн", "Гусейн"],
+        &["ابراهيم", "Ibrahim", "Ибрагим"],
+    ] {
+        assert_family_same(&e, family);
+    }
+    assert!(!e.compare_text("Хасан", "Хусейн").same_name, "Hasan and Hussein stay two names");
+    assert!(!e.compare_text("Махмуд", "Мухаммед").same_name, "Mahmoud and Muhammad stay two names");
+}
