@@ -397,7 +397,8 @@ pub fn train_by_rules(
     let shares: Vec<f64> = reports.iter().map(|r| r.match_share).collect();
     let trained: Vec<_> = rules.iter().filter(|(_, pairs, _)| !pairs.is_empty()).collect();
     refine_m_on_confident_pairs(model, &trained, &shares);
-    for c in &mut model.comparisons {
+    // A comparison no rule trained keeps its default m, against the u of random pairs.
+    for (c, _) in model.comparisons.iter_mut().zip(&counts).filter(|(_, n)| **n <= 0.0) {
         monotone_levels(c);
     }
     model.training = Some(reports.clone());
@@ -405,10 +406,12 @@ pub fn train_by_rules(
 }
 
 /// Makes a comparison's weights fall from its strongest level to its weakest, as its levels
-/// mean: where a weaker level would weigh more (a comparison no rule could train keeps its
-/// default m against the u of random pairs, and "similar" then outweighed "same name"),
-/// adjacent levels are pooled to one ratio m/u (pool-adjacent-violators, weighted by u), which
-/// keeps the sum of m.
+/// mean: where a weaker level would weigh more, adjacent levels are pooled to one ratio m/u
+/// (pool-adjacent-violators, weighted by u), which keeps the sum of m. Applied to comparisons
+/// no rule could train (names only, all blocked on given and family name): their default m
+/// against the u of random pairs made "similar" outweigh "same name". A trained m is left as
+/// the data says: an exact family name is commoner among strangers than a cross-script one,
+/// so "same name, other spelling" may rightly weigh more than "same form".
 fn monotone_levels(c: &mut ComparisonParams) {
     // Blocks of adjacent levels: (first level, m sum, u sum).
     let mut blocks: Vec<(usize, f64, f64)> = Vec::with_capacity(c.levels.len());

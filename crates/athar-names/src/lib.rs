@@ -283,6 +283,14 @@ impl NameEngine {
             if let Some(s) = skeleton::latin_skeleton_final_h(&raw.key) {
                 skeletons.push(s);
             }
+            // j is y in German, Polish and Czech spellings of Slavic names (Alejnik = Алейник,
+            // Sergej, Jurij): that reading is a key too.
+            if raw.key.contains('j') {
+                let s = skeleton::latin_skeleton(&raw.key.replace('j', "y"));
+                if !skeletons.contains(&s) {
+                    skeletons.push(s);
+                }
+            }
             // A fused article taken off a name the tables do not know may have been no article
             // at all (Aldoshin, Elkin): the whole word is kept as another reading.
             let whole = match raw.tokens.clone().next() {

@@ -103,6 +103,8 @@ fn substitution(x: u8, y: u8, vowel_scale: f32) -> f32 {
         (b'J', b'g') | (b'J', b'Z') | (b'Z', b'z') => 0.3,
         (b'0', b't') | (b'0', b's') | (b'1', b'd') | (b'1', b'z') | (b'd', b'z') | (b'f', b'v') | (b'b', b'p') => 0.3,
         (b'v', b'w') => 0.3,
+        // j written for й (Alejnik, Jurij) in German, Polish and Czech spellings.
+        (b'J', b'i') | (b'J', b'y') => 0.4,
         (b'X', b'h') | (b'X', b'k') | (b'S', b's') => 0.6,
         _ => 1.0,
     }

@@ -305,3 +305,12 @@ fn arabic_names_in_russian_language_lists() {
     assert!(!e.compare_text("Хасан", "Хусейн").same_name, "Hasan and Hussein stay two names");
     assert!(!e.compare_text("Махмуд", "Мухаммед").same_name, "Mahmoud and Muhammad stay two names");
 }
+
+#[test]
+fn j_for_yot_in_german_and_polish_spellings() {
+    let e = engine();
+    assert!(e.compare_text("ALEJNIK Evgeny", "АЛЕЙНИК Евгений").same_name);
+    let latin = e.analyse("Alejnik");
+    let cyrillic = e.analyse("Алейник");
+    assert!(latin.keys().iter().any(|k| cyrillic.keys().contains(k)), "the two spellings share a blocking key");
+}
