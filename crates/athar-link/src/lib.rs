@@ -17,11 +17,13 @@
 pub mod blocking;
 pub mod cluster;
 pub mod comparison;
+pub mod frequency;
 pub mod model;
 pub mod record;
 
 pub use blocking::{candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, RuleReport};
 pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
+pub use frequency::TermFrequencies;
 pub use model::{Explanation, FsModel, ModelError};
 pub use record::{intern_values, BirthDate, LinkRecord};

@@ -4,11 +4,10 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_link::comparison::term_key;
 use athar_link::model::{estimate_u, max_matches, train_by_rules, FsModel};
 use athar_link::{
     candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
-    ClusterOptions, ComparisonKind, Judgement, LevelCache, LinkRecord,
+    ClusterOptions, Judgement, LevelCache, LinkRecord, TermFrequencies,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -77,46 +76,6 @@ pub enum ExportCommand {
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
     },
-}
-
-/// Fewest values of a field before its term frequencies adjust weights.
-const MIN_TF_VALUES: usize = 1000;
-
-/// Term frequencies of the name comparisons: the share of records holding each value.
-pub(crate) struct TermFrequencies {
-    by_kind: HashMap<ComparisonKind, (HashMap<String, usize>, usize)>,
-}
-
-impl TermFrequencies {
-    pub(crate) fn new(records: &[LinkRecord]) -> Self {
-        let mut by_kind = HashMap::new();
-        for k in ComparisonKind::ALL.iter().filter(|k| k.term_frequency()) {
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            let mut n = 0;
-            for r in records {
-                if let Some(a) = k.name_field(r) {
-                    *counts.entry(term_key(a)).or_default() += 1;
-                    n += 1;
-                }
-            }
-            by_kind.insert(*k, (counts, n));
-        }
-        TermFrequencies { by_kind }
-    }
-
-    /// The share of records holding the value the two records agree on (the larger of the two
-    /// values' shares, when their forms differ).
-    pub(crate) fn share(&self, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<f64> {
-        let (counts, n) = self.by_kind.get(&k)?;
-        // Frequencies from a small registry say nothing about names: no adjustment until a
-        // field holds enough values.
-        if *n < MIN_TF_VALUES {
-            return None;
-        }
-        let f = |r: &LinkRecord| k.name_field(r).and_then(|x| counts.get(&term_key(x))).copied();
-        let c = f(a).max(f(b))?;
-        (*n > 0).then(|| c as f64 / *n as f64)
-    }
 }
 
 pub(crate) fn to_link_record(engine: &NameEngine, input: &LinkInput) -> LinkRecord {

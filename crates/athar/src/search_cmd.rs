@@ -6,10 +6,10 @@
 //! and without a trained model (the built-in default model). The search text is kept in the
 //! audit chain only encrypted.
 
-use crate::link_cmd::{to_link_record, TermFrequencies};
+use crate::link_cmd::to_link_record;
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_link::{compare, ComparisonKind, FsModel, LinkRecord};
+use athar_link::{compare, compare_cached, ComparisonKind, FsModel, LevelCache, LinkRecord, TermFrequencies};
 use athar_names::NameEngine;
 use clap::Args;
 use rayon::prelude::*;
@@ -87,6 +87,9 @@ fn record_keys(r: &LinkRecord) -> Vec<String> {
     keys
 }
 
+/// The value id of every query value: no record's value has it (record ids count up from 0).
+const QUERY_VALUE: u32 = u32::MAX - 1;
+
 /// Most candidates scored for one query: a common name alone never scans everything.
 const MAX_CANDIDATES: usize = 3000;
 
@@ -94,7 +97,8 @@ impl Index {
     pub(crate) fn build(store: &athar_store::Store) -> Result<Index> {
         let engine = NameEngine::new();
         let inputs = store.link_inputs()?;
-        let records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+        let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
+        athar_link::intern_values(&mut records);
         let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, r) in records.iter().enumerate() {
             for k in record_keys(r) {
@@ -225,15 +229,25 @@ fn query_record(engine: &NameEngine, a: &SearchArgs) -> Result<LinkRecord> {
 }
 
 pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Value> {
-    let q = query_record(&index.engine, a)?;
+    let mut q = query_record(&index.engine, a)?;
+    // The query's values get ids no record holds: each candidate value is compared with the
+    // query's once (per thread), however many candidates share it.
+    for (slot, kind) in athar_link::record::VALUE_SLOTS.iter().enumerate() {
+        q.value_ids[slot] = if kind.name_field(&q).is_some() { QUERY_VALUE } else { athar_link::record::NO_VALUE };
+    }
     let limit = a.limit.clamp(1, 100);
     let candidates = index.candidates(&q);
     // Every candidate scored; only the persons shown are explained.
+    // The query's term counts, looked up once.
+    let q_counts: Vec<(ComparisonKind, Option<u32>)> =
+        ComparisonKind::ALL.iter().map(|k| (*k, index.tf.count(*k, &q))).collect();
+    let q_count = |k: ComparisonKind| q_counts.iter().find(|(x, _)| *x == k).and_then(|(_, c)| *c);
     let scored: Vec<(u32, f64)> = candidates
         .par_iter()
-        .map(|&c| {
+        .map_init(LevelCache::default, |cache, &c| {
             let r = &index.records[c as usize];
-            (c, index.model.probability(&compare(&index.engine, &q, r), &|k| index.tf.share(k, &q, r)))
+            let v = compare_cached(&index.engine, &q, r, cache);
+            (c, index.model.probability(&v, &|k| index.tf.share_given(k, q_count(k), r)))
         })
         .collect();
     // Best record per person.

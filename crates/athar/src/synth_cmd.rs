@@ -257,11 +257,12 @@ type SweepPoint = (f64, f64, f64);
 /// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
 /// with the stored model (the default model before any link).
 fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Result<(f64, Vec<SweepPoint>)> {
-    use athar_link::{candidate_pairs, cluster, compare, default_rules, ClusterOptions, Judgement};
+    use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
     use rayon::prelude::*;
     let engine = athar_names::NameEngine::new();
     let inputs = store.link_inputs()?;
-    let records: Vec<_> = inputs.par_iter().map(|i| crate::link_cmd::to_link_record(&engine, i)).collect();
+    let mut records: Vec<_> = inputs.par_iter().map(|i| crate::link_cmd::to_link_record(&engine, i)).collect();
+    athar_link::intern_values(&mut records);
     // The truth person of each record, by position.
     let mut truth_by_id: HashMap<i64, &String> = HashMap::new();
     for (_, rid, source, srid) in &store.person_export()? {
@@ -285,11 +286,11 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Resu
         Some(json) => athar_link::FsModel::from_json(&json)?,
         None => athar_link::FsModel::default_model(),
     };
-    let tf = crate::link_cmd::TermFrequencies::new(&records);
+    let tf = athar_link::TermFrequencies::new(&records);
     let scored: Vec<(usize, usize, f64)> = pairs
         .par_iter()
-        .map(|&(i, j)| {
-            let v = compare(&engine, &records[i], &records[j]);
+        .map_init(athar_link::LevelCache::default, |cache, &(i, j)| {
+            let v = athar_link::compare_cached(&engine, &records[i], &records[j], cache);
             (i, j, model.probability(&v, &|k| tf.share(k, &records[i], &records[j])))
         })
         .collect();
