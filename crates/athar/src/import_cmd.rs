@@ -128,6 +128,10 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let table = athar_ingest::open(&args.file, &opts)?;
     let mapping = map_headers(&table.headers, &overrides, args.id_column.as_deref())?;
     let actor = global.actor();
+    if args.dry_run && !global.db.exists() {
+        // A preview before any registry exists writes nothing, not even a new database.
+        return dry_run(&args, table, &mapping, dates);
+    }
     let mut store = crate::store_cmd::open(global)?;
     let store_keys = store.keys().clone();
     if args.dry_run {

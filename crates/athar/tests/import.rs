@@ -264,6 +264,8 @@ fn dry_run_shows_the_mapping_and_writes_nothing() {
     assert_eq!(mapping[2]["column"], "الكنية");
     assert_eq!(mapping[2]["role"]["field"], "family_name");
     assert_eq!(v["rows"].as_array().map(Vec::len), Some(3));
+    assert!(!env.db().exists(), "a preview before any registry exists creates no database");
+    assert!(!env.path("athar.key").exists(), "nor a key file");
     let s = env.json(&["sources", "--json"]);
     assert_eq!(s["sources"].as_array().map(Vec::len), Some(0));
 }
