@@ -13,6 +13,7 @@ use athar_link::{compare, compare_cached, ComparisonKind, FsModel, LevelCache, L
 use athar_names::NameEngine;
 use clap::Args;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,11 +57,11 @@ pub(crate) struct Index {
     engine: NameEngine,
     records: Vec<LinkRecord>,
     record_ids: Vec<i64>,
-    by_key: HashMap<String, Vec<u32>>,
+    by_key: FxHashMap<String, Vec<u32>>,
     model: FsModel,
     tf: TermFrequencies,
     /// record id → (person id, source, source record id)
-    meta: HashMap<i64, (String, String, Option<String>)>,
+    meta: FxHashMap<i64, (String, String, Option<String>)>,
 }
 
 const NAME_FIELDS: [ComparisonKind; 6] = [
@@ -99,7 +100,7 @@ impl Index {
         let inputs = store.link_inputs()?;
         let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
         athar_link::intern_values(&mut records);
-        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_key: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (i, r) in records.iter().enumerate() {
             for k in record_keys(r) {
                 by_key.entry(k).or_default().push(i as u32);
@@ -133,7 +134,7 @@ impl Index {
 
     /// Candidates: records sharing the most name keys with the query, at most MAX_CANDIDATES.
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
-        let mut hits: HashMap<u32, u32> = HashMap::new();
+        let mut hits: FxHashMap<u32, u32> = FxHashMap::default();
         let mut common: Vec<&Vec<u32>> = Vec::new();
         for k in record_keys(q) {
             if let Some(list) = self.by_key.get(&k) {
@@ -251,7 +252,7 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
         })
         .collect();
     // Best record per person.
-    let mut by_person: HashMap<&str, (f64, u32, Vec<u32>)> = HashMap::new();
+    let mut by_person: FxHashMap<&str, (f64, u32, Vec<u32>)> = FxHashMap::default();
     for &(c, p) in &scored {
         let rid = index.record_ids[c as usize];
         let Some((person, _, _)) = index.meta.get(&rid) else { continue };
