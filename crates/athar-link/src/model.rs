@@ -290,47 +290,57 @@ pub fn train_m(
     let mut share = start_share.clamp(1e-4, 0.9999).min(max_share);
     let positions: Vec<Option<usize>> =
         ComparisonKind::ALL.iter().map(|k| model.comparisons.iter().position(|c| c.comparison == *k)).collect();
+    // EM depends on a pair through its comparison vector alone: identical vectors are one
+    // pattern with a count (millions of pairs hold a few thousand patterns).
+    let mut counts: rustc_hash::FxHashMap<&ComparisonVector, f64> = rustc_hash::FxHashMap::default();
+    for v in pairs {
+        *counts.entry(v).or_default() += 1.0;
+    }
+    let mut patterns: Vec<(&ComparisonVector, f64)> = counts.into_iter().collect();
+    patterns.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let free: Vec<bool> = ComparisonKind::ALL.iter().map(|k| !fixed.contains(k)).collect();
     let mut iterations = 0;
     let mut delta = f64::INFINITY;
-    let mut posteriors = vec![0.0f64; pairs.len()];
+    let mut posteriors = vec![0.0f64; patterns.len()];
     while iterations < 100 && delta >= 1e-4 {
         iterations += 1;
-        // E: posterior probability of a match for each pair. Comparisons the pairs were
+        // E: posterior probability of a match for each pattern. Comparisons the pairs were
         // blocked on agree by construction: they say nothing here and are left out (counting
         // them would make every pair look like a match).
         let prior_w = (share / (1.0 - share)).log2();
-        for (v, post) in pairs.iter().zip(posteriors.iter_mut()) {
+        let level_weights: Vec<Vec<f64>> = positions
+            .iter()
+            .map(|ci| {
+                ci.map(|ci| model.comparisons[ci].levels.iter().map(LevelParams::weight).collect()).unwrap_or_default()
+            })
+            .collect();
+        for ((v, _), post) in patterns.iter().zip(posteriors.iter_mut()) {
             let mut w = prior_w;
             for (ki, level) in v.iter().enumerate().take(nk) {
-                if fixed.contains(&ComparisonKind::ALL[ki]) {
-                    continue;
-                }
-                if let (Some(l), Some(ci)) = (level, positions[ki]) {
-                    if let Some(p) = model.comparisons[ci].levels.get(*l as usize) {
-                        w += p.weight();
-                    }
+                if let (true, Some(l)) = (free[ki], level) {
+                    w += level_weights[ki].get(*l as usize).copied().unwrap_or(0.0);
                 }
             }
             *post = probability(w);
         }
         // M: the share, and m of each level.
-        let total: f64 = posteriors.iter().sum();
+        let total: f64 = patterns.iter().zip(&posteriors).map(|((_, n), p)| n * p).sum();
         let new_share = (total / pairs.len().max(1) as f64).clamp(1e-6, max_share);
         delta = (new_share - share).abs();
         share = new_share;
-        for (ki, k) in ComparisonKind::ALL.iter().enumerate() {
+        for (ki, _) in ComparisonKind::ALL.iter().enumerate() {
             let Some(ci) = positions[ki] else { continue };
-            if fixed.contains(k) {
+            if !free[ki] {
                 continue;
             }
             let nl = model.comparisons[ci].levels.len();
             let mut num = vec![0.0f64; nl];
             let mut den = 0.0f64;
-            for (v, post) in pairs.iter().zip(&posteriors) {
+            for ((v, n), post) in patterns.iter().zip(&posteriors) {
                 if let Some(Some(l)) = v.get(ki) {
                     if let Some(slot) = num.get_mut(*l as usize) {
-                        *slot += post;
-                        den += post;
+                        *slot += n * post;
+                        den += n * post;
                     }
                 }
             }
