@@ -101,8 +101,9 @@ impl ComparisonKind {
     }
 }
 
-/// The level of each comparison for one pair (`None`: a value is missing).
-pub type ComparisonVector = Vec<Option<u8>>;
+/// The level of each comparison for one pair, in the order of [`ComparisonKind::ALL`]
+/// (`None`: a value is missing). Inline: millions of pairs are held at once.
+pub type ComparisonVector = [Option<u8>; ComparisonKind::ALL.len()];
 
 fn name_level(engine: &NameEngine, a: Option<&NameAnalysis>, b: Option<&NameAnalysis>) -> Option<u8> {
     let (a, b) = (a?, b?);
@@ -188,18 +189,15 @@ impl LevelCache {
 /// As [`compare`], reusing the levels of value pairs already in `cache`. The result is the
 /// same as without the cache.
 pub fn compare_cached(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord, cache: &mut LevelCache) -> ComparisonVector {
-    ComparisonKind::ALL
-        .iter()
-        .map(|k| {
-            let slot = VALUE_SLOTS.iter().position(|s| s == k);
-            match slot.map(|s| (a.value_ids[s], b.value_ids[s])) {
-                Some((x, y)) if x != NO_VALUE && y != NO_VALUE => {
-                    *cache.levels.entry((*k, x, y)).or_insert_with(|| compare_one(engine, *k, a, b))
-                }
-                _ => compare_one(engine, *k, a, b),
+    ComparisonKind::ALL.map(|k| {
+        let slot = VALUE_SLOTS.iter().position(|s| *s == k);
+        match slot.map(|s| (a.value_ids[s], b.value_ids[s])) {
+            Some((x, y)) if x != NO_VALUE && y != NO_VALUE => {
+                *cache.levels.entry((k, x, y)).or_insert_with(|| compare_one(engine, k, a, b))
             }
-        })
-        .collect()
+            _ => compare_one(engine, k, a, b),
+        }
+    })
 }
 
 fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<u8> {
@@ -214,7 +212,7 @@ fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkR
 
 /// Compares two records on every comparison.
 pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
-    ComparisonKind::ALL.iter().map(|k| compare_one(engine, *k, a, b)).collect()
+    ComparisonKind::ALL.map(|k| compare_one(engine, k, a, b))
 }
 
 /// The value whose frequency adjusts an exact agreement: the table name of each part where

@@ -369,7 +369,7 @@ pub fn train_m(
 /// it put 56 % of such a rule's 4 million pairs in the match class).
 pub fn train_by_rules(
     model: &mut FsModel,
-    rules: &[(&str, Vec<ComparisonVector>, Vec<ComparisonKind>)],
+    rules: &[(&str, &[ComparisonVector], Vec<ComparisonKind>)],
     max_matches: f64,
 ) -> Vec<EmReport> {
     let start = model.clone();
@@ -476,7 +476,7 @@ const MIN_CONFIDENT_PAIRS: usize = 100;
 /// fewer than 100 such pairs keeps EM's m.
 fn refine_m_on_confident_pairs(
     model: &mut FsModel,
-    rules: &[&(&str, Vec<ComparisonVector>, Vec<ComparisonKind>)],
+    rules: &[&(&str, &[ComparisonVector], Vec<ComparisonKind>)],
     shares: &[f64],
 ) {
     let nk = ComparisonKind::ALL.len();
@@ -491,7 +491,7 @@ fn refine_m_on_confident_pairs(
         let prior_w = (share / (1.0 - share)).log2();
         let free: Vec<bool> = ComparisonKind::ALL.iter().map(|k| !blocked.contains(k)).collect();
         let mut own = vec![0.0f64; nk];
-        for v in pairs {
+        for v in pairs.iter() {
             let mut total = prior_w;
             for ki in 0..nk {
                 own[ki] = match v.get(ki).copied().flatten() {
@@ -578,17 +578,16 @@ mod tests {
     }
 
     fn draw(t: &FsModel, rng: &mut Rng, is_match: bool) -> ComparisonVector {
-        t.comparisons
-            .iter()
-            .map(|c| {
-                // One value in ten is missing.
-                if rng.next() < 0.1 {
-                    return None;
-                }
-                let probs: Vec<f64> = c.levels.iter().map(|l| if is_match { l.m } else { l.u }).collect();
-                Some(rng.pick(&probs))
-            })
-            .collect()
+        let mut v: ComparisonVector = [None; ComparisonKind::ALL.len()];
+        for (slot, c) in v.iter_mut().zip(&t.comparisons) {
+            // One value in ten is missing.
+            if rng.next() < 0.1 {
+                continue;
+            }
+            let probs: Vec<f64> = c.levels.iter().map(|l| if is_match { l.m } else { l.u }).collect();
+            *slot = Some(rng.pick(&probs));
+        }
+        v
     }
 
     #[test]
@@ -630,7 +629,7 @@ mod tests {
         for (i, l) in bd.levels.iter_mut().enumerate() {
             l.m = if i + 1 == n { 0.3 } else { 0.7 / (n - 1) as f64 };
         }
-        let rule = ("all", pairs, Vec::new());
+        let rule = ("all", &pairs[..], Vec::new());
         refine_m_on_confident_pairs(&mut m, &[&rule], &[0.3]);
         for (c, tc) in m.comparisons.iter().zip(&t.comparisons) {
             let (l, tl) = (c.levels.last().expect("levels"), tc.levels.last().expect("levels"));
@@ -692,7 +691,7 @@ mod tests {
         let mut m = FsModel::default_model();
         let before = m.comparisons[0].clone();
         let reports =
-            train_by_rules(&mut m, &[("given+family", pairs, vec![ComparisonKind::GivenName])], f64::INFINITY);
+            train_by_rules(&mut m, &[("given+family", &pairs[..], vec![ComparisonKind::GivenName])], f64::INFINITY);
         assert_eq!(m.comparisons[0], before, "the given name's m stays as it was");
         assert_ne!(m.comparisons[3], FsModel::default_model().comparisons[3], "other comparisons are trained");
         // Nor does the blocked comparison sway which pairs look like matches.
@@ -703,10 +702,10 @@ mod tests {
     fn missing_values_weigh_nothing_and_the_waterfall_adds_up() {
         let m = truth();
         let none = |_| None;
-        let all_missing: ComparisonVector = vec![None; ComparisonKind::ALL.len()];
+        let all_missing: ComparisonVector = [None; ComparisonKind::ALL.len()];
         let e = m.explain(&all_missing, &none);
         assert!((e.total - e.prior_weight).abs() < 1e-12);
-        let v: ComparisonVector = (0..ComparisonKind::ALL.len()).map(|i| Some((i % 2) as u8)).collect();
+        let v: ComparisonVector = std::array::from_fn(|i| Some((i % 2) as u8));
         let e = m.explain(&v, &none);
         let sum: f64 = e.prior_weight + e.lines.iter().map(|l| l.weight).sum::<f64>();
         assert!((sum - e.total).abs() < 1e-9);
@@ -716,7 +715,7 @@ mod tests {
     #[test]
     fn agreeing_on_a_common_name_weighs_less_than_on_a_rare_one() {
         let m = truth();
-        let mut v: ComparisonVector = vec![None; ComparisonKind::ALL.len()];
+        let mut v: ComparisonVector = [None; ComparisonKind::ALL.len()];
         v[0] = Some(0);
         let common = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.18));
         let rare = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.0004));

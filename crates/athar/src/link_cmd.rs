@@ -194,7 +194,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             let training: Vec<_> = rules
                 .iter()
                 .zip(&vectors)
-                .map(|(r, v)| (r.name.as_str(), v.clone(), r.blocked_comparisons()))
+                .map(|(r, v)| (r.name.as_str(), v.as_slice(), r.blocked_comparisons()))
                 .collect();
             let reports = train_by_rules(&mut m, &training, max_matches(records.len()));
             // The prior: expected matches among candidate pairs, over all pairs.
@@ -219,11 +219,13 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     };
     let tf = TermFrequencies::new(&records);
     // Each pair scored once, whichever rules generated it.
-    let mut seen = std::collections::HashSet::new();
-    let mut scored: Vec<(usize, usize, f64)> = Vec::new();
+    let total: usize = by_rule.iter().map(Vec::len).sum();
+    let mut seen: rustc_hash::FxHashSet<(u32, u32)> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(total, Default::default());
+    let mut scored: Vec<(usize, usize, f64)> = Vec::with_capacity(total);
     for (pairs, vecs) in by_rule.iter().zip(&vectors) {
         for (&(i, j), v) in pairs.iter().zip(vecs) {
-            if seen.insert((i, j)) {
+            if seen.insert((i as u32, j as u32)) {
                 let p = model.probability(v, &|k| tf.share(k, &records[i], &records[j]));
                 scored.push((i, j, p));
             }
@@ -250,7 +252,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         for (a, b, p) in store.review_pairs()? {
             if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
                 let (i, j) = (i.min(j), i.max(j));
-                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && seen.insert((i, j)) {
+                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && seen.insert((i as u32, j as u32)) {
                     scored.push((i, j, p));
                 }
             }
