@@ -535,7 +535,7 @@ fn key_of(s: &str) -> Text {
 /// Groups tokens into parts: compounds, kunyas, particles, names with their article.
 pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
     let mut parts: Vec<RawPart> = Vec::with_capacity(tokens.len());
-    let slavic_name = tokens.iter().any(|t| patronymic_stem(&t.folded, t.script).is_some());
+    let slavic_name = || tokens.iter().any(|t| patronymic_stem(&t.folded, t.script).is_some());
     let n = tokens.len();
     let mut i = 0;
     let mut pending_article = false;
@@ -653,7 +653,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             && ALLAH_WORDS.contains(&tokens[i + 1].folded.as_str())
             // Alla is also a Slavic given name: in a name with a patronymic (KUZMICH Alla
             // Vasilievna) it is no X-ullah.
-            && !(slavic_name
+            && !(slavic_name()
                 && tables.lookup_key(&tokens[i + 1].folded).iter().any(|id| tables.set(*id).kind == SetKind::SlavicGiven))
         {
             Some((i + 1, Construct::Allah))
