@@ -76,6 +76,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
         BlockingRule::new("family+birth_year", &[KeyPart::Name(FamilyName), KeyPart::BirthYear]),
         BlockingRule::new("given+birth_date", &[KeyPart::Name(GivenName), KeyPart::BirthDate]),
         BlockingRule::new("birth_place+birth_date", &[KeyPart::Name(BirthPlace), KeyPart::BirthDate]),
+        BlockingRule::new("birth_date", &[KeyPart::BirthDate]),
         BlockingRule::new("national_id", &[KeyPart::NationalId]),
     ]
 }

@@ -279,6 +279,14 @@ impl NameEngine {
                 script_skeleton(&raw.key)
             }),
         }
+        // х is h in Latin spellings made outside the Russian and Ukrainian systems (Ditrih,
+        // Mihail) and in Arabic names written in Cyrillic (Хасан = Hasan): that reading is a key.
+        if script == Script::Cyrillic && latin.contains("kh") {
+            let s = skeleton::latin_skeleton(&latin.replace("kh", "h"));
+            if !skeletons.contains(&s) {
+                skeletons.push(s);
+            }
+        }
         if script == Script::Latin {
             if let Some(s) = skeleton::latin_skeleton_final_h(&raw.key) {
                 skeletons.push(s);

@@ -313,4 +313,9 @@ fn j_for_yot_in_german_and_polish_spellings() {
     let latin = e.analyse("Alejnik");
     let cyrillic = e.analyse("Алейник");
     assert!(latin.keys().iter().any(|k| cyrillic.keys().contains(k)), "the two spellings share a blocking key");
+    // х written h (Ditrih, Mihail; Хасан = Hasan) meets too.
+    for (latin, cyrillic) in [("Ditrih", "Дитрих"), ("Mihail", "Михаил"), ("Hasan", "Хасан")] {
+        let (l, c) = (e.analyse(latin).keys(), e.analyse(cyrillic).keys());
+        assert!(l.iter().any(|k| c.contains(k)), "{latin} / {cyrillic}: {l:?} {c:?}");
+    }
 }
