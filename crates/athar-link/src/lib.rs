@@ -21,7 +21,9 @@ pub mod frequency;
 pub mod model;
 pub mod record;
 
-pub use blocking::{candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, RuleReport};
+pub use blocking::{
+    candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, RuleReport, DEFAULT_MAX_BLOCK,
+};
 pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::TermFrequencies;

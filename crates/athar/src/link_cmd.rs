@@ -33,7 +33,7 @@ pub struct LinkArgs {
     review_band: Option<String>,
     /// Largest block a blocking key may make (larger ones are split by birth year, and what
     /// is still too large is skipped and reported).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = athar_link::DEFAULT_MAX_BLOCK)]
     max_block: usize,
     /// For measurement: link with the name engine's variant tables switched off (spelling
     /// rules, romanisation and skeletons only), to see what the tables add.

@@ -271,7 +271,7 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Resu
         }
     }
     let truth: Vec<Option<&String>> = inputs.iter().map(|i| truth_by_id.get(&i.record_id).copied()).collect();
-    let (by_rule, _) = candidate_pairs(&records, &default_rules(), 300);
+    let (by_rule, _) = candidate_pairs(&records, &default_rules(), athar_link::DEFAULT_MAX_BLOCK);
     let mut pairs: Vec<(usize, usize)> = by_rule.concat();
     pairs.sort_unstable();
     pairs.dedup();
