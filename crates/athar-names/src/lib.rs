@@ -132,6 +132,13 @@ impl NameEngine {
     /// Analyses a written name: tokens, parts with roles, romanisation, keys.
     pub fn analyse(&self, text: &str) -> NameAnalysis {
         let tokens = structure::tokenize(text);
+        // Only a name with a long word can hold a family and a given name typed together.
+        let tokens = if tokens.iter().any(|t| t.folded.len() >= 10) {
+            let all_caps = !text.chars().any(char::is_lowercase);
+            structure::split_fused_names(tokens, &self.tables, all_caps)
+        } else {
+            tokens
+        };
         let lang = structure::name_cyrillic_language(&tokens);
         let raw = structure::group(&tokens, &self.tables);
         let mut parts: Vec<NamePart> = raw.iter().map(|p| self.build_part(&tokens, p, lang)).collect();

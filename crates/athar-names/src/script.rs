@@ -99,6 +99,54 @@ pub fn detect_script(text: &str) -> Script {
     }
 }
 
+/// Latin and Cyrillic letters that look alike (lower case; the capitals B/В, H/Н, M/М, T/Т and
+/// K/К look alike too, and are lower-cased before this).
+const HOMOGLYPHS: [(char, char); 13] = [
+    ('a', 'а'),
+    ('b', 'в'),
+    ('c', 'с'),
+    ('e', 'е'),
+    ('h', 'н'),
+    ('i', 'і'),
+    ('k', 'к'),
+    ('m', 'м'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('t', 'т'),
+    ('x', 'х'),
+    ('y', 'у'),
+];
+
+/// A word typed in one script with a few look-alike letters of the other (ЗАВАЛЬСЬКA with a
+/// Latin A, Alexandrovnа with a Cyrillic а), in its main script alone; `None` when the word is
+/// not such a mix (its lesser script has letters without a look-alike, or as many letters).
+pub fn without_homoglyphs(word: &str) -> Option<String> {
+    let (mut cy, mut la) = (0usize, 0usize);
+    for c in word.chars() {
+        if is_cyrillic(c) && is_letter(c) {
+            cy += 1;
+        } else if c.is_ascii_alphabetic() {
+            la += 1;
+        }
+    }
+    if cy == la || cy.min(la) == 0 {
+        return None;
+    }
+    let to_cyrillic = cy > la;
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        let swapped = if to_cyrillic && c.is_ascii_alphabetic() {
+            HOMOGLYPHS.iter().find(|(l, _)| *l == c).map(|(_, k)| *k)
+        } else if !to_cyrillic && is_cyrillic(c) && is_letter(c) {
+            HOMOGLYPHS.iter().find(|(_, k)| *k == c).map(|(l, _)| *l)
+        } else {
+            Some(c)
+        };
+        out.push(swapped?);
+    }
+    Some(out)
+}
+
 /// Ukrainian or Russian orthography, from the letters only one of them uses.
 pub fn cyrillic_language(text: &str) -> CyrillicLanguage {
     let mut ua = false;
@@ -120,6 +168,15 @@ pub fn cyrillic_language(text: &str) -> CyrillicLanguage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_letters_of_the_other_script_are_read_in_the_main_one() {
+        assert_eq!(without_homoglyphs("завальськa").as_deref(), Some("завальська"));
+        assert_eq!(without_homoglyphs("alexandrovnа").as_deref(), Some("alexandrovna"));
+        assert_eq!(without_homoglyphs("завальська"), None, "one script");
+        assert_eq!(without_homoglyphs("ivanжов"), None, "ж has no Latin look-alike");
+        assert_eq!(detect_script(&without_homoglyphs("тетянa").unwrap_or_default()), Script::Cyrillic);
+    }
 
     #[test]
     fn detects_each_script() {

@@ -270,10 +270,19 @@ fn tokenize_all(text: &str) -> Vec<Token> {
                 if p.is_empty() {
                     continue;
                 }
-                let script = detect_script(p);
+                let mut script = detect_script(p);
                 if script == Script::None {
                     continue;
                 }
+                // Look-alike letters of the other script typed into a word: read it in one.
+                let unmixed = (script == Script::Mixed).then(|| crate::script::without_homoglyphs(p)).flatten();
+                let p = match &unmixed {
+                    Some(w) => {
+                        script = detect_script(w);
+                        w.as_str()
+                    }
+                    None => p,
+                };
                 let folded: Text = if script == Script::Arabic || script == Script::Mixed {
                     p.chars().map(fold_arabic_letter).collect()
                 } else {
@@ -281,6 +290,66 @@ fn tokenize_all(text: &str) -> Vec<Token> {
                 };
                 out.push(Token { light: Text::from(p), folded, script, hyphen_after, house, upper });
             }
+        }
+    }
+    out
+}
+
+/// Splits a long capitalised word that is a family name and a known given name typed without a
+/// space (ПРОНЧЕНОККОНСТАНТИН, SMIRNOVMIKHAIL, SHVEDCHIKOVATATIANA): a word in capitals (as
+/// lists write family names) of ten letters or more, that the tables do not know and that is no
+/// patronymic, whose end (five letters or more) is a known given name after at least four
+/// letters. The longest such name wins. `all_caps`: the whole name is in capitals.
+pub(crate) fn split_fused_names(tokens: Vec<Token>, tables: &VariantTables, all_caps: bool) -> Vec<Token> {
+    const MIN_WORD: usize = 10;
+    const MIN_FAMILY: usize = 4;
+    const MIN_GIVEN: usize = 5;
+    if !tokens.iter().any(|t| t.folded.chars().count() >= MIN_WORD) {
+        return tokens;
+    }
+    let given = |key: &str| {
+        tables
+            .lookup_key(key)
+            .iter()
+            .any(|id| matches!(tables.set(*id).kind, SetKind::SlavicGiven | SetKind::ArabicGiven))
+    };
+    let known_given = |word: &str, script: Script| match script {
+        Script::Latin => given(word),
+        Script::Cyrillic => {
+            let (a, b) = crate::translit::cyrillic_to_latin(word, CyrillicLanguage::Undetermined);
+            given(&a) || b.is_some_and(|b| given(&b))
+        }
+        _ => false,
+    };
+    let mut out = Vec::with_capacity(tokens.len() + 1);
+    for t in tokens {
+        let candidate = (t.upper || all_caps)
+            && matches!(t.script, Script::Latin | Script::Cyrillic)
+            && t.folded.chars().count() >= MIN_WORD
+            && tables.lookup_key(&t.folded).is_empty()
+            && patronymic_stem(&t.folded, t.script).is_none()
+            && tables.patronymic_exception(&t.folded).is_none();
+        if !candidate {
+            out.push(t);
+            continue;
+        }
+        let chars: Vec<char> = t.folded.chars().collect();
+        let n = chars.len();
+        let split =
+            (MIN_FAMILY..=n - MIN_GIVEN).find(|&at| known_given(&chars[at..].iter().collect::<String>(), t.script));
+        match split {
+            Some(at) if chars.len() == t.light.chars().count() => {
+                let light: Vec<char> = t.light.chars().collect();
+                let piece = |from: usize, to: usize, of: &[char]| -> Text { of[from..to].iter().collect() };
+                out.push(Token {
+                    light: piece(0, at, &light),
+                    folded: piece(0, at, &chars),
+                    hyphen_after: false,
+                    ..t.clone()
+                });
+                out.push(Token { light: piece(at, n, &light), folded: piece(at, n, &chars), ..t });
+            }
+            _ => out.push(t),
         }
     }
     out

@@ -319,3 +319,27 @@ fn j_for_yot_in_german_and_polish_spellings() {
         assert!(l.iter().any(|k| c.contains(k)), "{latin} / {cyrillic}: {l:?} {c:?}");
     }
 }
+
+#[test]
+fn a_family_and_given_name_typed_together_in_capitals_are_split() {
+    let e = engine();
+    assert!(e.compare_text("ПРОНЧЕНОККОНСТАНТИН Тимофеевич", "PRONCHENOK Konstantin").same_name);
+    assert!(e.compare_text("SMIRNOVMIKHAIL", "Смирнов Михаил").same_name);
+    let a = e.analyse("SHVEDCHIKOVATATIANA Yuryevna");
+    let role = |r: Role| a.parts.iter().find(|p| p.role == r).map(|p| p.core.to_string());
+    assert_eq!(role(Role::Family).as_deref(), Some("shvedchikova"));
+    assert_eq!(role(Role::Given).as_deref(), Some("tatiana"));
+    // Not in capitals, or the end is no given name of five letters or more: left whole.
+    for whole in ["Maximilian Weber", "MAXIMILIAN WEBER", "ANASTASIYA IVANOVA", "Konstantinova Olga"] {
+        let first = e.analyse(whole).parts[0].core.to_string();
+        assert!(whole.to_lowercase().starts_with(&first) && first.len() >= 10, "{whole}: {first}");
+    }
+}
+
+#[test]
+fn look_alike_letters_of_the_other_script_do_not_break_a_name() {
+    let e = engine();
+    // A Latin A and a inside Cyrillic words, a Cyrillic а inside a Latin one.
+    assert!(e.compare_text("ЗАВАЛЬСЬКA Тетянa Василівна", "ZAVALSKA Tetiana Vasylivna").same_name);
+    assert!(e.compare_text("IVANOVA Olga Alexandrovnа", "Иванова Ольга Александровна").same_name);
+}
