@@ -7,7 +7,8 @@
 //! Mohammeds with all Mohammeds is not blocking. Does not score pairs.
 
 use crate::comparison::ComparisonKind;
-use crate::record::{BirthDate, LinkRecord, NameField};
+use crate::record::{BirthDate, LinkRecord};
+use athar_names::NameAnalysis;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -99,7 +100,7 @@ pub struct RuleReport {
 
 /// Keys of a name field: the table name of its first part where known, and its skeletons —
 /// several, so that spelling variants meet.
-fn name_keys(f: &NameField) -> Vec<String> {
+fn name_keys(f: Option<&NameAnalysis>) -> Vec<String> {
     let Some(a) = f else { return Vec::new() };
     let Some(p) = a.parts.iter().find(|p| p.role != athar_names::Role::Particle) else { return Vec::new() };
     let mut keys: Vec<String> = p.equivalence.iter().map(|e| format!("={e}")).collect();
@@ -115,17 +116,7 @@ fn name_keys(f: &NameField) -> Vec<String> {
 
 fn part_keys(r: &LinkRecord, part: KeyPart) -> Vec<String> {
     match part {
-        KeyPart::Name(k) => name_keys(&match k {
-            ComparisonKind::GivenName => r.given.clone(),
-            ComparisonKind::FatherName => r.father.clone(),
-            ComparisonKind::GrandfatherName => r.grandfather.clone(),
-            ComparisonKind::FamilyName => r.family.clone(),
-            ComparisonKind::MotherName => r.mother_given.clone(),
-            ComparisonKind::MotherFamilyName => r.mother_family.clone(),
-            ComparisonKind::BirthPlace => r.birth_place.clone(),
-            ComparisonKind::Residence => r.residence.clone(),
-            _ => None,
-        }),
+        KeyPart::Name(k) => name_keys(k.name_field(r)),
         KeyPart::BirthYear => r.birth.map(|b| vec![b.year.to_string()]).unwrap_or_default(),
         KeyPart::BirthDate => match r.birth {
             Some(BirthDate { year, month: Some(m), day: Some(d) }) => vec![format!("{year}-{m}-{d}")],

@@ -88,14 +88,14 @@ impl ComparisonKind {
     /// The record's value of this comparison's field, if it is a name or place.
     pub fn name_field(self, r: &LinkRecord) -> Option<&NameAnalysis> {
         match self {
-            ComparisonKind::GivenName => r.given.as_ref(),
-            ComparisonKind::FatherName => r.father.as_ref(),
-            ComparisonKind::GrandfatherName => r.grandfather.as_ref(),
-            ComparisonKind::FamilyName => r.family.as_ref(),
-            ComparisonKind::MotherName => r.mother_given.as_ref(),
-            ComparisonKind::MotherFamilyName => r.mother_family.as_ref(),
-            ComparisonKind::BirthPlace => r.birth_place.as_ref(),
-            ComparisonKind::Residence => r.residence.as_ref(),
+            ComparisonKind::GivenName => r.given.as_deref(),
+            ComparisonKind::FatherName => r.father.as_deref(),
+            ComparisonKind::GrandfatherName => r.grandfather.as_deref(),
+            ComparisonKind::FamilyName => r.family.as_deref(),
+            ComparisonKind::MotherName => r.mother_given.as_deref(),
+            ComparisonKind::MotherFamilyName => r.mother_family.as_deref(),
+            ComparisonKind::BirthPlace => r.birth_place.as_deref(),
+            ComparisonKind::Residence => r.residence.as_deref(),
             _ => None,
         }
     }

@@ -28,4 +28,4 @@ pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Jud
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::TermFrequencies;
 pub use model::{Explanation, FsModel, ModelError};
-pub use record::{intern_values, BirthDate, LinkRecord};
+pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord};

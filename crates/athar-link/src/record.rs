@@ -4,6 +4,7 @@
 //! the list did not split it. Does not compare (see `comparison`).
 
 use athar_names::{NameAnalysis, NameEngine, Role};
+use std::sync::Arc;
 
 /// A birth date as precise as the list gave it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +29,26 @@ impl BirthDate {
 }
 
 /// A name field: the analysis of what the list wrote in it.
-pub type NameField = Option<NameAnalysis>;
+/// A field's analysis, shared by every record of one value (see [`AnalysisCache`]).
+pub type NameField = Option<Arc<NameAnalysis>>;
+
+/// Analyses already made, by their text: the same name on many records is analysed once and
+/// held once (the given names of a million records are a few thousand texts).
+#[derive(Debug, Default)]
+pub struct AnalysisCache {
+    by_text: rustc_hash::FxHashMap<String, Arc<NameAnalysis>>,
+}
+
+impl AnalysisCache {
+    fn analyse(&mut self, engine: &NameEngine, text: &str) -> Arc<NameAnalysis> {
+        if let Some(a) = self.by_text.get(text) {
+            return Arc::clone(a);
+        }
+        let a = Arc::new(engine.analyse(text));
+        self.by_text.insert(text.to_string(), Arc::clone(&a));
+        a
+    }
+}
 
 /// A record's comparable fields.
 #[derive(Debug, Clone)]
@@ -86,8 +106,8 @@ pub fn intern_values(records: &mut [LinkRecord]) {
 /// Canonical fields of a record, by their store names (`given_name`, `birth_date` …).
 pub type Fields<'a> = &'a [(&'a str, &'a str)];
 
-fn analysed(engine: &NameEngine, text: Option<&str>) -> NameField {
-    let a = engine.analyse(text?);
+fn analysed(engine: &NameEngine, text: Option<&str>, cache: &mut AnalysisCache) -> NameField {
+    let a = cache.analyse(engine, text?);
     (!a.is_empty()).then_some(a)
 }
 
@@ -100,37 +120,51 @@ impl LinkRecord {
         fields: Fields<'_>,
         national_id_hash: Option<&str>,
     ) -> LinkRecord {
+        Self::from_fields_cached(engine, id, fields, national_id_hash, &mut AnalysisCache::default())
+    }
+
+    /// As [`LinkRecord::from_fields`], sharing analyses through `cache`.
+    pub fn from_fields_cached(
+        engine: &NameEngine,
+        id: &str,
+        fields: Fields<'_>,
+        national_id_hash: Option<&str>,
+        cache: &mut AnalysisCache,
+    ) -> LinkRecord {
         let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| *v).filter(|v| !v.trim().is_empty());
         let mut r = LinkRecord {
             id: id.to_string(),
-            given: analysed(engine, get("given_name")),
-            father: analysed(engine, get("father_name")),
-            grandfather: analysed(engine, get("grandfather_name")),
-            family: analysed(engine, get("family_name")),
-            mother_given: analysed(engine, get("mother_name")),
-            mother_family: analysed(engine, get("mother_family_name")),
+            given: analysed(engine, get("given_name"), cache),
+            father: analysed(engine, get("father_name"), cache),
+            grandfather: analysed(engine, get("grandfather_name"), cache),
+            family: analysed(engine, get("family_name"), cache),
+            mother_given: analysed(engine, get("mother_name"), cache),
+            mother_family: analysed(engine, get("mother_family_name"), cache),
             birth: get("birth_date").and_then(BirthDate::parse_iso),
-            birth_place: analysed(engine, get("birth_place")),
-            residence: analysed(engine, get("residence")),
+            birth_place: analysed(engine, get("birth_place"), cache),
+            residence: analysed(engine, get("residence"), cache),
             sex: get("sex").filter(|s| *s != "unknown").map(str::to_string),
             national_id_hash: national_id_hash.map(str::to_string),
             value_ids: [NO_VALUE; 8],
         };
         if let Some(full) = get("full_name") {
             let a = engine.analyse(full);
-            let part = |role: Role| -> NameField {
+            let mut part = |role: Role| -> NameField {
                 let text: Vec<&str> = a.parts.iter().filter(|p| p.role == role).map(|p| p.text.as_str()).collect();
                 if text.is_empty() {
                     None
                 } else {
-                    analysed(engine, Some(&text.join(" ")))
+                    analysed(engine, Some(&text.join(" ")), cache)
                 }
             };
             if r.given.is_none() {
                 r.given = part(Role::Given);
             }
             if r.father.is_none() {
-                r.father = part(Role::Father).or_else(|| part(Role::Patronymic));
+                r.father = match part(Role::Father) {
+                    Some(f) => Some(f),
+                    None => part(Role::Patronymic),
+                };
             }
             if r.grandfather.is_none() {
                 r.grandfather = part(Role::Grandfather);

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use athar_link::model::{estimate_u, max_matches, train_by_rules, FsModel};
 use athar_link::{
     candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
-    ClusterOptions, Judgement, LevelCache, LinkRecord, TermFrequencies,
+    AnalysisCache, ClusterOptions, Judgement, LevelCache, LinkRecord, TermFrequencies,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -78,9 +78,24 @@ pub enum ExportCommand {
     },
 }
 
-pub(crate) fn to_link_record(engine: &NameEngine, input: &LinkInput) -> LinkRecord {
+pub(crate) fn to_link_record(engine: &NameEngine, input: &LinkInput, cache: &mut AnalysisCache) -> LinkRecord {
     let fields: Vec<(&str, &str)> = input.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    LinkRecord::from_fields(engine, &input.record_id.to_string(), &fields, input.national_id_hash.as_deref())
+    LinkRecord::from_fields_cached(
+        engine,
+        &input.record_id.to_string(),
+        &fields,
+        input.national_id_hash.as_deref(),
+        cache,
+    )
+}
+
+/// The store's records as linkage reads them: analysed in parallel (each name text once per
+/// thread, its analysis shared by the records that hold it), with their values interned.
+pub(crate) fn link_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec<LinkRecord> {
+    let mut records: Vec<LinkRecord> =
+        inputs.par_iter().map_init(AnalysisCache::default, |cache, i| to_link_record(engine, i, cache)).collect();
+    athar_link::intern_values(&mut records);
+    records
 }
 
 fn parse_band(s: &str, threshold: f64) -> Result<(f64, f64)> {
@@ -133,8 +148,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let engine = if args.without_name_tables { NameEngine::without_tables() } else { NameEngine::new() };
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     progress.set_message("reading names");
-    let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
-    athar_link::intern_values(&mut records);
+    let records = link_records(&engine, &inputs);
     // Without --full, persons made before are kept apart: a new record that would join two of
     // them, or two that now look alike, goes to review (only a human joins persons).
     let existing: Option<Vec<Option<u32>>> = if args.full {
@@ -369,8 +383,7 @@ struct Context2 {
 fn load(store: &Store) -> Result<Context2> {
     let engine = NameEngine::new();
     let inputs = store.link_inputs()?;
-    let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
-    athar_link::intern_values(&mut records);
+    let records = link_records(&engine, &inputs);
     let ids = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let (model, model_is_default) = match store.model()? {
         Some(json) => (FsModel::from_json(&json)?, false),
@@ -419,7 +432,7 @@ pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<Exit
 }
 
 fn summary(r: &LinkRecord) -> String {
-    let name = |f: &Option<athar_names::NameAnalysis>| f.as_ref().map(|a| a.input.clone());
+    let name = |f: &athar_link::record::NameField| f.as_ref().map(|a| a.input.clone());
     let mut parts: Vec<String> =
         [name(&r.given), name(&r.father), name(&r.grandfather), name(&r.family)].into_iter().flatten().collect();
     if let Some(m) = name(&r.mother_given) {

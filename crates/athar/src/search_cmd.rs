@@ -6,7 +6,7 @@
 //! and without a trained model (the built-in default model). The search text is kept in the
 //! audit chain only encrypted.
 
-use crate::link_cmd::to_link_record;
+use crate::link_cmd::link_records;
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use athar_link::{compare, compare_cached, ComparisonKind, FsModel, LevelCache, LinkRecord, TermFrequencies};
@@ -98,8 +98,7 @@ impl Index {
     pub(crate) fn build(store: &athar_store::Store) -> Result<Index> {
         let engine = NameEngine::new();
         let inputs = store.link_inputs()?;
-        let mut records: Vec<LinkRecord> = inputs.par_iter().map(|i| to_link_record(&engine, i)).collect();
-        athar_link::intern_values(&mut records);
+        let records = link_records(&engine, &inputs);
         let mut by_key: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (i, r) in records.iter().enumerate() {
             for k in record_keys(r) {

@@ -261,8 +261,7 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Resu
     use rayon::prelude::*;
     let engine = athar_names::NameEngine::new();
     let inputs = store.link_inputs()?;
-    let mut records: Vec<_> = inputs.par_iter().map(|i| crate::link_cmd::to_link_record(&engine, i)).collect();
-    athar_link::intern_values(&mut records);
+    let records = crate::link_cmd::link_records(&engine, &inputs);
     // The truth person of each record, by position.
     let mut truth_by_id: HashMap<i64, &String> = HashMap::new();
     for (_, rid, source, srid) in &store.person_export()? {
