@@ -6,7 +6,7 @@
 //! value on either side is `None`: neutral, never evidence against. Names are compared by the
 //! name engine (any script, any spelling). Does not weigh levels (see `model`).
 
-use crate::record::{BirthDate, LinkRecord, NO_VALUE, VALUE_SLOTS};
+use crate::record::{value_slot, BirthDate, LinkRecord, NO_VALUE};
 use athar_names::{NameAnalysis, NameEngine, TokenLevel};
 use serde::{Deserialize, Serialize};
 
@@ -190,7 +190,7 @@ impl LevelCache {
 /// same as without the cache.
 pub fn compare_cached(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord, cache: &mut LevelCache) -> ComparisonVector {
     ComparisonKind::ALL.map(|k| {
-        let slot = VALUE_SLOTS.iter().position(|s| *s == k);
+        let slot = value_slot(k);
         match slot.map(|s| (a.value_ids[s], b.value_ids[s])) {
             Some((x, y)) if x != NO_VALUE && y != NO_VALUE => {
                 *cache.levels.entry((k, x, y)).or_insert_with(|| compare_one(engine, k, a, b))
@@ -264,7 +264,10 @@ mod tests {
             }
         }
         assert!(!cache.is_empty());
-        assert!(cache.len() < recs.len() * recs.len() * VALUE_SLOTS.len(), "repeated values are compared once");
+        assert!(
+            cache.len() < recs.len() * recs.len() * crate::record::VALUE_SLOTS.len(),
+            "repeated values are compared once"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! a pair builds no key. Does not weigh (see `model`).
 
 use crate::comparison::{term_key, ComparisonKind};
-use crate::record::{LinkRecord, VALUE_SLOTS};
+use crate::record::{value_slot, LinkRecord, VALUE_SLOTS};
 use rustc_hash::FxHashMap;
 
 /// Fewest values of a field before its term frequencies adjust weights: frequencies from a
@@ -66,7 +66,7 @@ impl TermFrequencies {
     }
 
     fn counts(&self, k: ComparisonKind) -> Option<(usize, &KindCounts)> {
-        let slot = VALUE_SLOTS.iter().position(|s| *s == k)?;
+        let slot = value_slot(k)?;
         let c = self.kinds.get(slot)?.as_ref()?;
         (c.values >= MIN_TF_VALUES).then_some((slot, c))
     }

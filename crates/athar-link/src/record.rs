@@ -86,6 +86,22 @@ pub const VALUE_SLOTS: [crate::ComparisonKind; 8] = [
     crate::ComparisonKind::Residence,
 ];
 
+/// The slot of `k` in [`LinkRecord::value_ids`], for the comparisons that have one.
+pub fn value_slot(k: crate::ComparisonKind) -> Option<usize> {
+    use crate::ComparisonKind::*;
+    match k {
+        GivenName => Some(0),
+        FatherName => Some(1),
+        GrandfatherName => Some(2),
+        FamilyName => Some(3),
+        MotherName => Some(4),
+        MotherFamilyName => Some(5),
+        BirthPlace => Some(6),
+        Residence => Some(7),
+        BirthDate | Sex | NationalId => None,
+    }
+}
+
 /// Gives every distinct name or place text of the records an id (the same text in any field,
 /// the same id: an analysis depends on its text alone).
 pub fn intern_values(records: &mut [LinkRecord]) {
@@ -180,6 +196,14 @@ impl LinkRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_slots_agree_with_their_list() {
+        for (i, k) in VALUE_SLOTS.iter().enumerate() {
+            assert_eq!(value_slot(*k), Some(i), "{k:?}");
+        }
+        assert_eq!(crate::ComparisonKind::ALL.iter().filter(|k| value_slot(**k).is_some()).count(), VALUE_SLOTS.len());
+    }
 
     #[test]
     fn iso_birth_dates_of_every_precision() {
