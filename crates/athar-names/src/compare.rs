@@ -13,6 +13,7 @@ use crate::sounds;
 use crate::structure::{NamePart, PartKind, Role};
 use crate::tables::VariantTables;
 use crate::NameAnalysis;
+use crate::Text;
 use compact_str::format_compact;
 use serde::Serialize;
 
@@ -28,6 +29,9 @@ pub enum TokenLevel {
     SameRomanisation,
     /// The same skeleton and close romanised forms (الحلبي ≈ Halaby).
     SameSkeleton,
+    /// Spellings that read as one spoken name: only vowels and letters of one family differ
+    /// (Ali / Eli, Sheikh / Chaikh; see `sounds`).
+    SameSound,
     /// Jaro-Winkler ≥ 0.94 on the romanised forms: a spelling slip.
     CloseSpelling,
     /// Skeletons one edit apart, or Jaro-Winkler ≥ 0.88: perhaps a typo.
@@ -47,6 +51,7 @@ impl TokenLevel {
                 | TokenLevel::SameEquivalence
                 | TokenLevel::SameRomanisation
                 | TokenLevel::SameSkeleton
+                | TokenLevel::SameSound
                 | TokenLevel::CloseSpelling
         )
     }
@@ -158,6 +163,21 @@ const SAME_SOUND: f32 = 0.5;
 /// Sound distance at or under which two spellings may be one name with a slip.
 const SIMILAR_SOUND: f32 = 1.0;
 
+/// For a part the tables know against one of the same kind they do not: every Latin spelling
+/// of the known name with its skeleton, and the unknown part, for `f`. Nothing otherwise.
+fn each_known_spelling(tables: &VariantTables, a: &NamePart, b: &NamePart, mut f: impl FnMut(&str, &Text, &NamePart)) {
+    for (known, unknown) in [(a, b), (b, a)] {
+        if !known.sets.is_empty() && unknown.sets.is_empty() && unknown.kind == known.kind {
+            for id in &known.sets {
+                let set = tables.set(*id);
+                for (form, skeleton) in set.latin_forms.iter().zip(&set.latin_skeletons) {
+                    f(form, skeleton, unknown);
+                }
+            }
+        }
+    }
+}
+
 /// The least sound distance between the romanised forms of two parts, and, for a part the
 /// tables know against one they do not, between every spelling of the known name and the other.
 fn sound_distance(tables: &VariantTables, a: &NamePart, b: &NamePart, guessed: bool) -> f32 {
@@ -167,17 +187,11 @@ fn sound_distance(tables: &VariantTables, a: &NamePart, b: &NamePart, guessed: b
             best = best.min(sounds::distance(x, y, guessed));
         }
     }
-    for (known, unknown) in [(a, b), (b, a)] {
-        if !known.sets.is_empty() && unknown.sets.is_empty() && unknown.kind == known.kind {
-            for id in &known.sets {
-                for form in &tables.set(*id).latin_forms {
-                    for u in latin_forms(unknown) {
-                        best = best.min(sounds::distance(form, u, guessed));
-                    }
-                }
-            }
+    each_known_spelling(tables, a, b, |form, _, unknown| {
+        for u in latin_forms(unknown) {
+            best = best.min(sounds::distance(form, u, guessed));
         }
-    }
+    });
     best
 }
 
@@ -206,24 +220,18 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     let mut jw = jaro_winkler_best(a, b);
     // A spelling the tables do not know, against a known name: measure it against every
     // spelling of that name, not only the canonical one (Usamah against Usama, not Osama).
-    // Only for a spelling that already shares a skeleton or is close: the loop is the costly part
-    // of ranking many candidates.
-    // Only spellings of the known name with a skeleton of the unknown one are measured: the
-    // loop is the costly part of ranking many candidates.
+    // Only spellings of the known name with a skeleton of the unknown one are measured, and
+    // only when the two parts share a skeleton: the loop is the costly part of ranking many
+    // candidates.
     let meet = skeletons_meet(a, b);
-    for (known, unknown) in [(a, b), (b, a)] {
-        if meet && !known.sets.is_empty() && unknown.sets.is_empty() && unknown.kind == known.kind {
-            for id in &known.sets {
-                let set = tables.set(*id);
-                for (form, skeleton) in set.latin_forms.iter().zip(&set.latin_skeletons) {
-                    if unknown.skeletons.contains(skeleton) {
-                        for u in latin_forms(unknown) {
-                            jw = jw.max(jaro_winkler(form, u));
-                        }
-                    }
+    if meet {
+        each_known_spelling(tables, a, b, |form, skeleton, unknown| {
+            if unknown.skeletons.contains(skeleton) {
+                for u in latin_forms(unknown) {
+                    jw = jw.max(jaro_winkler(form, u));
                 }
             }
-        }
+        });
     }
     // An Arabic-script name the tables do not know is romanised by a guess at its vowels: its
     // Jaro-Winkler against a Latin spelling is a weaker signal than the skeleton.
@@ -243,9 +251,10 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     }
     // Spellings that read as one spoken name (Ali / Eli, Sheikh / Chaikh, Qasem / Gasim): the
     // vowels and letter families that hands write differently cost little.
-    let sound = if meet || skeletons_near(a, b) { sound_distance(tables, a, b, guessed) } else { f32::INFINITY };
+    let near = !meet && skeletons_near(a, b);
+    let sound = if meet || near { sound_distance(tables, a, b, guessed) } else { f32::INFINITY };
     if sound <= SAME_SOUND {
-        return (TokenLevel::SameSkeleton, 0.8, Some(jw));
+        return (TokenLevel::SameSound, 0.8, Some(jw));
     }
     if jw >= 0.94 {
         return (TokenLevel::CloseSpelling, 0.8, Some(jw));
@@ -255,7 +264,7 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     }
     // A shared skeleton alone is weak between two Latin forms (vowels are dropped): it counts
     // only with the romanised forms somewhat alike, or across scripts with guessed vowels.
-    if jw >= 0.88 || (meet && (guessed || jw >= 0.75)) || (jw >= 0.7 && skeletons_near(a, b)) {
+    if jw >= 0.88 || (meet && (guessed || jw >= 0.75)) || (jw >= 0.7 && near) {
         let s = 0.35 + 0.3 * ((jw - 0.7) / 0.3).clamp(0.0, 1.0);
         return (TokenLevel::SimilarSpelling, s, Some(jw));
     }
@@ -272,6 +281,7 @@ pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: Token
         }
         TokenLevel::SameRomanisation => format!("same romanisation '{}'", a.latin),
         TokenLevel::SameSkeleton => format!("same skeleton, close spelling ({} ~ {})", a.latin, b.latin),
+        TokenLevel::SameSound => format!("spellings of one sound ({} ~ {})", a.latin, b.latin),
         TokenLevel::CloseSpelling => format!("close spelling ({} ~ {})", a.latin, b.latin),
         TokenLevel::SimilarSpelling => format!("similar spelling ({} ~ {})", a.latin, b.latin),
         TokenLevel::DifferentNames => {

@@ -31,6 +31,13 @@ pub use tables::{EquivalenceId, TableError, VariantTables};
 
 use serde::Serialize;
 
+/// Adds a key unless it is there already.
+fn push_new(keys: &mut Vec<Text>, key: Text) {
+    if !keys.contains(&key) {
+        keys.push(key);
+    }
+}
+
 /// A short string kept inline: name parts, romanisations, skeletons.
 pub type Text = compact_str::CompactString;
 use structure::{Construct, RawPart};
@@ -131,14 +138,7 @@ impl NameEngine {
 
     /// Analyses a written name: tokens, parts with roles, romanisation, keys.
     pub fn analyse(&self, text: &str) -> NameAnalysis {
-        let tokens = structure::tokenize(text);
-        // Only a name with a long word can hold a family and a given name typed together.
-        let tokens = if tokens.iter().any(|t| t.folded.len() >= 10) {
-            let all_caps = !text.chars().any(char::is_lowercase);
-            structure::split_fused_names(tokens, &self.tables, all_caps)
-        } else {
-            tokens
-        };
+        let tokens = structure::split_fused_names(structure::tokenize(text), &self.tables, text);
         let lang = structure::name_cyrillic_language(&tokens);
         let raw = structure::group(&tokens, &self.tables);
         let mut parts: Vec<NamePart> = raw.iter().map(|p| self.build_part(&tokens, p, lang)).collect();
@@ -289,10 +289,7 @@ impl NameEngine {
         // х is h in Latin spellings made outside the Russian and Ukrainian systems (Ditrih,
         // Mihail) and in Arabic names written in Cyrillic (Хасан = Hasan): that reading is a key.
         if script == Script::Cyrillic && latin.contains("kh") {
-            let s = skeleton::latin_skeleton(&latin.replace("kh", "h"));
-            if !skeletons.contains(&s) {
-                skeletons.push(s);
-            }
+            push_new(&mut skeletons, skeleton::latin_skeleton(&latin.replace("kh", "h")));
         }
         if script == Script::Latin {
             if let Some(s) = skeleton::latin_skeleton_final_h(&raw.key) {
@@ -301,35 +298,24 @@ impl NameEngine {
             // j is y in German, Polish and Czech spellings of Slavic names (Alejnik = Алейник,
             // Sergej, Jurij): that reading is a key too.
             if raw.key.contains('j') {
-                let s = skeleton::latin_skeleton(&raw.key.replace('j', "y"));
-                if !skeletons.contains(&s) {
-                    skeletons.push(s);
-                }
+                push_new(&mut skeletons, skeleton::latin_skeleton(&raw.key.replace('j', "y")));
             }
             // A fused article taken off a name the tables do not know may have been no article
             // at all (Aldoshin, Elkin): the whole word is kept as another reading.
-            let whole = match raw.tokens.clone().next() {
-                Some(k) if raw.article && raw.tokens.len() == 1 => Some(&tokens[k].folded),
-                _ => None,
-            };
+            let whole = (raw.article && raw.tokens.len() == 1).then(|| &tokens[raw.tokens.start].folded);
             if let Some(whole) = whole.filter(|w| sets.is_empty() && alt_latin.is_none() && **w != raw.key) {
                 alt_latin = Some(whole.clone());
             }
         }
         if let Some(alt) = &alt_latin {
-            let s = skeleton::latin_skeleton(alt);
-            if !skeletons.contains(&s) {
-                skeletons.push(s);
-            }
+            push_new(&mut skeletons, skeleton::latin_skeleton(alt));
         }
         if raw.kind != PartKind::Kunya && raw.kind != PartKind::Patronymic {
             if let Some(id) = sets.first() {
                 let set = t.set(*id);
                 latin = set.canonical.as_str().into();
                 scheme = Scheme::Table;
-                if !skeletons.contains(&set.skeleton) {
-                    skeletons.push(set.skeleton.clone());
-                }
+                push_new(&mut skeletons, set.skeleton.clone());
             } else if let Some(cl) = construct_latin {
                 latin = cl;
                 scheme = Scheme::Compound;

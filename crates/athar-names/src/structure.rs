@@ -299,14 +299,16 @@ fn tokenize_all(text: &str) -> Vec<Token> {
 /// space (ПРОНЧЕНОККОНСТАНТИН, SMIRNOVMIKHAIL, SHVEDCHIKOVATATIANA): a word in capitals (as
 /// lists write family names) of ten letters or more, that the tables do not know and that is no
 /// patronymic, whose end (five letters or more) is a known given name after at least four
-/// letters. The longest such name wins. `all_caps`: the whole name is in capitals.
-pub(crate) fn split_fused_names(tokens: Vec<Token>, tables: &VariantTables, all_caps: bool) -> Vec<Token> {
+/// letters. The longest such name wins. `text`: the name as written (all in capitals or not).
+pub(crate) fn split_fused_names(tokens: Vec<Token>, tables: &VariantTables, text: &str) -> Vec<Token> {
     const MIN_WORD: usize = 10;
     const MIN_FAMILY: usize = 4;
     const MIN_GIVEN: usize = 5;
-    if !tokens.iter().any(|t| t.folded.chars().count() >= MIN_WORD) {
+    // Byte length bounds the letters from above: most names have no word long enough.
+    if !tokens.iter().any(|t| t.folded.len() >= MIN_WORD) {
         return tokens;
     }
+    let all_caps = !text.chars().any(char::is_lowercase);
     let given = |key: &str| {
         tables
             .lookup_key(key)
@@ -323,33 +325,39 @@ pub(crate) fn split_fused_names(tokens: Vec<Token>, tables: &VariantTables, all_
     };
     let mut out = Vec::with_capacity(tokens.len() + 1);
     for t in tokens {
+        let n = t.folded.chars().count();
         let candidate = (t.upper || all_caps)
             && matches!(t.script, Script::Latin | Script::Cyrillic)
-            && t.folded.chars().count() >= MIN_WORD
+            && n >= MIN_WORD
+            // The light and folded forms split at the same letter.
+            && t.light.chars().count() == n
             && tables.lookup_key(&t.folded).is_empty()
             && patronymic_stem(&t.folded, t.script).is_none()
             && tables.patronymic_exception(&t.folded).is_none();
-        if !candidate {
-            out.push(t);
-            continue;
-        }
-        let chars: Vec<char> = t.folded.chars().collect();
-        let n = chars.len();
-        let split =
-            (MIN_FAMILY..=n - MIN_GIVEN).find(|&at| known_given(&chars[at..].iter().collect::<String>(), t.script));
+        // The first split point, by letter, whose end is a known given name: byte offsets in
+        // the folded and light forms.
+        let split = candidate
+            .then(|| {
+                t.folded
+                    .char_indices()
+                    .zip(t.light.char_indices())
+                    .skip(MIN_FAMILY)
+                    .take(n + 1 - MIN_FAMILY - MIN_GIVEN)
+                    .find(|((at, _), _)| known_given(&t.folded[*at..], t.script))
+                    .map(|((f, _), (l, _))| (f, l))
+            })
+            .flatten();
         match split {
-            Some(at) if chars.len() == t.light.chars().count() => {
-                let light: Vec<char> = t.light.chars().collect();
-                let piece = |from: usize, to: usize, of: &[char]| -> Text { of[from..to].iter().collect() };
+            Some((f, l)) => {
                 out.push(Token {
-                    light: piece(0, at, &light),
-                    folded: piece(0, at, &chars),
+                    light: Text::from(&t.light[..l]),
+                    folded: Text::from(&t.folded[..f]),
                     hyphen_after: false,
                     ..t.clone()
                 });
-                out.push(Token { light: piece(at, n, &light), folded: piece(at, n, &chars), ..t });
+                out.push(Token { light: Text::from(&t.light[l..]), folded: Text::from(&t.folded[f..]), ..t });
             }
-            _ => out.push(t),
+            None => out.push(t),
         }
     }
     out
@@ -426,24 +434,18 @@ fn is_consonant(c: char) -> bool {
 }
 
 /// Strips a fused Latin article (`alkhatib` → `khatib`, `elhalabi` → `halabi`,
-/// `ashshami` → `shami`); `None` when there is none. The rest must start with a consonant
-/// and be at least three letters, so `alexander` and `alina` are left whole.
-fn strip_fused_latin_article(key: &str) -> Option<&str> {
-    let rest = key.strip_prefix("al").or_else(|| key.strip_prefix("el"))?;
-    let mut chars = rest.chars();
-    let first = chars.next()?;
-    if rest.len() < 3 || !is_consonant(first) {
-        return None;
-    }
-    Some(rest)
-}
-
-/// Strips a fused Latin article before a name that starts with a vowel (`alali` → `ali`,
-/// `alumar` → `umar`), only when the tables know that name: Alina and Elena stay whole.
-fn strip_fused_article_before_known_vowel<'a>(tables: &VariantTables, key: &'a str) -> Option<&'a str> {
+/// `ashshami` → `shami`); `None` when there is none. The rest must be at least three letters.
+/// Before a consonant it is stripped when the tables know the rest or no article was written
+/// apart already; before a vowel (often ʿayn: `alali`, `alumar`) only when the tables know the
+/// rest, so `alexander`, `alina` and `elena` are left whole.
+fn strip_fused_latin_article<'a>(tables: &VariantTables, key: &'a str, article_apart: bool) -> Option<&'a str> {
     let rest = key.strip_prefix("al").or_else(|| key.strip_prefix("el"))?;
     let first = rest.chars().next()?;
-    (rest.len() >= 3 && !is_consonant(first) && !tables.lookup_key(rest).is_empty()).then_some(rest)
+    if rest.len() < 3 {
+        return None;
+    }
+    let known = !tables.lookup_key(rest).is_empty();
+    (known || (is_consonant(first) && !article_apart)).then_some(rest)
 }
 
 /// Strips the Arabic article ال from a fused token (`الحلبي` → `حلبي`).
@@ -761,18 +763,10 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
                     } else if let Some(x) = split_fused_allah(f) {
                         part.kind = PartKind::Compound;
                         part.construct = Some((Construct::Allah, Text::from(x)));
-                    } else if let Some(rest) = strip_fused_article_before_known_vowel(tables, f) {
-                        // Alali, Alumar, Elabbas: a name that starts with a vowel (often ʿayn)
-                        // after a fused article, split only when the tables know the name.
+                    } else if let Some(rest) = strip_fused_latin_article(tables, f, part.article) {
                         part.article = true;
                         part.key = Text::from(rest);
                         part.light_core = Text::from(rest);
-                    } else if let Some(rest) = strip_fused_latin_article(f) {
-                        if !tables.lookup_key(rest).is_empty() || !part.article {
-                            part.article = true;
-                            part.key = Text::from(rest);
-                            part.light_core = Text::from(rest);
-                        }
                     }
                 }
                 Script::Arabic => {
@@ -934,12 +928,15 @@ mod tests {
     }
 
     #[test]
-    fn fused_article_is_stripped_only_before_a_consonant() {
-        assert_eq!(strip_fused_latin_article("alkhatib"), Some("khatib"));
-        assert_eq!(strip_fused_latin_article("elhalabi"), Some("halabi"));
-        assert_eq!(strip_fused_latin_article("alexander"), None);
-        assert_eq!(strip_fused_latin_article("alina"), None);
-        assert_eq!(strip_fused_latin_article("ali"), None);
+    fn fused_article_is_stripped_before_a_consonant_or_a_known_name() {
+        let t = VariantTables::builtin().expect("tables");
+        assert_eq!(strip_fused_latin_article(&t, "alkhatib", false), Some("khatib"));
+        assert_eq!(strip_fused_latin_article(&t, "elhalabi", false), Some("halabi"));
+        assert_eq!(strip_fused_latin_article(&t, "alumar", false), Some("umar"), "a known vowel-initial name");
+        assert_eq!(strip_fused_latin_article(&t, "alexander", false), None);
+        assert_eq!(strip_fused_latin_article(&t, "alina", false), None);
+        assert_eq!(strip_fused_latin_article(&t, "ali", false), None);
+        assert_eq!(strip_fused_latin_article(&t, "aldoshin", true), None, "an article apart already, rest unknown");
     }
 
     #[test]

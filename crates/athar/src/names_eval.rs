@@ -285,6 +285,7 @@ fn share_token(engine: &NameEngine, a: &NameAnalysis, b: &NameAnalysis) -> bool 
                     | TokenLevel::SameEquivalence
                     | TokenLevel::SameRomanisation
                     | TokenLevel::SameSkeleton
+                    | TokenLevel::SameSound
             )
         })
     })
