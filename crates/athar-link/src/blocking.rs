@@ -174,7 +174,7 @@ pub fn candidate_pairs_where(
     records: &[LinkRecord],
     rules: &[BlockingRule],
     max_block: usize,
-    keep: &(dyn Fn(usize, usize) -> bool + Sync),
+    keep: &dyn Fn(usize, usize) -> bool,
 ) -> (Vec<Vec<(usize, usize)>>, Vec<RuleReport>) {
     let mut seen: FxHashSet<(usize, usize)> = FxHashSet::default();
     let mut by_rule = Vec::with_capacity(rules.len());

@@ -7,7 +7,7 @@
 //! a pair builds no key. Does not weigh (see `model`).
 
 use crate::comparison::{term_key, ComparisonKind};
-use crate::record::{value_slot, LinkRecord, VALUE_SLOTS};
+use crate::record::{value_slot, LinkRecord, NO_VALUE, VALUE_SLOTS};
 use rustc_hash::FxHashMap;
 
 /// Fewest values of a field before its term frequencies adjust weights: frequencies from a
@@ -40,25 +40,34 @@ impl TermFrequencies {
                     return None;
                 }
                 let mut c = KindCounts::default();
-                let mut terms: Vec<(u32, String)> = Vec::new();
+                // Each value's term key is built once, however many records hold the value.
+                let mut value_terms: Vec<Option<String>> = Vec::new();
+                let mut value_records: Vec<u32> = Vec::new();
                 for r in records {
-                    if let Some(a) = k.name_field(r) {
-                        let key = term_key(a);
-                        *c.by_term.entry(key.clone()).or_default() += 1;
-                        c.values += 1;
-                        terms.push((r.value_ids[slot], key));
-                    }
-                }
-                for (id, key) in terms {
-                    let Ok(i) = usize::try_from(id) else { continue };
-                    if id == crate::record::NO_VALUE {
+                    let Some(a) = k.name_field(r) else { continue };
+                    c.values += 1;
+                    let id = r.value_ids[slot];
+                    if id == NO_VALUE {
+                        *c.by_term.entry(term_key(a)).or_default() += 1;
                         continue;
                     }
-                    if c.by_value.len() <= i {
-                        c.by_value.resize(i + 1, 0);
+                    let i = id as usize;
+                    if value_terms.len() <= i {
+                        value_terms.resize(i + 1, None);
+                        value_records.resize(i + 1, 0);
                     }
-                    c.by_value[i] = c.by_term.get(&key).copied().unwrap_or(0);
+                    value_terms[i].get_or_insert_with(|| term_key(a));
+                    value_records[i] += 1;
                 }
+                for (term, n) in value_terms.iter().zip(&value_records) {
+                    if let Some(term) = term {
+                        *c.by_term.entry(term.clone()).or_default() += n;
+                    }
+                }
+                c.by_value = value_terms
+                    .iter()
+                    .map(|t| t.as_ref().and_then(|t| c.by_term.get(t)).copied().unwrap_or(0))
+                    .collect();
                 Some(c)
             })
             .collect();

@@ -109,10 +109,14 @@ pub fn intern_values(records: &mut [LinkRecord]) {
     for r in records.iter_mut() {
         for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
             r.value_ids[slot] = match kind.name_field(r) {
-                Some(a) => {
-                    let next = ids.len() as u32;
-                    *ids.entry(a.input.clone()).or_insert(next)
-                }
+                Some(a) => match ids.get(a.input.as_str()) {
+                    Some(id) => *id,
+                    None => {
+                        let id = ids.len() as u32;
+                        ids.insert(a.input.clone(), id);
+                        id
+                    }
+                },
                 None => NO_VALUE,
             };
         }
