@@ -87,6 +87,10 @@ pub struct EvalArgs {
     /// recall@1 and recall@10.
     #[arg(long)]
     queries: Option<PathBuf>,
+    /// Write every candidate pair (record_a,record_b,probability,same_person) and every true pair
+    /// blocking missed (probability empty) as CSV, to study the errors.
+    #[arg(long)]
+    pairs: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -202,7 +206,7 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         }
     }
     // Blocking recall and a threshold sweep: candidate pairs scored again with the stored model.
-    let (blocking_recall, sweep) = sweep(&store, &truth_of)?;
+    let (blocking_recall, sweep) = sweep(&store, &truth_of, args.pairs.as_deref())?;
     if let Some(svg) = &args.svg {
         std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
     }
@@ -256,7 +260,11 @@ type SweepPoint = (f64, f64, f64);
 
 /// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
 /// with the stored model (the default model before any link).
-fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Result<(f64, Vec<SweepPoint>)> {
+fn sweep(
+    store: &athar_store::Store,
+    truth_of: &HashMap<String, String>,
+    pairs_out: Option<&Path>,
+) -> Result<(f64, Vec<SweepPoint>)> {
     use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
     use rayon::prelude::*;
     let engine = athar_names::NameEngine::new();
@@ -293,6 +301,9 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Resu
             (i, j, model.probability(&v, &|k| tf.share(k, &records[i], &records[j])))
         })
         .collect();
+    if let Some(path) = pairs_out {
+        write_pairs(path, &inputs, &truth, &scored)?;
+    }
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let judgements: Vec<(usize, usize, Judgement)> = store
         .judgements()?
@@ -320,12 +331,64 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>) -> Resu
         .collect();
     let mut out = Vec::new();
     for t in [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99] {
-        let c = cluster(records.len(), &scored, &judgements, ClusterOptions { merge_at: t, review_from: t })
-            .map_err(|c| anyhow::anyhow!("{c}"))?;
+        let c = cluster(
+            records.len(),
+            &scored,
+            &judgements,
+            ClusterOptions { merge_at: t, review_from: t, ..Default::default() },
+        )
+        .map_err(|c| anyhow::anyhow!("{c}"))?;
         let (p, r) = pairwise(&c.person, &labels_t);
         out.push((t, p, r));
     }
     Ok((blocking_recall, out))
+}
+
+/// The scored candidate pairs with the truth's verdict, then the true pairs blocking missed.
+fn write_pairs(
+    path: &Path,
+    inputs: &[athar_store::LinkInput],
+    truth: &[Option<&String>],
+    scored: &[(usize, usize, f64)],
+) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(["record_a", "record_b", "probability", "same_person"])?;
+    let verdict = |i: usize, j: usize| match (truth[i], truth[j]) {
+        (Some(a), Some(b)) => (a == b).to_string(),
+        _ => String::new(),
+    };
+    let mut seen = HashSet::new();
+    for &(i, j, p) in scored {
+        seen.insert((i.min(j), i.max(j)));
+        w.write_record([
+            inputs[i].record_id.to_string(),
+            inputs[j].record_id.to_string(),
+            format!("{p:.6}"),
+            verdict(i, j),
+        ])?;
+    }
+    let mut by_truth: HashMap<&String, Vec<usize>> = HashMap::new();
+    for (i, t) in truth.iter().enumerate() {
+        if let Some(t) = t {
+            by_truth.entry(*t).or_default().push(i);
+        }
+    }
+    for members in by_truth.values() {
+        for (x, &i) in members.iter().enumerate() {
+            for &j in &members[x + 1..] {
+                if !seen.contains(&(i.min(j), i.max(j))) {
+                    w.write_record([
+                        inputs[i].record_id.to_string(),
+                        inputs[j].record_id.to_string(),
+                        String::new(),
+                        "true".into(),
+                    ])?;
+                }
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// A precision-recall chart of the sweep, as SVG.
