@@ -52,7 +52,8 @@ impl ComparisonKind {
         }
     }
 
-    /// Whether agreeing at the first level is adjusted for how common the value is.
+    /// Whether agreeing on the name (the first two levels: the same name in any spelling) is
+    /// adjusted for how common the value is.
     pub fn term_frequency(self) -> bool {
         self.is_name()
     }

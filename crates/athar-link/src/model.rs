@@ -226,10 +226,11 @@ impl FsModel {
                     u: Some(l.u),
                 });
             }
-            if *level == 0 && k.term_frequency() {
+            if *level <= 1 && k.term_frequency() {
                 if let Some(f) = tf(*k) {
                     // Agreeing on a value shared by a share f of records: u is f, not the
-                    // level's average u.
+                    // level's average u. The same name in another spelling or script counts
+                    // too: محمد and Mohammed are as common as either.
                     // Bounded: a rare value adds at most MAX_TF_BITS (a garbled spelling is rare
                     // too, and must not count as a rare name).
                     let adj = (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS);
@@ -725,6 +726,13 @@ mod tests {
         assert!(rare - none <= MAX_TF_BITS + 1e-9, "rare {rare} vs no adjustment {none}");
         let e = m.explain(&v, &|_| Some(0.18));
         assert!(e.lines.iter().any(|l| l.comparison.contains("term frequency")), "a line of its own");
+        // The same name in another spelling is as common: adjusted too; "similar" is not.
+        for (level, adjusted) in [(1, true), (2, false), (3, false)] {
+            v[0] = Some(level);
+            let common = m.weight(&v, &|k| (k == ComparisonKind::GivenName).then_some(0.18));
+            let plain = m.weight(&v, &|_| None);
+            assert_eq!((common - plain).abs() > 1e-9, adjusted, "level {level}");
+        }
     }
 
     #[test]
