@@ -58,10 +58,14 @@ impl BlockingRule {
 }
 
 /// The default rules: given + family name; family + mother's name; given + father's name +
-/// birth year; family name + birth year; given name + whole birth date; birth place + whole
-/// birth date; the whole birth date alone (in blocks of at most 20); the national id. The
-/// three on the whole date find a person whose family name is missing or misspelt in one list,
-/// or whose names are both written another way.
+/// birth year; family name + birth year; family name + birth place; given name + whole birth
+/// date; birth place + whole birth date; the whole birth date alone (in blocks of at most 20);
+/// the national id. The three on the whole date find a person whose family name is missing or
+/// misspelt in one list, or whose names are both written another way. Family + birth place
+/// finds a person whose given name is written as a nickname, an initial or a title in one list
+/// (on the historical-figures set it raised blocking recall from 0.56 to 0.66); like the
+/// family+mother rule, it does not train the names it did not block on: its pairs are rich in
+/// relatives.
 ///
 /// The family+mother rule's pairs are rich in siblings, who share parents and family name and
 /// differ in given name by definition: learning the given name's m from them would teach EM
@@ -70,6 +74,9 @@ pub fn default_rules() -> Vec<BlockingRule> {
     use ComparisonKind::*;
     let mut family_mother = BlockingRule::new("family+mother", &[KeyPart::Name(FamilyName), KeyPart::Name(MotherName)]);
     family_mother.not_trained = vec![GivenName, FatherName, MotherFamilyName];
+    let mut family_place =
+        BlockingRule::new("family+birth_place", &[KeyPart::Name(FamilyName), KeyPart::Name(BirthPlace)]);
+    family_place.not_trained = vec![GivenName, FatherName, MotherName, MotherFamilyName];
     // A whole birth date alone is shared by some 70 records in a registry of a million: there
     // it makes a sixth of all pairs and finds little, so its blocks stay small.
     let mut birth_date = BlockingRule::new("birth_date", &[KeyPart::BirthDate]);
@@ -82,6 +89,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
             &[KeyPart::Name(GivenName), KeyPart::Name(FatherName), KeyPart::BirthYear],
         ),
         BlockingRule::new("family+birth_year", &[KeyPart::Name(FamilyName), KeyPart::BirthYear]),
+        family_place,
         BlockingRule::new("given+birth_date", &[KeyPart::Name(GivenName), KeyPart::BirthDate]),
         BlockingRule::new("birth_place+birth_date", &[KeyPart::Name(BirthPlace), KeyPart::BirthDate]),
         birth_date,

@@ -276,7 +276,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         records.len(),
         &scored,
         &judgements,
-        ClusterOptions { merge_at: args.threshold, review_from },
+        ClusterOptions { merge_at: args.threshold, review_from, ..Default::default() },
         existing.as_deref(),
     )
     .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
@@ -309,6 +309,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 "splits": report.splits,
                 "review": review.len(),
                 "refused_by_judgements": clustering.refused.len(),
+                "sent_to_review_groups_unlike": clustering.unlike_groups,
                 "model_trained": trained,
                 "em": em,
                 "prior": model.prior,
@@ -362,6 +363,12 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         );
         if new_leads > 0 {
             println!("  {new_leads} new leads for open inquiries (athar inquiry leads)");
+        }
+        if clustering.unlike_groups > 0 {
+            println!(
+                "  {} strong pairs sent to review: the other records of the two persons they would join look unlike",
+                clustering.unlike_groups
+            );
         }
         if !clustering.refused.is_empty() {
             println!("  {} merges refused because a person judged two records different", clustering.refused.len());
