@@ -58,6 +58,27 @@ impl ComparisonKind {
         self.is_name()
     }
 
+    /// Whether the field describes the person rather than the family: brothers and sisters
+    /// share their father's, grandfather's, mother's and family name, birth place and
+    /// residence, and differ in these (see `FsModel::relatives`).
+    pub fn is_individual(self) -> bool {
+        matches!(
+            self,
+            ComparisonKind::GivenName | ComparisonKind::BirthDate | ComparisonKind::Sex | ComparisonKind::NationalId
+        )
+    }
+
+    /// Whether the field is a parent's (or grandparent's) name.
+    pub fn is_parent(self) -> bool {
+        matches!(
+            self,
+            ComparisonKind::FatherName
+                | ComparisonKind::GrandfatherName
+                | ComparisonKind::MotherName
+                | ComparisonKind::MotherFamilyName
+        )
+    }
+
     pub fn is_name(self) -> bool {
         matches!(
             self,

@@ -27,5 +27,5 @@ pub use blocking::{
 pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::TermFrequencies;
-pub use model::{Explanation, FsModel, ModelError};
+pub use model::{Explanation, FsModel, LineKind, ModelError};
 pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord};

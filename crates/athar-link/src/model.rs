@@ -64,8 +64,34 @@ pub struct FsModel {
     /// Probability that two records drawn at random are the same person.
     pub prior: f64,
     pub comparisons: Vec<ComparisonParams>,
+    /// Pairs of relatives — records of two brothers, sisters or cousins, who share the
+    /// family's names (father, grandfather, mother, family name, birth place) — per pair of
+    /// records of the same person. Fellegi–Sunter counts each agreeing family field as
+    /// independent evidence, so two brothers who agree on five of them outweigh their
+    /// different given names and birth dates. A third class of pairs corrects it: relatives
+    /// are as alike as one person on the family's fields and as unlike as strangers on the
+    /// person's own (given name, birth date, sex, national id), so
+    /// `P(same) = 1 / (1 + 2^-W + relatives · 2^-W_own)`, with `W` the total weight and
+    /// `W_own` the weight of the person's own fields. The class counts only for pairs that
+    /// share a parent's name (father, grandfather, mother): relatives share parents, and a
+    /// family name and birth place alone are shared by too many. 0 switches it off.
+    ///
+    /// Set, not estimated: among the candidate pairs rich enough to tell, the ratio depends on
+    /// how complete each list is (a register records brothers in full, a news list records one
+    /// person in part), and estimates ranged from 0.09 to 0.75 on data with a true ratio near
+    /// 0.12. On 10,000 generated persons, 0.1 left none of 430 sibling pairs merged (22
+    /// before) and raised the best pairwise F1 from 0.872 to 0.879.
+    #[serde(default = "default_relatives")]
+    pub relatives: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<Vec<EmReport>>,
+}
+
+/// Relatives per pair of one person's records before any training (see [`FsModel::relatives`]).
+pub const DEFAULT_RELATIVES: f64 = 0.1;
+
+fn default_relatives() -> f64 {
+    DEFAULT_RELATIVES
 }
 
 /// A model document that could not be used.
@@ -79,9 +105,27 @@ pub enum ModelError {
     Invalid(String),
 }
 
+/// What a line of an explanation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    /// A comparison's level.
+    Level,
+    /// A comparison with a value missing on one side (weighs nothing).
+    Missing,
+    /// The term-frequency adjustment of a comparison.
+    TermFrequency,
+    /// The class of relatives (see [`FsModel::relatives`]).
+    Relatives,
+}
+
 /// One line of an explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeightLine {
+    pub kind: LineKind,
+    /// The comparison the line is about (none for relatives).
+    #[serde(skip)]
+    pub field: Option<ComparisonKind>,
     pub comparison: String,
     pub level: String,
     pub weight: f64,
@@ -127,7 +171,7 @@ impl FsModel {
                 }
             })
             .collect();
-        FsModel { version: MODEL_VERSION, prior: 1e-4, comparisons, training: None }
+        FsModel { version: MODEL_VERSION, prior: 1e-4, comparisons, relatives: DEFAULT_RELATIVES, training: None }
     }
 
     pub fn from_json(text: &str) -> Result<FsModel, ModelError> {
@@ -137,6 +181,9 @@ impl FsModel {
         }
         if !(0.0..1.0).contains(&m.prior) || m.prior <= 0.0 {
             return Err(ModelError::Invalid(format!("prior {} must be between 0 and 1", m.prior)));
+        }
+        if !(0.0..=100.0).contains(&m.relatives) {
+            return Err(ModelError::Invalid(format!("relatives {} must be between 0 and 100", m.relatives)));
         }
         for c in &m.comparisons {
             if c.levels.len() != c.comparison.levels().len() {
@@ -200,11 +247,17 @@ impl FsModel {
         mut lines: Option<&mut Vec<WeightLine>>,
     ) -> f64 {
         let mut total = self.prior_weight();
+        // The weight of the person's own fields, for the class of relatives.
+        let mut own = 0.0;
+        let mut own_present = false;
+        let mut parent_agrees = false;
         for (k, level) in ComparisonKind::ALL.iter().zip(v) {
             let Some(p) = self.params(*k) else { continue };
             let Some(level) = level else {
                 if let Some(lines) = lines.as_deref_mut() {
                     lines.push(WeightLine {
+                        kind: LineKind::Missing,
+                        field: Some(*k),
                         comparison: k.name().into(),
                         level: "missing on one side (neutral)".into(),
                         weight: 0.0,
@@ -217,8 +270,15 @@ impl FsModel {
             let Some(l) = p.levels.get(*level as usize) else { continue };
             let w = l.weight();
             total += w;
+            if k.is_individual() {
+                own += w;
+                own_present = true;
+            }
+            parent_agrees |= k.is_parent() && *level <= 1;
             if let Some(lines) = lines.as_deref_mut() {
                 lines.push(WeightLine {
+                    kind: LineKind::Level,
+                    field: Some(*k),
                     comparison: k.name().into(),
                     level: l.label.clone(),
                     weight: w,
@@ -235,8 +295,13 @@ impl FsModel {
                     // too, and must not count as a rare name).
                     let adj = (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS);
                     total += adj;
+                    if k.is_individual() {
+                        own += adj;
+                    }
                     if let Some(lines) = lines.as_deref_mut() {
                         lines.push(WeightLine {
+                            kind: LineKind::TermFrequency,
+                            field: Some(*k),
                             comparison: format!("{} term frequency", k.name()),
                             level: format!("value held by {:.3} % of records", f * 100.0),
                             weight: adj,
@@ -244,6 +309,31 @@ impl FsModel {
                             u: Some(f),
                         });
                     }
+                }
+            }
+        }
+        if self.relatives > 0.0 && parent_agrees {
+            // 2^-W_eff = 2^-W + relatives · 2^-W_own, in a form that neither overflows nor
+            // loses the small cases: W_eff = W - log2(1 + 2^x).
+            let x = self.relatives.log2() + total - own;
+            let softplus = if x > 40.0 { x } else { x.exp2().ln_1p() / std::f64::consts::LN_2 };
+            let adj = -softplus;
+            total += adj;
+            if let Some(lines) = lines {
+                if adj < -0.005 {
+                    lines.push(WeightLine {
+                        kind: LineKind::Relatives,
+                        field: None,
+                        comparison: "relatives".into(),
+                        level: if own_present {
+                            "a brother or sister? the family's fields agree more than the person's own".into()
+                        } else {
+                            "a brother or sister? no field of the person's own (given name, birth date, sex, id)".into()
+                        },
+                        weight: adj,
+                        m: None,
+                        u: None,
+                    });
                 }
             }
         }
@@ -412,6 +502,9 @@ pub fn train_by_rules(
     for (c, _) in model.comparisons.iter_mut().zip(&counts).filter(|(_, n)| **n <= 0.0) {
         monotone_levels(c);
     }
+    for c in &mut model.comparisons {
+        strongest_agreement_not_against(c);
+    }
     model.training = Some(reports.clone());
     reports
 }
@@ -447,6 +540,25 @@ fn monotone_levels(c: &mut ComparisonParams) {
             l.m = m / u * l.u.max(EPS);
         }
     }
+}
+
+/// The strongest agreement of a comparison is never evidence against a match: where training
+/// left its m below its u (a few records, whose only agreeing family names happened to be in
+/// two scripts, taught EM that the same written form never occurs in a match), m is raised to
+/// u and the other levels' m scaled to keep the sum.
+fn strongest_agreement_not_against(c: &mut ComparisonParams) {
+    let Some((first, rest)) = c.levels.split_first_mut() else { return };
+    if first.m >= first.u {
+        return;
+    }
+    let rest_m: f64 = rest.iter().map(|l| l.m).sum();
+    let target = first.u.min(1.0);
+    if rest_m > 0.0 {
+        for l in rest.iter_mut() {
+            l.m *= (1.0 - target) / rest_m;
+        }
+    }
+    first.m = target;
 }
 
 /// How many other records of the same person a record has at most, as a rule (a person seldom
@@ -711,6 +823,54 @@ mod tests {
         let sum: f64 = e.prior_weight + e.lines.iter().map(|l| l.weight).sum::<f64>();
         assert!((sum - e.total).abs() < 1e-9);
         assert!(e.probability > 0.0 && e.probability < 1.0);
+    }
+
+    #[test]
+    fn the_strongest_agreement_is_never_evidence_against() {
+        let mut c = FsModel::default_model().comparisons[3].clone();
+        let u: Vec<f64> = c.levels.iter().map(|l| l.u).collect();
+        for (l, m) in c.levels.iter_mut().zip([1e-6, 0.8, 0.1, 0.1 - 1e-6]) {
+            l.m = m;
+        }
+        strongest_agreement_not_against(&mut c);
+        assert!(c.levels[0].weight().abs() < 1e-9, "level 0 weighs nothing, not against");
+        assert!((c.levels.iter().map(|l| l.m).sum::<f64>() - 1.0).abs() < 1e-9, "m still sums to 1");
+        assert!(c.levels[1].m / c.levels[2].m - 8.0 < 1e-9, "the other levels keep their ratios");
+        assert_eq!(c.levels.iter().map(|l| l.u).collect::<Vec<_>>(), u);
+        // A level 0 that is evidence for a match is left alone.
+        let before = c.clone();
+        strongest_agreement_not_against(&mut c);
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn brothers_who_share_every_family_field_are_not_one_person() {
+        use ComparisonKind::*;
+        let m = FsModel { prior: 1e-2, ..truth() };
+        let vector = |levels: &[(ComparisonKind, u8)]| {
+            let mut v: ComparisonVector = [None; ComparisonKind::ALL.len()];
+            for (k, l) in levels {
+                v[ComparisonKind::ALL.iter().position(|x| x == k).expect("a kind")] = Some(*l);
+            }
+            v
+        };
+        let family = [(FatherName, 0), (GrandfatherName, 0), (FamilyName, 0), (MotherName, 0), (BirthPlace, 0)];
+        let last = |k: ComparisonKind| (k.levels().len() - 1) as u8;
+        let brothers = vector(&[&family[..], &[(GivenName, last(GivenName)), (BirthDate, last(BirthDate))]].concat());
+        let same = vector(&[&family[..], &[(GivenName, 0), (BirthDate, 0)]].concat());
+        let none = |_| None;
+        let off = FsModel { relatives: 0.0, ..m.clone() };
+        assert!(off.probability(&brothers, &none) > 0.5, "without the class, the family fields win");
+        assert!(m.probability(&brothers, &none) < 0.2, "{}", m.probability(&brothers, &none));
+        assert!(m.probability(&same, &none) > 0.99, "one person stays one person");
+        let e = m.explain(&brothers, &none);
+        let line = e.lines.iter().find(|l| l.comparison == "relatives").expect("a line of its own");
+        assert!(line.weight < 0.0);
+        // Without a parent's name in common (a family name and a place), no correction.
+        let strangers = vector(&[(FamilyName, 0), (BirthPlace, 0), (GivenName, last(GivenName))]);
+        assert_eq!(m.weight(&strangers, &none), off.weight(&strangers, &none));
+        // Nothing of the person's own: could be a brother, never certain.
+        assert!(m.probability(&vector(&family), &none) < 1.0 / (1.0 + m.relatives) + 1e-9);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use crate::link_cmd::link_records;
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_link::{compare, compare_cached, ComparisonKind, FsModel, LevelCache, LinkRecord, TermFrequencies};
+use athar_link::{compare, compare_cached, ComparisonKind, FsModel, LevelCache, LineKind, LinkRecord, TermFrequencies};
 use athar_names::NameEngine;
 use clap::Args;
 use rayon::prelude::*;
@@ -305,13 +305,12 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
             let explanation: Vec<serde_json::Value> = e
                 .lines
                 .iter()
-                .filter(|l| l.m.is_some() || l.comparison.ends_with("term frequency"))
+                .filter(|l| l.kind != LineKind::Missing)
                 .map(|l| {
-                    let kind = ComparisonKind::ALL.iter().find(|k| l.comparison.starts_with(k.name()));
                     serde_json::json!({
                         "field": l.comparison,
-                        "query": kind.and_then(|k| value_of(*k, &q)),
-                        "record": kind.and_then(|k| value_of(*k, r)),
+                        "query": l.field.and_then(|k| value_of(k, &q)),
+                        "record": l.field.and_then(|k| value_of(k, r)),
                         "level": l.level,
                         "weight": (l.weight * 100.0).round() / 100.0,
                     })
