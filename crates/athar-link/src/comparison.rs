@@ -45,7 +45,14 @@ impl ComparisonKind {
     /// The levels of this comparison, strongest agreement first, disagreement last.
     pub fn levels(self) -> &'static [&'static str] {
         match self {
-            ComparisonKind::BirthDate => &["exact", "same year and month", "same year", "within one year", "different"],
+            ComparisonKind::BirthDate => &[
+                "exact",
+                "same year and month",
+                "same year (one date has no month)",
+                "same year, other month or day",
+                "within one year",
+                "different",
+            ],
             ComparisonKind::BirthPlace | ComparisonKind::Residence => &["same place", "similar", "different"],
             ComparisonKind::Sex | ComparisonKind::NationalId => &["same", "different"],
             _ => &["same name (form or table)", "same name, other spelling", "similar", "different"],
@@ -166,17 +173,20 @@ fn place_level(engine: &NameEngine, a: Option<&NameAnalysis>, b: Option<&NameAna
 fn date_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
     let (a, b) = (a?, b?);
     if a.year == b.year {
-        match (a.month, b.month) {
-            (Some(ma), Some(mb)) if ma == mb => match (a.day, b.day) {
-                (Some(da), Some(db)) if da == db => Some(0),
-                _ => Some(1),
-            },
-            _ => Some(2),
-        }
+        Some(match ((a.month, a.day), (b.month, b.day)) {
+            ((Some(ma), Some(da)), (Some(mb), Some(db))) if ma == mb && da == db => 0,
+            // Day and month swapped (03/10 against 10/03): one date read two ways.
+            ((Some(ma), Some(da)), (Some(mb), Some(db))) if ma == db && da == mb => 1,
+            // Both known to the day, and they differ: two dates, not one date at two precisions.
+            ((Some(_), Some(_)), (Some(_), Some(_))) => 3,
+            ((Some(ma), _), (Some(mb), _)) if ma == mb => 1,
+            ((Some(_), _), (Some(_), _)) => 3,
+            _ => 2,
+        })
     } else if (a.year - b.year).abs() == 1 {
-        Some(3)
-    } else {
         Some(4)
+    } else {
+        Some(5)
     }
 }
 
@@ -319,17 +329,19 @@ mod tests {
         let v = compare(&e, &a, &b);
         assert_eq!(v[0], Some(3), "different names");
         assert!(matches!(v[3], Some(0) | Some(1)), "same family name: {v:?}");
-        assert_eq!(v[6], Some(3), "within one year");
+        assert_eq!(v[6], Some(4), "within one year");
     }
 
     #[test]
     fn dates_compare_at_the_precision_both_have() {
         let d = |s: &str| BirthDate::parse_iso(s);
         assert_eq!(date_level(d("1985-03-15"), d("1985-03-15")), Some(0));
-        assert_eq!(date_level(d("1985-03-15"), d("1985-03-16")), Some(1));
+        assert_eq!(date_level(d("1985-03-10"), d("1985-10-03")), Some(1), "day and month swapped");
         assert_eq!(date_level(d("1985"), d("1985-03-16")), Some(2));
-        assert_eq!(date_level(d("1985"), d("1984")), Some(3));
-        assert_eq!(date_level(d("1985"), d("1990")), Some(4));
+        assert_eq!(date_level(d("1985-03-15"), d("1985-03-16")), Some(3), "two different days");
+        assert_eq!(date_level(d("1985-03-15"), d("1985-09-15")), Some(3));
+        assert_eq!(date_level(d("1985"), d("1984")), Some(4));
+        assert_eq!(date_level(d("1985"), d("1990")), Some(5));
         assert_eq!(date_level(None, d("1990")), None);
     }
 

@@ -10,8 +10,9 @@
 use crate::comparison::{ComparisonKind, ComparisonVector};
 use serde::{Deserialize, Serialize};
 
-/// Version of the model document.
-pub const MODEL_VERSION: u32 = 1;
+/// Version of the model document (2: birth dates known to the day that differ have a level of
+/// their own; relatives).
+pub const MODEL_VERSION: u32 = 2;
 
 /// Most bits a term-frequency adjustment may add.
 pub const MAX_TF_BITS: f64 = 3.0;
@@ -909,7 +910,7 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(&m.to_json()).expect("json");
         v["version"] = serde_json::json!(99);
         assert!(matches!(FsModel::from_json(&v.to_string()), Err(ModelError::Version(99))));
-        v["version"] = serde_json::json!(1);
+        v["version"] = serde_json::json!(MODEL_VERSION);
         v["prior"] = serde_json::json!(1.5);
         assert!(FsModel::from_json(&v.to_string()).is_err());
     }

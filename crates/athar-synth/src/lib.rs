@@ -288,6 +288,8 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             let mut q = p.clone();
             q.id = format!("T{}", people.len() + 1);
             q.year = p.year + 1 + rng.below(6) as i32;
+            // Born another day too: brothers and namesakes seldom share a birthday.
+            (q.month, q.day) = (1 + rng.below(12) as u8, 1 + rng.below(28) as u8);
             if sibling {
                 // Same parents and family, another given name.
                 loop {

@@ -133,7 +133,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     let o = env.run(&["model", "import", bad.to_str().expect("p")]);
     assert_eq!(o.status.code(), Some(1));
     let model: serde_json::Value = serde_json::from_str(&env.ok(&["model", "show"])).expect("model JSON");
-    assert_eq!(model["version"], 1);
+    assert_eq!(model["version"], 2);
 }
 
 #[test]
