@@ -286,10 +286,12 @@ impl NameEngine {
                 script_skeleton(&raw.key)
             }),
         }
-        // х is h in Latin spellings made outside the Russian and Ukrainian systems (Ditrih,
+        // kh is h in Turkish spellings of Arabic names (Halil = Khalil = خليل, Şeyh = Shaykh),
+        // and х is h in Latin spellings made outside the Russian and Ukrainian systems (Ditrih,
         // Mihail) and in Arabic names written in Cyrillic (Хасан = Hasan): that reading is a key.
-        if script == Script::Cyrillic && latin.contains("kh") {
-            push_new(&mut skeletons, skeleton::latin_skeleton(&latin.replace("kh", "h")));
+        let reading = if script == Script::Latin { &raw.key } else { &latin };
+        if reading.contains("kh") {
+            push_new(&mut skeletons, skeleton::latin_skeleton(&reading.replace("kh", "h")));
         }
         if script == Script::Latin {
             if let Some(s) = skeleton::latin_skeleton_final_h(&raw.key) {

@@ -182,15 +182,17 @@ fn is_title(word: &str) -> bool {
     )
 }
 
-/// Splits a name into tokens: on spaces, punctuation and hyphens; titles are dropped when
-/// the name has at least two other words.
+/// Splits a name into tokens: on spaces, punctuation and hyphens; titles that open the name
+/// are dropped when the name has at least two other words. A title word elsewhere is a name:
+/// al-Sheikh, الشيخ and Shaykh at the end are common family names (`Muhammad al-Shaykh`,
+/// `Shaykh, Abd al-Rahman`).
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     let unbracketed = without_brackets(text);
     let text = unbracketed.as_deref().unwrap_or(text);
     let mut out = tokenize_all(&comma_order(text));
-    let titles = out.iter().filter(|t| is_title(&t.folded)).count();
+    let titles = out.iter().take_while(|t| is_title(&t.folded)).count();
     if titles > 0 && out.len() >= titles + 2 {
-        out.retain(|t| !is_title(&t.folded));
+        out.drain(..titles);
     }
     out
 }
@@ -961,6 +963,11 @@ mod tests {
         let folded = |s: &str| tokenize(s).into_iter().map(|t| t.folded).collect::<Vec<_>>().join(" ");
         assert_eq!(folded("AL-ZAWAHIRI, Dr. Ayman"), "ayman al zawahiri");
         assert_eq!(folded("Sheikh Ahmad Yassin"), "ahmad yassin");
+        assert_eq!(folded("Dr. Sheikh Ahmad Yassin"), "ahmad yassin");
+        // A title word after the first name is a family name.
+        assert_eq!(folded("Muhammad Mohammad Al Shaykh"), "muhammad mohammad al shaykh");
+        assert_eq!(folded("Shaykh, Abd Rahman Ahmed"), "abd rahman ahmed shaykh");
+        assert_eq!(folded("محمد الشيخ علي"), "محمد الشيخ علي");
         assert_eq!(folded("Haji Murad"), "haji murad");
         assert_eq!(folded("Ali, Hassan, Omar"), "ali hassan omar");
     }
