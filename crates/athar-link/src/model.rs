@@ -143,6 +143,17 @@ pub struct Explanation {
     pub probability: f64,
 }
 
+/// What a comparison vector says, before the prior: the sum of its weights (term frequencies
+/// included) and, when the class of relatives applies (a parent's name agrees), the weight of
+/// the person's own fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    pub bits: f64,
+    pub own: Option<f64>,
+    /// Whether the pair has any field of the person's own (for the explanation's wording).
+    pub own_present: bool,
+}
+
 fn probability(weight: f64) -> f64 {
     1.0 / (1.0 + (-weight).exp2())
 }
@@ -245,9 +256,31 @@ impl FsModel {
         &self,
         v: &ComparisonVector,
         tf: &dyn Fn(ComparisonKind) -> Option<f64>,
-        mut lines: Option<&mut Vec<WeightLine>>,
+        lines: Option<&mut Vec<WeightLine>>,
     ) -> f64 {
-        let mut total = self.prior_weight();
+        let mut lines = lines;
+        let e = self.evidence_walk(v, tf, lines.as_deref_mut());
+        self.combine(self.prior_weight(), &e, lines)
+    }
+
+    /// The evidence of a comparison vector, for scoring pairs under another prior (see
+    /// [`FsModel::estimate_prior`]).
+    pub fn evidence(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> Evidence {
+        self.evidence_walk(v, tf, None)
+    }
+
+    /// The probability of a pair from its evidence, with the model's prior.
+    pub fn probability_of(&self, e: &Evidence) -> f64 {
+        probability(self.combine(self.prior_weight(), e, None))
+    }
+
+    fn evidence_walk(
+        &self,
+        v: &ComparisonVector,
+        tf: &dyn Fn(ComparisonKind) -> Option<f64>,
+        mut lines: Option<&mut Vec<WeightLine>>,
+    ) -> Evidence {
+        let mut total = 0.0;
         // The weight of the person's own fields, for the class of relatives.
         let mut own = 0.0;
         let mut own_present = false;
@@ -313,7 +346,41 @@ impl FsModel {
                 }
             }
         }
-        if self.relatives > 0.0 && parent_agrees {
+        Evidence { bits: total, own: (parent_agrees && self.relatives > 0.0).then_some(own), own_present }
+    }
+
+    /// The prior under which the model expects as many matches among the candidate pairs as
+    /// their probabilities add up to: the fixed point of `prior = Σ P(same | evidence, prior) /
+    /// all pairs`, from the current prior. `sample` is evidence of candidate pairs drawn evenly
+    /// from `candidates` of them; `all_pairs` is the number of record pairs in the registry.
+    ///
+    /// EM's share of matches among blocked pairs counts the namesakes and relatives that
+    /// common names put in the same blocks: on 152,731 generated records it made the prior
+    /// 5.9e-5 against a true 7.2e-6 (8 times, 3 bits of false confidence on every pair).
+    /// Returns the prior and the iterations it took.
+    pub fn estimate_prior(&self, sample: &[Evidence], candidates: usize, all_pairs: f64) -> (f64, usize) {
+        if sample.is_empty() || all_pairs <= 0.0 {
+            return (self.prior, 0);
+        }
+        let scale = candidates as f64 / sample.len() as f64 / all_pairs;
+        let mut prior = self.prior;
+        for iteration in 1..=100 {
+            let prior_weight = (prior / (1.0 - prior)).log2();
+            let expected: f64 = sample.iter().map(|e| probability(self.combine(prior_weight, e, None))).sum();
+            let next = (expected * scale).clamp(1e-12, 0.5);
+            let change = (next / prior).ln().abs();
+            prior = next;
+            if change < 1e-4 {
+                return (prior, iteration);
+            }
+        }
+        (prior, 100)
+    }
+
+    /// The total weight of evidence under a prior (in bits), with the relatives' line.
+    fn combine(&self, prior_weight: f64, e: &Evidence, lines: Option<&mut Vec<WeightLine>>) -> f64 {
+        let mut total = prior_weight + e.bits;
+        if let Some(own) = e.own {
             // 2^-W_eff = 2^-W + relatives · 2^-W_own, in a form that neither overflows nor
             // loses the small cases: W_eff = W - log2(1 + 2^x).
             let x = self.relatives.log2() + total - own;
@@ -326,7 +393,7 @@ impl FsModel {
                         kind: LineKind::Relatives,
                         field: None,
                         comparison: "relatives".into(),
-                        level: if own_present {
+                        level: if e.own_present {
                             "a brother or sister? the family's fields agree more than the person's own".into()
                         } else {
                             "a brother or sister? no field of the person's own (given name, birth date, sex, id)".into()
@@ -824,6 +891,27 @@ mod tests {
         let sum: f64 = e.prior_weight + e.lines.iter().map(|l| l.weight).sum::<f64>();
         assert!((sum - e.total).abs() < 1e-9);
         assert!(e.probability > 0.0 && e.probability < 1.0);
+    }
+
+    #[test]
+    fn the_prior_is_the_share_of_matches_the_scores_expect() {
+        // 1,000 clear matches and 100,000 clear non-matches among 10^8 pairs: from a prior 1,000
+        // times too high, the fixed point finds 10^-5.
+        let m = FsModel { prior: 1e-2, relatives: 0.0, ..truth() };
+        let clear = |bits: f64| Evidence { bits, own: None, own_present: true };
+        let sample: Vec<Evidence> =
+            (0..101_000).map(|i| clear(if i < 1000 { 40.0 + (i % 7) as f64 } else { -20.0 })).collect();
+        let (prior, iterations) = m.estimate_prior(&sample, sample.len(), 1e8);
+        assert!((prior / 1e-5 - 1.0).abs() < 0.01, "{prior}");
+        assert!(iterations < 100);
+        // A sample of a tenth of the candidates counts for all of them.
+        let tenth: Vec<Evidence> = sample.iter().step_by(10).copied().collect();
+        let (from_tenth, _) = m.estimate_prior(&tenth, sample.len(), 1e8);
+        assert!((from_tenth / prior - 1.0).abs() < 0.01, "{from_tenth} vs {prior}");
+        // Probabilities from evidence are those of the vectors.
+        let v: ComparisonVector = std::array::from_fn(|i| Some((i % 2) as u8));
+        let none = |_| None;
+        assert!((m.probability_of(&m.evidence(&v, &none)) - m.probability(&v, &none)).abs() < 1e-12);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_link::model::{estimate_u, max_matches, train_by_rules, FsModel};
+use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel};
 use athar_link::{
     candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
     AnalysisCache, ClusterOptions, Judgement, LevelCache, LinkRecord, TermFrequencies,
@@ -16,6 +16,9 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Candidate pairs the prior's fixed point is computed on (evenly drawn when there are more).
+const PRIOR_SAMPLE: usize = 1_000_000;
 
 #[derive(Args, Debug)]
 pub struct LinkArgs {
@@ -196,7 +199,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         })
         .collect();
     // The model: stored, or trained now.
-    let (model, trained) = match (&stored, args.full) {
+    let (mut model, trained) = match (&stored, args.full) {
         (Some(json), false) => {
             (FsModel::from_json(json).context("the stored model does not parse; run athar link --full")?, false)
         }
@@ -226,8 +229,8 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             let share = if pairs > 0.0 { matches / pairs } else { 0.0 };
             let n = records.len() as f64;
             let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+            // A starting point: the fixed point of the scores sets it (below).
             m.prior = (share * candidates as f64 / all_pairs).clamp(1e-9, 0.5);
-            store.save_model(&m.to_json())?;
             (m, true)
         }
     };
@@ -237,14 +240,38 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let mut seen: rustc_hash::FxHashSet<(u32, u32)> =
         rustc_hash::FxHashSet::with_capacity_and_hasher(total, Default::default());
     let mut scored: Vec<(usize, usize, f64)> = Vec::with_capacity(total);
+    // The weight of the person's own fields where relatives count (NaN where not), beside the
+    // evidence in `scored` until the prior is known.
+    let mut own: Vec<f32> = Vec::with_capacity(total);
     for (pairs, vecs) in by_rule.iter().zip(&vectors) {
         for (&(i, j), v) in pairs.iter().zip(vecs) {
             if seen.insert((i as u32, j as u32)) {
-                let p = model.probability(v, &|k| tf.share(k, &records[i], &records[j]));
-                scored.push((i, j, p));
+                let e = model.evidence(v, &|k| tf.share(k, &records[i], &records[j]));
+                scored.push((i, j, e.bits));
+                own.push(e.own.map_or(f32::NAN, |w| w as f32));
             }
         }
     }
+    let evidence = |k: usize| Evidence {
+        bits: scored[k].2,
+        own: (!own[k].is_nan()).then_some(f64::from(own[k])),
+        own_present: true,
+    };
+    let mut prior_iterations = None;
+    if trained {
+        let stride = (scored.len() / PRIOR_SAMPLE).max(1);
+        let sample: Vec<Evidence> = (0..scored.len()).step_by(stride).map(evidence).collect();
+        let n = records.len() as f64;
+        let (prior, iterations) = model.estimate_prior(&sample, scored.len(), n * (n - 1.0) / 2.0);
+        model.prior = prior;
+        prior_iterations = Some(iterations);
+        store.save_model(&model.to_json())?;
+    }
+    let probabilities: Vec<f64> = (0..scored.len()).map(|k| model.probability_of(&evidence(k))).collect();
+    for (s, p) in scored.iter_mut().zip(probabilities) {
+        s.2 = p;
+    }
+    drop(own);
     // Judgements, by record index.
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let mut judgements = Vec::new();
@@ -313,6 +340,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 "model_trained": trained,
                 "em": em,
                 "prior": model.prior,
+                "prior_iterations": prior_iterations,
                 "new_inquiry_leads": new_leads,
             })
         );
@@ -339,6 +367,9 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             );
         }
         if trained {
+            if let Some(n) = prior_iterations {
+                println!("  prior {:.3e}: expected matches agree with the scores after {n} iterations", model.prior);
+            }
             for e in &em {
                 println!(
                     "  EM on {:<26} {} after {} iterations (last change {:.1e}), match share {:.3}",
