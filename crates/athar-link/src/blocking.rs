@@ -9,7 +9,7 @@
 use crate::comparison::ComparisonKind;
 use crate::record::{BirthDate, LinkRecord};
 use athar_names::NameAnalysis;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// What a rule keys on.
@@ -116,46 +116,56 @@ pub struct RuleReport {
     pub skipped_blocks: usize,
 }
 
+/// A key's hash: blocks are formed by hashes of keys, not by key texts (a collision of two
+/// 64-bit hashes joins two blocks: more pairs, never fewer).
+fn key_hash(tag: u8, text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    tag.hash(&mut h);
+    text.hash(&mut h);
+    h.finish()
+}
+
 /// Keys of a name field: the table name of its first part where known, and its skeletons —
 /// several, so that spelling variants meet.
-fn name_keys(f: Option<&NameAnalysis>) -> Vec<String> {
-    let Some(a) = f else { return Vec::new() };
-    let Some(p) = a.parts.iter().find(|p| p.role != athar_names::Role::Particle) else { return Vec::new() };
-    let mut keys: Vec<String> = p.equivalence.iter().map(|e| format!("={e}")).collect();
-    for s in &p.skeletons {
-        if !s.is_empty() {
-            keys.push(s.to_string());
-        }
-    }
-    keys.sort();
-    keys.dedup();
-    keys
+fn name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
+    let Some(a) = f else { return };
+    let Some(p) = a.parts.iter().find(|p| p.role != athar_names::Role::Particle) else { return };
+    out.extend(p.equivalence.iter().map(|e| key_hash(b'=', e)));
+    out.extend(p.skeletons.iter().filter(|s| !s.is_empty()).map(|s| key_hash(b's', s)));
 }
 
-fn part_keys(r: &LinkRecord, part: KeyPart) -> Vec<String> {
+fn part_keys(r: &LinkRecord, part: KeyPart, out: &mut Vec<u64>) {
+    out.clear();
     match part {
-        KeyPart::Name(k) => name_keys(k.name_field(r)),
-        KeyPart::BirthYear => r.birth.map(|b| vec![b.year.to_string()]).unwrap_or_default(),
-        KeyPart::BirthDate => match r.birth {
-            Some(BirthDate { year, month: Some(m), day: Some(d) }) => vec![format!("{year}-{m}-{d}")],
-            _ => Vec::new(),
-        },
-        KeyPart::NationalId => r.national_id_hash.iter().cloned().collect(),
+        KeyPart::Name(k) => name_keys(k.name_field(r), out),
+        KeyPart::BirthYear => out.extend(r.birth.map(|b| b.year as u64)),
+        KeyPart::BirthDate => {
+            if let Some(BirthDate { year, month: Some(m), day: Some(d) }) = r.birth {
+                out.push(((year as u64) << 16) | (u64::from(m) << 8) | u64::from(d));
+            }
+        }
+        KeyPart::NationalId => out.extend(r.national_id_hash.iter().map(|h| key_hash(b'#', h))),
     }
+    out.sort_unstable();
+    out.dedup();
 }
 
-/// The rule's keys of a record: every combination of its parts' keys.
-pub fn rule_keys(r: &LinkRecord, rule: &BlockingRule) -> Vec<String> {
-    let mut combos = vec![String::new()];
-    for part in &rule.parts {
-        let keys = part_keys(r, *part);
+/// The rule's keys of a record: every combination of its parts' keys (none when a part has
+/// no key).
+pub fn rule_keys(r: &LinkRecord, rule: &BlockingRule) -> Vec<u64> {
+    let mut combos = vec![0x51_7c_c1_b7_27_22_0a_95u64];
+    let mut keys = Vec::new();
+    for (n, part) in rule.parts.iter().enumerate() {
+        part_keys(r, *part, &mut keys);
         if keys.is_empty() {
             return Vec::new();
         }
         let mut next = Vec::with_capacity(combos.len() * keys.len());
         for c in &combos {
             for k in &keys {
-                next.push(format!("{c}\u{1f}{k}"));
+                // Position-dependent mixing: (a, b) and (b, a) are different keys.
+                next.push((c.rotate_left(5) ^ k ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             }
         }
         combos = next;
@@ -163,16 +173,62 @@ pub fn rule_keys(r: &LinkRecord, rule: &BlockingRule) -> Vec<String> {
     combos
 }
 
-/// Candidate pairs `(i, j)` with `i < j`: every pair each rule generates (a block over
-/// `max_block` records is split by birth year first) (a pair may come from
-/// several rules — EM trains each rule on all of its pairs, or it would learn only from the
-/// pairs earlier rules missed), with a report per rule (`new_pairs`: not generated before).
-pub fn candidate_pairs(
-    records: &[LinkRecord],
-    rules: &[BlockingRule],
-    max_block: usize,
-) -> (Vec<Vec<(usize, usize)>>, Vec<RuleReport>) {
+/// The candidate pairs of all rules.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    /// Every distinct pair `(i, j)`, `i < j`, sorted.
+    pub pairs: Vec<(u32, u32)>,
+    /// Per rule, in the order of the rules, the positions in `pairs` of the pairs it generated
+    /// (a pair may come from several rules: EM trains each rule on all of its pairs, or it
+    /// would learn only from the pairs earlier rules missed).
+    pub by_rule: Vec<Vec<u32>>,
+    /// What each rule generated (`new_pairs`: not generated by an earlier rule).
+    pub reports: Vec<RuleReport>,
+}
+
+impl Candidates {
+    /// The position of the pair `(i, j)`, `i < j`, if it is a candidate.
+    pub fn position(&self, i: u32, j: u32) -> Option<usize> {
+        self.pairs.binary_search(&(i, j)).ok()
+    }
+}
+
+/// Candidate pairs: every pair each rule generates (a block over `max_block` records is split
+/// by birth year first).
+pub fn candidate_pairs(records: &[LinkRecord], rules: &[BlockingRule], max_block: usize) -> Candidates {
     candidate_pairs_where(records, rules, max_block, &|_, _| true)
+}
+
+fn pair_key(i: usize, j: usize) -> u64 {
+    ((i as u64) << 32) | j as u64
+}
+
+/// The sorted union of two sorted lists without repeats, and how many of `b` were not in `a`.
+fn merge_new(a: &[u64], b: &[u64]) -> (Vec<u64>, usize) {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut x, mut y, mut new) = (0, 0, 0);
+    while x < a.len() && y < b.len() {
+        match a[x].cmp(&b[y]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[x]);
+                x += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[y]);
+                y += 1;
+                new += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[x]);
+                x += 1;
+                y += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[x..]);
+    new += b.len() - y;
+    out.extend_from_slice(&b[y..]);
+    (out, new)
 }
 
 /// As [`candidate_pairs`], keeping only the pairs `keep(i, j)` accepts (an incremental link
@@ -183,32 +239,29 @@ pub fn candidate_pairs_where(
     rules: &[BlockingRule],
     max_block: usize,
     keep: &dyn Fn(usize, usize) -> bool,
-) -> (Vec<Vec<(usize, usize)>>, Vec<RuleReport>) {
-    let mut seen: FxHashSet<(usize, usize)> = FxHashSet::default();
-    let mut by_rule = Vec::with_capacity(rules.len());
+) -> Candidates {
+    let mut union: Vec<u64> = Vec::new();
+    let mut rule_pairs: Vec<Vec<u64>> = Vec::with_capacity(rules.len());
     let mut reports = Vec::with_capacity(rules.len());
     for rule in rules {
         let max_block = rule.max_block.map_or(max_block, |m| m.min(max_block));
-        let mut blocks: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut blocks: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
         for (i, r) in records.iter().enumerate() {
             for k in rule_keys(r, rule) {
-                blocks.entry(k).or_default().push(i);
+                blocks.entry(k).or_default().push(i as u32);
             }
         }
-        let mut pairs = Vec::new();
-        let mut all = 0usize;
-        let mut new = 0usize;
+        let mut pairs: Vec<u64> = Vec::new();
         let mut skipped = 0usize;
-        let mut rule_seen: FxHashSet<(usize, usize)> = FxHashSet::default();
         for members in blocks.values_mut() {
             members.sort_unstable();
             members.dedup();
             // A block too large (common names) is split by birth year; records without one, or
             // a year block still too large, are skipped and reported.
-            let groups: Vec<Vec<usize>> = if members.len() > max_block {
-                let mut by_year: FxHashMap<i32, Vec<usize>> = FxHashMap::default();
+            let groups: Vec<Vec<u32>> = if members.len() > max_block {
+                let mut by_year: FxHashMap<i32, Vec<u32>> = FxHashMap::default();
                 for &m in members.iter() {
-                    if let Some(b) = records[m].birth {
+                    if let Some(b) = records[m as usize].birth {
                         by_year.entry(b.year).or_default().push(m);
                     }
                 }
@@ -220,21 +273,45 @@ pub fn candidate_pairs_where(
             for group in &groups {
                 for (x, &i) in group.iter().enumerate() {
                     for &j in &group[x + 1..] {
-                        if keep(i, j) && rule_seen.insert((i, j)) {
-                            all += 1;
-                            pairs.push((i, j));
-                            if seen.insert((i, j)) {
-                                new += 1;
-                            }
+                        let (i, j) = (i as usize, j as usize);
+                        if keep(i, j) {
+                            pairs.push(pair_key(i, j));
                         }
                     }
                 }
             }
         }
-        reports.push(RuleReport { rule: rule.name.clone(), pairs: all, new_pairs: new, skipped_blocks: skipped });
-        by_rule.push(pairs);
+        drop(blocks);
+        pairs.sort_unstable();
+        pairs.dedup();
+        let (merged, new) = merge_new(&union, &pairs);
+        union = merged;
+        reports.push(RuleReport {
+            rule: rule.name.clone(),
+            pairs: pairs.len(),
+            new_pairs: new,
+            skipped_blocks: skipped,
+        });
+        rule_pairs.push(pairs);
     }
-    (by_rule, reports)
+    // Each rule's pairs as positions in the union (both sorted: one walk each).
+    let by_rule = rule_pairs
+        .into_iter()
+        .map(|pairs| {
+            let mut at = 0usize;
+            pairs
+                .iter()
+                .map(|p| {
+                    while union[at] != *p {
+                        at += 1;
+                    }
+                    at as u32
+                })
+                .collect()
+        })
+        .collect();
+    let pairs = union.into_iter().map(|k| ((k >> 32) as u32, k as u32)).collect();
+    Candidates { pairs, by_rule, reports }
 }
 
 #[cfg(test)]
@@ -255,16 +332,22 @@ mod tests {
         .enumerate()
         .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
         .collect();
-        let (pairs, reports) = candidate_pairs(&recs, &default_rules(), 1000);
-        let mut all: Vec<(usize, usize)> = pairs.concat();
-        all.sort_unstable();
-        all.dedup();
+        let c = candidate_pairs(&recs, &default_rules(), 1000);
+        let all = &c.pairs;
         for p in [(0, 1), (0, 2), (1, 2)] {
             assert!(all.contains(&p), "{p:?} should be a candidate: {all:?}");
         }
         assert!(!all.iter().any(|&(i, j)| i == 3 || j == 3));
-        assert_eq!(reports[0].rule, "given+family");
-        assert_eq!(reports[0].new_pairs, 3);
+        assert_eq!(c.reports[0].rule, "given+family");
+        assert_eq!(c.reports[0].new_pairs, 3);
+        // Every rule's positions point at its pairs; later rules add only what is new.
+        for (rule, report) in c.by_rule.iter().zip(&c.reports) {
+            assert_eq!(rule.len(), report.pairs);
+            assert!(rule.iter().all(|&k| (k as usize) < all.len()));
+        }
+        assert_eq!(c.reports.iter().map(|r| r.new_pairs).sum::<usize>(), all.len());
+        assert_eq!(c.position(0, 2).map(|k| all[k]), Some((0, 2)));
+        assert_eq!(c.position(0, 3), None);
     }
 
     #[test]
@@ -275,9 +358,9 @@ mod tests {
                 LinkRecord::from_fields(&e, &i.to_string(), &[("given_name", "Ali"), ("family_name", "Hassan")], None)
             })
             .collect();
-        let (pairs, reports) = candidate_pairs(&recs, &default_rules(), 5);
-        assert!(pairs.concat().is_empty(), "no birth years: the oversized block is left out");
-        assert!(reports[0].skipped_blocks > 0);
+        let c = candidate_pairs(&recs, &default_rules(), 5);
+        assert!(c.pairs.is_empty(), "no birth years: the oversized block is left out");
+        assert!(c.reports[0].skipped_blocks > 0);
         let with_years: Vec<LinkRecord> = (0..10)
             .map(|i| {
                 let year = if i < 3 { "1980" } else { "1990" };
@@ -285,8 +368,8 @@ mod tests {
                 LinkRecord::from_fields(&e, &i.to_string(), &f, None)
             })
             .collect();
-        let (pairs, _) = candidate_pairs(&with_years, &default_rules()[..1], 5);
-        assert_eq!(pairs.concat(), vec![(0, 1), (0, 2), (1, 2)], "split by birth year: only the 1980 block is small");
+        let c = candidate_pairs(&with_years, &default_rules()[..1], 5);
+        assert_eq!(c.pairs, vec![(0, 1), (0, 2), (1, 2)], "split by birth year: only the 1980 block is small");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum Judgement {
     Different,
 }
 
+/// A scored pair: two record positions and the probability that they are one person.
+pub type ScoredPair = (u32, u32, f32);
+
 /// Thresholds of clustering.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClusterOptions {
@@ -60,8 +63,8 @@ pub struct Clustering {
     /// `person[i]` is the smallest record index of record `i`'s person.
     pub person: Vec<usize>,
     /// Pairs for a human to look at, most useful (closest to the middle of the band) first.
-    pub review: Vec<(usize, usize, f64)>,
-    pub refused: Vec<(usize, usize, f64)>,
+    pub review: Vec<(usize, usize, f32)>,
+    pub refused: Vec<(usize, usize, f32)>,
     /// Pairs at or above the merge threshold sent to review because the groups they would
     /// join look unlike on average (see [`ClusterOptions::min_mean_between`]).
     pub unlike_groups: usize,
@@ -76,11 +79,12 @@ struct Neighbours {
 }
 
 impl Neighbours {
-    fn new(n: usize, pairs: &[&(usize, usize, f64)]) -> Self {
+    fn new(n: usize, pairs: &[ScoredPair], order: &[u32]) -> Self {
         let mut start = vec![0usize; n + 1];
-        for &&(a, b, _) in pairs {
-            start[a + 1] += 1;
-            start[b + 1] += 1;
+        for &k in order {
+            let (a, b, _) = pairs[k as usize];
+            start[a as usize + 1] += 1;
+            start[b as usize + 1] += 1;
         }
         for i in 0..n {
             start[i + 1] += start[i];
@@ -88,10 +92,11 @@ impl Neighbours {
         let mut next = start.clone();
         let mut other = vec![0u32; start[n]];
         let mut probability = vec![0f32; start[n]];
-        for &&(a, b, p) in pairs {
-            for (x, y) in [(a, b), (b, a)] {
-                other[next[x]] = y as u32;
-                probability[next[x]] = p as f32;
+        for &k in order {
+            let (a, b, p) = pairs[k as usize];
+            for (x, y) in [(a as usize, b), (b as usize, a)] {
+                other[next[x]] = y;
+                probability[next[x]] = p;
                 next[x] += 1;
             }
         }
@@ -159,7 +164,7 @@ impl UnionFind {
 /// Clusters `n` records from scored pairs `(a, b, probability)` and judgements.
 pub fn cluster(
     n: usize,
-    pairs: &[(usize, usize, f64)],
+    pairs: &[ScoredPair],
     judgements: &[(usize, usize, Judgement)],
     opts: ClusterOptions,
 ) -> Result<Clustering, Contradiction> {
@@ -184,7 +189,7 @@ fn join(uf: &mut UnionFind, held: &mut [Vec<u32>], a: usize, b: usize) {
 /// "same" joins existing persons.
 pub fn cluster_with_persons(
     n: usize,
-    pairs: &[(usize, usize, f64)],
+    pairs: &[ScoredPair],
     judgements: &[(usize, usize, Judgement)],
     opts: ClusterOptions,
     existing: Option<&[Option<u32>]>,
@@ -214,11 +219,13 @@ pub fn cluster_with_persons(
         judgements.iter().map(|&(x, y, _)| (x.min(y), x.max(y))).collect();
     let judged = |a: usize, b: usize| judged_pairs.contains(&(a.min(b), a.max(b)));
     // Merges, strongest first, never across a "different".
-    let mut order: Vec<&(usize, usize, f64)> = pairs.iter().filter(|p| p.0 < n && p.1 < n).collect();
-    order.sort_by(|x, y| y.2.partial_cmp(&x.2).unwrap_or(std::cmp::Ordering::Equal));
+    let mut order: Vec<u32> = (0..pairs.len() as u32)
+        .filter(|&k| (pairs[k as usize].0 as usize) < n && (pairs[k as usize].1 as usize) < n)
+        .collect();
+    order.sort_unstable_by(|&x, &y| pairs[y as usize].2.total_cmp(&pairs[x as usize].2).then(x.cmp(&y)));
     let mut review = Vec::new();
     let mut refused = Vec::new();
-    let neighbours = Neighbours::new(n, &order);
+    let neighbours = Neighbours::new(n, pairs, &order);
     // The records of each group (by root), and the merges already held back (by the roots and
     // sizes of both groups: a group that grew is looked at again).
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -227,11 +234,13 @@ pub fn cluster_with_persons(
     }
     let mut held_back: std::collections::HashSet<(usize, usize, usize, usize)> = Default::default();
     let mut unlike_groups = 0usize;
-    for &&(a, b, p) in &order {
+    for &k in &order {
+        let (a, b, p) = pairs[k as usize];
+        let (a, b) = (a as usize, b as usize);
         if judged(a, b) {
             continue;
         }
-        if p >= opts.merge_at {
+        if f64::from(p) >= opts.merge_at {
             let (ra, rb) = (uf.find(a), uf.find(b));
             if ra == rb {
                 continue;
@@ -259,14 +268,14 @@ pub fn cluster_with_persons(
                 let moved = std::mem::take(&mut members[if root == ra { rb } else { ra }]);
                 members[root].extend(moved);
             }
-        } else if p >= opts.review_from && uf.find(a) != uf.find(b) {
+        } else if f64::from(p) >= opts.review_from && uf.find(a) != uf.find(b) {
             review.push((a, b, p));
         }
     }
     // Most useful to review: the least certain first.
-    let mid = (opts.review_from + opts.merge_at) / 2.0;
+    let mid = ((opts.review_from + opts.merge_at) / 2.0) as f32;
     review.retain(|&(a, b, _)| uf.find(a) != uf.find(b));
-    review.sort_by(|x, y| (x.2 - mid).abs().partial_cmp(&(y.2 - mid).abs()).unwrap_or(std::cmp::Ordering::Equal));
+    review.sort_by(|x, y| (x.2 - mid).abs().total_cmp(&(y.2 - mid).abs()));
     let person = (0..n).map(|i| uf.find(i)).collect();
     Ok(Clustering { person, review, refused, unlike_groups })
 }
@@ -356,10 +365,10 @@ mod tests {
         #[test]
         fn judgements_always_win_over_scores(
             n in 2usize..12,
-            raw_pairs in prop::collection::vec((0usize..12, 0usize..12, 0.0f64..1.0), 0..40),
+            raw_pairs in prop::collection::vec((0u32..12, 0u32..12, 0.0f32..1.0), 0..40),
             raw_judgements in prop::collection::vec((0usize..12, 0usize..12, any::<bool>()), 0..8),
         ) {
-            let pairs: Vec<_> = raw_pairs.into_iter().filter(|p| p.0 < n && p.1 < n && p.0 != p.1).collect();
+            let pairs: Vec<_> = raw_pairs.into_iter().filter(|p| (p.0 as usize) < n && (p.1 as usize) < n && p.0 != p.1).collect();
             let judgements: Vec<_> = raw_judgements
                 .into_iter()
                 .filter(|j| j.0 < n && j.1 < n && j.0 != j.1)
@@ -380,7 +389,7 @@ mod tests {
                 }
                 Err(Contradiction { a, b }) => {
                     // The refusal is real: "same" judgements join a and b.
-                    let same: Vec<_> = judgements.iter().filter(|j| j.2 == Judgement::Same).map(|j| (j.0, j.1, 1.0)).collect();
+                    let same: Vec<_> = judgements.iter().filter(|j| j.2 == Judgement::Same).map(|j| (j.0 as u32, j.1 as u32, 1.0)).collect();
                     let c = cluster(n, &same, &[], ClusterOptions { merge_at: 0.5, review_from: 0.4, ..Default::default() }).expect("ok");
                     prop_assert_eq!(c.person[a], c.person[b]);
                 }

@@ -22,9 +22,9 @@ pub mod model;
 pub mod record;
 
 pub use blocking::{
-    candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, RuleReport, DEFAULT_MAX_BLOCK,
+    candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, Candidates, RuleReport, DEFAULT_MAX_BLOCK,
 };
-pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement};
+pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement, ScoredPair};
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::TermFrequencies;
 pub use model::{Explanation, FsModel, LineKind, ModelError};

@@ -223,8 +223,13 @@ impl FsModel {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// A comparison's levels: at its own position when the document lists comparisons in
+    /// their usual order (every model Athar writes), else found by name.
     fn params(&self, k: ComparisonKind) -> Option<&ComparisonParams> {
-        self.comparisons.iter().find(|c| c.comparison == k)
+        match self.comparisons.get(k as usize) {
+            Some(c) if c.comparison == k => Some(c),
+            _ => self.comparisons.iter().find(|c| c.comparison == k),
+        }
     }
 
     fn prior_weight(&self) -> f64 {
@@ -516,6 +521,18 @@ pub fn train_m(
     EmReport { rule: String::new(), iterations, converged: delta < 1e-4, last_delta: delta, match_share: share }
 }
 
+/// The pairs one blocking rule gives EM: comparison vectors of its pairs (all, or an even
+/// sample of them) and how many pairs the rule made.
+#[derive(Debug, Clone)]
+pub struct TrainingSet<'a> {
+    pub rule: &'a str,
+    pub vectors: &'a [ComparisonVector],
+    /// The rule's pairs, of which `vectors` may be a sample.
+    pub pairs: usize,
+    /// The comparisons EM must not train on these pairs (see `BlockingRule::blocked_comparisons`).
+    pub blocked: Vec<ComparisonKind>,
+}
+
 /// Training by several blocking rules: EM runs on each rule's pairs with the comparisons the
 /// rule blocked on held fixed (pairs that agree on a field by construction say nothing about
 /// that field's m); each comparison's m is the mean over the rules that trained it, each rule
@@ -526,24 +543,21 @@ pub fn train_m(
 /// large blocks of one common given and family name, namesakes and relatives agree on far more
 /// than random pairs do, and EM left free took them for matches (on 152,000 generated records
 /// it put 56 % of such a rule's 4 million pairs in the match class).
-pub fn train_by_rules(
-    model: &mut FsModel,
-    rules: &[(&str, &[ComparisonVector], Vec<ComparisonKind>)],
-    max_matches: f64,
-) -> Vec<EmReport> {
+pub fn train_by_rules(model: &mut FsModel, rules: &[TrainingSet<'_>], max_matches: f64) -> Vec<EmReport> {
     let start = model.clone();
     let mut sums: Vec<Vec<f64>> = model.comparisons.iter().map(|c| vec![0.0; c.levels.len()]).collect();
     let mut counts = vec![0f64; model.comparisons.len()];
     let mut reports = Vec::new();
-    for (rule, pairs, blocked) in rules {
-        if pairs.is_empty() {
+    for TrainingSet { rule, vectors, pairs, blocked } in rules {
+        if vectors.is_empty() {
             continue;
         }
         let mut m = start.clone();
-        let max_share = max_matches / pairs.len() as f64;
+        let pairs = (*pairs).max(vectors.len());
+        let max_share = max_matches / pairs as f64;
         let start = 0.1f64.min(max_share / 2.0);
-        let report = EmReport { rule: rule.to_string(), ..train_m(&mut m, pairs, blocked, start, max_share) };
-        let matches = report.match_share * pairs.len() as f64;
+        let report = EmReport { rule: rule.to_string(), ..train_m(&mut m, vectors, blocked, start, max_share) };
+        let matches = report.match_share * pairs as f64;
         reports.push(report);
         for (ci, c) in m.comparisons.iter().enumerate() {
             if blocked.contains(&c.comparison) {
@@ -564,7 +578,7 @@ pub fn train_by_rules(
         }
     }
     let shares: Vec<f64> = reports.iter().map(|r| r.match_share).collect();
-    let trained: Vec<_> = rules.iter().filter(|(_, pairs, _)| !pairs.is_empty()).collect();
+    let trained: Vec<_> = rules.iter().filter(|t| !t.vectors.is_empty()).collect();
     refine_m_on_confident_pairs(model, &trained, &shares);
     // A comparison no rule trained keeps its default m, against the u of random pairs.
     for (c, _) in model.comparisons.iter_mut().zip(&counts).filter(|(_, n)| **n <= 0.0) {
@@ -655,11 +669,7 @@ const MIN_CONFIDENT_PAIRS: usize = 100;
 /// confident pairs because they lean to the fullest records (registers with whole dates), which
 /// skews how agreement splits between levels such as "exact" and "same year". A comparison with
 /// fewer than 100 such pairs keeps EM's m.
-fn refine_m_on_confident_pairs(
-    model: &mut FsModel,
-    rules: &[&(&str, &[ComparisonVector], Vec<ComparisonKind>)],
-    shares: &[f64],
-) {
+fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], shares: &[f64]) {
     let nk = ComparisonKind::ALL.len();
     let weights: Vec<Vec<f64>> = ComparisonKind::ALL
         .iter()
@@ -667,7 +677,7 @@ fn refine_m_on_confident_pairs(
         .collect();
     let mut counts: Vec<Vec<usize>> = weights.iter().map(|w| vec![0; w.len()]).collect();
     let confident = (CONFIDENT / (1.0 - CONFIDENT)).log2();
-    for ((_, pairs, blocked), share) in rules.iter().zip(shares) {
+    for (TrainingSet { vectors: pairs, blocked, .. }, share) in rules.iter().copied().zip(shares) {
         let share = share.clamp(1e-6, 1.0 - 1e-6);
         let prior_w = (share / (1.0 - share)).log2();
         let free: Vec<bool> = ComparisonKind::ALL.iter().map(|k| !blocked.contains(k)).collect();
@@ -810,7 +820,7 @@ mod tests {
         for (i, l) in bd.levels.iter_mut().enumerate() {
             l.m = if i + 1 == n { 0.3 } else { 0.7 / (n - 1) as f64 };
         }
-        let rule = ("all", &pairs[..], Vec::new());
+        let rule = TrainingSet { rule: "all", vectors: &pairs, pairs: pairs.len(), blocked: Vec::new() };
         refine_m_on_confident_pairs(&mut m, &[&rule], &[0.3]);
         for (c, tc) in m.comparisons.iter().zip(&t.comparisons) {
             let (l, tl) = (c.levels.last().expect("levels"), tc.levels.last().expect("levels"));
@@ -871,8 +881,13 @@ mod tests {
             .collect();
         let mut m = FsModel::default_model();
         let before = m.comparisons[0].clone();
-        let reports =
-            train_by_rules(&mut m, &[("given+family", &pairs[..], vec![ComparisonKind::GivenName])], f64::INFINITY);
+        let set = TrainingSet {
+            rule: "given+family",
+            vectors: &pairs,
+            pairs: pairs.len(),
+            blocked: vec![ComparisonKind::GivenName],
+        };
+        let reports = train_by_rules(&mut m, &[set], f64::INFINITY);
         assert_eq!(m.comparisons[0], before, "the given name's m stays as it was");
         assert_ne!(m.comparisons[3], FsModel::default_model().comparisons[3], "other comparisons are trained");
         // Nor does the blocked comparison sway which pairs look like matches.

@@ -4,10 +4,10 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel};
+use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel, TrainingSet};
 use athar_link::{
     candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
-    AnalysisCache, ClusterOptions, Judgement, LevelCache, LinkRecord, TermFrequencies,
+    AnalysisCache, ClusterOptions, Judgement, LevelCache, LinkRecord, ScoredPair, TermFrequencies,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -19,6 +19,9 @@ use std::process::ExitCode;
 
 /// Candidate pairs the prior's fixed point is computed on (evenly drawn when there are more).
 const PRIOR_SAMPLE: usize = 1_000_000;
+
+/// Pairs of one blocking rule EM learns from (evenly drawn when the rule made more).
+const TRAINING_SAMPLE: usize = 250_000;
 
 #[derive(Args, Debug)]
 pub struct LinkArgs {
@@ -135,6 +138,49 @@ fn random_pairs(n: usize, count: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// Maps `items` on every core in order, each thread with one [`LevelCache`] for its whole
+/// share: rayon's `map_init` starts a new cache for every piece of work it splits off, and a
+/// cache of name pairs pays only when it lives long (محمد against Mohammed is compared once,
+/// not once per piece).
+pub(crate) fn map_with_cache<T: Sync, R: Send>(items: &[T], f: impl Fn(&mut LevelCache, &T) -> R + Sync) -> Vec<R> {
+    let pieces = 2 * rayon::current_num_threads().max(1);
+    let f = &f;
+    items
+        .par_chunks(items.len().div_ceil(pieces).max(1))
+        .flat_map_iter(|chunk| {
+            let mut cache = LevelCache::default();
+            chunk.iter().map(move |x| f(&mut cache, x))
+        })
+        .collect()
+}
+
+/// Wall time of each phase of a command, for its summary.
+struct Phases {
+    last: std::time::Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases { last: std::time::Instant::now(), done: Vec::new() }
+    }
+
+    /// Ends the phase `name` now.
+    fn mark(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((name, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn json(&self) -> serde_json::Value {
+        self.done.iter().map(|(n, s)| (n.to_string(), serde_json::json!((s * 1000.0).round() / 1000.0))).collect()
+    }
+
+    fn line(&self) -> String {
+        self.done.iter().map(|(n, s)| format!("{n} {s:.1} s")).collect::<Vec<_>>().join(", ")
+    }
+}
+
 pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold {} is not a probability", args.threshold);
@@ -143,6 +189,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         Some(band) => parse_band(band, args.threshold)?.0,
         None => args.threshold.min(0.5),
     };
+    let mut phases = Phases::new();
     let mut store = crate::store_cmd::open(global)?;
     let inputs = store.link_inputs()?;
     if inputs.is_empty() {
@@ -152,6 +199,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     progress.set_message("reading names");
     let records = link_records(&engine, &inputs);
+    phases.mark("reading");
     // Without --full, persons made before are kept apart: a new record that would join two of
     // them, or two that now look alike, goes to review (only a human joins persons).
     let existing: Option<Vec<Option<u32>>> = if args.full {
@@ -181,23 +229,14 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         _ => None,
     };
     let rules = default_rules();
-    let (by_rule, reports) = match incremental {
+    let candidates = match incremental {
         Some(e) => candidate_pairs_where(&records, &rules, args.max_block, &|i, j| {
             e[i].is_none() || e[j].is_none() || e[i] == e[j]
         }),
         None => candidate_pairs(&records, &rules, args.max_block),
     };
-    let vectors: Vec<Vec<athar_link::ComparisonVector>> = by_rule
-        .iter()
-        .map(|pairs| {
-            pairs
-                .par_iter()
-                .map_init(LevelCache::default, |cache, &(i, j)| {
-                    compare_cached(&engine, &records[i], &records[j], cache)
-                })
-                .collect()
-        })
-        .collect();
+    let reports = candidates.reports.clone();
+    phases.mark("blocking");
     // The model: stored, or trained now.
     let (mut model, trained) = match (&stored, args.full) {
         (Some(json), false) => {
@@ -208,70 +247,81 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
             let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect();
             estimate_u(&mut m, &random);
-            let training: Vec<_> = rules
+            // EM learns from an even sample of each rule's pairs: a million patterns say as
+            // much as sixteen million.
+            let vectors: Vec<Vec<athar_link::ComparisonVector>> = candidates
+                .by_rule
+                .iter()
+                .map(|positions| {
+                    let stride = (positions.len() / TRAINING_SAMPLE).max(1);
+                    let sample: Vec<u32> = positions.iter().step_by(stride).copied().collect();
+                    map_with_cache(&sample, |cache, &k| {
+                        let (i, j) = candidates.pairs[k as usize];
+                        compare_cached(&engine, &records[i as usize], &records[j as usize], cache)
+                    })
+                })
+                .collect();
+            let training: Vec<TrainingSet> = rules
                 .iter()
                 .zip(&vectors)
-                .map(|(r, v)| (r.name.as_str(), v.as_slice(), r.blocked_comparisons()))
+                .zip(&candidates.by_rule)
+                .map(|((r, v), positions)| TrainingSet {
+                    rule: r.name.as_str(),
+                    vectors: v,
+                    pairs: positions.len(),
+                    blocked: r.blocked_comparisons(),
+                })
                 .collect();
             let reports = train_by_rules(&mut m, &training, max_matches(records.len()));
-            // The prior: expected matches among candidate pairs, over all pairs.
-            let mut distinct: Vec<(usize, usize)> = by_rule.concat();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let candidates = distinct.len();
-            // The match share over all rules' pairs, each rule weighed by its pairs.
-            let trained_pairs =
-                |rule: &str| by_rule.iter().zip(&rules).find(|(_, r)| r.name == rule).map(|(p, _)| p.len());
+            // A starting point for the prior (the fixed point of the scores sets it, below):
+            // the match share over all rules' pairs, each rule weighed by its pairs, over all
+            // record pairs.
             let (matches, pairs) = reports.iter().fold((0.0, 0.0), |(m, n), r| {
-                let k = trained_pairs(&r.rule).unwrap_or(0) as f64;
+                let k = candidates.reports.iter().find(|x| x.rule == r.rule).map_or(0, |x| x.pairs) as f64;
                 (m + r.match_share * k, n + k)
             });
             let share = if pairs > 0.0 { matches / pairs } else { 0.0 };
             let n = records.len() as f64;
             let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
-            // A starting point: the fixed point of the scores sets it (below).
-            m.prior = (share * candidates as f64 / all_pairs).clamp(1e-9, 0.5);
+            m.prior = (share * candidates.pairs.len() as f64 / all_pairs).clamp(1e-9, 0.5);
             (m, true)
         }
     };
+    phases.mark("training");
     let tf = TermFrequencies::new(&records);
-    // Each pair scored once, whichever rules generated it.
-    let total: usize = by_rule.iter().map(Vec::len).sum();
-    let mut seen: rustc_hash::FxHashSet<(u32, u32)> =
-        rustc_hash::FxHashSet::with_capacity_and_hasher(total, Default::default());
-    let mut scored: Vec<(usize, usize, f64)> = Vec::with_capacity(total);
-    // The weight of the person's own fields where relatives count (NaN where not), beside the
-    // evidence in `scored` until the prior is known.
-    let mut own: Vec<f32> = Vec::with_capacity(total);
-    for (pairs, vecs) in by_rule.iter().zip(&vectors) {
-        for (&(i, j), v) in pairs.iter().zip(vecs) {
-            if seen.insert((i as u32, j as u32)) {
-                let e = model.evidence(v, &|k| tf.share(k, &records[i], &records[j]));
-                scored.push((i, j, e.bits));
-                own.push(e.own.map_or(f32::NAN, |w| w as f32));
-            }
-        }
-    }
-    let evidence = |k: usize| Evidence {
-        bits: scored[k].2,
-        own: (!own[k].is_nan()).then_some(f64::from(own[k])),
-        own_present: true,
+    // Each distinct pair compared and weighed once, on every core: its evidence, and the
+    // weight of the person's own fields where relatives count (NaN where not), until the
+    // prior is known.
+    let evidence: Vec<(f32, f32)> = map_with_cache(&candidates.pairs, |cache, &(i, j)| {
+        let (a, b) = (&records[i as usize], &records[j as usize]);
+        let v = compare_cached(&engine, a, b, cache);
+        let e = model.evidence(&v, &|k| tf.share(k, a, b));
+        (e.bits as f32, e.own.map_or(f32::NAN, |w| w as f32))
+    });
+    let evidence_at = |k: usize| {
+        let (bits, own) = evidence[k];
+        Evidence { bits: f64::from(bits), own: (!own.is_nan()).then_some(f64::from(own)), own_present: true }
     };
     let mut prior_iterations = None;
     if trained {
-        let stride = (scored.len() / PRIOR_SAMPLE).max(1);
-        let sample: Vec<Evidence> = (0..scored.len()).step_by(stride).map(evidence).collect();
+        let stride = (evidence.len() / PRIOR_SAMPLE).max(1);
+        let sample: Vec<Evidence> = (0..evidence.len()).step_by(stride).map(evidence_at).collect();
         let n = records.len() as f64;
-        let (prior, iterations) = model.estimate_prior(&sample, scored.len(), n * (n - 1.0) / 2.0);
+        let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
         model.prior = prior;
         prior_iterations = Some(iterations);
         store.save_model(&model.to_json())?;
     }
-    let probabilities: Vec<f64> = (0..scored.len()).map(|k| model.probability_of(&evidence(k))).collect();
-    for (s, p) in scored.iter_mut().zip(probabilities) {
-        s.2 = p;
-    }
-    drop(own);
+    let mut scored: Vec<ScoredPair> = (0..evidence.len())
+        .into_par_iter()
+        .map(|k| {
+            let (i, j) = candidates.pairs[k];
+            (i, j, model.probability_of(&evidence_at(k)) as f32)
+        })
+        .collect();
+    drop(evidence);
+    let pairs_scored = scored.len();
+    phases.mark("scoring");
     // Judgements, by record index.
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let mut judgements = Vec::new();
@@ -293,8 +343,9 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         for (a, b, p) in store.review_pairs()? {
             if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
                 let (i, j) = (i.min(j), i.max(j));
-                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && seen.insert((i as u32, j as u32)) {
-                    scored.push((i, j, p));
+                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && candidates.position(i as u32, j as u32).is_none()
+                {
+                    scored.push((i as u32, j as u32, p as f32));
                 }
             }
         }
@@ -307,6 +358,8 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         existing.as_deref(),
     )
     .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
+    drop(scored);
+    drop(candidates);
     let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
     for (i, p) in clustering.person.iter().enumerate() {
         groups.entry(*p).or_default().push(inputs[i].record_id);
@@ -314,10 +367,12 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let mut groups: Vec<Vec<i64>> = groups.into_values().collect();
     groups.sort_by_key(|g| g[0]);
     let review: Vec<(i64, i64, f64)> =
-        clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
+        clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, f64::from(p))).collect();
+    phases.mark("clustering");
     let report = store.save_persons(&groups, &review, &global.actor())?;
     // Persons changed: open inquiries look again.
     let new_leads = crate::inquiry_cmd::recheck(&store)?;
+    phases.mark("saving");
     progress.finish_and_clear();
     let em = model.training.clone().unwrap_or_default();
     if args.json {
@@ -328,7 +383,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 "incremental": new_records.is_some(),
                 "new_records": new_records,
                 "rules": reports,
-                "pairs_scored": scored.len(),
+                "pairs_scored": pairs_scored,
                 "persons": report.persons,
                 "kept_ids": report.kept_ids,
                 "new_ids": report.new_ids,
@@ -341,6 +396,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 "em": em,
                 "prior": model.prior,
                 "prior_iterations": prior_iterations,
+                "seconds": phases.json(),
                 "new_inquiry_leads": new_leads,
             })
         );
@@ -349,9 +405,9 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             Some(n) => println!(
                 "{} records, {n} new: {} candidate pairs scored (incremental; athar link --full recomputes all)",
                 records.len(),
-                scored.len()
+                pairs_scored
             ),
-            None => println!("{} records, {} candidate pairs scored", records.len(), scored.len()),
+            None => println!("{} records, {} candidate pairs scored", records.len(), pairs_scored),
         }
         for r in &reports {
             println!(
@@ -395,6 +451,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         if new_leads > 0 {
             println!("  {new_leads} new leads for open inquiries (athar inquiry leads)");
         }
+        println!("  time: {}", phases.line());
         if clustering.unlike_groups > 0 {
             println!(
                 "  {} strong pairs sent to review: the other records of the two persons they would join look unlike",

@@ -278,27 +278,26 @@ fn sweep(
         }
     }
     let truth: Vec<Option<&String>> = inputs.iter().map(|i| truth_by_id.get(&i.record_id).copied()).collect();
-    let (by_rule, _) = candidate_pairs(&records, &default_rules(), athar_link::DEFAULT_MAX_BLOCK);
-    let mut pairs: Vec<(usize, usize)> = by_rule.concat();
-    pairs.sort_unstable();
-    pairs.dedup();
+    let pairs = candidate_pairs(&records, &default_rules(), athar_link::DEFAULT_MAX_BLOCK).pairs;
     let mut per_truth: HashMap<&String, usize> = HashMap::new();
     for t in truth.iter().flatten() {
         *per_truth.entry(*t).or_default() += 1;
     }
     let true_pairs: usize = per_truth.values().map(|n| n * (n - 1) / 2).sum();
-    let found = pairs.iter().filter(|(i, j)| truth[*i].is_some() && truth[*i] == truth[*j]).count();
+    let found =
+        pairs.iter().filter(|&&(i, j)| truth[i as usize].is_some() && truth[i as usize] == truth[j as usize]).count();
     let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
     let model = match store.model()? {
         Some(json) => athar_link::FsModel::from_json(&json)?,
         None => athar_link::FsModel::default_model(),
     };
     let tf = athar_link::TermFrequencies::new(&records);
-    let scored: Vec<(usize, usize, f64)> = pairs
+    let scored: Vec<athar_link::ScoredPair> = pairs
         .par_iter()
         .map_init(athar_link::LevelCache::default, |cache, &(i, j)| {
-            let v = athar_link::compare_cached(&engine, &records[i], &records[j], cache);
-            (i, j, model.probability(&v, &|k| tf.share(k, &records[i], &records[j])))
+            let (a, b) = (&records[i as usize], &records[j as usize]);
+            let v = athar_link::compare_cached(&engine, a, b, cache);
+            (i, j, model.probability(&v, &|k| tf.share(k, a, b)) as f32)
         })
         .collect();
     if let Some(path) = pairs_out {
@@ -349,7 +348,7 @@ fn write_pairs(
     path: &Path,
     inputs: &[athar_store::LinkInput],
     truth: &[Option<&String>],
-    scored: &[(usize, usize, f64)],
+    scored: &[athar_link::ScoredPair],
 ) -> Result<()> {
     let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record(["record_a", "record_b", "probability", "same_person"])?;
@@ -359,6 +358,7 @@ fn write_pairs(
     };
     let mut seen = HashSet::new();
     for &(i, j, p) in scored {
+        let (i, j) = (i as usize, j as usize);
         seen.insert((i.min(j), i.max(j)));
         w.write_record([
             inputs[i].record_id.to_string(),
