@@ -9,6 +9,7 @@
 use crate::comparison::ComparisonKind;
 use crate::record::{BirthDate, LinkRecord};
 use athar_names::NameAnalysis;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -238,51 +239,65 @@ pub fn candidate_pairs_where(
     records: &[LinkRecord],
     rules: &[BlockingRule],
     max_block: usize,
-    keep: &dyn Fn(usize, usize) -> bool,
+    keep: &(dyn Fn(usize, usize) -> bool + Sync),
 ) -> Candidates {
     let mut union: Vec<u64> = Vec::new();
     let mut rule_pairs: Vec<Vec<u64>> = Vec::with_capacity(rules.len());
     let mut reports = Vec::with_capacity(rules.len());
     for rule in rules {
         let max_block = rule.max_block.map_or(max_block, |m| m.min(max_block));
-        let mut blocks: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
-        for (i, r) in records.iter().enumerate() {
-            for k in rule_keys(r, rule) {
-                blocks.entry(k).or_default().push(i as u32);
-            }
-        }
-        let mut pairs: Vec<u64> = Vec::new();
-        let mut skipped = 0usize;
-        for members in blocks.values_mut() {
-            members.sort_unstable();
-            members.dedup();
-            // A block too large (common names) is split by birth year; records without one, or
-            // a year block still too large, are skipped and reported.
-            let groups: Vec<Vec<u32>> = if members.len() > max_block {
-                let mut by_year: FxHashMap<i32, Vec<u32>> = FxHashMap::default();
-                for &m in members.iter() {
-                    if let Some(b) = records[m as usize].birth {
-                        by_year.entry(b.year).or_default().push(m);
-                    }
-                }
-                skipped += 1;
-                by_year.into_values().filter(|g| g.len() <= max_block).collect()
-            } else {
-                vec![std::mem::take(members)]
-            };
-            for group in &groups {
-                for (x, &i) in group.iter().enumerate() {
-                    for &j in &group[x + 1..] {
-                        let (i, j) = (i as usize, j as usize);
-                        if keep(i, j) {
-                            pairs.push(pair_key(i, j));
+        // Every record's keys, sorted: the runs of one key are the blocks.
+        let mut keyed: Vec<(u64, u32)> = records
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, r)| rule_keys(r, rule).into_iter().map(move |k| (k, i as u32)))
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.dedup();
+        let blocks: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
+        let (mut pairs, skipped) = blocks
+            .par_iter()
+            .fold(
+                || (Vec::<u64>::new(), 0usize),
+                |(mut pairs, mut skipped), block| {
+                    let members: Vec<u32> = block.iter().map(|&(_, i)| i).collect();
+                    // A block too large (common names) is split by birth year; records without
+                    // one, or a year block still too large, are skipped and reported.
+                    let groups: Vec<Vec<u32>> = if members.len() > max_block {
+                        let mut by_year: FxHashMap<i32, Vec<u32>> = FxHashMap::default();
+                        for &m in &members {
+                            if let Some(b) = records[m as usize].birth {
+                                by_year.entry(b.year).or_default().push(m);
+                            }
+                        }
+                        skipped += 1;
+                        by_year.into_values().filter(|g| g.len() <= max_block).collect()
+                    } else {
+                        vec![members]
+                    };
+                    for group in &groups {
+                        for (x, &i) in group.iter().enumerate() {
+                            for &j in &group[x + 1..] {
+                                let (i, j) = (i as usize, j as usize);
+                                if keep(i, j) {
+                                    pairs.push(pair_key(i, j));
+                                }
+                            }
                         }
                     }
-                }
-            }
-        }
+                    (pairs, skipped)
+                },
+            )
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, sa), (b, sb)| {
+                    a.extend(b);
+                    (a, sa + sb)
+                },
+            );
         drop(blocks);
-        pairs.sort_unstable();
+        drop(keyed);
+        pairs.par_sort_unstable();
         pairs.dedup();
         let (merged, new) = merge_new(&union, &pairs);
         union = merged;

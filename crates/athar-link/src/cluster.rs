@@ -79,9 +79,9 @@ struct Neighbours {
 }
 
 impl Neighbours {
-    fn new(n: usize, pairs: &[ScoredPair], order: &[u32]) -> Self {
+    fn new(n: usize, pairs: &[ScoredPair], valid: &[u32]) -> Self {
         let mut start = vec![0usize; n + 1];
-        for &k in order {
+        for &k in valid {
             let (a, b, _) = pairs[k as usize];
             start[a as usize + 1] += 1;
             start[b as usize + 1] += 1;
@@ -92,7 +92,7 @@ impl Neighbours {
         let mut next = start.clone();
         let mut other = vec![0u32; start[n]];
         let mut probability = vec![0f32; start[n]];
-        for &k in order {
+        for &k in valid {
             let (a, b, p) = pairs[k as usize];
             for (x, y) in [(a as usize, b), (b as usize, a)] {
                 other[next[x]] = y;
@@ -219,13 +219,18 @@ pub fn cluster_with_persons(
         judgements.iter().map(|&(x, y, _)| (x.min(y), x.max(y))).collect();
     let judged = |a: usize, b: usize| judged_pairs.contains(&(a.min(b), a.max(b)));
     // Merges, strongest first, never across a "different".
-    let mut order: Vec<u32> = (0..pairs.len() as u32)
+    let valid: Vec<u32> = (0..pairs.len() as u32)
         .filter(|&k| (pairs[k as usize].0 as usize) < n && (pairs[k as usize].1 as usize) < n)
         .collect();
+    // Only pairs that may merge or go to review are walked, strongest first; the others count
+    // in the means between groups only.
+    let lowest = opts.review_from.min(opts.merge_at);
+    let mut order: Vec<u32> = valid.iter().copied().filter(|&k| f64::from(pairs[k as usize].2) >= lowest).collect();
     order.sort_unstable_by(|&x, &y| pairs[y as usize].2.total_cmp(&pairs[x as usize].2).then(x.cmp(&y)));
     let mut review = Vec::new();
     let mut refused = Vec::new();
-    let neighbours = Neighbours::new(n, pairs, &order);
+    let neighbours = Neighbours::new(n, pairs, &valid);
+    drop(valid);
     // The records of each group (by root), and the merges already held back (by the roots and
     // sizes of both groups: a group that grew is looked at again).
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];

@@ -203,30 +203,62 @@ fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
 #[derive(Debug, Default)]
 pub struct LevelCache {
     levels: rustc_hash::FxHashMap<(ComparisonKind, u32, u32), Option<u8>>,
+    /// The level of a value against itself, by slot and value id (0: not known yet, 1: no
+    /// level, 2 + l: level l): records that hold the very same value are most of a block's
+    /// pairs, and an array is cheaper than a map.
+    same: Vec<Vec<u8>>,
 }
 
 impl LevelCache {
     /// How many value pairs it holds.
     pub fn len(&self) -> usize {
-        self.levels.len()
+        self.levels.len() + self.same.iter().flatten().filter(|l| **l != 0).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.levels.is_empty()
+        self.len() == 0
+    }
+
+    fn level(
+        &mut self,
+        engine: &NameEngine,
+        k: ComparisonKind,
+        slot: usize,
+        a: &LinkRecord,
+        b: &LinkRecord,
+    ) -> Option<u8> {
+        let (x, y) = (a.value_ids[slot], b.value_ids[slot]);
+        if x == NO_VALUE || y == NO_VALUE {
+            return compare_one(engine, k, a, b);
+        }
+        if x != y {
+            return *self.levels.entry((k, x, y)).or_insert_with(|| compare_one(engine, k, a, b));
+        }
+        if self.same.len() <= slot {
+            self.same.resize(slot + 1, Vec::new());
+        }
+        let same = &mut self.same[slot];
+        if same.len() <= x as usize {
+            same.resize(x as usize + 1, 0);
+        }
+        match same[x as usize] {
+            0 => {
+                let l = compare_one(engine, k, a, b);
+                same[x as usize] = l.map_or(1, |l| l + 2);
+                l
+            }
+            1 => None,
+            l => Some(l - 2),
+        }
     }
 }
 
 /// As [`compare`], reusing the levels of value pairs already in `cache`. The result is the
 /// same as without the cache.
 pub fn compare_cached(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord, cache: &mut LevelCache) -> ComparisonVector {
-    ComparisonKind::ALL.map(|k| {
-        let slot = value_slot(k);
-        match slot.map(|s| (a.value_ids[s], b.value_ids[s])) {
-            Some((x, y)) if x != NO_VALUE && y != NO_VALUE => {
-                *cache.levels.entry((k, x, y)).or_insert_with(|| compare_one(engine, k, a, b))
-            }
-            _ => compare_one(engine, k, a, b),
-        }
+    ComparisonKind::ALL.map(|k| match value_slot(k) {
+        Some(slot) => cache.level(engine, k, slot, a, b),
+        None => compare_one(engine, k, a, b),
     })
 }
 

@@ -201,52 +201,55 @@ impl Store {
         let mut report = PersonsReport { persons: groups.len(), ..Default::default() };
         tx.execute("DELETE FROM person_records", [])?;
         tx.execute("DELETE FROM review", [])?;
-        for (g, members) in groups.iter().enumerate() {
-            let id = match &id_of_group[g] {
-                Some(id) => {
-                    report.kept_ids += 1;
-                    id.clone()
+        // Prepared once: a million records are a million inserts.
+        {
+            let mut insert_person = tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?;
+            let mut insert_lineage =
+                tx.prepare("INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, ?2, ?3, ?4, ?5)")?;
+            let mut insert_member = tx.prepare("INSERT INTO person_records(record_id, person_id) VALUES(?1, ?2)")?;
+            let mut insert_review =
+                tx.prepare("INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)")?;
+            for (g, members) in groups.iter().enumerate() {
+                let id = match &id_of_group[g] {
+                    Some(id) => {
+                        report.kept_ids += 1;
+                        id.clone()
+                    }
+                    None => {
+                        next += 1;
+                        let id = format!("P{next}");
+                        insert_person.execute(params![id, at])?;
+                        insert_lineage.execute(params![
+                            id,
+                            "created",
+                            None::<String>,
+                            at,
+                            format!("{} records", members.len())
+                        ])?;
+                        report.new_ids += 1;
+                        id
+                    }
+                };
+                // Earlier persons whose records joined this one: a merge.
+                let mut from: Vec<&str> = members.iter().filter_map(|r| old.get(r).map(String::as_str)).collect();
+                from.sort_unstable();
+                from.dedup();
+                for o in from.iter().filter(|o| **o != id) {
+                    if !taken.contains(*o) {
+                        report.merges += 1;
+                        insert_lineage.execute(params![id, "merged_from", o, at, None::<String>])?;
+                    } else {
+                        report.splits += 1;
+                        insert_lineage.execute(params![id, "split_from", o, at, None::<String>])?;
+                    }
                 }
-                None => {
-                    next += 1;
-                    let id = format!("P{next}");
-                    tx.execute("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)", params![id, at])?;
-                    tx.execute(
-                        "INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, 'created', NULL, ?2, ?3)",
-                        params![id, at, format!("{} records", members.len())],
-                    )?;
-                    report.new_ids += 1;
-                    id
-                }
-            };
-            // Earlier persons whose records joined this one: a merge.
-            let mut from: Vec<&str> = members.iter().filter_map(|r| old.get(r).map(String::as_str)).collect();
-            from.sort_unstable();
-            from.dedup();
-            for o in from.iter().filter(|o| **o != id) {
-                if !taken.contains(*o) {
-                    report.merges += 1;
-                    tx.execute(
-                        "INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, 'merged_from', ?2, ?3, NULL)",
-                        params![id, o, at],
-                    )?;
-                } else {
-                    report.splits += 1;
-                    tx.execute(
-                        "INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, 'split_from', ?2, ?3, NULL)",
-                        params![id, o, at],
-                    )?;
+                for r in members {
+                    insert_member.execute(params![r, id])?;
                 }
             }
-            for r in members {
-                tx.execute("INSERT INTO person_records(record_id, person_id) VALUES(?1, ?2)", params![r, id])?;
+            for (a, b, p) in review {
+                insert_review.execute(params![a.min(b), a.max(b), p])?;
             }
-        }
-        for (a, b, p) in review {
-            tx.execute(
-                "INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)",
-                params![a.min(b), a.max(b), p],
-            )?;
         }
         crate::audit::append(&tx, &self.keys, actor, "link", None, Some(groups.len() as i64), None)?;
         tx.commit()?;
