@@ -232,7 +232,8 @@ impl LevelCache {
             return compare_one(engine, k, a, b);
         }
         if x != y {
-            return *self.levels.entry((k, x, y)).or_insert_with(|| compare_one(engine, k, a, b));
+            // Levels are symmetric: one entry serves both orders.
+            return *self.levels.entry((k, x.min(y), x.max(y))).or_insert_with(|| compare_one(engine, k, a, b));
         }
         if self.same.len() <= slot {
             self.same.resize(slot + 1, Vec::new());
@@ -362,6 +363,39 @@ mod tests {
         assert_eq!(v[0], Some(3), "different names");
         assert!(matches!(v[3], Some(0) | Some(1)), "same family name: {v:?}");
         assert_eq!(v[6], Some(4), "within one year");
+    }
+
+    #[test]
+    fn levels_are_symmetric_as_the_level_cache_assumes() {
+        let e = NameEngine::new();
+        let names = [
+            "محمد عبد الرحمن الحلبي",
+            "Mohammed Abdulrahman al-Halabi",
+            "Mhd Abd al-Rahman Halabi",
+            "Hassan",
+            "Hussein",
+            "Mahmoud",
+            "Muhammad",
+            "Omar",
+            "عمرو",
+            "Abu Ahmad",
+            "Ahmad",
+            "Oleksandr Volodymyrovych",
+            "Александр Владимирович",
+            "Shayh",
+            "Al Shaykh",
+            "Alou",
+            "Helil",
+            "Khaleel",
+            "Mouhamad El Ali",
+        ];
+        let recs: Vec<LinkRecord> =
+            names.iter().map(|n| rec(&e, &[("full_name", n), ("mother_name", n), ("birth_place", n)])).collect();
+        for a in &recs {
+            for b in &recs {
+                assert_eq!(compare(&e, a, b), compare(&e, b, a), "{:?} / {:?}", a.given, b.given);
+            }
+        }
     }
 
     #[test]
