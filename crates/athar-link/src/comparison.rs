@@ -326,14 +326,15 @@ mod tests {
                 }
             }
         }
-        // One entry per distinct (comparison, value, value) over the filled slots, whatever the
-        // number of record pairs that hold them.
+        // One entry per distinct (comparison, value, value) over the filled slots, in either
+        // order, whatever the number of record pairs that hold them.
         let mut distinct = std::collections::HashSet::new();
         for a in &recs {
             for b in &recs {
                 for (slot, k) in crate::record::VALUE_SLOTS.iter().enumerate() {
-                    if a.value_ids[slot] != NO_VALUE && b.value_ids[slot] != NO_VALUE {
-                        distinct.insert((*k, a.value_ids[slot], b.value_ids[slot]));
+                    let (x, y) = (a.value_ids[slot], b.value_ids[slot]);
+                    if x != NO_VALUE && y != NO_VALUE {
+                        distinct.insert((*k, x.min(y), x.max(y)));
                     }
                 }
             }

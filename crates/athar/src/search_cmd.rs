@@ -57,7 +57,7 @@ pub(crate) struct Index {
     engine: NameEngine,
     records: Vec<LinkRecord>,
     record_ids: Vec<i64>,
-    by_key: FxHashMap<String, Vec<u32>>,
+    by_key: FxHashMap<u64, Vec<u32>>,
     model: FsModel,
     tf: TermFrequencies,
     /// record id → (person id, source, source record id)
@@ -73,17 +73,25 @@ const NAME_FIELDS: [ComparisonKind; 6] = [
     ComparisonKind::MotherFamilyName,
 ];
 
-/// Keys of a record's names: every part's skeletons and table names, per field kind.
-fn record_keys(r: &LinkRecord) -> Vec<String> {
+/// Keys of a record's names: every part's skeletons and table names, hashed with the group of
+/// the field — the person's own names (given, father, grandfather, family, which lists put in
+/// any order) or the mother's — so that a query's family name does not find every record
+/// whose mother bears it.
+fn record_keys(r: &LinkRecord) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
     let mut keys = Vec::new();
     for k in NAME_FIELDS {
+        let group = matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName);
         if let Some(a) = k.name_field(r) {
             for key in a.keys() {
-                keys.push(key.to_string());
+                let mut h = rustc_hash::FxHasher::default();
+                group.hash(&mut h);
+                key.as_str().hash(&mut h);
+                keys.push(h.finish());
             }
         }
     }
-    keys.sort();
+    keys.sort_unstable();
     keys.dedup();
     keys
 }
@@ -91,20 +99,34 @@ fn record_keys(r: &LinkRecord) -> Vec<String> {
 /// The value id of every query value: no record's value has it (record ids count up from 0).
 const QUERY_VALUE: u32 = u32::MAX - 1;
 
-/// Most candidates scored for one query: a common name alone never scans everything.
-const MAX_CANDIDATES: usize = 3000;
+/// Most candidates scored for one query: the records that share the rarest keys with it. A
+/// common name alone never scans everything.
+const MAX_CANDIDATES: usize = 300;
+
+/// What a birth year within one year adds to a candidate's key weight (and a farther one
+/// takes away): about the rarity of one year among the decades of a registry.
+const YEAR_AGREES: f32 = 3.0;
+
+/// While fewer records than this share a key with the query, each key's records are read in
+/// full; past it, a key only counts for the records already found (looked up in its sorted
+/// list), so that "Mohammed" costs a lookup per candidate, not a pass over a fifth of the
+/// registry.
+const POOL: usize = 4 * MAX_CANDIDATES;
 
 impl Index {
     pub(crate) fn build(store: &athar_store::Store) -> Result<Index> {
         let engine = NameEngine::new();
         let inputs = store.link_inputs()?;
         let records = link_records(&engine, &inputs);
-        let mut by_key: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        for (i, r) in records.iter().enumerate() {
-            for k in record_keys(r) {
+        let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
+        let mut by_key: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        // Records in order: every list is sorted by record.
+        for (i, ks) in keys.into_iter().enumerate() {
+            for k in ks {
                 by_key.entry(k).or_default().push(i as u32);
             }
         }
+        by_key.values_mut().for_each(|l| l.shrink_to_fit());
         let model = match store.model()? {
             Some(json) => {
                 FsModel::from_json(&json).context("the stored model does not parse; run athar link --full")?
@@ -131,36 +153,69 @@ impl Index {
         self.records.len()
     }
 
-    /// Candidates: records sharing the most name keys with the query, at most MAX_CANDIDATES.
+    /// Candidates: the records that share the rarest name keys with the query, each key
+    /// weighed by how rare it is (log of registry size over its records), at most
+    /// MAX_CANDIDATES. Keys are taken rarest first; see [`POOL`].
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
-        let mut hits: FxHashMap<u32, u32> = FxHashMap::default();
-        let mut common: Vec<&Vec<u32>> = Vec::new();
-        for k in record_keys(q) {
-            if let Some(list) = self.by_key.get(&k) {
-                // A key held by a fifth of the registry (محمد) adds little: set aside.
-                if list.len() > self.records.len() / 5 + 1000 {
-                    common.push(list);
-                    continue;
-                }
-                for &r in list {
-                    *hits.entry(r).or_default() += 1;
-                }
-            }
-        }
-        // A query made only of very common names still gets candidates, a bounded number.
-        if hits.is_empty() {
-            common.sort_by_key(|l| l.len());
-            for list in common.iter().take(2) {
-                for &r in list.iter().take(MAX_CANDIDATES) {
-                    *hits.entry(r).or_default() += 1;
+        let n = self.records.len().max(1) as f32;
+        let mut lists: Vec<&Vec<u32>> = record_keys(q).iter().filter_map(|k| self.by_key.get(k)).collect();
+        lists.sort_by_key(|l| l.len());
+        let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
+        let mut hits: FxHashMap<u32, f32> = FxHashMap::default();
+        let mut rest = &lists[..];
+        if let [a, b, ..] = lists[..] {
+            if a.len() > POOL {
+                // Only common names: start from the records that hold the two rarest together.
+                let (wa, wb) = (weight(a), weight(b));
+                hits.extend(sorted_intersection(a, b).map(|r| (r, wa + wb)));
+                if !hits.is_empty() {
+                    rest = &lists[2..];
                 }
             }
         }
-        let mut c: Vec<(u32, u32)> = hits.into_iter().collect();
-        c.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        c.truncate(MAX_CANDIDATES);
+        for list in rest {
+            let w = weight(list);
+            if hits.len() < POOL {
+                for &r in list.iter() {
+                    *hits.entry(r).or_default() += w;
+                }
+            } else {
+                for (r, h) in hits.iter_mut() {
+                    if list.binary_search(r).is_ok() {
+                        *h += w;
+                    }
+                }
+            }
+        }
+        // The birth year, where both have one, ranks the pool too: a namesake born ten years
+        // apart is not the person looked for.
+        if let Some(born) = q.birth {
+            for (r, h) in hits.iter_mut() {
+                if let Some(b) = self.records[*r as usize].birth {
+                    *h += if (b.year - born.year).abs() <= 1 { YEAR_AGREES } else { -YEAR_AGREES };
+                }
+            }
+        }
+        let mut c: Vec<(u32, f32)> = hits.into_iter().collect();
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if c.len() > MAX_CANDIDATES {
+            c.select_nth_unstable_by(MAX_CANDIDATES, order);
+            c.truncate(MAX_CANDIDATES);
+        }
+        c.sort_by(order);
         c.into_iter().map(|(r, _)| r).collect()
     }
+}
+
+/// The records in both sorted lists.
+fn sorted_intersection<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    let mut j = 0;
+    a.iter().copied().filter(move |&r| {
+        while j < b.len() && b[j] < r {
+            j += 1;
+        }
+        j < b.len() && b[j] == r
+    })
 }
 
 /// Refuses a query with no usable name or an implausible birth year.
