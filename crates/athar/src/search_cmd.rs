@@ -58,6 +58,10 @@ pub(crate) struct Index {
     records: Vec<LinkRecord>,
     record_ids: Vec<i64>,
     by_key: FxHashMap<u64, Vec<u32>>,
+    /// Each record's keys, sorted: `keys_of[start[r]..start[r + 1]]` (whether a record holds a
+    /// common key is asked of the record, not of the key's long list).
+    key_start: Vec<u32>,
+    keys_of: Vec<u64>,
     model: FsModel,
     tf: TermFrequencies,
     /// record id → (person id, source, source record id)
@@ -103,6 +107,13 @@ const QUERY_VALUE: u32 = u32::MAX - 1;
 /// common name alone never scans everything.
 const MAX_CANDIDATES: usize = 300;
 
+/// The longest list of a key read in full while the pool is small; a longer one only adds to
+/// the records found.
+const SCAN_MAX: usize = 8 * POOL;
+
+/// The most records a query of common names alone draws its pool from (see `candidates`).
+const BIG_POOL: usize = 4 * SCAN_MAX;
+
 /// What a birth year within one year adds to a candidate's key weight (and a farther one
 /// takes away): about the rarity of one year among the decades of a registry.
 const YEAR_AGREES: f32 = 3.0;
@@ -120,12 +131,17 @@ impl Index {
         let records = link_records(&engine, &inputs);
         let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
         let mut by_key: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        let mut key_start = Vec::with_capacity(records.len() + 1);
+        let mut keys_of = Vec::with_capacity(keys.iter().map(Vec::len).sum());
         // Records in order: every list is sorted by record.
         for (i, ks) in keys.into_iter().enumerate() {
+            key_start.push(keys_of.len() as u32);
             for k in ks {
                 by_key.entry(k).or_default().push(i as u32);
+                keys_of.push(k);
             }
         }
+        key_start.push(keys_of.len() as u32);
         by_key.values_mut().for_each(|l| l.shrink_to_fit());
         let model = match store.model()? {
             Some(json) => {
@@ -145,7 +161,17 @@ impl Index {
             .into_iter()
             .map(|(p, rid, source, srid)| (rid, (p.unwrap_or_else(|| format!("R{rid}")), source, srid)))
             .collect();
-        Ok(Index { engine, record_ids: inputs.iter().map(|i| i.record_id).collect(), records, by_key, model, tf, meta })
+        Ok(Index {
+            engine,
+            record_ids: inputs.iter().map(|i| i.record_id).collect(),
+            records,
+            by_key,
+            key_start,
+            keys_of,
+            model,
+            tf,
+            meta,
+        })
     }
 
     /// Number of records indexed.
@@ -158,30 +184,54 @@ impl Index {
     /// MAX_CANDIDATES. Keys are taken rarest first; see [`POOL`].
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let n = self.records.len().max(1) as f32;
-        let mut lists: Vec<&Vec<u32>> = record_keys(q).iter().filter_map(|k| self.by_key.get(k)).collect();
-        lists.sort_by_key(|l| l.len());
+        let mut lists: Vec<(u64, &Vec<u32>)> =
+            record_keys(q).into_iter().filter_map(|k| self.by_key.get(&k).map(|l| (k, l))).collect();
+        lists.sort_by_key(|(_, l)| l.len());
         let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
         let mut hits: FxHashMap<u32, f32> = FxHashMap::default();
+        // A pool drawn from lists of common names alone is bounded: the records born within a
+        // year of the query's birth year (when both have one), at most BIG_POOL of them.
+        let near = |r: &u32| match (q.birth, self.records[*r as usize].birth) {
+            (Some(x), Some(y)) => (x.year - y.year).abs() <= 1,
+            _ => true,
+        };
         let mut rest = &lists[..];
-        if let [a, b, ..] = lists[..] {
-            if a.len() > POOL {
+        if let [(_, a), (_, b), ..] = lists[..] {
+            if a.len() > SCAN_MAX {
                 // Only common names: start from the records that hold the two rarest together.
                 let (wa, wb) = (weight(a), weight(b));
-                hits.extend(sorted_intersection(a, b).map(|r| (r, wa + wb)));
+                hits.extend(sorted_intersection(a, b).filter(near).take(BIG_POOL).map(|r| (r, wa + wb)));
                 if !hits.is_empty() {
                     rest = &lists[2..];
                 }
             }
         }
-        for list in rest {
+        if let (true, Some((_, a))) = (hits.is_empty(), rest.first()) {
+            if a.len() > SCAN_MAX {
+                let wa = weight(a);
+                hits.extend(a.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, wa)));
+                rest = &rest[1..];
+            }
+        }
+        // Rarest first, read in full while the pool is small; the common keys after that only
+        // add to the records found, asked of each record's own keys.
+        let mut late: Vec<(u64, f32)> = Vec::new();
+        for (k, list) in rest {
             let w = weight(list);
-            if hits.len() < POOL {
+            if late.is_empty() && (hits.is_empty() || (hits.len() < POOL && list.len() <= SCAN_MAX)) {
                 for &r in list.iter() {
                     *hits.entry(r).or_default() += w;
                 }
             } else {
-                for (r, h) in hits.iter_mut() {
-                    if list.binary_search(r).is_ok() {
+                late.push((*k, w));
+            }
+        }
+        if !late.is_empty() {
+            for (r, h) in hits.iter_mut() {
+                let r = *r as usize;
+                let own = &self.keys_of[self.key_start[r] as usize..self.key_start[r + 1] as usize];
+                for (k, w) in &late {
+                    if own.binary_search(k).is_ok() {
                         *h += w;
                     }
                 }
@@ -297,11 +347,14 @@ pub(crate) fn search_one(index: &Index, a: &SearchArgs) -> Result<serde_json::Va
     let q_counts: Vec<(ComparisonKind, Option<u32>)> =
         ComparisonKind::ALL.iter().map(|k| (*k, index.tf.count(*k, &q))).collect();
     let q_count = |k: ComparisonKind| q_counts.iter().find(|(x, _)| *x == k).and_then(|(_, c)| *c);
+    // One query's few hundred candidates, on one thread with one cache: the query's name is
+    // compared once with each distinct value (a request is the unit of parallel work).
+    let mut cache = LevelCache::default();
     let scored: Vec<(u32, f64)> = candidates
-        .par_iter()
-        .map_init(LevelCache::default, |cache, &c| {
+        .iter()
+        .map(|&c| {
             let r = &index.records[c as usize];
-            let v = compare_cached(&index.engine, &q, r, cache);
+            let v = compare_cached(&index.engine, &q, r, &mut cache);
             (c, index.model.probability(&v, &|k| index.tf.share_given(k, q_count(k), r)))
         })
         .collect();
