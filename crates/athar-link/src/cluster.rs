@@ -19,8 +19,10 @@ pub enum Judgement {
     Different,
 }
 
-/// A scored pair: two record positions and the probability that they are one person.
-pub type ScoredPair = (u32, u32, f32);
+/// A scored pair: two record positions and the probability that they are one person (in
+/// f64: strong pairs differ far beyond 1 - 2^-24, and the order of merges is the order of
+/// their strength).
+pub type ScoredPair = (u32, u32, f64);
 
 /// Thresholds of clustering.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,8 +65,8 @@ pub struct Clustering {
     /// `person[i]` is the smallest record index of record `i`'s person.
     pub person: Vec<usize>,
     /// Pairs for a human to look at, most useful (closest to the middle of the band) first.
-    pub review: Vec<(usize, usize, f32)>,
-    pub refused: Vec<(usize, usize, f32)>,
+    pub review: Vec<(usize, usize, f64)>,
+    pub refused: Vec<(usize, usize, f64)>,
     /// Pairs at or above the merge threshold sent to review because the groups they would
     /// join look unlike on average (see [`ClusterOptions::min_mean_between`]).
     pub unlike_groups: usize,
@@ -96,7 +98,7 @@ impl Neighbours {
             let (a, b, p) = pairs[k as usize];
             for (x, y) in [(a as usize, b), (b as usize, a)] {
                 other[next[x]] = y;
-                probability[next[x]] = p;
+                probability[next[x]] = p as f32;
                 next[x] += 1;
             }
         }
@@ -225,7 +227,7 @@ pub fn cluster_with_persons(
     // Only pairs that may merge or go to review are walked, strongest first; the others count
     // in the means between groups only.
     let lowest = opts.review_from.min(opts.merge_at);
-    let mut order: Vec<u32> = valid.iter().copied().filter(|&k| f64::from(pairs[k as usize].2) >= lowest).collect();
+    let mut order: Vec<u32> = valid.iter().copied().filter(|&k| pairs[k as usize].2 >= lowest).collect();
     order.sort_unstable_by(|&x, &y| pairs[y as usize].2.total_cmp(&pairs[x as usize].2).then(x.cmp(&y)));
     let mut review = Vec::new();
     let mut refused = Vec::new();
@@ -245,7 +247,7 @@ pub fn cluster_with_persons(
         if judged(a, b) {
             continue;
         }
-        if f64::from(p) >= opts.merge_at {
+        if p >= opts.merge_at {
             let (ra, rb) = (uf.find(a), uf.find(b));
             if ra == rb {
                 continue;
@@ -273,12 +275,12 @@ pub fn cluster_with_persons(
                 let moved = std::mem::take(&mut members[if root == ra { rb } else { ra }]);
                 members[root].extend(moved);
             }
-        } else if f64::from(p) >= opts.review_from && uf.find(a) != uf.find(b) {
+        } else if p >= opts.review_from && uf.find(a) != uf.find(b) {
             review.push((a, b, p));
         }
     }
     // Most useful to review: the least certain first.
-    let mid = ((opts.review_from + opts.merge_at) / 2.0) as f32;
+    let mid = (opts.review_from + opts.merge_at) / 2.0;
     review.retain(|&(a, b, _)| uf.find(a) != uf.find(b));
     review.sort_by(|x, y| (x.2 - mid).abs().total_cmp(&(y.2 - mid).abs()));
     let person = (0..n).map(|i| uf.find(i)).collect();
@@ -370,7 +372,7 @@ mod tests {
         #[test]
         fn judgements_always_win_over_scores(
             n in 2usize..12,
-            raw_pairs in prop::collection::vec((0u32..12, 0u32..12, 0.0f32..1.0), 0..40),
+            raw_pairs in prop::collection::vec((0u32..12, 0u32..12, 0.0f64..1.0), 0..40),
             raw_judgements in prop::collection::vec((0usize..12, 0usize..12, any::<bool>()), 0..8),
         ) {
             let pairs: Vec<_> = raw_pairs.into_iter().filter(|p| (p.0 as usize) < n && (p.1 as usize) < n && p.0 != p.1).collect();

@@ -197,6 +197,10 @@ fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
     }
 }
 
+/// Value ids at or past this are not looked up in the array of a value against itself (a
+/// query's values have ids near `u32::MAX`).
+const SAME_LIMIT: u32 = 1 << 28;
+
 /// Levels of value pairs already compared, by their value ids (see
 /// [`crate::record::intern_values`]). One per thread: a pair of common names (Mohammed and
 /// محمد) is compared once, not for every pair of records that holds them.
@@ -231,7 +235,7 @@ impl LevelCache {
         if x == NO_VALUE || y == NO_VALUE {
             return compare_one(engine, k, a, b);
         }
-        if x != y {
+        if x != y || x >= SAME_LIMIT {
             // Levels are symmetric: one entry serves both orders.
             return *self.levels.entry((k, x.min(y), x.max(y))).or_insert_with(|| compare_one(engine, k, a, b));
         }

@@ -316,7 +316,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         .into_par_iter()
         .map(|k| {
             let (i, j) = candidates.pairs[k];
-            (i, j, model.probability_of(&evidence_at(k)) as f32)
+            (i, j, model.probability_of(&evidence_at(k)))
         })
         .collect();
     drop(evidence);
@@ -345,7 +345,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                 let (i, j) = (i.min(j), i.max(j));
                 if e[i].is_some() && e[j].is_some() && e[i] != e[j] && candidates.position(i as u32, j as u32).is_none()
                 {
-                    scored.push((i as u32, j as u32, p as f32));
+                    scored.push((i as u32, j as u32, p));
                 }
             }
         }
@@ -367,7 +367,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let mut groups: Vec<Vec<i64>> = groups.into_values().collect();
     groups.sort_by_key(|g| g[0]);
     let review: Vec<(i64, i64, f64)> =
-        clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, f64::from(p))).collect();
+        clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering");
     let report = store.save_persons(&groups, &review, &global.actor())?;
     // Persons changed: open inquiries look again.

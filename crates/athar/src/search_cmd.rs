@@ -206,19 +206,15 @@ impl Index {
                 }
             }
         }
-        if let (true, Some((_, a))) = (hits.is_empty(), rest.first()) {
-            if a.len() > SCAN_MAX {
-                let wa = weight(a);
-                hits.extend(a.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, wa)));
-                rest = &rest[1..];
-            }
-        }
-        // Rarest first, read in full while the pool is small; the common keys after that only
+        // Rarest first, read in full while the pool is small (a common key into an empty pool:
+        // its records born near the query, at most BIG_POOL); the common keys after that only
         // add to the records found, asked of each record's own keys.
         let mut late: Vec<(u64, f32)> = Vec::new();
         for (k, list) in rest {
             let w = weight(list);
-            if late.is_empty() && (hits.is_empty() || (hits.len() < POOL && list.len() <= SCAN_MAX)) {
+            if hits.is_empty() && list.len() > SCAN_MAX {
+                hits.extend(list.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, w)));
+            } else if late.is_empty() && (hits.is_empty() || (hits.len() < POOL && list.len() <= SCAN_MAX)) {
                 for &r in list.iter() {
                     *hits.entry(r).or_default() += w;
                 }

@@ -297,7 +297,7 @@ fn sweep(
         .map_init(athar_link::LevelCache::default, |cache, &(i, j)| {
             let (a, b) = (&records[i as usize], &records[j as usize]);
             let v = athar_link::compare_cached(&engine, a, b, cache);
-            (i, j, model.probability(&v, &|k| tf.share(k, a, b)) as f32)
+            (i, j, model.probability(&v, &|k| tf.share(k, a, b)))
         })
         .collect();
     if let Some(path) = pairs_out {
