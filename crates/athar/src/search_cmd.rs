@@ -104,7 +104,10 @@ fn record_keys(r: &LinkRecord) -> Vec<u64> {
 const QUERY_VALUE: u32 = u32::MAX - 1;
 
 /// Most candidates scored for one query: the records that share the rarest keys with it. A
-/// common name alone never scans everything.
+/// common name alone never scans everything. Measured on 1,007,459 generated records (one
+/// core): 300 give p50 2.5 ms, p99 13 ms; 200 give 1.8 ms and 11 ms but lose recall@10
+/// (0.992 to 0.990 at 15k records, 0.901 to 0.891 at 150k). A family's search needs the
+/// recall more than the millisecond.
 const MAX_CANDIDATES: usize = 300;
 
 /// The longest list of a key read in full while the pool is small; a longer one only adds to
