@@ -86,6 +86,19 @@ pub struct FsModel {
     pub relatives: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<Vec<EmReport>>,
+    /// How the pairs it was trained and scored on were made, so that a later measurement
+    /// (`athar eval`) makes them the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_with: Option<LinkOptions>,
+}
+
+/// The options of the link that trained a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkOptions {
+    /// Whether the name engine's variant tables were on.
+    pub name_tables: bool,
+    /// The largest block a blocking key could make.
+    pub max_block: usize,
 }
 
 /// Relatives per pair of one person's records before any training (see [`FsModel::relatives`]).
@@ -183,7 +196,14 @@ impl FsModel {
                 }
             })
             .collect();
-        FsModel { version: MODEL_VERSION, prior: 1e-4, comparisons, relatives: DEFAULT_RELATIVES, training: None }
+        FsModel {
+            version: MODEL_VERSION,
+            prior: 1e-4,
+            comparisons,
+            relatives: DEFAULT_RELATIVES,
+            training: None,
+            linked_with: None,
+        }
     }
 
     pub fn from_json(text: &str) -> Result<FsModel, ModelError> {

@@ -4,7 +4,7 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel, TrainingSet};
+use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel, LinkOptions, TrainingSet};
 use athar_link::{
     candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
     AnalysisCache, ClusterOptions, Judgement, LevelCache, LinkRecord, ScoredPair, TermFrequencies,
@@ -244,6 +244,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         }
         _ => {
             let mut m = FsModel::default_model();
+            m.linked_with = Some(LinkOptions { name_tables: !args.without_name_tables, max_block: args.max_block });
             let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
             let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect();
             estimate_u(&mut m, &random);

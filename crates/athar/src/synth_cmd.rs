@@ -205,7 +205,8 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
             traps_out.insert(k, serde_json::json!({"pairs": n, "merged": m, "merge_rate": if n == 0 { 0.0 } else { m as f64 / n as f64 }}));
         }
     }
-    // Blocking recall and a threshold sweep: candidate pairs scored again with the stored model.
+    // Blocking recall and a threshold sweep: candidate pairs made and scored again as the link
+    // that trained the stored model made them (name tables on or off, block limit).
     let (blocking_recall, sweep) = sweep(&store, &truth_of, args.pairs.as_deref())?;
     if let Some(svg) = &args.svg {
         std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
@@ -267,7 +268,16 @@ fn sweep(
 ) -> Result<(f64, Vec<SweepPoint>)> {
     use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
     use rayon::prelude::*;
-    let engine = athar_names::NameEngine::new();
+    // The stored model, and the pairs made as the link that trained it made them.
+    let model = match store.model()? {
+        Some(json) => athar_link::FsModel::from_json(&json)?,
+        None => athar_link::FsModel::default_model(),
+    };
+    let options = model
+        .linked_with
+        .unwrap_or(athar_link::model::LinkOptions { name_tables: true, max_block: athar_link::DEFAULT_MAX_BLOCK });
+    let engine =
+        if options.name_tables { athar_names::NameEngine::new() } else { athar_names::NameEngine::without_tables() };
     let inputs = store.link_inputs()?;
     let records = crate::link_cmd::link_records(&engine, &inputs);
     // The truth person of each record, by position.
@@ -278,7 +288,7 @@ fn sweep(
         }
     }
     let truth: Vec<Option<&String>> = inputs.iter().map(|i| truth_by_id.get(&i.record_id).copied()).collect();
-    let pairs = candidate_pairs(&records, &default_rules(), athar_link::DEFAULT_MAX_BLOCK).pairs;
+    let pairs = candidate_pairs(&records, &default_rules(), options.max_block).pairs;
     let mut per_truth: HashMap<&String, usize> = HashMap::new();
     for t in truth.iter().flatten() {
         *per_truth.entry(*t).or_default() += 1;
@@ -287,10 +297,6 @@ fn sweep(
     let found =
         pairs.iter().filter(|&&(i, j)| truth[i as usize].is_some() && truth[i as usize] == truth[j as usize]).count();
     let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
-    let model = match store.model()? {
-        Some(json) => athar_link::FsModel::from_json(&json)?,
-        None => athar_link::FsModel::default_model(),
-    };
     let tf = athar_link::TermFrequencies::new(&records);
     let scored: Vec<athar_link::ScoredPair> = pairs
         .par_iter()

@@ -101,6 +101,10 @@ fn the_same_people_across_scripts_are_linked_and_siblings_stay_apart() {
 fn judgements_win_and_ids_stay_stable() {
     let env = Env::new();
     env.ok(&["link"]);
+    // The model says how its link made pairs, for `eval` to make them the same way.
+    let model: serde_json::Value = serde_json::from_str(&env.ok(&["model", "show"])).expect("model JSON");
+    assert_eq!(model["linked_with"]["name_tables"], true);
+    assert_eq!(model["linked_with"]["max_block"], 100);
     let p1 = env.person_of("reg:r1");
     let p2 = env.person_of("reg:r2");
     // A human says r2 and n2 are different people: the next link keeps them apart.
