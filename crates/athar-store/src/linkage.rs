@@ -199,14 +199,16 @@ impl Store {
             })?;
         let at = now();
         let mut report = PersonsReport { persons: groups.len(), ..Default::default() };
-        tx.execute("DELETE FROM person_records", [])?;
         tx.execute("DELETE FROM review", [])?;
         // Prepared once: a million records are a million inserts.
         {
             let mut insert_person = tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?;
             let mut insert_lineage =
                 tx.prepare("INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, ?2, ?3, ?4, ?5)")?;
-            let mut insert_member = tx.prepare("INSERT INTO person_records(record_id, person_id) VALUES(?1, ?2)")?;
+            // Only the records whose person changed are written: a link that adds a thousand
+            // records to a million rewrites a thousand rows, not a million.
+            let mut insert_member =
+                tx.prepare("INSERT OR REPLACE INTO person_records(record_id, person_id) VALUES(?1, ?2)")?;
             let mut insert_review =
                 tx.prepare("INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)")?;
             for (g, members) in groups.iter().enumerate() {
@@ -244,7 +246,9 @@ impl Store {
                     }
                 }
                 for r in members {
-                    insert_member.execute(params![r, id])?;
+                    if old.get(r) != Some(&id) {
+                        insert_member.execute(params![r, id])?;
+                    }
                 }
             }
             for (a, b, p) in review {
