@@ -104,10 +104,9 @@ fn record_keys(r: &LinkRecord) -> Vec<u64> {
 const QUERY_VALUE: u32 = u32::MAX - 1;
 
 /// Most candidates scored for one query: the records that share the rarest keys with it. A
-/// common name alone never scans everything. Measured on 1,007,459 generated records (one
-/// core): 300 give p50 2.5 ms, p99 13 ms; 200 give 1.8 ms and 11 ms but lose recall@10
-/// (0.992 to 0.990 at 15k records, 0.901 to 0.891 at 150k). A family's search needs the
-/// recall more than the millisecond.
+/// common name alone never scans everything. 200 would save a third of the scoring but lose
+/// recall@10 (0.992 to 0.990 at 15k generated records, 0.901 to 0.891 at 150k): a family's
+/// search needs the recall more than the millisecond.
 const MAX_CANDIDATES: usize = 300;
 
 /// The longest list of a key read in full while the pool is small; a longer one only adds to
@@ -225,17 +224,6 @@ impl Index {
                 late.push((*k, w));
             }
         }
-        if !late.is_empty() {
-            for (r, h) in hits.iter_mut() {
-                let r = *r as usize;
-                let own = &self.keys_of[self.key_start[r] as usize..self.key_start[r + 1] as usize];
-                for (k, w) in &late {
-                    if own.binary_search(k).is_ok() {
-                        *h += w;
-                    }
-                }
-            }
-        }
         // The birth year, where both have one, ranks the pool too: a namesake born ten years
         // apart is not the person looked for.
         if let Some(born) = q.birth {
@@ -247,10 +235,27 @@ impl Index {
         }
         let mut c: Vec<(u32, f32)> = hits.into_iter().collect();
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if c.len() > MAX_CANDIDATES {
-            c.select_nth_unstable_by(MAX_CANDIDATES, order);
-            c.truncate(MAX_CANDIDATES);
+        let keep = |c: &mut Vec<(u32, f32)>, n: usize| {
+            if c.len() > n {
+                c.select_nth_unstable_by(n, order);
+                c.truncate(n);
+            }
+        };
+        // The common keys decide among the best of the pool only (each adds little next to a
+        // rare key or the birth year).
+        if !late.is_empty() {
+            keep(&mut c, POOL);
+            for (r, h) in c.iter_mut() {
+                let r = *r as usize;
+                let own = &self.keys_of[self.key_start[r] as usize..self.key_start[r + 1] as usize];
+                for (k, w) in &late {
+                    if own.binary_search(k).is_ok() {
+                        *h += w;
+                    }
+                }
+            }
         }
+        keep(&mut c, MAX_CANDIDATES);
         c.sort_by(order);
         c.into_iter().map(|(r, _)| r).collect()
     }
