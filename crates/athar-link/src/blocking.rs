@@ -117,9 +117,10 @@ pub struct RuleReport {
     pub skipped_blocks: usize,
 }
 
-/// A key's hash: blocks are formed by hashes of keys, not by key texts (a collision of two
-/// 64-bit hashes joins two blocks: more pairs, never fewer).
-fn key_hash(tag: u8, text: &str) -> u64 {
+/// A key's hash, `tag` saying what kind of key it is: blocks (and search's posting lists) are
+/// formed by hashes of keys, not by key texts. A collision of two 64-bit hashes joins two
+/// blocks.
+pub fn key_hash(tag: u8, text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     tag.hash(&mut h);

@@ -82,17 +82,12 @@ const NAME_FIELDS: [ComparisonKind; 6] = [
 /// any order) or the mother's — so that a query's family name does not find every record
 /// whose mother bears it.
 fn record_keys(r: &LinkRecord) -> Vec<u64> {
-    use std::hash::{Hash, Hasher};
     let mut keys = Vec::new();
     for k in NAME_FIELDS {
-        let group = matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName);
+        let group =
+            if matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName) { b'm' } else { b'p' };
         if let Some(a) = k.name_field(r) {
-            for key in a.keys() {
-                let mut h = rustc_hash::FxHasher::default();
-                group.hash(&mut h);
-                key.as_str().hash(&mut h);
-                keys.push(h.finish());
-            }
+            keys.extend(a.keys().iter().map(|key| athar_link::blocking::key_hash(group, key)));
         }
     }
     keys.sort_unstable();
@@ -298,18 +293,6 @@ pub(crate) fn check_query(a: &SearchArgs) -> Result<()> {
 /// A query as a record: free text read by roles, flags filling or overriding fields.
 fn query_record(engine: &NameEngine, a: &SearchArgs) -> Result<LinkRecord> {
     check_query(a)?;
-    if let Some(b) = &a.born {
-        let year: i32 = b
-            .split('-')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .parse()
-            .map_err(|_| anyhow::anyhow!("--born '{b}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"))?;
-        if !(1850..=2100).contains(&year) {
-            bail!("--born {year} is not a plausible birth year (1850–2100)");
-        }
-    }
     let mut fields: Vec<(&str, &str)> = Vec::new();
     let put = |fields: &mut Vec<(&'static str, String)>, k: &'static str, v: &Option<String>| {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
