@@ -154,6 +154,37 @@ pub(crate) fn map_with_cache<T: Sync, R: Send>(items: &[T], f: impl Fn(&mut Leve
         .collect()
 }
 
+/// What each candidate pair says under a model, compactly (millions are held at once): its
+/// evidence in bits, and the weight of the person's own fields where relatives count (NaN
+/// where they do not). Compared and weighed on every core.
+pub(crate) struct PairEvidence(Vec<(f32, f32)>);
+
+impl PairEvidence {
+    pub(crate) fn new(
+        engine: &NameEngine,
+        records: &[LinkRecord],
+        pairs: &[(u32, u32)],
+        model: &FsModel,
+        tf: &TermFrequencies,
+    ) -> Self {
+        PairEvidence(map_with_cache(pairs, |cache, &(i, j)| {
+            let (a, b) = (&records[i as usize], &records[j as usize]);
+            let v = compare_cached(engine, a, b, cache);
+            let e = model.evidence(&v, &|k| tf.share(k, a, b));
+            (e.bits as f32, e.own.map_or(f32::NAN, |w| w as f32))
+        }))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn get(&self, k: usize) -> Evidence {
+        let (bits, own) = self.0[k];
+        Evidence { bits: f64::from(bits), own: (!own.is_nan()).then_some(f64::from(own)), own_present: true }
+    }
+}
+
 /// Wall time of each phase of a command, for its summary.
 struct Phases {
     last: std::time::Instant,
@@ -293,20 +324,11 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     // Each distinct pair compared and weighed once, on every core: its evidence, and the
     // weight of the person's own fields where relatives count (NaN where not), until the
     // prior is known.
-    let evidence: Vec<(f32, f32)> = map_with_cache(&candidates.pairs, |cache, &(i, j)| {
-        let (a, b) = (&records[i as usize], &records[j as usize]);
-        let v = compare_cached(&engine, a, b, cache);
-        let e = model.evidence(&v, &|k| tf.share(k, a, b));
-        (e.bits as f32, e.own.map_or(f32::NAN, |w| w as f32))
-    });
-    let evidence_at = |k: usize| {
-        let (bits, own) = evidence[k];
-        Evidence { bits: f64::from(bits), own: (!own.is_nan()).then_some(f64::from(own)), own_present: true }
-    };
+    let evidence = PairEvidence::new(&engine, &records, &candidates.pairs, &model, &tf);
     let mut prior_iterations = None;
     if trained {
         let stride = (evidence.len() / PRIOR_SAMPLE).max(1);
-        let sample: Vec<Evidence> = (0..evidence.len()).step_by(stride).map(evidence_at).collect();
+        let sample: Vec<Evidence> = (0..evidence.len()).step_by(stride).map(|k| evidence.get(k)).collect();
         let n = records.len() as f64;
         let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
         model.prior = prior;
@@ -317,7 +339,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         .into_par_iter()
         .map(|k| {
             let (i, j) = candidates.pairs[k];
-            (i, j, model.probability_of(&evidence_at(k)))
+            (i, j, model.probability_of(&evidence.get(k)))
         })
         .collect();
     drop(evidence);

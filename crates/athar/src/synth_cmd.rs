@@ -267,7 +267,6 @@ fn sweep(
     pairs_out: Option<&Path>,
 ) -> Result<(f64, Vec<SweepPoint>)> {
     use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
-    use rayon::prelude::*;
     // The stored model, and the pairs made as the link that trained it made them.
     let model = match store.model()? {
         Some(json) => athar_link::FsModel::from_json(&json)?,
@@ -298,14 +297,10 @@ fn sweep(
         pairs.iter().filter(|&&(i, j)| truth[i as usize].is_some() && truth[i as usize] == truth[j as usize]).count();
     let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
     let tf = athar_link::TermFrequencies::new(&records);
-    let scored: Vec<athar_link::ScoredPair> = pairs
-        .par_iter()
-        .map_init(athar_link::LevelCache::default, |cache, &(i, j)| {
-            let (a, b) = (&records[i as usize], &records[j as usize]);
-            let v = athar_link::compare_cached(&engine, a, b, cache);
-            (i, j, model.probability(&v, &|k| tf.share(k, a, b)))
-        })
-        .collect();
+    // Scored as `link` scores them.
+    let evidence = crate::link_cmd::PairEvidence::new(&engine, &records, &pairs, &model, &tf);
+    let scored: Vec<athar_link::ScoredPair> =
+        pairs.iter().enumerate().map(|(k, &(i, j))| (i, j, model.probability_of(&evidence.get(k)))).collect();
     if let Some(path) = pairs_out {
         write_pairs(path, &inputs, &truth, &scored)?;
     }
