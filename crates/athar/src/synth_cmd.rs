@@ -207,7 +207,7 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     }
     // Blocking recall and a threshold sweep: candidate pairs made and scored again as the link
     // that trained the stored model made them (name tables on or off, block limit).
-    let (blocking_recall, sweep) = sweep(&store, &truth_of, args.pairs.as_deref())?;
+    let Sweep { blocking_recall, points: sweep, calibration, prior } = sweep(&store, &truth_of, args.pairs.as_deref())?;
     if let Some(svg) = &args.svg {
         std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
     }
@@ -223,6 +223,8 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     let report = serde_json::json!({
         "search": search_recall.map(|(n, r1, r10)| serde_json::json!({"queries": n, "recall_at_1": r1, "recall_at_10": r10})),
         "blocking_recall": blocking_recall,
+        "calibration": calibration.iter().map(|(lo, n, share)| serde_json::json!({"from": lo, "pairs": n, "same_person": share})).collect::<Vec<_>>(),
+        "prior": {"model": prior.0, "truth": prior.1},
         "threshold_sweep": sweep_json,
         "records": matched,
         "truth_records_not_in_database": unknown,
@@ -245,6 +247,11 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
             );
         }
         println!("  blocking recall {blocking_recall:.4} (true pairs that blocking generated)");
+        println!("  prior: model {:.2e}, truth {:.2e} (true pairs over all pairs of records)", prior.0, prior.1);
+        println!("  calibration (candidate pairs by probability: how many, share truly one person):");
+        for (lo, n, share) in &calibration {
+            println!("    {lo:.1}–{:.1}  {n:>9}  {share:.3}", lo + 0.1);
+        }
         if let Some((n, r1, r10)) = search_recall {
             println!("  search: {n} queries for persons in the registry, recall@1 {r1:.4}, recall@10 {r10:.4}");
         }
@@ -259,13 +266,20 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
 /// (threshold, precision, recall) of one point of a sweep.
 type SweepPoint = (f64, f64, f64);
 
+/// What the candidate pairs, scored again, say about the link.
+struct Sweep {
+    blocking_recall: f64,
+    points: Vec<SweepPoint>,
+    /// Per tenth of probability: its lower end, the pairs the truth knows, the share of them
+    /// that are one person.
+    calibration: Vec<(f64, usize, f64)>,
+    /// The model's prior and the truth's (true pairs over all pairs of the truth's records).
+    prior: (f64, f64),
+}
+
 /// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
 /// with the stored model (the default model before any link).
-fn sweep(
-    store: &athar_store::Store,
-    truth_of: &HashMap<String, String>,
-    pairs_out: Option<&Path>,
-) -> Result<(f64, Vec<SweepPoint>)> {
+fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_out: Option<&Path>) -> Result<Sweep> {
     use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
     // The stored model, and the pairs made as the link that trained it made them.
     let model = match store.model()? {
@@ -341,7 +355,22 @@ fn sweep(
         let (p, r) = pairwise(&c.person, &labels_t);
         out.push((t, p, r));
     }
-    Ok((blocking_recall, out))
+    let mut bins = [(0usize, 0usize); 10];
+    for &(i, j, p) in &scored {
+        if let (Some(a), Some(b)) = (truth[i as usize], truth[j as usize]) {
+            let bin = &mut bins[((p * 10.0) as usize).min(9)];
+            bin.0 += 1;
+            bin.1 += usize::from(a == b);
+        }
+    }
+    let calibration = bins
+        .iter()
+        .enumerate()
+        .map(|(k, &(n, same))| (k as f64 / 10.0, n, if n == 0 { 0.0 } else { same as f64 / n as f64 }))
+        .collect();
+    let known = truth.iter().flatten().count() as f64;
+    let truth_prior = if known < 2.0 { 0.0 } else { true_pairs as f64 / (known * (known - 1.0) / 2.0) };
+    Ok(Sweep { blocking_recall, points: out, calibration, prior: (model.prior, truth_prior) })
 }
 
 /// The scored candidate pairs with the truth's verdict, then the true pairs blocking missed.

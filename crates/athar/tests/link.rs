@@ -209,6 +209,12 @@ fn synth_lists_link_with_good_quality_against_their_truth() {
     let bf1 = v["bcubed"]["f1"].as_f64().unwrap_or(0.0);
     assert!(bf1 >= 0.85, "B-cubed F1 {bf1}: {v}");
     assert!(v["pairwise"]["precision"].as_f64().unwrap_or(0.0) >= 0.8, "{v}");
+    // Calibration: pairs scored above 0.9 are mostly one person, below 0.1 hardly ever; the
+    // model's prior is within a factor of three of the truth's.
+    let share = |bin: usize| v["calibration"][bin]["same_person"].as_f64().unwrap_or(f64::NAN);
+    assert!(share(9) > 0.9 && share(0) < 0.05, "{}", v["calibration"]);
+    let (model, truth) = (v["prior"]["model"].as_f64().unwrap_or(0.0), v["prior"]["truth"].as_f64().unwrap_or(1.0));
+    assert!(model > truth / 3.0 && model < truth * 3.0, "prior {model} against {truth}");
 }
 
 #[test]
