@@ -4,8 +4,8 @@
 # Imports every generated list but the family inquiries and links (timed); then imports the
 # inquiries and links again, incrementally (timed), evaluates; then relinks with --full and
 # evaluates again, for comparison. With ROWS, only the first ROWS inquiries are imported and
-# only the timings are printed (660000 13 1000: a 1,000-record list into a registry of about
-# 940,000 records, from a cold process).
+# only the timings are printed (660000 13 1000: a 1,000-record list into a registry of 906,132
+# records, from a cold process).
 set -euo pipefail
 persons="${1:-10000}"
 seed="${2:-11}"

@@ -304,18 +304,11 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                     blocked: r.blocked_comparisons(),
                 })
                 .collect();
-            let reports = train_by_rules(&mut m, &training, max_matches(records.len()));
-            // A starting point for the prior (the fixed point of the scores sets it, below):
-            // the match share over all rules' pairs, each rule weighed by its pairs, over all
-            // record pairs.
-            let (matches, pairs) = reports.iter().fold((0.0, 0.0), |(m, n), r| {
-                let k = candidates.reports.iter().find(|x| x.rule == r.rule).map_or(0, |x| x.pairs) as f64;
-                (m + r.match_share * k, n + k)
-            });
-            let share = if pairs > 0.0 { matches / pairs } else { 0.0 };
+            train_by_rules(&mut m, &training, max_matches(records.len()));
+            // The prior starts from its upper bound, every candidate pair a match; the fixed
+            // point of the scores (below) brings it down.
             let n = records.len() as f64;
-            let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
-            m.prior = (share * candidates.pairs.len() as f64 / all_pairs).clamp(1e-9, 0.5);
+            m.prior = (candidates.pairs.len() as f64 / (n * (n - 1.0) / 2.0).max(1.0)).clamp(1e-9, 0.5);
             (m, true)
         }
     };
