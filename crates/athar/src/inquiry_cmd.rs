@@ -2,9 +2,10 @@
 //! any result, that keeps searching: every import and link re-checks open inquiries, so a new
 //! list brings its leads without anyone searching again.
 
-use crate::search_cmd::{search_one, Index, SearchArgs};
+use crate::search_cmd::{load_index, SearchArgs};
 use crate::Global;
 use anyhow::{bail, Result};
+use athar_search::Query;
 use athar_store::{Enquirer, Store};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -77,40 +78,21 @@ pub enum InquiryCommand {
     },
 }
 
-fn search_args(sought: &[(String, String)]) -> SearchArgs {
-    let get = |k: &str| sought.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-    SearchArgs {
-        name: get("full_name"),
-        given: get("given_name"),
-        father: get("father_name"),
-        family: get("family_name"),
-        mother: get("mother_name"),
-        born: get("birth_date"),
-        place: get("birth_place"),
-        sex: get("sex"),
-        limit: 10,
-        ..SearchArgs::default()
-    }
-}
-
 /// Re-checks every open inquiry against the registry; returns how many new leads were found.
 pub fn recheck(store: &Store) -> Result<usize> {
     let open = store.inquiries(true)?;
     if open.is_empty() {
         return Ok(0);
     }
-    let index = Index::build(store)?;
+    let index = load_index(store)?;
     let mut new = 0;
     for inq in &open {
-        let Ok(out) = search_one(&index, &search_args(&inq.sought)) else { continue };
-        let found: Vec<(String, f64)> = out["results"]
-            .as_array()
+        let Ok(out) = index.search(&Query::from_fields(&inq.sought), 10) else { continue };
+        let found: Vec<(String, f64)> = out
+            .results
             .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                let p = r["probability"].as_f64()?;
-                (p >= LEAD_MIN).then(|| (r["person_id"].as_str().unwrap_or("").to_string(), p))
-            })
+            .filter(|m| m.probability >= LEAD_MIN)
+            .map(|m| (m.person_id, m.probability))
             .collect();
         new += store.add_leads(&inq.reference, &found)?;
     }
@@ -136,23 +118,11 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
             consent,
             json,
         } => {
-            let mut sought: Vec<(String, String)> = Vec::new();
-            for (k, v) in [
-                ("full_name", name),
-                ("given_name", given),
-                ("father_name", father),
-                ("family_name", family),
-                ("mother_name", mother),
-                ("birth_date", born),
-                ("birth_place", place),
-                ("sex", sex),
-            ] {
-                if let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
-                    sought.push((k.to_string(), v));
-                }
-            }
-            // The same checks as a search: a usable name, a plausible birth year.
-            crate::search_cmd::check_query(&search_args(&sought))?;
+            // The same checks as a search (a usable name, a plausible birth date, a known sex);
+            // the sought person is kept with the search's canonical values.
+            let args = SearchArgs { name, given, father, family, mother, born, place, sex, ..SearchArgs::default() };
+            let sought: Vec<(String, String)> =
+                args.query()?.fields().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             if enquirer.trim().is_empty() || relationship.trim().is_empty() || consent.trim().is_empty() {
                 bail!("--enquirer, --relationship and --consent must not be empty");
             }

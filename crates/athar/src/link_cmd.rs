@@ -98,10 +98,14 @@ pub(crate) fn to_link_record(engine: &NameEngine, input: &LinkInput, cache: &mut
 /// The store's records as linkage reads them: analysed in parallel (each name text once per
 /// thread, its analysis shared by the records that hold it), with their values interned.
 pub(crate) fn link_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec<LinkRecord> {
-    let mut records: Vec<LinkRecord> =
-        inputs.par_iter().map_init(AnalysisCache::default, |cache, i| to_link_record(engine, i, cache)).collect();
+    let mut records = analysed_records(engine, inputs);
     athar_link::intern_values(&mut records);
     records
+}
+
+/// The store's records analysed, their values not yet interned.
+pub(crate) fn analysed_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec<LinkRecord> {
+    inputs.par_iter().map_init(AnalysisCache::default, |cache, i| to_link_record(engine, i, cache)).collect()
 }
 
 fn parse_band(s: &str, threshold: f64) -> Result<(f64, f64)> {

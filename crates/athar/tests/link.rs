@@ -241,13 +241,20 @@ fn search_finds_a_person_by_another_script_and_refuses_bad_queries() {
         vec!["search", "1234"],
         vec!["search", "Ali", "--born", "3000"],
         vec!["search", "Ali", "--limit", "500"],
+        vec!["search", "Ali", "--born", "1990-13"],
+        vec!["search", "Ali", "--sex", "xyz"],
+        vec!["search", "Ali", "--status", "gone fishing"],
     ] {
         let o = env.run(&bad);
         assert_eq!(o.status.code(), Some(1), "{bad:?}");
     }
+    // Sex and status in any of the import's spellings; a facility in another script.
+    let v = env.json(&["search", "محمد الحلبي", "--sex", "M", "--status", "معتقل", "--facility", "Sednaya", "--json"]);
+    assert!(v["results"].is_array(), "{v}");
     let long = "محمد ".repeat(2000);
     let o = env.run(&["search", &long, "--json"]);
-    assert!(o.status.success(), "a 10 kB query is bounded, not a failure");
+    assert_eq!(o.status.code(), Some(1), "a 10 kB query is a pasted document, refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("too long"), "with a clear message");
     let q = env.path("q.csv");
     std::fs::write(&q, "query_id,name,mother,born\nq1,Khaled Shami,Zeinab,1990\nq2,,,\n").expect("write");
     let out = env.ok(&["search", "--batch", q.to_str().expect("p")]);

@@ -1,0 +1,176 @@
+//! What a family tells a caseworker, as a query: free text and named fields, checked before any
+//! search. Owns the query's validation and its reading as a linkage record; not the search.
+
+use athar_link::{BirthDate, ComparisonKind, LinkRecord};
+use athar_names::NameEngine;
+use serde::{Deserialize, Serialize};
+
+/// A search for one person. Every field is optional; a field not given is neutral. Names are
+/// in any script or spelling; `name` is free text the name engine reads into parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    pub name: Option<String>,
+    pub given: Option<String>,
+    pub father: Option<String>,
+    pub grandfather: Option<String>,
+    pub family: Option<String>,
+    /// The mother's given name.
+    pub mother: Option<String>,
+    /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+    pub born: Option<String>,
+    /// Birth place.
+    pub place: Option<String>,
+    /// Canonical sex (`male`, `female`), as records store it.
+    pub sex: Option<String>,
+    /// A place of detention: records that name another facility are left out.
+    pub facility: Option<String>,
+    /// Canonical status (`missing`, `detained`, `released`, `deceased`, `identified`): records
+    /// with another known status are left out.
+    pub status: Option<String>,
+}
+
+/// Why a query is refused. Nothing is searched for a refused query.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("the query has no usable name; give a name (any script) or a given or family name")]
+    NoName,
+    #[error("birth date '{0}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")]
+    BadDate(String),
+    #[error("birth year {0} is not plausible (1850–2100)")]
+    ImplausibleYear(i32),
+    #[error("a query of {0} characters is too long (at most {MAX_QUERY_CHARS})")]
+    TooLong(usize),
+}
+
+/// The longest query text: a family's description of one person fits in far less; a longer
+/// text is a pasted document, not a name.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+
+impl Query {
+    /// A query from a record's canonical fields (`full_name`, `given_name`, `father_name`,
+    /// `grandfather_name`, `family_name`, `mother_name`, `birth_date`, `birth_place`, `sex`,
+    /// `facility`, `status`), such as an inquiry's sought person.
+    pub fn from_fields(fields: &[(String, String)]) -> Query {
+        let get = |k: &str| fields.iter().find(|(f, v)| f == k && !v.trim().is_empty()).map(|(_, v)| v.clone());
+        Query {
+            name: get("full_name"),
+            given: get("given_name"),
+            father: get("father_name"),
+            grandfather: get("grandfather_name"),
+            family: get("family_name"),
+            mother: get("mother_name"),
+            born: get("birth_date"),
+            place: get("birth_place"),
+            sex: get("sex"),
+            facility: get("facility"),
+            status: get("status"),
+        }
+    }
+
+    /// The fields given, as canonical record fields (empty values left out).
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("full_name", &self.name),
+            ("given_name", &self.given),
+            ("father_name", &self.father),
+            ("grandfather_name", &self.grandfather),
+            ("family_name", &self.family),
+            ("mother_name", &self.mother),
+            ("birth_date", &self.born),
+            ("birth_place", &self.place),
+            ("sex", &self.sex),
+            ("facility", &self.facility),
+            ("status", &self.status),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect()
+    }
+
+    /// Refuses a query with no usable name, an unreadable or implausible birth date, or a
+    /// pasted document.
+    pub fn check(&self) -> Result<(), QueryError> {
+        let fields = self.fields();
+        let length: usize = fields.iter().map(|(_, v)| v.chars().count()).sum();
+        if length > MAX_QUERY_CHARS {
+            return Err(QueryError::TooLong(length));
+        }
+        if let Some(b) = self.born.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            let date = BirthDate::parse_iso(b).ok_or_else(|| QueryError::BadDate(b.to_string()))?;
+            let well_formed = b.split('-').count() <= 3
+                && date.month.is_none_or(|m| (1..=12).contains(&m))
+                && date.day.is_none_or(|d| (1..=31).contains(&d))
+                && b.split('-').skip(1).count() == usize::from(date.month.is_some()) + usize::from(date.day.is_some());
+            if !well_formed {
+                return Err(QueryError::BadDate(b.to_string()));
+            }
+            if !(1850..=2100).contains(&date.year) {
+                return Err(QueryError::ImplausibleYear(date.year));
+            }
+        }
+        let named = [&self.name, &self.given, &self.father, &self.grandfather, &self.family, &self.mother]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| athar_names::script::detect_script(v) != athar_names::Script::None));
+        if !named {
+            return Err(QueryError::NoName);
+        }
+        Ok(())
+    }
+
+    /// The query as a linkage record (free text read by roles, fields filling or overriding
+    /// its parts), once checked.
+    pub(crate) fn to_record(&self, engine: &NameEngine) -> Result<LinkRecord, QueryError> {
+        self.check()?;
+        let fields: Vec<(&str, &str)> =
+            self.fields().into_iter().filter(|(k, _)| !matches!(*k, "facility" | "status")).collect();
+        let q = LinkRecord::from_fields(engine, "query", &fields, None);
+        if !crate::index::NAME_FIELDS.iter().any(|k: &ComparisonKind| k.name_field(&q).is_some()) {
+            return Err(QueryError::NoName);
+        }
+        Ok(q)
+    }
+
+    /// The query's text, for an audit trail that keeps it encrypted.
+    pub fn text(&self) -> String {
+        self.fields().iter().map(|(_, v)| *v).collect::<Vec<_>>().join(" | ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Query {
+        Query { name: Some(name.to_string()), ..Query::default() }
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_searched() {
+        assert_eq!(Query::default().check(), Err(QueryError::NoName));
+        assert_eq!(named("  ").check(), Err(QueryError::NoName));
+        assert_eq!(named("1234 ✨").check(), Err(QueryError::NoName));
+        let born = |b: &str| Query { born: Some(b.to_string()), ..named("Ahmad Halabi") }.check();
+        assert_eq!(born("3000"), Err(QueryError::ImplausibleYear(3000)));
+        assert_eq!(born("1990-13"), Err(QueryError::BadDate("1990-13".into())));
+        assert_eq!(born("1990-05-40"), Err(QueryError::BadDate("1990-05-40".into())));
+        assert_eq!(born("nineteen"), Err(QueryError::BadDate("nineteen".into())));
+        assert_eq!(born("1990-05-x"), Err(QueryError::BadDate("1990-05-x".into())));
+        assert_eq!(born("1990-05-04"), Ok(()));
+        assert_eq!(born("1990"), Ok(()));
+        assert!(matches!(named(&"محمد ".repeat(2_000)).check(), Err(QueryError::TooLong(_))));
+        // A mother's name alone is a name to search by.
+        assert_eq!(Query { mother: Some("فاطمة".into()), ..Query::default() }.check(), Ok(()));
+    }
+
+    #[test]
+    fn reads_a_records_fields() {
+        let q = Query::from_fields(&[
+            ("full_name".into(), "Mhd Houssein".into()),
+            ("mother_name".into(), " ".into()),
+            ("birth_date".into(), "1990".into()),
+        ]);
+        assert_eq!(q.name.as_deref(), Some("Mhd Houssein"));
+        assert_eq!(q.mother, None);
+        assert_eq!(q.fields(), vec![("full_name", "Mhd Houssein"), ("birth_date", "1990")]);
+    }
+}
