@@ -14,13 +14,151 @@ use rustc_hash::FxHashMap;
 /// small registry say nothing about names.
 pub const MIN_TF_VALUES: usize = 1000;
 
-/// Counts of one comparison's values.
+/// Counts of one comparison's values by the hash of their term key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Counts {
+    by_term: FxHashMap<u64, u32>,
+    /// Records holding a value of the field.
+    values: usize,
+}
+
+/// How many records hold each name value, per comparison: what term frequencies come from.
+/// Serialisable ([`TermCounts::to_bytes`]), so that an incremental link weighs a new record's
+/// names by the whole registry without reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermCounts {
+    /// By slot of [`VALUE_SLOTS`]; `None` for comparisons without term frequencies.
+    kinds: Vec<Option<Counts>>,
+}
+
+fn term_hash(a: &athar_names::NameAnalysis) -> u64 {
+    crate::blocking::key_hash(b't', &term_key(a))
+}
+
+/// Per value id of `slot`, the hash of its term key (built once however many records hold the
+/// value) and its number of records; and the counts of values without an id.
+fn value_terms(records: &[LinkRecord], slot: usize, k: ComparisonKind) -> (Vec<Option<u64>>, Vec<u32>, Counts) {
+    let mut terms: Vec<Option<u64>> = Vec::new();
+    let mut holders: Vec<u32> = Vec::new();
+    let mut loose = Counts::default();
+    for r in records {
+        let Some(a) = k.name_field(r) else { continue };
+        loose.values += 1;
+        let id = r.value_ids[slot];
+        if id == NO_VALUE {
+            *loose.by_term.entry(term_hash(a)).or_default() += 1;
+            continue;
+        }
+        let i = id as usize;
+        if terms.len() <= i {
+            terms.resize(i + 1, None);
+            holders.resize(i + 1, 0);
+        }
+        terms[i].get_or_insert_with(|| term_hash(a));
+        holders[i] += 1;
+    }
+    (terms, holders, loose)
+}
+
+impl TermCounts {
+    /// The counts of `records`' values.
+    pub fn of(records: &[LinkRecord]) -> TermCounts {
+        let kinds = VALUE_SLOTS
+            .iter()
+            .enumerate()
+            .map(|(slot, k)| {
+                k.term_frequency().then(|| {
+                    let (terms, holders, mut c) = value_terms(records, slot, *k);
+                    for (t, n) in terms.iter().zip(&holders) {
+                        if let Some(t) = t {
+                            *c.by_term.entry(*t).or_default() += n;
+                        }
+                    }
+                    c
+                })
+            })
+            .collect();
+        TermCounts { kinds }
+    }
+
+    /// Adds `other`'s counts (the records of a new list).
+    pub fn add(&mut self, other: &TermCounts) {
+        if self.kinds.len() < other.kinds.len() {
+            self.kinds.resize(other.kinds.len(), None);
+        }
+        for (mine, theirs) in self.kinds.iter_mut().zip(&other.kinds) {
+            let Some(theirs) = theirs else { continue };
+            let mine = mine.get_or_insert_with(Counts::default);
+            mine.values += theirs.values;
+            for (t, n) in &theirs.by_term {
+                *mine.by_term.entry(*t).or_default() += n;
+            }
+        }
+    }
+
+    /// Little-endian: the number of slots; per slot a flag (0: no counts), the number of values
+    /// and of terms, and each term (hash u64, count u32), in the order of their hashes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend((self.kinds.len() as u64).to_le_bytes());
+        for k in &self.kinds {
+            let Some(c) = k else {
+                out.push(0);
+                continue;
+            };
+            out.push(1);
+            out.extend((c.values as u64).to_le_bytes());
+            out.extend((c.by_term.len() as u64).to_le_bytes());
+            let mut terms: Vec<(&u64, &u32)> = c.by_term.iter().collect();
+            terms.sort_unstable();
+            for (t, n) in terms {
+                out.extend(t.to_le_bytes());
+                out.extend(n.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads what [`TermCounts::to_bytes`] wrote; `None` if the bytes are not such a document.
+    pub fn from_bytes(bytes: &[u8]) -> Option<TermCounts> {
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let s = bytes.get(at..at.checked_add(n)?)?;
+            at += n;
+            Some(s)
+        };
+        let number = |s: &[u8]| s.try_into().ok().map(u64::from_le_bytes).and_then(|n| usize::try_from(n).ok());
+        let slots = number(take(8)?)?;
+        let mut kinds = Vec::with_capacity(slots.min(64));
+        for _ in 0..slots {
+            match take(1)?[0] {
+                0 => kinds.push(None),
+                1 => {
+                    let values = number(take(8)?)?;
+                    let n = number(take(8)?)?;
+                    let body = take(n.checked_mul(12)?)?;
+                    let by_term = body
+                        .chunks_exact(12)
+                        .map(|c| {
+                            let t = u64::from_le_bytes(c[..8].try_into().unwrap_or_default());
+                            (t, u32::from_le_bytes(c[8..].try_into().unwrap_or_default()))
+                        })
+                        .collect();
+                    kinds.push(Some(Counts { by_term, values }));
+                }
+                _ => return None,
+            }
+        }
+        (at == bytes.len()).then_some(TermCounts { kinds })
+    }
+}
+
+/// Counts of one comparison, with the count of each value id of the records scored.
 #[derive(Debug, Default)]
 struct KindCounts {
-    by_term: FxHashMap<String, u32>,
+    counts: Counts,
     /// By value id: the count of the value's term key.
     by_value: Vec<u32>,
-    values: usize,
 }
 
 /// Term frequencies of the name comparisons: the share of records holding each value.
@@ -31,53 +169,55 @@ pub struct TermFrequencies {
 }
 
 impl TermFrequencies {
+    /// The frequencies of `records`' values among themselves.
     pub fn new(records: &[LinkRecord]) -> Self {
         let kinds = VALUE_SLOTS
             .iter()
             .enumerate()
             .map(|(slot, k)| {
-                if !k.term_frequency() {
-                    return None;
-                }
-                let mut c = KindCounts::default();
-                // Each value's term key is built once, however many records hold the value.
-                let mut value_terms: Vec<Option<String>> = Vec::new();
-                let mut value_records: Vec<u32> = Vec::new();
-                for r in records {
-                    let Some(a) = k.name_field(r) else { continue };
-                    c.values += 1;
-                    let id = r.value_ids[slot];
-                    if id == NO_VALUE {
-                        *c.by_term.entry(term_key(a)).or_default() += 1;
-                        continue;
+                k.term_frequency().then(|| {
+                    let (terms, holders, mut counts) = value_terms(records, slot, *k);
+                    for (t, n) in terms.iter().zip(&holders) {
+                        if let Some(t) = t {
+                            *counts.by_term.entry(*t).or_default() += n;
+                        }
                     }
-                    let i = id as usize;
-                    if value_terms.len() <= i {
-                        value_terms.resize(i + 1, None);
-                        value_records.resize(i + 1, 0);
-                    }
-                    value_terms[i].get_or_insert_with(|| term_key(a));
-                    value_records[i] += 1;
-                }
-                for (term, n) in value_terms.iter().zip(&value_records) {
-                    if let Some(term) = term {
-                        *c.by_term.entry(term.clone()).or_default() += n;
-                    }
-                }
-                c.by_value = value_terms
-                    .iter()
-                    .map(|t| t.as_ref().and_then(|t| c.by_term.get(t)).copied().unwrap_or(0))
-                    .collect();
-                Some(c)
+                    let by_value =
+                        terms.iter().map(|t| t.and_then(|t| counts.by_term.get(&t)).copied().unwrap_or(0)).collect();
+                    KindCounts { counts, by_value }
+                })
             })
             .collect();
         TermFrequencies { kinds }
     }
 
+    /// Frequencies from `counts` (a whole registry's), for scoring `records` (some of its
+    /// records, their values interned among themselves).
+    pub fn from_counts(counts: TermCounts, records: &[LinkRecord]) -> Self {
+        let kinds = VALUE_SLOTS
+            .iter()
+            .enumerate()
+            .zip(counts.kinds.into_iter().chain(std::iter::repeat(None)))
+            .map(|((slot, k), counts)| {
+                let counts = counts.filter(|_| k.term_frequency())?;
+                let (terms, _, _) = value_terms(records, slot, *k);
+                let by_value =
+                    terms.iter().map(|t| t.and_then(|t| counts.by_term.get(&t)).copied().unwrap_or(0)).collect();
+                Some(KindCounts { counts, by_value })
+            })
+            .collect();
+        TermFrequencies { kinds }
+    }
+
+    /// The counts these frequencies come from, to keep for a later link.
+    pub fn term_counts(&self) -> TermCounts {
+        TermCounts { kinds: self.kinds.iter().map(|k| k.as_ref().map(|k| k.counts.clone())).collect() }
+    }
+
     fn counts(&self, k: ComparisonKind) -> Option<(usize, &KindCounts)> {
         let slot = value_slot(k)?;
         let c = self.kinds.get(slot)?.as_ref()?;
-        (c.values >= MIN_TF_VALUES).then_some((slot, c))
+        (c.counts.values >= MIN_TF_VALUES).then_some((slot, c))
     }
 
     /// How many records hold the record's value of `k` (by its term key); `None` when the
@@ -87,7 +227,7 @@ impl TermFrequencies {
         let a = k.name_field(r)?;
         match c.by_value.get(r.value_ids[slot] as usize) {
             Some(n) if *n > 0 => Some(*n),
-            _ => c.by_term.get(&term_key(a)).copied(),
+            _ => c.counts.by_term.get(&term_hash(a)).copied(),
         }
     }
 
@@ -102,7 +242,7 @@ impl TermFrequencies {
     pub fn share_given(&self, k: ComparisonKind, a_count: Option<u32>, b: &LinkRecord) -> Option<f64> {
         let (_, c) = self.counts(k)?;
         let n = a_count.max(self.count(k, b))?;
-        Some(f64::from(n) / c.values as f64)
+        Some(f64::from(n) / c.counts.values as f64)
     }
 }
 
@@ -138,5 +278,14 @@ mod tests {
         // A small registry says nothing.
         let small = TermFrequencies::new(&recs[..10]);
         assert_eq!(small.share(k, &recs[0], &recs[1]), None);
+        // Counts kept and added up give the same shares to a few records interned apart.
+        let mut counts = TermCounts::from_bytes(&TermCounts::of(&recs[..700]).to_bytes()).expect("reads back");
+        counts.add(&TermCounts::of(&recs[700..]));
+        let mut few: Vec<LinkRecord> = [0, 4, 9].iter().map(|&i| recs[i].clone()).collect();
+        crate::record::intern_values(&mut few);
+        let kept = TermFrequencies::from_counts(counts, &few);
+        assert_eq!(kept.share(k, &few[0], &few[1]), Some(common));
+        assert_eq!(kept.share(k, &few[2], &few[2]), Some(rare));
+        assert_eq!(TermCounts::from_bytes(&[9]), None);
     }
 }

@@ -22,10 +22,11 @@ pub mod model;
 pub mod record;
 
 pub use blocking::{
-    candidate_pairs, candidate_pairs_where, default_rules, BlockingRule, Candidates, RuleReport, DEFAULT_MAX_BLOCK,
+    candidate_pairs, candidate_pairs_where, candidates_against, default_rules, BlockKeys, BlockingRule, Candidates,
+    RuleReport, DEFAULT_MAX_BLOCK,
 };
 pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement, ScoredPair};
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
-pub use frequency::TermFrequencies;
+pub use frequency::{TermCounts, TermFrequencies};
 pub use model::{Explanation, FsModel, LineKind, ModelError};
 pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord};

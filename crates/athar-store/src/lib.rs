@@ -686,6 +686,8 @@ impl Store {
         let version = schema::DERIVED_VERSION;
         p.push(&version);
         self.conn.execute(&sql, p.as_slice())?;
+        // What links kept was derived from the old fields.
+        self.conn.execute("DELETE FROM link_state", [])?;
         Ok(())
     }
 

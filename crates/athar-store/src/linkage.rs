@@ -52,6 +52,17 @@ pub struct LineageEvent {
     pub detail: Option<String>,
 }
 
+/// A row that starts with record id, national-id hash and [`CLEAR_FIELDS`].
+fn link_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkInput> {
+    let mut fields = Vec::new();
+    for (k, f) in CLEAR_FIELDS.iter().enumerate() {
+        if let Some(v) = r.get::<_, Option<String>>(2 + k)? {
+            fields.push((*f, v));
+        }
+    }
+    Ok(LinkInput { record_id: r.get(0)?, national_id_hash: r.get(1)?, fields })
+}
+
 impl Store {
     /// Every record's fields for linkage, in record-id order.
     pub fn link_inputs(&self) -> Result<Vec<LinkInput>, StoreError> {
@@ -59,15 +70,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare(&format!("SELECT record_id, national_id_hmac, {cols} FROM records ORDER BY record_id"))?;
-        let rows = st.query_map([], |r| {
-            let mut fields = Vec::new();
-            for (k, f) in CLEAR_FIELDS.iter().enumerate() {
-                if let Some(v) = r.get::<_, Option<String>>(2 + k)? {
-                    fields.push((*f, v));
-                }
-            }
-            Ok(LinkInput { record_id: r.get(0)?, national_id_hash: r.get(1)?, fields })
-        })?;
+        let rows = st.query_map([], link_input)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -151,13 +154,153 @@ impl Store {
         Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
     }
 
+    /// The records imported after `record_id` (those a link that ended with it has not seen),
+    /// in record-id order.
+    pub fn link_inputs_after(&self, record_id: i64) -> Result<Vec<LinkInput>, StoreError> {
+        let cols = CLEAR_FIELDS.join(", ");
+        let mut st = self.conn.prepare(&format!(
+            "SELECT record_id, national_id_hmac, {cols} FROM records WHERE record_id > ?1 ORDER BY record_id"
+        ))?;
+        let rows = st.query_map([record_id], link_input)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The fields for linkage of the records `ids` (missing ones left out), with the person
+    /// each belongs to.
+    pub fn link_inputs_of(&self, ids: &[i64]) -> Result<Vec<(LinkInput, Option<String>)>, StoreError> {
+        let cols = CLEAR_FIELDS.join(", ");
+        let mut st = self.conn.prepare(&format!(
+            "SELECT record_id, national_id_hmac, {cols}, \
+             (SELECT person_id FROM person_records p WHERE p.record_id = records.record_id) \
+             FROM records WHERE record_id = ?1"
+        ))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = st
+                .query_row([id], |r| Ok((link_input(r)?, r.get::<_, Option<String>>(2 + CLEAR_FIELDS.len())?)))
+                .optional()?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
+    /// Records in persons, and the largest record id among them.
+    pub fn linked_extent(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self.conn.query_row("SELECT COUNT(*), COALESCE(MAX(record_id), 0) FROM person_records", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
+    }
+
+    /// What the judgements are: the last judgement id and how many were withdrawn (a link
+    /// that kept state sees from it whether anyone judged since).
+    pub fn judgements_stamp(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(judgement_id), 0), COUNT(withdrawn_at) FROM judgements",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// The link state entries whose name starts with `prefix`, in name order.
+    pub fn link_state(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT name, rowid, length(data) FROM link_state WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name",
+        )?;
+        let rows = st
+            .query_map([prefix], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        // Read straight from the pages (one copy of some hundred megabytes, not two).
+        let mut out = Vec::with_capacity(rows.len());
+        for (name, rowid, len) in rows {
+            let mut blob = self.conn.blob_open(rusqlite::MAIN_DB, "link_state", "data", rowid, true)?;
+            let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            std::io::Read::read_to_end(&mut blob, &mut data)
+                .map_err(|e| StoreError::Io { path: std::path::PathBuf::from("<link state>"), source: e })?;
+            out.push((name, data));
+        }
+        Ok(out)
+    }
+
+    /// Drops what links kept (derived fields changed: the next link starts afresh).
+    pub fn clear_link_state(&self) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM link_state", [])?;
+        Ok(())
+    }
+
+    /// Adds records to persons without touching any other (an incremental link that scored only
+    /// the pairs of new records): each group's records join `person` or, with none, a new
+    /// person. The pairs to review are added to those already waiting; `state` entries are
+    /// written (replacing those of the same name). All in one transaction.
+    pub fn add_to_persons(
+        &mut self,
+        groups: &[(Option<String>, Vec<i64>)],
+        review: &[(i64, i64, f64)],
+        state: &[(String, Vec<u8>)],
+        actor: &str,
+    ) -> Result<PersonsReport, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut next: i64 =
+            tx.query_row("SELECT COALESCE(MAX(CAST(SUBSTR(person_id, 2) AS INTEGER)), 0) FROM persons", [], |r| {
+                r.get(0)
+            })?;
+        let at = now();
+        let mut report = PersonsReport::default();
+        {
+            let mut insert_person = tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?;
+            let mut insert_lineage =
+                tx.prepare("INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, ?2, ?3, ?4, ?5)")?;
+            let mut insert_member =
+                tx.prepare("INSERT OR REPLACE INTO person_records(record_id, person_id) VALUES(?1, ?2)")?;
+            let mut insert_review =
+                tx.prepare("INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)")?;
+            let mut insert_state = tx.prepare("INSERT OR REPLACE INTO link_state(name, data) VALUES(?1, ?2)")?;
+            for (person, members) in groups {
+                let id = match person {
+                    Some(id) => id.clone(),
+                    None => {
+                        next += 1;
+                        let id = format!("P{next}");
+                        insert_person.execute(params![id, at])?;
+                        insert_lineage.execute(params![
+                            id,
+                            "created",
+                            None::<String>,
+                            at,
+                            format!("{} records", members.len())
+                        ])?;
+                        report.new_ids += 1;
+                        id
+                    }
+                };
+                for r in members {
+                    insert_member.execute(params![r, id])?;
+                }
+            }
+            for (a, b, p) in review {
+                insert_review.execute(params![a.min(b), a.max(b), p])?;
+            }
+            for (name, data) in state {
+                insert_state.execute(params![name, data])?;
+            }
+        }
+        report.persons =
+            tx.query_row("SELECT COUNT(DISTINCT person_id) FROM person_records", [], |r| r.get::<_, i64>(0))? as usize;
+        // Every person there was keeps its id.
+        report.kept_ids = report.persons - report.new_ids;
+        crate::audit::append(&tx, &self.keys, actor, "link", None, Some(report.persons as i64), None)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
     /// Saves a clustering (`groups`: the record ids of each person) and the pairs to review,
     /// keeping person ids stable: a group inherits the id of the earlier person whose records
-    /// it holds most of (at least half; on a tie the earlier group). All in one transaction.
+    /// it holds most of (at least half; on a tie the earlier group). What the link keeps for
+    /// the next one replaces what was kept (`state`). All in one transaction.
     pub fn save_persons(
         &mut self,
         groups: &[Vec<i64>],
         review: &[(i64, i64, f64)],
+        state: &[(String, Vec<u8>)],
         actor: &str,
     ) -> Result<PersonsReport, StoreError> {
         let old = self.persons_of_records()?;
@@ -253,6 +396,11 @@ impl Store {
             }
             for (a, b, p) in review {
                 insert_review.execute(params![a.min(b), a.max(b), p])?;
+            }
+            tx.execute("DELETE FROM link_state", [])?;
+            let mut insert_state = tx.prepare("INSERT INTO link_state(name, data) VALUES(?1, ?2)")?;
+            for (name, data) in state {
+                insert_state.execute(params![name, data])?;
             }
         }
         crate::audit::append(&tx, &self.keys, actor, "link", None, Some(groups.len() as i64), None)?;

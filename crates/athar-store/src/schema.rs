@@ -137,6 +137,10 @@ const MIGRATIONS: &[&str] = &[
         found_at TEXT NOT NULL,
         PRIMARY KEY (ref, person_id)
      );",
+    // 4: what a link keeps for the next one (blocking keys and name counts of the records it
+    // linked, and a stamp of what they are valid for): derived data, dropped whenever derived
+    // fields change.
+    "CREATE TABLE link_state (name TEXT PRIMARY KEY, data BLOB NOT NULL);",
 ];
 
 /// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order.

@@ -6,8 +6,8 @@ use crate::Global;
 use anyhow::{bail, Context, Result};
 use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel, LinkOptions, TrainingSet};
 use athar_link::{
-    candidate_pairs, candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules,
-    AnalysisCache, ClusterOptions, Judgement, LevelCache, LinkRecord, ScoredPair, TermFrequencies,
+    candidate_pairs_where, cluster, cluster_with_persons, compare, compare_cached, default_rules, AnalysisCache,
+    ClusterOptions, Judgement, LevelCache, LinkRecord, ScoredPair, TermFrequencies,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -29,24 +29,24 @@ pub struct LinkArgs {
     /// made before merge automatically again (ids are still kept where a person keeps most of
     /// its records). Without it, a pair that would join two existing persons goes to review.
     #[arg(long)]
-    full: bool,
+    pub(crate) full: bool,
     /// Probability at or above which pairs are merged.
     #[arg(long, default_value_t = 0.95)]
-    threshold: f64,
+    pub(crate) threshold: f64,
     /// Probabilities LO,HI of pairs sent to review (never merged automatically). Default: from
     /// 0.5 (or the threshold, if lower) up to the threshold.
     #[arg(long, value_name = "LO,HI")]
-    review_band: Option<String>,
+    pub(crate) review_band: Option<String>,
     /// Largest block a blocking key may make (larger ones are split by birth year, and what
     /// is still too large is skipped and reported).
     #[arg(long, default_value_t = athar_link::DEFAULT_MAX_BLOCK)]
-    max_block: usize,
+    pub(crate) max_block: usize,
     /// For measurement: link with the name engine's variant tables switched off (spelling
     /// rules, romanisation and skeletons only), to see what the tables add.
     #[arg(long)]
-    without_name_tables: bool,
+    pub(crate) without_name_tables: bool,
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -190,7 +190,7 @@ impl PairEvidence {
 }
 
 /// Wall time of each phase of a command, for its summary.
-struct Phases {
+pub(crate) struct Phases {
     last: std::time::Instant,
     done: Vec<(&'static str, f64)>,
 }
@@ -201,7 +201,7 @@ impl Phases {
     }
 
     /// Ends the phase `name` now.
-    fn mark(&mut self, name: &'static str) {
+    pub(crate) fn mark(&mut self, name: &'static str) {
         let now = std::time::Instant::now();
         self.done.push((name, (now - self.last).as_secs_f64()));
         self.last = now;
@@ -216,6 +216,26 @@ impl Phases {
     }
 }
 
+/// What a link did, for its summary.
+pub(crate) struct LinkSummary {
+    pub(crate) records: usize,
+    /// With an incremental link, the number of new records.
+    pub(crate) new_records: Option<usize>,
+    /// Whether the incremental link read only the new records and those sharing a block with
+    /// them (the state the last link kept), not the whole registry.
+    pub(crate) from_kept_state: bool,
+    pub(crate) reports: Vec<athar_link::RuleReport>,
+    pub(crate) pairs_scored: usize,
+    pub(crate) persons: athar_store::PersonsReport,
+    pub(crate) review: usize,
+    pub(crate) refused: usize,
+    pub(crate) unlike_groups: usize,
+    pub(crate) trained: bool,
+    pub(crate) model: FsModel,
+    pub(crate) prior_iterations: Option<usize>,
+    pub(crate) new_leads: usize,
+}
+
 pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold {} is not a probability", args.threshold);
@@ -224,16 +244,45 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         Some(band) => parse_band(band, args.threshold)?.0,
         None => args.threshold.min(0.5),
     };
-    let mut phases = Phases::new();
     let mut store = crate::store_cmd::open(global)?;
+    let engine = if args.without_name_tables { NameEngine::without_tables() } else { NameEngine::new() };
+    let options = ClusterOptions { merge_at: args.threshold, review_from, ..Default::default() };
+    let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    progress.set_message("linking");
+    progress.enable_steady_tick(std::time::Duration::from_millis(200));
+    let mut phases = Phases::new();
+    let kept = if args.full {
+        None
+    } else {
+        crate::link_state::link_new(&mut store, &engine, &args, options, &global.actor(), &mut phases)?
+    };
+    let summary = match kept {
+        Some(s) => s,
+        None => {
+            phases = Phases::new();
+            link_all(&mut store, &engine, &args, options, &global.actor(), &mut phases)?
+        }
+    };
+    progress.finish_and_clear();
+    print_summary(&summary, &phases, args.json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A link over every record of the registry: with `--full`, or when the last link kept no
+/// usable state.
+fn link_all(
+    store: &mut Store,
+    engine: &NameEngine,
+    args: &LinkArgs,
+    options: ClusterOptions,
+    actor: &str,
+    phases: &mut Phases,
+) -> Result<LinkSummary> {
     let inputs = store.link_inputs()?;
     if inputs.is_empty() {
         bail!("there are no records to link; import a list first (athar import FILE --source NAME)");
     }
-    let engine = if args.without_name_tables { NameEngine::without_tables() } else { NameEngine::new() };
-    let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    progress.set_message("reading names");
-    let records = link_records(&engine, &inputs);
+    let records = link_records(engine, &inputs);
     phases.mark("reading");
     // Without --full, persons made before are kept apart: a new record that would join two of
     // them, or two that now look alike, goes to review (only a human joins persons).
@@ -264,13 +313,18 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         _ => None,
     };
     let rules = default_rules();
-    let candidates = match incremental {
-        Some(e) => candidate_pairs_where(&records, &rules, args.max_block, &|i, j| {
-            e[i].is_none() || e[j].is_none() || e[i] == e[j]
-        }),
-        None => candidate_pairs(&records, &rules, args.max_block),
+    let mut candidates = match incremental {
+        Some(e) => candidate_pairs_where(
+            &records,
+            &rules,
+            args.max_block,
+            &|i, j| e[i].is_none() || e[j].is_none() || e[i] == e[j],
+            true,
+        ),
+        None => candidate_pairs_where(&records, &rules, args.max_block, &|_, _| true, true),
     };
     let reports = candidates.reports.clone();
+    let block_keys = candidates.keys.take();
     phases.mark("blocking");
     // The model: stored, or trained now.
     let (mut model, trained) = match (&stored, args.full) {
@@ -281,7 +335,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             let mut m = FsModel::default_model();
             m.linked_with = Some(LinkOptions { name_tables: !args.without_name_tables, max_block: args.max_block });
             let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
-            let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(&engine, &records[i], &records[j])).collect();
+            let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(engine, &records[i], &records[j])).collect();
             estimate_u(&mut m, &random);
             // EM learns from an even sample of each rule's pairs: a million patterns say as
             // much as sixteen million.
@@ -293,7 +347,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
                     let sample: Vec<u32> = positions.iter().step_by(stride).copied().collect();
                     map_with_cache(&sample, |cache, &k| {
                         let (i, j) = candidates.pairs[k as usize];
-                        compare_cached(&engine, &records[i as usize], &records[j as usize], cache)
+                        compare_cached(engine, &records[i as usize], &records[j as usize], cache)
                     })
                 })
                 .collect();
@@ -321,7 +375,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     // Each distinct pair compared and weighed once, on every core: its evidence, and the
     // weight of the person's own fields where relatives count (NaN where not), until the
     // prior is known.
-    let evidence = PairEvidence::new(&engine, &records, &candidates.pairs, &model, &tf);
+    let evidence = PairEvidence::new(engine, &records, &candidates.pairs, &model, &tf);
     let mut prior_iterations = None;
     if trained {
         let stride = (evidence.len() / PRIOR_SAMPLE).max(1);
@@ -370,14 +424,8 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
             }
         }
     }
-    let clustering = cluster_with_persons(
-        records.len(),
-        &scored,
-        &judgements,
-        ClusterOptions { merge_at: args.threshold, review_from, ..Default::default() },
-        existing.as_deref(),
-    )
-    .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
+    let clustering = cluster_with_persons(records.len(), &scored, &judgements, options, existing.as_deref())
+        .map_err(|c| anyhow::anyhow!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))?;
     drop(scored);
     drop(candidates);
     let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
@@ -389,100 +437,122 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering");
-    let report = store.save_persons(&groups, &review, &global.actor())?;
+    let state = crate::link_state::kept_state(store, engine, &inputs, &tf, block_keys)?;
+    drop(tf);
+    let report = store.save_persons(&groups, &review, &state, actor)?;
     // Persons changed: open inquiries look again.
-    let new_leads = crate::inquiry_cmd::recheck(&store)?;
+    let new_leads = crate::inquiry_cmd::recheck(store)?;
     phases.mark("saving");
-    progress.finish_and_clear();
-    let em = model.training.clone().unwrap_or_default();
-    if args.json {
+    Ok(LinkSummary {
+        records: records.len(),
+        new_records,
+        from_kept_state: false,
+        reports,
+        pairs_scored,
+        persons: report,
+        review: review.len(),
+        refused: clustering.refused.len(),
+        unlike_groups: clustering.unlike_groups,
+        trained,
+        model,
+        prior_iterations,
+        new_leads,
+    })
+}
+
+fn print_summary(s: &LinkSummary, phases: &Phases, json: bool) {
+    let em = s.model.training.clone().unwrap_or_default();
+    let report = &s.persons;
+    if json {
         println!(
             "{}",
             serde_json::json!({
-                "records": records.len(),
-                "incremental": new_records.is_some(),
-                "new_records": new_records,
-                "rules": reports,
-                "pairs_scored": pairs_scored,
+                "records": s.records,
+                "incremental": s.new_records.is_some(),
+                "new_records": s.new_records,
+                "from_kept_state": s.from_kept_state,
+                "rules": s.reports,
+                "pairs_scored": s.pairs_scored,
                 "persons": report.persons,
                 "kept_ids": report.kept_ids,
                 "new_ids": report.new_ids,
                 "merges": report.merges,
                 "splits": report.splits,
-                "review": review.len(),
-                "refused_by_judgements": clustering.refused.len(),
-                "sent_to_review_groups_unlike": clustering.unlike_groups,
-                "model_trained": trained,
+                "review": s.review,
+                "refused_by_judgements": s.refused,
+                "sent_to_review_groups_unlike": s.unlike_groups,
+                "model_trained": s.trained,
                 "em": em,
-                "prior": model.prior,
-                "prior_iterations": prior_iterations,
+                "prior": s.model.prior,
+                "prior_iterations": s.prior_iterations,
                 "seconds": phases.json(),
-                "new_inquiry_leads": new_leads,
+                "new_inquiry_leads": s.new_leads,
             })
         );
-    } else {
-        match new_records {
-            Some(n) => println!(
-                "{} records, {n} new: {} candidate pairs scored (incremental; athar link --full recomputes all)",
-                records.len(),
-                pairs_scored
-            ),
-            None => println!("{} records, {} candidate pairs scored", records.len(), pairs_scored),
-        }
-        for r in &reports {
-            println!(
-                "  rule {:<26} {:>9} pairs ({} new){}",
-                r.rule,
-                r.pairs,
-                r.new_pairs,
-                if r.skipped_blocks > 0 {
-                    format!(", {} blocks too large, skipped", r.skipped_blocks)
-                } else {
-                    String::new()
-                }
-            );
-        }
-        if trained {
-            if let Some(n) = prior_iterations {
-                println!("  prior {:.3e}: expected matches agree with the scores after {n} iterations", model.prior);
-            }
-            for e in &em {
-                println!(
-                    "  EM on {:<26} {} after {} iterations (last change {:.1e}), match share {:.3}",
-                    e.rule,
-                    if e.converged { "converged" } else { "did NOT converge" },
-                    e.iterations,
-                    e.last_delta,
-                    e.match_share
-                );
-            }
-        } else {
-            println!("  model: the stored one (athar link --full retrains it)");
-        }
-        println!(
-            "{} persons ({} ids kept, {} new; {} merges, {} splits), {} pairs to review (athar review)",
-            report.persons,
-            report.kept_ids,
-            report.new_ids,
-            report.merges,
-            report.splits,
-            review.len()
-        );
-        if new_leads > 0 {
-            println!("  {new_leads} new leads for open inquiries (athar inquiry leads)");
-        }
-        println!("  time: {}", phases.line());
-        if clustering.unlike_groups > 0 {
-            println!(
-                "  {} strong pairs sent to review: the other records of the two persons they would join look unlike",
-                clustering.unlike_groups
-            );
-        }
-        if !clustering.refused.is_empty() {
-            println!("  {} merges refused because a person judged two records different", clustering.refused.len());
-        }
+        return;
     }
-    Ok(ExitCode::SUCCESS)
+    match s.new_records {
+        Some(n) => println!(
+            "{} records, {n} new: {} candidate pairs scored (incremental{}; athar link --full recomputes all)",
+            s.records,
+            s.pairs_scored,
+            if s.from_kept_state { ", against the blocking keys the last link kept" } else { "" }
+        ),
+        None => println!("{} records, {} candidate pairs scored", s.records, s.pairs_scored),
+    }
+    for r in &s.reports {
+        println!(
+            "  rule {:<26} {:>9} pairs ({} new){}",
+            r.rule,
+            r.pairs,
+            r.new_pairs,
+            if r.skipped_blocks > 0 {
+                format!(", {} blocks too large, skipped", r.skipped_blocks)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if s.trained {
+        if let Some(n) = s.prior_iterations {
+            println!("  prior {:.3e}: expected matches agree with the scores after {n} iterations", s.model.prior);
+        }
+        for e in &em {
+            println!(
+                "  EM on {:<26} {} after {} iterations (last change {:.1e}), match share {:.3}",
+                e.rule,
+                if e.converged { "converged" } else { "did NOT converge" },
+                e.iterations,
+                e.last_delta,
+                e.match_share
+            );
+        }
+    } else {
+        println!("  model: the stored one (athar link --full retrains it)");
+    }
+    println!(
+        "{} persons ({} ids kept, {} new; {} merges, {} splits), {} {}pairs to review (athar review)",
+        report.persons,
+        report.kept_ids,
+        report.new_ids,
+        report.merges,
+        report.splits,
+        s.review,
+        if s.from_kept_state { "more " } else { "" }
+    );
+    if s.new_leads > 0 {
+        println!("  {} new leads for open inquiries (athar inquiry leads)", s.new_leads);
+    }
+    println!("  time: {}", phases.line());
+    if s.unlike_groups > 0 {
+        println!(
+            "  {} strong pairs sent to review: the other records of the two persons they would join look unlike",
+            s.unlike_groups
+        );
+    }
+    if s.refused > 0 {
+        println!("  {} merges refused because a person judged two records different", s.refused);
+    }
 }
 
 /// Loads the records of two references and the model, for `explain` and `review`.
@@ -753,7 +823,7 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
             }
             groups.extend(others.into_values());
             let review = store.review_pairs()?;
-            store.save_persons(&groups, &review, &actor)?;
+            store.save_persons(&groups, &review, &[], &actor)?;
             println!(
                 "{} records moved out of {person} into a new person; see athar persons history {person}",
                 moved.len()

@@ -5,6 +5,7 @@ mod bench_cmd;
 mod import_cmd;
 mod inquiry_cmd;
 mod link_cmd;
+mod link_state;
 mod names_cmd;
 mod names_eval;
 mod search_cmd;

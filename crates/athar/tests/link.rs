@@ -383,3 +383,38 @@ fn a_new_list_is_linked_incrementally_against_existing_persons() {
     );
     assert_eq!(env.person_of("inq:q1"), env.person_of("reg:r1"));
 }
+
+#[test]
+fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges() {
+    let env = Env::new();
+    let first = env.json(&["link", "--json"]);
+    assert_eq!(first["from_kept_state"], false);
+    let before = env.persons();
+    let add = |name: &str, rows: &str| {
+        let path = env.path(&format!("{name}.csv"));
+        std::fs::write(&path, format!("id,full_name,mother_name,birth_date\n{rows}")).expect("write");
+        env.ok(&["import", path.to_str().expect("p"), "--source", name, "--id-column", "id"]);
+    };
+    add("inq", "q1,Muhammad Ahmad Halabi,Fatima,1985\nq2,Omar Nasser,Huda,1999\n");
+    let second = env.json(&["link", "--json"]);
+    assert_eq!(second["from_kept_state"], true, "the keys the first link kept are used: {second}");
+    assert_eq!(second["new_records"], 2);
+    assert_eq!(second["model_trained"], false);
+    assert_eq!(env.person_of("inq:q1"), env.person_of("reg:r1"), "the new record joins its person");
+    assert!(!before.iter().any(|(p, _)| *p == env.person_of("inq:q2")), "a stranger is a new person");
+    for (person, record) in &before {
+        assert_eq!(&env.person_of(record), person, "{record} stays in its person");
+    }
+    // A judgement since the last link: the next link reads every record, and the judgement wins.
+    env.ok(&["judge", "inq:q1", "reg:r1", "different", "--note", "another man"]);
+    add("later", "l1,Omar Nasser,Huda,1999\n");
+    let third = env.json(&["link", "--json"]);
+    assert_eq!(third["from_kept_state"], false, "{third}");
+    assert_ne!(env.person_of("inq:q1"), env.person_of("reg:r1"));
+    // That link kept its own state: the next list is linked from it again.
+    add("last", "z1,Khaled Omar Shami,Zeinab,1990\n");
+    let fourth = env.json(&["link", "--json"]);
+    assert_eq!(fourth["from_kept_state"], true, "{fourth}");
+    assert_eq!(env.person_of("last:z1"), env.person_of("reg:r2"));
+    assert_ne!(env.person_of("inq:q1"), env.person_of("reg:r1"), "the judgement still holds");
+}

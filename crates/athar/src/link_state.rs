@@ -1,0 +1,258 @@
+//! What a link keeps for the next one, and the incremental link that uses it: the blocking
+//! keys and name counts of every linked record, and a stamp of what they are valid for. With
+//! them, a list added to a registry of a million records is linked by reading only the new
+//! records and those that share a block with them, instead of reading and analysing the whole
+//! registry again. Owns the state's validity and the local link; not the model, the blocking
+//! rules or clustering (`athar-link`), nor storage (`athar-store`).
+
+use crate::link_cmd::{analysed_records, LinkArgs, LinkSummary, PairEvidence, Phases};
+use anyhow::{Context, Result};
+use athar_link::{
+    candidates_against, cluster_with_persons, default_rules, BlockKeys, ClusterOptions, FsModel, Judgement, LinkRecord,
+    ScoredPair, TermCounts, TermFrequencies,
+};
+use athar_names::NameEngine;
+use athar_store::{LinkInput, Store};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// Version of the kept state's layout and meaning: bump when blocking keys or counts change
+/// meaning, so that a link never blocks against keys of another kind.
+const STATE_VERSION: u32 = 1;
+
+/// What the kept keys and counts are valid for. Any difference and the link reads the whole
+/// registry again (and keeps a new state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    version: u32,
+    /// Records in persons when the state was kept, and the largest record id among them
+    /// (records are only ever added, so those after it are the new ones).
+    linked: i64,
+    max_record: i64,
+    /// The last judgement id and the number withdrawn: a judgement since may split or join
+    /// persons, which only a link over every record does.
+    judgements: (i64, i64),
+    name_tables: bool,
+    /// A hash of the keys of a few fixed names: another name engine (new tables, new rules)
+    /// makes other keys.
+    keys_probe: u64,
+    rules: Vec<String>,
+}
+
+/// The keys a fixed handful of names make, hashed: a fingerprint of the name engine and the
+/// blocking rules as far as keys go.
+fn keys_probe(engine: &NameEngine) -> u64 {
+    let names: [&[(&str, &str)]; 4] = [
+        &[("given_name", "محمد"), ("family_name", "الحلبي"), ("mother_name", "فاطمة"), ("birth_date", "1985-03-02")],
+        &[
+            ("given_name", "Oleksandr"),
+            ("family_name", "Шевченко"),
+            ("father_name", "Іванович"),
+            ("birth_place", "Київ"),
+        ],
+        &[("full_name", "Abd al-Rahman Abou Khalil"), ("birth_date", "1990"), ("birth_place", "Saydnaya")],
+        &[("given_name", "Yusuf"), ("family_name", "el-Khatib"), ("mother_name", "Zeinab")],
+    ];
+    let records: Vec<LinkRecord> =
+        names.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(engine, &i.to_string(), f, None)).collect();
+    let ids: Vec<u32> = (0..records.len() as u32).collect();
+    let keys = BlockKeys::of(&records, &ids, &default_rules());
+    let bytes = keys.to_bytes();
+    // FNV-1a: stable across builds and platforms.
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn stamp(store: &Store, engine: &NameEngine, linked: i64, max_record: i64) -> Result<Stamp> {
+    Ok(Stamp {
+        version: STATE_VERSION,
+        linked,
+        max_record,
+        judgements: store.judgements_stamp()?,
+        name_tables: !engine.tables().sets().is_empty(),
+        keys_probe: keys_probe(engine),
+        rules: default_rules().into_iter().map(|r| r.name).collect(),
+    })
+}
+
+fn keys_entry(max_record: i64) -> String {
+    format!("keys/{max_record:020}")
+}
+
+/// The state a link over every record keeps: the keys of all records (`keys`, by their
+/// index in `inputs`), the name counts of `tf`, and the stamp. Empty (nothing kept) where
+/// record ids do not fit the keys' 32 bits.
+pub(crate) fn kept_state(
+    store: &Store,
+    engine: &NameEngine,
+    inputs: &[LinkInput],
+    tf: &TermFrequencies,
+    keys: Option<BlockKeys>,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let Some(keys) = keys else { return Ok(Vec::new()) };
+    let max_record = inputs.iter().map(|i| i.record_id).max().unwrap_or(0);
+    if max_record > i64::from(u32::MAX) {
+        return Ok(Vec::new());
+    }
+    let keys = keys.renumbered(|i| inputs[i as usize].record_id as u32);
+    let stamp = stamp(store, engine, inputs.len() as i64, max_record)?;
+    Ok(vec![
+        (keys_entry(max_record), keys.into_bytes()),
+        ("term_counts".to_string(), tf.term_counts().to_bytes()),
+        ("stamp".to_string(), serde_json::to_vec(&stamp)?),
+    ])
+}
+
+/// Links the records imported since the last link against the state it kept: their blocks
+/// are found from the kept keys, only the records sharing one are read, and only pairs with
+/// a new record are scored. Persons are added to, never taken apart or joined (a pair that
+/// would join two persons goes to review). `None` when there is no usable state — no stored
+/// model, no state, or a state stamped for other records, judgements, names or rules — and
+/// the caller links over every record.
+pub(crate) fn link_new(
+    store: &mut Store,
+    engine: &NameEngine,
+    args: &LinkArgs,
+    options: ClusterOptions,
+    actor: &str,
+    phases: &mut Phases,
+) -> Result<Option<LinkSummary>> {
+    let Some(model_json) = store.model()? else { return Ok(None) };
+    let Some((_, stamp_bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
+    let Ok(kept) = serde_json::from_slice::<Stamp>(&stamp_bytes) else { return Ok(None) };
+    let (linked, max_record) = store.linked_extent()?;
+    if kept != stamp(store, engine, linked, max_record)? || kept.max_record > i64::from(u32::MAX) {
+        return Ok(None);
+    }
+    let model = FsModel::from_json(&model_json).context("the stored model does not parse; run athar link --full")?;
+    let new_inputs = store.link_inputs_after(max_record)?;
+    if new_inputs.last().is_some_and(|i| i.record_id > i64::from(u32::MAX)) {
+        return Ok(None);
+    }
+    let mut keys = Vec::new();
+    for (_, bytes) in store.link_state("keys/")? {
+        let Some(k) = BlockKeys::from_bytes(bytes) else { return Ok(None) };
+        keys.push(k);
+    }
+    let counts = store.link_state("term_counts")?.into_iter().next().and_then(|(_, b)| TermCounts::from_bytes(&b));
+    let Some(mut counts) = counts else { return Ok(None) };
+    let new_records = analysed_records(engine, &new_inputs);
+    let new_ids: Vec<u32> = new_inputs.iter().map(|i| i.record_id as u32).collect();
+    phases.mark("reading");
+    let rules = default_rules();
+    let (pairs, reports) = candidates_against(&new_records, &new_ids, &rules, args.max_block, &keys);
+    drop(keys);
+    // The linked records that share a block with a new one, read and analysed.
+    let mut others: Vec<i64> =
+        pairs.iter().flat_map(|&(a, b)| [a, b]).filter(|&id| i64::from(id) <= max_record).map(i64::from).collect();
+    others.sort_unstable();
+    others.dedup();
+    let linked_rows = store.link_inputs_of(&others)?;
+    let (linked_inputs, linked_persons): (Vec<LinkInput>, Vec<Option<String>>) = linked_rows.into_iter().unzip();
+    let n_new = new_records.len();
+    let mut records = new_records;
+    records.extend(analysed_records(engine, &linked_inputs));
+    athar_link::intern_values(&mut records);
+    let local: FxHashMap<u32, u32> = new_ids
+        .iter()
+        .copied()
+        .chain(linked_inputs.iter().map(|i| i.record_id as u32))
+        .enumerate()
+        .map(|(k, id)| (id, k as u32))
+        .collect();
+    let record_id = |k: usize| if k < n_new { new_inputs[k].record_id } else { linked_inputs[k - n_new].record_id };
+    let mut local_pairs: Vec<(u32, u32)> = pairs
+        .iter()
+        .filter_map(|(a, b)| {
+            let (a, b) = (*local.get(a)?, *local.get(b)?);
+            Some((a.min(b), a.max(b)))
+        })
+        .collect();
+    local_pairs.sort_unstable();
+    local_pairs.dedup();
+    phases.mark("blocking");
+    // Name counts of the whole registry, the new records added.
+    let new_counts = TermCounts::of(&records[..n_new]);
+    counts.add(&new_counts);
+    let tf = TermFrequencies::from_counts(counts.clone(), &records);
+    let evidence = PairEvidence::new(engine, &records, &local_pairs, &model, &tf);
+    let scored: Vec<ScoredPair> = (0..evidence.len())
+        .map(|k| {
+            let (i, j) = local_pairs[k];
+            (i, j, model.probability_of(&evidence.get(k)))
+        })
+        .collect();
+    drop(evidence);
+    phases.mark("scoring");
+    // Existing persons, as local numbers; they stay whole.
+    let mut person_number: FxHashMap<&str, u32> = FxHashMap::default();
+    let existing: Vec<Option<u32>> = (0..records.len())
+        .map(|k| {
+            let p = k.checked_sub(n_new).and_then(|k| linked_persons[k].as_deref())?;
+            let n = person_number.len() as u32;
+            Some(*person_number.entry(p).or_insert(n))
+        })
+        .collect();
+    let mut judgements = Vec::new();
+    for j in store.judgements()? {
+        let local_of = |r: &str| r.parse::<u32>().ok().and_then(|id| local.get(&id)).map(|&k| k as usize);
+        let (Some(a), Some(b)) = (local_of(&j.record_a), local_of(&j.record_b)) else { continue };
+        match j.decision.as_str() {
+            "same" => judgements.push((a, b, Judgement::Same)),
+            "different" => judgements.push((a, b, Judgement::Different)),
+            _ => {}
+        }
+    }
+    let keep = ClusterOptions { keep_existing: true, ..options };
+    let Ok(clustering) = cluster_with_persons(records.len(), &scored, &judgements, keep, Some(&existing)) else {
+        // Judgements the kept persons contradict: the whole registry decides.
+        return Ok(None);
+    };
+    // Each group: the person it joins (at most one; joining two is a human's decision) and its
+    // new records.
+    let mut groups: FxHashMap<usize, (Option<&str>, Vec<i64>)> = FxHashMap::default();
+    for (k, root) in clustering.person.iter().enumerate() {
+        let g = groups.entry(*root).or_default();
+        if k < n_new {
+            g.1.push(record_id(k));
+        } else if let Some(p) = linked_persons[k - n_new].as_deref() {
+            if g.0.is_some_and(|q| q != p) {
+                return Ok(None);
+            }
+            g.0 = Some(p);
+        }
+    }
+    let mut groups: Vec<(Option<String>, Vec<i64>)> =
+        groups.into_values().filter(|(_, new)| !new.is_empty()).map(|(p, new)| (p.map(str::to_string), new)).collect();
+    groups.sort_by_key(|g| g.1[0]);
+    let review: Vec<(i64, i64, f64)> =
+        clustering.review.iter().map(|&(a, b, p)| (record_id(a), record_id(b), p)).collect();
+    phases.mark("clustering");
+    let new_max = new_inputs.last().map_or(max_record, |i| i.record_id);
+    let mut state = vec![
+        ("term_counts".to_string(), counts.to_bytes()),
+        ("stamp".to_string(), serde_json::to_vec(&stamp(store, engine, linked + n_new as i64, new_max)?)?),
+    ];
+    if n_new > 0 {
+        let new_keys = BlockKeys::of(&records[..n_new], &new_ids, &rules);
+        state.push((keys_entry(new_max), new_keys.into_bytes()));
+    }
+    let persons = store.add_to_persons(&groups, &review, &state, actor)?;
+    // Persons changed: open inquiries look again.
+    let new_leads = crate::inquiry_cmd::recheck(store)?;
+    phases.mark("saving");
+    Ok(Some(LinkSummary {
+        records: linked as usize + n_new,
+        new_records: Some(n_new),
+        from_kept_state: true,
+        reports,
+        pairs_scored: scored.len(),
+        persons,
+        review: review.len(),
+        refused: clustering.refused.len(),
+        unlike_groups: clustering.unlike_groups,
+        trained: false,
+        model,
+        prior_iterations: None,
+        new_leads,
+    }))
+}
