@@ -4,7 +4,9 @@
 
 use crate::query::{Query, QueryError};
 use athar_link::record::{NO_VALUE, VALUE_SLOTS};
-use athar_link::{compare, compare_cached, ComparisonKind, FsModel, LevelCache, LineKind, LinkRecord, TermFrequencies};
+use athar_link::{
+    compare, compare_cached, ComparisonKind, FsModel, LevelCache, LineKind, LinkRecord, TermCounts, TermFrequencies,
+};
 use athar_names::{NameAnalysis, NameEngine};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -160,6 +162,18 @@ impl Index {
     /// built-in default model ([`FsModel::default_model`]) with the prior of one person among
     /// the registry's records: the one sought is one of them, or none.
     pub fn new(engine: NameEngine, entries: Vec<IndexEntry>, model: Option<FsModel>) -> Index {
+        Index::with_counts(engine, entries, model, None)
+    }
+
+    /// As [`Index::new`], names weighed by `counts` (a whole registry's, see
+    /// [`TermCounts`]) rather than by the entries' own: an index over the few records a link
+    /// just added, which only they can make a better match for an inquiry.
+    pub fn with_counts(
+        engine: NameEngine,
+        entries: Vec<IndexEntry>,
+        model: Option<FsModel>,
+        counts: Option<TermCounts>,
+    ) -> Index {
         let mut records = Vec::with_capacity(entries.len());
         let mut refs = Vec::with_capacity(entries.len());
         let mut facility = Vec::with_capacity(entries.len());
@@ -190,7 +204,10 @@ impl Index {
             m.prior = (1.0 / (records.len().max(1) as f64 + 1.0)).clamp(1e-7, 0.5);
             m
         });
-        let tf = TermFrequencies::new(&records);
+        let tf = match counts {
+            Some(c) => TermFrequencies::from_counts(c, &records),
+            None => TermFrequencies::new(&records),
+        };
         Index { engine, records, refs, facility, status, by_key, key_start, keys_of, model, tf }
     }
 

@@ -25,7 +25,7 @@ mod schema;
 pub use audit::{AuditEntry, AuditVerdict};
 pub use inquiries::{Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
-pub use linkage::{JudgementRow, LineageEvent, LinkInput, PersonsReport};
+pub use linkage::{ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;

@@ -438,6 +438,20 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// As [`Store::person_export`], for the records `ids` only (missing ones left out).
+    pub fn person_export_of(&self, ids: &[i64]) -> Result<Vec<ExportRow>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT p.person_id, r.record_id, s.name, r.source_record_id FROM records r \
+             JOIN sources s ON s.source_id = r.source_id LEFT JOIN person_records p ON p.record_id = r.record_id \
+             WHERE r.record_id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?);
+        }
+        Ok(out)
+    }
+
     pub fn lineage(&self, person_id: &str) -> Result<Vec<LineageEvent>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT person_id, event, other, at, detail FROM lineage WHERE person_id = ?1 OR other = ?1 ORDER BY seq",

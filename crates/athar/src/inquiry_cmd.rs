@@ -80,11 +80,26 @@ pub enum InquiryCommand {
 
 /// Re-checks every open inquiry against the registry; returns how many new leads were found.
 pub fn recheck(store: &Store) -> Result<usize> {
-    let open = store.inquiries(true)?;
-    if open.is_empty() {
+    if store.inquiries(true)?.is_empty() {
         return Ok(0);
     }
-    let index = load_index(store)?;
+    recheck_with(store, &load_index(store)?)
+}
+
+/// Re-checks every open inquiry against the records `ids` only, names weighed by the
+/// registry's `counts`: after a link that only added these records to persons, a person can
+/// match an inquiry better only through them.
+pub fn recheck_records(store: &Store, ids: &[i64], counts: &athar_link::TermCounts) -> Result<usize> {
+    if ids.is_empty() || store.inquiries(true)?.is_empty() {
+        return Ok(0);
+    }
+    let inputs: Vec<_> = store.link_inputs_of(ids)?.into_iter().map(|(input, _)| input).collect();
+    let refs = store.person_export_of(ids)?;
+    recheck_with(store, &crate::search_cmd::index_of(store, inputs, refs, Some(counts.clone()))?)
+}
+
+fn recheck_with(store: &Store, index: &athar_search::Index) -> Result<usize> {
+    let open = store.inquiries(true)?;
     let mut new = 0;
     for inq in &open {
         let Ok(out) = index.search(&Query::from_fields(&inq.sought), 10) else { continue };

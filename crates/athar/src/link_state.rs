@@ -238,7 +238,8 @@ pub(crate) fn link_new(
     }
     let persons = store.add_to_persons(&groups, &review, &state, actor)?;
     // Persons changed: open inquiries look again.
-    let new_leads = crate::inquiry_cmd::recheck(store)?;
+    let new_ids: Vec<i64> = new_inputs.iter().map(|i| i.record_id).collect();
+    let new_leads = crate::inquiry_cmd::recheck_records(store, &new_ids, &counts)?;
     phases.mark("saving");
     Ok(Some(LinkSummary {
         records: linked as usize + n_new,

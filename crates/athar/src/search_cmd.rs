@@ -103,8 +103,20 @@ impl SearchArgs {
 /// its own person, `R<record id>`) and the stored model (the built-in default before any
 /// link).
 pub(crate) fn load_index(store: &athar_store::Store) -> Result<Index> {
-    let engine = NameEngine::new();
     let inputs = store.link_inputs()?;
+    let refs = store.person_export()?;
+    index_of(store, inputs, refs, None)
+}
+
+/// An index over some records only (`inputs`, with their `refs` as the persons export gives
+/// them), names weighed by `counts` when given.
+pub(crate) fn index_of(
+    store: &athar_store::Store,
+    inputs: Vec<athar_store::LinkInput>,
+    refs: Vec<athar_store::ExportRow>,
+    counts: Option<athar_link::TermCounts>,
+) -> Result<Index> {
+    let engine = NameEngine::new();
     let records = analysed_records(&engine, &inputs);
     let model = match store.model()? {
         Some(json) => {
@@ -112,8 +124,7 @@ pub(crate) fn load_index(store: &athar_store::Store) -> Result<Index> {
         }
         None => None,
     };
-    let mut refs: FxHashMap<i64, RecordRef> = store
-        .person_export()?
+    let mut refs: FxHashMap<i64, RecordRef> = refs
         .into_iter()
         .map(|(p, rid, source, srid)| (rid, RecordRef::new(rid, p.unwrap_or_else(|| format!("R{rid}")), source, srid)))
         .collect();
@@ -130,7 +141,7 @@ pub(crate) fn load_index(store: &athar_store::Store) -> Result<Index> {
             })
         })
         .collect();
-    Ok(Index::new(engine, entries, model))
+    Ok(Index::with_counts(engine, entries, model, counts))
 }
 
 /// One query from a CSV row whose columns are the search flags' names (`name`, `given`,

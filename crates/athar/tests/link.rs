@@ -395,9 +395,36 @@ fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges(
         std::fs::write(&path, format!("id,full_name,mother_name,birth_date\n{rows}")).expect("write");
         env.ok(&["import", path.to_str().expect("p"), "--source", name, "--id-column", "id"]);
     };
+    // A family asks for a man no list holds yet.
+    let inquiry = [
+        "inquiry",
+        "add",
+        "Omar Nasser",
+        "--mother",
+        "Huda",
+        "--born",
+        "1999",
+        "--enquirer",
+        "Umm Omar",
+        "--relationship",
+        "mother",
+        "--consent",
+        "ICRC",
+        "--json",
+    ];
+    let reference = env.json(&inquiry)["reference"].as_str().expect("reference").to_string();
     add("inq", "q1,Muhammad Ahmad Halabi,Fatima,1985\nq2,Omar Nasser,Huda,1999\n");
     let second = env.json(&["link", "--json"]);
     assert_eq!(second["from_kept_state"], true, "the keys the first link kept are used: {second}");
+    assert_eq!(second["new_inquiry_leads"], 1, "the new person is a lead for the inquiry: {second}");
+    let leads = env.json(&["inquiry", "leads", &reference, "--json"]);
+    let persons: Vec<&str> = leads["inquiries"][0]["leads"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["person_id"].as_str())
+        .collect();
+    assert!(persons.contains(&env.person_of("inq:q2").as_str()), "{leads}");
     assert_eq!(second["new_records"], 2);
     assert_eq!(second["model_trained"], false);
     assert_eq!(env.person_of("inq:q1"), env.person_of("reg:r1"), "the new record joins its person");
