@@ -76,6 +76,16 @@ pub fn detect_script(text: &str) -> Script {
     }
     let (mut ar, mut cy, mut la, mut other) = (false, false, false, false);
     for c in text.chars() {
+        // The letters of Russian and Ukrainian names, and the basic Arabic letters, first:
+        // nearly every character of a non-Latin name is one of them.
+        if matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}') {
+            cy = true;
+            continue;
+        }
+        if matches!(c, '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}') {
+            ar = true;
+            continue;
+        }
         if c.is_ascii() {
             la |= c.is_ascii_alphabetic();
         } else if is_arabic(c) {

@@ -87,11 +87,12 @@ fn split_camel_case(piece: &str) -> std::borrow::Cow<'_, str> {
     let mut prev_lower = false;
     let mut candidate = false;
     for c in piece.chars() {
-        if prev_lower && c.is_uppercase() {
+        let (lower, upper) = case_of(c);
+        if prev_lower && upper {
             candidate = true;
             break;
         }
-        prev_lower = c.is_lowercase();
+        prev_lower = lower;
     }
     if !candidate {
         return std::borrow::Cow::Borrowed(piece);
@@ -105,7 +106,7 @@ fn split_camel_case(piece: &str) -> std::borrow::Cow<'_, str> {
         } else {
             run = 0;
         }
-        if i + 1 < chars.len() && chars[i].is_lowercase() && chars[i + 1].is_uppercase() && run >= 3 {
+        if i + 1 < chars.len() && case_of(chars[i]).0 && case_of(chars[i + 1]).1 && run >= 3 {
             let rest = chars[i + 1..].iter().take_while(|c| is_letter(**c)).count();
             if rest >= 3 {
                 cuts.push(i + 1);
@@ -258,8 +259,9 @@ fn tokenize_all(text: &str) -> Vec<Token> {
         // Āl / آل, perhaps with punctuation around it: only a short piece can be one.
         let house =
             piece.len() <= 8 && matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
+        // All in capitals (no small letter; most pieces answer at their second letter).
         let upper =
-            mixed_case && piece.chars().filter(|c| is_letter(*c)).count() > 1 && piece.chars().all(|c| !case_of(c).0);
+            mixed_case && piece.chars().all(|c| !case_of(c).0) && piece.chars().filter(|c| is_letter(*c)).count() > 1;
         if mixed_case {
             normalize_into(&split_camel_case(piece), false, &mut light);
         } else {
@@ -310,7 +312,7 @@ pub(crate) fn split_fused_names(tokens: Vec<Token>, tables: &VariantTables, text
     if !tokens.iter().any(|t| t.folded.len() >= MIN_WORD) {
         return tokens;
     }
-    let all_caps = !text.chars().any(char::is_lowercase);
+    let all_caps = !text.chars().any(|c| case_of(c).0);
     let given = |key: &str| {
         tables
             .lookup_key(key)
