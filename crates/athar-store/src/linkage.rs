@@ -184,6 +184,11 @@ impl Store {
         Ok(out)
     }
 
+    /// The largest record id (0 in an empty registry).
+    pub fn max_record_id(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(record_id), 0) FROM records", [], |r| r.get(0))?)
+    }
+
     /// Records in persons, and the largest record id among them.
     pub fn linked_extent(&self) -> Result<(i64, i64), StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*), COALESCE(MAX(record_id), 0) FROM person_records", [], |r| {

@@ -190,6 +190,8 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     );
     // Plain progress lines for scripts and tests that watch standard error.
     let progress_lines = std::env::var("ATHAR_PROGRESS").is_ok_and(|v| v == "lines");
+    // Records after this one are the list's (the re-check of inquiries looks at them).
+    let last_before = store.max_record_id()?;
     let mut imp = store.begin_import(&new)?;
     imp.set_columns(&table.headers)?;
     // Two threads: this one writes to SQLite; a second reads, parses and encrypts rows, in
@@ -285,7 +287,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let recycled = imp.note_recycled(0.5)?;
     let source_id = imp.commit(&actor)?;
     // A new list may answer an open inquiry: look again (the leads wait for a caseworker).
-    let new_leads = crate::inquiry_cmd::recheck(&store)?;
+    let new_leads = crate::inquiry_cmd::recheck_after_import(&store, last_before)?;
     if let Some(r) = &recycled {
         warnings.push(format!(
             "{:.0} % of these rows already arrived in source '{}' on {}: this list may be a re-post",

@@ -89,13 +89,32 @@ pub fn recheck(store: &Store) -> Result<usize> {
 /// Re-checks every open inquiry against the records `ids` only, names weighed by the
 /// registry's `counts`: after a link that only added these records to persons, a person can
 /// match an inquiry better only through them.
-pub fn recheck_records(store: &Store, ids: &[i64], counts: &athar_link::TermCounts) -> Result<usize> {
+/// With `counted` false, `counts` do not hold the records yet (an import before any link of
+/// them) and they are added.
+pub fn recheck_records(store: &Store, ids: &[i64], counts: &athar_link::TermCounts, counted: bool) -> Result<usize> {
     if ids.is_empty() || store.inquiries(true)?.is_empty() {
         return Ok(0);
     }
     let inputs: Vec<_> = store.link_inputs_of(ids)?.into_iter().map(|(input, _)| input).collect();
     let refs = store.person_export_of(ids)?;
-    recheck_with(store, &crate::search_cmd::index_of(store, inputs, refs, Some(counts.clone()))?)
+    let index = crate::search_cmd::index_of(store, inputs, refs, Some((counts.clone(), counted)))?;
+    recheck_with(store, &index)
+}
+
+/// Re-checks open inquiries after an import: against the new records only (those after
+/// `last_before`) where the last link kept the registry's name counts, else against the whole
+/// registry.
+pub fn recheck_after_import(store: &Store, last_before: i64) -> Result<usize> {
+    if store.inquiries(true)?.is_empty() {
+        return Ok(0);
+    }
+    match crate::link_state::kept_term_counts(store)? {
+        Some(counts) => {
+            let ids: Vec<i64> = store.link_inputs_after(last_before)?.iter().map(|i| i.record_id).collect();
+            recheck_records(store, &ids, &counts, false)
+        }
+        None => recheck(store),
+    }
 }
 
 fn recheck_with(store: &Store, index: &athar_search::Index) -> Result<usize> {

@@ -102,6 +102,11 @@ pub(crate) fn kept_state(
     ])
 }
 
+/// The registry's name counts as the last link kept them, if it kept them.
+pub(crate) fn kept_term_counts(store: &Store) -> Result<Option<TermCounts>> {
+    Ok(store.link_state("term_counts")?.into_iter().next().and_then(|(_, b)| TermCounts::from_bytes(&b)))
+}
+
 /// Links the records imported since the last link against the state it kept: their blocks
 /// are found from the kept keys, only the records sharing one are read, and only pairs with
 /// a new record are scored. Persons are added to, never taken apart or joined (a pair that
@@ -133,8 +138,7 @@ pub(crate) fn link_new(
         let Some(k) = BlockKeys::from_bytes(bytes) else { return Ok(None) };
         keys.push(k);
     }
-    let counts = store.link_state("term_counts")?.into_iter().next().and_then(|(_, b)| TermCounts::from_bytes(&b));
-    let Some(mut counts) = counts else { return Ok(None) };
+    let Some(mut counts) = kept_term_counts(store)? else { return Ok(None) };
     let new_records = analysed_records(engine, &new_inputs);
     let new_ids: Vec<u32> = new_inputs.iter().map(|i| i.record_id as u32).collect();
     phases.mark("reading");
@@ -239,7 +243,7 @@ pub(crate) fn link_new(
     let persons = store.add_to_persons(&groups, &review, &state, actor)?;
     // Persons changed: open inquiries look again.
     let new_ids: Vec<i64> = new_inputs.iter().map(|i| i.record_id).collect();
-    let new_leads = crate::inquiry_cmd::recheck_records(store, &new_ids, &counts)?;
+    let new_leads = crate::inquiry_cmd::recheck_records(store, &new_ids, &counts, true)?;
     phases.mark("saving");
     Ok(Some(LinkSummary {
         records: linked as usize + n_new,

@@ -109,15 +109,22 @@ pub(crate) fn load_index(store: &athar_store::Store) -> Result<Index> {
 }
 
 /// An index over some records only (`inputs`, with their `refs` as the persons export gives
-/// them), names weighed by `counts` when given.
+/// them), names weighed by `counts` when given (`true`: they already count these records;
+/// `false`: the records are added to them).
 pub(crate) fn index_of(
     store: &athar_store::Store,
     inputs: Vec<athar_store::LinkInput>,
     refs: Vec<athar_store::ExportRow>,
-    counts: Option<athar_link::TermCounts>,
+    counts: Option<(athar_link::TermCounts, bool)>,
 ) -> Result<Index> {
     let engine = NameEngine::new();
     let records = analysed_records(&engine, &inputs);
+    let counts = counts.map(|(mut c, counted)| {
+        if !counted {
+            c.add(&athar_link::TermCounts::of(&records));
+        }
+        c
+    });
     let model = match store.model()? {
         Some(json) => {
             Some(FsModel::from_json(&json).context("the stored model does not parse; run athar link --full")?)

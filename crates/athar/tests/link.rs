@@ -413,7 +413,14 @@ fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges(
         "--json",
     ];
     let reference = env.json(&inquiry)["reference"].as_str().expect("reference").to_string();
-    add("inq", "q1,Muhammad Ahmad Halabi,Fatima,1985\nq2,Omar Nasser,Huda,1999\n");
+    let path = env.path("inq.csv");
+    std::fs::write(
+        &path,
+        "id,full_name,mother_name,birth_date\nq1,Muhammad Ahmad Halabi,Fatima,1985\nq2,Omar Nasser,Huda,1999\n",
+    )
+    .expect("write");
+    let import = env.json(&["import", path.to_str().expect("p"), "--source", "inq", "--id-column", "id", "--json"]);
+    assert_eq!(import["new_inquiry_leads"], 1, "the import finds the lead, from its new records: {import}");
     let second = env.json(&["link", "--json"]);
     assert_eq!(second["from_kept_state"], true, "the keys the first link kept are used: {second}");
     assert_eq!(second["new_inquiry_leads"], 1, "the new person is a lead for the inquiry: {second}");
