@@ -39,8 +39,8 @@ struct Stamp {
     rules: Vec<String>,
 }
 
-/// The keys a fixed handful of names make, hashed: a fingerprint of the name engine and the
-/// blocking rules as far as keys go.
+/// A fingerprint of what makes blocking keys: the keys a fixed handful of names make, the
+/// variant tables and the program's version.
 fn keys_probe(engine: &NameEngine) -> u64 {
     let names: [&[(&str, &str)]; 4] = [
         &[("given_name", "محمد"), ("family_name", "الحلبي"), ("mother_name", "فاطمة"), ("birth_date", "1985-03-02")],
@@ -57,9 +57,20 @@ fn keys_probe(engine: &NameEngine) -> u64 {
         names.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(engine, &i.to_string(), f, None)).collect();
     let ids: Vec<u32> = (0..records.len() as u32).collect();
     let keys = BlockKeys::of(&records, &ids, &default_rules());
-    let bytes = keys.to_bytes();
-    // FNV-1a: stable across builds and platforms.
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    // FNV-1a (stable across builds and platforms) of those keys, of every variant set (a set
+    // added or changed gives other names other keys) and of the version of the program (its
+    // spelling rules).
+    let fnv = |h: u64, bytes: &[u8]| bytes.iter().fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let mut h = fnv(0xcbf2_9ce4_8422_2325, keys.to_bytes());
+    h = fnv(h, env!("CARGO_PKG_VERSION").as_bytes());
+    for set in engine.tables().sets() {
+        h = fnv(h, set.id.as_bytes());
+        for form in &set.forms {
+            h = fnv(h, form.as_bytes());
+            h = fnv(h, b"\x1f");
+        }
+    }
+    h
 }
 
 fn stamp(store: &Store, engine: &NameEngine, linked: i64, max_record: i64) -> Result<Stamp> {
