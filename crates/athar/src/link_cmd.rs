@@ -27,7 +27,10 @@ const TRAINING_SAMPLE: usize = 250_000;
 pub struct LinkArgs {
     /// Recompute everything: retrain the model (u from random pairs, m by EM) and let persons
     /// made before merge automatically again (ids are still kept where a person keeps most of
-    /// its records). Without it, a pair that would join two existing persons goes to review.
+    /// its records). Without it, a pair that would join two existing persons goes to review,
+    /// and new records are blocked against the keys the last link kept when nothing since
+    /// (judgements, reindex, tables, version) makes them stale; after changing the name rules
+    /// in a development build, use --full once.
     #[arg(long)]
     pub(crate) full: bool,
     /// Probability at or above which pairs are merged.
