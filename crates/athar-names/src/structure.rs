@@ -308,11 +308,16 @@ pub(crate) fn split_fused_names(tokens: Vec<Token>, tables: &VariantTables, text
     const MIN_WORD: usize = 10;
     const MIN_FAMILY: usize = 4;
     const MIN_GIVEN: usize = 5;
-    // Byte length bounds the letters from above: most names have no word long enough.
-    if !tokens.iter().any(|t| t.folded.len() >= MIN_WORD) {
+    // Byte length bounds the letters from above: most names have no Latin or Cyrillic word
+    // long enough.
+    if !tokens.iter().any(|t| matches!(t.script, Script::Latin | Script::Cyrillic) && t.folded.len() >= MIN_WORD) {
         return tokens;
     }
     let all_caps = !text.chars().any(|c| case_of(c).0);
+    // Only a word in capitals can be two fused names.
+    if !all_caps && !tokens.iter().any(|t| t.upper) {
+        return tokens;
+    }
     let given = |key: &str| {
         tables
             .lookup_key(key)
