@@ -3,39 +3,51 @@
 //! ranking; not the reading of the store, nor printing.
 
 use crate::query::{Query, QueryError};
-use athar_link::record::{NO_VALUE, VALUE_SLOTS};
+use athar_link::record::{NO_VALUE as NO_VALUE_ID, VALUE_SLOTS};
 use athar_link::{
     compare, compare_cached, ComparisonKind, FsModel, LevelCache, LineKind, LinkRecord, TermCounts, TermFrequencies,
 };
-use athar_names::{NameAnalysis, NameEngine};
+use athar_names::{NameAnalysis, NameEngine, Text};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Serialize, Serializer};
+use std::sync::Arc;
 
-/// Where a record comes from and which person it belongs to.
+/// Where a record comes from and which person it belongs to. Short texts inline, the source
+/// shared: a million of them are held at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordRef {
     #[serde(serialize_with = "as_text")]
     pub record_id: i64,
     /// The person the record belongs to (before any link, the record is its own person).
     #[serde(skip)]
-    pub person_id: String,
-    pub source: String,
-    pub source_record_id: Option<String>,
+    pub person_id: Text,
+    #[serde(serialize_with = "as_str")]
+    pub source: Arc<str>,
+    pub source_record_id: Option<Text>,
 }
 
 fn as_text<S: Serializer>(id: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(id)
 }
 
+fn as_str<S: Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(text)
+}
+
 impl RecordRef {
     pub fn new(
         record_id: i64,
-        person_id: impl Into<String>,
-        source: impl Into<String>,
-        source_record_id: Option<String>,
+        person_id: &str,
+        source: impl Into<Arc<str>>,
+        source_record_id: Option<&str>,
     ) -> RecordRef {
-        RecordRef { record_id, person_id: person_id.into(), source: source.into(), source_record_id }
+        RecordRef {
+            record_id,
+            person_id: Text::from(person_id),
+            source: source.into(),
+            source_record_id: source_record_id.map(Text::from),
+        }
     }
 }
 
@@ -114,6 +126,9 @@ const BIG_POOL: usize = 4 * SCAN_MAX;
 /// takes away): about the rarity of one year among the decades of a registry.
 const YEAR_AGREES: f32 = 3.0;
 
+/// No facility or status stated.
+const NO_VALUE: u32 = u32::MAX;
+
 /// The value id of every query value: no record's value has it (record value ids count up
 /// from 0).
 const QUERY_VALUE: u32 = u32::MAX - 1;
@@ -128,8 +143,11 @@ pub struct Index {
     engine: NameEngine,
     records: Vec<LinkRecord>,
     refs: Vec<RecordRef>,
-    facility: Vec<Option<Box<str>>>,
-    status: Vec<Option<Box<str>>>,
+    /// Each record's facility and status, as an index into `values` ([`NO_VALUE`]: none
+    /// stated): a registry names few of each.
+    facility: Vec<u32>,
+    status: Vec<u32>,
+    values: Vec<Box<str>>,
     by_key: FxHashMap<u64, Vec<u32>>,
     /// Each record's keys, sorted: `keys_of[key_start[r]..key_start[r + 1]]` (whether a record
     /// holds a common key is asked of the record, not of the key's long list).
@@ -178,11 +196,20 @@ impl Index {
         let mut refs = Vec::with_capacity(entries.len());
         let mut facility = Vec::with_capacity(entries.len());
         let mut status = Vec::with_capacity(entries.len());
+        let mut values: Vec<Box<str>> = Vec::new();
+        let mut value_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut intern = |v: Option<String>| match v {
+            Some(v) => *value_ids.entry(v).or_insert_with_key(|v| {
+                values.push(v.as_str().into());
+                values.len() as u32 - 1
+            }),
+            None => NO_VALUE,
+        };
         for e in entries {
             records.push(e.record);
             refs.push(e.reference);
-            facility.push(e.facility.filter(|f| !f.trim().is_empty()).map(String::into_boxed_str));
-            status.push(e.status.filter(|s| !s.is_empty() && s != "unknown").map(String::into_boxed_str));
+            facility.push(intern(e.facility.filter(|f| !f.trim().is_empty())));
+            status.push(intern(e.status.filter(|s| !s.is_empty() && s != "unknown")));
         }
         athar_link::intern_values(&mut records);
         let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
@@ -208,7 +235,7 @@ impl Index {
             Some(c) => TermFrequencies::from_counts(c, &records),
             None => TermFrequencies::new(&records),
         };
-        Index { engine, records, refs, facility, status, by_key, key_start, keys_of, model, tf }
+        Index { engine, records, refs, facility, status, values, by_key, key_start, keys_of, model, tf }
     }
 
     /// Number of records indexed.
@@ -233,7 +260,7 @@ impl Index {
         // The query's values get ids no record holds: each candidate value is compared with the
         // query's once, however many candidates share it.
         for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
-            q.value_ids[slot] = if kind.name_field(&q).is_some() { QUERY_VALUE } else { NO_VALUE };
+            q.value_ids[slot] = if kind.name_field(&q).is_some() { QUERY_VALUE } else { NO_VALUE_ID };
         }
         let candidates = self.candidates(&q);
         let keep = self.filter(query);
@@ -244,7 +271,7 @@ impl Index {
         // One query's few hundred candidates, on one thread with one cache: the query's name is
         // compared once with each distinct value (a request is the unit of parallel work).
         let mut cache = LevelCache::default();
-        let mut facility_seen: FxHashMap<&str, bool> = FxHashMap::default();
+        let mut facility_seen: FxHashMap<u32, bool> = FxHashMap::default();
         let mut by_person: FxHashMap<&str, (f64, u32, Vec<u32>)> = FxHashMap::default();
         for &c in &candidates {
             if !keep(c, &mut facility_seen) {
@@ -288,19 +315,19 @@ impl Index {
     /// The query's filters as a test of a record: a stated facility or status that is not the
     /// query's leaves the record out; an unstated one is neutral. Facilities are compared by
     /// the name engine, each distinct text once per search.
-    fn filter<'a>(&'a self, query: &Query) -> impl Fn(u32, &mut FxHashMap<&'a str, bool>) -> bool + 'a {
+    fn filter<'a>(&'a self, query: &Query) -> impl Fn(u32, &mut FxHashMap<u32, bool>) -> bool + 'a {
         let facility: Option<NameAnalysis> =
             query.facility.as_deref().map(|f| self.engine.analyse(f)).filter(|a| !a.is_empty());
         let status = query.status.clone().filter(|s| !s.is_empty() && s != "unknown");
-        move |c: u32, seen: &mut FxHashMap<&'a str, bool>| {
+        move |c: u32, seen: &mut FxHashMap<u32, bool>| {
             let c = c as usize;
-            if let (Some(want), Some(have)) = (&status, &self.status[c]) {
+            if let (Some(want), Some(have)) = (&status, self.values.get(self.status[c] as usize)) {
                 if want.as_str() != &**have {
                     return false;
                 }
             }
-            match (&facility, &self.facility[c]) {
-                (Some(want), Some(have)) => *seen.entry(have).or_insert_with(|| {
+            match (&facility, self.values.get(self.facility[c] as usize)) {
+                (Some(want), Some(have)) => *seen.entry(self.facility[c]).or_insert_with(|| {
                     let have = self.engine.analyse(have);
                     let c = self.engine.compare(want, &have);
                     c.same_name || c.score >= SAME_FACILITY
@@ -451,7 +478,7 @@ mod tests {
             let get = |k: &str| fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.to_string());
             self.entries.push(IndexEntry {
                 record: LinkRecord::from_fields(&self.engine, &id.to_string(), fields, None),
-                reference: RecordRef::new(id, person, "list", Some(format!("row{id}"))),
+                reference: RecordRef::new(id, person, "list", Some(&format!("row{id}"))),
                 facility: get("facility"),
                 status: get("status"),
             });

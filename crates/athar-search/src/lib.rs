@@ -15,7 +15,7 @@
 //! let engine = athar_names::NameEngine::new();
 //! let entry = |id: i64, fields: &[(&str, &str)]| IndexEntry {
 //!     record: LinkRecord::from_fields(&engine, &id.to_string(), fields, None),
-//!     reference: RecordRef::new(id, format!("P{id}"), "register", None),
+//!     reference: RecordRef::new(id, &format!("P{id}"), "register", None),
 //!     facility: None,
 //!     status: None,
 //! };

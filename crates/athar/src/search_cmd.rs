@@ -131,9 +131,15 @@ pub(crate) fn index_of(
         }
         None => None,
     };
+    // Each source's name held once.
+    let mut sources: FxHashMap<String, std::sync::Arc<str>> = FxHashMap::default();
     let mut refs: FxHashMap<i64, RecordRef> = refs
         .into_iter()
-        .map(|(p, rid, source, srid)| (rid, RecordRef::new(rid, p.unwrap_or_else(|| format!("R{rid}")), source, srid)))
+        .map(|(p, rid, source, srid)| {
+            let source = sources.entry(source).or_insert_with_key(|s| s.as_str().into()).clone();
+            let person = p.unwrap_or_else(|| format!("R{rid}"));
+            (rid, RecordRef::new(rid, &person, source, srid.as_deref()))
+        })
         .collect();
     let field = |i: &athar_store::LinkInput, k: &str| i.fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.clone());
     let entries = records
