@@ -274,6 +274,11 @@ impl BlockKeys {
         self
     }
 
+    /// Number of rules the keys are for.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
     /// Number of keys, all rules together.
     pub fn len(&self) -> usize {
         self.rules.iter().map(|r| r.1).sum()

@@ -236,14 +236,31 @@ impl Store {
     /// the pairs of new records): each group's records join `person` or, with none, a new
     /// person. The pairs to review are added to those already waiting; `state` entries are
     /// written (replacing those of the same name). All in one transaction.
+    ///
+    /// `expected`: the linked extent and the judgements stamp the caller linked against
+    /// ([`Store::linked_extent`], [`Store::judgements_stamp`]); if another link or a judgement
+    /// changed them meanwhile, nothing is written and `None` is returned.
     pub fn add_to_persons(
         &mut self,
         groups: &[(Option<String>, Vec<i64>)],
         review: &[(i64, i64, f64)],
         state: &[(String, Vec<u8>)],
+        expected: ((i64, i64), (i64, i64)),
         actor: &str,
-    ) -> Result<PersonsReport, StoreError> {
-        let tx = self.conn.transaction()?;
+    ) -> Result<Option<PersonsReport>, StoreError> {
+        // Write-locked from the start: the check and the writes see the same registry.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let extent: (i64, i64) =
+            tx.query_row("SELECT COUNT(*), COALESCE(MAX(record_id), 0) FROM person_records", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let judged: (i64, i64) =
+            tx.query_row("SELECT COALESCE(MAX(judgement_id), 0), COUNT(withdrawn_at) FROM judgements", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if (extent, judged) != expected {
+            return Ok(None);
+        }
         let mut next: i64 =
             tx.query_row("SELECT COALESCE(MAX(CAST(SUBSTR(person_id, 2) AS INTEGER)), 0) FROM persons", [], |r| {
                 r.get(0)
@@ -294,7 +311,7 @@ impl Store {
         report.kept_ids = report.persons - report.new_ids;
         crate::audit::append(&tx, &self.keys, actor, "link", None, Some(report.persons as i64), None)?;
         tx.commit()?;
-        Ok(report)
+        Ok(Some(report))
     }
 
     /// Saves a clustering (`groups`: the record ids of each person) and the pairs to review,

@@ -183,3 +183,35 @@ fn backup_is_a_consistent_copy_and_restore_checks_the_key() {
     let store = Store::open(&db, &key).expect("reopen");
     assert_eq!(store.stats().expect("stats").records, 1);
 }
+
+#[test]
+fn adding_to_persons_refuses_a_registry_another_link_or_a_judgement_changed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("a.db"), &dir.path().join("a.key")).expect("open");
+    let mut imp = store.begin_import(&new_source("list", "x")).expect("begin");
+    for row in 1..=3 {
+        imp.add_record(&record(row, "Ali", "1")).expect("record");
+    }
+    imp.commit("tester").expect("commit");
+    let state = vec![("stamp".to_string(), b"first".to_vec())];
+    store.save_persons(&[vec![1], vec![2]], &[], &state, "tester").expect("save");
+    let extent = store.linked_extent().expect("extent");
+    assert_eq!(extent, (2, 2));
+    let judged = store.judgements_stamp().expect("judgements");
+    // Record 3 joins the person of record 1, against what was read: written.
+    let person = store.persons_of_records().expect("persons")[&1].clone();
+    let later = vec![("stamp".to_string(), b"second".to_vec())];
+    let report = store
+        .add_to_persons(&[(Some(person.clone()), vec![3])], &[], &later, (extent, judged), "tester")
+        .expect("add")
+        .expect("nothing changed meanwhile");
+    assert_eq!((report.persons, report.new_ids), (2, 0));
+    assert_eq!(store.persons_of_records().expect("persons")[&3], person);
+    assert_eq!(store.link_state("stamp").expect("state")[0].1, b"second");
+    // The same again, against the extent read before: refused, nothing written.
+    let stale = vec![("stamp".to_string(), b"stale".to_vec())];
+    let refused = store.add_to_persons(&[(None, vec![3])], &[], &stale, (extent, judged), "tester").expect("add");
+    assert!(refused.is_none());
+    assert_eq!(store.persons_of_records().expect("persons")[&3], person);
+    assert_eq!(store.link_state("stamp").expect("state")[0].1, b"second");
+}

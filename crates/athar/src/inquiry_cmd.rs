@@ -108,7 +108,7 @@ pub fn recheck_after_import(store: &Store, last_before: i64) -> Result<usize> {
     if store.inquiries(true)?.is_empty() {
         return Ok(0);
     }
-    match crate::link_state::kept_term_counts(store)? {
+    match crate::link_state::kept_term_counts_for_search(store)? {
         Some(counts) => {
             let ids: Vec<i64> = store.link_inputs_after(last_before)?.iter().map(|i| i.record_id).collect();
             recheck_records(store, &ids, &counts, false)

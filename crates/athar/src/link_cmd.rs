@@ -402,6 +402,8 @@ fn link_all(
     // Judgements, by record index.
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let mut judgements = Vec::new();
+    // What the kept state will say was applied: the judgements as read now.
+    let judgements_read = store.judgements_stamp()?;
     for j in store.judgements()? {
         let (Some(&a), Some(&b)) = (
             j.record_a.parse::<i64>().ok().and_then(|a| index.get(&a)),
@@ -440,7 +442,7 @@ fn link_all(
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering");
-    let state = crate::link_state::kept_state(store, engine, &inputs, &tf, block_keys)?;
+    let state = crate::link_state::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
     drop(tf);
     let report = store.save_persons(&groups, &review, &state, actor)?;
     // Persons changed: open inquiries look again.

@@ -6,7 +6,7 @@
 //! rules or clustering (`athar-link`), nor storage (`athar-store`).
 
 use crate::link_cmd::{analysed_records, LinkArgs, LinkSummary, PairEvidence, Phases};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use athar_link::{
     candidates_against, cluster_with_persons, default_rules, BlockKeys, ClusterOptions, FsModel, Judgement, LinkRecord,
     ScoredPair, TermCounts, TermFrequencies,
@@ -32,6 +32,9 @@ struct Stamp {
     /// The last judgement id and the number withdrawn: a judgement since may split or join
     /// persons, which only a link over every record does.
     judgements: (i64, i64),
+    /// A hash of the stored model: another model (`athar model import`) may decide otherwise
+    /// about the persons made, which only a link over every record does.
+    model: u64,
     name_tables: bool,
     /// A hash of the keys of a few fixed names: another name engine (new tables, new rules)
     /// makes other keys.
@@ -60,8 +63,7 @@ fn keys_probe(engine: &NameEngine) -> u64 {
     // FNV-1a (stable across builds and platforms) of those keys, of every variant set (a set
     // added or changed gives other names other keys) and of the version of the program (its
     // spelling rules).
-    let fnv = |h: u64, bytes: &[u8]| bytes.iter().fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    let mut h = fnv(0xcbf2_9ce4_8422_2325, keys.to_bytes());
+    let mut h = fnv(FNV_START, keys.to_bytes());
     h = fnv(h, env!("CARGO_PKG_VERSION").as_bytes());
     for set in engine.tables().sets() {
         h = fnv(h, set.id.as_bytes());
@@ -73,12 +75,21 @@ fn keys_probe(engine: &NameEngine) -> u64 {
     h
 }
 
-fn stamp(store: &Store, engine: &NameEngine, linked: i64, max_record: i64) -> Result<Stamp> {
+fn fnv(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The stamp of a state: `judgements` as they were when the link read them (a judgement made
+/// while it ran is not applied, and must not look applied).
+fn stamp(store: &Store, engine: &NameEngine, linked: i64, max_record: i64, judgements: (i64, i64)) -> Result<Stamp> {
     Ok(Stamp {
         version: STATE_VERSION,
         linked,
         max_record,
-        judgements: store.judgements_stamp()?,
+        judgements,
+        model: fnv(FNV_START, store.model()?.unwrap_or_default().as_bytes()),
         name_tables: !engine.tables().sets().is_empty(),
         keys_probe: keys_probe(engine),
         rules: default_rules().into_iter().map(|r| r.name).collect(),
@@ -98,6 +109,7 @@ pub(crate) fn kept_state(
     inputs: &[LinkInput],
     tf: &TermFrequencies,
     keys: Option<BlockKeys>,
+    judgements: (i64, i64),
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let Some(keys) = keys else { return Ok(Vec::new()) };
     let max_record = inputs.iter().map(|i| i.record_id).max().unwrap_or(0);
@@ -105,7 +117,7 @@ pub(crate) fn kept_state(
         return Ok(Vec::new());
     }
     let keys = keys.renumbered(|i| inputs[i as usize].record_id as u32);
-    let stamp = stamp(store, engine, inputs.len() as i64, max_record)?;
+    let stamp = stamp(store, engine, inputs.len() as i64, max_record, judgements)?;
     Ok(vec![
         (keys_entry(max_record), keys.into_bytes()),
         ("term_counts".to_string(), tf.term_counts().to_bytes()),
@@ -116,6 +128,18 @@ pub(crate) fn kept_state(
 /// The registry's name counts as the last link kept them, if it kept them.
 pub(crate) fn kept_term_counts(store: &Store) -> Result<Option<TermCounts>> {
     Ok(store.link_state("term_counts")?.into_iter().next().and_then(|(_, b)| TermCounts::from_bytes(&b)))
+}
+
+/// The kept name counts, when they were counted by the name engine a search uses (tables on,
+/// this program's tables and rules).
+pub(crate) fn kept_term_counts_for_search(store: &Store) -> Result<Option<TermCounts>> {
+    let Some((_, bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
+    let Ok(kept) = serde_json::from_slice::<Stamp>(&bytes) else { return Ok(None) };
+    let engine = NameEngine::new();
+    if kept.version != STATE_VERSION || !kept.name_tables || kept.keys_probe != keys_probe(&engine) {
+        return Ok(None);
+    }
+    kept_term_counts(store)
 }
 
 /// Links the records imported since the last link against the state it kept: their blocks
@@ -136,7 +160,8 @@ pub(crate) fn link_new(
     let Some((_, stamp_bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
     let Ok(kept) = serde_json::from_slice::<Stamp>(&stamp_bytes) else { return Ok(None) };
     let (linked, max_record) = store.linked_extent()?;
-    if kept != stamp(store, engine, linked, max_record)? || kept.max_record > i64::from(u32::MAX) {
+    let judged = store.judgements_stamp()?;
+    if kept != stamp(store, engine, linked, max_record, judged)? || kept.max_record > i64::from(u32::MAX) {
         return Ok(None);
     }
     let model = FsModel::from_json(&model_json).context("the stored model does not parse; run athar link --full")?;
@@ -146,7 +171,9 @@ pub(crate) fn link_new(
     }
     let mut keys = Vec::new();
     for (_, bytes) in store.link_state("keys/")? {
-        let Some(k) = BlockKeys::from_bytes(bytes) else { return Ok(None) };
+        let Some(k) = BlockKeys::from_bytes(bytes).filter(|k| k.rule_count() == default_rules().len()) else {
+            return Ok(None);
+        };
         keys.push(k);
     }
     let Some(mut counts) = kept_term_counts(store)? else { return Ok(None) };
@@ -245,16 +272,24 @@ pub(crate) fn link_new(
     let new_max = new_inputs.last().map_or(max_record, |i| i.record_id);
     let mut state = vec![
         ("term_counts".to_string(), counts.to_bytes()),
-        ("stamp".to_string(), serde_json::to_vec(&stamp(store, engine, linked + n_new as i64, new_max)?)?),
+        ("stamp".to_string(), serde_json::to_vec(&stamp(store, engine, linked + n_new as i64, new_max, judged)?)?),
     ];
     if n_new > 0 {
         let new_keys = BlockKeys::of(&records[..n_new], &new_ids, &rules);
         state.push((keys_entry(new_max), new_keys.into_bytes()));
     }
-    let persons = store.add_to_persons(&groups, &review, &state, actor)?;
-    // Persons changed: open inquiries look again.
+    // Saved only if no other link and no judgement came in between (else nothing is saved).
+    let Some(persons) = store.add_to_persons(&groups, &review, &state, ((linked, max_record), judged), actor)? else {
+        bail!("another link or a judgement changed the registry while this link ran; nothing was saved, run athar link again");
+    };
+    // Persons changed: open inquiries look again (names weighed as the index weighs them: with
+    // the tables).
     let new_ids: Vec<i64> = new_inputs.iter().map(|i| i.record_id).collect();
-    let new_leads = crate::inquiry_cmd::recheck_records(store, &new_ids, &counts, true)?;
+    let new_leads = if args.without_name_tables {
+        crate::inquiry_cmd::recheck(store)?
+    } else {
+        crate::inquiry_cmd::recheck_records(store, &new_ids, &counts, true)?
+    };
     phases.mark("saving");
     Ok(Some(LinkSummary {
         records: linked as usize + n_new,

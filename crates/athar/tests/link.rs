@@ -451,4 +451,14 @@ fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges(
     assert_eq!(fourth["from_kept_state"], true, "{fourth}");
     assert_eq!(env.person_of("last:z1"), env.person_of("reg:r2"));
     assert_ne!(env.person_of("inq:q1"), env.person_of("reg:r1"), "the judgement still holds");
+    // Another model imported: the persons made are decided again over every record.
+    let model = env.path("model.json");
+    env.ok(&["model", "export", model.to_str().expect("p")]);
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&model).expect("read")).expect("JSON");
+    m["prior"] = serde_json::json!(0.001);
+    std::fs::write(&model, m.to_string()).expect("write");
+    env.ok(&["model", "import", model.to_str().expect("p")]);
+    add("after_model", "m1,Sami Nabil Haddad,Rima,1970\n");
+    let fifth = env.json(&["link", "--json"]);
+    assert_eq!(fifth["from_kept_state"], false, "{fifth}");
 }
