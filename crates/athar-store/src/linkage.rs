@@ -63,6 +63,84 @@ fn link_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkInput> {
     Ok(LinkInput { record_id: r.get(0)?, national_id_hash: r.get(1)?, fields })
 }
 
+/// See [`Store::linked_extent`]; on any connection or transaction.
+fn linked_extent(conn: &rusqlite::Connection) -> Result<(i64, i64), StoreError> {
+    Ok(conn.query_row("SELECT COUNT(*), COALESCE(MAX(record_id), 0) FROM person_records", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?)
+}
+
+/// See [`Store::judgements_stamp`]; on any connection or transaction.
+fn judgements_stamp(conn: &rusqlite::Connection) -> Result<(i64, i64), StoreError> {
+    Ok(conn.query_row("SELECT COALESCE(MAX(judgement_id), 0), COUNT(withdrawn_at) FROM judgements", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?)
+}
+
+/// The statements that write persons, prepared once per transaction (a million records are a
+/// million inserts), and the numbering of new person ids.
+struct PersonWriter<'t> {
+    person: rusqlite::Statement<'t>,
+    lineage: rusqlite::Statement<'t>,
+    member: rusqlite::Statement<'t>,
+    review: rusqlite::Statement<'t>,
+    state: rusqlite::Statement<'t>,
+    last_number: i64,
+    at: String,
+}
+
+impl<'t> PersonWriter<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
+        Ok(PersonWriter {
+            person: tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?,
+            lineage: tx
+                .prepare("INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, ?2, ?3, ?4, ?5)")?,
+            member: tx.prepare("INSERT OR REPLACE INTO person_records(record_id, person_id) VALUES(?1, ?2)")?,
+            review: tx.prepare("INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)")?,
+            state: tx.prepare("INSERT OR REPLACE INTO link_state(name, data) VALUES(?1, ?2)")?,
+            last_number: tx.query_row(
+                "SELECT COALESCE(MAX(CAST(SUBSTR(person_id, 2) AS INTEGER)), 0) FROM persons",
+                [],
+                |r| r.get(0),
+            )?,
+            at: now(),
+        })
+    }
+
+    /// A new person of `size` records, with its lineage.
+    fn create(&mut self, size: usize) -> Result<String, StoreError> {
+        self.last_number += 1;
+        let id = format!("P{}", self.last_number);
+        self.person.execute(params![id, self.at])?;
+        self.lineage.execute(params![id, "created", None::<String>, self.at, format!("{size} records")])?;
+        Ok(id)
+    }
+
+    fn lineage(&mut self, id: &str, event: &str, other: &str) -> Result<(), StoreError> {
+        self.lineage.execute(params![id, event, other, self.at, None::<String>])?;
+        Ok(())
+    }
+
+    fn member(&mut self, record: i64, person: &str) -> Result<(), StoreError> {
+        self.member.execute(params![record, person])?;
+        Ok(())
+    }
+
+    fn review(&mut self, pairs: &[(i64, i64, f64)]) -> Result<(), StoreError> {
+        for (a, b, p) in pairs {
+            self.review.execute(params![a.min(b), a.max(b), p])?;
+        }
+        Ok(())
+    }
+
+    fn state(&mut self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        for (name, data) in entries {
+            self.state.execute(params![name, data])?;
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// Every record's fields for linkage, in record-id order.
     pub fn link_inputs(&self) -> Result<Vec<LinkInput>, StoreError> {
@@ -191,19 +269,13 @@ impl Store {
 
     /// Records in persons, and the largest record id among them.
     pub fn linked_extent(&self) -> Result<(i64, i64), StoreError> {
-        Ok(self.conn.query_row("SELECT COUNT(*), COALESCE(MAX(record_id), 0) FROM person_records", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?)
+        linked_extent(&self.conn)
     }
 
     /// What the judgements are: the last judgement id and how many were withdrawn (a link
     /// that kept state sees from it whether anyone judged since).
     pub fn judgements_stamp(&self) -> Result<(i64, i64), StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(MAX(judgement_id), 0), COUNT(withdrawn_at) FROM judgements",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        judgements_stamp(&self.conn)
     }
 
     /// The link state entries whose name starts with `prefix`, in name order.
@@ -250,60 +322,26 @@ impl Store {
     ) -> Result<Option<PersonsReport>, StoreError> {
         // Write-locked from the start: the check and the writes see the same registry.
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let extent: (i64, i64) =
-            tx.query_row("SELECT COUNT(*), COALESCE(MAX(record_id), 0) FROM person_records", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        let judged: (i64, i64) =
-            tx.query_row("SELECT COALESCE(MAX(judgement_id), 0), COUNT(withdrawn_at) FROM judgements", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        if (extent, judged) != expected {
+        if (linked_extent(&tx)?, judgements_stamp(&tx)?) != expected {
             return Ok(None);
         }
-        let mut next: i64 =
-            tx.query_row("SELECT COALESCE(MAX(CAST(SUBSTR(person_id, 2) AS INTEGER)), 0) FROM persons", [], |r| {
-                r.get(0)
-            })?;
-        let at = now();
         let mut report = PersonsReport::default();
         {
-            let mut insert_person = tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?;
-            let mut insert_lineage =
-                tx.prepare("INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, ?2, ?3, ?4, ?5)")?;
-            let mut insert_member =
-                tx.prepare("INSERT OR REPLACE INTO person_records(record_id, person_id) VALUES(?1, ?2)")?;
-            let mut insert_review =
-                tx.prepare("INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)")?;
-            let mut insert_state = tx.prepare("INSERT OR REPLACE INTO link_state(name, data) VALUES(?1, ?2)")?;
+            let mut w = PersonWriter::new(&tx)?;
             for (person, members) in groups {
                 let id = match person {
                     Some(id) => id.clone(),
                     None => {
-                        next += 1;
-                        let id = format!("P{next}");
-                        insert_person.execute(params![id, at])?;
-                        insert_lineage.execute(params![
-                            id,
-                            "created",
-                            None::<String>,
-                            at,
-                            format!("{} records", members.len())
-                        ])?;
                         report.new_ids += 1;
-                        id
+                        w.create(members.len())?
                     }
                 };
                 for r in members {
-                    insert_member.execute(params![r, id])?;
+                    w.member(*r, &id)?;
                 }
             }
-            for (a, b, p) in review {
-                insert_review.execute(params![a.min(b), a.max(b), p])?;
-            }
-            for (name, data) in state {
-                insert_state.execute(params![name, data])?;
-            }
+            w.review(review)?;
+            w.state(state)?;
         }
         report.persons =
             tx.query_row("SELECT COUNT(DISTINCT person_id) FROM person_records", [], |r| r.get::<_, i64>(0))? as usize;
@@ -358,24 +396,11 @@ impl Store {
             }
         }
         let tx = self.conn.transaction()?;
-        let mut next: i64 =
-            tx.query_row("SELECT COALESCE(MAX(CAST(SUBSTR(person_id, 2) AS INTEGER)), 0) FROM persons", [], |r| {
-                r.get(0)
-            })?;
-        let at = now();
         let mut report = PersonsReport { persons: groups.len(), ..Default::default() };
         tx.execute("DELETE FROM review", [])?;
-        // Prepared once: a million records are a million inserts.
+        tx.execute("DELETE FROM link_state", [])?;
         {
-            let mut insert_person = tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?;
-            let mut insert_lineage =
-                tx.prepare("INSERT INTO lineage(person_id, event, other, at, detail) VALUES(?1, ?2, ?3, ?4, ?5)")?;
-            // Only the records whose person changed are written: a link that adds a thousand
-            // records to a million rewrites a thousand rows, not a million.
-            let mut insert_member =
-                tx.prepare("INSERT OR REPLACE INTO person_records(record_id, person_id) VALUES(?1, ?2)")?;
-            let mut insert_review =
-                tx.prepare("INSERT OR REPLACE INTO review(record_a, record_b, probability) VALUES(?1, ?2, ?3)")?;
+            let mut w = PersonWriter::new(&tx)?;
             for (g, members) in groups.iter().enumerate() {
                 let id = match &id_of_group[g] {
                     Some(id) => {
@@ -383,18 +408,8 @@ impl Store {
                         id.clone()
                     }
                     None => {
-                        next += 1;
-                        let id = format!("P{next}");
-                        insert_person.execute(params![id, at])?;
-                        insert_lineage.execute(params![
-                            id,
-                            "created",
-                            None::<String>,
-                            at,
-                            format!("{} records", members.len())
-                        ])?;
                         report.new_ids += 1;
-                        id
+                        w.create(members.len())?
                     }
                 };
                 // Earlier persons whose records joined this one: a merge.
@@ -404,26 +419,22 @@ impl Store {
                 for o in from.iter().filter(|o| **o != id) {
                     if !taken.contains(*o) {
                         report.merges += 1;
-                        insert_lineage.execute(params![id, "merged_from", o, at, None::<String>])?;
+                        w.lineage(&id, "merged_from", o)?;
                     } else {
                         report.splits += 1;
-                        insert_lineage.execute(params![id, "split_from", o, at, None::<String>])?;
+                        w.lineage(&id, "split_from", o)?;
                     }
                 }
+                // Only the records whose person changed are written: a link that adds a
+                // thousand records to a million rewrites a thousand rows, not a million.
                 for r in members {
                     if old.get(r) != Some(&id) {
-                        insert_member.execute(params![r, id])?;
+                        w.member(*r, &id)?;
                     }
                 }
             }
-            for (a, b, p) in review {
-                insert_review.execute(params![a.min(b), a.max(b), p])?;
-            }
-            tx.execute("DELETE FROM link_state", [])?;
-            let mut insert_state = tx.prepare("INSERT INTO link_state(name, data) VALUES(?1, ?2)")?;
-            for (name, data) in state {
-                insert_state.execute(params![name, data])?;
-            }
+            w.review(review)?;
+            w.state(state)?;
         }
         crate::audit::append(&tx, &self.keys, actor, "link", None, Some(groups.len() as i64), None)?;
         tx.commit()?;
