@@ -28,6 +28,17 @@ pub enum ComparisonKind {
 }
 
 impl ComparisonKind {
+    /// The comparisons of names of people: the person's own (given, father, grandfather,
+    /// family) and the mother's. Not places.
+    pub const PERSON_NAMES: [ComparisonKind; 6] = [
+        ComparisonKind::GivenName,
+        ComparisonKind::FatherName,
+        ComparisonKind::GrandfatherName,
+        ComparisonKind::FamilyName,
+        ComparisonKind::MotherName,
+        ComparisonKind::MotherFamilyName,
+    ];
+
     pub const ALL: [ComparisonKind; 11] = [
         ComparisonKind::GivenName,
         ComparisonKind::FatherName,

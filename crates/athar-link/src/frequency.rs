@@ -36,17 +36,17 @@ fn term_hash(a: &athar_names::NameAnalysis) -> u64 {
 }
 
 /// Per value id of `slot`, the hash of its term key (built once however many records hold the
-/// value) and its number of records; and the counts of values without an id.
-fn value_terms(records: &[LinkRecord], slot: usize, k: ComparisonKind) -> (Vec<Option<u64>>, Vec<u32>, Counts) {
+/// value); and the counts of all the records' values by term.
+fn value_terms(records: &[LinkRecord], slot: usize, k: ComparisonKind) -> (Vec<Option<u64>>, Counts) {
     let mut terms: Vec<Option<u64>> = Vec::new();
     let mut holders: Vec<u32> = Vec::new();
-    let mut loose = Counts::default();
+    let mut counts = Counts::default();
     for r in records {
         let Some(a) = k.name_field(r) else { continue };
-        loose.values += 1;
+        counts.values += 1;
         let id = r.value_ids[slot];
         if id == NO_VALUE {
-            *loose.by_term.entry(term_hash(a)).or_default() += 1;
+            *counts.by_term.entry(term_hash(a)).or_default() += 1;
             continue;
         }
         let i = id as usize;
@@ -57,7 +57,17 @@ fn value_terms(records: &[LinkRecord], slot: usize, k: ComparisonKind) -> (Vec<O
         terms[i].get_or_insert_with(|| term_hash(a));
         holders[i] += 1;
     }
-    (terms, holders, loose)
+    for (t, n) in terms.iter().zip(&holders) {
+        if let Some(t) = t {
+            *counts.by_term.entry(*t).or_default() += n;
+        }
+    }
+    (terms, counts)
+}
+
+/// The count of each value id's term in `counts`.
+fn counts_by_value(terms: &[Option<u64>], counts: &Counts) -> Vec<u32> {
+    terms.iter().map(|t| t.and_then(|t| counts.by_term.get(&t)).copied().unwrap_or(0)).collect()
 }
 
 impl TermCounts {
@@ -66,17 +76,7 @@ impl TermCounts {
         let kinds = VALUE_SLOTS
             .iter()
             .enumerate()
-            .map(|(slot, k)| {
-                k.term_frequency().then(|| {
-                    let (terms, holders, mut c) = value_terms(records, slot, *k);
-                    for (t, n) in terms.iter().zip(&holders) {
-                        if let Some(t) = t {
-                            *c.by_term.entry(*t).or_default() += n;
-                        }
-                    }
-                    c
-                })
-            })
+            .map(|(slot, k)| k.term_frequency().then(|| value_terms(records, slot, *k).1))
             .collect();
         TermCounts { kinds }
     }
@@ -176,15 +176,8 @@ impl TermFrequencies {
             .enumerate()
             .map(|(slot, k)| {
                 k.term_frequency().then(|| {
-                    let (terms, holders, mut counts) = value_terms(records, slot, *k);
-                    for (t, n) in terms.iter().zip(&holders) {
-                        if let Some(t) = t {
-                            *counts.by_term.entry(*t).or_default() += n;
-                        }
-                    }
-                    let by_value =
-                        terms.iter().map(|t| t.and_then(|t| counts.by_term.get(&t)).copied().unwrap_or(0)).collect();
-                    KindCounts { counts, by_value }
+                    let (terms, counts) = value_terms(records, slot, *k);
+                    KindCounts { by_value: counts_by_value(&terms, &counts), counts }
                 })
             })
             .collect();
@@ -200,10 +193,8 @@ impl TermFrequencies {
             .zip(counts.kinds.into_iter().chain(std::iter::repeat(None)))
             .map(|((slot, k), counts)| {
                 let counts = counts.filter(|_| k.term_frequency())?;
-                let (terms, _, _) = value_terms(records, slot, *k);
-                let by_value =
-                    terms.iter().map(|t| t.and_then(|t| counts.by_term.get(&t)).copied().unwrap_or(0)).collect();
-                Some(KindCounts { counts, by_value })
+                let (terms, _) = value_terms(records, slot, *k);
+                Some(KindCounts { by_value: counts_by_value(&terms, &counts), counts })
             })
             .collect();
         TermFrequencies { kinds }

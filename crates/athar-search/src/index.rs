@@ -94,15 +94,6 @@ pub struct SearchResults {
 /// Most persons a search returns.
 pub const MAX_LIMIT: usize = 100;
 
-pub(crate) const NAME_FIELDS: [ComparisonKind; 6] = [
-    ComparisonKind::GivenName,
-    ComparisonKind::FatherName,
-    ComparisonKind::GrandfatherName,
-    ComparisonKind::FamilyName,
-    ComparisonKind::MotherName,
-    ComparisonKind::MotherFamilyName,
-];
-
 /// Most candidates scored for one query: the records that share the rarest keys with it. A
 /// common name alone never scans everything. 200 would save a third of the scoring but lose
 /// recall@10 (0.992 to 0.990 at 15k generated records, 0.901 to 0.891 at 150k): a family's
@@ -163,7 +154,7 @@ pub struct Index {
 /// whose mother bears it.
 fn record_keys(r: &LinkRecord) -> Vec<u64> {
     let mut keys = Vec::new();
-    for k in NAME_FIELDS {
+    for k in ComparisonKind::PERSON_NAMES {
         let group =
             if matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName) { b'm' } else { b'p' };
         if let Some(a) = k.name_field(r) {
@@ -294,7 +285,10 @@ impl Index {
         // give.
         let extra = |c: u32| {
             let r = &self.records[c as usize];
-            NAME_FIELDS.iter().filter(|k| k.name_field(r).is_some() && k.name_field(&q).is_none()).count()
+            ComparisonKind::PERSON_NAMES
+                .iter()
+                .filter(|k| k.name_field(r).is_some() && k.name_field(&q).is_none())
+                .count()
         };
         ranked.sort_by(|x, y| {
             y.1 .0.total_cmp(&x.1 .0).then_with(|| extra(x.1 .1).cmp(&extra(y.1 .1))).then(x.0.cmp(y.0))

@@ -124,7 +124,7 @@ impl Query {
         let fields: Vec<(&str, &str)> =
             self.fields().into_iter().filter(|(k, _)| !matches!(*k, "facility" | "status")).collect();
         let q = LinkRecord::from_fields(engine, "query", &fields, None);
-        if !crate::index::NAME_FIELDS.iter().any(|k: &ComparisonKind| k.name_field(&q).is_some()) {
+        if !ComparisonKind::PERSON_NAMES.iter().any(|k| k.name_field(&q).is_some()) {
             return Err(QueryError::NoName);
         }
         Ok(q)
