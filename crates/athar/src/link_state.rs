@@ -161,7 +161,8 @@ pub(crate) fn link_new(
     let Ok(kept) = serde_json::from_slice::<Stamp>(&stamp_bytes) else { return Ok(None) };
     let (linked, max_record) = store.linked_extent()?;
     let judged = store.judgements_stamp()?;
-    if kept != stamp(store, engine, linked, max_record, judged)? || kept.max_record > i64::from(u32::MAX) {
+    let now = stamp(store, engine, linked, max_record, judged)?;
+    if kept != now || kept.max_record > i64::from(u32::MAX) {
         return Ok(None);
     }
     let model = FsModel::from_json(&model_json).context("the stored model does not parse; run athar link --full")?;
@@ -272,7 +273,10 @@ pub(crate) fn link_new(
     let new_max = new_inputs.last().map_or(max_record, |i| i.record_id);
     let mut state = vec![
         ("term_counts".to_string(), counts.to_bytes()),
-        ("stamp".to_string(), serde_json::to_vec(&stamp(store, engine, linked + n_new as i64, new_max, judged)?)?),
+        (
+            "stamp".to_string(),
+            serde_json::to_vec(&Stamp { linked: linked + n_new as i64, max_record: new_max, ..now })?,
+        ),
     ];
     if n_new > 0 {
         let new_keys = BlockKeys::of(&records[..n_new], &new_ids, &rules);

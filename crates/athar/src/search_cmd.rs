@@ -65,22 +65,15 @@ impl SearchArgs {
     /// The flags as a library query: sex and status read through the import's value tables (a
     /// value they do not know is refused, not silently compared).
     pub(crate) fn query(&self) -> Result<Query> {
-        let sex = match self.sex.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(raw) => match athar_ingest::values::parse_sex(raw) {
-                Some(athar_ingest::values::Sex::Unknown) => None,
-                Some(s) => Some(s.name().to_string()),
-                None => bail!("sex '{raw}' is not known; use male or female (or leave it out)"),
-            },
-            None => None,
-        };
-        let status = match self.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(raw) => match athar_ingest::values::parse_status(raw) {
-                Some(athar_ingest::values::Status::Unknown) => None,
-                Some(s) => Some(s.name().to_string()),
-                None => bail!("status '{raw}' is not known; use missing, detained, released, deceased or identified"),
-            },
-            None => None,
-        };
+        use athar_ingest::values::{parse_sex, parse_status, Sex, Status};
+        let sex = known(&self.sex, parse_sex, |s| (s != Sex::Unknown).then(|| s.name()), "sex", "male or female")?;
+        let status = known(
+            &self.status,
+            parse_status,
+            |s| (s != Status::Unknown).then(|| s.name()),
+            "status",
+            "missing, detained, released, deceased or identified",
+        )?;
         let query = Query {
             name: self.name.clone(),
             given: self.given.clone(),
@@ -96,6 +89,23 @@ impl SearchArgs {
         };
         query.check()?;
         Ok(query)
+    }
+}
+
+/// A flag's value read through one of the import's value tables: its canonical name, `None`
+/// when not given or given as unknown, an error naming the known values when the table does
+/// not know it.
+fn known<T>(
+    raw: &Option<String>,
+    parse: impl Fn(&str) -> Option<T>,
+    name: impl Fn(T) -> Option<&'static str>,
+    what: &str,
+    values: &str,
+) -> Result<Option<String>> {
+    let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    match parse(raw) {
+        Some(v) => Ok(name(v).map(str::to_string)),
+        None => bail!("{what} '{raw}' is not known; use {values} (or leave it out)"),
     }
 }
 
