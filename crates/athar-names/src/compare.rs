@@ -205,6 +205,11 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     if (a.kind == PartKind::Kunya) != (b.kind == PartKind::Kunya) {
         return (TokenLevel::Different, 0.0, None);
     }
+    // A patronymic (Mikhailovich) names the father: it is never the given name Mikhail
+    // (Yuri Mikhailovich and Mikhail Yurievich are a son and his father's namesake, not one man).
+    if (a.role == Role::Patronymic && b.role == Role::Given) || (a.role == Role::Given && b.role == Role::Patronymic) {
+        return (TokenLevel::Different, 0.0, None);
+    }
     if !a.sets.is_empty() && !b.sets.is_empty() {
         if a.sets.iter().any(|id| b.sets.contains(id)) {
             return (TokenLevel::SameEquivalence, 0.95, None);
@@ -295,6 +300,11 @@ pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: Token
         }
         TokenLevel::Different if (a.kind == PartKind::Kunya) != (b.kind == PartKind::Kunya) => {
             "a kunya (Abu/Umm X) is not the name X".into()
+        }
+        TokenLevel::Different
+            if matches!((a.role, b.role), (Role::Patronymic, Role::Given) | (Role::Given, Role::Patronymic)) =>
+        {
+            "a patronymic names the father, not the given name".into()
         }
         TokenLevel::Different => "different".into(),
     }

@@ -213,6 +213,23 @@ fn patronymic_gives_the_fathers_name_in_both_languages() {
 }
 
 #[test]
+fn a_patronymic_never_stands_for_the_given_name() {
+    let e = engine();
+    // A man and his father's namesake: the given name of one is the other's father.
+    for (a, b) in [
+        ("МИХАЙЛОВ Юрий Михайлович", "MIKHAILOV Mikhail Yurievich"),
+        ("Петренко Олександр Іванович", "Petrenko Ivan Oleksandrovych"),
+    ] {
+        let c = e.compare_text(a, b);
+        assert!(!c.same_name && c.score < 0.5, "{a} / {b}: {c:?}");
+        assert!(e.compare_text(a, a).same_name);
+    }
+    // The father written as a plain name still meets the patronymic (Arabic-style lists).
+    let c = e.compare_text("Yurii Mykhailovych Mykhailov", "Yuri Mikhail Mikhailov");
+    assert!(c.same_name, "{c:?}");
+}
+
+#[test]
 fn slavic_orders_and_gendered_surnames() {
     let e = engine();
     let a = e.analyse("ШЕВЧЕНКО Тарас Григорович");
