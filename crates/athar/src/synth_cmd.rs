@@ -207,7 +207,8 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     }
     // Blocking recall and a threshold sweep: candidate pairs made and scored again as the link
     // that trained the stored model made them (name tables on or off, block limit).
-    let Sweep { blocking_recall, points: sweep, calibration, prior } = sweep(&store, &truth_of, args.pairs.as_deref())?;
+    let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling } =
+        sweep(&store, &truth_of, args.pairs.as_deref())?;
     if let Some(svg) = &args.svg {
         std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
     }
@@ -225,6 +226,11 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         "blocking_recall": blocking_recall,
         "calibration": calibration.iter().map(|(lo, n, share)| serde_json::json!({"from": lo, "pairs": n, "same_person": share})).collect::<Vec<_>>(),
         "prior": {"model": prior.0, "truth": prior.1},
+        "ceiling": {
+            "patterns": ceiling.patterns,
+            "model": {"f1": ceiling.model.0, "precision": ceiling.model.1, "recall": ceiling.model.2},
+            "oracle": {"f1": ceiling.oracle.0, "precision": ceiling.oracle.1, "recall": ceiling.oracle.2},
+        },
         "threshold_sweep": sweep_json,
         "records": matched,
         "truth_records_not_in_database": unknown,
@@ -248,6 +254,16 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         }
         println!("  blocking recall {blocking_recall:.4} (true pairs that blocking generated)");
         println!("  prior: model {:.2e}, truth {:.2e} (true pairs over all pairs of records)", prior.0, prior.1);
+        let (m, o) = (ceiling.model, ceiling.oracle);
+        println!(
+            "  best pairwise F1 of the candidate pairs alone (no clustering): {:.4} (P {:.4} R {:.4})",
+            m.0, m.1, m.2
+        );
+        println!(
+            "  ceiling of these comparisons: {:.4} (P {:.4} R {:.4}), an oracle knowing the true share of each of {} \
+             patterns of levels and name-frequency bands",
+            o.0, o.1, o.2, ceiling.patterns
+        );
         println!("  calibration (candidate pairs by probability: how many, share truly one person):");
         for (lo, n, share) in &calibration {
             println!("    {lo:.1}–{:.1}  {n:>9}  {share:.3}", lo + 0.1);
@@ -275,6 +291,63 @@ struct Sweep {
     calibration: Vec<(f64, usize, f64)>,
     /// The model's prior and the truth's (true pairs over all pairs of the truth's records).
     prior: (f64, f64),
+    ceiling: Ceiling,
+}
+
+/// How far the scoring is from what its comparisons allow, on the candidate pairs alone (no
+/// clustering, no judgements): the best pairwise F1 of the model's probabilities, and that of an
+/// oracle that knows the true share of every pattern of comparison levels and name-frequency
+/// bands. No weighting of these comparisons beats the oracle (it sees the truth, and flatters
+/// itself on small patterns), so where it falls short of a goal, the records lack the evidence.
+struct Ceiling {
+    patterns: usize,
+    model: BestF1,
+    oracle: BestF1,
+}
+
+/// (F1, precision, recall) at the best cut of a ranking.
+type BestF1 = (f64, f64, f64);
+
+/// The best cut of groups of candidate pairs, taken in the given order: (pairs, true pairs) each.
+fn best_cut(groups: impl Iterator<Item = (usize, usize)>, true_pairs: usize) -> BestF1 {
+    let (mut pairs, mut hits, mut best) = (0usize, 0usize, (0.0, 0.0, 0.0));
+    for (n, t) in groups {
+        pairs += n;
+        hits += t;
+        let (p, r) = (hits as f64 / pairs.max(1) as f64, hits as f64 / true_pairs.max(1) as f64);
+        if f1(p, r) > best.0 {
+            best = (f1(p, r), p, r);
+        }
+    }
+    best
+}
+
+/// A pair's pattern: each comparison's level (4 bits, 15 when missing) and the bands of how
+/// common its given and family names are (a band per factor of 8 in share).
+fn pattern(v: &athar_link::ComparisonVector, bands: [Option<f64>; 2]) -> u64 {
+    let mut key = 0u64;
+    for level in v {
+        key = key << 4 | u64::from(level.map_or(15, |l| l.min(14)));
+    }
+    for share in bands {
+        key = key << 5 | share.map_or(31, |s| ((-s.log2() / 3.0).floor().clamp(0.0, 30.0)) as u64);
+    }
+    key
+}
+
+fn ceiling(scored: &[athar_link::ScoredPair], patterns: &[u64], same: &[bool], true_pairs: usize) -> Ceiling {
+    let mut order: Vec<usize> = (0..scored.len()).collect();
+    order.sort_unstable_by(|&x, &y| scored[y].2.total_cmp(&scored[x].2));
+    let model = best_cut(order.iter().map(|&k| (1, usize::from(same[k]))), true_pairs);
+    let mut groups: HashMap<u64, (usize, usize)> = HashMap::new();
+    for (k, key) in patterns.iter().enumerate() {
+        let g = groups.entry(*key).or_default();
+        g.0 += 1;
+        g.1 += usize::from(same[k]);
+    }
+    let mut by_share: Vec<(usize, usize)> = groups.into_values().collect();
+    by_share.sort_unstable_by(|x, y| (y.1 * x.0).cmp(&(x.1 * y.0)));
+    Ceiling { patterns: by_share.len(), model, oracle: best_cut(by_share.into_iter(), true_pairs) }
 }
 
 /// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
@@ -307,8 +380,9 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_o
         *per_truth.entry(*t).or_default() += 1;
     }
     let true_pairs: usize = per_truth.values().map(|n| n * (n - 1) / 2).sum();
-    let found =
-        pairs.iter().filter(|&&(i, j)| truth[i as usize].is_some() && truth[i as usize] == truth[j as usize]).count();
+    let same: Vec<bool> =
+        pairs.iter().map(|&(i, j)| truth[i as usize].is_some() && truth[i as usize] == truth[j as usize]).collect();
+    let found = same.iter().filter(|&&s| s).count();
     let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
     let tf = athar_link::TermFrequencies::new(&records);
     // Scored as `link` scores them.
@@ -318,6 +392,13 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_o
     if let Some(path) = pairs_out {
         write_pairs(path, &inputs, &truth, &scored)?;
     }
+    let patterns = crate::link_cmd::map_with_cache(&pairs, |cache, &(i, j)| {
+        let (a, b) = (&records[i as usize], &records[j as usize]);
+        let v = athar_link::compare_cached(&engine, a, b, cache);
+        use athar_link::ComparisonKind::{FamilyName, GivenName};
+        pattern(&v, [tf.share(GivenName, a, b), tf.share(FamilyName, a, b)])
+    });
+    let ceiling = ceiling(&scored, &patterns, &same, true_pairs);
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let judgements: Vec<(usize, usize, Judgement)> = store
         .judgements()?
@@ -370,7 +451,7 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_o
         .collect();
     let known = truth.iter().flatten().count() as f64;
     let truth_prior = if known < 2.0 { 0.0 } else { true_pairs as f64 / (known * (known - 1.0) / 2.0) };
-    Ok(Sweep { blocking_recall, points: out, calibration, prior: (model.prior, truth_prior) })
+    Ok(Sweep { blocking_recall, points: out, calibration, prior: (model.prior, truth_prior), ceiling })
 }
 
 /// The scored candidate pairs with the truth's verdict, then the true pairs blocking missed.
@@ -525,6 +606,27 @@ pub fn demo() -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ceiling_knows_what_a_ranking_gets_wrong() {
+        // Four candidate pairs, two true, out of three true pairs (one missed by blocking). The
+        // model ranks a false pair first; the patterns separate true from false.
+        let scored = [(0, 1, 0.9), (0, 2, 0.8), (1, 2, 0.1), (2, 3, 0.05)];
+        let same = [false, true, true, false];
+        let patterns = [7, 1, 1, 7];
+        let c = ceiling(&scored, &patterns, &same, 3);
+        assert_eq!(c.patterns, 2);
+        // Oracle: take pattern 1 only: precision 1, recall 2/3.
+        assert!((c.oracle.0 - 0.8).abs() < 1e-9, "{:?}", c.oracle);
+        // The model's best cut is all but the last pair: precision 2/3, recall 2/3.
+        assert!((c.model.0 - 2.0 / 3.0).abs() < 1e-9, "{:?}", c.model);
+        // A pattern knows each level and each band apart.
+        let v = [Some(0), None, None, Some(1), None, None, Some(2), None, None, None, None];
+        let w = [Some(0), None, None, Some(1), None, None, Some(3), None, None, None, None];
+        assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&w, [Some(0.01), None]));
+        assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.0001), None]));
+        assert_eq!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.011), None]));
+    }
 
     #[test]
     fn pairwise_and_bcubed_on_a_known_example() {
