@@ -36,6 +36,8 @@ pub enum TokenLevel {
     CloseSpelling,
     /// Skeletons one edit apart, or Jaro-Winkler ≥ 0.88: perhaps a typo.
     SimilarSpelling,
+    /// An initial and a name that begins with it (O. / Oleksandr, M. / محمد): consistent, weak.
+    Initial,
     /// Two names the tables know as different names (Hassan / Hussein).
     DifferentNames,
     /// Nothing in common.
@@ -210,6 +212,18 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     if (a.role == Role::Patronymic && b.role == Role::Given) || (a.role == Role::Given && b.role == Role::Patronymic) {
         return (TokenLevel::Different, 0.0, None);
     }
+    // An initial stands for the name in its place only (О. В. is the given name, then the father's).
+    let initial = (a.kind == PartKind::Initial, b.kind == PartKind::Initial);
+    if (initial.0 || initial.1) && !roles_meet(a.role, b.role) {
+        return (TokenLevel::Different, 0.0, None);
+    }
+    match initial {
+        (true, true) if a.latin == b.latin => return (TokenLevel::SameRomanisation, 0.93, None),
+        (true, true) => return (TokenLevel::Different, 0.0, None),
+        (true, false) => return initial_level(tables, a, b),
+        (false, true) => return initial_level(tables, b, a),
+        (false, false) => {}
+    }
     if !a.sets.is_empty() && !b.sets.is_empty() {
         if a.sets.iter().any(|id| b.sets.contains(id)) {
             return (TokenLevel::SameEquivalence, 0.95, None);
@@ -276,6 +290,34 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     (TokenLevel::Different, 0.0, Some(jw))
 }
 
+/// An initial against a whole name: whether the name, in its script or any romanisation or
+/// known spelling, begins with the initial's letter (О against Oleksandr, M against محمد).
+fn initial_level(tables: &VariantTables, initial: &NamePart, name: &NamePart) -> (TokenLevel, f64, Option<f64>) {
+    // An initial with no Latin reading (ع) meets names of its own script only.
+    let begins = |form: &str| !initial.latin.is_empty() && form.starts_with(initial.latin.as_str());
+    let known = name.sets.iter().any(|id| tables.set(*id).latin_forms.iter().any(|f| begins(f)));
+    let meets = (initial.script == name.script && name.core.starts_with(initial.core.as_str()))
+        || latin_forms(name).any(begins)
+        || known;
+    if meets {
+        (TokenLevel::Initial, INITIAL_SCORE, None)
+    } else {
+        (TokenLevel::Different, 0.0, None)
+    }
+}
+
+/// Whether parts in these roles may be the same name in one person's name: the same role, a
+/// role not known, or the father written as a name and as a patronymic.
+fn roles_meet(a: Role, b: Role) -> bool {
+    a == b
+        || a == Role::Unknown
+        || b == Role::Unknown
+        || matches!((a, b), (Role::Father, Role::Patronymic) | (Role::Patronymic, Role::Father))
+}
+
+/// What an initial that fits a name is worth: many names begin with any letter.
+const INITIAL_SCORE: f64 = 0.7;
+
 /// The explanation of a level, in words.
 pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: TokenLevel) -> String {
     match level {
@@ -289,6 +331,7 @@ pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: Token
         TokenLevel::SameSound => format!("spellings of one sound ({} ~ {})", a.latin, b.latin),
         TokenLevel::CloseSpelling => format!("close spelling ({} ~ {})", a.latin, b.latin),
         TokenLevel::SimilarSpelling => format!("similar spelling ({} ~ {})", a.latin, b.latin),
+        TokenLevel::Initial => "an initial that fits the name".into(),
         TokenLevel::DifferentNames => {
             let known = a.sets.iter().any(|x| b.sets.iter().any(|y| tables.known_distinct(*x, *y)));
             format!(
@@ -470,7 +513,10 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
         let w = (x.weight + y.weight) / 2.0;
         got += w * score;
         total += w;
-        all_same &= level.is_same();
+        // An initial that fits keeps a name the same where it stands for a middle part
+        // (Jorge J. Rodriguez); a given name by its initial alone is too little (V. Boyarkin).
+        all_same &= level.is_same()
+            || (level == TokenLevel::Initial && x.part.role != Role::Given && y.part.role != Role::Given);
         if !explain {
             continue;
         }
@@ -495,8 +541,16 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
             // A part with no counterpart costs less when it is only absent from the other name
             // (a grandfather left out) than when the other name has, in its place, a part
             // known to be another name (Valerievna against Yakovlevna): that is evidence.
+            // So is an initial that does not fit the name in its place (M. against Khaled).
             let contradicted = other.iter().enumerate().any(|(k, o)| {
-                !other_used[k] && o.role == p.role && compare_parts(tables, p, o).0 == TokenLevel::DifferentNames
+                let initial = p.kind == PartKind::Initial || o.kind == PartKind::Initial;
+                !other_used[k]
+                    && (o.role == p.role || initial && roles_meet(o.role, p.role))
+                    && match compare_parts(tables, p, o).0 {
+                        TokenLevel::DifferentNames => true,
+                        TokenLevel::Different => initial,
+                        _ => false,
+                    }
             });
             let penalty = if contradicted { 1.0 } else { missing_penalty(p.role) };
             total += role_weight(p.role) * penalty;

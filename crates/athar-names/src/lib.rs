@@ -176,6 +176,28 @@ impl NameEngine {
             }
             text.push_str(&tokens[k].light);
         }
+        if raw.kind == PartKind::Initial {
+            let (latin, scheme) = match script {
+                Script::Cyrillic => (translit::cyrillic_to_latin(&raw.key, lang).0, Scheme::Kmu2010),
+                Script::Arabic => (translit::arabic_to_latin(&raw.light_core), Scheme::ArabicGuess),
+                _ => (raw.key.clone(), Scheme::AsWritten),
+            };
+            return NamePart {
+                text,
+                core: raw.key.clone(),
+                script,
+                role: Role::Unknown,
+                kind: raw.kind,
+                article: raw.article,
+                latin,
+                scheme,
+                alt_latin: None,
+                skeletons: Vec::new(),
+                equivalence: Vec::new(),
+                sets: Vec::new(),
+                father_name: None,
+            };
+        }
         let mut sets: Vec<EquivalenceId> = t.lookup_key(&raw.key).to_vec();
         let mut father_name = None;
         // Romanisations of the core.

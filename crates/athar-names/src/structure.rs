@@ -61,6 +61,9 @@ pub enum PartKind {
     Nasab,
     /// `Āl`, آل: "house of", not the article.
     HouseOf,
+    /// A single letter standing for a name (`Шевченко О. В.`, `Ahmad M. al-Ali`): it meets any
+    /// name that begins with it, weakly, and makes no blocking key.
+    Initial,
 }
 
 /// A token after normalisation, before parts are built.
@@ -647,6 +650,14 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             i += 1;
             continue;
         }
+        // A single letter is an initial (خلف م. م. الدليمي = KHALAF M. M. AL-DULAYMI).
+        if matches!(t.script, Script::Latin | Script::Cyrillic | Script::Arabic) && f.chars().nth(1).is_none() {
+            let mut part = simple(PartKind::Initial, i..i + 1);
+            part.article = std::mem::take(&mut pending_article);
+            parts.push(part);
+            i += 1;
+            continue;
+        }
         // A multi-word name the tables know whole (Abu Bakr, Abd al-Rahman, Nur al-Din).
         let multiword = tables.starts_multiword(f);
         if let Some((len, key)) = (2..=3).rev().filter(|_| multiword).find_map(|len| {
@@ -827,8 +838,12 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
 /// Patronymic).
 pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role> {
     let mut roles = vec![Role::Unknown; parts.len()];
-    let names: Vec<usize> =
-        (0..parts.len()).filter(|&k| matches!(parts[k].kind, PartKind::Name | PartKind::Compound)).collect();
+    let names: Vec<usize> = (0..parts.len())
+        .filter(|&k| matches!(parts[k].kind, PartKind::Name | PartKind::Compound | PartKind::Initial))
+        .collect();
+    let initial = |k: usize| parts[k].kind == PartKind::Initial;
+    // Names written in full: the orders are read from them; initials take the places around.
+    let full: Vec<usize> = names.iter().copied().filter(|&k| !initial(k)).collect();
     for (k, p) in parts.iter().enumerate() {
         roles[k] = match p.kind {
             PartKind::Nasab | PartKind::HouseOf => Role::Particle,
@@ -850,20 +865,34 @@ pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role
         if let Some(g) = before {
             roles[g] = Role::Given;
         }
-        for &k in &names {
+        for &k in &full {
             if Some(k) != before {
                 roles[k] = Role::Family;
             }
         }
         return roles;
     }
+    // One name in full and initials (Шевченко О. В., O. Shevchenko): the family name, and the
+    // initials in order stand for the given name, the father's, the grandfather's.
+    const BY_INITIALS: [Role; 3] = [Role::Given, Role::Father, Role::Grandfather];
+    if full.len() == 1 && names.len() > 1 {
+        roles[full[0]] = Role::Family;
+        for (n, &k) in names.iter().filter(|&&k| initial(k)).enumerate() {
+            roles[k] = BY_INITIALS.get(n).copied().unwrap_or(Role::Unknown);
+        }
+        return roles;
+    }
     let is_slavic_given = |k: usize| slavic_given[k];
-    if names.len() == 2
-        && (parts[names[0]].upper && !parts[names[1]].upper || !is_slavic_given(names[0]) && is_slavic_given(names[1]))
+    if full.len() == 2
+        && (parts[full[0]].upper && !parts[full[1]].upper || !is_slavic_given(full[0]) && is_slavic_given(full[1]))
     {
-        // FAMILY Given: official and sanctions-list order.
-        roles[names[0]] = Role::Family;
-        roles[names[1]] = Role::Given;
+        // FAMILY Given: official and sanctions-list order; initials after the given name stand
+        // for the father's (SHEVCHENKO Oleksandr V.).
+        roles[full[0]] = Role::Family;
+        roles[full[1]] = Role::Given;
+        for (n, &k) in names.iter().filter(|&&k| initial(k) && k > full[1]).enumerate() {
+            roles[k] = BY_INITIALS[1..].get(n).copied().unwrap_or(Role::Unknown);
+        }
         return roles;
     }
     // Arabic order: given, father, grandfather, …, family. A name whose later parts all follow

@@ -230,6 +230,31 @@ fn a_patronymic_never_stands_for_the_given_name() {
 }
 
 #[test]
+fn initials_fit_the_names_in_their_place() {
+    let e = engine();
+    let score = |a: &str, b: &str| e.compare_text(a, b);
+    // Surname and initials, as Ukrainian and Russian documents write them: the initials stand
+    // for the given name and the patronymic, in that order.
+    for written in ["Шевченко О. В.", "SHEVCHENKO O.V.", "О. В. Шевченко"] {
+        let right = score(written, "Шевченко Олександр Володимирович");
+        let swapped = score(written, "Шевченко Віктор Олександрович");
+        assert!(right.score >= 0.75 && swapped.score < 0.5, "{written}: {right:?} / {swapped:?}");
+        // A given name known by its initial only is never "the same name".
+        assert!(!right.same_name, "{written}");
+    }
+    // A middle initial that fits keeps the name the same, in either script; one that does not
+    // fit counts against.
+    assert!(score("Ahmad M. al-Ali", "Ahmad Mahmoud al-Ali").same_name);
+    assert!(score("خلف م. م. الدليمي", "KHALAF M. M. AL-DULAYMI").same_name);
+    let other = score("Ahmad M. al-Ali", "Ahmad Khaled al-Ali");
+    assert!(!other.same_name && other.score < score("Ahmad M. al-Ali", "Ahmad al-Ali").score, "{other:?}");
+    // An initial makes no blocking key: a block of every name with an O would be useless.
+    let a = e.analyse("Шевченко О. В.");
+    assert_eq!(a.parts.iter().filter(|p| p.kind == athar_names::PartKind::Initial).count(), 2);
+    assert_eq!(a.keys(), e.analyse("Шевченко").keys());
+}
+
+#[test]
 fn slavic_orders_and_gendered_surnames() {
     let e = engine();
     let a = e.analyse("ШЕВЧЕНКО Тарас Григорович");

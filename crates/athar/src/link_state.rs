@@ -45,7 +45,7 @@ struct Stamp {
 /// A fingerprint of what makes blocking keys: the keys a fixed handful of names make, the
 /// variant tables and the program's version.
 fn keys_probe(engine: &NameEngine) -> u64 {
-    let names: [&[(&str, &str)]; 4] = [
+    let names: [&[(&str, &str)]; 5] = [
         &[("given_name", "محمد"), ("family_name", "الحلبي"), ("mother_name", "فاطمة"), ("birth_date", "1985-03-02")],
         &[
             ("given_name", "Oleksandr"),
@@ -55,6 +55,7 @@ fn keys_probe(engine: &NameEngine) -> u64 {
         ],
         &[("full_name", "Abd al-Rahman Abou Khalil"), ("birth_date", "1990"), ("birth_place", "Saydnaya")],
         &[("given_name", "Yusuf"), ("family_name", "el-Khatib"), ("mother_name", "Zeinab")],
+        &[("full_name", "KOVALENKO O. V."), ("birth_date", "1971")],
     ];
     let records: Vec<LinkRecord> =
         names.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(engine, &i.to_string(), f, None)).collect();
