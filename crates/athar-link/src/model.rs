@@ -606,6 +606,7 @@ pub fn train_by_rules(model: &mut FsModel, rules: &[TrainingSet<'_>], max_matche
     }
     for c in &mut model.comparisons {
         strongest_agreement_not_against(c);
+        agreement_not_below_disagreement(c);
     }
     model.training = Some(reports.clone());
     reports
@@ -661,6 +662,28 @@ fn strongest_agreement_not_against(c: &mut ComparisonParams) {
         }
     }
     first.m = target;
+}
+
+/// Some agreement is never worse evidence than disagreement: where training left a level's m/u
+/// under that of the last level (a level seldom seen, such as an initial against a name in a
+/// small registry, whose m EM drove to almost nothing), its m is raised to the last level's ratio
+/// and every m scaled to keep the sum.
+fn agreement_not_below_disagreement(c: &mut ComparisonParams) {
+    let Some((last, rest)) = c.levels.split_last_mut() else { return };
+    let floor = last.m.max(EPS) / last.u.max(EPS);
+    let mut raised = false;
+    for l in rest.iter_mut() {
+        if l.m.max(EPS) / l.u.max(EPS) < floor {
+            l.m = l.u.max(EPS) * floor;
+            raised = true;
+        }
+    }
+    let sum: f64 = c.levels.iter().map(|l| l.m).sum();
+    if raised && sum > 0.0 {
+        for l in &mut c.levels {
+            l.m /= sum;
+        }
+    }
 }
 
 /// How many other records of the same person a record has at most, as a rule (a person seldom
@@ -848,6 +871,26 @@ mod tests {
             let sum: f64 = c.levels.iter().map(|l| l.m).sum();
             assert!((sum - 1.0).abs() < 1e-9, "{:?}: m sums to {sum}", c.comparison);
         }
+    }
+
+    #[test]
+    fn no_agreement_weighs_less_than_disagreement() {
+        let level = |label: &str, m: f64, u: f64| LevelParams { label: label.into(), m, u };
+        let mut c = ComparisonParams {
+            comparison: ComparisonKind::GivenName,
+            levels: vec![
+                level("same", 0.9, 0.01),
+                level("other spelling", 0.09, 0.01),
+                level("similar", 1e-7, 0.01),
+                level("different", 0.00999, 0.97),
+            ],
+        };
+        agreement_not_below_disagreement(&mut c);
+        let w: Vec<f64> = c.levels.iter().map(|l| l.weight()).collect();
+        assert!(w[2] >= w[3] - 1e-9, "{w:?}");
+        assert!((c.levels.iter().map(|l| l.m).sum::<f64>() - 1.0).abs() < 1e-9);
+        // Levels already above the floor keep their order and nearly their m.
+        assert!(w[0] > w[1] && w[1] > w[2] && (c.levels[0].m - 0.9).abs() < 1e-3, "{:?}", c.levels);
     }
 
     #[test]

@@ -200,6 +200,13 @@ fn sound_distance(tables: &VariantTables, a: &NamePart, b: &NamePart, guessed: b
 /// Compares two parts: the level, a score in 0..=1 and the Jaro-Winkler used, if any. Cheap:
 /// no allocation; the explanation's words come from [`describe`].
 pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (TokenLevel, f64, Option<f64>) {
+    compare_parts_in(tables, a, b, true)
+}
+
+/// As [`compare_parts`]; with `roles` false, the parts' roles are not read (a name of one part
+/// has the role of its position, not one the structure showed: a father's name field holding
+/// "Mikhail" meets one holding "Mikhailovich").
+fn compare_parts_in(tables: &VariantTables, a: &NamePart, b: &NamePart, roles: bool) -> (TokenLevel, f64, Option<f64>) {
     if a.core == b.core && !a.core.is_empty() {
         return (TokenLevel::SameOriginal, 1.0, None);
     }
@@ -209,12 +216,14 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     }
     // A patronymic (Mikhailovich) names the father: it is never the given name Mikhail
     // (Yuri Mikhailovich and Mikhail Yurievich are a son and his father's namesake, not one man).
-    if (a.role == Role::Patronymic && b.role == Role::Given) || (a.role == Role::Given && b.role == Role::Patronymic) {
+    let given_patronymic =
+        matches!((a.role, b.role), (Role::Patronymic, Role::Given) | (Role::Given, Role::Patronymic));
+    if roles && given_patronymic {
         return (TokenLevel::Different, 0.0, None);
     }
     // An initial stands for the name in its place only (О. В. is the given name, then the father's).
     let initial = (a.kind == PartKind::Initial, b.kind == PartKind::Initial);
-    if (initial.0 || initial.1) && !roles_meet(a.role, b.role) {
+    if roles && (initial.0 || initial.1) && !roles_meet(a.role, b.role) {
         return (TokenLevel::Different, 0.0, None);
     }
     match initial {
@@ -421,6 +430,7 @@ fn score_cells(
     from_a: usize,
     from_b: usize,
     cells: &mut Vec<(usize, usize, TokenLevel, f64, Option<f64>)>,
+    roles: bool,
 ) {
     for (i, x) in sa.iter().enumerate() {
         for (j, y) in sb.iter().enumerate() {
@@ -429,7 +439,7 @@ fn score_cells(
             if !new || (x.covers.1.is_some() && y.covers.1.is_some()) {
                 continue;
             }
-            let (level, score, jw) = compare_parts(tables, &x.part, &y.part);
+            let (level, score, jw) = compare_parts_in(tables, &x.part, &y.part, roles);
             if score > 0.0 {
                 cells.push((i, j, level, score, jw));
             }
@@ -460,25 +470,27 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
             error: Some(format!("no usable name: {which} has no letters of a name")),
         };
     }
+    // Roles count where both names have parts enough for the structure to tell them.
+    let roles = pa.len() > 1 && pb.len() > 1;
     // Score every pair of single parts. Where a name has more parts than the other, or a part
     // of one found no counterpart at all, the other may hold it typed in two words (or
     // together): then also read adjacent parts of the longer name as one, and score those.
     let mut sa = slots(&pa);
     let mut sb = slots(&pb);
     let mut cells: Vec<(usize, usize, TokenLevel, f64, Option<f64>)> = Vec::with_capacity(sa.len() * sb.len() + 4);
-    score_cells(tables, &sa, &sb, 0, 0, &mut cells);
+    score_cells(tables, &sa, &sb, 0, 0, &mut cells, roles);
     let lonely =
         |n: usize, side_a: bool| (0..n).any(|k| !cells.iter().any(|c| if side_a { c.0 == k } else { c.1 == k }));
     let (lonely_a, lonely_b) = (lonely(sa.len(), true), lonely(sb.len(), false));
     if (lonely_a || pb.len() > pa.len()) && pb.len() >= 2 {
         let from = sb.len();
         add_joined(&pb, &mut sb);
-        score_cells(tables, &sa, &sb, 0, from, &mut cells);
+        score_cells(tables, &sa, &sb, 0, from, &mut cells, roles);
     }
     if (lonely_b || pa.len() > pb.len()) && pa.len() >= 2 {
         let from = sa.len();
         add_joined(&pa, &mut sa);
-        score_cells(tables, &sa, &sb, from, 0, &mut cells);
+        score_cells(tables, &sa, &sb, from, 0, &mut cells, roles);
     }
     cells.sort_by(|x, y| {
         let wx = x.3 * (sa[x.0].weight + sb[x.1].weight);
@@ -546,7 +558,7 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
                 let initial = p.kind == PartKind::Initial || o.kind == PartKind::Initial;
                 !other_used[k]
                     && (o.role == p.role || initial && roles_meet(o.role, p.role))
-                    && match compare_parts(tables, p, o).0 {
+                    && match compare_parts_in(tables, p, o, roles).0 {
                         TokenLevel::DifferentNames => true,
                         TokenLevel::Different => initial,
                         _ => false,
@@ -565,7 +577,7 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
                 .iter()
                 .enumerate()
                 .filter(|(k, _)| !other_used[*k])
-                .find(|(_, o)| compare_parts(tables, p, o).0 == TokenLevel::DifferentNames)
+                .find(|(_, o)| compare_parts_in(tables, p, o, roles).0 == TokenLevel::DifferentNames)
                 .map(|(_, o)| describe(tables, p, o, TokenLevel::DifferentNames))
                 .unwrap_or_else(|| "no counterpart in the other name".into());
             lines.push(PartMatch {
