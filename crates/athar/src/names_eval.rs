@@ -498,6 +498,9 @@ fn eval_ofac(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value> 
     }))
 }
 
+/// A query's result: the rank of the right entry, if found, and the entry ranked first.
+type Ranked = (Option<usize>, Option<usize>);
+
 /// One GeoNames place, as the data file has it.
 #[derive(serde::Deserialize)]
 struct Place {
@@ -555,7 +558,7 @@ fn eval_places(engine: &NameEngine, args: &EvalArgs) -> Result<serde_json::Value
                 forms.into_iter().map(move |a| (truth, a))
             })
             .collect();
-        let results: Vec<((Option<usize>, Option<usize>), bool)> = queries
+        let results: Vec<(Ranked, bool)> = queries
             .par_iter()
             .map(|(truth, form)| {
                 let q = engine.analyse(form);
