@@ -302,11 +302,19 @@ impl NameEngine {
                 }
                 skeletons.push(script_skeleton(if script == Script::Cyrillic { &latin } else { &raw.key }));
             }
-            _ => skeletons.push(if script == Script::Cyrillic {
-                script_skeleton(&latin)
-            } else {
-                script_skeleton(&raw.key)
+            // Arabic from the light form, where the ta marbuta is still ة: حسية ends in a vowel
+            // (Hisya), وجيه in h (Wajeeh), though both fold to ه.
+            _ => skeletons.push(match script {
+                Script::Cyrillic => script_skeleton(&latin),
+                Script::Arabic => script_skeleton(&raw.light_core),
+                _ => script_skeleton(&raw.key),
             }),
+        }
+        // ة after alef is read t (نجاة Najat, حياة Hayat): that reading is a key too.
+        if script == Script::Arabic && raw.construct.is_none() && raw.light_core.ends_with("اة") {
+            if let Some(with_t) = skeletons.first().map(|first| compact_str::format_compact!("{first}T")) {
+                push_new(&mut skeletons, with_t);
+            }
         }
         // kh is h in Turkish spellings of Arabic names (Halil = Khalil = خليل, Şeyh = Shaykh),
         // and х is h in Latin spellings made outside the Russian and Ukrainian systems (Ditrih,
@@ -329,6 +337,12 @@ impl NameEngine {
             let whole = (raw.article && raw.tokens.len() == 1).then(|| &tokens[raw.tokens.start].folded);
             if let Some(whole) = whole.filter(|w| sets.is_empty() && alt_latin.is_none() && **w != raw.key) {
                 alt_latin = Some(whole.clone());
+            }
+            // ş written for ص (BGN/PCGN): the s reading.
+            if raw.tokens.clone().any(|k| tokens[k].cedilla_s) && sets.is_empty() {
+                let s_reading: Text = raw.key.replace("sh", "s").into();
+                push_new(&mut skeletons, skeleton::latin_skeleton(&s_reading));
+                alt_latin.get_or_insert(s_reading);
             }
         }
         if let Some(alt) = &alt_latin {

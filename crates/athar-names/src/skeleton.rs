@@ -57,7 +57,6 @@ fn latin_skeleton_with(word: &str, drop_final_h: bool) -> Skeleton {
     // The letters last written with no vowel since: doubled letters collapse only then.
     let mut last: Option<&[u8]> = None;
     let at = |i: usize| -> u8 { b.get(i).copied().unwrap_or(0) };
-    let is_vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w');
     let mut i = 0;
     while i < n {
         let c = b[i];
@@ -93,8 +92,11 @@ fn latin_skeleton_with(word: &str, drop_final_h: bool) -> Skeleton {
             b'h' => {
                 // Ta marbuta: -ah, -eh after a consonant at the end of the word (Fatimah,
                 // Hamadeh, Abdullah), not -ouh, -ih, -eeh (Mamdouh, Wajih, Wajeeh).
+                // Ta marbuta: -ah/-eh at the end, after a consonant, y or i (Fatimah, Salamiyah,
+                // Salamieh) or after the vowel an ʿayn left (Mazra'ah → mazraah); -eeh is a real h
+                // (Wajeeh, وجيه).
                 let final_h =
-                    drop_final_h && i + 1 == n && i >= 2 && matches!(b[i - 1], b'a' | b'e') && !is_vowel(b[i - 2]);
+                    drop_final_h && i + 1 == n && i >= 2 && matches!(b[i - 1], b'a' | b'e') && b[i - 2] != b'e';
                 if final_h {
                     (None, 1)
                 } else {

@@ -80,6 +80,9 @@ pub(crate) struct Token {
     pub house: bool,
     /// Written all in capitals inside a name that also has lower case (`IVAKHA Denis`).
     pub upper: bool,
+    /// Written with ş, read sh in Turkish but s (ص) in the BGN/PCGN romanisation of Arabic
+    /// (Ḩimş = حمص, Maşyāf = مصياف): the s reading is kept as another.
+    pub cedilla_s: bool,
 }
 
 /// Puts a space where a lower-case letter meets an upper-case one inside a word, as when two
@@ -262,6 +265,8 @@ fn tokenize_all(text: &str) -> Vec<Token> {
         // Āl / آل, perhaps with punctuation around it: only a short piece can be one.
         let house =
             piece.len() <= 8 && matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
+        // ş / Ş (U+015F / U+015E: the byte 0xC5 first).
+        let cedilla_s = piece.as_bytes().contains(&0xC5) && piece.contains(['ş', 'Ş']);
         // All in capitals (no small letter; most pieces answer at their second letter).
         let upper =
             mixed_case && piece.chars().all(|c| !case_of(c).0) && piece.chars().filter(|c| is_letter(*c)).count() > 1;
@@ -295,7 +300,7 @@ fn tokenize_all(text: &str) -> Vec<Token> {
                 } else {
                     Text::from(p)
                 };
-                out.push(Token { light: Text::from(p), folded, script, hyphen_after, house, upper });
+                out.push(Token { light: Text::from(p), folded, script, hyphen_after, house, upper, cedilla_s });
             }
         }
     }
@@ -427,15 +432,17 @@ const DIN_FUSED: &[&str] = &[
     "uddeen", "eddeen", "addeen", "ideen", "ud-din", "aldine", "eldine", "edin", "edine", "udin",
 ];
 
-fn is_article(t: &Token, next_exists: bool) -> bool {
-    if !next_exists {
-        return false;
-    }
+/// Whether `t` is an article of the word `next`: ال, al/el, or an assimilated form written apart
+/// before its sun letter (ar-Rahman, "Ar Raqqah", "ash Shami") or with a hyphen.
+fn is_article(t: &Token, next: Option<&Token>) -> bool {
+    let Some(next) = next else { return false };
     match t.script {
         Script::Arabic => t.folded == "ال",
         Script::Latin => {
-            LATIN_ARTICLES.contains(&t.folded.as_str())
-                || (t.hyphen_after && LATIN_ASSIMILATED.contains(&t.folded.as_str()))
+            let f = t.folded.as_str();
+            LATIN_ARTICLES.contains(&f)
+                || (LATIN_ASSIMILATED.contains(&f)
+                    && (t.hyphen_after || (next.script == Script::Latin && next.folded.starts_with(&f[1..]))))
         }
         _ => false,
     }
@@ -645,7 +652,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             i += 1;
             continue;
         }
-        if is_article(t, next_exists) {
+        if is_article(t, tokens.get(i + 1)) {
             pending_article = true;
             i += 1;
             continue;
@@ -682,7 +689,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
         let known = !tables.lookup_key(f).is_empty();
         // Abd al-X, Abu X, Umm X written as separate words.
         let construct = if !known && next_exists {
-            let abd_short = ABD_SHORT.contains(&f) && is_article(&tokens[i + 1], i + 2 < n);
+            let abd_short = ABD_SHORT.contains(&f) && is_article(&tokens[i + 1], tokens.get(i + 2));
             if ABD_PREFIXES.contains(&f) || f == "عبد" || abd_short {
                 Some(Construct::Abd)
             } else if KUNYA_ABU.contains(&f) {
@@ -698,8 +705,10 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
         if let Some(c) = construct {
             let mut j = i + 1;
             let mut x_article = false;
-            if j + 1 < n && (is_article(&tokens[j], true) || (c == Construct::Abd && tokens[j].hyphen_after)) {
-                x_article = is_article(&tokens[j], true)
+            if j + 1 < n
+                && (is_article(&tokens[j], tokens.get(j + 1)) || (c == Construct::Abd && tokens[j].hyphen_after))
+            {
+                x_article = is_article(&tokens[j], tokens.get(j + 1))
                     || matches!(tokens[j].folded.as_str(), "ur" | "ar" | "er" | "us" | "as" | "es");
                 if x_article {
                     j += 1;
@@ -735,7 +744,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
             Some((i + 1, Construct::Din))
         } else if !known
             && i + 2 < n
-            && is_article(&tokens[i + 1], true)
+            && is_article(&tokens[i + 1], tokens.get(i + 2))
             && DIN_WORDS.contains(&tokens[i + 2].folded.as_str())
         {
             Some((i + 2, Construct::Din))
