@@ -233,16 +233,24 @@ fn compare_parts_in(tables: &VariantTables, a: &NamePart, b: &NamePart, roles: b
         (false, true) => return initial_level(tables, b, a),
         (false, false) => {}
     }
-    if !a.sets.is_empty() && !b.sets.is_empty() {
+    // A village's sets are those of the person it is named for: they meet another such
+    // village's only (Oleksandrivka is not Oleksandr).
+    let toponyms = (a.kind == PartKind::Toponym, b.kind == PartKind::Toponym);
+    let same_romanisation = a.latin == b.latin
+        || a.alt_latin.as_ref().is_some_and(|x| *x == b.latin || Some(x) == b.alt_latin.as_ref())
+        || b.alt_latin.as_ref().is_some_and(|x| *x == a.latin);
+    if !a.sets.is_empty() && !b.sets.is_empty() && toponyms.0 == toponyms.1 {
+        if toponyms.0 && same_romanisation {
+            return (TokenLevel::SameRomanisation, 0.93, Some(1.0));
+        }
         if a.sets.iter().any(|id| b.sets.contains(id)) {
-            return (TokenLevel::SameEquivalence, 0.95, None);
+            // A village named for Oleksandr in its Russian form (Aleksandrovka) is likelier another
+            // village than the same form romanised: it scores under a same romanisation.
+            return (TokenLevel::SameEquivalence, if toponyms.0 { 0.9 } else { 0.95 }, None);
         }
         return (TokenLevel::DifferentNames, 0.0, None);
     }
-    if a.latin == b.latin
-        || a.alt_latin.as_ref().is_some_and(|x| *x == b.latin || Some(x) == b.alt_latin.as_ref())
-        || b.alt_latin.as_ref().is_some_and(|x| *x == a.latin)
-    {
+    if same_romanisation {
         return (TokenLevel::SameRomanisation, 0.93, Some(1.0));
     }
     let mut jw = jaro_winkler_best(a, b);
@@ -331,6 +339,10 @@ const INITIAL_SCORE: f64 = 0.7;
 pub fn describe(tables: &VariantTables, a: &NamePart, b: &NamePart, level: TokenLevel) -> String {
     match level {
         TokenLevel::SameOriginal => "same written form".into(),
+        TokenLevel::SameEquivalence if a.kind == PartKind::Toponym => {
+            let id = a.sets.iter().find(|id| b.sets.contains(id));
+            format!("both are places named for '{}'", id.map(|id| &*tables.set(*id).id).unwrap_or("?"))
+        }
         TokenLevel::SameEquivalence => {
             let id = a.sets.iter().find(|id| b.sets.contains(id));
             format!("both are forms of '{}'", id.map(|id| &*tables.set(*id).id).unwrap_or("?"))

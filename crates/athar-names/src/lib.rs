@@ -99,6 +99,24 @@ impl NameAnalysis {
     }
 }
 
+/// The given name a village is named for, by its -ivka / -ovka / -evka ending (Mykolaivka,
+/// Nikolaevka → Mykola; Olenivka, Yelenovka → Olena): the sets of that Slavic given name.
+fn named_for(t: &VariantTables, reading: &str) -> Option<Vec<EquivalenceId>> {
+    let stem = ["ivka", "ovka", "evka"].iter().find_map(|s| reading.strip_suffix(s))?;
+    if stem.len() < 3 {
+        return None;
+    }
+    ["", "a", "i", "ii", "y", "o", "ia", "ya"].iter().find_map(|end| {
+        let sets: Vec<EquivalenceId> = t
+            .lookup_key(&format!("{stem}{end}"))
+            .iter()
+            .copied()
+            .filter(|id| t.set(*id).kind == tables::SetKind::SlavicGiven)
+            .collect();
+        (!sets.is_empty()).then_some(sets)
+    })
+}
+
 /// The name engine: tables plus the operations on names. Make one and share it (`&self` only).
 #[derive(Debug, Clone)]
 pub struct NameEngine {
@@ -363,10 +381,21 @@ impl NameEngine {
             scheme = Scheme::Compound;
             alt_latin = None;
         }
+        // A village named for a person (Oleksandrivka, Aleksandrovka, Yelenovka): the given name's
+        // sets, so that the Ukrainian and Russian forms meet.
+        let mut kind = raw.kind;
+        if kind == PartKind::Name && sets.is_empty() && matches!(script, Script::Latin | Script::Cyrillic) {
+            let reading = if script == Script::Cyrillic { &latin } else { &raw.key };
+            if let Some(given) = named_for(t, reading) {
+                kind = PartKind::Toponym;
+                sets = given;
+            }
+        }
         let equivalence = match &raw.construct {
             // A kunya is its own name: Abu Ahmad is `abu_ahmad`, never `ahmad`.
             Some((Construct::Abu, _)) => sets.iter().map(|id| format!("abu_{}", t.set(*id).id).into()).collect(),
             Some((Construct::Umm, _)) => sets.iter().map(|id| format!("umm_{}", t.set(*id).id).into()).collect(),
+            _ if kind == PartKind::Toponym => sets.iter().map(|id| format!("{}ivka", t.set(*id).id).into()).collect(),
             _ => sets.iter().map(|id| t.set(*id).id.clone()).collect(),
         };
         NamePart {
@@ -374,7 +403,7 @@ impl NameEngine {
             core: raw.key.clone(),
             script,
             role: Role::Unknown,
-            kind: raw.kind,
+            kind,
             article: raw.article,
             latin,
             scheme,

@@ -64,6 +64,9 @@ pub enum PartKind {
     /// A single letter standing for a name (`Шевченко О. В.`, `Ahmad M. al-Ali`): it meets any
     /// name that begins with it, weakly, and makes no blocking key.
     Initial,
+    /// A place named for a person by -ivka / -ovka / -evka (Олександрівка = Александровка =
+    /// Aleksandrovka): its sets are those of the given name, and it meets only such places.
+    Toponym,
 }
 
 /// A token after normalisation, before parts are built.
@@ -848,7 +851,9 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
 pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role> {
     let mut roles = vec![Role::Unknown; parts.len()];
     let names: Vec<usize> = (0..parts.len())
-        .filter(|&k| matches!(parts[k].kind, PartKind::Name | PartKind::Compound | PartKind::Initial))
+        .filter(|&k| {
+            matches!(parts[k].kind, PartKind::Name | PartKind::Compound | PartKind::Initial | PartKind::Toponym)
+        })
         .collect();
     let initial = |k: usize| parts[k].kind == PartKind::Initial;
     // Names written in full: the orders are read from them; initials take the places around.

@@ -299,6 +299,21 @@ fn places_and_facilities_go_through_the_same_engine() {
         assert!(e.compare(&a, &b).same_name, "{latin} / {arabic}");
     }
     assert!(e.compare_text("Şükrü", "Shukru").same_name);
+    // Villages named for a person, in their Ukrainian and Russian forms, Cyrillic or Latin; never
+    // the person's name itself, nor a village named for another.
+    for (a, b) in [
+        ("Олександрівка", "Aleksandrovka"),
+        ("Mykolaivka", "Nikolaevka"),
+        ("Andriivka", "Андреевка"),
+        ("Olenivka", "Yelenovka"),
+    ] {
+        assert!(e.compare_text(a, b).same_name, "{a} / {b}");
+    }
+    assert!(!e.compare_text("Oleksandrivka", "Oleksandr").same_name);
+    assert!(!e.compare_text("Oleksandrivka", "Mykolaivka").same_name);
+    // The same form romanised ranks above the other language's form.
+    let (exact, other) = (e.compare_text("Василівка", "Vasylivka"), e.compare_text("Василівка", "Vasilyevka"));
+    assert!(exact.same_name && other.same_name && exact.score > other.score, "{exact:?} / {other:?}");
     assert!(!e.compare_text("Ar Raqqah", "Ar Rastan").same_name);
 }
 
