@@ -818,6 +818,16 @@ mod tests {
         m
     }
 
+    /// `n` vectors drawn from `t`, each a match with probability `share`.
+    fn sample(t: &FsModel, rng: &mut Rng, n: usize, share: f64) -> Vec<ComparisonVector> {
+        (0..n)
+            .map(|_| {
+                let is_match = rng.next() < share;
+                draw(t, rng, is_match)
+            })
+            .collect()
+    }
+
     fn draw(t: &FsModel, rng: &mut Rng, is_match: bool) -> ComparisonVector {
         let mut v: ComparisonVector = [None; ComparisonKind::ALL.len()];
         for (slot, c) in v.iter_mut().zip(&t.comparisons) {
@@ -857,12 +867,7 @@ mod tests {
     fn a_wrong_rate_of_disagreement_is_corrected_on_confident_pairs() {
         let t = truth();
         let mut rng = Rng(0x5DEECE66D);
-        let pairs: Vec<ComparisonVector> = (0..20_000)
-            .map(|_| {
-                let is_match = rng.next() < 0.3;
-                draw(&t, &mut rng, is_match)
-            })
-            .collect();
+        let pairs: Vec<ComparisonVector> = sample(&t, &mut rng, 20_000, 0.3);
         // A model right in everything but how often matches disagree on the birth date.
         let mut m = t.clone();
         let bd = m.comparisons.iter_mut().find(|c| c.comparison == ComparisonKind::BirthDate).expect("birth date");
@@ -904,12 +909,7 @@ mod tests {
     fn em_recovers_m_and_u_of_a_known_model_from_three_random_starts() {
         let t = truth();
         let mut rng = Rng(0x9E3779B97F4A7C15);
-        let pairs: Vec<ComparisonVector> = (0..20_000)
-            .map(|_| {
-                let is_match = rng.next() < 0.3;
-                draw(&t, &mut rng, is_match)
-            })
-            .collect();
+        let pairs: Vec<ComparisonVector> = sample(&t, &mut rng, 20_000, 0.3);
         let random: Vec<ComparisonVector> = (0..50_000).map(|_| draw(&t, &mut rng, false)).collect();
         for seed in [1u64, 2, 3] {
             let mut start_rng = Rng(0xABCDEF + seed * 7919);
@@ -989,12 +989,7 @@ mod tests {
         // recovers m within 0.03 through `train_m`; here through the rules' pooling).
         let t = truth();
         let mut rng = Rng(7);
-        let many: Vec<ComparisonVector> = (0..20_000)
-            .map(|_| {
-                let is_match = rng.next() < 0.3;
-                draw(&t, &mut rng, is_match)
-            })
-            .collect();
+        let many: Vec<ComparisonVector> = sample(&t, &mut rng, 20_000, 0.3);
         let mut m = FsModel::default_model();
         let random: Vec<ComparisonVector> = (0..50_000).map(|_| draw(&t, &mut rng, false)).collect();
         estimate_u(&mut m, &random);
