@@ -604,7 +604,26 @@ pub fn compare_names_with(tables: &VariantTables, a: &NameAnalysis, b: &NameAnal
             });
         }
     }
-    let score = if total > 0.0 { (got / total).clamp(0.0, 1.0) } else { 0.0 };
+    let mut score = if total > 0.0 { (got / total).clamp(0.0, 1.0) } else { 0.0 };
+    // Two numbered places with no number in common are two places, whatever their words
+    // (Branch 215 and Branch 227, Ward 3 and Ward 4).
+    let other_numbers =
+        !a.numbers.is_empty() && !b.numbers.is_empty() && !a.numbers.iter().any(|n| b.numbers.contains(n));
+    if other_numbers {
+        score = 0.0;
+        if explain {
+            lines.push(PartMatch {
+                a: Some(a.numbers.join(" ")),
+                b: Some(b.numbers.join(" ")),
+                a_role: None,
+                b_role: None,
+                level: Some(TokenLevel::Different),
+                score: 0.0,
+                jaro_winkler: None,
+                detail: "other numbers: another place".into(),
+            });
+        }
+    }
     let shorter_covered = matched_a == pa.len() || matched_b == pb.len();
     let same_name = all_same && shorter_covered && unmatched_core == 0 && score >= 0.75;
     let level = if same_name {

@@ -53,6 +53,10 @@ pub struct NameAnalysis {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cyrillic: Option<CyrillicLanguage>,
     pub parts: Vec<NamePart>,
+    /// Numbers written apart in the name (`Branch 215`, `الفرع ٢١٥`): a facility's number tells
+    /// it from its neighbours. Digits inside a Latin word are Arabizi letters, not numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub numbers: Vec<Text>,
 }
 
 impl NameAnalysis {
@@ -97,6 +101,11 @@ impl NameAnalysis {
         }
         keys
     }
+}
+
+/// A word that only announces a number (`No.`, `Nr`, `№`, `رقم`).
+fn is_number_word(word: &str) -> bool {
+    matches!(word, "" | "no" | "nr" | "number" | "num" | "n" | "رقم" | "#")
 }
 
 /// The given name a village is named for, by its -ivka / -ovka / -evka ending (Mykolaivka,
@@ -156,7 +165,8 @@ impl NameEngine {
 
     /// Analyses a written name: tokens, parts with roles, romanisation, keys.
     pub fn analyse(&self, text: &str) -> NameAnalysis {
-        let tokens = structure::split_fused_names(structure::tokenize(text), &self.tables, text);
+        let (tokens, numbers) = structure::tokenize_with_numbers(text);
+        let tokens = structure::split_fused_names(tokens, &self.tables, text);
         let lang = structure::name_cyrillic_language(&tokens);
         let raw = structure::group(&tokens, &self.tables);
         let mut parts: Vec<NamePart> = raw.iter().map(|p| self.build_part(&tokens, p, lang)).collect();
@@ -177,7 +187,38 @@ impl NameEngine {
             };
         }
         let cyrillic = tokens.iter().any(|t| t.script == Script::Cyrillic).then_some(lang);
-        NameAnalysis { input: text.to_string(), script, cyrillic, parts }
+        if !numbers.is_empty() {
+            // `No.` / `رقم` before a number is no part of the name.
+            for p in parts.iter_mut().filter(|p| is_number_word(&p.core)) {
+                p.role = Role::Particle;
+            }
+            self.numbered_place(text, &mut parts);
+        }
+        NameAnalysis { input: text.to_string(), script, cyrillic, parts, numbers }
+    }
+
+    /// A numbered facility the places table lists whole (`Branch 215`, `الفرع 215`, also
+    /// written `Branch No. 215`): the name's one part takes that place's set, so that its forms
+    /// in other scripts and its other names (Raid Branch) meet it.
+    fn numbered_place(&self, text: &str, parts: &mut [NamePart]) {
+        let t = &self.tables;
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '.' || c == ':')
+            .filter(|w| !is_number_word(&normalize::normalize(w)))
+            .collect();
+        let key = normalize::lookup_key(&words.join(" "));
+        let Some(&id) = t.lookup_key(&key).first() else { return };
+        let set = t.set(id);
+        if set.kind != tables::SetKind::Place {
+            return;
+        }
+        let mut named = parts.iter_mut().filter(|p| p.role != Role::Particle);
+        let (Some(part), None) = (named.next(), named.next()) else { return };
+        part.sets = vec![id];
+        part.equivalence = vec![set.id.clone()];
+        part.latin = set.canonical.as_str().into();
+        part.scheme = Scheme::Table;
+        push_new(&mut part.skeletons, set.skeleton.clone());
     }
 
     fn build_part(&self, tokens: &[structure::Token], raw: &RawPart, lang: CyrillicLanguage) -> NamePart {

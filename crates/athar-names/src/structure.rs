@@ -196,15 +196,23 @@ fn is_title(word: &str) -> bool {
 /// are dropped when the name has at least two other words. A title word elsewhere is a name:
 /// al-Sheikh, الشيخ and Shaykh at the end are common family names (`Muhammad al-Shaykh`,
 /// `Shaykh, Abd al-Rahman`).
+#[cfg(test)]
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    tokenize_with_numbers(text).0
+}
+
+/// [`tokenize`], and the numbers written apart in the name (`Branch 215`, `الفرع ٢١٥`) as ASCII
+/// digits without leading zeros, each once. Digits inside a Latin word are Arabizi letters.
+pub(crate) fn tokenize_with_numbers(text: &str) -> (Vec<Token>, Vec<Text>) {
     let unbracketed = without_brackets(text);
     let text = unbracketed.as_deref().unwrap_or(text);
-    let mut out = tokenize_all(&comma_order(text));
+    let mut numbers = Vec::new();
+    let mut out = tokenize_all(&comma_order(text), &mut numbers);
     let titles = out.iter().take_while(|t| is_title(&t.folded)).count();
     if titles > 0 && out.len() >= titles + 2 {
         out.drain(..titles);
     }
-    out
+    (out, numbers)
 }
 
 /// The name without its bracketed asides — another spelling or name, `KOTENOK Yuriy (Yurii)
@@ -253,7 +261,7 @@ fn case_of(c: char) -> (bool, bool) {
     }
 }
 
-fn tokenize_all(text: &str) -> Vec<Token> {
+fn tokenize_all(text: &str, numbers: &mut Vec<Text>) -> Vec<Token> {
     // Case only matters when the text has both cases; Arabic has none, so skip the tables.
     let (mut lower, mut upper_seen) = (false, false);
     for c in text.chars() {
@@ -287,6 +295,15 @@ fn tokenize_all(text: &str) -> Vec<Token> {
                 }
                 let mut script = detect_script(p);
                 if script == Script::None {
+                    if p.bytes().all(|b| b.is_ascii_digit()) {
+                        let n: Text = match p.trim_start_matches('0') {
+                            "" => "0".into(),
+                            d => d.into(),
+                        };
+                        if !numbers.contains(&n) {
+                            numbers.push(n);
+                        }
+                    }
                     continue;
                 }
                 // Look-alike letters of the other script typed into a word: read it in one.

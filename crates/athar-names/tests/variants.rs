@@ -299,6 +299,17 @@ fn places_and_facilities_go_through_the_same_engine() {
         assert!(e.compare(&a, &b).same_name, "{latin} / {arabic}");
     }
     assert!(e.compare_text("Şükrü", "Shukru").same_name);
+    // Numbered facilities: the number tells the branch; its forms in both scripts, with Arabic
+    // digits or `No.`, and its other names meet it; another number is another place.
+    assert_family_same(&e, &["Branch 215", "الفرع ٢١٥", "فرع 215", "Branch No. 215", "Raid Branch"]);
+    assert_family_same(&e, &["Branch 235", "فرع 235", "Palestine Branch", "فرع فلسطين"]);
+    for (a, b) in [("Branch 215", "Branch 227"), ("الفرع 215", "Palestine Branch"), ("Branch 290", "Branch 291")] {
+        let c = e.compare_text(a, b);
+        assert!(!c.same_name && c.score == 0.0, "{a} / {b}: {c:?}");
+    }
+    // Digits inside a Latin word are Arabizi letters, not a number.
+    assert!(e.analyse("3li Hassan").numbers.is_empty());
+    assert!(e.compare_text("3li Hassan", "Ali Hassan").same_name);
     // Villages named for a person, in their Ukrainian and Russian forms, Cyrillic or Latin; never
     // the person's name itself, nor a village named for another.
     for (a, b) in [

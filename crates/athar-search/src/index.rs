@@ -574,6 +574,19 @@ mod tests {
     }
 
     #[test]
+    fn a_numbered_branch_is_told_from_its_neighbours() {
+        let mut r = Registry::new();
+        r.add("in-215", &[("given_name", "Ahmad"), ("family_name", "Khatib"), ("facility", "الفرع ٢١٥")])
+            .add("in-227", &[("given_name", "Ahmad"), ("family_name", "Khatib"), ("facility", "Branch 227")]);
+        let index = r.index();
+        let q =
+            Query { name: Some("Ahmad Khatib".into()), facility: Some("Branch No. 215".into()), ..Query::default() };
+        assert_eq!(persons(&index, &q), vec!["in-215".to_string()]);
+        let q = Query { facility: Some("Regional Branch".into()), ..q };
+        assert_eq!(persons(&index, &q), vec!["in-227".to_string()]);
+    }
+
+    #[test]
     fn a_common_name_is_bounded_and_the_limit_holds() {
         let mut r = Registry::new();
         let families = ["Halabi", "Khatib", "Shami", "Hamwi", "Idlibi", "Masri", "Homsi", "Darwish"];
