@@ -55,7 +55,7 @@ fn keys_probe(engine: &NameEngine) -> u64 {
         ],
         &[("full_name", "Abd al-Rahman Abou Khalil"), ("birth_date", "1990"), ("birth_place", "Saydnaya")],
         &[("given_name", "Yusuf"), ("family_name", "el-Khatib"), ("mother_name", "Zeinab")],
-        &[("full_name", "KOVALENKO O. V."), ("birth_date", "1971")],
+        &[("full_name", "KOVALENKO O. V."), ("birth_date", "1971"), ("birth_place", "Branch No. 215")],
     ];
     let records: Vec<LinkRecord> =
         names.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(engine, &i.to_string(), f, None)).collect();
