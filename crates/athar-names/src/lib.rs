@@ -103,9 +103,9 @@ impl NameAnalysis {
     }
 }
 
-/// A word that only announces a number (`No.`, `Nr`, `№`, `رقم`).
+/// A word (normalised) that only announces a number (`No.`, `Nr`, `№` (NFKC: `No`), `رقم`).
 fn is_number_word(word: &str) -> bool {
-    matches!(word, "" | "no" | "nr" | "number" | "num" | "n" | "رقم" | "#")
+    matches!(word, "no" | "nr" | "number" | "num" | "n" | "رقم")
 }
 
 /// The given name a village is named for, by its -ivka / -ovka / -evka ending (Mykolaivka,
@@ -192,21 +192,22 @@ impl NameEngine {
             for p in parts.iter_mut().filter(|p| is_number_word(&p.core)) {
                 p.role = Role::Particle;
             }
-            self.numbered_place(text, &mut parts);
+            self.numbered_place(&tokens, &numbers, &mut parts);
         }
         NameAnalysis { input: text.to_string(), script, cyrillic, parts, numbers }
     }
 
     /// A numbered facility the places table lists whole (`Branch 215`, `الفرع 215`, also
     /// written `Branch No. 215`): the name's one part takes that place's set, so that its forms
-    /// in other scripts and its other names (Raid Branch) meet it.
-    fn numbered_place(&self, text: &str, parts: &mut [NamePart]) {
+    /// in other scripts and its other names (Raid Branch) meet it. The key is the table's: the
+    /// words as folded, then the numbers.
+    fn numbered_place(&self, tokens: &[structure::Token], numbers: &[Text], parts: &mut [NamePart]) {
         let t = &self.tables;
-        let words: Vec<&str> = text
-            .split(|c: char| c.is_whitespace() || c == '.' || c == ':')
-            .filter(|w| !is_number_word(&normalize::normalize(w)))
-            .collect();
-        let key = normalize::lookup_key(&words.join(" "));
+        let mut key = String::new();
+        for w in tokens.iter().map(|t| t.folded.as_str()).filter(|w| !is_number_word(w)) {
+            key.extend(w.chars().map(|c| if c == 'ё' { 'е' } else { c }));
+        }
+        numbers.iter().for_each(|n| key.push_str(n));
         let Some(&id) = t.lookup_key(&key).first() else { return };
         let set = t.set(id);
         if set.kind != tables::SetKind::Place {

@@ -196,12 +196,8 @@ fn is_title(word: &str) -> bool {
 /// are dropped when the name has at least two other words. A title word elsewhere is a name:
 /// al-Sheikh, الشيخ and Shaykh at the end are common family names (`Muhammad al-Shaykh`,
 /// `Shaykh, Abd al-Rahman`).
-#[cfg(test)]
-pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    tokenize_with_numbers(text).0
-}
-
-/// [`tokenize`], and the numbers written apart in the name (`Branch 215`, `الفرع ٢١٥`) as ASCII
+///
+/// Also returns the numbers written apart in the name (`Branch 215`, `الفرع ٢١٥`) as ASCII
 /// digits without leading zeros, each once. Digits inside a Latin word are Arabizi letters.
 pub(crate) fn tokenize_with_numbers(text: &str) -> (Vec<Token>, Vec<Text>) {
     let unbracketed = without_brackets(text);
@@ -213,6 +209,11 @@ pub(crate) fn tokenize_with_numbers(text: &str) -> (Vec<Token>, Vec<Text>) {
         out.drain(..titles);
     }
     (out, numbers)
+}
+
+#[cfg(test)]
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    tokenize_with_numbers(text).0
 }
 
 /// The name without its bracketed asides — another spelling or name, `KOTENOK Yuriy (Yurii)
