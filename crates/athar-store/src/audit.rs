@@ -4,6 +4,10 @@
 //! database), of the previous hash and the entry: editing, deleting or reordering entries
 //! breaks the chain, and `verify` names the first bad entry. The anchor (count and head hash)
 //! is printed to be kept elsewhere, so a cut-off tail shows too.
+//!
+//! An entry may carry a data hash: the digest of the rows its action wrote (an import's
+//! source, a judgement, the persons after a link; see `binding`), so that the chain covers
+//! the data as well as itself.
 
 use crate::keys::{hmac, Keys};
 use crate::StoreError;
@@ -29,13 +33,17 @@ pub struct AuditVerdict {
     /// The first entry whose hash does not follow from the chain.
     pub first_bad: Option<i64>,
     pub head: String,
+    /// What is wrong, in words; `None` when all is well.
+    pub problem: Option<String>,
+    /// Whether the stored rows were hashed again (`--deep`).
+    pub deep: bool,
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Each field is tagged (absent or present) and length-prefixed, so that no two different
 /// entries hash the same bytes (an actor holding a separator, NULL against empty).
-fn push_field(data: &mut Vec<u8>, field: Option<&[u8]>) {
+pub(crate) fn push_field(data: &mut Vec<u8>, field: Option<&[u8]>) {
     match field {
         None => data.push(0),
         Some(bytes) => {
@@ -46,7 +54,7 @@ fn push_field(data: &mut Vec<u8>, field: Option<&[u8]>) {
     }
 }
 
-fn entry_hash(keys: &Keys, prev: &str, e: &AuditEntry, detail: Option<&[u8]>) -> String {
+fn entry_hash(keys: &Keys, prev: &str, e: &AuditEntry, detail: Option<&[u8]>, data_hash: Option<&str>) -> String {
     let mut data = Vec::with_capacity(256);
     let seq = e.seq.to_string();
     let count = e.result_count.map(|c| c.to_string());
@@ -62,6 +70,10 @@ fn entry_hash(keys: &Keys, prev: &str, e: &AuditEntry, detail: Option<&[u8]>) ->
     ] {
         push_field(&mut data, field);
     }
+    // Entries made before data was bound have no tenth field: their hashes stay as they were.
+    if let Some(h) = data_hash {
+        push_field(&mut data, Some(h.as_bytes()));
+    }
     hex::encode(hmac(keys.audit_key(), &data))
 }
 
@@ -74,11 +86,26 @@ pub(crate) fn append(
     count: Option<i64>,
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
+    append_bound(conn, keys, actor, action, target, count, detail, None)
+}
+
+/// Appends an entry that carries the digest of the rows its action wrote.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn append_bound(
+    conn: &Connection,
+    keys: &Keys,
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+    count: Option<i64>,
+    detail: Option<&str>,
+    data_hash: Option<&str>,
+) -> Result<(), StoreError> {
     // Outside a transaction, take the write lock before reading the head, so that two
     // processes never append the same sequence number.
     if conn.is_autocommit() {
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = append_locked(conn, keys, actor, action, target, count, detail);
+        let r = append_locked(conn, keys, actor, action, target, count, detail, data_hash);
         match r {
             Ok(()) => conn.execute_batch("COMMIT")?,
             Err(_) => {
@@ -87,9 +114,10 @@ pub(crate) fn append(
         }
         return r;
     }
-    append_locked(conn, keys, actor, action, target, count, detail)
+    append_locked(conn, keys, actor, action, target, count, detail, data_hash)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn append_locked(
     conn: &Connection,
     keys: &Keys,
@@ -98,6 +126,7 @@ fn append_locked(
     target: Option<&str>,
     count: Option<i64>,
     detail: Option<&str>,
+    data_hash: Option<&str>,
 ) -> Result<(), StoreError> {
     let last: Option<(i64, String)> = conn
         .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -115,24 +144,28 @@ fn append_locked(
         target: target.map(str::to_string),
         result_count: count,
     };
-    let hash = entry_hash(keys, &prev, &e, detail_enc.as_deref());
+    let hash = entry_hash(keys, &prev, &e, detail_enc.as_deref(), data_hash);
     conn.execute(
-        "INSERT INTO audit(seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash) \
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![e.seq, e.at, e.actor, e.action, e.target, e.result_count, detail_enc, prev, hash],
+        "INSERT INTO audit(seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash, data_hash) \
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![e.seq, e.at, e.actor, e.action, e.target, e.result_count, detail_enc, prev, hash, data_hash],
     )?;
     Ok(())
 }
 
+/// Checks the chain itself: every entry follows from the one before it. Whether the data is
+/// bound to it is `binding`'s check.
 pub(crate) fn verify(conn: &Connection, keys: &Keys) -> Result<AuditVerdict, StoreError> {
     let mut st = conn.prepare(
-        "SELECT seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash FROM audit ORDER BY seq",
+        "SELECT seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash, data_hash FROM audit \
+         ORDER BY seq",
     )?;
     let mut rows = st.query([])?;
     let mut prev = GENESIS.to_string();
     let mut expected_seq = 1;
     let mut n = 0;
     let mut first_bad = None;
+    let mut problem = None;
     while let Some(r) = rows.next()? {
         let e = AuditEntry {
             seq: r.get(0)?,
@@ -145,16 +178,31 @@ pub(crate) fn verify(conn: &Connection, keys: &Keys) -> Result<AuditVerdict, Sto
         let detail: Option<Vec<u8>> = r.get(6)?;
         let stored_prev: String = r.get(7)?;
         let stored: String = r.get(8)?;
+        let data_hash: Option<String> = r.get(9)?;
         n += 1;
-        let good =
-            e.seq == expected_seq && stored_prev == prev && entry_hash(keys, &prev, &e, detail.as_deref()) == stored;
-        if !good && first_bad.is_none() {
-            first_bad = Some(e.seq);
+        if first_bad.is_none() {
+            let why = if e.seq != expected_seq {
+                Some(if e.seq > expected_seq {
+                    format!("entries {expected_seq} to {} are missing", e.seq - 1)
+                } else {
+                    format!("entry {} comes out of order", e.seq)
+                })
+            } else if stored_prev != prev {
+                Some(format!("entry {} does not follow from the entry before it", e.seq))
+            } else if entry_hash(keys, &prev, &e, detail.as_deref(), data_hash.as_deref()) != stored {
+                Some(format!("entry {} was changed after it was written", e.seq))
+            } else {
+                None
+            };
+            if let Some(w) = why {
+                first_bad = Some(e.seq);
+                problem = Some(w);
+            }
         }
         prev = stored;
         expected_seq = e.seq + 1;
     }
-    Ok(AuditVerdict { entries: n, ok: first_bad.is_none(), first_bad, head: prev })
+    Ok(AuditVerdict { entries: n, ok: first_bad.is_none(), first_bad, head: prev, problem, deep: false })
 }
 
 pub(crate) fn anchor(conn: &Connection) -> Result<(i64, String), StoreError> {

@@ -4,7 +4,8 @@
 //! persons found for an open inquiry, with when they were first found, so that a caseworker
 //! sees what is new since the last look. No matching here: leads come from the search.
 
-use crate::{now, Store, StoreError};
+use crate::binding::{self, close_reason_place, enquirer_place, inquiry_target};
+use crate::{now, write_tx, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -56,35 +57,68 @@ fn reference() -> Result<String, StoreError> {
 }
 
 impl Store {
-    /// Records an inquiry; returns its reference.
+    /// Records an inquiry, the enquirer encrypted, sealed in the audit chain; returns its
+    /// reference.
     pub fn add_inquiry(
         &self,
         sought: &[(String, String)],
         enquirer: &Enquirer,
         actor: &str,
     ) -> Result<String, StoreError> {
+        crate::check_actor(actor)?;
         let r = reference()?;
         let sought_json = serde_json::to_string(sought).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let enc = self.keys.seal(&serde_json::to_vec(enquirer).map_err(|e| StoreError::Invalid(e.to_string()))?)?;
-        self.conn.execute(
-            "INSERT INTO inquiries(ref, created_at, created_by, status, sought_json, enquirer_enc) \
-             VALUES(?1, ?2, ?3, 'open', ?4, ?5)",
-            params![r, now(), actor, sought_json, enc],
+        let enc = self.keys.seal_bound(
+            &serde_json::to_vec(enquirer).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            &enquirer_place(&r),
         )?;
+        write_tx(&self.conn, || {
+            self.conn.execute(
+                "INSERT INTO inquiries(ref, created_at, created_by, status, sought_json, enquirer_enc) \
+                 VALUES(?1, ?2, ?3, 'open', ?4, ?5)",
+                params![r, now(), actor, sought_json, enc],
+            )?;
+            self.seal_inquiry(&r, actor, "inquiry.add")
+        })?;
         Ok(r)
     }
 
-    pub fn close_inquiry(&self, r: &str, reason: Option<&str>) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE inquiries SET status = 'closed', closed_at = ?2, closed_reason = ?3 WHERE ref = ?1 AND status = 'open'",
-            params![r, now(), reason],
-        )?;
-        Ok(n == 1)
+    fn seal_inquiry(&self, r: &str, actor: &str, action: &str) -> Result<(), StoreError> {
+        let digest = binding::inquiry_digest(&self.conn, r)?
+            .ok_or_else(|| StoreError::Invalid(format!("internal: inquiry {r} is gone")))?;
+        crate::audit::append_bound(
+            &self.conn,
+            &self.keys,
+            actor,
+            action,
+            Some(&inquiry_target(r)),
+            None,
+            None,
+            Some(&digest),
+        )
+    }
+
+    /// Closes an open inquiry; the reason (free text, which may name people) is stored only
+    /// encrypted. Sealed in the audit chain.
+    pub fn close_inquiry(&self, r: &str, reason: Option<&str>, actor: &str) -> Result<bool, StoreError> {
+        crate::check_actor(actor)?;
+        let enc = reason.map(|t| self.keys.seal_bound(t.as_bytes(), &close_reason_place(r))).transpose()?;
+        write_tx(&self.conn, || {
+            let n = self.conn.execute(
+                "UPDATE inquiries SET status = 'closed', closed_at = ?2, closed_reason_enc = ?3 \
+                 WHERE ref = ?1 AND status = 'open'",
+                params![r, now(), enc],
+            )?;
+            if n == 1 {
+                self.seal_inquiry(r, actor, "inquiry.close")?;
+            }
+            Ok(n == 1)
+        })
     }
 
     pub fn inquiries(&self, only_open: bool) -> Result<Vec<InquiryRow>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT i.ref, i.status, i.created_at, i.closed_reason, i.sought_json, \
+            "SELECT i.ref, i.status, i.created_at, i.closed_reason_enc, i.sought_json, \
              (SELECT COUNT(*) FROM leads l WHERE l.ref = i.ref), \
              (SELECT COUNT(*) FROM leads l WHERE l.ref = i.ref AND (i.last_viewed_at IS NULL OR l.found_at > i.last_viewed_at)) \
              FROM inquiries i WHERE (?1 = 0 OR i.status = 'open') ORDER BY i.created_at",
@@ -92,25 +126,36 @@ impl Store {
         let rows = st
             .query_map([only_open as i64], |r| {
                 let sought: String = r.get(4)?;
-                Ok(InquiryRow {
-                    reference: r.get(0)?,
-                    status: r.get(1)?,
-                    created_at: r.get(2)?,
-                    closed_reason: r.get(3)?,
-                    sought: serde_json::from_str(&sought).unwrap_or_default(),
-                    leads: r.get(5)?,
-                    new_leads: r.get(6)?,
-                })
+                Ok((
+                    InquiryRow {
+                        reference: r.get(0)?,
+                        status: r.get(1)?,
+                        created_at: r.get(2)?,
+                        closed_reason: None,
+                        sought: serde_json::from_str(&sought).unwrap_or_default(),
+                        leads: r.get(5)?,
+                        new_leads: r.get(6)?,
+                    },
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|(mut row, reason)| {
+                if let Some(sealed) = reason {
+                    let plain = self.keys.open_bound(&sealed, &close_reason_place(&row.reference))?;
+                    row.closed_reason = Some(String::from_utf8_lossy(&plain).into_owned());
+                }
+                Ok(row)
+            })
+            .collect()
     }
 
     pub fn inquiry(&self, r: &str) -> Result<Option<(InquiryRow, Enquirer)>, StoreError> {
         let Some(row) = self.inquiries(false)?.into_iter().find(|i| i.reference == r) else { return Ok(None) };
         let enc: Vec<u8> =
             self.conn.query_row("SELECT enquirer_enc FROM inquiries WHERE ref = ?1", [r], |x| x.get(0))?;
-        let enquirer: Enquirer = serde_json::from_slice(&self.keys.open(&enc)?)
+        let enquirer: Enquirer = serde_json::from_slice(&self.keys.open_bound(&enc, &enquirer_place(r))?)
             .map_err(|e| StoreError::Invalid(format!("stored enquirer is damaged: {e}")))?;
         Ok(Some((row, enquirer)))
     }

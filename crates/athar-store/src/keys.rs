@@ -6,7 +6,7 @@
 //! tables or records.
 
 use crate::StoreError;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -44,7 +44,8 @@ pub fn hmac(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
 }
 
 impl Keys {
-    /// Reads the key file at `path`.
+    /// Reads the key file at `path`. A key file that other users may read is refused, with
+    /// the command that makes it private (as ssh does with its keys).
     pub fn load(path: &Path) -> Result<Keys, StoreError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| StoreError::KeyFile { path: path.to_path_buf(), problem: format!("cannot be read ({e})") })?;
@@ -56,6 +57,23 @@ impl Keys {
             path: path.to_path_buf(),
             problem: "is not an Athar key file (expected 32 bytes)".into(),
         })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(m) = std::fs::metadata(path) {
+                let mode = m.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    return Err(StoreError::KeyFile {
+                        path: path.to_path_buf(),
+                        problem: format!(
+                            "can be read by other users (mode {mode:04o}); whoever reads it can read the encrypted \
+                             columns. Make it private with: chmod 600 '{}'",
+                            path.display()
+                        ),
+                    });
+                }
+            }
+        }
         Ok(Keys::from_master(path, &master))
     }
 
@@ -130,6 +148,42 @@ impl Keys {
         Ok(out)
     }
 
+    /// Encrypts bound to `place` (associated data such as `record:17`): the ciphertext opens
+    /// only with [`Keys::open_bound`] and the same `place`, so it cannot be moved to another
+    /// row unnoticed.
+    pub fn seal_bound(&self, plaintext: &[u8], place: &str) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; 24];
+        getrandom::getrandom(&mut nonce).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
+        let ct = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: place.as_bytes() })
+            .map_err(|_| StoreError::Crypto("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(24 + ct.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    /// Decrypts what [`Keys::seal_bound`] made for `place`; fails on a wrong key, tampered
+    /// bytes, or a ciphertext that belongs to another place.
+    pub fn open_bound(&self, sealed: &[u8], place: &str) -> Result<Vec<u8>, StoreError> {
+        if sealed.len() < 24 + 16 {
+            return Err(StoreError::Crypto(format!("the encrypted value of {place} is truncated")));
+        }
+        let (nonce, ct) = sealed.split_at(24);
+        self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: place.as_bytes() }).map_err(|_| {
+            StoreError::Crypto(format!(
+                "the encrypted value of {place} does not open with this key file: wrong key, tampered bytes, or \
+                 moved from another row"
+            ))
+        })
+    }
+
+    /// HMAC-SHA256 under the audit key: what binds stored rows to the audit chain.
+    pub fn row_mac(&self, data: &[u8]) -> [u8; 32] {
+        hmac(&self.audit, data)
+    }
+
     /// Decrypts what [`Keys::seal`] made; fails on a wrong key or tampered bytes.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
         if sealed.len() < 24 + 16 {
@@ -175,6 +229,31 @@ mod tests {
         let again = Keys::load(&path).expect("loads");
         assert_eq!(keys.check_value(), again.check_value());
         assert!(Keys::create(&path).is_err(), "an existing key file is never overwritten");
+    }
+
+    #[test]
+    fn a_bound_value_opens_only_in_its_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let keys = Keys::create(&dir.path().join("k.key")).expect("created");
+        let sealed = keys.seal_bound(b"+963 944", "record:1").expect("sealed");
+        assert_eq!(keys.open_bound(&sealed, "record:1").expect("opens"), b"+963 944");
+        let e = keys.open_bound(&sealed, "record:2").expect_err("moved to another row");
+        assert!(e.to_string().contains("record:2"), "{e}");
+        assert!(keys.open(&sealed).is_err(), "a bound value needs its place");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("k.key");
+        Keys::create(&path).expect("created");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = Keys::load(&path).expect_err("readable by others");
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(Keys::load(&path).is_ok());
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! ```
 
 pub mod audit;
+mod binding;
+pub mod files;
 pub mod inquiries;
 pub mod keys;
 pub mod linkage;
@@ -25,7 +27,7 @@ mod schema;
 pub use audit::{AuditEntry, AuditVerdict};
 pub use inquiries::{Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
-pub use linkage::{ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport};
+pub use linkage::{ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -53,6 +55,33 @@ pub enum StoreError {
     Invalid(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// A request that would destroy or expose data, refused; the message says why and what
+    /// to do.
+    #[error("{0}")]
+    Refused(String),
+    /// Another process holds what this one needs.
+    #[error("{0}")]
+    Busy(String),
+}
+
+impl StoreError {
+    /// Whether another connection held the database past the wait (SQLite's "database is
+    /// locked"): the caller can say what holds it (see [`files::Activity`]).
+    pub fn is_locked(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sql(e) if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        )
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for StoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        StoreError::Invalid(format!("a stored value has an unexpected type ({e}); the registry may be damaged"))
+    }
 }
 
 /// The canonical fields a record keeps in clear (names, dates, places, status). Identifiers,
@@ -137,22 +166,26 @@ pub struct NewRecord {
     pub fingerprint: i64,
 }
 
-/// A record ready for insertion: its private cells sealed, its national id hashed, its clear
-/// fields in the order of [`CLEAR_FIELDS`]. Making it is the costly part of an insert, and it
-/// needs only the keys, so an import makes these on a second thread.
+/// A record ready for insertion: its private cells sealed (bound to its record id), its
+/// national id hashed, its raw values given their MAC, its clear fields in the order of
+/// [`CLEAR_FIELDS`]. Making it is the costly part of an insert, and it needs only the keys and
+/// the ids, so an import makes these on a second thread.
 #[derive(Debug, Clone)]
 pub struct PreparedRecord {
+    record_id: i64,
     row: i64,
     source_record_id: Option<String>,
     clear_json: String,
     private_enc: Option<Vec<u8>>,
     national_id_hash: Option<String>,
     fingerprint: i64,
+    row_mac: String,
     values: Vec<Option<String>>,
 }
 
 impl PreparedRecord {
-    pub fn new(keys: &Keys, rec: &NewRecord) -> Result<PreparedRecord, StoreError> {
+    /// The record `record_id` of source `source_id` (see [`Import::next_record_id`]).
+    pub fn new(keys: &Keys, rec: &NewRecord, source_id: i64, record_id: i64) -> Result<PreparedRecord, StoreError> {
         let mut clear: Vec<Option<&str>> = Vec::with_capacity(rec.raw.len());
         let mut private: Vec<(usize, &str)> = Vec::new();
         for (i, v) in rec.raw.iter().enumerate() {
@@ -170,17 +203,28 @@ impl PreparedRecord {
             None
         } else {
             let json = serde_json::to_vec(&private).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            Some(keys.seal(&json)?)
+            Some(keys.seal_bound(&json, &binding::record_place(record_id))?)
         };
         let values =
             CLEAR_FIELDS.iter().map(|f| rec.fields.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone())).collect();
+        let row_mac = binding::record_mac(
+            keys,
+            record_id,
+            source_id,
+            rec.row,
+            rec.source_record_id.as_deref(),
+            &clear_json,
+            private_enc.as_deref(),
+        );
         Ok(PreparedRecord {
+            record_id,
             row: rec.row,
             source_record_id: rec.source_record_id.clone(),
             clear_json,
             private_enc,
             national_id_hash: rec.national_id.as_deref().map(|v| keys.identifier_hash(v)),
             fingerprint: rec.fingerprint,
+            row_mac,
             values,
         })
     }
@@ -197,6 +241,19 @@ pub struct RecordView {
     pub raw: Vec<(String, String)>,
     pub derived: Vec<(String, String)>,
     pub national_id_hash: Option<String>,
+}
+
+/// A record as stored: its raw row, decrypted, beside what was derived from it.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub record_id: i64,
+    pub source_id: i64,
+    pub row: i64,
+    pub raw: Vec<String>,
+    /// Derived clear fields, by name, in the order of [`CLEAR_FIELDS`].
+    pub fields: Vec<(&'static str, String)>,
+    pub national_id_hash: Option<String>,
+    pub fingerprint: i64,
 }
 
 /// A quarantined row.
@@ -232,6 +289,8 @@ pub struct Store {
     conn: Connection,
     keys: Keys,
     db_path: PathBuf,
+    /// Declared after the connection, so dropped after it: see [`files::RegistryLock`].
+    _lock: files::RegistryLock,
 }
 
 impl std::fmt::Debug for Store {
@@ -257,17 +316,36 @@ impl Store {
     }
 
     /// Creates what is missing (database, key file) and checks that they belong together.
-    /// Idempotent.
+    /// Idempotent. The database (and so its `-wal` and `-shm`, which SQLite creates with the
+    /// database's mode) is private to its owner: mode 0600. A SQLite file that is not an Athar
+    /// registry is refused, never given Athar's tables.
     pub fn init(db: &Path, key_file: &Path) -> Result<(Store, InitReport), StoreError> {
         let db_exists = db.exists() && std::fs::metadata(db).map(|m| m.len() > 0).unwrap_or(false);
         let key_exists = key_file.exists();
-        if db_exists && !key_exists {
-            let conn = Connection::open(db)?;
-            let has_check: bool = conn
-                .query_row("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'", [], |_| Ok(true))
-                .optional()?
-                .unwrap_or(false);
-            if has_check {
+        if db.is_dir() {
+            return Err(StoreError::Invalid(format!("{} is a folder, not a database file", db.display())));
+        }
+        if db_exists {
+            if files::file_kind(db) != files::FileKind::Database {
+                return Err(StoreError::Refused(format!(
+                    "{} is not a database (it does not start with the SQLite header); check --db",
+                    db.display()
+                )));
+            }
+            let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+            let tables: Vec<String> = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let athar = tables.iter().any(|t| t == "meta");
+            if !tables.is_empty() && !athar {
+                return Err(StoreError::Refused(format!(
+                    "{} is a SQLite database of another program, not an Athar registry; Athar adds nothing to \
+                     it (check --db)",
+                    db.display()
+                )));
+            }
+            if athar && !key_exists {
                 return Err(StoreError::MissingKey { db: db.to_path_buf(), key: key_file.to_path_buf() });
             }
         }
@@ -280,6 +358,13 @@ impl Store {
             }
         }
         let keys = if key_exists { Keys::load(key_file)? } else { Keys::create(key_file)? };
+        if !db.exists() {
+            files::create_private(db)?;
+        }
+        let lock = files::RegistryLock::shared(db)?;
+        for f in [db.to_path_buf(), files::side_file(db, "-wal"), files::side_file(db, "-shm")] {
+            files::make_private(&f);
+        }
         let conn = Connection::open(db)?;
         // Larger pages make shallower index trees (set before the first table; no-op after).
         conn.pragma_update(None, "page_size", 8192)?;
@@ -291,20 +376,26 @@ impl Store {
         conn.pragma_update(None, "cache_size", -131_072)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let mut store = Store { conn, keys, db_path: db.to_path_buf() };
-        schema::migrate(&mut store.conn, db)?;
-        // The key check: written once, compared ever after.
+        let mut store = Store { conn, keys, db_path: db.to_path_buf(), _lock: lock };
+        // The key check: written once, compared ever after — before any migration, which may
+        // re-encrypt with these keys.
         let check = store.keys.check_value();
-        let stored: Option<String> =
-            store.conn.query_row("SELECT value FROM meta WHERE key='key_check'", [], |r| r.get(0)).optional()?;
-        match stored {
-            None => {
-                store.conn.execute("INSERT INTO meta(key, value) VALUES('key_check', ?1)", [&check])?;
-            }
-            Some(s) if s != check => {
-                return Err(StoreError::WrongKey { db: db.to_path_buf(), key: key_file.to_path_buf() });
-            }
-            Some(_) => {}
+        let has_meta: bool = store
+            .conn
+            .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |_| Ok(true))
+            .optional()?
+            .unwrap_or(false);
+        let stored: Option<String> = if has_meta {
+            store.conn.query_row("SELECT value FROM meta WHERE key='key_check'", [], |r| r.get(0)).optional()?
+        } else {
+            None
+        };
+        if stored.as_ref().is_some_and(|s| *s != check) {
+            return Err(StoreError::WrongKey { db: db.to_path_buf(), key: key_file.to_path_buf() });
+        }
+        schema::migrate(&mut store.conn, db, &store.keys)?;
+        if stored.is_none() {
+            store.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('key_check', ?1)", [&check])?;
         }
         let report = InitReport {
             database: db.to_path_buf(),
@@ -313,6 +404,11 @@ impl Store {
             created_key_file: !key_exists,
         };
         Ok((store, report))
+    }
+
+    /// The registry's own files (database, side files, key file): what no output may replace.
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        files::registry_files(&self.db_path, self.keys.path())
     }
 
     pub fn keys(&self) -> &Keys {
@@ -335,9 +431,22 @@ impl Store {
         audit::append(&self.conn, &self.keys, actor, action, target, count, detail)
     }
 
-    /// Checks the audit chain; names the first bad entry.
-    pub fn verify_audit(&self) -> Result<AuditVerdict, StoreError> {
-        audit::verify(&self.conn, &self.keys)
+    /// Checks the audit chain (names the first bad entry) and that the data it seals is still
+    /// there: every source, judgement, inquiry, the model and the persons have their entry, and
+    /// the small ones match it; a registry that holds data has a chain. With `deep`, every
+    /// stored row is hashed again: each source's digest, each record's MAC, each encrypted
+    /// value opened in its place, the persons. (Derived fields are the caller's to recompute:
+    /// see [`Store::stored_records`].)
+    pub fn verify_audit(&self, deep: bool) -> Result<AuditVerdict, StoreError> {
+        let mut v = audit::verify(&self.conn, &self.keys)?;
+        v.deep = deep;
+        if v.ok {
+            if let Some(problem) = binding::check(&self.conn, &self.keys, v.entries, deep)? {
+                v.ok = false;
+                v.problem = Some(problem);
+            }
+        }
+        Ok(v)
     }
 
     /// The hash of entry `seq` of the audit chain, if it exists.
@@ -392,14 +501,33 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Refuses a new source whose name is taken, or (unless `allow_same_file`) whose file was
+    /// imported before; [`Store::begin_import`] checks it again under the write lock.
+    pub fn check_new_source(&self, name: &str, sha256: &str, allow_same_file: bool) -> Result<(), StoreError> {
+        refuse_duplicate_source(&self.conn, name, sha256, allow_same_file)
+    }
+
     /// Starts importing a source: everything until [`Import::commit`] is one transaction, so an
-    /// interrupted import leaves no trace and a rerun works.
-    pub fn begin_import(&mut self, source: &NewSource) -> Result<Import<'_>, StoreError> {
-        let tx = self.conn.transaction()?;
+    /// interrupted import leaves no trace and a rerun works. The transaction holds the write
+    /// lock from its start, and inside it a source of the same name is refused, and so is a
+    /// file imported before (same SHA-256) unless `allow_same_file`: two imports of one file at
+    /// once give one source, not two. The column mapping is stored encrypted (its headers are
+    /// data when a file has no header row).
+    pub fn begin_import(&mut self, source: &NewSource, allow_same_file: bool) -> Result<Import<'_>, StoreError> {
+        if source.name.trim().is_empty() || source.name.chars().any(char::is_control) {
+            return Err(StoreError::Invalid(
+                "a source name must hold visible characters and no control characters (such as line breaks or \
+                 terminal escapes)"
+                    .into(),
+            ));
+        }
+        check_actor(&source.actor)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        refuse_duplicate_source(&tx, &source.name, &source.sha256, allow_same_file)?;
         tx.execute(
             "INSERT INTO sources(name, kind, file_name, sha256, size, format, encoding, imported_at, imported_by, \
              rows, imported, quarantined, description, mapping_json) \
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, 0, ?10, ?11)",
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, 0, ?10, '')",
             params![
                 source.name,
                 source.kind,
@@ -411,11 +539,14 @@ impl Store {
                 now(),
                 source.actor,
                 source.description,
-                source.mapping_json
             ],
         )?;
         let source_id = tx.last_insert_rowid();
-        Ok(Import { tx, keys: &self.keys, source_id, imported: 0, quarantined: 0, chunks: 0 })
+        let mapping = self.keys.seal_bound(source.mapping_json.as_bytes(), &binding::mapping_place(source_id))?;
+        tx.execute("UPDATE sources SET mapping_enc = ?2 WHERE source_id = ?1", params![source_id, mapping])?;
+        let next_record_id: i64 =
+            tx.query_row("SELECT COALESCE(MAX(record_id), 0) + 1 FROM records", [], |r| r.get(0))?;
+        Ok(Import { tx, keys: &self.keys, source_id, next_record_id, imported: 0, quarantined: 0, chunks: 0 })
     }
 
     /// A record by its id or `SOURCE:SOURCE_RECORD_ID`, raw and derived side by side.
@@ -450,7 +581,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT r.record_id, s.name, s.source_id, r.source_record_id, r.row, r.raw_clear, r.raw_private, \
-             r.national_id_hmac, s.columns_json{cols} FROM records r JOIN sources s ON s.source_id = r.source_id \
+             r.national_id_hmac, s.columns_enc{cols} FROM records r JOIN sources s ON s.source_id = r.source_id \
              WHERE r.record_id = ?1"
         );
         let row = self
@@ -471,7 +602,7 @@ impl Store {
                     r.get::<_, String>(5)?,
                     r.get::<_, Option<Vec<u8>>>(6)?,
                     r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<Vec<u8>>>(8)?,
                     derived,
                 ))
             })
@@ -479,8 +610,8 @@ impl Store {
         let Some((record_id, source, source_id, srid, row, raw_clear, raw_private, nid, columns, derived)) = row else {
             return Ok(None);
         };
-        let raw = self.merge_raw(&raw_clear, raw_private.as_deref())?;
-        let headers: Vec<String> = columns.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+        let raw = self.merge_raw(record_id, &raw_clear, raw_private.as_deref())?;
+        let headers = self.columns_of(source_id, columns.as_deref())?;
         let raw = raw
             .into_iter()
             .enumerate()
@@ -498,12 +629,21 @@ impl Store {
         }))
     }
 
+    /// A source's column headers, decrypted.
+    fn columns_of(&self, source_id: i64, sealed: Option<&[u8]>) -> Result<Vec<String>, StoreError> {
+        let Some(sealed) = sealed else { return Ok(Vec::new()) };
+        let plain = self.keys.open_bound(sealed, &binding::columns_place(source_id))?;
+        serde_json::from_slice(&plain).map_err(|e| {
+            StoreError::Invalid(format!("the stored column headers of source {source_id} are damaged: {e}"))
+        })
+    }
+
     /// Puts a row back together from its clear part and its encrypted part.
-    fn merge_raw(&self, clear: &str, private: Option<&[u8]>) -> Result<Vec<String>, StoreError> {
+    fn merge_raw(&self, record_id: i64, clear: &str, private: Option<&[u8]>) -> Result<Vec<String>, StoreError> {
         let mut raw: Vec<Option<String>> =
             serde_json::from_str(clear).map_err(|e| StoreError::Invalid(format!("stored row is damaged: {e}")))?;
         if let Some(sealed) = private {
-            let plain = self.keys.open(sealed)?;
+            let plain = self.keys.open_bound(sealed, &binding::record_place(record_id))?;
             let cells: Vec<(usize, String)> = serde_json::from_slice(&plain)
                 .map_err(|e| StoreError::Invalid(format!("stored private row is damaged: {e}")))?;
             for (i, v) in cells {
@@ -530,7 +670,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(source, sid, row, reason, sealed)| {
-                let plain = self.keys.open(&sealed)?;
+                let plain = self.keys.open_bound(&sealed, &binding::quarantine_place(sid, row))?;
                 let raw: Vec<String> = serde_json::from_slice(&plain)
                     .map_err(|e| StoreError::Invalid(format!("stored quarantined row is damaged: {e}")))?;
                 Ok(QuarantineRow { source, source_id: sid.to_string(), row, reason, raw })
@@ -540,12 +680,14 @@ impl Store {
 
     /// The original file of a source, decrypted, chunk by chunk into `out`.
     pub fn original_file(&self, source_id: i64, out: &mut dyn std::io::Write) -> Result<u64, StoreError> {
-        let mut st = self.conn.prepare("SELECT data_enc FROM source_files WHERE source_id = ?1 ORDER BY chunk")?;
+        let mut st =
+            self.conn.prepare("SELECT chunk, data_enc FROM source_files WHERE source_id = ?1 ORDER BY chunk")?;
         let mut rows = st.query([source_id])?;
         let mut n = 0u64;
         while let Some(r) = rows.next()? {
-            let sealed: Vec<u8> = r.get(0)?;
-            let plain = self.keys.open(&sealed)?;
+            let chunk: i64 = r.get(0)?;
+            let sealed: Vec<u8> = r.get(1)?;
+            let plain = self.keys.open_bound(&sealed, &binding::file_place(source_id, chunk))?;
             out.write_all(&plain).map_err(|e| StoreError::Io { path: PathBuf::from("<output>"), source: e })?;
             n += plain.len() as u64;
         }
@@ -567,61 +709,103 @@ impl Store {
         })
     }
 
-    /// A consistent copy of the database while it is in use (SQLite online backup). The key
-    /// file is not included: keep it apart.
+    /// A consistent copy of the database while it is in use (SQLite online backup), written
+    /// whole or not at all, private (mode 0600). The key file is not included: keep it apart.
+    /// Refuses an existing file and the registry's own files.
     pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
-        if out.exists() {
-            return Err(StoreError::Invalid(format!(
-                "{} exists already; choose a new file for the backup",
-                out.display()
-            )));
+        files::check_output_path(out, &self.own_files(), false)?;
+        let staged = files::AtomicFile::create(out)?;
+        {
+            let mut dst = Connection::open(staged.temporary_path())?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+            drop(backup);
+            // A backup is one file: no write-ahead log beside it.
+            dst.pragma_update(None, "journal_mode", "DELETE")?;
         }
-        let mut dst = Connection::open(out)?;
-        let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
-        backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
-        Ok(())
+        staged.commit()
     }
 
-    /// Replaces the database at `db` with the backup `input`, after checking that the backup
-    /// opens with this key file. The replaced database is kept as `<db>.before-restore`.
-    pub fn restore(input: &Path, db: &Path, key_file: &Path) -> Result<(), StoreError> {
-        if !input.exists() {
+    /// Replaces the database at `db` with the backup `input`. The backup is copied beside the
+    /// database and checked whole first — it is a SQLite database, `integrity_check` passes,
+    /// it opens with this key file, its schema is one this Athar knows, its audit chain and the
+    /// data bound to it verify — and only then does the live database change: with the registry
+    /// locked for this process alone (refused while any other process has it open), the
+    /// replaced database is kept as `<db>.before-restore` (private) and the checked copy is
+    /// renamed into place.
+    pub fn restore(input: &Path, db: &Path, key_file: &Path) -> Result<RestoreReport, StoreError> {
+        if !input.is_file() {
             return Err(StoreError::Invalid(format!("backup file {} does not exist", input.display())));
         }
-        let keys = Keys::load(key_file)?;
-        let src = Connection::open_with_flags(input, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let check: Option<String> = src
-            .query_row("SELECT value FROM meta WHERE key='key_check'", [], |r| r.get(0))
-            .optional()
-            .map_err(|_| StoreError::Invalid(format!("{} is not an Athar database backup", input.display())))?;
-        if check.as_deref() != Some(keys.check_value().as_str()) {
-            return Err(StoreError::WrongKey { db: input.to_path_buf(), key: key_file.to_path_buf() });
+        if let (Ok(a), Ok(b)) = (input.canonicalize(), db.canonicalize()) {
+            if a == b {
+                return Err(StoreError::Refused(format!(
+                    "{} is the live database itself, not a backup",
+                    input.display()
+                )));
+            }
         }
+        if files::file_kind(input) != files::FileKind::Database {
+            return Err(StoreError::Refused(format!(
+                "{} is not a database backup (it does not start with the SQLite header); nothing changed",
+                input.display()
+            )));
+        }
+        if files::side_file(input, "-wal").exists() {
+            return Err(StoreError::Refused(format!(
+                "{} has a write-ahead log beside it ({}-wal): it is open in another program, or was not closed \
+                 cleanly; open it once with athar (athar --db {} stats) or copy it whole, then restore; nothing \
+                 changed",
+                input.display(),
+                input.display(),
+                input.display()
+            )));
+        }
+        let keys = Keys::load(key_file)?;
+        // 1. A private copy beside the live database, checked whole.
+        let staged = files::AtomicFile::create(db)?;
+        {
+            let mut from =
+                std::fs::File::open(input).map_err(|e| StoreError::Io { path: input.to_path_buf(), source: e })?;
+            let mut to = std::fs::OpenOptions::new()
+                .write(true)
+                .open(staged.temporary_path())
+                .map_err(|e| StoreError::Io { path: staged.temporary_path().to_path_buf(), source: e })?;
+            std::io::copy(&mut from, &mut to)
+                .and_then(|_| to.sync_all())
+                .map_err(|e| StoreError::Io { path: staged.temporary_path().to_path_buf(), source: e })?;
+        }
+        let report = check_backup(staged.temporary_path(), input, db, &keys)?;
+        // 2. The live database, locked for this process alone, set aside; the copy in place.
+        let mut set_aside = None;
         if db.exists() {
-            // Fold the WAL into the database first, so that the copy set aside is whole, then
-            // move the database and its side files (named `<db>-wal`, `<db>-shm`) aside.
+            let _lock = files::RegistryLock::exclusive(db)?;
             {
                 let conn = Connection::open(db)?;
                 conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")?;
             }
-            let mut aside = PathBuf::from(format!("{}.before-restore", db.display()));
+            let mut aside = files::side_file(db, ".before-restore");
             let mut k = 2;
             while aside.exists() {
-                aside = PathBuf::from(format!("{}.before-restore.{k}", db.display()));
+                aside = files::side_file(db, &format!(".before-restore.{k}"));
                 k += 1;
             }
-            std::fs::rename(db, &aside).map_err(|e| StoreError::Io { path: db.to_path_buf(), source: e })?;
+            if std::fs::hard_link(db, &aside).is_err() {
+                std::fs::copy(db, &aside).map_err(|e| StoreError::Io { path: aside.clone(), source: e })?;
+            }
+            files::make_private(&aside);
             for side in ["-wal", "-shm"] {
-                let p = PathBuf::from(format!("{}{side}", db.display()));
+                let p = files::side_file(db, side);
                 if p.exists() {
                     std::fs::remove_file(&p).map_err(|e| StoreError::Io { path: p.clone(), source: e })?;
                 }
             }
+            staged.commit()?;
+            set_aside = Some(aside);
+        } else {
+            staged.commit()?;
         }
-        let mut dst = Connection::open(db)?;
-        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-        backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
-        Ok(())
+        Ok(RestoreReport { set_aside, ..report })
     }
 
     /// Which earlier source holds most of this source's rows (same names and dates), if a
@@ -632,28 +816,62 @@ impl Store {
         recycled_from(&self.conn, sid, min_share)
     }
 
-    /// The next `limit` records after `after` (by id) as (record id, source id, raw row), for
-    /// `reindex`.
-    pub fn records_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, i64, Vec<String>)>, StoreError> {
-        let mut st = self.conn.prepare(
-            "SELECT record_id, source_id, raw_clear, raw_private FROM records WHERE record_id > ?1 \
-             ORDER BY record_id LIMIT ?2",
-        )?;
+    /// The next `limit` records after `after` (by id), raw row beside what was derived from
+    /// it: for `reindex`, and for `audit verify --deep`, which derives again and compares.
+    pub fn stored_records(&self, after: i64, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        let cols = CLEAR_FIELDS.join(", ");
+        let mut st = self.conn.prepare(&format!(
+            "SELECT record_id, source_id, row, raw_clear, raw_private, national_id_hmac, fingerprint, {cols} \
+             FROM records WHERE record_id > ?1 ORDER BY record_id LIMIT ?2"
+        ))?;
         let rows = st
             .query_map(params![after, limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<Vec<u8>>>(3)?))
+                let mut fields = Vec::new();
+                for (k, f) in CLEAR_FIELDS.iter().enumerate() {
+                    if let Some(v) = r.get::<_, Option<String>>(7 + k)? {
+                        fields.push((*f, v));
+                    }
+                }
+                Ok((
+                    StoredRecord {
+                        record_id: r.get(0)?,
+                        source_id: r.get(1)?,
+                        row: r.get(2)?,
+                        raw: Vec::new(),
+                        fields,
+                        national_id_hash: r.get(5)?,
+                        fingerprint: r.get(6)?,
+                    },
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<Vec<u8>>>(4)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, sid, clear, private)| Ok((id, sid, self.merge_raw(&clear, private.as_deref())?)))
+            .map(|(mut rec, clear, private)| {
+                rec.raw = self.merge_raw(rec.record_id, &clear, private.as_deref())?;
+                Ok(rec)
+            })
             .collect()
     }
 
-    /// The column mapping each source was imported with (JSON, as the import wrote it).
+    /// The column mapping each source was imported with (JSON, as the import wrote it),
+    /// decrypted.
     pub fn source_mappings(&self) -> Result<Vec<(i64, String)>, StoreError> {
-        let mut st = self.conn.prepare("SELECT source_id, mapping_json FROM sources ORDER BY source_id")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        let mut st = self.conn.prepare("SELECT source_id, mapping_enc FROM sources ORDER BY source_id")?;
+        let rows: Vec<(i64, Option<Vec<u8>>)> =
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, sealed)| {
+                let sealed = sealed.ok_or_else(|| {
+                    StoreError::Invalid(format!("source {id} has no stored mapping; the registry is damaged"))
+                })?;
+                let plain = self.keys.open_bound(&sealed, &binding::mapping_place(id))?;
+                let text = String::from_utf8(plain)
+                    .map_err(|_| StoreError::Invalid(format!("the stored mapping of source {id} is damaged")))?;
+                Ok((id, text))
+            })
+            .collect()
     }
 
     /// Replaces the derived fields of a record (raw values are never touched).
@@ -691,20 +909,77 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `f` inside one transaction (for `reindex`).
+    /// Runs `f` inside one transaction that holds the write lock from its start (for
+    /// `reindex`, a split): nothing of a failed `f` stays.
     pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.conn.execute_batch("BEGIN")?;
-        match f(self) {
-            Ok(v) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
+        let this: &Store = self;
+        write_tx(&this.conn, || f(this))
+    }
+}
+
+/// What a restore put in place.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RestoreReport {
+    pub sources: i64,
+    pub records: i64,
+    pub audit_entries: i64,
+    /// Where the replaced database was kept.
+    pub set_aside: Option<PathBuf>,
+}
+
+/// Checks a copy of a backup whole before it may replace a live database: `integrity_check`,
+/// the key check, the schema version and the audit chain with the data bound to it. `shown` is
+/// the backup's name for messages. Leaves the copy as one file (no write-ahead log).
+fn check_backup(copy: &Path, shown: &Path, db: &Path, keys: &Keys) -> Result<RestoreReport, StoreError> {
+    let refuse = |why: String| StoreError::Refused(format!("{}: {why}; nothing changed", shown.display()));
+    let conn = Connection::open(copy).map_err(|e| refuse(format!("cannot be opened as a database ({e})")))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA integrity_check(5)")
+        .and_then(|mut st| st.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| refuse(format!("is damaged: it cannot be read ({e})")))?;
+    if problems.first().map(String::as_str) != Some("ok") {
+        return Err(refuse(format!("is damaged (integrity check: {})", problems.join("; "))));
+    }
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > schema::LATEST {
+        return Err(StoreError::NewerSchema(shown.to_path_buf(), version));
+    }
+    let check: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key='key_check'", [], |r| r.get(0))
+        .optional()
+        .map_err(|_| refuse("is not an Athar database backup".into()))?;
+    if check.as_deref() != Some(keys.check_value().as_str()) {
+        return Err(StoreError::WrongKey { db: shown.to_path_buf(), key: keys.path().to_path_buf() });
+    }
+    let mut verdict =
+        audit::verify(&conn, keys).map_err(|e| refuse(format!("its audit chain cannot be read ({e})")))?;
+    if verdict.ok && version >= schema::LATEST {
+        if let Some(problem) = binding::check(&conn, keys, verdict.entries, true)
+            .map_err(|e| refuse(format!("its data cannot be read ({e})")))?
+        {
+            verdict.ok = false;
+            verdict.problem = Some(problem);
         }
     }
+    if !verdict.ok {
+        return Err(refuse(format!(
+            "it does not verify: {}",
+            verdict.problem.as_deref().unwrap_or("its audit chain is broken")
+        )));
+    }
+    let count = |sql: &str| -> Result<i64, StoreError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+    let report = RestoreReport {
+        sources: count("SELECT COUNT(*) FROM sources")?,
+        records: count("SELECT COUNT(*) FROM records")?,
+        audit_entries: verdict.entries,
+        set_aside: None,
+    };
+    let _ = db;
+    conn.pragma_update(None, "journal_mode", "DELETE")?;
+    drop(conn);
+    let _ = std::fs::remove_file(files::side_file(copy, "-shm"));
+    Ok(report)
 }
 
 /// Distinct name-and-date fingerprints of a source, and which earlier source holds most of
@@ -737,6 +1012,8 @@ pub struct Import<'a> {
     tx: Transaction<'a>,
     keys: &'a Keys,
     source_id: i64,
+    /// The id the next record will have: records of one import take consecutive ids.
+    next_record_id: i64,
     imported: i64,
     quarantined: i64,
     chunks: i64,
@@ -747,16 +1024,28 @@ impl Import<'_> {
         self.source_id.to_string()
     }
 
-    /// Records the file's column headers (for showing raw rows later).
+    /// The source's id as a number (for [`PreparedRecord::new`]).
+    pub fn source_number(&self) -> i64 {
+        self.source_id
+    }
+
+    /// The id the next record added will have; records are added with consecutive ids.
+    pub fn next_record_id(&self) -> i64 {
+        self.next_record_id
+    }
+
+    /// Records the file's column headers (for showing raw rows later), encrypted: in a file
+    /// without a header row they are the first person's data.
     pub fn set_columns(&mut self, headers: &[String]) -> Result<(), StoreError> {
-        let json = serde_json::to_string(headers).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        self.tx.execute("UPDATE sources SET columns_json = ?2 WHERE source_id = ?1", params![self.source_id, json])?;
+        let json = serde_json::to_vec(headers).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sealed = self.keys.seal_bound(&json, &binding::columns_place(self.source_id))?;
+        self.tx.execute("UPDATE sources SET columns_enc = ?2 WHERE source_id = ?1", params![self.source_id, sealed])?;
         Ok(())
     }
 
     /// Stores the next piece of the original file, encrypted.
     pub fn add_file_chunk(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        let sealed = self.keys.seal(bytes)?;
+        let sealed = self.keys.seal_bound(bytes, &binding::file_place(self.source_id, self.chunks))?;
         self.tx
             .prepare_cached("INSERT INTO source_files(source_id, chunk, data_enc) VALUES(?1, ?2, ?3)")?
             .execute(params![self.source_id, self.chunks, sealed])?;
@@ -766,12 +1055,19 @@ impl Import<'_> {
 
     /// Appends a record.
     pub fn add_record(&mut self, rec: &NewRecord) -> Result<(), StoreError> {
-        let prepared = PreparedRecord::new(self.keys, rec)?;
+        let prepared = PreparedRecord::new(self.keys, rec, self.source_id, self.next_record_id)?;
         self.add_prepared(&prepared)
     }
 
-    /// Appends a record prepared (encrypted, hashed) elsewhere, e.g. on another thread.
+    /// Appends a record prepared (encrypted, hashed) elsewhere, e.g. on another thread, for
+    /// this source and the id [`Import::next_record_id`] gives.
     pub fn add_prepared(&mut self, rec: &PreparedRecord) -> Result<(), StoreError> {
+        if rec.record_id != self.next_record_id {
+            return Err(StoreError::Invalid(format!(
+                "internal: record prepared as {} where {} comes next; nothing imported",
+                rec.record_id, self.next_record_id
+            )));
+        }
         let version = schema::DERIVED_VERSION;
         let mut p: Vec<&dyn rusqlite::ToSql> = vec![
             &self.source_id,
@@ -786,7 +1082,10 @@ impl Import<'_> {
         for v in &rec.values {
             p.push(v);
         }
+        p.push(&rec.record_id);
+        p.push(&rec.row_mac);
         self.tx.prepare_cached(schema::INSERT_RECORD)?.execute(p.as_slice())?;
+        self.next_record_id += 1;
         self.imported += 1;
         Ok(())
     }
@@ -794,7 +1093,7 @@ impl Import<'_> {
     /// Sets a row aside with its reason; its raw content is encrypted.
     pub fn add_quarantine(&mut self, row: i64, reason: &str, raw: &[String]) -> Result<(), StoreError> {
         let json = serde_json::to_vec(raw).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let sealed = self.keys.seal(&json)?;
+        let sealed = self.keys.seal_bound(&json, &binding::quarantine_place(self.source_id, row))?;
         self.tx
             .prepare_cached("INSERT INTO quarantine(source_id, row, reason, raw_enc) VALUES(?1, ?2, ?3, ?4)")?
             .execute(params![self.source_id, row, reason, sealed])?;
@@ -823,24 +1122,129 @@ impl Import<'_> {
         Ok(r)
     }
 
-    /// Writes the counts, appends the audit entry and commits: the source is there whole.
+    /// Writes the counts, appends the audit entry — which carries the digest of the source as
+    /// stored — and commits: the source is there whole. An import that imported no record is
+    /// refused (nothing is stored): a list whose every row was set aside, or that has none.
     pub fn commit(self, actor: &str) -> Result<String, StoreError> {
+        if self.imported == 0 {
+            return Err(StoreError::Refused(if self.quarantined == 0 {
+                "the list has no data rows (only a header, or nothing); nothing imported".into()
+            } else {
+                format!(
+                    "none of the {} rows could be imported (every row was set aside; run the import with --dry-run \
+                     to see why: a wrong delimiter, header row or encoding); nothing imported",
+                    self.quarantined
+                )
+            }));
+        }
         let rows = self.imported + self.quarantined;
         self.tx.execute(
             "UPDATE sources SET rows = ?2, imported = ?3, quarantined = ?4 WHERE source_id = ?1",
             params![self.source_id, rows, self.imported, self.quarantined],
         )?;
-        audit::append(
+        let digest = binding::source_digest(&self.tx, self.source_id)?
+            .ok_or_else(|| StoreError::Invalid("internal: the source being imported is gone".into()))?;
+        audit::append_bound(
             &self.tx,
             self.keys,
             actor,
             "import",
-            Some(&format!("source:{}", self.source_id)),
+            Some(&binding::source_target(self.source_id)),
             Some(rows),
             None,
+            Some(&digest),
         )?;
         let id = self.source_id.to_string();
         self.tx.commit()?;
         Ok(id)
     }
+}
+
+/// See [`Store::check_new_source`].
+fn refuse_duplicate_source(
+    conn: &Connection,
+    name: &str,
+    sha256: &str,
+    allow_same_file: bool,
+) -> Result<(), StoreError> {
+    let same_name: Option<(String, String)> = conn
+        .query_row("SELECT imported_at, file_name FROM sources WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((at, file)) = same_name {
+        return Err(StoreError::Refused(format!(
+            "a source named '{}' exists already (imported {at} from {}); choose another --source name; nothing \
+             imported",
+            escape_control(name),
+            escape_control(&file)
+        )));
+    }
+    if !allow_same_file {
+        let same_file: Option<(String, String)> = conn
+            .query_row(
+                "SELECT name, imported_at FROM sources WHERE sha256 = ?1 ORDER BY source_id LIMIT 1",
+                [sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((other, at)) = same_file {
+            return Err(StoreError::Refused(format!(
+                "this file was imported already as source '{}' on {at} (same SHA-256 {}…); nothing imported. Use \
+                 --force to import it again as a new source",
+                escape_control(&other),
+                &sha256[..12.min(sha256.len())]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` as one write: in a transaction that takes the write lock at once (`BEGIN
+/// IMMEDIATE`), or inside the caller's transaction as a savepoint. Nothing of a failed `f`
+/// stays.
+pub(crate) fn write_tx<T>(conn: &Connection, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let outer = conn.is_autocommit();
+    conn.execute_batch(if outer { "BEGIN IMMEDIATE" } else { "SAVEPOINT athar_write" })?;
+    match f() {
+        Ok(v) => {
+            conn.execute_batch(if outer { "COMMIT" } else { "RELEASE athar_write" })?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch(if outer { "ROLLBACK" } else { "ROLLBACK TO athar_write; RELEASE athar_write" });
+            Err(e)
+        }
+    }
+}
+
+/// Shows control characters (terminal escapes, line breaks, bidirectional overrides) as
+/// `\u{…}` escapes, so that a name, a source or an actor printed on a terminal cannot move
+/// the cursor, retitle the window or reorder what follows.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Refuses an actor that is blank or holds control characters (it is printed and audited).
+pub fn check_actor(actor: &str) -> Result<(), StoreError> {
+    if actor.trim().is_empty() || actor.chars().any(char::is_control) || actor.chars().count() > 200 {
+        return Err(StoreError::Invalid(
+            "the actor (--actor, ATHAR_ACTOR or the system user) must be a visible name of at most 200 characters \
+             without control characters"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! person ids. Owns keeping ids stable: a new clustering inherits the id of the earlier person
 //! whose records it mostly keeps. No matching logic: clusterings come from `athar-link`.
 
-use crate::{now, Store, StoreError, CLEAR_FIELDS};
+use crate::binding::{self, judgement_target, PERSONS_TARGET};
+use crate::{now, write_tx, Store, StoreError, CLEAR_FIELDS};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -36,6 +37,53 @@ pub struct PersonsReport {
     pub new_ids: usize,
     pub merges: usize,
     pub splits: usize,
+}
+
+/// What a link read the persons as: the linked extent, the judgements and the number of
+/// changes made to persons. A link saves only if the registry still says the same under the
+/// write lock: two links at once never both write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonsStamp {
+    /// Records in persons, and the largest record id among them.
+    pub linked: (i64, i64),
+    /// The last judgement id and the number withdrawn.
+    pub judgements: (i64, i64),
+    /// Changes saved to persons so far.
+    pub version: i64,
+}
+
+fn persons_stamp(conn: &rusqlite::Connection) -> Result<PersonsStamp, StoreError> {
+    let version: i64 = conn
+        .query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'persons_version'", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    Ok(PersonsStamp { linked: linked_extent(conn)?, judgements: judgements_stamp(conn)?, version })
+}
+
+/// Counts a change to persons and seals the persons as they are now in the audit chain.
+fn persons_changed(
+    conn: &rusqlite::Connection,
+    keys: &crate::Keys,
+    actor: &str,
+    action: &str,
+    count: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES('persons_version', '1') \
+         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        [],
+    )?;
+    let digest = binding::persons_digest(conn)?;
+    crate::audit::append_bound(conn, keys, actor, action, Some(PERSONS_TARGET), Some(count), None, Some(&digest))
+}
+
+/// Why a save was refused: the registry changed while the link ran.
+fn changed_meanwhile() -> StoreError {
+    StoreError::Busy(
+        "another link, a split or a judgement changed the persons while this link ran; nothing was saved — run \
+         athar link again"
+            .into(),
+    )
 }
 
 /// A row of the persons export: person id (none before the first link), record id, source,
@@ -90,7 +138,7 @@ struct PersonWriter<'t> {
 }
 
 impl<'t> PersonWriter<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
+    fn new(tx: &'t rusqlite::Connection) -> Result<Self, StoreError> {
         Ok(PersonWriter {
             person: tx.prepare("INSERT INTO persons(person_id, created_at) VALUES(?1, ?2)")?,
             lineage: tx
@@ -157,20 +205,36 @@ impl Store {
         Ok(self.record(reference)?.and_then(|r| r.record_id.parse().ok()))
     }
 
-    pub fn save_model(&self, json: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO link_model(id, json, trained_at) VALUES(1, ?1, ?2) \
-             ON CONFLICT(id) DO UPDATE SET json = excluded.json, trained_at = excluded.trained_at",
-            params![json, now()],
-        )?;
-        Ok(())
+    /// Stores the model document (trained by a link, or imported: `action` says which) and
+    /// seals it in the audit chain.
+    pub fn save_model(&self, json: &str, actor: &str, action: &str) -> Result<(), StoreError> {
+        write_tx(&self.conn, || {
+            self.conn.execute(
+                "INSERT INTO link_model(id, json, trained_at) VALUES(1, ?1, ?2) \
+                 ON CONFLICT(id) DO UPDATE SET json = excluded.json, trained_at = excluded.trained_at",
+                params![json, now()],
+            )?;
+            let digest = binding::model_digest(&self.conn)?
+                .ok_or_else(|| StoreError::Invalid("internal: the model just saved is gone".into()))?;
+            crate::audit::append_bound(
+                &self.conn,
+                &self.keys,
+                actor,
+                action,
+                Some(binding::MODEL_TARGET),
+                None,
+                None,
+                Some(&digest),
+            )
+        })
     }
 
     pub fn model(&self) -> Result<Option<String>, StoreError> {
         Ok(self.conn.query_row("SELECT json FROM link_model WHERE id = 1", [], |r| r.get(0)).optional()?)
     }
 
-    /// Records a judgement; refuses a record that does not exist.
+    /// Records a judgement, its note encrypted, and seals it in the audit chain, in one
+    /// write; refuses a record that does not exist.
     pub fn add_judgement(
         &self,
         a: i64,
@@ -185,44 +249,96 @@ impl Store {
         if a == b {
             return Err(StoreError::Invalid("a record is always the same as itself; give two records".into()));
         }
+        crate::check_actor(actor)?;
         let (a, b) = (a.min(b), a.max(b));
-        self.conn.execute(
-            "INSERT INTO judgements(record_a, record_b, decision, note, actor, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-            params![a, b, decision, note, actor, now()],
-        )?;
-        Ok(self.conn.last_insert_rowid().to_string())
+        write_tx(&self.conn, || {
+            self.conn.execute(
+                "INSERT INTO judgements(record_a, record_b, decision, note, actor, at) VALUES(?1, ?2, ?3, NULL, ?4, ?5)",
+                params![a, b, decision, actor, now()],
+            )?;
+            let id = self.conn.last_insert_rowid();
+            if let Some(n) = note {
+                let enc = self.keys.seal_bound(n.as_bytes(), &binding::judgement_note_place(id))?;
+                self.conn.execute("UPDATE judgements SET note_enc = ?2 WHERE judgement_id = ?1", params![id, enc])?;
+            }
+            self.seal_judgement(id, actor, "judge")?;
+            Ok(id.to_string())
+        })
     }
 
-    /// Withdraws a judgement (it stays, marked withdrawn, with who and when).
+    fn seal_judgement(&self, id: i64, actor: &str, action: &str) -> Result<(), StoreError> {
+        let digest = binding::judgement_digest(&self.conn, id)?
+            .ok_or_else(|| StoreError::Invalid(format!("internal: judgement {id} is gone")))?;
+        crate::audit::append_bound(
+            &self.conn,
+            &self.keys,
+            actor,
+            action,
+            Some(&judgement_target(id)),
+            None,
+            None,
+            Some(&digest),
+        )
+    }
+
+    /// Withdraws a judgement (it stays, marked withdrawn, with who and when), sealed in the
+    /// audit chain.
     pub fn withdraw_judgement(&self, id: &str, actor: &str) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE judgements SET withdrawn_at = ?2, withdrawn_by = ?3 WHERE CAST(judgement_id AS TEXT) = ?1 \
-             AND withdrawn_at IS NULL",
-            params![id, now(), actor],
-        )?;
-        Ok(n == 1)
+        crate::check_actor(actor)?;
+        let Ok(id) = id.trim().parse::<i64>() else { return Ok(false) };
+        write_tx(&self.conn, || {
+            let n = self.conn.execute(
+                "UPDATE judgements SET withdrawn_at = ?2, withdrawn_by = ?3 WHERE judgement_id = ?1 \
+                 AND withdrawn_at IS NULL",
+                params![id, now(), actor],
+            )?;
+            if n == 1 {
+                self.seal_judgement(id, actor, "judge.withdraw")?;
+            }
+            Ok(n == 1)
+        })
     }
 
     /// Judgements in force (the latest per pair, not withdrawn).
     pub fn judgements(&self) -> Result<Vec<JudgementRow>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT judgement_id, record_a, record_b, decision, note, actor, at FROM judgements j \
+            "SELECT judgement_id, record_a, record_b, decision, note_enc, actor, at FROM judgements j \
              WHERE withdrawn_at IS NULL AND judgement_id = (SELECT MAX(judgement_id) FROM judgements k \
              WHERE k.record_a = j.record_a AND k.record_b = j.record_b AND k.withdrawn_at IS NULL) \
              ORDER BY judgement_id",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok(JudgementRow {
-                judgement_id: r.get::<_, i64>(0)?.to_string(),
-                record_a: r.get::<_, i64>(1)?.to_string(),
-                record_b: r.get::<_, i64>(2)?.to_string(),
-                decision: r.get(3)?,
-                note: r.get(4)?,
-                actor: r.get(5)?,
-                at: r.get(6)?,
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<Vec<u8>>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, a, b, decision, note, actor, at)| {
+                let note = note
+                    .map(|n| {
+                        let plain = self.keys.open_bound(&n, &binding::judgement_note_place(id))?;
+                        Ok::<_, StoreError>(String::from_utf8_lossy(&plain).into_owned())
+                    })
+                    .transpose()?;
+                Ok(JudgementRow {
+                    judgement_id: id.to_string(),
+                    record_a: a.to_string(),
+                    record_b: b.to_string(),
+                    decision,
+                    note,
+                    actor,
+                    at,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            .collect()
     }
 
     /// The person of every record that has one.
@@ -278,6 +394,12 @@ impl Store {
         judgements_stamp(&self.conn)
     }
 
+    /// What a link reads the persons as (see [`PersonsStamp`]); read it before reading the
+    /// records and persons, and give it to the save.
+    pub fn persons_stamp(&self) -> Result<PersonsStamp, StoreError> {
+        persons_stamp(&self.conn)
+    }
+
     /// The link state entries whose name starts with `prefix`, in name order.
     pub fn link_state(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let mut st = self.conn.prepare(
@@ -307,22 +429,24 @@ impl Store {
     /// Adds records to persons without touching any other (an incremental link that scored only
     /// the pairs of new records): each group's records join `person` or, with none, a new
     /// person. The pairs to review are added to those already waiting; `state` entries are
-    /// written (replacing those of the same name). All in one transaction.
+    /// written (replacing those of the same name). All in one transaction, sealed in the audit
+    /// chain.
     ///
-    /// `expected`: the linked extent and the judgements stamp the caller linked against
-    /// ([`Store::linked_extent`], [`Store::judgements_stamp`]); if another link or a judgement
-    /// changed them meanwhile, nothing is written and `None` is returned.
+    /// `expected`: the stamp the caller linked against ([`Store::persons_stamp`]); if another
+    /// link, a split or a judgement changed it meanwhile, nothing is written and `None` is
+    /// returned.
     pub fn add_to_persons(
         &mut self,
         groups: &[(Option<String>, Vec<i64>)],
         review: &[(i64, i64, f64)],
         state: &[(String, Vec<u8>)],
-        expected: ((i64, i64), (i64, i64)),
+        expected: PersonsStamp,
         actor: &str,
     ) -> Result<Option<PersonsReport>, StoreError> {
+        crate::check_actor(actor)?;
         // Write-locked from the start: the check and the writes see the same registry.
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if (linked_extent(&tx)?, judgements_stamp(&tx)?) != expected {
+        if persons_stamp(&tx)? != expected {
             return Ok(None);
         }
         let mut report = PersonsReport::default();
@@ -347,7 +471,7 @@ impl Store {
             tx.query_row("SELECT COUNT(DISTINCT person_id) FROM person_records", [], |r| r.get::<_, i64>(0))? as usize;
         // Every person there was keeps its id.
         report.kept_ids = report.persons - report.new_ids;
-        crate::audit::append(&tx, &self.keys, actor, "link", None, Some(report.persons as i64), None)?;
+        persons_changed(&tx, &self.keys, actor, "link", report.persons as i64)?;
         tx.commit()?;
         Ok(Some(report))
     }
@@ -355,13 +479,40 @@ impl Store {
     /// Saves a clustering (`groups`: the record ids of each person) and the pairs to review,
     /// keeping person ids stable: a group inherits the id of the earlier person whose records
     /// it holds most of (at least half; on a tie the earlier group). What the link keeps for
-    /// the next one replaces what was kept (`state`). All in one transaction.
+    /// the next one replaces what was kept (`state`). All in one transaction that holds the
+    /// write lock from its start, sealed in the audit chain.
+    ///
+    /// `expected`: the stamp the caller read before reading the records and persons it
+    /// clustered ([`Store::persons_stamp`]); if another link, a split or a judgement changed
+    /// it meanwhile, nothing is written and the error says to link again. `None` for a caller
+    /// that holds the write lock throughout (inside [`Store::in_transaction`]).
     pub fn save_persons(
-        &mut self,
+        &self,
         groups: &[Vec<i64>],
         review: &[(i64, i64, f64)],
         state: &[(String, Vec<u8>)],
         actor: &str,
+        action: &str,
+        expected: Option<PersonsStamp>,
+    ) -> Result<PersonsReport, StoreError> {
+        crate::check_actor(actor)?;
+        write_tx(&self.conn, || {
+            if let Some(e) = expected {
+                if persons_stamp(&self.conn)? != e {
+                    return Err(changed_meanwhile());
+                }
+            }
+            self.save_persons_locked(groups, review, state, actor, action)
+        })
+    }
+
+    fn save_persons_locked(
+        &self,
+        groups: &[Vec<i64>],
+        review: &[(i64, i64, f64)],
+        state: &[(String, Vec<u8>)],
+        actor: &str,
+        action: &str,
     ) -> Result<PersonsReport, StoreError> {
         let old = self.persons_of_records()?;
         let mut old_sizes: HashMap<&str, usize> = HashMap::new();
@@ -395,12 +546,12 @@ impl Store {
                 taken.insert(p.clone());
             }
         }
-        let tx = self.conn.transaction()?;
+        let tx = &self.conn;
         let mut report = PersonsReport { persons: groups.len(), ..Default::default() };
         tx.execute("DELETE FROM review", [])?;
         tx.execute("DELETE FROM link_state", [])?;
         {
-            let mut w = PersonWriter::new(&tx)?;
+            let mut w = PersonWriter::new(tx)?;
             for (g, members) in groups.iter().enumerate() {
                 let id = match &id_of_group[g] {
                     Some(id) => {
@@ -436,8 +587,7 @@ impl Store {
             w.review(review)?;
             w.state(state)?;
         }
-        crate::audit::append(&tx, &self.keys, actor, "link", None, Some(groups.len() as i64), None)?;
-        tx.commit()?;
+        persons_changed(tx, &self.keys, actor, action, groups.len() as i64)?;
         Ok(report)
     }
 

@@ -1,6 +1,7 @@
 //! Schema and migrations. Each migration runs once, in order, in a transaction; the version is
 //! SQLite's `user_version`. The audit chain exists from the first migration.
 
+use crate::keys::Keys;
 use crate::StoreError;
 use rusqlite::Connection;
 use std::path::Path;
@@ -141,16 +142,45 @@ const MIGRATIONS: &[&str] = &[
     // linked, and a stamp of what they are valid for): derived data, dropped whenever derived
     // fields change.
     "CREATE TABLE link_state (name TEXT PRIMARY KEY, data BLOB NOT NULL);",
+    // 5: the data bound to the audit chain — a data hash in entries, a keyed MAC per record —
+    // and clear texts that may hold personal data moved to encrypted columns (column headers
+    // and mappings, which are data when a file has no header row; judgement notes; inquiry
+    // close reasons). A counter of changes to persons, for links that run at once. An older
+    // registry is sealed under these bindings by `binding::seal_older_registry`.
+    "ALTER TABLE audit ADD COLUMN data_hash TEXT;
+     ALTER TABLE records ADD COLUMN row_mac TEXT;
+     ALTER TABLE sources ADD COLUMN mapping_enc BLOB;
+     ALTER TABLE sources ADD COLUMN columns_enc BLOB;
+     ALTER TABLE judgements ADD COLUMN note_enc BLOB;
+     ALTER TABLE inquiries ADD COLUMN closed_reason_enc BLOB;
+     CREATE INDEX audit_bound_target ON audit(target) WHERE data_hash IS NOT NULL;
+     INSERT OR IGNORE INTO meta(key, value) VALUES('persons_version', '0');
+     DROP TRIGGER records_raw_immutable;",
 ];
 
-/// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order.
+/// The trigger that keeps raw values, and what binds them, as imported (put back by the
+/// migration that seals an older registry).
+pub(crate) const RAW_IMMUTABLE_TRIGGER: &str = "CREATE TRIGGER records_raw_immutable BEFORE UPDATE OF record_id, \
+     raw_clear, raw_private, source_id, row, source_record_id, row_mac ON records \
+     BEGIN SELECT RAISE(ABORT, 'raw values are never overwritten'); END;";
+
+/// The schema version this Athar writes.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order, then the record id
+/// (given by the import) and the MAC of its raw values.
 pub(crate) const INSERT_RECORD: &str = "INSERT INTO records(source_id, row, source_record_id, raw_clear, raw_private, \
      national_id_hmac, fingerprint, derived_version, full_name, given_name, father_name, grandfather_name, family_name, \
      mother_name, mother_family_name, aliases, sex, birth_date, birth_place, residence, status, event_date, facility, \
-     place) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-     ?23, ?24)";
+     place, record_id, row_mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 
-pub(crate) fn migrate(conn: &mut Connection, db: &Path) -> Result<(), StoreError> {
+/// The migration after which stored data is bound to the audit chain.
+const BINDING_MIGRATION: usize = 5;
+
+/// Brings the schema up to date, one migration per transaction. Sealing an older registry
+/// needs its keys (already checked to be the database's own).
+pub(crate) fn migrate(conn: &mut Connection, db: &Path, keys: &Keys) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > MIGRATIONS.len() as i64 {
         return Err(StoreError::NewerSchema(db.to_path_buf(), version));
@@ -158,6 +188,13 @@ pub(crate) fn migrate(conn: &mut Connection, db: &Path) -> Result<(), StoreError
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if i + 1 == BINDING_MIGRATION {
+            if version > 0 {
+                crate::binding::seal_older_registry(&tx, keys)?;
+            } else {
+                tx.execute_batch(RAW_IMMUTABLE_TRIGGER)?;
+            }
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
@@ -173,7 +210,8 @@ mod tests {
     fn insert_statement_names_every_clear_field_in_order() {
         let cols = INSERT_RECORD.split('(').nth(1).unwrap_or("");
         let names: Vec<&str> = cols.split(')').next().unwrap_or("").split(',').map(str::trim).collect();
-        assert_eq!(&names[8..], CLEAR_FIELDS);
+        assert_eq!(&names[8..8 + CLEAR_FIELDS.len()], CLEAR_FIELDS);
+        assert_eq!(&names[8 + CLEAR_FIELDS.len()..], ["record_id", "row_mac"]);
         let placeholders = INSERT_RECORD.matches('?').count();
         assert_eq!(placeholders, names.len());
     }

@@ -62,7 +62,7 @@ fn import_commits_whole_and_private_values_are_encrypted() {
     let db = dir.path().join("athar.db");
     let key = dir.path().join("athar.key");
     let mut store = Store::open(&db, &key).expect("open");
-    let mut imp = store.begin_import(&new_source("list one", "abc")).expect("begin");
+    let mut imp = store.begin_import(&new_source("list one", "abc"), false).expect("begin");
     imp.set_columns(&["name".into(), "phone".into(), "other".into()]).expect("columns");
     imp.add_record(&record(1, "Mohammed", "+963944123456")).expect("record");
     imp.add_quarantine(2, "no usable name", &["".into(), "+963944999888".into()]).expect("quarantine");
@@ -91,7 +91,7 @@ fn an_import_that_is_not_committed_leaves_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("a.db"), &dir.path().join("a.key")).expect("open");
     {
-        let mut imp = store.begin_import(&new_source("dropped", "x")).expect("begin");
+        let mut imp = store.begin_import(&new_source("dropped", "x"), false).expect("begin");
         imp.add_record(&record(1, "Ali", "1")).expect("record");
         // dropped without commit: rolled back
     }
@@ -104,7 +104,7 @@ fn raw_values_cannot_be_overwritten_nor_records_deleted() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("a.db");
     let mut store = Store::open(&db, &dir.path().join("a.key")).expect("open");
-    let mut imp = store.begin_import(&new_source("s", "x")).expect("begin");
+    let mut imp = store.begin_import(&new_source("s", "x"), false).expect("begin");
     imp.add_record(&record(1, "Ali", "1")).expect("record");
     imp.commit("t").expect("commit");
     drop(store);
@@ -124,7 +124,7 @@ fn audit_chain_verifies_and_names_the_first_tampered_entry() {
             .audit("alice", "search", Some(&format!("query:{i}")), Some(i), Some("secret search text"))
             .expect("audit");
     }
-    let v = store.verify_audit().expect("verify");
+    let v = store.verify_audit(false).expect("verify");
     assert!(v.ok && v.entries == 5);
     let (count, head) = store.audit_anchor().expect("anchor");
     assert_eq!((count, head.clone()), (5, v.head));
@@ -136,7 +136,7 @@ fn audit_chain_verifies_and_names_the_first_tampered_entry() {
         .expect("tamper");
     drop(conn);
     let store = Store::open(&db, &key).expect("open");
-    let v = store.verify_audit().expect("verify");
+    let v = store.verify_audit(false).expect("verify");
     assert!(!v.ok);
     assert_eq!(v.first_bad, Some(3));
     assert_eq!(store.audit_hash_at(count).expect("query").as_deref(), Some(head.as_str()), "the anchor still holds");
@@ -157,7 +157,7 @@ fn a_cut_off_tail_shows_against_the_anchor() {
     conn.execute_batch("DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE seq > 2;").expect("cut");
     drop(conn);
     let store = Store::open(&db, &key).expect("open");
-    assert!(store.verify_audit().expect("verify").ok, "what is left still chains");
+    assert!(store.verify_audit(false).expect("verify").ok, "what is left still chains");
     assert_ne!(store.audit_hash_at(count).expect("query").as_deref(), Some(head.as_str()), "but the anchor is gone");
 }
 
@@ -167,7 +167,7 @@ fn backup_is_a_consistent_copy_and_restore_checks_the_key() {
     let db = dir.path().join("a.db");
     let key = dir.path().join("a.key");
     let mut store = Store::open(&db, &key).expect("open");
-    let mut imp = store.begin_import(&new_source("s", "x")).expect("begin");
+    let mut imp = store.begin_import(&new_source("s", "x"), false).expect("begin");
     imp.add_record(&record(1, "Ali", "+963944123456")).expect("record");
     imp.commit("t").expect("commit");
     let out = dir.path().join("backup.db");
@@ -188,21 +188,20 @@ fn backup_is_a_consistent_copy_and_restore_checks_the_key() {
 fn adding_to_persons_refuses_a_registry_another_link_or_a_judgement_changed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("a.db"), &dir.path().join("a.key")).expect("open");
-    let mut imp = store.begin_import(&new_source("list", "x")).expect("begin");
+    let mut imp = store.begin_import(&new_source("list", "x"), false).expect("begin");
     for row in 1..=3 {
         imp.add_record(&record(row, "Ali", "1")).expect("record");
     }
     imp.commit("tester").expect("commit");
     let state = vec![("stamp".to_string(), b"first".to_vec())];
-    store.save_persons(&[vec![1], vec![2]], &[], &state, "tester").expect("save");
-    let extent = store.linked_extent().expect("extent");
-    assert_eq!(extent, (2, 2));
-    let judged = store.judgements_stamp().expect("judgements");
+    store.save_persons(&[vec![1], vec![2]], &[], &state, "tester", "link", None).expect("save");
+    let read = store.persons_stamp().expect("stamp");
+    assert_eq!(read.linked, (2, 2));
     // Record 3 joins the person of record 1, against what was read: written.
     let person = store.persons_of_records().expect("persons")[&1].clone();
     let later = vec![("stamp".to_string(), b"second".to_vec())];
     let report = store
-        .add_to_persons(&[(Some(person.clone()), vec![3])], &[], &later, (extent, judged), "tester")
+        .add_to_persons(&[(Some(person.clone()), vec![3])], &[], &later, read, "tester")
         .expect("add")
         .expect("nothing changed meanwhile");
     assert_eq!((report.persons, report.new_ids), (2, 0));
@@ -210,7 +209,7 @@ fn adding_to_persons_refuses_a_registry_another_link_or_a_judgement_changed() {
     assert_eq!(store.link_state("stamp").expect("state")[0].1, b"second");
     // The same again, against the extent read before: refused, nothing written.
     let stale = vec![("stamp".to_string(), b"stale".to_vec())];
-    let refused = store.add_to_persons(&[(None, vec![3])], &[], &stale, (extent, judged), "tester").expect("add");
+    let refused = store.add_to_persons(&[(None, vec![3])], &[], &stale, read, "tester").expect("add");
     assert!(refused.is_none());
     assert_eq!(store.persons_of_records().expect("persons")[&3], person);
     assert_eq!(store.link_state("stamp").expect("state")[0].1, b"second");

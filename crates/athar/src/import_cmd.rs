@@ -138,27 +138,10 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         store.audit(&actor, "import.dry-run", Some(&args.source), None, None)?;
         return dry_run(&args, table, &mapping, dates);
     }
-    if let Some(existing) = store.source_by_name(&args.source)? {
-        bail!(
-            "a source named '{}' exists already (imported {} from {}); choose another --source name",
-            existing.name,
-            existing.imported_at,
-            existing.file_name
-        );
-    }
     let (sha256, size) =
         athar_ingest::file_sha256(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    if let Some(same) = store.source_by_sha256(&sha256)? {
-        if !args.force {
-            bail!(
-                "this file was imported already as source '{}' on {} (same SHA-256 {}…); nothing imported. \
-                 Use --force to import it again as a new source",
-                same.name,
-                same.imported_at,
-                &sha256[..12]
-            );
-        }
-    }
+    // Checked now, to say so before reading the file, and again under the write lock.
+    store.check_new_source(&args.source, &sha256, args.force)?;
     let mapping_json = serde_json::json!({
         "headers": mapping.headers,
         "roles": mapping.roles,
@@ -192,8 +175,10 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let progress_lines = std::env::var("ATHAR_PROGRESS").is_ok_and(|v| v == "lines");
     // Records after this one are the list's (the re-check of inquiries looks at them).
     let last_before = store.max_record_id()?;
-    let mut imp = store.begin_import(&new)?;
+    let _activity = athar_store::files::Activity::begin(&global.db, "an import");
+    let mut imp = store.begin_import(&new, args.force)?;
     imp.set_columns(&table.headers)?;
+    let (source_number, first_record_id) = (imp.source_number(), imp.next_record_id());
     // Two threads: this one writes to SQLite; a second reads, parses and encrypts rows, in
     // batches, so that both cores work.
     let keys = store_keys.clone();
@@ -201,6 +186,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
     let worker = std::thread::spawn(move || -> Result<(), athar_store::StoreError> {
         let mut batch = Vec::with_capacity(BATCH);
+        let mut next_id = first_record_id;
         for item in rows {
             let prepared = match item {
                 Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, dates) {
@@ -214,7 +200,9 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
                             national_id: parsed.national_id,
                             fingerprint: parsed.fingerprint,
                         };
-                        Prepared::Record(PreparedRecord::new(&keys, &rec)?, parsed.warnings)
+                        let prepared = PreparedRecord::new(&keys, &rec, source_number, next_id)?;
+                        next_id += 1;
+                        Prepared::Record(prepared, parsed.warnings)
                     }
                     Err(reason) => Prepared::Quarantine(raw.row as i64, reason, raw.cells),
                 },

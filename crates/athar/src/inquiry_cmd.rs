@@ -162,7 +162,6 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
             }
             let e = Enquirer { name: enquirer, relationship, contact, consent };
             let reference = store.add_inquiry(&sought, &e, &actor)?;
-            store.audit(&actor, "inquiry.add", Some(&reference), None, None)?;
             // Leads are looked for now, and shown only to a caseworker (athar inquiry leads).
             recheck(&store)?;
             if json {
@@ -219,10 +218,9 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
             }
         }
         InquiryCommand::Close { reference, reason } => {
-            if !store.close_inquiry(&reference, reason.as_deref())? {
+            if !store.close_inquiry(&reference, reason.as_deref(), &actor)? {
                 bail!("no open inquiry {reference}");
             }
-            store.audit(&actor, "inquiry.close", Some(&reference), None, None)?;
             println!("inquiry {reference} closed; it gets no new leads");
         }
         InquiryCommand::Leads { reference, json } => {

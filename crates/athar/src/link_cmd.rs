@@ -2,6 +2,7 @@
 //! persons with the model of `athar-link`, explaining scores, and the human decisions that
 //! always win.
 
+use crate::output::{describe, CsvOut, Output};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use athar_link::model::{estimate_u, max_matches, train_by_rules, Evidence, FsModel, LinkOptions, TrainingSet};
@@ -14,6 +15,7 @@ use athar_store::{LinkInput, Store};
 use clap::{Args, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -80,10 +82,15 @@ pub enum ExportFormat {
 pub enum ExportCommand {
     /// Every record exactly once with its person (records that matched nobody included).
     Persons {
+        /// The file to write, or - for standard output. Never the registry's own files, a
+        /// database or a key file; an existing file only with --force.
         #[arg(long)]
         out: PathBuf,
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
+        /// Replace the --out file if it exists (never a database or a key file).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -281,6 +288,9 @@ fn link_all(
     actor: &str,
     phases: &mut Phases,
 ) -> Result<LinkSummary> {
+    // What the persons are as this link reads them: the save checks, write-locked, that no
+    // other link, split or judgement changed them meanwhile.
+    let stamp = store.persons_stamp()?;
     let inputs = store.link_inputs()?;
     if inputs.is_empty() {
         bail!("there are no records to link; import a list first (athar import FILE --source NAME)");
@@ -387,7 +397,7 @@ fn link_all(
         let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
         model.prior = prior;
         prior_iterations = Some(iterations);
-        store.save_model(&model.to_json())?;
+        store.save_model(&model.to_json(), actor, "model.train")?;
     }
     let mut scored: Vec<ScoredPair> = (0..evidence.len())
         .into_par_iter()
@@ -444,7 +454,7 @@ fn link_all(
     phases.mark("clustering");
     let state = crate::link_state::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
     drop(tf);
-    let report = store.save_persons(&groups, &review, &state, actor)?;
+    let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
     // Persons changed: open inquiries look again.
     let new_leads = crate::inquiry_cmd::recheck(store)?;
     phases.mark("saving");
@@ -690,7 +700,6 @@ pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
         if !store.withdraw_judgement(&id, &actor)? {
             bail!("no judgement {id} in force; see athar review or athar persons history");
         }
-        store.audit(&actor, "judge.withdraw", Some(&format!("judgement:{id}")), None, None)?;
         println!("judgement {id} withdrawn; run athar link to apply");
         return Ok(ExitCode::SUCCESS);
     }
@@ -735,7 +744,6 @@ pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
         );
     }
     let id = store.add_judgement(ra, rb, &decision, args.note.as_deref(), &actor)?;
-    store.audit(&actor, "judge", Some(&format!("records:{ra}:{rb}")), None, None)?;
     println!("judgement {id}: records {ra} and {rb} are {decision}; run athar link to apply");
     Ok(ExitCode::SUCCESS)
 }
@@ -807,28 +815,41 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
             if moved.len() == members.len() {
                 bail!("that would move every record of {person}; nothing changed");
             }
-            // The split is a set of judgements, so that every later link keeps it.
-            for &m in &moved {
-                for &o in members.iter().filter(|o| !moved.contains(o)) {
-                    store.add_judgement(m, o, "different", Some(&format!("split of {person}")), &actor)?;
+            // One write, locked from its start: the judgements that make the split last (every
+            // later link keeps them) and the persons as they are after it.
+            store.in_transaction(|store| {
+                if store.person_records(&person)? != members {
+                    return Err(athar_store::StoreError::Busy(format!(
+                        "person {person} changed while the split was prepared; nothing changed — try again"
+                    )));
                 }
-            }
-            for w in moved.windows(2) {
-                store.add_judgement(w[0], w[1], "same", Some(&format!("split of {person}")), &actor)?;
-            }
-            let rest: Vec<i64> = members.iter().copied().filter(|o| !moved.contains(o)).collect();
-            let mut groups = vec![rest, moved.clone()];
-            // Other persons stay as they are.
-            let all = store.persons_of_records()?;
-            let mut others: HashMap<String, Vec<i64>> = HashMap::new();
-            for (r, p) in all {
-                if p != person {
-                    others.entry(p).or_default().push(r);
+                let note = format!("split of {person}");
+                for &m in &moved {
+                    for &o in members.iter().filter(|o| !moved.contains(o)) {
+                        store.add_judgement(m, o, "different", Some(&note), &actor)?;
+                    }
                 }
-            }
-            groups.extend(others.into_values());
-            let review = store.review_pairs()?;
-            store.save_persons(&groups, &review, &[], &actor)?;
+                for w in moved.windows(2) {
+                    store.add_judgement(w[0], w[1], "same", Some(&note), &actor)?;
+                }
+                let rest: Vec<i64> = members.iter().copied().filter(|o| !moved.contains(o)).collect();
+                let mut groups = vec![rest, moved.clone()];
+                // Other persons stay as they are.
+                let mut others: HashMap<String, Vec<i64>> = HashMap::new();
+                for (r, p) in store.persons_of_records()? {
+                    if p != person {
+                        others.entry(p).or_default().push(r);
+                    }
+                }
+                let mut others: Vec<Vec<i64>> = others.into_values().collect();
+                for g in &mut others {
+                    g.sort_unstable();
+                }
+                others.sort();
+                groups.extend(others);
+                let review = store.review_pairs()?;
+                store.save_persons(&groups, &review, &[], &actor, "persons.split", None)
+            })?;
             println!(
                 "{} records moved out of {person} into a new person; see athar persons history {person}",
                 moved.len()
@@ -839,30 +860,36 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
 }
 
 pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
-    let ExportCommand::Persons { out, format } = cmd;
+    let ExportCommand::Persons { out, format, force } = cmd;
     let store = crate::store_cmd::open(global)?;
+    // The output is checked before anything is read or audited: a refused path costs nothing.
+    let mut sink = Output::open(&out, &store.own_files(), force)?;
     let rows = store.person_export()?;
-    store.audit(&global.actor(), "export.persons", Some(&out.display().to_string()), Some(rows.len() as i64), None)?;
+    store.audit(&global.actor(), "export.persons", Some(&describe(&out)), Some(rows.len() as i64), None)?;
     let person = |p: &Option<String>, r: i64| p.clone().unwrap_or_else(|| format!("R{r}"));
     match format {
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_path(&out).with_context(|| format!("cannot write {}", out.display()))?;
-            w.write_record(["person_id", "record_id", "source", "source_record_id"])?;
+            let mut w = CsvOut::new(&mut sink);
+            w.row(["person_id", "record_id", "source", "source_record_id"])?;
             for (p, r, s, srid) in &rows {
-                w.write_record([person(p, *r), r.to_string(), s.clone(), srid.clone().unwrap_or_default()])?;
+                w.row([person(p, *r), r.to_string(), s.clone(), srid.clone().unwrap_or_default()])?;
             }
-            w.flush()?;
+            w.into_inner()?;
         }
         ExportFormat::Json => {
             let list: Vec<_> = rows
                 .iter()
                 .map(|(p, r, s, srid)| serde_json::json!({"person_id": person(p, *r), "record_id": r.to_string(), "source": s, "source_record_id": srid}))
                 .collect();
-            std::fs::write(&out, serde_json::to_string_pretty(&serde_json::json!({"records": list}))?)
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            serde_json::to_writer_pretty(&mut sink, &serde_json::json!({"records": list}))?;
+            writeln!(sink)?;
         }
     }
-    eprintln!("{} records written to {}", rows.len(), out.display());
+    let to_stdout = sink.is_stdout();
+    sink.finish().with_context(|| format!("cannot write {}", describe(&out)))?;
+    if !to_stdout {
+        eprintln!("{} records written to {}", rows.len(), describe(&out));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -870,8 +897,13 @@ pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
 pub enum ModelCommand {
     /// Print the model document (JSON): the default one until `athar link` trains one.
     Show,
-    /// Write the model document to a file.
-    Export { file: PathBuf },
+    /// Write the model document to a file (- for standard output; an existing file only with
+    /// --force, never a database or a key file).
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Use a model document (checked before it replaces the stored one).
     Import { file: PathBuf },
 }
@@ -884,16 +916,20 @@ pub fn model(global: &Global, cmd: ModelCommand) -> Result<ExitCode> {
     };
     match cmd {
         ModelCommand::Show => println!("{}", current.to_json()),
-        ModelCommand::Export { file } => {
-            std::fs::write(&file, current.to_json()).with_context(|| format!("cannot write {}", file.display()))?;
-            eprintln!("model written to {}", file.display());
+        ModelCommand::Export { file, force } => {
+            let mut sink = Output::open(&file, &store.own_files(), force)?;
+            writeln!(sink, "{}", current.to_json())?;
+            let to_stdout = sink.is_stdout();
+            sink.finish().with_context(|| format!("cannot write {}", describe(&file)))?;
+            if !to_stdout {
+                eprintln!("model written to {}", describe(&file));
+            }
         }
         ModelCommand::Import { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let m = FsModel::from_json(&text)
                 .with_context(|| format!("{} is not a usable model; nothing changed", file.display()))?;
-            store.save_model(&m.to_json())?;
-            store.audit(&global.actor(), "model.import", Some(&file.display().to_string()), None, None)?;
+            store.save_model(&m.to_json(), &global.actor(), "model.import")?;
             eprintln!("model imported from {}; run athar link to apply it", file.display());
         }
     }

@@ -160,8 +160,8 @@ pub(crate) fn link_new(
     let Some(model_json) = store.model()? else { return Ok(None) };
     let Some((_, stamp_bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
     let Ok(kept) = serde_json::from_slice::<Stamp>(&stamp_bytes) else { return Ok(None) };
-    let (linked, max_record) = store.linked_extent()?;
-    let judged = store.judgements_stamp()?;
+    let persons_read = store.persons_stamp()?;
+    let ((linked, max_record), judged) = (persons_read.linked, persons_read.judgements);
     let now = stamp(store, engine, linked, max_record, judged)?;
     if kept != now || kept.max_record > i64::from(u32::MAX) {
         return Ok(None);
@@ -284,8 +284,11 @@ pub(crate) fn link_new(
         state.push((keys_entry(new_max), new_keys.into_bytes()));
     }
     // Saved only if no other link and no judgement came in between (else nothing is saved).
-    let Some(persons) = store.add_to_persons(&groups, &review, &state, ((linked, max_record), judged), actor)? else {
-        bail!("another link or a judgement changed the registry while this link ran; nothing was saved, run athar link again");
+    let Some(persons) = store.add_to_persons(&groups, &review, &state, persons_read, actor)? else {
+        bail!(
+            "another link, a split or a judgement changed the persons while this link ran; nothing was saved, run \
+             athar link again"
+        );
     };
     // Persons changed: open inquiries look again (names weighed as the index weighs them: with
     // the tables).

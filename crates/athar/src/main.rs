@@ -2,12 +2,14 @@
 //! calls the engine and store crates, which hold all the logic.
 
 mod bench_cmd;
+mod derive;
 mod import_cmd;
 mod inquiry_cmd;
 mod link_cmd;
 mod link_state;
 mod names_cmd;
 mod names_eval;
+mod output;
 mod search_cmd;
 mod store_cmd;
 mod synth_cmd;
@@ -51,12 +53,14 @@ impl Global {
         self.key_file.clone().unwrap_or_else(|| athar_store::default_key_path(&self.db))
     }
 
+    /// Who acts: `--actor`, else `ATHAR_ACTOR`, else the operating-system user. A given
+    /// actor that is blank or holds control characters is refused when the command writes
+    /// (the store checks it); here it is never replaced silently.
     pub fn actor(&self) -> String {
         self.actor
             .clone()
-            .filter(|a| !a.trim().is_empty())
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
+            .or_else(|| std::env::var("USER").ok().filter(|a| !a.trim().is_empty()))
+            .or_else(|| std::env::var("USERNAME").ok().filter(|a| !a.trim().is_empty()))
             .unwrap_or_else(|| "unknown".into())
     }
 }
@@ -170,10 +174,32 @@ fn quiet_on_closed_pipe() {
     }
 }
 
+/// An error for the terminal: control characters shown escaped, and a locked database said
+/// with what holds it when that can be known.
+fn error_text(e: &anyhow::Error, g: &Global) -> String {
+    let busy = e.chain().any(|c| c.downcast_ref::<athar_store::StoreError>().is_some_and(|s| s.is_locked()));
+    if busy {
+        let holder = athar_store::files::Activity::current(&g.db);
+        return format!(
+            "the database {} is busy: {} is writing to it, and this command waited 10 s; wait until it ends (or stop \
+             it) and run this command again — nothing was changed",
+            g.db.display(),
+            holder.unwrap_or_else(|| "another Athar process (an import, a link or a reindex)".into())
+        );
+    }
+    athar_store::escape_control(&format!("{e:#}")).into_owned()
+}
+
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
     let g = &cli.global;
+    if let Some(a) = &g.actor {
+        if let Err(e) = athar_store::check_actor(a) {
+            eprintln!("error: --actor: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Names(cmd) => names_cmd::run(cmd),
         Command::Init { json } => store_cmd::init(g, json),
@@ -203,7 +229,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e, g));
             ExitCode::from(1)
         }
     }

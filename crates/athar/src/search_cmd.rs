@@ -15,6 +15,7 @@ use athar_search::{Index, IndexEntry, Query, RecordRef};
 use clap::Args;
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -205,7 +206,8 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
         let Some(qid) = headers.iter().position(|h| h.trim() == "query_id") else {
             bail!("{} needs a query_id column", path.display());
         };
-        let mut n = 0;
+        // Every answer is audited before any is shown: a failure to audit shows nothing.
+        let mut lines = Vec::new();
         for rec in rdr.records() {
             let rec = rec?;
             let q = query_from_row(&headers, &rec, args.limit);
@@ -218,10 +220,19 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
                 }
                 Err(e) => serde_json::json!({"query_id": id, "results": [], "error": format!("{e:#}")}),
             };
-            println!("{line}");
-            n += 1;
+            lines.push(line.to_string());
         }
-        store.audit(&global.actor(), "search.batch", Some(&path.display().to_string()), Some(n), None)?;
+        store.audit(
+            &global.actor(),
+            "search.batch",
+            Some(&path.display().to_string()),
+            Some(lines.len() as i64),
+            None,
+        )?;
+        let mut out = std::io::stdout().lock();
+        for line in &lines {
+            writeln!(out, "{line}")?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let query = args.query()?;

@@ -4,7 +4,7 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_store::Store;
+use athar_store::{escape_control as esc, Store};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,8 +22,14 @@ pub enum RecordsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the audit chain; name the first entry that does not follow.
+    /// Check the audit chain and the data it seals: name the first entry that does not follow,
+    /// or the first source, judgement, inquiry or person that differs from what its entry
+    /// sealed.
     Verify {
+        /// Hash every stored row again, open every encrypted value in its place, and derive
+        /// every record's fields again from its raw row; name the first that differs.
+        #[arg(long)]
+        deep: bool,
         /// An anchor kept elsewhere (`athar audit anchor`, as COUNT:HASH): the chain must still
         /// hold that entry, so a cut-off tail shows too.
         #[arg(long, value_name = "COUNT:HASH")]
@@ -81,7 +87,7 @@ pub fn sources(global: &Global, json: bool) -> Result<ExitCode> {
             println!(
                 "{:>4}  {:<28} {:<9} {:>8} {:>8} {:>8}  {:<25} {}",
                 s.source_id,
-                s.name,
+                esc(&s.name),
                 s.kind,
                 s.rows,
                 s.imported,
@@ -108,18 +114,18 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
     println!(
         "record {}   source {} ({})   row {}   source_record_id {}",
         view.record_id,
-        view.source,
+        esc(&view.source),
         view.source_id,
         view.row,
-        view.source_record_id.as_deref().unwrap_or("—")
+        esc(view.source_record_id.as_deref().unwrap_or("—"))
     );
     println!("\n  raw, as read:");
     for (h, v) in &view.raw {
-        println!("    {h:<24} {v}");
+        println!("    {:<24} {}", esc(h), esc(v));
     }
     println!("\n  derived:");
     for (f, v) in &view.derived {
-        println!("    {f:<24} {v}");
+        println!("    {f:<24} {}", esc(v));
     }
     if let Some(h) = &view.national_id_hash {
         println!("    {:<24} {}… (keyed hash)", "national_id", &h[..16.min(h.len())]);
@@ -142,7 +148,7 @@ pub fn quarantine(global: &Global, source: Option<String>, json: bool) -> Result
         println!("no quarantined rows");
     } else {
         for q in &rows {
-            println!("{} row {}: {}\n    {}", q.source, q.row, q.reason, q.raw.join(" | "));
+            println!("{} row {}: {}\n    {}", esc(&q.source), q.row, esc(&q.reason), esc(&q.raw.join(" | ")));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -167,10 +173,17 @@ pub fn stats(global: &Global, json: bool) -> Result<ExitCode> {
 
 pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
     let store = open(global)?;
-    store.audit(&global.actor(), "backup", Some(&out.display().to_string()), None, None)?;
-    store.backup(&out).with_context(|| format!("backup to {} failed", out.display()))?;
+    let actor = global.actor();
+    let target = out.display().to_string();
+    let result = store.backup(&out);
+    // The entry records the outcome: a failed backup is not a backup.
+    match &result {
+        Ok(()) => store.audit(&actor, "backup", Some(&target), None, None)?,
+        Err(e) => store.audit(&actor, "backup.failed", Some(&target), None, Some(&e.to_string()))?,
+    }
+    result.with_context(|| format!("backup to {} failed; nothing was written", out.display()))?;
     eprintln!(
-        "backup written to {}; the key file {} is not in it — keep a copy of the key apart",
+        "backup written to {} (readable by you only); the key file {} is not in it — keep a copy of the key apart",
         out.display(),
         global.key_file().display()
     );
@@ -178,19 +191,37 @@ pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
 }
 
 pub fn restore(global: &Global, input: PathBuf) -> Result<ExitCode> {
-    Store::restore(&input, &global.db, &global.key_file())
+    let report = Store::restore(&input, &global.db, &global.key_file())
         .with_context(|| format!("cannot restore {} into {}", input.display(), global.db.display()))?;
     let store = open(global)?;
-    store.audit(&global.actor(), "restore", Some(&input.display().to_string()), None, None)?;
-    eprintln!("restored {} into {}", input.display(), global.db.display());
+    store.audit(&global.actor(), "restore", Some(&input.display().to_string()), Some(report.records), None)?;
+    eprintln!(
+        "restored {} into {}: {} sources, {} records, audit chain of {} entries checked{}",
+        input.display(),
+        global.db.display(),
+        report.sources,
+        report.records,
+        report.audit_entries,
+        report
+            .set_aside
+            .as_ref()
+            .map(|p| format!("; the replaced database is kept as {}", p.display()))
+            .unwrap_or_default()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
     let store = open(global)?;
     match cmd {
-        AuditCommand::Verify { anchor, json } => {
-            let mut v = store.verify_audit()?;
+        AuditCommand::Verify { deep, anchor, json } => {
+            let mut v = store.verify_audit(deep)?;
+            if v.ok && deep {
+                if let Some(problem) = crate::derive::check_derived(&store)? {
+                    v.ok = false;
+                    v.problem = Some(problem);
+                }
+            }
             let mut anchor_ok = true;
             if let Some(a) = &anchor {
                 let Some((count, hash)) = a.split_once(':') else {
@@ -210,13 +241,29 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
                     v.entries
                 );
             } else if v.ok {
-                println!("audit chain intact: {} entries, head {}", v.entries, v.head);
-            } else {
                 println!(
-                    "audit chain BROKEN at entry {}: it does not follow from the entries before it ({} entries)",
-                    v.first_bad.unwrap_or(0),
-                    v.entries
+                    "audit chain intact: {} entries, head {}{}",
+                    v.entries,
+                    v.head,
+                    if deep {
+                        "; every stored row hashed again and every record derived again: all as sealed"
+                    } else {
+                        ""
+                    }
                 );
+            } else {
+                match v.first_bad {
+                    Some(seq) => println!(
+                        "audit chain BROKEN at entry {seq}: {} ({} entries)",
+                        v.problem.as_deref().unwrap_or("it does not follow from the entries before it"),
+                        v.entries
+                    ),
+                    None => println!(
+                        "audit chain intact ({} entries), but the data it seals is NOT: {}",
+                        v.entries,
+                        v.problem.as_deref().unwrap_or("unknown")
+                    ),
+                }
             }
             Ok(if v.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
@@ -236,52 +283,26 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
 /// its source was imported with and today's tables (dates, statuses, names). Raw values are
 /// never touched.
 pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
-    use athar_ingest::dates::{DateOrder, DateRules, MIN_YEAR};
-    use athar_ingest::headers::{map_headers, HeaderMapping};
-    use std::collections::HashMap;
     let mut store = open(global)?;
     let actor = global.actor();
-    let mut mappings: HashMap<i64, (HeaderMapping, DateRules)> = HashMap::new();
-    for (sid, text) in store.source_mappings()? {
-        let v: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("source {sid}: its stored mapping is damaged"))?;
-        let headers: Vec<String> = serde_json::from_value(v["headers"].clone()).unwrap_or_default();
-        let overrides: Vec<(String, Option<athar_ingest::Field>)> = v["overrides"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|o| {
-                        let col = o.get(0)?.as_str()?.to_string();
-                        let field = o.get(1).and_then(|f| f.as_str()).and_then(athar_ingest::Field::from_name);
-                        Some((col, field))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let id_column = v["id_column"].as_str();
-        let order = if v["date_order"] == "mdy" { DateOrder::Mdy } else { DateOrder::Dmy };
-        let mapping = map_headers(&headers, &overrides, id_column)
-            .with_context(|| format!("source {sid}: its mapping no longer applies"))?;
-        let earliest_year = v["earliest_year"].as_i64().and_then(|y| i32::try_from(y).ok()).unwrap_or(MIN_YEAR);
-        mappings.insert(sid, (mapping, DateRules { order, earliest_year }));
-    }
+    let rules = crate::derive::SourceRules::of(&store)?;
     let (mut done, mut kept) = (0i64, 0i64);
     store.in_transaction(|store| {
         let mut after = 0;
         loop {
-            let batch = store.records_after(after, 10_000)?;
+            let batch = store.stored_records(after, 10_000)?;
             let Some(last) = batch.last() else { break };
-            after = last.0;
-            for (id, sid, raw) in batch {
-                let Some((mapping, dates)) = mappings.get(&sid) else { continue };
-                match athar_ingest::parse_row(mapping, &raw, 0, *dates) {
-                    Ok(p) => {
-                        store.update_derived(id, &p.fields, p.national_id.as_deref(), p.fingerprint)?;
+            after = last.record_id;
+            for rec in batch {
+                match rules.derive(&rec) {
+                    Some(Ok(p)) => {
+                        store.update_derived(rec.record_id, &p.fields, p.national_id.as_deref(), p.fingerprint)?;
                         done += 1;
                     }
                     // A record that today's rules would set aside keeps its derived fields:
                     // records are never removed.
-                    Err(_) => kept += 1,
+                    Some(Err(_)) => kept += 1,
+                    None => {}
                 }
             }
         }

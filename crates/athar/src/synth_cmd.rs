@@ -1,10 +1,12 @@
 //! `athar synth`, `athar eval --truth`, `athar demo`: generated lists with their truth, the
 //! quality of linkage against a truth, and the first run on a fresh machine.
 
+use crate::output::{describe, CsvOut, Output};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,20 +21,29 @@ pub struct SynthArgs {
     /// Folder to write the lists, truth.csv, queries.csv and traps.csv into (created).
     #[arg(long)]
     out: PathBuf,
+    /// Replace files of those names in the folder (never a database or a key file).
+    #[arg(long)]
+    force: bool,
 }
 
-fn write_csv(path: &Path, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    w.write_record(headers)?;
-    for r in rows {
-        w.write_record(&r)?;
+/// The generated lists are Athar's own: written as they are, cells unaltered (they are test
+/// data, and their truth must match them), through a checked output.
+fn write_csv(path: &Path, force: bool, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
+    let mut sink = Output::open(path, &[], force)?;
+    {
+        let mut w = csv::Writer::from_writer(&mut sink);
+        w.write_record(headers)?;
+        for r in rows {
+            w.write_record(&r)?;
+        }
+        w.flush()?;
     }
-    w.flush()?;
-    Ok(())
+    sink.finish().with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Writes a generated set into `out`; returns the lists' file names and kinds.
-pub fn write_synth(persons: usize, seed: u64, out: &Path) -> Result<Vec<(String, PathBuf, &'static str)>> {
+/// Writes a generated set into `out`; returns the lists' file names and kinds. Existing files
+/// of the same names are replaced only with `force`.
+pub fn write_synth(persons: usize, seed: u64, out: &Path, force: bool) -> Result<Vec<(String, PathBuf, &'static str)>> {
     if persons == 0 {
         bail!("--persons must be at least 1");
     }
@@ -42,21 +53,24 @@ pub fn write_synth(persons: usize, seed: u64, out: &Path) -> Result<Vec<(String,
     for l in &set.lists {
         let path = out.join(format!("{}.csv", l.name));
         let headers: Vec<&str> = l.headers.iter().map(String::as_str).collect();
-        write_csv(&path, &headers, l.rows.iter().cloned())?;
+        write_csv(&path, force, &headers, l.rows.iter().cloned())?;
         files.push((l.name.clone(), path, l.kind));
     }
     write_csv(
         &out.join("truth.csv"),
+        force,
         &["source", "source_record_id", "person_id"],
         set.truth.iter().map(|(a, b, c)| vec![a.clone(), b.clone(), c.clone()]),
     )?;
     write_csv(
         &out.join("queries.csv"),
+        force,
         &["query_id", "name", "father", "mother", "born", "place", "person_id"],
         set.queries.iter().map(|q| q.to_vec()),
     )?;
     write_csv(
         &out.join("traps.csv"),
+        force,
         &["person_a", "person_b", "kind"],
         set.traps.iter().map(|(a, b, k)| vec![a.clone(), b.clone(), k.to_string()]),
     )?;
@@ -64,7 +78,7 @@ pub fn write_synth(persons: usize, seed: u64, out: &Path) -> Result<Vec<(String,
 }
 
 pub fn synth(args: SynthArgs) -> Result<ExitCode> {
-    let files = write_synth(args.persons, args.seed, &args.out)?;
+    let files = write_synth(args.persons, args.seed, &args.out, args.force)?;
     for (name, path, kind) in &files {
         eprintln!("{name:<12} {kind:<9} {}", path.display());
     }
@@ -80,7 +94,7 @@ pub struct EvalArgs {
     /// CSV with person_a,person_b,kind (namesake, sibling): how often such pairs were merged.
     #[arg(long)]
     traps: Option<PathBuf>,
-    /// Write a precision-recall chart of the threshold sweep (SVG).
+    /// Write a precision-recall chart of the threshold sweep (SVG; - for standard output).
     #[arg(long)]
     svg: Option<PathBuf>,
     /// Family-style queries (query_id,name,father,mother,born,place,person_id): search
@@ -91,6 +105,9 @@ pub struct EvalArgs {
     /// blocking missed (probability empty) as CSV, to study the errors.
     #[arg(long)]
     pairs: Option<PathBuf>,
+    /// Replace the --svg and --pairs files if they exist (never a database or a key file).
+    #[arg(long)]
+    force: bool,
     #[arg(long)]
     json: bool,
 }
@@ -151,6 +168,12 @@ fn bcubed(pred: &[usize], truth: &[usize]) -> (f64, f64) {
 
 pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     let store = crate::store_cmd::open(global)?;
+    // Outputs are checked before the work: a refused path costs nothing.
+    if args.svg.is_some() && args.svg == args.pairs {
+        bail!("--svg and --pairs name the same file; give each its own");
+    }
+    let svg_out = args.svg.as_deref().map(|p| Output::open(p, &store.own_files(), args.force)).transpose()?;
+    let pairs_out = args.pairs.as_deref().map(|p| Output::open(p, &store.own_files(), args.force)).transpose()?;
     let mut rdr =
         csv::Reader::from_path(&args.truth).with_context(|| format!("cannot read {}", args.truth.display()))?;
     let headers = rdr.headers()?.clone();
@@ -207,10 +230,10 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     }
     // Blocking recall and a threshold sweep: candidate pairs made and scored again as the link
     // that trained the stored model made them (name tables on or off, block limit).
-    let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling } =
-        sweep(&store, &truth_of, args.pairs.as_deref())?;
-    if let Some(svg) = &args.svg {
-        std::fs::write(svg, pr_chart(&sweep)).with_context(|| format!("cannot write {}", svg.display()))?;
+    let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling } = sweep(&store, &truth_of, pairs_out)?;
+    if let (Some(mut sink), Some(path)) = (svg_out, &args.svg) {
+        sink.write_all(pr_chart(&sweep).as_bytes())?;
+        sink.finish().with_context(|| format!("cannot write {}", describe(path)))?;
     }
     let search_recall = match &args.queries {
         Some(q) => Some(crate::search_cmd::recall(&store, q, &truth_of)?),
@@ -352,7 +375,7 @@ fn ceiling(scored: &[athar_link::ScoredPair], patterns: &[u64], same: &[bool], t
 
 /// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
 /// with the stored model (the default model before any link).
-fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_out: Option<&Path>) -> Result<Sweep> {
+fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_out: Option<Output>) -> Result<Sweep> {
     use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
     // The stored model, and the pairs made as the link that trained it made them.
     let model = match store.model()? {
@@ -389,8 +412,9 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_o
     let evidence = crate::link_cmd::PairEvidence::new(&engine, &records, &pairs, &model, &tf);
     let scored: Vec<athar_link::ScoredPair> =
         pairs.iter().enumerate().map(|(k, &(i, j))| (i, j, model.probability_of(&evidence.get(k)))).collect();
-    if let Some(path) = pairs_out {
-        write_pairs(path, &inputs, &truth, &scored)?;
+    if let Some(mut sink) = pairs_out {
+        write_pairs(&mut sink, &inputs, &truth, &scored)?;
+        sink.finish()?;
     }
     let patterns = crate::link_cmd::map_with_cache(&pairs, |cache, &(i, j)| {
         let (a, b) = (&records[i as usize], &records[j as usize]);
@@ -456,13 +480,13 @@ fn sweep(store: &athar_store::Store, truth_of: &HashMap<String, String>, pairs_o
 
 /// The scored candidate pairs with the truth's verdict, then the true pairs blocking missed.
 fn write_pairs(
-    path: &Path,
+    sink: &mut Output,
     inputs: &[athar_store::LinkInput],
     truth: &[Option<&String>],
     scored: &[athar_link::ScoredPair],
 ) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    w.write_record(["record_a", "record_b", "probability", "same_person"])?;
+    let mut w = CsvOut::new(sink);
+    w.row(["record_a", "record_b", "probability", "same_person"])?;
     let verdict = |i: usize, j: usize| match (truth[i], truth[j]) {
         (Some(a), Some(b)) => (a == b).to_string(),
         _ => String::new(),
@@ -471,12 +495,7 @@ fn write_pairs(
     for &(i, j, p) in scored {
         let (i, j) = (i as usize, j as usize);
         seen.insert((i.min(j), i.max(j)));
-        w.write_record([
-            inputs[i].record_id.to_string(),
-            inputs[j].record_id.to_string(),
-            format!("{p:.6}"),
-            verdict(i, j),
-        ])?;
+        w.row([inputs[i].record_id.to_string(), inputs[j].record_id.to_string(), format!("{p:.6}"), verdict(i, j)])?;
     }
     let mut by_truth: HashMap<&String, Vec<usize>> = HashMap::new();
     for (i, t) in truth.iter().enumerate() {
@@ -488,7 +507,7 @@ fn write_pairs(
         for (x, &i) in members.iter().enumerate() {
             for &j in &members[x + 1..] {
                 if !seen.contains(&(i.min(j), i.max(j))) {
-                    w.write_record([
+                    w.row([
                         inputs[i].record_id.to_string(),
                         inputs[j].record_id.to_string(),
                         String::new(),
@@ -498,7 +517,7 @@ fn write_pairs(
             }
         }
     }
-    w.flush()?;
+    w.into_inner()?;
     Ok(())
 }
 
@@ -546,7 +565,7 @@ pub fn demo() -> Result<ExitCode> {
     }
     let _ = std::fs::remove_file("athar-demo.key");
     let dir = std::env::temp_dir().join(format!("athar-demo-{}", std::process::id()));
-    let files = write_synth(400, 2024, &dir)?;
+    let files = write_synth(400, 2024, &dir, true)?;
     let exe = std::env::current_exe().context("cannot find the athar binary")?;
     let run = |args: &[&str]| -> Result<String> {
         let o = std::process::Command::new(&exe).arg("--db").arg(&db).args(["--actor", "demo"]).args(args).output()?;

@@ -1,0 +1,127 @@
+//! Where a command writes what it makes: a file, written whole or not at all and never over
+//! the registry's own files or any database or key file, or standard output (`-`). Owns the
+//! `--out` / `--force` rule every writing command shares, and the neutralising of spreadsheet
+//! formulas in the CSV files Athar writes. Does not decide what is written.
+
+use anyhow::Result;
+use athar_store::files::{check_output_path, AtomicFile};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// An open output: standard output, or a private temporary file that [`Output::finish`] puts
+/// in place.
+pub enum Output {
+    Stdout(std::io::Stdout),
+    File(AtomicFile),
+}
+
+impl Output {
+    /// `-` is standard output; any other path is checked (see
+    /// [`athar_store::files::check_output_path`]: never a registry's file, a database or a key
+    /// file; an existing file only with `force`) and written through a temporary file.
+    /// `protected` are the files of the registry the command has open.
+    pub fn open(path: &Path, protected: &[PathBuf], force: bool) -> Result<Output> {
+        if path.as_os_str() == "-" {
+            return Ok(Output::Stdout(std::io::stdout()));
+        }
+        check_output_path(path, protected, force)?;
+        Ok(Output::File(AtomicFile::create(path)?))
+    }
+
+    /// Puts the file in place (or flushes standard output).
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Output::Stdout(mut s) => s.flush()?,
+            Output::File(f) => f.commit()?,
+        }
+        Ok(())
+    }
+
+    /// Whether this is standard output (messages then go to standard error only).
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Output::Stdout(_))
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(s) => s.write(buf),
+            Output::File(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(s) => s.flush(),
+            Output::File(f) => f.flush(),
+        }
+    }
+}
+
+/// How a path is named in messages: `standard output` for `-`.
+pub fn describe(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard output".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// A cell safe to open in a spreadsheet: one that begins with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return is a formula to Excel and LibreOffice (`=cmd|' /C calc'!A0`, `=HYPERLINK(…)`),
+/// so it gets a leading apostrophe, as OWASP advises for CSV injection. A number such as `-5`
+/// or `+963…` is neutralised too: in a list of names and identifiers, text is what is meant.
+pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{value}")),
+        _ => std::borrow::Cow::Borrowed(value),
+    }
+}
+
+/// A CSV writer whose every cell passes through [`csv_cell`]: the one way Athar writes CSV.
+pub struct CsvOut<W: Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: Write> CsvOut<W> {
+    pub fn new(w: W) -> Self {
+        CsvOut { inner: csv::Writer::from_writer(w) }
+    }
+
+    pub fn row<I, S>(&mut self, cells: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let safe: Vec<String> = cells.into_iter().map(|c| csv_cell(c.as_ref()).into_owned()).collect();
+        self.inner.write_record(&safe)?;
+        Ok(())
+    }
+
+    /// Flushes and gives back the writer underneath.
+    pub fn into_inner(self) -> Result<W> {
+        self.inner.into_inner().map_err(|e| anyhow::anyhow!("cannot write: {}", e.error()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_text_is_kept() {
+        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        for c in ["+963944", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(c).starts_with('\''), "{c}");
+        }
+        assert_eq!(csv_cell("محمد"), "محمد");
+        assert_eq!(csv_cell("P12"), "P12");
+        assert_eq!(csv_cell(""), "");
+        let mut w = CsvOut::new(Vec::new());
+        w.row(["a", "=1+1"]).expect("row");
+        let bytes = w.into_inner().expect("bytes");
+        assert_eq!(String::from_utf8(bytes).expect("utf8"), "a,'=1+1\n");
+    }
+}

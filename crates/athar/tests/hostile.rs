@@ -1,0 +1,293 @@
+//! The command line under a hostile hand (issue 13): outputs aimed at the registry's own
+//! files, control characters in names and actors, spreadsheet formulas in cells, a registry
+//! made by an older Athar, files made readable by others. Each test fails on the code before
+//! the fix it guards.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("ex.db")
+    }
+
+    fn key(&self) -> PathBuf {
+        self.dir.path().join("ex.key")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).expect("write test file");
+        p
+    }
+
+    fn athar(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_athar"))
+            .arg("--db")
+            .arg(self.db())
+            .args(["--actor", "tester"])
+            .args(args)
+            .output()
+            .expect("athar runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.athar(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let o = self.athar(args);
+        assert!(!o.status.success(), "{args:?} should fail: {}", String::from_utf8_lossy(&o.stdout));
+        stderr(&o)
+    }
+
+    /// A registry of two small lists, linked.
+    fn registry(&self) {
+        let list = self.write(
+            "list.csv",
+            "id,name,father,family,born,phone\n=cmd|' /C calc'!A0,Mohammed,Ahmad,Halabi,1985,+963944123456\n\
+             2,Khaled,Omar,Shami,1990,\n"
+                .as_bytes(),
+        );
+        self.ok(&["import", list.to_str().expect("p"), "--source", "list", "--id-column", "id"]);
+        self.ok(&["link"]);
+    }
+
+    fn bytes(&self, p: &Path) -> Vec<u8> {
+        std::fs::read(p).expect("read")
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn verify(env: &Env) -> String {
+    env.ok(&["audit", "verify", "--deep"])
+}
+
+#[test]
+fn no_output_path_can_overwrite_the_registry_or_its_key() {
+    let env = Env::new();
+    env.registry();
+    let db_before = env.bytes(&env.db());
+    let key_before = env.bytes(&env.key());
+    let truth = env.write("truth.csv", b"source,source_record_id,person_id\nlist,2,x\n");
+    let t = truth.to_str().expect("p");
+    for target in [env.db(), env.key(), PathBuf::from(format!("{}-wal", env.db().display()))] {
+        let p = target.to_str().expect("p");
+        for args in [
+            vec!["export", "persons", "--out", p, "--force"],
+            vec!["model", "export", p, "--force"],
+            vec!["eval", "--truth", t, "--svg", p, "--force"],
+            vec!["eval", "--truth", t, "--pairs", p, "--force"],
+            vec!["backup", p],
+        ] {
+            let e = env.fails(&args);
+            assert!(
+                e.contains("registry's own file") || e.contains("exists") || e.contains("database"),
+                "{args:?}: {e}"
+            );
+        }
+    }
+    // Another Athar database, or another key file, under any name: never, even with --force.
+    let other = Env::new();
+    other.registry();
+    let other_copy = env.path("notes.csv");
+    std::fs::copy(other.db(), &other_copy).expect("copy");
+    let other_key = env.path("old.txt");
+    std::fs::copy(other.key(), &other_key).expect("copy");
+    for p in [&other_copy, &other_key] {
+        let e = env.fails(&["export", "persons", "--out", p.to_str().expect("p"), "--force"]);
+        assert!(e.contains("database") || e.contains("key file"), "{e}");
+    }
+    assert_eq!(env.bytes(&env.key()), key_before);
+    assert!(env.bytes(&env.db()).starts_with(b"SQLite format 3\0"));
+    assert_eq!(env.bytes(&env.db()).len(), db_before.len());
+    verify(&env);
+}
+
+#[test]
+fn an_existing_file_needs_force_and_a_dash_is_standard_output() {
+    let env = Env::new();
+    env.registry();
+    let out = env.write("persons.csv", b"keep me\n");
+    let e = env.fails(&["export", "persons", "--out", out.to_str().expect("p")]);
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(env.bytes(&out), b"keep me\n");
+    env.ok(&["export", "persons", "--out", out.to_str().expect("p"), "--force"]);
+    assert!(String::from_utf8_lossy(&env.bytes(&out)).starts_with("person_id,record_id"));
+    let stdout = env.ok(&["export", "persons", "--out", "-"]);
+    assert!(stdout.starts_with("person_id,record_id,source,source_record_id"), "{stdout}");
+    assert!(!env.path("-").exists(), "no file named '-'");
+    let model = env.ok(&["model", "export", "-"]);
+    assert!(model.trim_start().starts_with('{'));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export holds personal data: private");
+    }
+}
+
+#[test]
+fn spreadsheet_formulas_in_cells_are_neutralised_in_exports() {
+    let env = Env::new();
+    env.registry();
+    let csv = env.ok(&["export", "persons", "--out", "-"]);
+    assert!(csv.contains("'=cmd|' /C calc'!A0"), "{csv}");
+    assert!(!csv.contains(",=cmd"), "{csv}");
+}
+
+#[test]
+fn control_characters_are_refused_in_names_given_and_escaped_in_what_is_shown() {
+    let env = Env::new();
+    let mut text = String::from("name,family\n\u{1b}]0;owned\u{7}Ali,Hassan\n");
+    for i in 0..20 {
+        text.push_str(&format!("Omar{i},Khaled\n"));
+    }
+    let list = env.write("l.csv", text.as_bytes());
+    let l = list.to_str().expect("p");
+    let e = env.fails(&["import", l, "--source", "bad\u{1b}[31m"]);
+    assert!(e.contains("control characters"), "{e}");
+    let e = env.fails(&["import", l, "--source", "   "]);
+    assert!(e.contains("visible characters"), "{e}");
+    let o = Command::new(env!("CARGO_BIN_EXE_athar"))
+        .arg("--db")
+        .arg(env.db())
+        .args(["--actor", "eve\u{1b}[2J", "stats"])
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("actor"), "{}", stderr(&o));
+    env.ok(&["import", l, "--source", "ok"]);
+    let shown = env.ok(&["records", "show", "1"]);
+    assert!(!shown.contains('\u{1b}'), "an escape reached the terminal: {shown:?}");
+    assert!(shown.contains("\\u{001b}"), "{shown}");
+}
+
+#[test]
+fn the_database_and_backups_are_private_and_an_open_key_file_is_refused() {
+    let env = Env::new();
+    env.registry();
+    let backup = env.path("bk.db");
+    env.ok(&["backup", backup.to_str().expect("p")]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [env.db(), PathBuf::from(format!("{}-wal", env.db().display())), backup.clone()] {
+            if p.exists() {
+                let mode = std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", p.display());
+            }
+        }
+        std::fs::set_permissions(env.key(), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = env.fails(&["stats"]);
+        assert!(e.contains("chmod 600"), "{e}");
+    }
+}
+
+#[test]
+fn a_failed_backup_is_audited_as_failed() {
+    let env = Env::new();
+    env.registry();
+    let missing = env.path("no-such-folder").join("bk.db");
+    env.fails(&["backup", missing.to_str().expect("p")]);
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    let last: String =
+        conn.query_row("SELECT action FROM audit ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).expect("entry");
+    assert_eq!(last, "backup.failed");
+}
+
+/// Copies the registry a binary of commit 1d9c9b4 made (schema 4) into the test's folder.
+fn older_registry(env: &Env) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/registry-1d9c9b4");
+    std::fs::copy(from.join("athar.db"), env.db()).expect("copy db");
+    std::fs::copy(from.join("athar.key"), env.key()).expect("copy key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(env.key(), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+}
+
+#[test]
+fn a_registry_made_by_the_previous_athar_is_sealed_once_and_verifies() {
+    let env = Env::new();
+    older_registry(&env);
+    let before: i64 = rusqlite::Connection::open(env.db())
+        .expect("raw")
+        .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
+        .expect("count");
+    let out = verify(&env);
+    assert!(out.contains("intact"), "{out}");
+    // Everything still reads: the raw row with its encrypted phone, the quarantine, the
+    // enquirer, the judgement's note, the closed inquiry's reason.
+    let shown = env.ok(&["records", "show", "1", "--json"]);
+    assert!(shown.contains("+963944123456"), "{shown}");
+    let q = env.ok(&["quarantine", "--json"]);
+    assert!(q.contains("+963 944 000 222"), "{q}");
+    let list = env.ok(&["inquiry", "list", "--all", "--json"]);
+    assert!(list.contains("found alive in Idlib"), "{list}");
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    let (version, sealed, clear_notes): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), \
+             (SELECT COUNT(*) FROM audit WHERE actor = 'athar-migration'), \
+             (SELECT COUNT(*) FROM judgements WHERE note IS NOT NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("state");
+    assert_eq!(version, 5);
+    assert_eq!(sealed, 4 + 1 + 2 + 1 + 1, "one seal per source, judgement, inquiry, the model and the persons");
+    assert_eq!(clear_notes, 0);
+    let after: i64 = conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0)).expect("count");
+    assert!(after > before);
+    drop(conn);
+    // Sealed once: opening again adds no seal.
+    verify(&env);
+    let again: i64 = rusqlite::Connection::open(env.db())
+        .expect("raw")
+        .query_row("SELECT COUNT(*) FROM audit WHERE actor = 'athar-migration'", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(again, sealed);
+    // Tampering with the migrated registry shows.
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute_batch(
+        "DROP TRIGGER records_raw_immutable; UPDATE records SET source_record_id = '9' WHERE record_id = 4;",
+    )
+    .expect("tamper");
+    drop(conn);
+    let o = env.athar(&["audit", "verify", "--deep"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("NOT"), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn derived_fields_changed_in_the_file_are_named_by_deep_verify() {
+    let env = Env::new();
+    env.registry();
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute("UPDATE records SET family_name = 'Assad' WHERE record_id = 2", []).expect("tamper");
+    drop(conn);
+    assert!(env.ok(&["audit", "verify"]).contains("intact"), "the cheap check does not derive");
+    let o = env.athar(&["audit", "verify", "--deep"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("record 2") && out.contains("family_name"), "{out}");
+}
