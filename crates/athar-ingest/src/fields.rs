@@ -22,6 +22,7 @@ pub enum Field {
     BirthDate,
     BirthPlace,
     Residence,
+    Address,
     NationalId,
     Phone,
     Email,
@@ -48,6 +49,7 @@ impl Field {
         Field::BirthDate,
         Field::BirthPlace,
         Field::Residence,
+        Field::Address,
         Field::NationalId,
         Field::Phone,
         Field::Email,
@@ -75,6 +77,7 @@ impl Field {
             Field::BirthDate => "birth_date",
             Field::BirthPlace => "birth_place",
             Field::Residence => "residence",
+            Field::Address => "address",
             Field::NationalId => "national_id",
             Field::Phone => "phone",
             Field::Email => "email",
@@ -106,9 +109,10 @@ impl Field {
         )
     }
 
-    /// Identifiers and contact details: stored encrypted, never printed at info level.
+    /// Identifiers, contact details and street addresses: stored encrypted, never printed at
+    /// info level. (The town of residence stays in clear, to be compared.)
     pub fn is_sensitive(self) -> bool {
-        matches!(self, Field::NationalId | Field::Phone | Field::Email | Field::Contact)
+        matches!(self, Field::NationalId | Field::Phone | Field::Email | Field::Contact | Field::Address)
     }
 }
 

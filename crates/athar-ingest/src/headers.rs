@@ -241,6 +241,55 @@ pub fn suggest_field(header: &str) -> Option<Field> {
     best.map(|(_, f)| f)
 }
 
+/// What kind of data a cell holds, when it is plainly data and no column name: a number of
+/// five digits or more (a phone, an identity number), a full date, an e-mail address.
+fn data_kind(cell: &str) -> Option<&'static str> {
+    let digits = cell.chars().filter(|c| c.is_ascii_digit() || ('\u{0660}'..='\u{0669}').contains(c)).count();
+    if cell.contains('@') && cell.contains('.') && !cell.contains(' ') {
+        return Some("an e-mail address");
+    }
+    if digits >= 5 {
+        let full_date = crate::dates::parse_date(cell, crate::dates::DateOrder::Dmy).is_ok_and(|d| d.day.is_some());
+        return Some(if full_date { "a date" } else { "a phone or identity number" });
+    }
+    None
+}
+
+/// Whether a header row is a row of data: one of its cells is plainly data (see
+/// [`data_kind`]) and at most half of them are column names Athar knows. The reason, in words
+/// — never the cell's value, which may be the first person's phone.
+pub fn header_looks_like_data(headers: &[String]) -> Option<String> {
+    let (i, kind) = headers.iter().enumerate().find_map(|(i, h)| data_kind(h).map(|k| (i, k)))?;
+    let known = headers.iter().filter(|h| meaning_of(h).is_some()).count();
+    if known * 2 > headers.len() {
+        return None;
+    }
+    Some(format!(
+        "its cell {} looks like {kind}, and {known} of its {} cells {} a column name Athar knows",
+        i + 1,
+        headers.len(),
+        if known == 1 { "is" } else { "are" }
+    ))
+}
+
+/// Whether the values of an id column look like national identity numbers rather than a
+/// list's own numbering: the column is named as one, or most of its values are numbers of eight
+/// digits or more. `values` are a sample of the column.
+pub fn id_column_looks_like_national_ids(header: &str, values: &[&str]) -> bool {
+    if matches!(meaning_of(header), Some(Meaning::Field(Field::NationalId))) {
+        return true;
+    }
+    let filled: Vec<&&str> = values.iter().filter(|v| !v.trim().is_empty()).collect();
+    // Eight digits or more, and at most two letters (a passport series: АА 123456 78).
+    let long = filled
+        .iter()
+        .filter(|v| {
+            v.chars().filter(char::is_ascii_digit).count() >= 8 && v.chars().filter(|c| c.is_alphabetic()).count() <= 2
+        })
+        .count();
+    !filled.is_empty() && long * 2 > filled.len()
+}
+
 /// Parses one `--map` argument: `COL=FIELD`, or `COL=-` to ignore the column. The column is
 /// everything before the last `=` (so a header may itself contain `=`), trimmed, with one pair of
 /// surrounding quotes removed. The field is a snake_case name (`given_name`; `Given Name` and
@@ -623,7 +672,7 @@ mod tests {
                 f(Field::FatherName),
                 f(Field::BirthDate),
                 f(Field::Sex),
-                f(Field::Residence),
+                f(Field::Address),
                 f(Field::NationalId),
                 f(Field::Facility),
             ]
@@ -632,6 +681,28 @@ mod tests {
         assert_eq!(roles(&["П.І.Б."]), vec![f(Field::FullName)]);
         assert_eq!(roles(&["Прізвище, ім’я, по батькові"]), vec![f(Field::FullName)]);
         assert_eq!(roles(&["ФИО"]), vec![f(Field::FullName)]);
+    }
+
+    #[test]
+    fn a_row_of_data_is_not_taken_for_column_names() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let why =
+            header_looks_like_data(&h(&["Mohammed Ali", "+963 944 123 456", "01020304050", "notes"])).expect("data");
+        assert!(why.contains("cell 2") && why.contains("phone"), "{why}");
+        assert!(!why.contains("944"), "the reason never holds the value: {why}");
+        let why = header_looks_like_data(&h(&["Ali", "15/03/1985"])).expect("data");
+        assert!(why.contains("a date"), "{why}");
+        assert!(header_looks_like_data(&h(&["name", "phone", "born", "Reference 2024-00017"])).is_none());
+        assert!(header_looks_like_data(&h(&["الاسم", "الكنية", "تاريخ الولادة"])).is_none());
+        assert!(header_looks_like_data(&h(&["Name", "Phone 1", "2024"])).is_none());
+    }
+
+    #[test]
+    fn an_id_column_of_identity_numbers_is_recognised() {
+        assert!(id_column_looks_like_national_ids("national id", &["1"]));
+        assert!(id_column_looks_like_national_ids("ref", &["01020304050", "0102030406", ""]));
+        assert!(!id_column_looks_like_national_ids("No.", &["1", "2", "3"]));
+        assert!(!id_column_looks_like_national_ids("ref", &["SDN-2024-0017"]));
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! a problem with its row number and reason.
 
 pub mod dates;
+pub mod encoding;
 pub mod fields;
 pub mod headers;
 pub mod values;
 
 pub use fields::Field;
+mod json;
 pub mod read;
 pub mod record;
 

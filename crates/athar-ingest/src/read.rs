@@ -7,7 +7,8 @@
 //! NDJSON (streaming). Row numbers are the ones a spreadsheet shows: the header row number plus
 //! the data row's position. Does not map columns or judge values.
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+pub use crate::encoding::Confidence;
+use encoding_rs::Encoding;
 use serde::Serialize;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -57,6 +58,9 @@ pub struct ReadOptions {
     pub sheet: Option<String>,
     /// The 1-based row that holds the column names (default 1).
     pub header_row: Option<usize>,
+    /// The file has no header row: its columns are named `column 1`, `column 2` … and its
+    /// first row is data.
+    pub no_header: bool,
 }
 
 /// A problem with the file as a whole: nothing is imported.
@@ -76,6 +80,14 @@ pub enum ReadError {
     Format { path: PathBuf, problem: String },
     #[error("{path}: the header row {row} is past the end of the file")]
     NoHeader { path: PathBuf, row: usize },
+    #[error(
+        "{path}: the header row (row {row}) looks like data, not column names: {why}. If the file has no header \
+         row, import it with --no-header and name its columns with --map (e.g. --map 'column 1=full_name'); if the \
+         column names are on another row, give --header-row N. Nothing was imported"
+    )]
+    HeaderLooksLikeData { path: PathBuf, row: usize, why: String },
+    #[error("{path}: the header row (row {row}) is not a row of column names: {why}; nothing was imported")]
+    BadHeader { path: PathBuf, row: usize, why: String },
 }
 
 /// One data row: its number as a spreadsheet shows it, and its cells as text, verbatim.
@@ -102,7 +114,15 @@ pub struct Table {
     pub format: Format,
     /// The encoding the text was decoded from (`None` for XLSX, which has its own).
     pub encoding: Option<&'static str>,
+    /// How sure the encoding is, and why (`None` for XLSX).
+    pub encoding_confidence: Option<Confidence>,
+    pub encoding_reason: Option<String>,
+    /// Encodings that fit the text nearly as well and make other letters of it.
+    pub encoding_alternatives: Vec<&'static str>,
     pub delimiter: Option<u8>,
+    /// The row the column names were read from (the first data row with `no_header`; 0 for
+    /// JSON, whose keys are the names).
+    pub header_row: u64,
     pub headers: Vec<String>,
     pub rows: Box<dyn Iterator<Item = Result<RawRow, RowError>> + Send>,
 }
@@ -119,6 +139,14 @@ impl std::fmt::Debug for Table {
 
 const SNIFF: usize = 64 * 1024;
 
+/// The longest column name taken: a header cell longer than this is not a column name.
+pub const MAX_HEADER_CELL: usize = 200;
+/// The most columns taken.
+pub const MAX_COLUMNS: usize = 1000;
+/// The longest cell taken: a row with a longer cell is set aside (a broken quote, a pasted
+/// document).
+pub const MAX_CELL: usize = 32 * 1024;
+
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ReadError + '_ {
     move |source| ReadError::Io { path: path.to_path_buf(), source }
 }
@@ -130,21 +158,103 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
     if head.is_empty() {
         return Err(ReadError::Empty(path.to_path_buf()));
     }
+    let complete = head.len() < SNIFF;
     let format = match opts.format {
         Some(f) => f,
         None => detect_format(path, &head)?,
     };
     let header_row = opts.header_row.unwrap_or(1).max(1);
-    if format == Format::Xlsx {
-        return open_workbook(path, opts.sheet.as_deref(), opts.header_row);
-    }
-    let encoding = match &opts.encoding {
-        Some(label) => {
-            Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| ReadError::UnknownEncoding(label.clone()))?
-        }
-        None => detect_encoding(&head),
+    let table = if format == Format::Xlsx {
+        open_workbook(path, opts.sheet.as_deref(), opts.header_row, opts.no_header)?
+    } else {
+        let guess = match &opts.encoding {
+            Some(label) => {
+                let enc = Encoding::for_label(label.trim().as_bytes())
+                    .ok_or_else(|| ReadError::UnknownEncoding(label.clone()))?;
+                crate::encoding::EncodingGuess {
+                    encoding: enc,
+                    confidence: Confidence::Certain,
+                    reason: "given with --encoding".into(),
+                    alternatives: Vec::new(),
+                }
+            }
+            None => crate::encoding::detect(&head, complete),
+        };
+        open_text(path, &head, format, guess, header_row, opts.no_header)?
     };
-    let (sample, _, _) = encoding.decode(&head);
+    check_headers(path, &table, opts)?;
+    Ok(table)
+}
+
+/// The header row must be a row of column names: not too long, not too many, no undecodable
+/// bytes, and not a row of data (unless the file says it has no header row).
+fn check_headers(path: &Path, table: &Table, opts: &ReadOptions) -> Result<(), ReadError> {
+    let row = table.header_row as usize;
+    let bad = |why: String| Err(ReadError::BadHeader { path: path.to_path_buf(), row, why });
+    if table.headers.len() > MAX_COLUMNS {
+        return bad(format!("it has {} columns, more than the {MAX_COLUMNS} Athar takes", table.headers.len()));
+    }
+    if let Some((i, h)) = table.headers.iter().enumerate().find(|(_, h)| h.chars().count() > MAX_HEADER_CELL) {
+        return bad(format!(
+            "its cell {} is {} characters long, more than a column name ({MAX_HEADER_CELL} at most) — a wrong \
+             delimiter, an unclosed quote, or not a list",
+            i + 1,
+            h.chars().count()
+        ));
+    }
+    if let Some(i) = table.headers.iter().position(|h| h.contains('\u{FFFD}')) {
+        return bad(format!(
+            "its cell {} holds bytes that are not valid {}; give the file's encoding with --encoding",
+            i + 1,
+            table.encoding.unwrap_or("text")
+        ));
+    }
+    if !opts.no_header && matches!(table.format, Format::Csv | Format::Tsv | Format::Xlsx) {
+        if let Some(why) = crate::headers::header_looks_like_data(&table.headers) {
+            return Err(ReadError::HeaderLooksLikeData { path: path.to_path_buf(), row, why });
+        }
+    }
+    Ok(())
+}
+
+/// Column names for a file without a header row: `column 1` … `column N`.
+fn numbered_columns(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("column {i}")).collect()
+}
+
+/// `sep=;` on the first line (written by Excel): the delimiter, and the line is no row.
+fn excel_separator(sample: &str) -> Option<u8> {
+    let first = sample.trim_start_matches('\u{feff}').lines().next()?.trim();
+    let rest = first.strip_prefix("sep=").or_else(|| first.strip_prefix("SEP="))?;
+    let mut chars = rest.chars();
+    let c = chars.next()?;
+    (chars.next().is_none() && c.is_ascii() && c != '"').then_some(c as u8)
+}
+
+/// A row that a stray quote swallowed: a cell that runs over a line break and holds, after
+/// the break, the delimiter (lines of rows), or on one of its lines as many delimiters as a
+/// whole row has. A quoted note over two lines is kept; a quoted address whose second line
+/// holds a comma is set aside too — rare, and kept in the quarantine, where a silently merged
+/// row would be two persons' data in one record.
+fn swallowed_rows(cells: &[String], delimiter: u8, columns: usize) -> bool {
+    let d = delimiter as char;
+    columns >= 2
+        && cells.iter().filter(|c| c.contains('\n')).any(|c| {
+            c.split('\n').skip(1).any(|line| line.contains(d))
+                || c.split('\n').any(|line| line.matches(d).count() + 1 >= columns)
+        })
+}
+
+fn open_text(
+    path: &Path,
+    head: &[u8],
+    format: Format,
+    guess: crate::encoding::EncodingGuess,
+    header_row: usize,
+    no_header: bool,
+) -> Result<Table, ReadError> {
+    let encoding = guess.encoding;
+    let (sample, _, _) = encoding.decode(head);
     if looks_binary(&sample) {
         return Err(ReadError::Binary(path.to_path_buf()));
     }
@@ -154,11 +264,18 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
             encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(file),
         ))
     };
-    match format {
+    let mut table = match format {
         Format::Csv | Format::Tsv => {
+            // Excel's `sep=;` line names the delimiter and is no row of the table.
+            let excel_sep = if format == Format::Csv { excel_separator(&sample) } else { None };
+            let skip = usize::from(excel_sep.is_some());
             // The delimiter is read from the header row on: title lines above it have none.
-            let from_header: String = sample.lines().skip(header_row - 1).collect::<Vec<_>>().join("\n");
-            let delimiter = if format == Format::Tsv { b'\t' } else { sniff_delimiter(&from_header) };
+            let from_header: String = sample.lines().skip(header_row - 1 + skip).collect::<Vec<_>>().join("\n");
+            let delimiter = match (format, excel_sep) {
+                (Format::Tsv, _) => b'\t',
+                (_, Some(d)) => d,
+                _ => sniff_delimiter(&from_header),
+            };
             let encoding_name = encoding.name();
             let rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -166,6 +283,9 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
                 .delimiter(delimiter)
                 .from_reader(decoded()?);
             let mut records = rdr.into_records();
+            for _ in 0..skip {
+                let _ = records.next();
+            }
             // Rows before the header row are skipped: titles above a table are common.
             let mut headers = None;
             for _ in 0..header_row {
@@ -177,29 +297,73 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
                     None => return Err(ReadError::NoHeader { path: path.to_path_buf(), row: header_row }),
                 };
             }
-            let headers = clean_headers(headers.iter().flat_map(|r| r.iter()).map(str::to_string).collect());
-            let first = header_row as u64;
-            let rows = records.enumerate().map(move |(i, r)| {
-                let row = first + 1 + i as u64;
+            let first_cells: Vec<String> = headers.iter().flat_map(|r| r.iter()).map(str::to_string).collect();
+            let first = (header_row + skip) as u64;
+            let (headers, first_data) = if no_header {
+                (numbered_columns(first_cells.len()), Some(RawRow { row: first, cells: first_cells }))
+            } else {
+                (clean_headers(first_cells), None)
+            };
+            let columns = headers.len();
+            // Rows after the header row (or after the first data row, with no header) follow it.
+            let data_start = first + 1;
+            let check = move |row: u64, cells: Vec<String>| -> Result<RawRow, RowError> {
+                if cells.iter().any(|c| c.contains('\u{FFFD}')) {
+                    // Bytes that are not valid in the file's encoding: the file mixes
+                    // encodings, or holds a stray byte. The row is set aside, not imported
+                    // with damaged names (the original file keeps the bytes).
+                    return Err(RowError {
+                        row,
+                        reason: format!(
+                            "holds bytes that are not valid {encoding_name}; the file may mix encodings — try \
+                             --encoding"
+                        ),
+                        raw: cells.join("\t"),
+                        fatal: false,
+                    });
+                }
+                if cells.len() > columns && cells[columns..].iter().any(|c| !c.trim().is_empty()) {
+                    return Err(RowError {
+                        row,
+                        reason: format!(
+                            "has {} cells but the header has {columns} columns: a delimiter inside a value, or two \
+                             rows run together; correct the row in the file",
+                            cells.len()
+                        ),
+                        raw: cells.join("\t"),
+                        fatal: false,
+                    });
+                }
+                if swallowed_rows(&cells, delimiter, columns) {
+                    return Err(RowError {
+                        row,
+                        reason: "a quote opened in this row is not closed: one cell runs over the next lines and \
+                                 holds whole rows; correct the quotes in the file"
+                            .into(),
+                        raw: cells.join("\t"),
+                        fatal: false,
+                    });
+                }
+                if let Some(i) = cells.iter().position(|c| c.len() > MAX_CELL) {
+                    return Err(RowError {
+                        row,
+                        reason: format!(
+                            "cell {} is {} bytes long, more than a cell holds ({MAX_CELL} at most): an unclosed \
+                             quote, or a pasted document",
+                            i + 1,
+                            cells[i].len()
+                        ),
+                        raw: String::new(),
+                        fatal: false,
+                    });
+                }
+                Ok(RawRow { row, cells })
+            };
+            let first_row = first_data.map(|r| check(r.row, r.cells));
+            let rows = first_row.into_iter().chain(records.enumerate().map(move |(i, r)| {
+                let row = data_start + i as u64;
                 match r {
-                    Ok(rec) => {
-                        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
-                        if cells.iter().any(|c| c.contains('\u{FFFD}')) {
-                            // Bytes that are not valid in the file's encoding: the file mixes
-                            // encodings, or the guess was wrong. The row is set aside, not
-                            // imported with damaged names (the original file keeps the bytes).
-                            return Err(RowError {
-                                row,
-                                reason: format!(
-                                    "holds bytes that are not valid {encoding_name}; the file may mix encodings \
-                                     — try --encoding"
-                                ),
-                                raw: cells.join("\t"),
-                                fatal: false,
-                            });
-                        }
-                        Ok(RawRow { row, cells })
-                    }
+                    Ok(rec) => check(row, rec.iter().map(str::to_string).collect()),
                     Err(e) => {
                         let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
                         Err(RowError {
@@ -210,72 +374,44 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
                         })
                     }
                 }
-            });
-            Ok(Table {
+            }));
+            Table {
                 format,
                 encoding: Some(encoding.name()),
+                encoding_confidence: None,
+                encoding_reason: None,
+                encoding_alternatives: Vec::new(),
                 delimiter: Some(delimiter),
+                header_row: first,
                 headers,
                 rows: Box::new(rows),
-            })
+            }
         }
         Format::Json => {
             let mut text = String::new();
             decoded()?.read_to_string(&mut text).map_err(io_err(path))?;
-            let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-                ReadError::Format { path: path.to_path_buf(), problem: format!("is not valid JSON ({e})") }
-            })?;
-            let items = match value {
-                serde_json::Value::Array(a) => a,
-                serde_json::Value::Object(o) => {
-                    let mut arrays: Vec<Vec<serde_json::Value>> = o
-                        .into_iter()
-                        .filter_map(|(_, v)| if let serde_json::Value::Array(a) = v { Some(a) } else { None })
-                        .collect();
-                    if arrays.len() != 1 {
-                        return Err(ReadError::Format {
-                            path: path.to_path_buf(),
-                            problem: "JSON must be an array of objects, or an object with exactly one array of objects"
-                                .into(),
-                        });
-                    }
-                    arrays.pop().unwrap_or_default()
-                }
-                _ => {
-                    return Err(ReadError::Format {
-                        path: path.to_path_buf(),
-                        problem: "JSON must be an array of objects, or an object holding one".into(),
-                    })
-                }
-            };
-            let mut headers: Vec<String> = Vec::new();
-            for item in &items {
-                if let serde_json::Value::Object(o) = item {
-                    for k in o.keys() {
-                        if !headers.contains(k) {
-                            headers.push(k.clone());
-                        }
-                    }
-                }
+            let (headers, rows) = crate::json::read_json(path, &text, encoding.name())?;
+            Table {
+                format,
+                encoding: Some(encoding.name()),
+                encoding_confidence: None,
+                encoding_reason: None,
+                encoding_alternatives: Vec::new(),
+                delimiter: None,
+                header_row: 0,
+                headers,
+                rows: Box::new(rows.into_iter()),
             }
-            let keys = headers.clone();
-            let rows = items.into_iter().enumerate().map(move |(i, item)| object_row(i as u64 + 1, item, &keys));
-            Ok(Table { format, encoding: Some(encoding.name()), delimiter: None, headers, rows: Box::new(rows) })
         }
         Format::Ndjson => {
             // First pass: the keys, in order of first appearance; second pass: the rows.
             let mut headers: Vec<String> = Vec::new();
             for line in BufReader::new(decoded()?).lines() {
                 let line = line.map_err(io_err(path))?;
-                if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line.trim()) {
-                    for k in o.keys() {
-                        if !headers.contains(k) {
-                            headers.push(k.clone());
-                        }
-                    }
-                }
+                crate::json::collect_keys(line.trim(), &mut headers);
             }
             let keys = headers.clone();
+            let encoding_name = encoding.name();
             let lines = BufReader::new(decoded()?).lines();
             let rows = lines.enumerate().filter(|(_, l)| l.as_ref().map(|s| !s.trim().is_empty()).unwrap_or(true)).map(
                 move |(i, line)| {
@@ -286,42 +422,31 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
                         raw: String::new(),
                         fatal: true,
                     })?;
-                    match serde_json::from_str::<serde_json::Value>(line.trim_start_matches('\u{feff}').trim()) {
-                        Ok(v) => object_row(row, v, &keys),
-                        Err(e) => {
-                            Err(RowError { row, reason: format!("is not valid JSON ({e})"), raw: line, fatal: false })
-                        }
-                    }
+                    crate::json::line_row(row, &line, &keys, encoding_name)
                 },
             );
-            Ok(Table { format, encoding: Some(encoding.name()), delimiter: None, headers, rows: Box::new(rows) })
+            Table {
+                format,
+                encoding: Some(encoding.name()),
+                encoding_confidence: None,
+                encoding_reason: None,
+                encoding_alternatives: Vec::new(),
+                delimiter: None,
+                header_row: 0,
+                headers,
+                rows: Box::new(rows),
+            }
         }
-        Format::Xlsx => unreachable_xlsx(path),
-    }
+        Format::Xlsx => return unreachable_xlsx(path),
+    };
+    table.encoding_confidence = Some(guess.confidence);
+    table.encoding_reason = Some(guess.reason);
+    table.encoding_alternatives = guess.alternatives.iter().map(|e| e.name()).collect();
+    Ok(table)
 }
 
 fn unreachable_xlsx(path: &Path) -> Result<Table, ReadError> {
     Err(ReadError::Format { path: path.to_path_buf(), problem: "internal: workbook handled above".into() })
-}
-
-fn object_row(row: u64, item: serde_json::Value, keys: &[String]) -> Result<RawRow, RowError> {
-    match item {
-        serde_json::Value::Object(mut o) => {
-            let cells = keys.iter().map(|k| o.remove(k).map(json_text).unwrap_or_default()).collect();
-            Ok(RawRow { row, cells })
-        }
-        other => Err(RowError { row, reason: "is not a JSON object".into(), raw: other.to_string(), fatal: false }),
-    }
-}
-
-/// A JSON value as cell text: strings as they are, numbers and booleans as written, null
-/// empty, arrays and objects as compact JSON.
-fn json_text(v: serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// Empty or repeated column names get a name of their own, so `--map` can name each column.
@@ -368,6 +493,11 @@ pub fn detect_format(path: &Path, head: &[u8]) -> Result<Format, ReadError> {
     let by_ext = ext.as_deref().and_then(Format::from_name);
     let enc = detect_encoding(head);
     let (text, _, _) = enc.decode(head);
+    let text = match excel_separator(&text) {
+        // `sep=;` then a table: CSV, whatever the extension says.
+        Some(_) => return Ok(by_ext.filter(|f| *f == Format::Tsv).unwrap_or(Format::Csv)),
+        None => text,
+    };
     let t = text.trim_start_matches('\u{feff}').trim_start();
     if t.starts_with('[') {
         return Ok(Format::Json);
@@ -397,32 +527,27 @@ pub fn detect_format(path: &Path, head: &[u8]) -> Result<Format, ReadError> {
     }
 }
 
-/// Encoding: a BOM; UTF-16 without BOM (zero bytes in every other position); UTF-8 if the
-/// bytes are valid UTF-8; else `chardetng`'s guess.
+/// The encoding of a file's first bytes (see [`crate::encoding::detect`] for how, and how
+/// sure).
 pub fn detect_encoding(head: &[u8]) -> &'static Encoding {
-    if let Some((enc, _)) = Encoding::for_bom(head) {
-        return enc;
+    crate::encoding::detect(head, head.len() < SNIFF).encoding
+}
+
+/// The first five lines of a file decoded with each of `encodings` (labels), for a user to see
+/// which is right.
+pub fn samples(path: &Path, encodings: &[&str]) -> Vec<(String, Vec<String>)> {
+    let mut head = Vec::new();
+    if let Ok(f) = File::open(path) {
+        let _ = f.take(16 * 1024).read_to_end(&mut head);
     }
-    let pairs = head.len() / 2;
-    if pairs >= 2 {
-        let even_zero = head.iter().step_by(2).filter(|b| **b == 0).count();
-        let odd_zero = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
-        if odd_zero * 10 >= pairs * 3 && even_zero * 10 < pairs {
-            return UTF_16LE;
-        }
-        if even_zero * 10 >= pairs * 3 && odd_zero * 10 < pairs {
-            return UTF_16BE;
-        }
-    }
-    match std::str::from_utf8(head) {
-        Ok(_) => return UTF_8,
-        // Cut in the middle of a character at the sniff limit is still UTF-8.
-        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => return UTF_8,
-        Err(_) => {}
-    }
-    let mut det = chardetng::EncodingDetector::new();
-    det.feed(head, head.len() < SNIFF);
-    det.guess(None, true)
+    encodings
+        .iter()
+        .filter_map(|name| {
+            let enc = Encoding::for_label(name.as_bytes())?;
+            let (text, _) = enc.decode_without_bom_handling(&head);
+            Some((name.to_string(), text.lines().take(5).map(|l| l.chars().take(120).collect()).collect()))
+        })
+        .collect()
 }
 
 /// The delimiter of a CSV: of `,` `;` tab `|`, the one found the same number of times (and at
@@ -457,7 +582,12 @@ pub fn sniff_delimiter(sample: &str) -> u8 {
     best.0
 }
 
-fn open_workbook(path: &Path, sheet: Option<&str>, header_row: Option<usize>) -> Result<Table, ReadError> {
+fn open_workbook(
+    path: &Path,
+    sheet: Option<&str>,
+    header_row: Option<usize>,
+    no_header: bool,
+) -> Result<Table, ReadError> {
     use calamine::{Data, Reader};
     let problem = |p: String| ReadError::Format { path: path.to_path_buf(), problem: p };
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -515,8 +645,15 @@ fn open_workbook(path: &Path, sheet: Option<&str>, header_row: Option<usize>) ->
     let Some(header_at) = header_at else {
         return Err(ReadError::NoHeader { path: path.to_path_buf(), row: header_row.unwrap_or(1) });
     };
-    let data = rows.split_off(header_at + 1);
-    let headers = clean_headers(rows.pop().map(|(_, c)| c).unwrap_or_default());
+    let header_number = rows[header_at].0;
+    let (headers, data) = if no_header {
+        let data = rows.split_off(header_at);
+        let width = data.iter().map(|(_, c)| c.iter().rposition(|v| !v.is_empty()).map_or(0, |i| i + 1)).max();
+        (numbered_columns(width.unwrap_or(0)), data)
+    } else {
+        let data = rows.split_off(header_at + 1);
+        (clean_headers(rows.pop().map(|(_, c)| c).unwrap_or_default()), data)
+    };
     // Trailing empty cells past the header are not columns.
     let width = headers.len();
     let iter = data.into_iter().filter(|(_, c)| c.iter().any(|v| !v.is_empty())).map(move |(row, mut cells)| {
@@ -525,7 +662,17 @@ fn open_workbook(path: &Path, sheet: Option<&str>, header_row: Option<usize>) ->
         }
         Ok(RawRow { row, cells })
     });
-    Ok(Table { format: Format::Xlsx, encoding: None, delimiter: None, headers, rows: Box::new(iter) })
+    Ok(Table {
+        format: Format::Xlsx,
+        encoding: None,
+        encoding_confidence: None,
+        encoding_reason: None,
+        encoding_alternatives: Vec::new(),
+        delimiter: None,
+        header_row: header_number,
+        headers,
+        rows: Box::new(iter),
+    })
 }
 
 #[cfg(test)]
@@ -534,6 +681,7 @@ mod tests {
 
     #[test]
     fn encodings_are_detected() {
+        use encoding_rs::{UTF_16LE, UTF_8};
         assert_eq!(detect_encoding("\u{feff}name".as_bytes()), UTF_8);
         assert_eq!(detect_encoding("اسم,محمد\n".as_bytes()), UTF_8);
         let (ar, _, _) = encoding_rs::WINDOWS_1256.encode("الاسم,اسم الأب,الكنية\nمحمد,أحمد,الحلبي\nخالد,عمر,الشامي\n");

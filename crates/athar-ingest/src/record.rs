@@ -73,7 +73,7 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                 match f {
                     Field::SourceRecordId => out.source_record_id = Some(cell.clone()),
                     Field::NationalId => out.national_id = Some(value.to_string()),
-                    Field::Phone | Field::Email | Field::Contact | Field::Notes => {}
+                    Field::Phone | Field::Email | Field::Contact | Field::Address | Field::Notes => {}
                     Field::Sex => {
                         let sex = parse_sex(value);
                         if sex.is_none() {

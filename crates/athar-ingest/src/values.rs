@@ -266,6 +266,16 @@ pub(crate) fn normalize_value(raw: &str) -> String {
     }
 }
 
+/// A name from the file (a key, a header) as a message may show it: control characters
+/// dropped, at most 40 characters.
+pub(crate) fn visible(s: &str) -> String {
+    let mut out: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    if s.chars().filter(|c| !c.is_control()).count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

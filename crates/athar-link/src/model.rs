@@ -388,11 +388,15 @@ impl FsModel {
             return (self.prior, 0);
         }
         let scale = candidates as f64 / sample.len() as f64 / all_pairs;
-        let mut prior = self.prior;
+        // The prior never says that no pair of the registry could be a match: at least one
+        // among all its pairs. (A four-record registry whose scores all looked unlike sank to
+        // 1e-12, and an exact match then scored p = 0.)
+        let floor = (1.0 / all_pairs).clamp(1e-12, 0.5);
+        let mut prior = self.prior.max(floor);
         for iteration in 1..=100 {
             let prior_weight = (prior / (1.0 - prior)).log2();
             let expected: f64 = sample.iter().map(|e| probability(self.combine(prior_weight, e, None))).sum();
-            let next = (expected * scale).clamp(1e-12, 0.5);
+            let next = (expected * scale).clamp(floor, 0.5);
             let change = (next / prior).ln().abs();
             prior = next;
             if change < 1e-4 {
@@ -1035,6 +1039,18 @@ mod tests {
         let v: ComparisonVector = std::array::from_fn(|i| Some((i % 2) as u8));
         let none = |_| None;
         assert!((m.probability_of(&m.evidence(&v, &none)) - m.probability(&v, &none)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_tiny_registry_never_learns_that_no_pair_could_match() {
+        // Four records (six pairs), every candidate looking unlike: the prior stays at one match
+        // among the six pairs at least, so an exact match still wins.
+        let m = FsModel { prior: 1e-3, relatives: 0.0, ..truth() };
+        let unlike = vec![Evidence { bits: -30.0, own: None, own_present: true }; 3];
+        let (prior, _) = m.estimate_prior(&unlike, 3, 6.0);
+        assert!(prior >= 1.0 / 6.0 - 1e-12, "{prior}");
+        let exact = Evidence { bits: 25.0, own: None, own_present: true };
+        assert!(FsModel { prior, ..m.clone() }.probability_of(&exact) > 0.99);
     }
 
     #[test]

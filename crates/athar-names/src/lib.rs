@@ -138,6 +138,10 @@ impl Default for NameEngine {
     }
 }
 
+/// The most words of a name that are analysed; the rest are left out. The longest real names
+/// (an Arabic nasab chain with particles, a Slavic name with initials) stay well below it.
+pub const MAX_TOKENS: usize = 24;
+
 impl NameEngine {
     /// Builds the engine from the compiled-in tables. The tables are tested data, so a failure
     /// here is a build defect; use [`NameEngine::try_new`] to handle it instead.
@@ -165,8 +169,14 @@ impl NameEngine {
 
     /// Analyses a written name: tokens, parts with roles, romanisation, keys.
     pub fn analyse(&self, text: &str) -> NameAnalysis {
-        let (tokens, numbers) = structure::tokenize_with_numbers(text);
-        let tokens = structure::split_fused_names(tokens, &self.tables, text);
+        let (mut tokens, mut numbers) = structure::tokenize_with_numbers(text);
+        // A name has a handful of parts; a pasted document does not become a name of thousands
+        // (which every comparison would align, part against part). Import, linking, search and
+        // `names compare` are all bounded here.
+        tokens.truncate(MAX_TOKENS);
+        numbers.truncate(MAX_TOKENS);
+        let mut tokens = structure::split_fused_names(tokens, &self.tables, text);
+        tokens.truncate(MAX_TOKENS);
         let lang = structure::name_cyrillic_language(&tokens);
         let raw = structure::group(&tokens, &self.tables);
         let mut parts: Vec<NamePart> = raw.iter().map(|p| self.build_part(&tokens, p, lang)).collect();

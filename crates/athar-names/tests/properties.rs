@@ -97,3 +97,20 @@ fn ten_kilobytes_of_name_does_not_panic() {
     let garbage: String = (0..10_000u32).filter_map(|i| char::from_u32(0x300 + (i * 7919) % 0x2000)).collect();
     let _ = e.compare_text(&garbage, &garbage);
 }
+
+#[test]
+fn a_name_of_thousands_of_parts_is_bounded_in_the_engine() {
+    // 3,000 parts (the hostile review's `names compare` case): analysed as at most MAX_TOKENS
+    // words, so comparing two of them aligns a bounded number of parts.
+    let long: String = (0..3000).map(|i| format!("Name{i} ")).collect();
+    let a = ENGINE.analyse(&long);
+    assert!(a.parts.len() <= athar_names::MAX_TOKENS, "{} parts", a.parts.len());
+    let arabic: String = (0..3000).map(|_| "محمد ").collect();
+    let b = ENGINE.analyse(&arabic);
+    assert!(b.parts.len() <= athar_names::MAX_TOKENS);
+    let c = ENGINE.compare(&a, &b);
+    assert!(c.score >= 0.0);
+    // Real long names keep every part.
+    let real = ENGINE.analyse("Abu Muhammad Abd al-Rahman bin Khalid bin Ahmad bin Mahmud al-Halabi al-Dimashqi");
+    assert!(real.parts.iter().any(|p| p.text.to_lowercase().contains("dimashqi")), "{:?}", real.parts);
+}

@@ -134,6 +134,13 @@ impl Keys {
         hex::encode(hmac(&self.identifier, canon.as_bytes()))
     }
 
+    /// The record id kept for an id column of identity numbers (`--private-id`): `h:` and the
+    /// first 80 bits of the value's keyed hash. Comparable, not readable.
+    pub fn private_id(&self, value: &str) -> String {
+        let h = self.identifier_hash(value);
+        format!("h:{}", &h[..20])
+    }
+
     /// Encrypts with a fresh random nonce: `nonce (24 bytes) || ciphertext+tag`.
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; 24];

@@ -556,19 +556,22 @@ impl Store {
         } else {
             // SOURCE:SOURCE_RECORD_ID, where either may itself hold ':' — try every split.
             let mut found = None;
-            for (at, _) in reference.match_indices(':') {
+            // An id kept private (--private-id) is found by its keyed hash too.
+            'splits: for (at, _) in reference.match_indices(':') {
                 let (source, srid) = (&reference[..at], &reference[at + 1..]);
-                found = self
-                    .conn
-                    .query_row(
-                        "SELECT r.record_id FROM records r JOIN sources s ON s.source_id = r.source_id \
-                         WHERE s.name = ?1 AND r.source_record_id = ?2",
-                        params![source, srid],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if found.is_some() {
-                    break;
+                for id in [srid.to_string(), self.keys.private_id(srid)] {
+                    found = self
+                        .conn
+                        .query_row(
+                            "SELECT r.record_id FROM records r JOIN sources s ON s.source_id = r.source_id \
+                             WHERE s.name = ?1 AND r.source_record_id = ?2",
+                            params![source, id],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if found.is_some() {
+                        break 'splits;
+                    }
                 }
             }
             found
@@ -1220,8 +1223,11 @@ pub(crate) fn write_tx<T>(conn: &Connection, f: impl FnOnce() -> Result<T, Store
 /// `\u{…}` escapes, so that a name, a source or an actor printed on a terminal cannot move
 /// the cursor, retitle the window or reorder what follows.
 pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    // A tab is harmless on a terminal (it separates cells of a row as read); every other
+    // control character, and the bidirectional overrides, are shown escaped.
     let unsafe_char = |c: char| {
-        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
     };
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);

@@ -40,6 +40,17 @@ pub struct ImportArgs {
     /// The row that holds the column names (default 1).
     #[arg(long)]
     header_row: Option<usize>,
+    /// The file has no header row: its columns are named "column 1", "column 2" … (name them
+    /// with --map 'column 1=full_name'), and its first row is data.
+    #[arg(long, conflicts_with = "header_row")]
+    no_header: bool,
+    /// Keep the --id-column encrypted, with only its keyed hash comparable (for an id column
+    /// that holds identity numbers; the record is then addressed as SOURCE:h:… as shown).
+    #[arg(long, requires = "id_column", conflicts_with = "clear_id")]
+    private_id: bool,
+    /// Keep the --id-column in clear even though it looks like identity numbers.
+    #[arg(long, requires = "id_column")]
+    clear_id: bool,
     /// How to read 03/04/1985: day first (dmy, the default) or month first (mdy).
     #[arg(long, value_enum, default_value = "dmy")]
     date_order: DateOrderArg,
@@ -124,19 +135,28 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         encoding: args.encoding.clone(),
         sheet: args.sheet.clone(),
         header_row: args.header_row,
+        no_header: args.no_header,
     };
-    let table = athar_ingest::open(&args.file, &opts)?;
+    let mut table = athar_ingest::open(&args.file, &opts)?;
     let mapping = map_headers(&table.headers, &overrides, args.id_column.as_deref())?;
+    // The first rows, read now to judge the id column; put back in front of the rest.
+    let first: Vec<_> = table.rows.by_ref().take(50).collect();
+    let notes = Notes::of(&args, &table, &mapping, &first);
+    let rest = std::mem::replace(&mut table.rows, Box::new(std::iter::empty()));
+    table.rows = Box::new(first.into_iter().chain(rest));
     let actor = global.actor();
     if args.dry_run && !global.db.exists() {
         // A preview before any registry exists writes nothing, not even a new database.
-        return dry_run(&args, table, &mapping, dates);
+        return dry_run(&args, table, &mapping, dates, &notes);
+    }
+    if !args.dry_run {
+        notes.refusal()?;
     }
     let mut store = crate::store_cmd::open(global)?;
     let store_keys = store.keys().clone();
     if args.dry_run {
         store.audit(&actor, "import.dry-run", Some(&args.source), None, None)?;
-        return dry_run(&args, table, &mapping, dates);
+        return dry_run(&args, table, &mapping, dates, &notes);
     }
     let (sha256, size) =
         athar_ingest::file_sha256(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -164,7 +184,10 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     };
     let format = table.format;
     let encoding = table.encoding;
+    let encoding_confidence = table.encoding_confidence;
+    let encoding_reason = table.encoding_reason.clone();
     let mut warnings: Vec<String> = mapping.warnings.clone();
+    warnings.extend(notes.warnings.iter().cloned());
     let mut extra_warnings = 0usize;
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     progress.set_style(
@@ -183,6 +206,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     // batches, so that both cores work.
     let keys = store_keys.clone();
     let rows = table.rows;
+    let private_id = args.private_id.then(|| mapping.id_column()).flatten();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
     let worker = std::thread::spawn(move || -> Result<(), athar_store::StoreError> {
         let mut batch = Vec::with_capacity(BATCH);
@@ -190,7 +214,15 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         for item in rows {
             let prepared = match item {
                 Ok(raw) => match athar_ingest::parse_row(&mapping, &raw.cells, raw.row, dates) {
-                    Ok(parsed) => {
+                    Ok(mut parsed) => {
+                        // An id column of identity numbers: the cell stays encrypted, its keyed
+                        // hash is the record's id.
+                        if let Some(i) = private_id {
+                            if let Some(p) = parsed.private.get_mut(i) {
+                                *p = true;
+                            }
+                            parsed.source_record_id = parsed.source_record_id.map(|v| keys.private_id(&v));
+                        }
                         let rec = NewRecord {
                             row: raw.row as i64,
                             source_record_id: parsed.source_record_id,
@@ -222,6 +254,8 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         Ok(())
     });
     let mut n = 0usize;
+    // Why the first rows were set aside: said if no row at all could be imported.
+    let mut first_reasons: Vec<String> = Vec::new();
     for batch in rx {
         for item in batch {
             if n.is_multiple_of(1024) {
@@ -242,7 +276,12 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
                     }
                     imp.add_prepared(&rec)?;
                 }
-                Prepared::Quarantine(row, reason, raw) => imp.add_quarantine(row, &reason, &raw)?,
+                Prepared::Quarantine(row, reason, raw) => {
+                    if first_reasons.len() < 3 {
+                        first_reasons.push(format!("row {row}: {reason}"));
+                    }
+                    imp.add_quarantine(row, &reason, &raw)?
+                }
             }
         }
     }
@@ -273,7 +312,13 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
     }
     let (imported, quarantined) = (imp.imported(), imp.quarantined());
     let recycled = imp.note_recycled(0.5)?;
-    let source_id = imp.commit(&actor)?;
+    let source_id = imp.commit(&actor).map_err(|e| {
+        if first_reasons.is_empty() {
+            anyhow::Error::from(e)
+        } else {
+            anyhow::anyhow!("{e}. The first rows set aside: {}", first_reasons.join("; "))
+        }
+    })?;
     // A new list may answer an open inquiry: look again (the leads wait for a caseworker).
     let new_leads = crate::inquiry_cmd::recheck_after_import(&store, last_before)?;
     if let Some(r) = &recycled {
@@ -303,6 +348,8 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
                 "new_inquiry_leads": new_leads,
                 "format": format.name(),
                 "encoding": encoding,
+                "encoding_confidence": encoding_confidence.map(|c| c.name()),
+                "encoding_reason": encoding_reason,
                 "sha256": sha256,
             })
         );
@@ -310,9 +357,13 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         println!(
             "source '{}' (id {source_id}): {rows} rows — {imported} imported, {quarantined} quarantined \
              ({}, {})",
-            args.source,
+            athar_store::escape_control(&args.source),
             format.name(),
-            encoding.unwrap_or("workbook")
+            match (encoding, encoding_confidence) {
+                (Some(e), Some(c)) => format!("encoding {e}, {}", c.name()),
+                (Some(e), None) => e.to_string(),
+                _ => "workbook".into(),
+            }
         );
         if new_leads > 0 {
             println!("  {new_leads} new leads for open inquiries (athar inquiry leads)");
@@ -344,6 +395,7 @@ fn dry_run(
     table: athar_ingest::Table,
     mapping: &HeaderMapping,
     dates: DateRules,
+    notes: &Notes,
 ) -> Result<ExitCode> {
     let format = table.format;
     let encoding = table.encoding;
@@ -364,6 +416,11 @@ fn dry_run(
             serde_json::json!({
                 "format": format.name(),
                 "encoding": encoding,
+                "encoding_confidence": table.encoding_confidence.map(|c| c.name()),
+                "encoding_reason": table.encoding_reason,
+                "encoding_samples": notes.samples,
+                "notes": notes.warnings,
+                "refused_unless": notes.refusal().err().map(|e| e.to_string()),
                 "delimiter": delimiter.map(|d| (d as char).to_string()),
                 "mapping": mapping.headers.iter().zip(&mapping.roles).map(|(h, r)| serde_json::json!({"column": h, "role": r})).collect::<Vec<_>>(),
                 "warnings": mapping.warnings,
@@ -378,9 +435,24 @@ fn dry_run(
         encoding.unwrap_or("(workbook)"),
         delimiter.map(|d| format!(", delimiter {:?}", d as char)).unwrap_or_default()
     );
+    if let (Some(c), Some(r)) = (table.encoding_confidence, &table.encoding_reason) {
+        println!("  encoding {}: {r}", c.name());
+    }
+    for (enc, lines) in &notes.samples {
+        println!("  read as {enc}:");
+        for l in lines {
+            println!("    {}", athar_store::escape_control(l));
+        }
+    }
+    for w in &notes.warnings {
+        println!("  note: {w}");
+    }
+    if let Err(e) = notes.refusal() {
+        println!("  the import will be refused as it is: {e}");
+    }
     println!("\ncolumns:");
     for (h, r) in mapping.headers.iter().zip(&mapping.roles) {
-        println!("  {h:<28} → {}", role_text(r));
+        println!("  {:<28} → {}", athar_store::escape_control(h), role_text(r));
     }
     for w in &mapping.warnings {
         println!("  warning: {w}");
@@ -391,4 +463,71 @@ fn dry_run(
     }
     println!("\nnothing was written (dry run); correct the mapping with --map 'COLUMN=FIELD' or --map 'COLUMN=-'");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the import must know before it writes: whether the encoding is sure enough, whether
+/// the id column holds identity numbers; with the samples `--dry-run` shows.
+struct Notes {
+    /// Why the import would be refused as it is.
+    refuse: Option<String>,
+    warnings: Vec<String>,
+    /// The first lines of the file read in each encoding that fits it.
+    samples: Vec<(String, Vec<String>)>,
+}
+
+impl Notes {
+    fn of(
+        args: &ImportArgs,
+        table: &athar_ingest::Table,
+        mapping: &HeaderMapping,
+        first: &[Result<athar_ingest::RawRow, athar_ingest::RowError>],
+    ) -> Notes {
+        let mut notes = Notes { refuse: None, warnings: Vec::new(), samples: Vec::new() };
+        if table.encoding_confidence == Some(athar_ingest::read::Confidence::Unsure) {
+            let mut names: Vec<&str> = table.encoding.into_iter().collect();
+            names.extend(table.encoding_alternatives.iter().copied());
+            notes.refuse = Some(format!(
+                "cannot tell the encoding of {}: {} fit its text and make different letters of it. See the first \
+                 rows read each way with --dry-run, then give the right one with --encoding",
+                args.file.display(),
+                names.join(", ")
+            ));
+            notes.samples = athar_ingest::read::samples(&args.file, &names);
+        } else if table.encoding_confidence == Some(athar_ingest::read::Confidence::Likely) {
+            if let Some(r) = &table.encoding_reason {
+                notes.warnings.push(format!("encoding {}: {r}", table.encoding.unwrap_or("?")));
+            }
+        }
+        if let Some(i) = mapping.id_column() {
+            let values: Vec<&str> = first
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .filter_map(|r| r.cells.get(i).map(String::as_str))
+                .collect();
+            let header = mapping.headers.get(i).map(String::as_str).unwrap_or("");
+            if !args.private_id
+                && !args.clear_id
+                && athar_ingest::headers::id_column_looks_like_national_ids(header, &values)
+            {
+                let refuse = format!(
+                    "the --id-column '{}' looks like identity numbers, and a record id is stored in clear. Import \
+                     with --private-id to keep it encrypted with only its keyed hash comparable, or with --clear-id \
+                     if it is the list's own numbering",
+                    athar_store::escape_control(header)
+                );
+                notes.refuse = Some(match notes.refuse.take() {
+                    Some(r) => format!("{r}; and {refuse}"),
+                    None => refuse,
+                });
+            }
+        }
+        notes
+    }
+
+    fn refusal(&self) -> Result<()> {
+        match &self.refuse {
+            Some(r) => bail!("{r}; nothing imported"),
+            None => Ok(()),
+        }
+    }
 }

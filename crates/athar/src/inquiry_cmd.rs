@@ -6,6 +6,7 @@ use crate::search_cmd::{load_index, SearchArgs};
 use crate::Global;
 use anyhow::{bail, Result};
 use athar_search::Query;
+use athar_store::escape_control as esc;
 use athar_store::{Enquirer, Store};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -191,7 +192,7 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
                         i.created_at,
                         i.leads,
                         i.new_leads,
-                        who.join(" / ")
+                        esc(&who.join(" / "))
                     );
                 }
             }
@@ -206,14 +207,14 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
             } else {
                 println!("{} ({}) since {}", row.reference, row.status, row.created_at);
                 for (k, v) in &row.sought {
-                    println!("  {k:<14} {v}");
+                    println!("  {k:<14} {}", esc(v));
                 }
                 println!(
                     "  enquirer: {} ({}), contact {}; consent: {}",
-                    enquirer.name,
-                    enquirer.relationship,
-                    enquirer.contact.as_deref().unwrap_or("—"),
-                    enquirer.consent
+                    esc(&enquirer.name),
+                    esc(&enquirer.relationship),
+                    esc(enquirer.contact.as_deref().unwrap_or("—")),
+                    esc(&enquirer.consent)
                 );
             }
         }

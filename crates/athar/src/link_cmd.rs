@@ -11,6 +11,7 @@ use athar_link::{
     ClusterOptions, Judgement, LevelCache, LinkRecord, ScoredPair, TermFrequencies,
 };
 use athar_names::NameEngine;
+use athar_store::escape_control as esc;
 use athar_store::{LinkInput, Store};
 use clap::{Args, Subcommand, ValueEnum};
 use rayon::prelude::*;
@@ -255,6 +256,7 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         None => args.threshold.min(0.5),
     };
     let mut store = crate::store_cmd::open(global)?;
+    let _activity = athar_store::files::Activity::begin(&global.db, "a link");
     let engine = if args.without_name_tables { NameEngine::without_tables() } else { NameEngine::new() };
     let options = ClusterOptions { merge_at: args.threshold, review_from, ..Default::default() };
     let progress = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
@@ -625,7 +627,12 @@ pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<Exit
     let mut running = e.prior_weight;
     for l in &e.lines {
         running += l.weight;
-        println!("  {:<34} {:<36} {:>8}   = {running:+.2}", l.comparison, l.level, format!("{:+.2}", l.weight));
+        println!(
+            "  {:<34} {:<36} {:>8}   = {running:+.2}",
+            esc(&l.comparison),
+            esc(&l.level),
+            format!("{:+.2}", l.weight)
+        );
     }
     println!("  total {:+.2} bits → probability {:.4}", e.total, e.probability);
     Ok(ExitCode::SUCCESS)
@@ -668,8 +675,8 @@ pub fn review(global: &Global, json: bool) -> Result<ExitCode> {
                 r["record_a"],
                 r["record_b"],
                 r["probability"].as_f64().unwrap_or(0.0),
-                r["a"],
-                r["b"]
+                esc(r["a"].as_str().unwrap_or("")),
+                esc(r["b"].as_str().unwrap_or(""))
             );
         }
         println!("decide with: athar judge A B same|different|unsure [--note \"…\"]");
@@ -768,10 +775,10 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                     println!(
                         "  record {} — source {} row {}{}\n      {}",
                         v.record_id,
-                        v.source,
+                        esc(&v.source),
                         v.row,
-                        v.source_record_id.as_deref().map(|s| format!(" (id {s})")).unwrap_or_default(),
-                        derived.join("  ")
+                        v.source_record_id.as_deref().map(|s| format!(" (id {})", esc(s))).unwrap_or_default(),
+                        esc(&derived.join("  "))
                     );
                 }
             }
@@ -788,10 +795,10 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                     println!(
                         "{}  {} {} {}{}",
                         e.at,
-                        e.person_id,
+                        esc(&e.person_id),
                         e.event,
-                        e.other.as_deref().unwrap_or(""),
-                        e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+                        esc(e.other.as_deref().unwrap_or("")),
+                        e.detail.as_deref().map(|d| format!(" ({})", esc(d))).unwrap_or_default()
                     );
                 }
             }

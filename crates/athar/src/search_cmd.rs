@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use athar_link::FsModel;
 use athar_names::NameEngine;
 use athar_search::{Index, IndexEntry, Query, RecordRef};
+use athar_store::escape_control as esc;
 use clap::Args;
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -251,9 +252,9 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
             println!(
                 "      {:<30} {:<28} {:<28} {:<28} {:+.2}",
                 l.field,
-                l.query.as_deref().unwrap_or("—"),
-                l.record.as_deref().unwrap_or("—"),
-                l.level,
+                esc(l.query.as_deref().unwrap_or("—")),
+                esc(l.record.as_deref().unwrap_or("—")),
+                esc(&l.level),
                 l.weight
             );
         }

@@ -284,6 +284,7 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
 /// never touched.
 pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
     let mut store = open(global)?;
+    let _activity = athar_store::files::Activity::begin(&global.db, "a reindex");
     let actor = global.actor();
     let rules = crate::derive::SourceRules::of(&store)?;
     let (mut done, mut kept) = (0i64, 0i64);

@@ -291,3 +291,127 @@ fn derived_fields_changed_in_the_file_are_named_by_deep_verify() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("record 2") && out.contains("family_name"), "{out}");
 }
+
+#[test]
+fn a_locked_registry_says_what_holds_it_and_shows_nothing_unaudited() {
+    let env = Env::new();
+    env.registry();
+    let queries = env.write("q.csv", b"query_id,name\n1,Mohammed Halabi\n");
+    // Another process's import holds the write lock (and has noted what it is).
+    let _note = athar_store::files::Activity::begin(&env.db(), "an import");
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO meta(key, value) VALUES('held', '1');").expect("lock");
+    let o = env.athar(&["search", "--batch", queries.to_str().expect("p")]);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty(), "results shown without their audit entry: {}", String::from_utf8_lossy(&o.stdout));
+    let e = stderr(&o);
+    assert!(e.contains("busy") && e.contains("an import, process"), "{e}");
+    assert!(!e.contains("Error code 5"), "{e}");
+    conn.execute_batch("ROLLBACK").expect("release");
+    let out = env.ok(&["search", "--batch", queries.to_str().expect("p")]);
+    assert!(out.contains("\"query_id\":\"1\""), "{out}");
+}
+
+fn hostile(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile").join(name).to_string_lossy().into_owned()
+}
+
+/// The database file and its write-ahead log, as bytes.
+fn stored_bytes(env: &Env) -> Vec<u8> {
+    let mut b = env.bytes(&env.db());
+    let wal = PathBuf::from(format!("{}-wal", env.db().display()));
+    if wal.exists() {
+        b.extend(env.bytes(&wal));
+    }
+    b
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+#[test]
+fn hostile_lists_are_handled_as_promised() {
+    let env = Env::new();
+    let import = |file: &str, source: &str, extra: &[&str]| -> Result<serde_json::Value, String> {
+        let f = hostile(file);
+        let mut args = vec!["import", f.as_str(), "--source", source, "--json"];
+        args.extend_from_slice(extra);
+        let o = env.athar(&args);
+        if o.status.success() {
+            Ok(serde_json::from_slice(&o.stdout).expect("JSON"))
+        } else {
+            Err(stderr(&o))
+        }
+    };
+    let counts =
+        |v: &serde_json::Value| (v["imported"].as_i64().unwrap_or(-1), v["quarantined"].as_i64().unwrap_or(-1));
+    // Encodings: a stray byte or a cut character leaves UTF-8 UTF-8.
+    for (file, source) in [("stray-byte-utf8-arabic.csv", "stray"), ("cut-character-utf8-arabic.csv", "cut")] {
+        let v = import(file, source, &["--force"]).expect(file);
+        assert_eq!(v["encoding"], "UTF-8", "{file}");
+        assert_eq!(counts(&v), (59, 1), "{file}");
+    }
+    let q = env.ok(&["quarantine", "--source", "stray"]);
+    assert!(q.contains("not valid UTF-8"), "{q}");
+    let v = import("windows-1256-arabic.csv", "cp1256", &["--force"]).expect("1256");
+    assert_eq!((v["encoding"].as_str(), counts(&v)), (Some("windows-1256"), (60, 0)));
+    let found = env.ok(&["search", "محمد الحلبي", "--json"]);
+    assert!(found.contains("الحلبي"), "{found}");
+    let v = import("cp1252-one-accent.csv", "latin", &[]).expect("cp1252");
+    assert_eq!(counts(&v), (31, 0));
+    let found = env.ok(&["search", "José Martínez", "--json"]);
+    assert!(found.contains("Martínez"), "the accent read right: {found}");
+    // Quotes, separators, rows run together.
+    let v = import("unclosed-quote.csv", "quote", &[]).expect("quote");
+    assert_eq!(counts(&v), (1, 1));
+    assert!(env.ok(&["quarantine", "--source", "quote"]).contains("not closed"));
+    let v = import("excel-sep-line.csv", "sep", &[]).expect("sep");
+    assert_eq!(counts(&v), (2, 0));
+    let v = import("rows-run-together.csv", "together", &[]).expect("together");
+    assert_eq!(counts(&v), (1, 1));
+    // Nothing to import: refused, nothing stored.
+    for (file, source) in [("header-only.csv", "h"), ("empty-array.json", "e")] {
+        let e = import(file, source, &[]).expect_err(file);
+        assert!(e.contains("no data rows"), "{file}: {e}");
+    }
+    let v = import("duplicate-key.json", "dup", &[]).expect("dup");
+    assert_eq!(counts(&v), (1, 1));
+    assert!(env.ok(&["quarantine", "--source", "dup"]).contains("'full_name' is given twice"));
+    // Headers: data as a header, a header cell too long.
+    let e = import("no-header-row.csv", "nohead", &[]).expect_err("data as header");
+    assert!(e.contains("--no-header") && !e.contains("944123456"), "{e}");
+    let v = import(
+        "no-header-row.csv",
+        "nohead",
+        &["--no-header", "--map", "column 1=full_name", "--map", "column 2=phone", "--map", "column 3=national_id"],
+    )
+    .expect("with --no-header");
+    assert_eq!(counts(&v), (2, 0));
+    let e = import("long-header-cell.csv", "long", &[]).expect_err("long header");
+    assert!(e.contains("300 characters"), "{e}");
+    // Private fields: a street address, identity numbers as record ids.
+    import("street-address.csv", "addr", &[]).expect("address");
+    let e = import("national-id-column.csv", "nid", &["--id-column", "national id"]).expect_err("ids in clear");
+    assert!(e.contains("--private-id"), "{e}");
+    import("national-id-column.csv", "nid", &["--id-column", "national id", "--private-id"]).expect("private ids");
+    let r = env.ok(&["records", "show", "nid:01020304050"]);
+    assert!(r.contains("h:"), "found by its keyed hash: {r}");
+    let sources: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "--json"])).expect("JSON");
+    let names: Vec<&str> =
+        sources["sources"].as_array().expect("list").iter().filter_map(|s| s["name"].as_str()).collect();
+    assert!(
+        !names.contains(&"h") && !names.contains(&"e") && !names.contains(&"long"),
+        "refused imports stored nothing: {names:?}"
+    );
+    // What must never be in the file in clear.
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").expect("checkpoint");
+    drop(conn);
+    let bytes = stored_bytes(&env);
+    for secret in ["+963944123456", "01020304050", "02020304051", "12 Baghdad Street", "Thawra"] {
+        assert!(!holds(&bytes, secret), "{secret} is stored in clear");
+    }
+    assert!(holds(&bytes, "Damascus"), "the town of residence stays comparable");
+    verify(&env);
+}
