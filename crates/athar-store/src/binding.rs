@@ -156,46 +156,85 @@ fn source_row(d: &mut DataDigest, conn: &Connection, source_id: i64) -> Result<b
     }
 }
 
+/// The digest of a source's data, made of four parts hashed apart — its own row, its records
+/// (id and MAC, in record order), its quarantined rows (in row order) and its original file (in
+/// pieces) — so that an import can hash its records, quarantine and file as it writes them
+/// (a million records are not read back) and a check can hash them as it reads them: both
+/// give the same digest.
+#[derive(Default)]
+pub(crate) struct SourceDigest {
+    records: DataDigest,
+    quarantine: DataDigest,
+    file: DataDigest,
+}
+
+impl SourceDigest {
+    pub(crate) fn new() -> Self {
+        SourceDigest {
+            records: DataDigest::new("records"),
+            quarantine: DataDigest::new("quarantine"),
+            file: DataDigest::new("file"),
+        }
+    }
+
+    pub(crate) fn record(&mut self, record_id: i64, row_mac: Option<&str>) {
+        self.records.int(Some(record_id)).text(row_mac);
+    }
+
+    pub(crate) fn quarantined(&mut self, row: i64, reason: Option<&str>, raw_enc: Option<&[u8]>) {
+        self.quarantine.int(Some(row)).text(reason).bytes(raw_enc);
+    }
+
+    pub(crate) fn file_piece(&mut self, chunk: i64, data_enc: &[u8]) {
+        self.file.int(Some(chunk)).bytes(Some(&Sha256::digest(data_enc)));
+    }
+
+    /// The digest, with the source's own row as stored now; `None` when it does not exist.
+    pub(crate) fn finish(self, conn: &Connection, source_id: i64) -> Result<Option<String>, StoreError> {
+        let mut d = DataDigest::new("source-data");
+        if !source_row(&mut d, conn, source_id)? {
+            return Ok(None);
+        }
+        d.text(Some(&self.records.finish()));
+        d.text(Some(&self.quarantine.finish()));
+        d.text(Some(&self.file.finish()));
+        Ok(Some(d.finish()))
+    }
+}
+
 /// The digest of one source as stored: its row, each record's MAC, its quarantined rows and
 /// its original file. `None` when the source does not exist.
 pub(crate) fn source_digest(conn: &Connection, source_id: i64) -> Result<Option<String>, StoreError> {
-    let mut d = DataDigest::new("source-data");
-    if !source_row(&mut d, conn, source_id)? {
-        return Ok(None);
-    }
+    let mut d = SourceDigest::new();
     {
-        let mut st =
-            conn.prepare_cached("SELECT record_id, row_mac FROM records WHERE source_id = ?1 ORDER BY record_id")?;
-        let mut rows = st.query([source_id])?;
+        // The source's records in record order, read along the table (a source's records have
+        // consecutive ids: the range is found in the index, then read in order, not sorted).
+        let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+            "SELECT MIN(record_id), MAX(record_id) FROM records WHERE source_id = ?1",
+            [source_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut st = conn.prepare_cached(
+            "SELECT record_id, row_mac FROM records WHERE record_id BETWEEN ?1 AND ?2 AND source_id = ?3 \
+             ORDER BY record_id",
+        )?;
+        let mut rows = st.query(params![first.unwrap_or(0), last.unwrap_or(-1), source_id])?;
         while let Some(r) = rows.next()? {
-            d.int(Some(r.get(0)?));
-            d.text(r.get_ref(1)?.as_str_or_null()?);
+            d.record(r.get(0)?, r.get_ref(1)?.as_str_or_null()?);
         }
     }
-    tail_digest(&mut d, conn, source_id)?;
-    Ok(Some(d.finish()))
-}
-
-/// The quarantine and the original file of a source, into its digest.
-fn tail_digest(d: &mut DataDigest, conn: &Connection, source_id: i64) -> Result<(), StoreError> {
     let mut st =
         conn.prepare_cached("SELECT row, reason, raw_enc FROM quarantine WHERE source_id = ?1 ORDER BY row")?;
     let mut rows = st.query([source_id])?;
-    d.text(Some("quarantine"));
     while let Some(r) = rows.next()? {
-        d.int(Some(r.get(0)?));
-        d.text(r.get_ref(1)?.as_str_or_null()?);
-        d.bytes(r.get_ref(2)?.as_blob_or_null()?);
+        d.quarantined(r.get(0)?, r.get_ref(1)?.as_str_or_null()?, r.get_ref(2)?.as_blob_or_null()?);
     }
     let mut st = conn.prepare_cached("SELECT chunk, data_enc FROM source_files WHERE source_id = ?1 ORDER BY chunk")?;
     let mut rows = st.query([source_id])?;
-    d.text(Some("file"));
     while let Some(r) = rows.next()? {
-        d.int(Some(r.get(0)?));
-        let chunk = Sha256::digest(r.get_ref(1)?.as_blob_or_null()?.unwrap_or_default());
-        d.bytes(Some(&chunk));
+        d.file_piece(r.get(0)?, r.get_ref(1)?.as_blob_or_null()?.unwrap_or_default());
     }
-    Ok(())
+    d.finish(conn, source_id)
 }
 
 /// A judgement's row as stored.

@@ -546,7 +546,16 @@ impl Store {
         tx.execute("UPDATE sources SET mapping_enc = ?2 WHERE source_id = ?1", params![source_id, mapping])?;
         let next_record_id: i64 =
             tx.query_row("SELECT COALESCE(MAX(record_id), 0) + 1 FROM records", [], |r| r.get(0))?;
-        Ok(Import { tx, keys: &self.keys, source_id, next_record_id, imported: 0, quarantined: 0, chunks: 0 })
+        Ok(Import {
+            tx,
+            keys: &self.keys,
+            source_id,
+            next_record_id,
+            imported: 0,
+            quarantined: 0,
+            chunks: 0,
+            digest: binding::SourceDigest::new(),
+        })
     }
 
     /// A record by its id or `SOURCE:SOURCE_RECORD_ID`, raw and derived side by side.
@@ -1020,6 +1029,8 @@ pub struct Import<'a> {
     imported: i64,
     quarantined: i64,
     chunks: i64,
+    /// The digest of what was written, as it is written (see `binding::SourceDigest`).
+    digest: binding::SourceDigest,
 }
 
 impl Import<'_> {
@@ -1052,6 +1063,7 @@ impl Import<'_> {
         self.tx
             .prepare_cached("INSERT INTO source_files(source_id, chunk, data_enc) VALUES(?1, ?2, ?3)")?
             .execute(params![self.source_id, self.chunks, sealed])?;
+        self.digest.file_piece(self.chunks, &sealed);
         self.chunks += 1;
         Ok(())
     }
@@ -1088,6 +1100,7 @@ impl Import<'_> {
         p.push(&rec.record_id);
         p.push(&rec.row_mac);
         self.tx.prepare_cached(schema::INSERT_RECORD)?.execute(p.as_slice())?;
+        self.digest.record(rec.record_id, Some(&rec.row_mac));
         self.next_record_id += 1;
         self.imported += 1;
         Ok(())
@@ -1100,6 +1113,7 @@ impl Import<'_> {
         self.tx
             .prepare_cached("INSERT INTO quarantine(source_id, row, reason, raw_enc) VALUES(?1, ?2, ?3, ?4)")?
             .execute(params![self.source_id, row, reason, sealed])?;
+        self.digest.quarantined(row, Some(reason), Some(&sealed));
         self.quarantined += 1;
         Ok(())
     }
@@ -1126,7 +1140,7 @@ impl Import<'_> {
     }
 
     /// Writes the counts, appends the audit entry — which carries the digest of the source as
-    /// stored — and commits: the source is there whole. An import that imported no record is
+    /// written — and commits: the source is there whole. An import that imported no record is
     /// refused (nothing is stored): a list whose every row was set aside, or that has none.
     pub fn commit(self, actor: &str) -> Result<String, StoreError> {
         if self.imported == 0 {
@@ -1145,7 +1159,9 @@ impl Import<'_> {
             "UPDATE sources SET rows = ?2, imported = ?3, quarantined = ?4 WHERE source_id = ?1",
             params![self.source_id, rows, self.imported, self.quarantined],
         )?;
-        let digest = binding::source_digest(&self.tx, self.source_id)?
+        let digest = self
+            .digest
+            .finish(&self.tx, self.source_id)?
             .ok_or_else(|| StoreError::Invalid("internal: the source being imported is gone".into()))?;
         audit::append_bound(
             &self.tx,
