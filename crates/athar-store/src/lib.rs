@@ -27,7 +27,7 @@ mod schema;
 pub use audit::{AuditEntry, AuditVerdict};
 pub use inquiries::{Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
-pub use linkage::{ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp};
+pub use linkage::{ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;

@@ -60,6 +60,18 @@ fn persons_stamp(conn: &rusqlite::Connection) -> Result<PersonsStamp, StoreError
     Ok(PersonsStamp { linked: linked_extent(conn)?, judgements: judgements_stamp(conn)?, version })
 }
 
+/// What the registry holds, in a few numbers that change whenever what a search index holds
+/// would: the last record, the persons (a counter of their changes), the model, and the
+/// derived fields (a counter of reindexes). Cheap to read: a search compares it before every
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeStamp {
+    pub last_record: i64,
+    pub persons_version: i64,
+    pub model_trained_at: Option<String>,
+    pub derived_version: i64,
+}
+
 /// Counts a change to persons and seals the persons as they are now in the audit chain.
 fn persons_changed(
     conn: &rusqlite::Connection,
@@ -392,6 +404,35 @@ impl Store {
     /// that kept state sees from it whether anyone judged since).
     pub fn judgements_stamp(&self) -> Result<(i64, i64), StoreError> {
         judgements_stamp(&self.conn)
+    }
+
+    /// See [`ChangeStamp`].
+    pub fn change_stamp(&self) -> Result<ChangeStamp, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COALESCE(MAX(record_id), 0) FROM records), \
+             (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'persons_version'), \
+             (SELECT trained_at FROM link_model WHERE id = 1), \
+             (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'derived_version')",
+            [],
+            |r| {
+                Ok(ChangeStamp {
+                    last_record: r.get(0)?,
+                    persons_version: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    model_trained_at: r.get(2)?,
+                    derived_version: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                })
+            },
+        )?)
+    }
+
+    /// Counts a change of derived fields (a reindex): indexes built before it are stale.
+    pub fn note_derived_changed(&self) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES('derived_version', '1') \
+             ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+            [],
+        )?;
+        Ok(())
     }
 
     /// What a link reads the persons as (see [`PersonsStamp`]); read it before reading the

@@ -78,7 +78,6 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
-    use crate::search_cmd::{load_index, query_from_row};
     if args.threads == 0 {
         anyhow::bail!("--threads must be at least 1");
     }
@@ -88,36 +87,39 @@ fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
     let mut queries = Vec::new();
     for rec in rdr.records() {
         // A query the search refuses is timed as refused, as the command would refuse it.
-        queries.push(query_from_row(&headers, &rec?, 10).query());
+        queries.push(athar_registry::search::checked_query(crate::queries::query_from_row(&headers, &rec?)));
     }
     if queries.is_empty() {
         anyhow::bail!("{} holds no query", args.queries.display());
     }
-    let store = crate::store_cmd::open(global)?;
+    let registry = global.registry()?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build().context("cannot start threads")?;
     let before = proc_mib("VmRSS:");
     let start = Instant::now();
-    // The build reads the store (one connection, one thread) and analyses on every core.
-    let index = load_index(&store)?;
-    let build = start.elapsed().as_secs_f64();
-    let after = proc_mib("VmRSS:");
-    let mut latencies = Vec::with_capacity(queries.len());
-    let mut candidates = Vec::with_capacity(queries.len());
-    let mut refused = 0usize;
-    let start = Instant::now();
-    for q in &queries {
-        let t = Instant::now();
-        let out = match q {
-            Ok(q) => pool.install(|| index.search(q, 10)).ok(),
-            Err(_) => None,
-        };
-        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
-        match out {
-            Some(found) => candidates.push(found.candidates as f64),
-            None => refused += 1,
+    // The build reads the store (one connection, one thread) and analyses on every core; the
+    // queries then run on the index the registry holds.
+    let measured = registry.on_index(&global.party(), &args.queries.display().to_string(), |index| {
+        let build = start.elapsed().as_secs_f64();
+        let after = proc_mib("VmRSS:");
+        let mut latencies = Vec::with_capacity(queries.len());
+        let mut candidates = Vec::with_capacity(queries.len());
+        let mut refused = 0usize;
+        let start = Instant::now();
+        for q in &queries {
+            let t = Instant::now();
+            let out = match q {
+                Ok(q) => pool.install(|| index.search(q, 10)).ok(),
+                Err(_) => None,
+            };
+            latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            match out {
+                Some(found) => candidates.push(found.candidates as f64),
+                None => refused += 1,
+            }
         }
-    }
-    let total = start.elapsed().as_secs_f64();
+        (index.len(), build, after, latencies, candidates, refused, start.elapsed().as_secs_f64())
+    })?;
+    let (records, build, after, mut latencies, mut candidates, refused, total) = measured;
     latencies.sort_by(f64::total_cmp);
     candidates.sort_by(f64::total_cmp);
     let index_mib = match (before, after) {
@@ -125,7 +127,7 @@ fn search(global: &crate::Global, args: BenchSearch) -> Result<ExitCode> {
         _ => None,
     };
     let report = serde_json::json!({
-        "records": index.len(),
+        "records": records,
         "queries": queries.len(),
         "refused": refused,
         "threads": args.threads,

@@ -1,15 +1,15 @@
 //! `athar`: the command line. Thin: it parses arguments, reads and writes files, prints, and
 //! calls the engine and store crates, which hold all the logic.
 
+mod bar;
 mod bench_cmd;
-mod derive;
 mod import_cmd;
 mod inquiry_cmd;
 mod link_cmd;
-mod link_state;
 mod names_cmd;
 mod names_eval;
 mod output;
+mod queries;
 mod search_cmd;
 mod store_cmd;
 mod synth_cmd;
@@ -62,6 +62,19 @@ impl Global {
             .or_else(|| std::env::var("USER").ok().filter(|a| !a.trim().is_empty()))
             .or_else(|| std::env::var("USERNAME").ok().filter(|a| !a.trim().is_empty()))
             .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// The acting party: the command line is a local administrator who is also investigator
+    /// and caseworker of the registry on their machine.
+    pub fn party(&self) -> athar_registry::Actor {
+        athar_registry::Actor::local(self.actor())
+    }
+
+    /// The registry at `--db`, with its key file.
+    pub fn registry(&self) -> Result<athar_registry::Registry, anyhow::Error> {
+        use anyhow::Context;
+        athar_registry::Registry::open(&self.db, &self.key_file())
+            .with_context(|| format!("cannot open the database {}", self.db.display()))
     }
 }
 
@@ -177,7 +190,10 @@ fn quiet_on_closed_pipe() {
 /// An error for the terminal: control characters shown escaped, and a locked database said
 /// with what holds it when that can be known.
 fn error_text(e: &anyhow::Error, g: &Global) -> String {
-    let busy = e.chain().any(|c| c.downcast_ref::<athar_store::StoreError>().is_some_and(|s| s.is_locked()));
+    let busy = e.chain().any(|c| {
+        c.downcast_ref::<athar_store::StoreError>().is_some_and(|s| s.is_locked())
+            || c.downcast_ref::<athar_registry::RegistryError>().is_some_and(|s| s.is_locked())
+    });
     if busy {
         let holder = athar_store::files::Activity::current(&g.db);
         return format!(

@@ -1,10 +1,10 @@
 //! `athar init | sources | records show | quarantine | stats | backup | restore | audit | reindex`:
-//! the registry store's commands. Every command that writes data or prints personal data
-//! appends to the audit chain.
+//! the registry's housekeeping, as the registry library does it; this module parses and prints.
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_store::{escape_control as esc, Store};
+use athar_registry::Registry;
+use athar_store::escape_control as esc;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,15 +44,9 @@ pub enum AuditCommand {
     },
 }
 
-pub fn open(global: &Global) -> Result<Store> {
-    Store::open(&global.db, &global.key_file())
-        .with_context(|| format!("cannot open the database {}", global.db.display()))
-}
-
 pub fn init(global: &Global, json: bool) -> Result<ExitCode> {
-    let (store, report) = Store::init(&global.db, &global.key_file())
+    let (_, report) = Registry::init(&global.db, &global.key_file(), &global.party())
         .with_context(|| format!("cannot initialise {}", global.db.display()))?;
-    store.audit(&global.actor(), "init", None, None, None)?;
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -72,8 +66,7 @@ pub fn init(global: &Global, json: bool) -> Result<ExitCode> {
 }
 
 pub fn sources(global: &Global, json: bool) -> Result<ExitCode> {
-    let store = open(global)?;
-    let list = store.sources()?;
+    let list = global.registry()?.sources(&global.party())?;
     if json {
         println!("{}", serde_json::json!({ "sources": list }));
     } else if list.is_empty() {
@@ -102,11 +95,7 @@ pub fn sources(global: &Global, json: bool) -> Result<ExitCode> {
 
 pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
     let RecordsCommand::Show { record, json } = cmd;
-    let store = open(global)?;
-    let Some(view) = store.record(&record)? else {
-        bail!("no record '{record}'; give a record id or SOURCE:SOURCE_RECORD_ID (see athar sources)");
-    };
-    store.audit(&global.actor(), "records.show", Some(&format!("record:{}", view.record_id)), Some(1), None)?;
+    let view = global.registry()?.record(&global.party(), &record)?;
     if json {
         println!("{}", serde_json::to_string(&view)?);
         return Ok(ExitCode::SUCCESS);
@@ -134,14 +123,7 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
 }
 
 pub fn quarantine(global: &Global, source: Option<String>, json: bool) -> Result<ExitCode> {
-    let store = open(global)?;
-    if let Some(s) = &source {
-        if store.source_by_name(s)?.is_none() {
-            bail!("no source '{s}'; see athar sources");
-        }
-    }
-    let rows = store.quarantine(source.as_deref())?;
-    store.audit(&global.actor(), "quarantine", source.as_deref(), Some(rows.len() as i64), None)?;
+    let rows = global.registry()?.quarantine(&global.party(), source.as_deref())?;
     if json {
         println!("{}", serde_json::json!({ "quarantine": rows }));
     } else if rows.is_empty() {
@@ -155,8 +137,7 @@ pub fn quarantine(global: &Global, source: Option<String>, json: bool) -> Result
 }
 
 pub fn stats(global: &Global, json: bool) -> Result<ExitCode> {
-    let store = open(global)?;
-    let s = store.stats()?;
+    let s = global.registry()?.stats(&global.party())?;
     if json {
         println!("{}", serde_json::to_string(&s)?);
     } else {
@@ -172,16 +153,10 @@ pub fn stats(global: &Global, json: bool) -> Result<ExitCode> {
 }
 
 pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
-    let store = open(global)?;
-    let actor = global.actor();
-    let target = out.display().to_string();
-    let result = store.backup(&out);
-    // The entry records the outcome: a failed backup is not a backup.
-    match &result {
-        Ok(()) => store.audit(&actor, "backup", Some(&target), None, None)?,
-        Err(e) => store.audit(&actor, "backup.failed", Some(&target), None, Some(&e.to_string()))?,
-    }
-    result.with_context(|| format!("backup to {} failed; nothing was written", out.display()))?;
+    global
+        .registry()?
+        .backup(&global.party(), &out)
+        .with_context(|| format!("backup to {} failed; nothing was written", out.display()))?;
     eprintln!(
         "backup written to {} (readable by you only); the key file {} is not in it — keep a copy of the key apart",
         out.display(),
@@ -191,10 +166,8 @@ pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
 }
 
 pub fn restore(global: &Global, input: PathBuf) -> Result<ExitCode> {
-    let report = Store::restore(&input, &global.db, &global.key_file())
+    let report = Registry::restore(&global.db, &global.key_file(), &input, &global.party())
         .with_context(|| format!("cannot restore {} into {}", input.display(), global.db.display()))?;
-    let store = open(global)?;
-    store.audit(&global.actor(), "restore", Some(&input.display().to_string()), Some(report.records), None)?;
     eprintln!(
         "restored {} into {}: {} sources, {} records, audit chain of {} entries checked{}",
         input.display(),
@@ -212,30 +185,24 @@ pub fn restore(global: &Global, input: PathBuf) -> Result<ExitCode> {
 }
 
 pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
-    let store = open(global)?;
+    let registry = global.registry()?;
     match cmd {
         AuditCommand::Verify { deep, anchor, json } => {
-            let mut v = store.verify_audit(deep)?;
-            if v.ok && deep {
-                if let Some(problem) = crate::derive::check_derived(&store)? {
-                    v.ok = false;
-                    v.problem = Some(problem);
+            let anchor = match &anchor {
+                Some(a) => {
+                    let Some((count, hash)) = a.split_once(':') else {
+                        bail!("--anchor takes COUNT:HASH as printed by 'athar audit anchor'");
+                    };
+                    let count: i64 = count.parse().with_context(|| format!("'{count}' is not a count"))?;
+                    Some((count, hash))
                 }
-            }
-            let mut anchor_ok = true;
-            if let Some(a) = &anchor {
-                let Some((count, hash)) = a.split_once(':') else {
-                    bail!("--anchor takes COUNT:HASH as printed by 'athar audit anchor'");
-                };
-                let count: i64 = count.parse().with_context(|| format!("'{count}' is not a count"))?;
-                anchor_ok = store.audit_hash_at(count)?.as_deref() == Some(hash);
-                if !anchor_ok {
-                    v.ok = false;
-                }
-            }
+                None => None,
+            };
+            let report = registry.verify_audit(&global.party(), deep, anchor)?;
+            let v = &report.verdict;
             if json {
-                println!("{}", serde_json::to_string(&v)?);
-            } else if !anchor_ok {
+                println!("{}", serde_json::to_string(&report)?);
+            } else if report.anchor_held == Some(false) {
                 println!(
                     "audit chain does NOT hold the anchor: entries were removed or rewritten ({} entries now)",
                     v.entries
@@ -268,7 +235,7 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
             Ok(if v.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         AuditCommand::Anchor { json } => {
-            let (n, head) = store.audit_anchor()?;
+            let (n, head) = registry.audit_anchor(&global.party())?;
             if json {
                 println!("{}", serde_json::json!({"entries": n, "head": head}));
             } else {
@@ -279,43 +246,17 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
     }
 }
 
-/// `athar reindex`: recompute every record's derived fields from its raw row, with the mapping
-/// its source was imported with and today's tables (dates, statuses, names). Raw values are
-/// never touched.
+/// `athar reindex`: recompute every record's derived fields from its raw row.
 pub fn reindex(global: &Global, json: bool) -> Result<ExitCode> {
-    let mut store = open(global)?;
-    let _activity = athar_store::files::Activity::begin(&global.db, "a reindex");
-    let actor = global.actor();
-    let rules = crate::derive::SourceRules::of(&store)?;
-    let (mut done, mut kept) = (0i64, 0i64);
-    store.in_transaction(|store| {
-        let mut after = 0;
-        loop {
-            let batch = store.stored_records(after, 10_000)?;
-            let Some(last) = batch.last() else { break };
-            after = last.record_id;
-            for rec in batch {
-                match rules.derive(&rec) {
-                    Some(Ok(p)) => {
-                        store.update_derived(rec.record_id, &p.fields, p.national_id.as_deref(), p.fingerprint)?;
-                        done += 1;
-                    }
-                    // A record that today's rules would set aside keeps its derived fields:
-                    // records are never removed.
-                    Some(Err(_)) => kept += 1,
-                    None => {}
-                }
-            }
-        }
-        store.audit(&actor, "reindex", None, Some(done), None)
-    })?;
+    let r = global.registry()?.reindex(&global.party())?;
     if json {
-        println!("{}", serde_json::json!({"reindexed": done, "kept": kept}));
+        println!("{}", serde_json::json!({"reindexed": r.reindexed, "kept": r.kept}));
     } else {
         println!(
-            "{done} records reindexed{}",
-            if kept > 0 {
-                format!(", {kept} kept as they were (no usable name under today's rules)")
+            "{} records reindexed{}",
+            r.reindexed,
+            if r.kept > 0 {
+                format!(", {} kept as they were (no usable name under today's rules)", r.kept)
             } else {
                 String::new()
             }

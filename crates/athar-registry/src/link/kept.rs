@@ -5,8 +5,10 @@
 //! registry again. Owns the state's validity and the local link; not the model, the blocking
 //! rules or clustering (`athar-link`), nor storage (`athar-store`).
 
-use crate::link_cmd::{analysed_records, LinkArgs, LinkSummary, PairEvidence, Phases};
-use anyhow::{bail, Context, Result};
+use super::{LinkOptions, LinkReport, PairEvidence, Phases, Recheck};
+use crate::error::Result;
+use crate::search::analysed_records;
+use crate::RegistryError;
 use athar_link::{
     candidates_against, cluster_with_persons, default_rules, BlockKeys, ClusterOptions, FsModel, Judgement, LinkRecord,
     ScoredPair, TermCounts, TermFrequencies,
@@ -122,7 +124,7 @@ pub(crate) fn kept_state(
     Ok(vec![
         (keys_entry(max_record), keys.into_bytes()),
         ("term_counts".to_string(), tf.term_counts().to_bytes()),
-        ("stamp".to_string(), serde_json::to_vec(&stamp)?),
+        ("stamp".to_string(), serde_json::to_vec(&stamp).map_err(|e| RegistryError::Invalid(e.to_string()))?),
     ])
 }
 
@@ -152,11 +154,11 @@ pub(crate) fn kept_term_counts_for_search(store: &Store) -> Result<Option<TermCo
 pub(crate) fn link_new(
     store: &mut Store,
     engine: &NameEngine,
-    args: &LinkArgs,
+    args: &LinkOptions,
     options: ClusterOptions,
     actor: &str,
     phases: &mut Phases,
-) -> Result<Option<LinkSummary>> {
+) -> Result<Option<LinkReport>> {
     let Some(model_json) = store.model()? else { return Ok(None) };
     let Some((_, stamp_bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
     let Ok(kept) = serde_json::from_slice::<Stamp>(&stamp_bytes) else { return Ok(None) };
@@ -166,7 +168,8 @@ pub(crate) fn link_new(
     if kept != now || kept.max_record > i64::from(u32::MAX) {
         return Ok(None);
     }
-    let model = FsModel::from_json(&model_json).context("the stored model does not parse; run athar link --full")?;
+    let _ = model_json;
+    let model: FsModel = crate::admin::stored_model(store)?.0;
     let new_inputs = store.link_inputs_after(max_record)?;
     if new_inputs.last().is_some_and(|i| i.record_id > i64::from(u32::MAX)) {
         return Ok(None);
@@ -276,7 +279,8 @@ pub(crate) fn link_new(
         ("term_counts".to_string(), counts.to_bytes()),
         (
             "stamp".to_string(),
-            serde_json::to_vec(&Stamp { linked: linked + n_new as i64, max_record: new_max, ..now })?,
+            serde_json::to_vec(&Stamp { linked: linked + n_new as i64, max_record: new_max, ..now })
+                .map_err(|e| RegistryError::Invalid(e.to_string()))?,
         ),
     ];
     if n_new > 0 {
@@ -285,21 +289,17 @@ pub(crate) fn link_new(
     }
     // Saved only if no other link and no judgement came in between (else nothing is saved).
     let Some(persons) = store.add_to_persons(&groups, &review, &state, persons_read, actor)? else {
-        bail!(
+        return Err(RegistryError::Conflict(
             "another link, a split or a judgement changed the persons while this link ran; nothing was saved, run \
              athar link again"
-        );
+                .into(),
+        ));
     };
-    // Persons changed: open inquiries look again (names weighed as the index weighs them: with
-    // the tables).
+    // Persons changed: open inquiries look again, at the new records (names weighed as the
+    // index weighs them: with the tables).
     let new_ids: Vec<i64> = new_inputs.iter().map(|i| i.record_id).collect();
-    let new_leads = if args.without_name_tables {
-        crate::inquiry_cmd::recheck(store)?
-    } else {
-        crate::inquiry_cmd::recheck_records(store, &new_ids, &counts, true)?
-    };
     phases.mark("saving");
-    Ok(Some(LinkSummary {
+    Ok(Some(LinkReport {
         records: linked as usize + n_new,
         new_records: Some(n_new),
         from_kept_state: true,
@@ -312,6 +312,8 @@ pub(crate) fn link_new(
         trained: false,
         model,
         prior_iterations: None,
-        new_leads,
+        new_leads: 0,
+        recheck: Recheck::Records(new_ids, counts),
+        seconds: Vec::new(),
     }))
 }

@@ -3,7 +3,7 @@
 //! them again and by `audit verify --deep` to compare them with what is stored. Owns reading a
 //! source's stored mapping back; the row rules themselves are `athar-ingest`'s.
 
-use anyhow::{Context, Result};
+use crate::{RegistryError, Result};
 use athar_ingest::dates::{DateOrder, DateRules, MIN_YEAR};
 use athar_ingest::headers::{map_headers, HeaderMapping};
 use athar_ingest::ParsedRow;
@@ -17,8 +17,8 @@ impl SourceRules {
     pub fn of(store: &Store) -> Result<SourceRules> {
         let mut rules = HashMap::new();
         for (sid, text) in store.source_mappings()? {
-            let v: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("source {sid}: its stored mapping is damaged"))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| RegistryError::Invalid(format!("source {sid}: its stored mapping is damaged ({e})")))?;
             let headers: Vec<String> = serde_json::from_value(v["headers"].clone()).unwrap_or_default();
             let overrides: Vec<(String, Option<athar_ingest::Field>)> = v["overrides"]
                 .as_array()
@@ -35,7 +35,7 @@ impl SourceRules {
             let id_column = v["id_column"].as_str();
             let order = if v["date_order"] == "mdy" { DateOrder::Mdy } else { DateOrder::Dmy };
             let mapping = map_headers(&headers, &overrides, id_column)
-                .with_context(|| format!("source {sid}: its mapping no longer applies"))?;
+                .map_err(|e| RegistryError::Invalid(format!("source {sid}: its mapping no longer applies ({e})")))?;
             let earliest_year = v["earliest_year"].as_i64().and_then(|y| i32::try_from(y).ok()).unwrap_or(MIN_YEAR);
             rules.insert(sid, (mapping, DateRules { order, earliest_year }));
         }

@@ -1,0 +1,193 @@
+//! The registry's housekeeping: sources, the quarantine, a record as stored, counts, backups
+//! and restores, the audit chain, reindexing, the linkage model document. Each call checks the
+//! actor's role and audits what it shows before returning it.
+
+use crate::derive::{check_derived, SourceRules};
+use crate::error::{invalid, Result};
+use crate::{Action, Actor, Registry, RegistryError};
+use athar_link::FsModel;
+use athar_store::{AuditVerdict, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, Store};
+use serde::Serialize;
+use std::path::Path;
+
+/// What `audit verify` found, with the anchor's answer when one was given.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    #[serde(flatten)]
+    pub verdict: AuditVerdict,
+    /// `Some(false)` when the chain no longer holds the anchor given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor_held: Option<bool>,
+}
+
+/// What `reindex` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReindexReport {
+    pub reindexed: i64,
+    /// Records today's rules would set aside, kept as they were.
+    pub kept: i64,
+}
+
+impl Registry {
+    /// Every imported source, with its SHA-256 and counts.
+    pub fn sources(&self, actor: &Actor) -> Result<Vec<SourceSummary>> {
+        actor.require(Action::SeeSources)?;
+        self.read(|s| Ok(s.sources()?))
+    }
+
+    /// The rows set aside at import, of one source (name or id) or all, decrypted.
+    pub fn quarantine(&self, actor: &Actor, source: Option<&str>) -> Result<Vec<QuarantineRow>> {
+        actor.require(Action::ReadQuarantine)?;
+        let rows = self.read(|s| {
+            if let Some(name) = source {
+                if s.source_by_name(name)?.is_none() {
+                    return Err(RegistryError::NotFound(format!("no source '{name}'; see athar sources")));
+                }
+            }
+            Ok(s.quarantine(source)?)
+        })?;
+        self.audit(actor, "quarantine", source, Some(rows.len() as i64), None)?;
+        Ok(rows)
+    }
+
+    /// A record by its id or `SOURCE:SOURCE_RECORD_ID`: its raw row beside its derived fields.
+    pub fn record(&self, actor: &Actor, reference: &str) -> Result<RecordView> {
+        actor.require(Action::ReadRecords)?;
+        let view = self.read(|s| Ok(s.record(reference)?))?.ok_or_else(|| {
+            RegistryError::NotFound(format!(
+                "no record '{reference}'; give a record id or SOURCE:SOURCE_RECORD_ID (see athar sources)"
+            ))
+        })?;
+        self.audit(actor, "records.show", Some(&format!("record:{}", view.record_id)), Some(1), None)?;
+        Ok(view)
+    }
+
+    /// Counts of sources, records, quarantined rows, audit entries and statuses.
+    pub fn stats(&self, actor: &Actor) -> Result<Stats> {
+        actor.require(Action::SeeCounts)?;
+        self.read(|s| Ok(s.stats()?))
+    }
+
+    /// A consistent copy of the database into `out` (a new file, private). The audit entry
+    /// says whether it was made.
+    pub fn backup(&self, actor: &Actor, out: &Path) -> Result<()> {
+        actor.require(Action::Audit)?;
+        let target = out.display().to_string();
+        let result = self.read(|s| Ok(s.backup(out)?));
+        match &result {
+            Ok(()) => self.audit(actor, "backup", Some(&target), None, None)?,
+            Err(e) => self.audit(actor, "backup.failed", Some(&target), None, Some(&e.to_string()))?,
+        }
+        result
+    }
+
+    /// Replaces the database at `db` with the backup `input` (checked whole first; refused
+    /// while any process, this one included, has the registry open), then notes it in the
+    /// restored registry's audit chain.
+    pub fn restore(db: &Path, key: &Path, input: &Path, actor: &Actor) -> Result<RestoreReport> {
+        actor.require(Action::Audit)?;
+        let report = Store::restore(input, db, key)?;
+        let store = Store::open(db, key)?;
+        store.audit(&actor.name, "restore", Some(&input.display().to_string()), Some(report.records), None)?;
+        Ok(report)
+    }
+
+    /// Checks the audit chain and the data it seals (see [`athar_store::Store::verify_audit`]);
+    /// with `deep`, every record's fields are also derived again from its raw row and compared.
+    /// `anchor`: a count and head hash kept elsewhere, which the chain must still hold.
+    pub fn verify_audit(&self, actor: &Actor, deep: bool, anchor: Option<(i64, &str)>) -> Result<AuditReport> {
+        actor.require(Action::Audit)?;
+        self.read(|s| {
+            let mut verdict = s.verify_audit(deep)?;
+            if verdict.ok && deep {
+                if let Some(problem) = check_derived(s)? {
+                    verdict.ok = false;
+                    verdict.problem = Some(problem);
+                }
+            }
+            let anchor_held = match anchor {
+                Some((count, hash)) => Some(s.audit_hash_at(count)?.as_deref() == Some(hash)),
+                None => None,
+            };
+            if anchor_held == Some(false) {
+                verdict.ok = false;
+            }
+            Ok(AuditReport { verdict, anchor_held })
+        })
+    }
+
+    /// The number of audit entries and the head hash, to keep elsewhere.
+    pub fn audit_anchor(&self, actor: &Actor) -> Result<(i64, String)> {
+        actor.require(Action::Audit)?;
+        self.read(|s| Ok(s.audit_anchor()?))
+    }
+
+    /// Derives every record's fields again from its raw row, with the mapping its source was
+    /// imported with and today's tables; raw values are never touched. One transaction.
+    pub fn reindex(&self, actor: &Actor) -> Result<ReindexReport> {
+        actor.require(Action::Link)?;
+        let _activity = athar_store::files::Activity::begin(&self.db, "a reindex");
+        let report = self.write(|store| {
+            let rules = SourceRules::of(store)?;
+            let (mut done, mut kept) = (0i64, 0i64);
+            store.in_transaction(|store| {
+                let mut after = 0;
+                loop {
+                    let batch = store.stored_records(after, 10_000)?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.record_id;
+                    for rec in batch {
+                        match rules.derive(&rec) {
+                            Some(Ok(p)) => {
+                                store.update_derived(
+                                    rec.record_id,
+                                    &p.fields,
+                                    p.national_id.as_deref(),
+                                    p.fingerprint,
+                                )?;
+                                done += 1;
+                            }
+                            // A record today's rules would set aside keeps its derived fields:
+                            // records are never removed.
+                            Some(Err(_)) => kept += 1,
+                            None => {}
+                        }
+                    }
+                }
+                store.note_derived_changed()?;
+                store.audit(&actor.name, "reindex", None, Some(done), None)
+            })?;
+            Ok(ReindexReport { reindexed: done, kept })
+        })?;
+        // Every record's fields may have changed: the index is built again when next asked.
+        self.forget_index();
+        Ok(report)
+    }
+
+    /// The linkage model document: the stored one, else the built-in default (`true`).
+    pub fn model(&self, actor: &Actor) -> Result<(FsModel, bool)> {
+        actor.require(Action::Model)?;
+        self.read(stored_model)
+    }
+
+    /// Replaces the stored model with a document (checked before it replaces the stored one);
+    /// the next link applies it.
+    pub fn import_model(&self, actor: &Actor, document: &str) -> Result<()> {
+        actor.require(Action::Model)?;
+        let m = FsModel::from_json(document).map_err(|e| RegistryError::Invalid(format!("{e}")))?;
+        self.write(|s| Ok(s.save_model(&m.to_json(), &actor.name, "model.import")?))?;
+        self.forget_index();
+        Ok(())
+    }
+}
+
+/// The stored model, or the built-in default (`true`) before any link.
+pub(crate) fn stored_model(store: &Store) -> Result<(FsModel, bool)> {
+    match store.model()? {
+        Some(json) => match FsModel::from_json(&json) {
+            Ok(m) => Ok((m, false)),
+            Err(e) => invalid!("the stored model does not parse ({e}); run athar link --full"),
+        },
+        None => Ok((FsModel::default_model(), true)),
+    }
+}

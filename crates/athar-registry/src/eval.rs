@@ -1,0 +1,520 @@
+//! Measuring linkage against a truth: pairwise and B-cubed precision, recall and F1; how often
+//! namesakes and siblings were merged; blocking recall; a threshold sweep and the calibration of
+//! the probabilities; the ceiling of what the comparisons allow; and the recall of family-style
+//! searches. Owns the measures; reading the truth files and drawing charts are the front
+//! door's.
+
+use crate::error::{invalid, Result};
+use crate::link::{link_records, map_with_cache, PairEvidence};
+use crate::{Action, Actor, Registry, RegistryError};
+use athar_search::Query;
+use athar_store::{LinkInput, Store};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// What a truth says: the person of each record, by `source` and `source_record_id`.
+#[derive(Debug, Clone, Default)]
+pub struct Truth {
+    person_of: HashMap<String, String>,
+}
+
+impl Truth {
+    pub fn new() -> Truth {
+        Truth::default()
+    }
+
+    pub fn insert(&mut self, source: &str, source_record_id: &str, person: &str) {
+        self.person_of.insert(key(source, source_record_id), person.to_string());
+    }
+
+    pub fn len(&self) -> usize {
+        self.person_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.person_of.is_empty()
+    }
+}
+
+fn key(source: &str, source_record_id: &str) -> String {
+    format!("{source}\u{1f}{source_record_id}")
+}
+
+/// A pair of persons that must stay apart, and what they are (`namesake`, `sibling`).
+#[derive(Debug, Clone)]
+pub struct Trap {
+    pub person_a: String,
+    pub person_b: String,
+    pub kind: String,
+}
+
+/// A family-style query and the person it looks for.
+pub struct TruthQuery {
+    pub query: Query,
+    pub person: String,
+}
+
+/// A candidate pair with the truth's verdict (`None`: the truth does not know both records);
+/// a true pair blocking missed has no probability.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairVerdict {
+    pub record_a: i64,
+    pub record_b: i64,
+    pub probability: Option<f64>,
+    pub same_person: Option<bool>,
+}
+
+/// How often pairs of one kind of trap were merged.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrapRate {
+    pub pairs: usize,
+    pub merged: usize,
+    pub merge_rate: f64,
+}
+
+/// Everything `eval` measures.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub records: usize,
+    pub truth_records_not_in_database: usize,
+    /// Pairwise precision and recall.
+    pub pairwise: (f64, f64),
+    pub bcubed: (f64, f64),
+    pub traps: std::collections::BTreeMap<String, TrapRate>,
+    pub blocking_recall: f64,
+    pub threshold_sweep: Vec<SweepPoint>,
+    /// Per tenth of probability: its lower end, the pairs the truth knows, the share of them
+    /// that are one person.
+    pub calibration: Vec<(f64, usize, f64)>,
+    /// The model's prior and the truth's.
+    pub prior: (f64, f64),
+    pub ceiling: Ceiling,
+    /// Queries asked, recall@1, recall@10.
+    pub search: Option<(usize, f64, f64)>,
+    /// Every candidate pair with its verdict, when asked for.
+    #[serde(skip)]
+    pub pairs: Vec<PairVerdict>,
+}
+
+impl Registry {
+    /// Measures the persons and the model against `truth` (see the module documentation),
+    /// noted in the audit chain as one entry (`what`: the truth's name).
+    pub fn evaluate(
+        &self,
+        actor: &Actor,
+        what: &str,
+        truth: &Truth,
+        traps: &[Trap],
+        queries: Option<Vec<TruthQuery>>,
+        want_pairs: bool,
+    ) -> Result<EvalReport> {
+        actor.require(Action::Link)?;
+        let truth_of = &truth.person_of;
+        let export = self.read(|s| Ok(s.person_export()?))?;
+        let mut labels_p: HashMap<String, usize> = HashMap::new();
+        let mut labels_t: HashMap<String, usize> = HashMap::new();
+        let (mut pred, mut truth) = (Vec::new(), Vec::new());
+        let mut person_of_truth: HashMap<String, Vec<String>> = HashMap::new();
+        let mut matched = 0usize;
+        for (p, rid, source, srid) in &export {
+            let Some(t) = srid.as_deref().and_then(|s| truth_of.get(&key(source, s))) else { continue };
+            matched += 1;
+            let p = p.clone().unwrap_or_else(|| format!("R{rid}"));
+            let n = labels_p.len();
+            pred.push(*labels_p.entry(p.clone()).or_insert(n));
+            let n = labels_t.len();
+            truth.push(*labels_t.entry(t.clone()).or_insert(n));
+            person_of_truth.entry(t.clone()).or_default().push(p);
+        }
+        let unknown = truth_of.len() - matched;
+        if matched == 0 {
+            invalid!("none of the truth file's records is in the database; import the lists it describes first");
+        }
+        let (pp, pr) = pairwise(&pred, &truth);
+        let (bp, br) = bcubed(&pred, &truth);
+        let mut by_kind: HashMap<String, (usize, usize)> = HashMap::new();
+        for t in traps {
+            let (Some(pa), Some(pb)) = (person_of_truth.get(&t.person_a), person_of_truth.get(&t.person_b)) else {
+                continue;
+            };
+            let merged = pa.iter().collect::<HashSet<_>>().intersection(&pb.iter().collect()).next().is_some();
+            let e = by_kind.entry(t.kind.clone()).or_default();
+            e.0 += 1;
+            e.1 += merged as usize;
+        }
+        let traps_out = by_kind
+            .into_iter()
+            .map(|(k, (n, m))| {
+                (k, TrapRate { pairs: n, merged: m, merge_rate: if n == 0 { 0.0 } else { m as f64 / n as f64 } })
+            })
+            .collect();
+        // Blocking recall and a threshold sweep: candidate pairs made and scored again as the link
+        // that trained the stored model made them (name tables on or off, block limit).
+        let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling, pairs } =
+            self.read(|s| sweep(s, truth_of, want_pairs))?;
+        let search = match queries {
+            Some(q) => Some(self.with_index(|index| Ok(recall(index, q, truth_of)))?),
+            None => None,
+        };
+        self.audit(actor, "eval", Some(what), Some(matched as i64), None)?;
+        Ok(EvalReport {
+            records: matched,
+            truth_records_not_in_database: unknown,
+            pairwise: (pp, pr),
+            bcubed: (bp, br),
+            traps: traps_out,
+            blocking_recall,
+            threshold_sweep: sweep,
+            calibration,
+            prior,
+            ceiling,
+            search,
+            pairs,
+        })
+    }
+}
+
+pub fn f1(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
+}
+
+/// Pairwise precision and recall of a clustering against a truth (both: label per item).
+fn pairwise(pred: &[usize], truth: &[usize]) -> (f64, f64) {
+    let mut by_pred: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, p) in pred.iter().enumerate() {
+        by_pred.entry(*p).or_default().push(i);
+    }
+    let mut by_truth: HashMap<usize, usize> = HashMap::new();
+    for t in truth {
+        *by_truth.entry(*t).or_default() += 1;
+    }
+    let true_pairs: usize = by_truth.values().map(|n| n * (n - 1) / 2).sum();
+    let mut pred_pairs = 0usize;
+    let mut both = 0usize;
+    for members in by_pred.values() {
+        pred_pairs += members.len() * (members.len() - 1) / 2;
+        let mut t: HashMap<usize, usize> = HashMap::new();
+        for &i in members {
+            *t.entry(truth[i]).or_default() += 1;
+        }
+        both += t.values().map(|n| n * (n - 1) / 2).sum::<usize>();
+    }
+    let p = if pred_pairs == 0 { 1.0 } else { both as f64 / pred_pairs as f64 };
+    let r = if true_pairs == 0 { 1.0 } else { both as f64 / true_pairs as f64 };
+    (p, r)
+}
+
+/// B-cubed precision and recall.
+fn bcubed(pred: &[usize], truth: &[usize]) -> (f64, f64) {
+    let mut joint: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut psize: HashMap<usize, usize> = HashMap::new();
+    let mut tsize: HashMap<usize, usize> = HashMap::new();
+    for (p, t) in pred.iter().zip(truth) {
+        *joint.entry((*p, *t)).or_default() += 1;
+        *psize.entry(*p).or_default() += 1;
+        *tsize.entry(*t).or_default() += 1;
+    }
+    let n = pred.len().max(1) as f64;
+    let (mut p, mut r) = (0.0, 0.0);
+    for (pi, ti) in pred.iter().zip(truth) {
+        let j = joint[&(*pi, *ti)] as f64;
+        p += j / psize[pi] as f64;
+        r += j / tsize[ti] as f64;
+    }
+    (p / n, r / n)
+}
+
+/// (threshold, precision, recall) of one point of a sweep.
+pub type SweepPoint = (f64, f64, f64);
+
+/// What the candidate pairs, scored again, say about the link.
+struct Sweep {
+    blocking_recall: f64,
+    points: Vec<SweepPoint>,
+    /// Per tenth of probability: its lower end, the pairs the truth knows, the share of them
+    /// that are one person.
+    calibration: Vec<(f64, usize, f64)>,
+    /// The model's prior and the truth's (true pairs over all pairs of the truth's records).
+    prior: (f64, f64),
+    ceiling: Ceiling,
+    pairs: Vec<PairVerdict>,
+}
+
+/// How far the scoring is from what its comparisons allow, on the candidate pairs alone (no
+/// clustering, no judgements): the best pairwise F1 of the model's probabilities, and that of an
+/// oracle that knows the true share of every pattern of comparison levels and name-frequency
+/// bands. No weighting of these comparisons beats the oracle (it sees the truth, and flatters
+/// itself on small patterns), so where it falls short of a goal, the records lack the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ceiling {
+    pub patterns: usize,
+    pub model: BestF1,
+    pub oracle: BestF1,
+}
+
+/// (F1, precision, recall) at the best cut of a ranking.
+pub type BestF1 = (f64, f64, f64);
+
+/// The best cut of groups of candidate pairs, taken in the given order: (pairs, true pairs) each.
+fn best_cut(groups: impl Iterator<Item = (usize, usize)>, true_pairs: usize) -> BestF1 {
+    let (mut pairs, mut hits, mut best) = (0usize, 0usize, (0.0, 0.0, 0.0));
+    for (n, t) in groups {
+        pairs += n;
+        hits += t;
+        let (p, r) = (hits as f64 / pairs.max(1) as f64, hits as f64 / true_pairs.max(1) as f64);
+        if f1(p, r) > best.0 {
+            best = (f1(p, r), p, r);
+        }
+    }
+    best
+}
+
+/// A pair's pattern: each comparison's level (4 bits, 15 when missing) and the bands of how
+/// common its given and family names are (a band per factor of 8 in share).
+fn pattern(v: &athar_link::ComparisonVector, bands: [Option<f64>; 2]) -> u64 {
+    let mut key = 0u64;
+    for level in v {
+        key = key << 4 | u64::from(level.map_or(15, |l| l.min(14)));
+    }
+    for share in bands {
+        key = key << 5 | share.map_or(31, |s| ((-s.log2() / 3.0).floor().clamp(0.0, 30.0)) as u64);
+    }
+    key
+}
+
+fn ceiling(scored: &[athar_link::ScoredPair], patterns: &[u64], same: &[bool], true_pairs: usize) -> Ceiling {
+    let mut order: Vec<usize> = (0..scored.len()).collect();
+    order.sort_unstable_by(|&x, &y| scored[y].2.total_cmp(&scored[x].2));
+    let model = best_cut(order.iter().map(|&k| (1, usize::from(same[k]))), true_pairs);
+    let mut groups: HashMap<u64, (usize, usize)> = HashMap::new();
+    for (k, key) in patterns.iter().enumerate() {
+        let g = groups.entry(*key).or_default();
+        g.0 += 1;
+        g.1 += usize::from(same[k]);
+    }
+    let mut by_share: Vec<(usize, usize)> = groups.into_values().collect();
+    by_share.sort_unstable_by(|x, y| (y.1 * x.0).cmp(&(x.1 * y.0)));
+    Ceiling { patterns: by_share.len(), model, oracle: best_cut(by_share.into_iter(), true_pairs) }
+}
+
+/// Blocking recall and pairwise quality at several thresholds, from the candidate pairs scored
+/// with the stored model (the default model before any link).
+fn sweep(store: &Store, truth_of: &HashMap<String, String>, want_pairs: bool) -> Result<Sweep> {
+    use athar_link::{candidate_pairs, cluster, default_rules, ClusterOptions, Judgement};
+    // The stored model, and the pairs made as the link that trained it made them.
+    let (model, _) = crate::admin::stored_model(store)?;
+    let options = model
+        .linked_with
+        .unwrap_or(athar_link::model::LinkOptions { name_tables: true, max_block: athar_link::DEFAULT_MAX_BLOCK });
+    let engine =
+        if options.name_tables { athar_names::NameEngine::new() } else { athar_names::NameEngine::without_tables() };
+    let inputs = store.link_inputs()?;
+    let records = link_records(&engine, &inputs);
+    // The truth person of each record, by position.
+    let mut truth_by_id: HashMap<i64, &String> = HashMap::new();
+    for (_, rid, source, srid) in &store.person_export()? {
+        if let Some(t) = srid.as_deref().and_then(|s| truth_of.get(&format!("{source}\u{1f}{s}"))) {
+            truth_by_id.insert(*rid, t);
+        }
+    }
+    let truth: Vec<Option<&String>> = inputs.iter().map(|i| truth_by_id.get(&i.record_id).copied()).collect();
+    let pairs = candidate_pairs(&records, &default_rules(), options.max_block).pairs;
+    let mut per_truth: HashMap<&String, usize> = HashMap::new();
+    for t in truth.iter().flatten() {
+        *per_truth.entry(*t).or_default() += 1;
+    }
+    let true_pairs: usize = per_truth.values().map(|n| n * (n - 1) / 2).sum();
+    let same: Vec<bool> =
+        pairs.iter().map(|&(i, j)| truth[i as usize].is_some() && truth[i as usize] == truth[j as usize]).collect();
+    let found = same.iter().filter(|&&s| s).count();
+    let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
+    let tf = athar_link::TermFrequencies::new(&records);
+    // Scored as `link` scores them.
+    let evidence = PairEvidence::new(&engine, &records, &pairs, &model, &tf);
+    let scored: Vec<athar_link::ScoredPair> =
+        pairs.iter().enumerate().map(|(k, &(i, j))| (i, j, model.probability_of(&evidence.get(k)))).collect();
+    let pairs_found = if want_pairs { scored_pairs(&inputs, &truth, &scored) } else { Vec::new() };
+    let patterns = map_with_cache(&pairs, |cache, &(i, j)| {
+        let (a, b) = (&records[i as usize], &records[j as usize]);
+        let v = athar_link::compare_cached(&engine, a, b, cache);
+        use athar_link::ComparisonKind::{FamilyName, GivenName};
+        pattern(&v, [tf.share(GivenName, a, b), tf.share(FamilyName, a, b)])
+    });
+    let ceiling = ceiling(&scored, &patterns, &same, true_pairs);
+    let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
+    let judgements: Vec<(usize, usize, Judgement)> = store
+        .judgements()?
+        .iter()
+        .filter_map(|j| {
+            let a = *index.get(&j.record_a.parse().ok()?)?;
+            let b = *index.get(&j.record_b.parse().ok()?)?;
+            match j.decision.as_str() {
+                "same" => Some((a, b, Judgement::Same)),
+                "different" => Some((a, b, Judgement::Different)),
+                _ => None,
+            }
+        })
+        .collect();
+    // Records the truth does not name are each their own person.
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let labels_t: Vec<usize> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = t.map(|s| s.to_string()).unwrap_or_else(|| format!("untruthed-{i}"));
+            let n = ids.len();
+            *ids.entry(key).or_insert(n)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99] {
+        let c = cluster(
+            records.len(),
+            &scored,
+            &judgements,
+            ClusterOptions { merge_at: t, review_from: t, ..Default::default() },
+        )
+        .map_err(|c| RegistryError::Invalid(format!("{c}")))?;
+        let (p, r) = pairwise(&c.person, &labels_t);
+        out.push((t, p, r));
+    }
+    let mut bins = [(0usize, 0usize); 10];
+    for &(i, j, p) in &scored {
+        if let (Some(a), Some(b)) = (truth[i as usize], truth[j as usize]) {
+            let bin = &mut bins[((p * 10.0) as usize).min(9)];
+            bin.0 += 1;
+            bin.1 += usize::from(a == b);
+        }
+    }
+    let calibration = bins
+        .iter()
+        .enumerate()
+        .map(|(k, &(n, same))| (k as f64 / 10.0, n, if n == 0 { 0.0 } else { same as f64 / n as f64 }))
+        .collect();
+    let known = truth.iter().flatten().count() as f64;
+    let truth_prior = if known < 2.0 { 0.0 } else { true_pairs as f64 / (known * (known - 1.0) / 2.0) };
+    Ok(Sweep {
+        blocking_recall,
+        points: out,
+        calibration,
+        prior: (model.prior, truth_prior),
+        ceiling,
+        pairs: pairs_found,
+    })
+}
+
+/// The scored candidate pairs with the truth's verdict, then the true pairs blocking missed.
+fn scored_pairs(
+    inputs: &[LinkInput],
+    truth: &[Option<&String>],
+    scored: &[athar_link::ScoredPair],
+) -> Vec<PairVerdict> {
+    let mut w = Vec::new();
+    let verdict = |i: usize, j: usize| match (truth[i], truth[j]) {
+        (Some(a), Some(b)) => Some(a == b),
+        _ => None,
+    };
+    let mut seen = HashSet::new();
+    for &(i, j, p) in scored {
+        let (i, j) = (i as usize, j as usize);
+        seen.insert((i.min(j), i.max(j)));
+        w.push(PairVerdict {
+            record_a: inputs[i].record_id,
+            record_b: inputs[j].record_id,
+            probability: Some(p),
+            same_person: verdict(i, j),
+        });
+    }
+    let mut by_truth: HashMap<&String, Vec<usize>> = HashMap::new();
+    for (i, t) in truth.iter().enumerate() {
+        if let Some(t) = t {
+            by_truth.entry(*t).or_default().push(i);
+        }
+    }
+    for members in by_truth.values() {
+        for (x, &i) in members.iter().enumerate() {
+            for &j in &members[x + 1..] {
+                if !seen.contains(&(i.min(j), i.max(j))) {
+                    w.push(PairVerdict {
+                        record_a: inputs[i].record_id,
+                        record_b: inputs[j].record_id,
+                        probability: None,
+                        same_person: Some(true),
+                    });
+                }
+            }
+        }
+    }
+    w
+}
+
+/// Recall@1 and recall@10 of family-style queries against the truth: the share of queries
+/// whose person is in the registry and comes first, or among the first ten.
+fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap<String, String>) -> (usize, f64, f64) {
+    let in_registry: HashSet<&String> = truth.values().collect();
+    let (mut n, mut top1, mut top10) = (0usize, 0usize, 0usize);
+    for q in queries {
+        if !in_registry.contains(&q.person) {
+            continue;
+        }
+        n += 1;
+        let Ok(query) = crate::search::checked_query(q.query) else { continue };
+        let Ok(found) = index.search(&query, 10) else { continue };
+        let rank = found.results.iter().position(|m| {
+            m.records
+                .iter()
+                .any(|x| truth.get(&key(&x.source, x.source_record_id.as_deref().unwrap_or(""))) == Some(&q.person))
+        });
+        if rank == Some(0) {
+            top1 += 1;
+        }
+        if rank.is_some() {
+            top10 += 1;
+        }
+    }
+    let r = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    (n, r(top1), r(top10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ceiling_knows_what_a_ranking_gets_wrong() {
+        // Four candidate pairs, two true, out of three true pairs (one missed by blocking). The
+        // model ranks a false pair first; the patterns separate true from false.
+        let scored = [(0, 1, 0.9), (0, 2, 0.8), (1, 2, 0.1), (2, 3, 0.05)];
+        let same = [false, true, true, false];
+        let patterns = [7, 1, 1, 7];
+        let c = ceiling(&scored, &patterns, &same, 3);
+        assert_eq!(c.patterns, 2);
+        // Oracle: take pattern 1 only: precision 1, recall 2/3.
+        assert!((c.oracle.0 - 0.8).abs() < 1e-9, "{:?}", c.oracle);
+        // The model's best cut is all but the last pair: precision 2/3, recall 2/3.
+        assert!((c.model.0 - 2.0 / 3.0).abs() < 1e-9, "{:?}", c.model);
+        // A pattern knows each level and each band apart.
+        let v = [Some(0), None, None, Some(1), None, None, Some(2), None, None, None, None];
+        let w = [Some(0), None, None, Some(1), None, None, Some(3), None, None, None, None];
+        assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&w, [Some(0.01), None]));
+        assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.0001), None]));
+        assert_eq!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.011), None]));
+    }
+
+    #[test]
+    fn pairwise_and_bcubed_on_a_known_example() {
+        // Truth: {0,1,2} {3}; prediction: {0,1} {2,3}.
+        let truth = [0, 0, 0, 1];
+        let pred = [0, 0, 1, 1];
+        let (p, r) = pairwise(&pred, &truth);
+        assert!((p - 0.5).abs() < 1e-12 && (r - 1.0 / 3.0).abs() < 1e-12);
+        let (bp, br) = bcubed(&pred, &truth);
+        assert!((bp - 0.75).abs() < 1e-12, "{bp}");
+        assert!((br - (2.0 / 3.0 + 2.0 / 3.0 + 1.0 / 3.0 + 1.0) / 4.0).abs() < 1e-12, "{br}");
+        assert_eq!(pairwise(&truth, &truth), (1.0, 1.0));
+    }
+}

@@ -1,0 +1,151 @@
+//! # athar-registry
+//!
+//! The application layer: every use-case of Athar — import a list, link records into persons,
+//! search with a live index, inquiries that keep searching, judgements, persons, exports, the
+//! audit trail — as a typed call over the store and the engines. The command line and the web
+//! application are thin front doors over it: they parse input, call the [`Registry`], and show
+//! what it returns. Owns the use-cases, the acting party's permissions (see [`actor`]) and the
+//! live search index; not argument parsing, printing or HTTP, and no I/O of its own beyond the
+//! store's and the lists it is asked to read.
+//!
+//! A [`Registry`] is `Send + Sync` and serves many threads: reads run at once, each on a
+//! connection of its own; writes are serialised on one connection, each in one transaction
+//! (a write that fails leaves nothing). The search index lives in it and follows the writes
+//! made through it; writes made by another process are caught up before a search answers.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), athar_registry::RegistryError> {
+//! use athar_registry::{Actor, Registry};
+//! let registry = Registry::open("athar.db".as_ref(), "athar.key".as_ref())?;
+//! let me = Actor::local("caseworker-1");
+//! let query = athar_search::Query { name: Some("محمد الحلبي".into()), ..Default::default() };
+//! for m in registry.search(&me, &query, 10)?.results {
+//!     println!("{} {:.3}", m.person_id, m.probability);
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod actor;
+mod admin;
+pub mod derive;
+mod error;
+pub mod eval;
+pub mod import;
+mod inquiries;
+pub mod link;
+mod persons;
+pub mod progress;
+mod review;
+pub mod search;
+
+pub use actor::{Action, Actor, Role};
+pub use admin::{AuditReport, ReindexReport};
+pub use error::{RegistryError, Result};
+pub use inquiries::{InquiryDetail, NewInquiry};
+pub use persons::{ExportRecord, PersonView, SplitReport};
+pub use progress::{Progress, Silent};
+pub use review::{Explanation, JudgeReport, ReviewItem};
+
+use athar_names::NameEngine;
+use athar_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+/// A registry: its database and key file, a connection that writes, connections that read,
+/// the name engine, and the live search index.
+pub struct Registry {
+    db: PathBuf,
+    key: PathBuf,
+    writer: Mutex<Store>,
+    readers: Mutex<Vec<Store>>,
+    engine: NameEngine,
+    search: RwLock<Option<search::LiveIndex>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("db", &self.db).finish_non_exhaustive()
+    }
+}
+
+/// Locks a mutex whose holder may have panicked: a store's transaction rolls back when its
+/// holder unwinds, so what is behind the lock is whole.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Registry {
+    /// Opens the registry at `db` with its key file (see [`athar_store::Store::open`]).
+    pub fn open(db: &Path, key: &Path) -> Result<Registry> {
+        let store = Store::open(db, key)?;
+        Ok(Registry::around(store, db, key))
+    }
+
+    /// Creates what is missing (database, key file), checks they belong together, and notes
+    /// the call in the audit chain. Idempotent.
+    pub fn init(db: &Path, key: &Path, actor: &Actor) -> Result<(Registry, athar_store::InitReport)> {
+        let (store, report) = Store::init(db, key)?;
+        store.audit(&actor.name, "init", None, None, None)?;
+        Ok((Registry::around(store, db, key), report))
+    }
+
+    fn around(store: Store, db: &Path, key: &Path) -> Registry {
+        Registry {
+            db: db.to_path_buf(),
+            key: key.to_path_buf(),
+            writer: Mutex::new(store),
+            readers: Mutex::new(Vec::new()),
+            engine: NameEngine::new(),
+            search: RwLock::new(None),
+        }
+    }
+
+    pub fn database(&self) -> &Path {
+        &self.db
+    }
+
+    pub fn key_file(&self) -> &Path {
+        &self.key
+    }
+
+    /// The registry's own files (database, side files, key file): what no output may replace.
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        athar_store::files::registry_files(&self.db, &self.key)
+    }
+
+    /// The name engine the registry reads names with.
+    pub fn engine(&self) -> &NameEngine {
+        &self.engine
+    }
+
+    /// Runs `f` on a reading connection of this thread's own (from a pool; opened when none is
+    /// free). Reads on other threads run at the same time.
+    fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let store = match lock(&self.readers).pop() {
+            Some(s) => s,
+            None => Store::open(&self.db, &self.key)?,
+        };
+        let out = f(&store);
+        lock(&self.readers).push(store);
+        out
+    }
+
+    /// Runs `f` on the one writing connection: writes are serialised.
+    fn write<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let mut store = lock(&self.writer);
+        f(&mut store)
+    }
+
+    /// Notes a call in the audit chain (before what it shows is shown). On a reading
+    /// connection: the entry waits only for SQLite's write lock, not for this process's writer.
+    fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: Option<&str>,
+        count: Option<i64>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        self.read(|s| Ok(s.audit(&actor.name, action, target, count, detail)?))
+    }
+}

@@ -1,0 +1,447 @@
+//! Linking records into persons: blocking, the Fellegi–Sunter model (trained on first use or
+//! with `full`), scoring on every core, clustering under human judgements, and saving persons
+//! with stable ids — over every record, or, from the state the last link kept, over the new
+//! records and those that share a block with them (`kept`). Owns the link use-case and what a
+//! link keeps; the model, blocking and clustering are `athar-link`'s, storage `athar-store`'s.
+
+pub mod kept;
+
+use crate::error::{invalid, Result};
+use crate::progress::Progress;
+use crate::search::analysed_records;
+use crate::{Action, Actor, Registry, RegistryError};
+use athar_link::model::{
+    estimate_u, max_matches, train_by_rules, Evidence, FsModel, LinkOptions as Linked, TrainingSet,
+};
+use athar_link::{
+    candidate_pairs_where, cluster_with_persons, compare, compare_cached, default_rules, ClusterOptions, Judgement,
+    LevelCache, LinkRecord, ScoredPair, TermFrequencies,
+};
+use athar_names::NameEngine;
+use athar_store::{LinkInput, Store};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Candidate pairs the prior's fixed point is computed on (evenly drawn when there are more).
+const PRIOR_SAMPLE: usize = 1_000_000;
+
+/// Pairs of one blocking rule EM learns from (evenly drawn when the rule made more).
+const TRAINING_SAMPLE: usize = 250_000;
+
+/// How to link.
+#[derive(Debug, Clone)]
+pub struct LinkOptions {
+    /// Recompute everything: retrain the model and let persons made before merge again.
+    pub full: bool,
+    /// Probability at or above which pairs are merged.
+    pub threshold: f64,
+    /// Probabilities of pairs sent to review; default: from 0.5 (or the threshold, if lower)
+    /// up to the threshold.
+    pub review_band: Option<(f64, f64)>,
+    /// Largest block a blocking key may make.
+    pub max_block: usize,
+    /// For measurement: the name engine without its variant tables.
+    pub without_name_tables: bool,
+}
+
+impl Default for LinkOptions {
+    fn default() -> Self {
+        LinkOptions {
+            full: false,
+            threshold: 0.95,
+            review_band: None,
+            max_block: athar_link::DEFAULT_MAX_BLOCK,
+            without_name_tables: false,
+        }
+    }
+}
+
+impl LinkOptions {
+    /// The clustering options, after checking the threshold and the review band.
+    fn cluster_options(&self) -> Result<ClusterOptions> {
+        if !(0.0..=1.0).contains(&self.threshold) {
+            invalid!("--threshold {} is not a probability", self.threshold);
+        }
+        let review_from = match self.review_band {
+            Some((lo, hi)) => {
+                if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+                    invalid!("--review-band {lo},{hi}: need 0 ≤ LO ≤ HI ≤ 1");
+                }
+                if (hi - self.threshold).abs() > 1e-9 && hi > self.threshold {
+                    invalid!(
+                        "--review-band ends at {hi} but --threshold is {}: the band must end at or below the threshold",
+                        self.threshold
+                    );
+                }
+                lo
+            }
+            None => self.threshold.min(0.5),
+        };
+        Ok(ClusterOptions { merge_at: self.threshold, review_from, ..Default::default() })
+    }
+}
+
+/// How open inquiries look again after a link.
+#[derive(Debug, Clone)]
+pub(crate) enum Recheck {
+    /// Against the whole registry.
+    Whole,
+    /// Against these records only, names weighed by the registry's counts.
+    Records(Vec<i64>, athar_link::TermCounts),
+}
+
+/// What a link did.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkReport {
+    pub records: usize,
+    /// With an incremental link, the number of new records.
+    pub new_records: Option<usize>,
+    /// Whether the incremental link read only the new records and those sharing a block with
+    /// them (the state the last link kept), not the whole registry.
+    pub from_kept_state: bool,
+    pub reports: Vec<athar_link::RuleReport>,
+    pub pairs_scored: usize,
+    pub persons: athar_store::PersonsReport,
+    pub review: usize,
+    pub refused: usize,
+    pub unlike_groups: usize,
+    pub trained: bool,
+    pub model: FsModel,
+    pub prior_iterations: Option<usize>,
+    pub new_leads: usize,
+    /// Wall time of each phase, in seconds.
+    pub seconds: Vec<(&'static str, f64)>,
+    #[serde(skip)]
+    pub(crate) recheck: Recheck,
+}
+
+impl Registry {
+    /// Links records into persons (see the module documentation); then open inquiries look
+    /// again.
+    pub fn link(&self, actor: &Actor, opts: &LinkOptions, progress: &dyn Progress) -> Result<LinkReport> {
+        actor.require(Action::Link)?;
+        let options = opts.cluster_options()?;
+        let engine = if opts.without_name_tables { NameEngine::without_tables() } else { self.engine.clone() };
+        let _activity = athar_store::files::Activity::begin(&self.db, "a link");
+        progress.phase("linking", None);
+        let mut report = self.write(|store| {
+            let mut phases = Phases::new();
+            let kept =
+                if opts.full { None } else { kept::link_new(store, &engine, opts, options, &actor.name, &mut phases)? };
+            let mut report = match kept {
+                Some(s) => s,
+                None => {
+                    phases = Phases::new();
+                    link_all(store, &engine, opts, options, &actor.name, &mut phases)?
+                }
+            };
+            report.seconds = phases.done;
+            Ok(report)
+        })?;
+        // Persons changed: open inquiries look again.
+        let started = std::time::Instant::now();
+        report.new_leads = match (&report.recheck, opts.without_name_tables) {
+            (Recheck::Records(ids, counts), false) => self.recheck_records(ids, counts, true)?,
+            _ => self.recheck()?,
+        };
+        if let Some(saving) = report.seconds.iter_mut().find(|(n, _)| *n == "saving") {
+            saving.1 += started.elapsed().as_secs_f64();
+        }
+        Ok(report)
+    }
+}
+
+/// The store's records as linkage reads them: analysed in parallel, their values interned.
+pub fn link_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec<LinkRecord> {
+    let mut records = analysed_records(engine, inputs);
+    athar_link::intern_values(&mut records);
+    records
+}
+
+/// Deterministic random pairs for u (xorshift; no dependency).
+fn random_pairs(n: usize, count: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(count);
+    if n < 2 {
+        return out;
+    }
+    let mut s: u64 = 0x2545F4914F6CDD1D;
+    while out.len() < count {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let a = (s % n as u64) as usize;
+        let b = ((s >> 32) % n as u64) as usize;
+        if a != b {
+            out.push((a.min(b), a.max(b)));
+        }
+    }
+    out
+}
+
+/// Maps `items` on every core in order, each thread with one [`LevelCache`] for its whole
+/// share: rayon's `map_init` starts a new cache for every piece of work it splits off, and a
+/// cache of name pairs pays only when it lives long (محمد against Mohammed is compared once,
+/// not once per piece).
+pub fn map_with_cache<T: Sync, R: Send>(items: &[T], f: impl Fn(&mut LevelCache, &T) -> R + Sync) -> Vec<R> {
+    let pieces = 2 * rayon::current_num_threads().max(1);
+    let f = &f;
+    items
+        .par_chunks(items.len().div_ceil(pieces).max(1))
+        .flat_map_iter(|chunk| {
+            let mut cache = LevelCache::default();
+            chunk.iter().map(move |x| f(&mut cache, x))
+        })
+        .collect()
+}
+
+/// What each candidate pair says under a model, compactly (millions are held at once): its
+/// evidence in bits, and the weight of the person's own fields where relatives count (NaN
+/// where they do not). Compared and weighed on every core.
+pub struct PairEvidence(Vec<(f32, f32)>);
+
+impl PairEvidence {
+    pub fn new(
+        engine: &NameEngine,
+        records: &[LinkRecord],
+        pairs: &[(u32, u32)],
+        model: &FsModel,
+        tf: &TermFrequencies,
+    ) -> Self {
+        PairEvidence(map_with_cache(pairs, |cache, &(i, j)| {
+            let (a, b) = (&records[i as usize], &records[j as usize]);
+            let v = compare_cached(engine, a, b, cache);
+            let e = model.evidence(&v, &|k| tf.share(k, a, b));
+            (e.bits as f32, e.own.map_or(f32::NAN, |w| w as f32))
+        }))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, k: usize) -> Evidence {
+        let (bits, own) = self.0[k];
+        Evidence { bits: f64::from(bits), own: (!own.is_nan()).then_some(f64::from(own)), own_present: true }
+    }
+}
+
+/// Wall time of each phase of a command, for its summary.
+pub(crate) struct Phases {
+    last: std::time::Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases { last: std::time::Instant::now(), done: Vec::new() }
+    }
+
+    /// Ends the phase `name` now.
+    pub(crate) fn mark(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((name, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+}
+
+/// A link over every record of the registry: with `--full`, or when the last link kept no
+/// usable state.
+fn link_all(
+    store: &mut Store,
+    engine: &NameEngine,
+    args: &LinkOptions,
+    options: ClusterOptions,
+    actor: &str,
+    phases: &mut Phases,
+) -> Result<LinkReport> {
+    // What the persons are as this link reads them: the save checks, write-locked, that no
+    // other link, split or judgement changed them meanwhile.
+    let stamp = store.persons_stamp()?;
+    let inputs = store.link_inputs()?;
+    if inputs.is_empty() {
+        invalid!("there are no records to link; import a list first (athar import FILE --source NAME)");
+    }
+    let records = link_records(engine, &inputs);
+    phases.mark("reading");
+    // Without --full, persons made before are kept apart: a new record that would join two of
+    // them, or two that now look alike, goes to review (only a human joins persons).
+    let existing: Option<Vec<Option<u32>>> = if args.full {
+        None
+    } else {
+        let old = store.persons_of_records()?;
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        Some(
+            inputs
+                .iter()
+                .map(|i| {
+                    old.get(&i.record_id).map(|p| {
+                        let n = ids.len() as u32;
+                        *ids.entry(p.clone()).or_insert(n)
+                    })
+                })
+                .collect(),
+        )
+    };
+    let stored = store.model()?;
+    // Incremental: with a stored model and persons already made, only pairs that involve a new
+    // record (one in no person yet) are scored, with the pairs inside each existing person
+    // (a "different" judgement may split it). Pairs across two existing persons can only be
+    // joined by a human: their review items are carried over from the last link.
+    let incremental = match (&existing, &stored) {
+        (Some(e), Some(_)) if e.iter().any(Option::is_some) => Some(e.as_slice()),
+        _ => None,
+    };
+    let rules = default_rules();
+    let mut candidates = match incremental {
+        Some(e) => candidate_pairs_where(
+            &records,
+            &rules,
+            args.max_block,
+            &|i, j| e[i].is_none() || e[j].is_none() || e[i] == e[j],
+            true,
+        ),
+        None => candidate_pairs_where(&records, &rules, args.max_block, &|_, _| true, true),
+    };
+    let reports = candidates.reports.clone();
+    let block_keys = candidates.keys.take();
+    phases.mark("blocking");
+    // The model: stored, or trained now.
+    let (mut model, trained) = match (&stored, args.full) {
+        (Some(_), false) => (crate::admin::stored_model(store)?.0, false),
+        _ => {
+            let mut m = FsModel::default_model();
+            m.linked_with = Some(Linked { name_tables: !args.without_name_tables, max_block: args.max_block });
+            let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
+            let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(engine, &records[i], &records[j])).collect();
+            estimate_u(&mut m, &random);
+            // EM learns from an even sample of each rule's pairs: a million patterns say as
+            // much as sixteen million.
+            let vectors: Vec<Vec<athar_link::ComparisonVector>> = candidates
+                .by_rule
+                .iter()
+                .map(|positions| {
+                    let stride = (positions.len() / TRAINING_SAMPLE).max(1);
+                    let sample: Vec<u32> = positions.iter().step_by(stride).copied().collect();
+                    map_with_cache(&sample, |cache, &k| {
+                        let (i, j) = candidates.pairs[k as usize];
+                        compare_cached(engine, &records[i as usize], &records[j as usize], cache)
+                    })
+                })
+                .collect();
+            let training: Vec<TrainingSet> = rules
+                .iter()
+                .zip(&vectors)
+                .zip(&candidates.by_rule)
+                .map(|((r, v), positions)| TrainingSet {
+                    rule: r.name.as_str(),
+                    vectors: v,
+                    pairs: positions.len(),
+                    blocked: r.blocked_comparisons(),
+                })
+                .collect();
+            train_by_rules(&mut m, &training, max_matches(records.len()));
+            // The prior starts from its upper bound, every candidate pair a match; the fixed
+            // point of the scores (below) brings it down.
+            let n = records.len() as f64;
+            m.prior = (candidates.pairs.len() as f64 / (n * (n - 1.0) / 2.0).max(1.0)).clamp(1e-9, 0.5);
+            (m, true)
+        }
+    };
+    phases.mark("training");
+    let tf = TermFrequencies::new(&records);
+    // Each distinct pair compared and weighed once, on every core: its evidence, and the
+    // weight of the person's own fields where relatives count (NaN where not), until the
+    // prior is known.
+    let evidence = PairEvidence::new(engine, &records, &candidates.pairs, &model, &tf);
+    let mut prior_iterations = None;
+    if trained {
+        let stride = (evidence.len() / PRIOR_SAMPLE).max(1);
+        let sample: Vec<Evidence> = (0..evidence.len()).step_by(stride).map(|k| evidence.get(k)).collect();
+        let n = records.len() as f64;
+        let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
+        model.prior = prior;
+        prior_iterations = Some(iterations);
+        store.save_model(&model.to_json(), actor, "model.train")?;
+    }
+    let mut scored: Vec<ScoredPair> = (0..evidence.len())
+        .into_par_iter()
+        .map(|k| {
+            let (i, j) = candidates.pairs[k];
+            (i, j, model.probability_of(&evidence.get(k)))
+        })
+        .collect();
+    drop(evidence);
+    let pairs_scored = scored.len();
+    phases.mark("scoring");
+    // Judgements, by record index.
+    let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
+    let mut judgements = Vec::new();
+    // What the kept state will say was applied: the judgements as read now.
+    let judgements_read = store.judgements_stamp()?;
+    for j in store.judgements()? {
+        let (Some(&a), Some(&b)) = (
+            j.record_a.parse::<i64>().ok().and_then(|a| index.get(&a)),
+            j.record_b.parse::<i64>().ok().and_then(|b| index.get(&b)),
+        ) else {
+            continue;
+        };
+        match j.decision.as_str() {
+            "same" => judgements.push((a, b, Judgement::Same)),
+            "different" => judgements.push((a, b, Judgement::Different)),
+            _ => {}
+        }
+    }
+    let new_records = incremental.map(|e| e.iter().filter(|p| p.is_none()).count());
+    if let Some(e) = incremental {
+        for (a, b, p) in store.review_pairs()? {
+            if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
+                let (i, j) = (i.min(j), i.max(j));
+                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && candidates.position(i as u32, j as u32).is_none()
+                {
+                    scored.push((i as u32, j as u32, p));
+                }
+            }
+        }
+    }
+    let clustering =
+        cluster_with_persons(records.len(), &scored, &judgements, options, existing.as_deref()).map_err(|c| {
+            RegistryError::Invalid(format!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))
+        })?;
+    drop(scored);
+    drop(candidates);
+    let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
+    for (i, p) in clustering.person.iter().enumerate() {
+        groups.entry(*p).or_default().push(inputs[i].record_id);
+    }
+    let mut groups: Vec<Vec<i64>> = groups.into_values().collect();
+    groups.sort_by_key(|g| g[0]);
+    let review: Vec<(i64, i64, f64)> =
+        clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
+    phases.mark("clustering");
+    let state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
+    drop(tf);
+    let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
+    phases.mark("saving");
+    Ok(LinkReport {
+        records: records.len(),
+        new_records,
+        from_kept_state: false,
+        reports,
+        pairs_scored,
+        persons: report,
+        review: review.len(),
+        refused: clustering.refused.len(),
+        unlike_groups: clustering.unlike_groups,
+        trained,
+        model,
+        prior_iterations,
+        new_leads: 0,
+        recheck: Recheck::Whole,
+        seconds: Vec::new(),
+    })
+}

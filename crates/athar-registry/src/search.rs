@@ -1,0 +1,228 @@
+//! Search for a missing person with the registry's live index: built once (at the first search
+//! of a process, or a server's start), then kept current — the records an import adds and the
+//! persons a link makes through this registry are put in it in place; before each search the
+//! store's change stamp is compared with the index's, so that a write by another process (an
+//! import from the command line while a server runs) is caught up before an answer is given,
+//! never answered "not found" from a stale index. Owns the query's checks that need the
+//! import's value tables (sex, status), the index's life and the searches' audit entries;
+//! ranking is `athar-search`'s.
+
+use crate::error::{invalid, Result};
+use crate::{Action, Actor, Registry};
+use athar_link::{AnalysisCache, FsModel, LinkRecord, TermCounts};
+use athar_names::NameEngine;
+use athar_search::{Index, IndexEntry, Query, RecordRef, SearchResults};
+use athar_store::{ChangeStamp, ExportRow, LinkInput, Store};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+/// The index and the state of the store it holds.
+pub(crate) struct LiveIndex {
+    pub(crate) index: Index,
+    pub(crate) stamp: ChangeStamp,
+}
+
+/// A query's sex and status read through the import's value tables (a value they do not know
+/// is refused, naming the known ones), then the query's own checks (a usable name, a plausible
+/// birth date, no pasted document).
+pub fn checked_query(mut query: Query) -> Result<Query> {
+    use athar_ingest::values::{parse_sex, parse_status, Sex, Status};
+    query.sex = known(query.sex.take(), parse_sex, |s| (s != Sex::Unknown).then(|| s.name()), "sex", "male or female")?;
+    query.status = known(
+        query.status.take(),
+        parse_status,
+        |s| (s != Status::Unknown).then(|| s.name()),
+        "status",
+        "missing, detained, released, deceased or identified",
+    )?;
+    query.check()?;
+    Ok(query)
+}
+
+/// A value read through one of the import's value tables: its canonical name, `None` when not
+/// given or given as unknown, an error naming the known values when the table does not know it.
+fn known<T>(
+    raw: Option<String>,
+    parse: impl Fn(&str) -> Option<T>,
+    name: impl Fn(T) -> Option<&'static str>,
+    what: &str,
+    values: &str,
+) -> Result<Option<String>> {
+    let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string) else {
+        return Ok(None);
+    };
+    match parse(&raw) {
+        Some(v) => Ok(name(v).map(str::to_string)),
+        None => invalid!("{what} '{raw}' is not known; use {values} (or leave it out)"),
+    }
+}
+
+/// One query of a batch: its id, and the query or why it could not be made.
+pub struct BatchQuery {
+    pub id: String,
+    pub query: Result<Query>,
+}
+
+/// One answer of a batch.
+pub struct BatchAnswer {
+    pub id: String,
+    pub answer: Result<SearchResults>,
+}
+
+/// Most persons a search returns.
+pub const MAX_LIMIT: usize = athar_search::MAX_LIMIT;
+
+impl Registry {
+    /// The persons who could be the one `query` describes, best first (see
+    /// [`athar_search::Index::search`]); the search's text is noted in the audit chain, only
+    /// encrypted, before the answer is returned.
+    pub fn search(&self, actor: &Actor, query: &Query, limit: usize) -> Result<SearchResults> {
+        actor.require(Action::Search)?;
+        if limit > MAX_LIMIT {
+            invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
+        }
+        let query = checked_query(query.clone())?;
+        let found = self.with_index(|index| Ok(index.search(&query, limit)?))?;
+        self.audit(actor, "search", None, Some(found.results.len() as i64), Some(&query.text()))?;
+        Ok(found)
+    }
+
+    /// Many searches, in order, noted in the audit chain as one entry (`what`: the batch's
+    /// name) before any answer is returned.
+    pub fn search_batch(
+        &self,
+        actor: &Actor,
+        what: &str,
+        queries: Vec<BatchQuery>,
+        limit: usize,
+    ) -> Result<Vec<BatchAnswer>> {
+        actor.require(Action::Search)?;
+        if limit > MAX_LIMIT {
+            invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
+        }
+        let answers = self.with_index(|index| {
+            Ok(queries
+                .into_iter()
+                .map(|q| BatchAnswer {
+                    id: q.id,
+                    answer: q.query.and_then(checked_query).and_then(|query| Ok(index.search(&query, limit)?)),
+                })
+                .collect::<Vec<_>>())
+        })?;
+        self.audit(actor, "search.batch", Some(what), Some(answers.len() as i64), None)?;
+        Ok(answers)
+    }
+
+    /// Runs `f` on the live index itself (a benchmark of the search, a measurement), noted in
+    /// the audit chain as one entry (`what`: the work's name).
+    pub fn on_index<T>(&self, actor: &Actor, what: &str, f: impl FnOnce(&Index) -> T) -> Result<T> {
+        actor.require(Action::Search)?;
+        let out = self.with_index(|index| Ok(f(index)))?;
+        self.audit(actor, "search.bench", Some(what), None, None)?;
+        Ok(out)
+    }
+
+    /// Runs `f` on the live index, built or caught up first when the store holds other data
+    /// than the index (see the module documentation).
+    pub(crate) fn with_index<T>(&self, f: impl FnOnce(&Index) -> Result<T>) -> Result<T> {
+        let now = self.read(|s| Ok(s.change_stamp()?))?;
+        {
+            let guard = self.search.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(live) = guard.as_ref().filter(|l| l.stamp == now) {
+                return f(&live.index);
+            }
+        }
+        let mut guard = self.search.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stale = guard.as_ref().is_none_or(|l| l.stamp != now);
+        if stale {
+            let live = self.read(|s| {
+                // Read the stamp again with the data: what the index holds is what it says.
+                let stamp = s.change_stamp()?;
+                Ok(LiveIndex { index: whole_index(s, &self.engine)?, stamp })
+            })?;
+            *guard = Some(live);
+        }
+        let live = guard.as_ref().ok_or_else(|| crate::RegistryError::Invalid("internal: no index".into()))?;
+        f(&live.index)
+    }
+
+    /// Drops the live index: the next search builds it again (after a reindex, another model).
+    pub(crate) fn forget_index(&self) {
+        *self.search.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
+/// The store's records analysed in parallel (each name text once per thread, its analysis
+/// shared by the records that hold it), their values not yet interned.
+pub(crate) fn analysed_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec<LinkRecord> {
+    inputs
+        .par_iter()
+        .map_init(AnalysisCache::default, |cache, input| {
+            let fields: Vec<(&str, &str)> = input.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            LinkRecord::from_fields_cached(
+                engine,
+                &input.record_id.to_string(),
+                &fields,
+                input.national_id_hash.as_deref(),
+                cache,
+            )
+        })
+        .collect()
+}
+
+/// The search index over every record of the store, with their persons (a record not yet
+/// linked is its own person, `R<record id>`) and the stored model (the built-in default before
+/// any link).
+pub(crate) fn whole_index(store: &Store, engine: &NameEngine) -> Result<Index> {
+    let inputs = store.link_inputs()?;
+    let refs = store.person_export()?;
+    index_of(store, engine, inputs, refs, None)
+}
+
+/// An index over some records only (`inputs`, with their `refs` as the persons export gives
+/// them), names weighed by `counts` when given (`true`: they already count these records;
+/// `false`: the records are added to them).
+pub(crate) fn index_of(
+    store: &Store,
+    engine: &NameEngine,
+    inputs: Vec<LinkInput>,
+    refs: Vec<ExportRow>,
+    counts: Option<(TermCounts, bool)>,
+) -> Result<Index> {
+    let records = analysed_records(engine, &inputs);
+    let counts = counts.map(|(mut c, counted)| {
+        if !counted {
+            c.add(&TermCounts::of(&records));
+        }
+        c
+    });
+    let model: Option<FsModel> = match store.model()? {
+        Some(_) => Some(crate::admin::stored_model(store)?.0),
+        None => None,
+    };
+    // Each source's name held once.
+    let mut sources: FxHashMap<String, Arc<str>> = FxHashMap::default();
+    let mut refs: FxHashMap<i64, RecordRef> = refs
+        .into_iter()
+        .map(|(p, rid, source, srid)| {
+            let source = sources.entry(source).or_insert_with_key(|s| s.as_str().into()).clone();
+            let person = p.unwrap_or_else(|| format!("R{rid}"));
+            (rid, RecordRef::new(rid, &person, source, srid.as_deref()))
+        })
+        .collect();
+    let field = |i: &LinkInput, k: &str| i.fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.clone());
+    let entries = records
+        .into_iter()
+        .zip(&inputs)
+        .filter_map(|(record, input)| {
+            Some(IndexEntry {
+                record,
+                reference: refs.remove(&input.record_id)?,
+                facility: field(input, "facility"),
+                status: field(input, "status"),
+            })
+        })
+        .collect();
+    Ok(Index::with_counts(engine.clone(), entries, model, counts))
+}

@@ -1,0 +1,27 @@
+//! Queries read from a CSV file (`search --batch`, `eval --queries`, `bench search`): one per
+//! row, its columns named as the search flags (`name`, `given`, `father`, `grandfather`,
+//! `family`, `mother`, `born`, `place`, `sex`, `facility`, `status`); an empty cell or a missing
+//! column is "not given", other columns are ignored.
+
+use athar_search::Query;
+
+/// The query of one row.
+pub fn query_from_row(headers: &csv::StringRecord, rec: &csv::StringRecord) -> Query {
+    let get = |name: &str| {
+        let i = headers.iter().position(|h| h.trim() == name)?;
+        rec.get(i).map(str::to_string).filter(|s| !s.trim().is_empty())
+    };
+    Query {
+        name: get("name"),
+        given: get("given"),
+        father: get("father"),
+        grandfather: get("grandfather"),
+        family: get("family"),
+        mother: get("mother"),
+        born: get("born"),
+        place: get("place"),
+        sex: get("sex"),
+        facility: get("facility"),
+        status: get("status"),
+    }
+}
