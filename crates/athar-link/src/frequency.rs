@@ -157,6 +157,8 @@ impl TermCounts {
 #[derive(Debug, Default)]
 struct KindCounts {
     counts: Counts,
+    /// By value id: the hash of the value's term key (kept so that counts can grow).
+    terms: Vec<Option<u64>>,
     /// By value id: the count of the value's term key.
     by_value: Vec<u32>,
 }
@@ -177,7 +179,7 @@ impl TermFrequencies {
             .map(|(slot, k)| {
                 k.term_frequency().then(|| {
                     let (terms, counts) = value_terms(records, slot, *k);
-                    KindCounts { by_value: counts_by_value(&terms, &counts), counts }
+                    KindCounts { by_value: counts_by_value(&terms, &counts), terms, counts }
                 })
             })
             .collect();
@@ -194,10 +196,32 @@ impl TermFrequencies {
             .map(|((slot, k), counts)| {
                 let counts = counts.filter(|_| k.term_frequency())?;
                 let (terms, _) = value_terms(records, slot, *k);
-                Some(KindCounts { by_value: counts_by_value(&terms, &counts), counts })
+                Some(KindCounts { by_value: counts_by_value(&terms, &counts), terms, counts })
             })
             .collect();
         TermFrequencies { kinds }
+    }
+
+    /// Counts `records` too (records added to those these frequencies were made for, their
+    /// values interned with the same ids): the counts grow, and every value's count follows.
+    pub fn add(&mut self, records: &[LinkRecord]) {
+        for (slot, k) in VALUE_SLOTS.iter().enumerate() {
+            let Some(Some(kc)) = self.kinds.get_mut(slot) else { continue };
+            let (terms, counts) = value_terms(records, slot, *k);
+            kc.counts.values += counts.values;
+            for (t, n) in counts.by_term {
+                *kc.counts.by_term.entry(t).or_default() += n;
+            }
+            if kc.terms.len() < terms.len() {
+                kc.terms.resize(terms.len(), None);
+            }
+            for (i, t) in terms.into_iter().enumerate() {
+                if t.is_some() {
+                    kc.terms[i] = t;
+                }
+            }
+            kc.by_value = counts_by_value(&kc.terms, &kc.counts);
+        }
     }
 
     /// The counts these frequencies come from, to keep for a later link.

@@ -29,4 +29,4 @@ pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Jud
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::{TermCounts, TermFrequencies};
 pub use model::{Explanation, FsModel, LineKind, ModelError};
-pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord};
+pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord, ValueInterner};

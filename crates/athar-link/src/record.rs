@@ -105,20 +105,33 @@ pub fn value_slot(k: crate::ComparisonKind) -> Option<usize> {
 /// Gives every distinct name or place text of the records an id (the same text in any field,
 /// the same id: an analysis depends on its text alone).
 pub fn intern_values(records: &mut [LinkRecord]) {
-    let mut ids: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
-    for r in records.iter_mut() {
-        for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
-            r.value_ids[slot] = match kind.name_field(r) {
-                Some(a) => match ids.get(a.input.as_str()) {
-                    Some(id) => *id,
-                    None => {
-                        let id = ids.len() as u32;
-                        ids.insert(a.input.clone(), id);
-                        id
-                    }
-                },
-                None => NO_VALUE,
-            };
+    ValueInterner::default().intern(records);
+}
+
+/// The ids given to name and place texts so far, so that records added later (a live search
+/// index taking an import's records) get the ids the same texts already have.
+#[derive(Debug, Default, Clone)]
+pub struct ValueInterner {
+    ids: rustc_hash::FxHashMap<String, u32>,
+}
+
+impl ValueInterner {
+    /// Gives the records' texts their ids: those seen before keep theirs, new ones count on.
+    pub fn intern(&mut self, records: &mut [LinkRecord]) {
+        for r in records.iter_mut() {
+            for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
+                r.value_ids[slot] = match kind.name_field(r) {
+                    Some(a) => match self.ids.get(a.input.as_str()) {
+                        Some(id) => *id,
+                        None => {
+                            let id = self.ids.len() as u32;
+                            self.ids.insert(a.input.clone(), id);
+                            id
+                        }
+                    },
+                    None => NO_VALUE,
+                };
+            }
         }
     }
 }

@@ -176,8 +176,8 @@ impl Registry {
         actor.require(Action::Model)?;
         let m = FsModel::from_json(document).map_err(|e| RegistryError::Invalid(format!("{e}")))?;
         self.write(|s| Ok(s.save_model(&m.to_json(), &actor.name, "model.import")?))?;
-        self.forget_index();
-        Ok(())
+        // The live index, if held, scores with it from now on.
+        self.refresh_index(None, false)
     }
 }
 

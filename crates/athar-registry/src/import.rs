@@ -155,6 +155,9 @@ pub struct ImportReport {
     pub encoding_confidence: Option<&'static str>,
     pub encoding_reason: Option<String>,
     pub sha256: String,
+    /// Seconds spent putting the new records in the live search index, when it is held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_seconds: Option<f64>,
 }
 
 /// Most warnings kept; the rest are counted.
@@ -286,8 +289,14 @@ impl Registry {
             write_source(store, &new, req, table, &mapping, dates, &notes, progress)
         });
         let written = report?;
-        // A new list may answer an open inquiry: look again (the leads wait for a caseworker).
+        // The live index, if held, takes the new records in place.
+        let started = std::time::Instant::now();
+        self.refresh_index(None, false)?;
         let mut report = written.report;
+        if self.index_held() {
+            report.index_seconds = Some(started.elapsed().as_secs_f64());
+        }
+        // A new list may answer an open inquiry: look again (the leads wait for a caseworker).
         report.new_inquiry_leads = self.after_import(written.first_new_record)?;
         Ok(report)
     }
@@ -441,6 +450,7 @@ fn write_source(
             encoding_confidence,
             encoding_reason,
             sha256: new.sha256.clone(),
+            index_seconds: None,
         },
         first_new_record: first_record_id,
     })

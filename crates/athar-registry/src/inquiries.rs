@@ -97,11 +97,16 @@ impl Registry {
     }
 
     /// Re-checks open inquiries after an import whose records start at `first_new`: against
-    /// the new records only where the last link kept the registry's name counts, else against
-    /// the whole registry. Returns how many new leads were found.
+    /// the live index when it is held; else against the new records only where the last link
+    /// kept the registry's name counts (no index over a million records is built for a thousand
+    /// new ones), else against the whole registry. Returns how many new leads were found.
     pub(crate) fn after_import(&self, first_new: i64) -> Result<usize> {
         if self.read(|s| Ok(s.inquiries(true)?.is_empty()))? {
             return Ok(0);
+        }
+        // With the live index held (a server), it already has the new records: ask it.
+        if self.index_held() {
+            return self.recheck();
         }
         let counts = self.read(crate::link::kept::kept_term_counts_for_search)?;
         match counts {

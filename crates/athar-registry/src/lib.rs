@@ -60,6 +60,8 @@ pub struct Registry {
     readers: Mutex<Vec<Store>>,
     engine: NameEngine,
     search: RwLock<Option<search::LiveIndex>>,
+    /// How many times the search index was built from the whole store.
+    index_builds: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Registry {
@@ -97,6 +99,7 @@ impl Registry {
             readers: Mutex::new(Vec::new()),
             engine: NameEngine::new(),
             search: RwLock::new(None),
+            index_builds: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -111,6 +114,12 @@ impl Registry {
     /// The registry's own files (database, side files, key file): what no output may replace.
     pub fn own_files(&self) -> Vec<PathBuf> {
         athar_store::files::registry_files(&self.db, &self.key)
+    }
+
+    /// How many times this registry built its search index from the whole store (once, when
+    /// writes keep it current in place).
+    pub fn index_builds(&self) -> usize {
+        self.index_builds.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The name engine the registry reads names with.

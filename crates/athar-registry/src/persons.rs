@@ -126,6 +126,10 @@ impl Registry {
             })?;
             Ok(SplitReport { person_id: person.to_string(), moved: moved.len() })
         })
+        .and_then(|r| {
+            self.refresh_index(None, false)?;
+            Ok(r)
+        })
     }
 
     /// Every record exactly once with its person (records that matched nobody included), noted

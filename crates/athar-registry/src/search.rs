@@ -133,24 +133,92 @@ impl Registry {
                 return f(&live.index);
             }
         }
-        let mut guard = self.search.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let stale = guard.as_ref().is_none_or(|l| l.stamp != now);
-        if stale {
-            let live = self.read(|s| {
-                // Read the stamp again with the data: what the index holds is what it says.
-                let stamp = s.change_stamp()?;
-                Ok(LiveIndex { index: whole_index(s, &self.engine)?, stamp })
-            })?;
-            *guard = Some(live);
-        }
+        self.refresh_index(None, true)?;
+        let guard = self.search.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let live = guard.as_ref().ok_or_else(|| crate::RegistryError::Invalid("internal: no index".into()))?;
         f(&live.index)
+    }
+
+    /// Brings the live index up to the store, in place where it can: the records added since
+    /// (with their persons), the persons changed (only `changed` when this registry's own link
+    /// made the one change since, else every record's), another model; a reindex or a restore
+    /// builds it again. `build`: build it when there is none (else leave it unbuilt: a command
+    /// that never searches does not pay for an index).
+    pub(crate) fn refresh_index(&self, changed: Option<&[i64]>, build: bool) -> Result<()> {
+        let mut guard = self.search.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.read(|store| {
+            store.read_snapshot(|store| {
+                let now = store.change_stamp()?;
+                let held = guard.is_some();
+                match guard.as_mut() {
+                    Some(live) if live.stamp == now => {}
+                    Some(live)
+                        if now.derived_version == live.stamp.derived_version
+                            && now.last_record >= live.stamp.last_record =>
+                    {
+                        catch_up(live, store, &self.engine, now, changed)?;
+                    }
+                    _ if build || held => {
+                        *guard = Some(LiveIndex { index: whole_index(store, &self.engine)?, stamp: now });
+                        self.index_builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })
+        })
     }
 
     /// Drops the live index: the next search builds it again (after a reindex, another model).
     pub(crate) fn forget_index(&self) {
         *self.search.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
+
+    /// Whether the live index is built (a server's, or a command's that searched).
+    pub(crate) fn index_held(&self) -> bool {
+        self.search.read().unwrap_or_else(std::sync::PoisonError::into_inner).is_some()
+    }
+}
+
+/// The live index brought from its stamp to `now` in place.
+fn catch_up(
+    live: &mut LiveIndex,
+    store: &Store,
+    engine: &NameEngine,
+    now: ChangeStamp,
+    changed: Option<&[i64]>,
+) -> Result<()> {
+    let then = &live.stamp;
+    if now.model_trained_at != then.model_trained_at {
+        let model = match store.model()? {
+            Some(_) => Some(crate::admin::stored_model(store)?.0),
+            None => None,
+        };
+        live.index.set_model(model);
+    }
+    if now.persons_version != then.persons_version {
+        match changed.filter(|_| now.persons_version == then.persons_version + 1) {
+            // This registry's own incremental link, the one change since: only its records.
+            Some(ids) => {
+                let rows = store.person_export_of(ids)?;
+                live.index.assign(rows.iter().filter_map(|(p, r, _, _)| Some((*r, p.as_deref()?))));
+            }
+            None => {
+                let persons = store.persons_of_records()?;
+                live.index.assign(persons.iter().map(|(r, p)| (*r, p.as_str())));
+            }
+        }
+    }
+    if now.last_record > then.last_record {
+        let inputs: Vec<LinkInput> =
+            store.link_inputs_after(then.last_record)?.into_iter().filter(|i| i.record_id <= now.last_record).collect();
+        let ids: Vec<i64> = inputs.iter().map(|i| i.record_id).collect();
+        let refs = store.person_export_of(&ids)?;
+        let entries = entries_of(engine, inputs, refs);
+        live.index.add(entries).map_err(|e| crate::RegistryError::Invalid(format!("internal: {e}")))?;
+    }
+    live.stamp = now;
+    Ok(())
 }
 
 /// The store's records analysed in parallel (each name text once per thread, its analysis
@@ -180,6 +248,40 @@ pub(crate) fn whole_index(store: &Store, engine: &NameEngine) -> Result<Index> {
     index_of(store, engine, inputs, refs, None)
 }
 
+/// The index's entries of records (`inputs`, with their `refs` as the persons export gives
+/// them): analysed, with their provenance and person (a record not yet linked is its own
+/// person, `R<record id>`).
+fn entries_of(engine: &NameEngine, inputs: Vec<LinkInput>, refs: Vec<ExportRow>) -> Vec<IndexEntry> {
+    let records = analysed_records(engine, &inputs);
+    entries_with(records, inputs, refs)
+}
+
+fn entries_with(records: Vec<LinkRecord>, inputs: Vec<LinkInput>, refs: Vec<ExportRow>) -> Vec<IndexEntry> {
+    // Each source's name held once.
+    let mut sources: FxHashMap<String, Arc<str>> = FxHashMap::default();
+    let mut refs: FxHashMap<i64, RecordRef> = refs
+        .into_iter()
+        .map(|(p, rid, source, srid)| {
+            let source = sources.entry(source).or_insert_with_key(|s| s.as_str().into()).clone();
+            let person = p.unwrap_or_else(|| format!("R{rid}"));
+            (rid, RecordRef::new(rid, &person, source, srid.as_deref()))
+        })
+        .collect();
+    let field = |i: &LinkInput, k: &str| i.fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.clone());
+    records
+        .into_iter()
+        .zip(&inputs)
+        .filter_map(|(record, input)| {
+            Some(IndexEntry {
+                record,
+                reference: refs.remove(&input.record_id)?,
+                facility: field(input, "facility"),
+                status: field(input, "status"),
+            })
+        })
+        .collect()
+}
+
 /// An index over some records only (`inputs`, with their `refs` as the persons export gives
 /// them), names weighed by `counts` when given (`true`: they already count these records;
 /// `false`: the records are added to them).
@@ -201,28 +303,6 @@ pub(crate) fn index_of(
         Some(_) => Some(crate::admin::stored_model(store)?.0),
         None => None,
     };
-    // Each source's name held once.
-    let mut sources: FxHashMap<String, Arc<str>> = FxHashMap::default();
-    let mut refs: FxHashMap<i64, RecordRef> = refs
-        .into_iter()
-        .map(|(p, rid, source, srid)| {
-            let source = sources.entry(source).or_insert_with_key(|s| s.as_str().into()).clone();
-            let person = p.unwrap_or_else(|| format!("R{rid}"));
-            (rid, RecordRef::new(rid, &person, source, srid.as_deref()))
-        })
-        .collect();
-    let field = |i: &LinkInput, k: &str| i.fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.clone());
-    let entries = records
-        .into_iter()
-        .zip(&inputs)
-        .filter_map(|(record, input)| {
-            Some(IndexEntry {
-                record,
-                reference: refs.remove(&input.record_id)?,
-                facility: field(input, "facility"),
-                status: field(input, "status"),
-            })
-        })
-        .collect();
+    let entries = entries_with(records, inputs, refs);
     Ok(Index::with_counts(engine.clone(), entries, model, counts))
 }

@@ -128,8 +128,16 @@ const QUERY_VALUE: u32 = u32::MAX - 1;
 /// صيدنايا).
 const SAME_FACILITY: f64 = 0.85;
 
+/// Why records could not be added to an index.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    #[error("records must be added in record order, after those indexed (record {first} after {last})")]
+    OutOfOrder { first: i64, last: i64 },
+}
+
 /// The registry's records by their name keys, with the model that scores them. Built once
-/// (a process, a server start); a search only reads it, so many can run at once.
+/// (a process, a server start) and kept current in place ([`Index::add`], [`Index::assign`],
+/// [`Index::set_model`]); a search only reads it, so many can run at once.
 pub struct Index {
     engine: NameEngine,
     records: Vec<LinkRecord>,
@@ -145,7 +153,14 @@ pub struct Index {
     key_start: Vec<u32>,
     keys_of: Vec<u64>,
     model: FsModel,
+    /// The model is the built-in default, its prior one person among the records (which
+    /// follows the records added).
+    default_model: bool,
     tf: TermFrequencies,
+    /// The ids given to name texts, and to facility and status texts: records added later get
+    /// the same ids for the same texts.
+    interner: athar_link::ValueInterner,
+    value_ids: FxHashMap<Box<str>, u32>,
 }
 
 /// Keys of a record's names: every part's skeletons and table names, hashed with the group of
@@ -183,50 +198,144 @@ impl Index {
         model: Option<FsModel>,
         counts: Option<TermCounts>,
     ) -> Index {
+        let mut index = Index {
+            engine,
+            records: Vec::new(),
+            refs: Vec::new(),
+            facility: Vec::new(),
+            status: Vec::new(),
+            values: Vec::new(),
+            by_key: FxHashMap::default(),
+            key_start: vec![0],
+            keys_of: Vec::new(),
+            default_model: model.is_none(),
+            model: model.unwrap_or_else(FsModel::default_model),
+            tf: TermFrequencies::default(),
+            interner: athar_link::ValueInterner::default(),
+            value_ids: FxHashMap::default(),
+        };
+        let (records, refs, facility, status) = index.take_entries(entries);
+        let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
+        index.tf = match counts {
+            Some(c) => TermFrequencies::from_counts(c, &records),
+            None => TermFrequencies::new(&records),
+        };
+        index.append(records, refs, facility, status, keys);
+        index.by_key.values_mut().for_each(|l| l.shrink_to_fit());
+        index
+    }
+
+    /// Interns the entries' values (names with the ids their texts already have, facilities
+    /// and statuses too) and splits them into their parts.
+    #[allow(clippy::type_complexity)]
+    fn take_entries(&mut self, entries: Vec<IndexEntry>) -> (Vec<LinkRecord>, Vec<RecordRef>, Vec<u32>, Vec<u32>) {
         let mut records = Vec::with_capacity(entries.len());
         let mut refs = Vec::with_capacity(entries.len());
         let mut facility = Vec::with_capacity(entries.len());
         let mut status = Vec::with_capacity(entries.len());
-        let mut values: Vec<Box<str>> = Vec::new();
-        let mut value_ids: FxHashMap<String, u32> = FxHashMap::default();
-        let mut intern = |v: Option<String>| match v {
-            Some(v) => *value_ids.entry(v).or_insert_with_key(|v| {
-                values.push(v.as_str().into());
-                values.len() as u32 - 1
-            }),
-            None => NO_VALUE,
-        };
         for e in entries {
             records.push(e.record);
             refs.push(e.reference);
-            facility.push(intern(e.facility.filter(|f| !f.trim().is_empty())));
-            status.push(intern(e.status.filter(|s| !s.is_empty() && s != "unknown")));
+            facility.push(self.intern(e.facility.filter(|f| !f.trim().is_empty())));
+            status.push(self.intern(e.status.filter(|s| !s.is_empty() && s != "unknown")));
         }
-        athar_link::intern_values(&mut records);
-        let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
-        let mut by_key: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
-        let mut key_start = Vec::with_capacity(records.len() + 1);
-        let mut keys_of = Vec::with_capacity(keys.iter().map(Vec::len).sum());
-        // Records in order: every list is sorted by record.
-        for (i, ks) in keys.into_iter().enumerate() {
-            key_start.push(keys_of.len() as u32);
-            for k in ks {
-                by_key.entry(k).or_default().push(i as u32);
-                keys_of.push(k);
+        self.interner.intern(&mut records);
+        (records, refs, facility, status)
+    }
+
+    fn intern(&mut self, v: Option<String>) -> u32 {
+        let Some(v) = v else { return NO_VALUE };
+        if let Some(id) = self.value_ids.get(v.as_str()) {
+            return *id;
+        }
+        self.values.push(v.as_str().into());
+        let id = self.values.len() as u32 - 1;
+        self.value_ids.insert(v.into_boxed_str(), id);
+        id
+    }
+
+    /// Appends records (in record order: every key's list stays sorted by record).
+    fn append(
+        &mut self,
+        records: Vec<LinkRecord>,
+        refs: Vec<RecordRef>,
+        facility: Vec<u32>,
+        status: Vec<u32>,
+        keys: Vec<Vec<u64>>,
+    ) {
+        let first = self.records.len();
+        self.key_start.pop();
+        for (k, ks) in keys.into_iter().enumerate() {
+            self.key_start.push(self.keys_of.len() as u32);
+            for key in ks {
+                self.by_key.entry(key).or_default().push((first + k) as u32);
+                self.keys_of.push(key);
             }
         }
-        key_start.push(keys_of.len() as u32);
-        by_key.values_mut().for_each(|l| l.shrink_to_fit());
-        let model = model.unwrap_or_else(|| {
-            let mut m = FsModel::default_model();
-            m.prior = (1.0 / (records.len().max(1) as f64 + 1.0)).clamp(1e-7, 0.5);
-            m
-        });
-        let tf = match counts {
-            Some(c) => TermFrequencies::from_counts(c, &records),
-            None => TermFrequencies::new(&records),
-        };
-        Index { engine, records, refs, facility, status, values, by_key, key_start, keys_of, model, tf }
+        self.key_start.push(self.keys_of.len() as u32);
+        self.records.extend(records);
+        self.refs.extend(refs);
+        self.facility.extend(facility);
+        self.status.extend(status);
+        if self.default_model {
+            self.model.prior = (1.0 / (self.records.len().max(1) as f64 + 1.0)).clamp(1e-7, 0.5);
+        }
+    }
+
+    /// Takes new records — imported after every record indexed (their ids are greater) — in
+    /// place: their keys, their names' counts, their persons. What an index built over all the
+    /// records would hold, without reading the others again.
+    pub fn add(&mut self, entries: Vec<IndexEntry>) -> Result<(), IndexError> {
+        let last = self.refs.last().map(|r| r.record_id);
+        if let (Some(last), Some(first)) = (last, entries.first().map(|e| e.reference.record_id)) {
+            if first <= last {
+                return Err(IndexError::OutOfOrder { first, last });
+            }
+        }
+        if entries.windows(2).any(|w| w[0].reference.record_id >= w[1].reference.record_id) {
+            return Err(IndexError::OutOfOrder { first: 0, last: 0 });
+        }
+        let (records, refs, facility, status) = self.take_entries(entries);
+        let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
+        self.tf.add(&records);
+        self.append(records, refs, facility, status, keys);
+        Ok(())
+    }
+
+    /// Gives records their persons (after a link): `(record id, person id)`. Records the index
+    /// does not hold are left out and counted.
+    pub fn assign<'a>(&mut self, persons: impl IntoIterator<Item = (i64, &'a str)>) -> usize {
+        let mut missing = 0;
+        for (record, person) in persons {
+            match self.position(record) {
+                Some(i) => {
+                    if self.refs[i].person_id != person {
+                        self.refs[i].person_id = Text::from(person);
+                    }
+                }
+                None => missing += 1,
+            }
+        }
+        missing
+    }
+
+    /// The index's place of a record (records are held in record order).
+    fn position(&self, record_id: i64) -> Option<usize> {
+        self.refs.binary_search_by_key(&record_id, |r| r.record_id).ok()
+    }
+
+    /// Every record's person, in record order.
+    pub fn persons(&self) -> impl Iterator<Item = (i64, &str)> + '_ {
+        self.refs.iter().map(|r| (r.record_id, r.person_id.as_str()))
+    }
+
+    /// Scores with another model from now on (a link trained one, or one was imported).
+    pub fn set_model(&mut self, model: Option<FsModel>) {
+        self.default_model = model.is_none();
+        self.model = model.unwrap_or_else(FsModel::default_model);
+        if self.default_model {
+            self.model.prior = (1.0 / (self.records.len().max(1) as f64 + 1.0)).clamp(1e-7, 0.5);
+        }
     }
 
     /// Number of records indexed.

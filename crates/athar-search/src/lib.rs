@@ -32,5 +32,7 @@
 mod index;
 mod query;
 
-pub use index::{Explained, Index, IndexEntry, PersonMatch, RecordRef, SearchResults, MAX_CANDIDATES, MAX_LIMIT};
+pub use index::{
+    Explained, Index, IndexEntry, IndexError, PersonMatch, RecordRef, SearchResults, MAX_CANDIDATES, MAX_LIMIT,
+};
 pub use query::{Query, QueryError};

@@ -170,11 +170,18 @@ impl Store {
         let at = now();
         let mut n = 0;
         for (person, p) in found {
-            n += self.conn.execute(
-                "INSERT INTO leads(ref, person_id, probability, found_at) VALUES(?1, ?2, ?3, ?4) \
-                 ON CONFLICT(ref, person_id) DO UPDATE SET probability = MAX(probability, excluded.probability)",
-                params![r, person, p, at],
+            // A person already a lead keeps when it was found (and the better probability); only
+            // a person found for the first time counts as new.
+            let updated = self.conn.execute(
+                "UPDATE leads SET probability = MAX(probability, ?3) WHERE ref = ?1 AND person_id = ?2",
+                params![r, person, p],
             )?;
+            if updated == 0 {
+                n += self.conn.execute(
+                    "INSERT INTO leads(ref, person_id, probability, found_at) VALUES(?1, ?2, ?3, ?4)",
+                    params![r, person, p, at],
+                )?;
+            }
         }
         Ok(n)
     }

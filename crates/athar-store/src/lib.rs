@@ -921,6 +921,18 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `f` on one snapshot of the registry: a read transaction, so that everything `f`
+    /// reads is of one moment even while another process writes.
+    pub fn read_snapshot<T, E: From<StoreError>>(&self, f: impl FnOnce(&Store) -> Result<T, E>) -> Result<T, E> {
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
+        self.conn.execute_batch("BEGIN DEFERRED").map_err(StoreError::from)?;
+        let out = f(self);
+        let _ = self.conn.execute_batch("COMMIT");
+        out
+    }
+
     /// Runs `f` inside one transaction that holds the write lock from its start (for
     /// `reindex`, a split): nothing of a failed `f` stays.
     pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {

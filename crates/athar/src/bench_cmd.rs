@@ -4,6 +4,9 @@
 //! - `athar bench search`: the search index built over the registry in `--db`, its build time
 //!   and memory, then every query of a CSV answered one by one on a set number of threads:
 //!   latency p50/p99/max.
+//! - `athar bench live`: the registry library holding its live index over `--db`, then a list
+//!   imported and linked through it: how long the index takes to follow (in place, no
+//!   rebuild), how long an inquiry takes against the held index, and the memory.
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -18,6 +21,22 @@ pub enum BenchCommand {
     /// Build the search index over the registry in --db, then answer each query of --queries
     /// (the columns of `search --batch`); print build time, index memory, latency p50/p99.
     Search(BenchSearch),
+    /// Hold the live index over --db, import and link --list through the registry, add
+    /// inquiries against the held index: seconds to follow the writes, inquiry latency, memory.
+    Live(BenchLive),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchLive {
+    /// The list to import (with a source_record_id column, as `athar synth` writes them).
+    #[arg(long)]
+    list: std::path::PathBuf,
+    /// Inquiries to add against the held index, each timed.
+    #[arg(long, default_value_t = 20)]
+    inquiries: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -65,6 +84,7 @@ pub fn run(global: &crate::Global, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Import(args) => import(args),
         BenchCommand::Search(args) => search(global, args),
+        BenchCommand::Live(args) => live(global, args),
     }
 }
 
@@ -245,4 +265,86 @@ pub fn report_rss_if_asked() {
             eprintln!("peak-rss-mib: {r:.1}");
         }
     }
+}
+
+fn live(global: &crate::Global, args: BenchLive) -> Result<ExitCode> {
+    use athar_registry::import::{ImportRequest, SourceKind};
+    use athar_registry::link::LinkOptions;
+    use athar_registry::{NewInquiry, Silent};
+    use athar_search::Query;
+    let registry = global.registry()?;
+    let me = global.party();
+    let before = proc_mib("VmRSS:");
+    let start = Instant::now();
+    let records = registry.on_index(&me, "bench live", |index| index.len())?;
+    let build = start.elapsed().as_secs_f64();
+    let held = proc_mib("VmRSS:");
+    let mut req = ImportRequest::new(&args.list, format!("bench-live-{}", std::process::id()));
+    req.kind = SourceKind::Inquiry;
+    req.force = true;
+    let start = Instant::now();
+    let imported = registry.import(&me, &req, &Silent)?;
+    let import_total = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let linked = registry.link(&me, &LinkOptions::default(), &Silent)?;
+    let link_total = start.elapsed().as_secs_f64();
+    // Inquiries against the held index: each is recorded and searched for at once.
+    let mut inquiry_ms = Vec::new();
+    for k in 0..args.inquiries {
+        let sought = Query {
+            name: Some(["Mohammed Halabi", "Олександр Шевченко", "Omar Darwish"][k % 3].into()),
+            ..Query::default()
+        };
+        let enquirer = athar_store::Enquirer {
+            name: "bench".into(),
+            relationship: "bench".into(),
+            contact: None,
+            consent: "none".into(),
+        };
+        let t = Instant::now();
+        registry.add_inquiry(&me, NewInquiry { sought, enquirer })?;
+        inquiry_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    inquiry_ms.sort_by(f64::total_cmp);
+    let builds = registry.index_builds();
+    let report = serde_json::json!({
+        "records_before": records,
+        "index_build_seconds": build,
+        "index_mib": match (before, held) { (Some(b), Some(h)) => Some(h - b), _ => None },
+        "imported": imported.imported,
+        "import_seconds": import_total,
+        "import_index_seconds": imported.index_seconds,
+        "link_seconds": link_total,
+        "link_index_seconds": linked.index_seconds,
+        "new_records_linked": linked.new_records,
+        "index_builds": builds,
+        "inquiry_add_ms_p50": quantile(&inquiry_ms, 0.5),
+        "inquiry_add_ms_max": inquiry_ms.last().copied(),
+        "peak_rss_mib": peak_rss_mib(),
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    });
+    if args.json {
+        println!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let secs = |v: &serde_json::Value| v.as_f64().map(|s| format!("{s:.3} s")).unwrap_or_else(|| "—".into());
+    println!(
+        "index over {records} records built in {build:.2} s ({} MiB resident)",
+        report["index_mib"].as_f64().map(|m| format!("{m:.0}")).unwrap_or_else(|| "?".into())
+    );
+    println!(
+        "import of {} records: {import_total:.2} s, of which the live index {}; incremental link: {link_total:.2} s, \
+         of which the live index {}; index built {builds} time(s)",
+        imported.imported,
+        secs(&report["import_index_seconds"]),
+        secs(&report["link_index_seconds"])
+    );
+    println!(
+        "inquiry add against the held index: p50 {:.1} ms, max {:.1} ms ({} inquiries); peak memory {:.0} MiB",
+        quantile(&inquiry_ms, 0.5),
+        inquiry_ms.last().copied().unwrap_or(f64::NAN),
+        inquiry_ms.len(),
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -315,5 +315,6 @@ pub(crate) fn link_new(
         new_leads: 0,
         recheck: Recheck::Records(new_ids, counts),
         seconds: Vec::new(),
+        index_seconds: None,
     }))
 }
