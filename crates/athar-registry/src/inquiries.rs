@@ -43,8 +43,9 @@ impl Registry {
             return Err(RegistryError::Invalid("--enquirer, --relationship and --consent must not be empty".into()));
         }
         let reference = self.write(|s| Ok(s.add_inquiry(&sought, e, &actor.name)?))?;
-        // Leads are looked for now, and shown only to a caseworker.
-        self.recheck()?;
+        // Leads are looked for now, for this inquiry, and shown only to a caseworker.
+        let found = self.with_index(|index| Ok(leads_for(index, &reference, &sought)))?;
+        self.add_found(vec![found])?;
         Ok(reference)
     }
 
@@ -159,17 +160,19 @@ impl Registry {
 /// Each open inquiry's persons found in `index` at [`LEAD_MIN`] or more.
 fn leads_of(store: &Store, index: &Index) -> Result<Found> {
     let open = store.inquiries(true)?;
-    Ok(open
-        .iter()
-        .filter_map(|inq| {
-            let out = index.search(&Query::from_fields(&inq.sought), 10).ok()?;
-            let found: Vec<(String, f64)> = out
-                .results
-                .into_iter()
-                .filter(|m| m.probability >= LEAD_MIN)
-                .map(|m| (m.person_id, m.probability))
-                .collect();
-            Some((inq.reference.clone(), found))
-        })
-        .collect())
+    Ok(open.iter().map(|inq| leads_for(index, &inq.reference, &inq.sought)).collect())
+}
+
+/// One inquiry's persons found in `index` at [`LEAD_MIN`] or more.
+fn leads_for(index: &Index, reference: &str, sought: &[(String, String)]) -> (String, Vec<(String, f64)>) {
+    let found = match index.search(&Query::from_fields(sought), 10) {
+        Ok(out) => out
+            .results
+            .into_iter()
+            .filter(|m| m.probability >= LEAD_MIN)
+            .map(|m| (m.person_id, m.probability))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    (reference.to_string(), found)
 }

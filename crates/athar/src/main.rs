@@ -9,6 +9,7 @@ mod link_cmd;
 mod names_cmd;
 mod names_eval;
 mod output;
+mod persons_cmd;
 mod queries;
 mod search_cmd;
 mod store_cmd;
@@ -145,13 +146,13 @@ enum Command {
     Judge(link_cmd::JudgeArgs),
     /// Persons: show, split, history.
     #[command(subcommand)]
-    Persons(link_cmd::PersonsCommand),
+    Persons(persons_cmd::PersonsCommand),
     /// The linkage model document: show, export, import.
     #[command(subcommand)]
-    Model(link_cmd::ModelCommand),
+    Model(persons_cmd::ModelCommand),
     /// Export persons (every record exactly once).
     #[command(subcommand)]
-    Export(link_cmd::ExportCommand),
+    Export(persons_cmd::ExportCommand),
     /// Recompute every record's derived fields from its raw row (after an upgrade).
     Reindex {
         #[arg(long)]
@@ -232,9 +233,9 @@ fn main() -> ExitCode {
         Command::Explain { a, b, json } => link_cmd::explain(g, a, b, json),
         Command::Review { json } => link_cmd::review(g, json),
         Command::Judge(args) => link_cmd::judge(g, args),
-        Command::Persons(cmd) => link_cmd::persons(g, cmd),
-        Command::Export(cmd) => link_cmd::export(g, cmd),
-        Command::Model(cmd) => link_cmd::model(g, cmd),
+        Command::Persons(cmd) => persons_cmd::persons(g, cmd),
+        Command::Export(cmd) => persons_cmd::export(g, cmd),
+        Command::Model(cmd) => persons_cmd::model(g, cmd),
         Command::Bench(cmd) => bench_cmd::run(g, cmd),
         Command::Search(args) => search_cmd::search(g, args),
         Command::Inquiry(cmd) => inquiry_cmd::run(g, cmd),

@@ -1,0 +1,173 @@
+//! `athar persons show | split | history`, `athar export persons`, `athar model`: persons and
+//! their records, the export of every record, the linkage model document — as the registry
+//! library does them; this module parses, writes and prints.
+
+use crate::output::{describe, CsvOut, Output};
+use crate::Global;
+use anyhow::{Context, Result};
+use athar_store::escape_control as esc;
+use clap::{Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum PersonsCommand {
+    /// A person's records side by side, with sources.
+    Show {
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move records out of a person into a new one; records judged different from the rest.
+    Split { person: String, records: Vec<String> },
+    /// Where a person id came from: creations, merges, splits.
+    History {
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Every record exactly once with its person (records that matched nobody included).
+    Persons {
+        /// The file to write, or - for standard output. Never the registry's own files, a
+        /// database or a key file; an existing file only with --force.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Replace the --out file if it exists (never a database or a key file).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
+    let registry = global.registry()?;
+    let party = global.party();
+    match cmd {
+        PersonsCommand::Show { person, json } => {
+            let view = registry.person(&party, &person)?;
+            if json {
+                println!("{}", serde_json::json!({"person_id": view.person_id, "records": view.records}));
+            } else {
+                println!("person {person}: {} records", view.records.len());
+                for v in &view.records {
+                    let derived: Vec<String> = v.derived.iter().map(|(k, val)| format!("{k}={val}")).collect();
+                    println!(
+                        "  record {} — source {} row {}{}\n      {}",
+                        v.record_id,
+                        esc(&v.source),
+                        v.row,
+                        v.source_record_id.as_deref().map(|s| format!(" (id {})", esc(s))).unwrap_or_default(),
+                        esc(&derived.join("  "))
+                    );
+                }
+            }
+        }
+        PersonsCommand::History { person, json } => {
+            let events = registry.person_history(&party, &person)?;
+            if json {
+                println!("{}", serde_json::json!({"person_id": person, "history": events}));
+            } else {
+                for e in &events {
+                    println!(
+                        "{}  {} {} {}{}",
+                        e.at,
+                        esc(&e.person_id),
+                        e.event,
+                        esc(e.other.as_deref().unwrap_or("")),
+                        e.detail.as_deref().map(|d| format!(" ({})", esc(d))).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        PersonsCommand::Split { person, records } => {
+            let r = registry.split(&party, &person, &records)?;
+            println!("{} records moved out of {person} into a new person; see athar persons history {person}", r.moved);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
+    let ExportCommand::Persons { out, format, force } = cmd;
+    let registry = global.registry()?;
+    // The output is checked before anything is read or audited: a refused path costs nothing.
+    let mut sink = Output::open(&out, &registry.own_files(), force)?;
+    let rows = registry.export_persons(&global.party(), &describe(&out))?;
+    match format {
+        ExportFormat::Csv => {
+            let mut w = CsvOut::new(&mut sink);
+            w.row(["person_id", "record_id", "source", "source_record_id"])?;
+            for r in &rows {
+                w.row([
+                    r.person_id.as_str(),
+                    r.record_id.as_str(),
+                    r.source.as_str(),
+                    r.source_record_id.as_deref().unwrap_or(""),
+                ])?;
+            }
+            w.into_inner()?;
+        }
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut sink, &serde_json::json!({ "records": rows }))?;
+            writeln!(sink)?;
+        }
+    }
+    let to_stdout = sink.is_stdout();
+    sink.finish().with_context(|| format!("cannot write {}", describe(&out)))?;
+    if !to_stdout {
+        eprintln!("{} records written to {}", rows.len(), describe(&out));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Print the model document (JSON): the default one until `athar link` trains one.
+    Show,
+    /// Write the model document to a file (- for standard output; an existing file only with
+    /// --force, never a database or a key file).
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Use a model document (checked before it replaces the stored one).
+    Import { file: PathBuf },
+}
+
+pub fn model(global: &Global, cmd: ModelCommand) -> Result<ExitCode> {
+    let registry = global.registry()?;
+    let party = global.party();
+    match cmd {
+        ModelCommand::Show => println!("{}", registry.model(&party)?.0.to_json()),
+        ModelCommand::Export { file, force } => {
+            let mut sink = Output::open(&file, &registry.own_files(), force)?;
+            writeln!(sink, "{}", registry.model(&party)?.0.to_json())?;
+            let to_stdout = sink.is_stdout();
+            sink.finish().with_context(|| format!("cannot write {}", describe(&file)))?;
+            if !to_stdout {
+                eprintln!("model written to {}", describe(&file));
+            }
+        }
+        ModelCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            registry
+                .import_model(&party, &text)
+                .with_context(|| format!("{} is not a usable model; nothing changed", file.display()))?;
+            eprintln!("model imported from {}; run athar link to apply it", file.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
