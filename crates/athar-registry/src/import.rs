@@ -9,9 +9,13 @@
 use crate::error::{invalid, Result};
 use crate::progress::Progress;
 use crate::{Action, Actor, Registry, RegistryError};
-use athar_ingest::dates::{DateOrder, DateRules};
-use athar_ingest::headers::{map_headers, ColumnRole, HeaderMapping};
-use athar_ingest::{Field, Format, RawRow, ReadOptions, RowError};
+pub use athar_ingest::dates::{DateOrder, MIN_YEAR};
+pub use athar_ingest::headers::{parse_map_arg, ColumnRole};
+pub use athar_ingest::{Field, Format};
+
+use athar_ingest::dates::DateRules;
+use athar_ingest::headers::{map_headers, HeaderMapping};
+use athar_ingest::{RawRow, ReadOptions, RowError};
 use athar_store::{NewRecord, NewSource, PreparedRecord};
 use serde::Serialize;
 use std::io::Read;

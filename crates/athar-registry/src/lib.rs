@@ -46,6 +46,14 @@ pub use persons::{ExportRecord, PersonView, SplitReport};
 pub use progress::{Progress, Silent};
 pub use review::{Explanation, JudgeReport, ReviewItem};
 
+// What a front door needs of the layers below comes through the registry: the store's plain
+// values and its rule for files written beside a registry, the search's query and answers.
+pub use athar_search::{PersonMatch, Query, SearchResults};
+pub use athar_store::{
+    check_actor, default_key_path, escape_control, files, AuditVerdict, Enquirer, InitReport, InquiryRow, Lead,
+    LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,
+};
+
 use athar_names::NameEngine;
 use athar_store::Store;
 use std::path::{Path, PathBuf};

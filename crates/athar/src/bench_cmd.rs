@@ -270,8 +270,8 @@ pub fn report_rss_if_asked() {
 fn live(global: &crate::Global, args: BenchLive) -> Result<ExitCode> {
     use athar_registry::import::{ImportRequest, SourceKind};
     use athar_registry::link::LinkOptions;
+    use athar_registry::Query;
     use athar_registry::{NewInquiry, Silent};
-    use athar_search::Query;
     let registry = global.registry()?;
     let me = global.party();
     let before = proc_mib("VmRSS:");
@@ -295,7 +295,7 @@ fn live(global: &crate::Global, args: BenchLive) -> Result<ExitCode> {
             name: Some(["Mohammed Halabi", "Олександр Шевченко", "Omar Darwish"][k % 3].into()),
             ..Query::default()
         };
-        let enquirer = athar_store::Enquirer {
+        let enquirer = athar_registry::Enquirer {
             name: "bench".into(),
             relationship: "bench".into(),
             contact: None,

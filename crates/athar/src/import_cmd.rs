@@ -4,11 +4,11 @@
 
 use crate::Global;
 use anyhow::Result;
-use athar_ingest::dates::DateOrder;
-use athar_ingest::headers::{parse_map_arg, ColumnRole};
-use athar_ingest::Format;
+use athar_registry::escape_control as esc;
+use athar_registry::import::DateOrder;
+use athar_registry::import::Format;
+use athar_registry::import::{parse_map_arg, ColumnRole};
 use athar_registry::import::{ImportPreview, ImportRequest, RowPreview, SourceKind as Kind};
-use athar_store::escape_control as esc;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,7 +57,7 @@ pub struct ImportArgs {
     date_order: DateOrderArg,
     /// The earliest plausible year: dates before it are refused as typing errors (set it lower
     /// for a historical list).
-    #[arg(long, default_value_t = athar_ingest::dates::MIN_YEAR, value_name = "YEAR")]
+    #[arg(long, default_value_t = athar_registry::import::MIN_YEAR, value_name = "YEAR")]
     earliest_year: i32,
     /// A description of the source (where it came from, who gave it).
     #[arg(long)]

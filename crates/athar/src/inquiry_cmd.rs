@@ -4,10 +4,10 @@
 
 use crate::Global;
 use anyhow::Result;
+use athar_registry::escape_control as esc;
+use athar_registry::Enquirer;
 use athar_registry::NewInquiry;
-use athar_search::Query;
-use athar_store::escape_control as esc;
-use athar_store::Enquirer;
+use athar_registry::Query;
 use clap::Subcommand;
 use std::process::ExitCode;
 

@@ -4,8 +4,8 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
+use athar_registry::escape_control as esc;
 use athar_registry::link::{LinkOptions, LinkReport};
-use athar_store::escape_control as esc;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -28,7 +28,7 @@ pub struct LinkArgs {
     review_band: Option<String>,
     /// Largest block a blocking key may make (larger ones are split by birth year, and what
     /// is still too large is skipped and reported).
-    #[arg(long, default_value_t = athar_link::DEFAULT_MAX_BLOCK)]
+    #[arg(long, default_value_t = athar_registry::link::DEFAULT_MAX_BLOCK)]
     max_block: usize,
     /// For measurement: link with the name engine's variant tables switched off (spelling
     /// rules, romanisation and skeletons only), to see what the tables add.

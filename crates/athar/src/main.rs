@@ -51,7 +51,7 @@ pub struct Global {
 
 impl Global {
     pub fn key_file(&self) -> PathBuf {
-        self.key_file.clone().unwrap_or_else(|| athar_store::default_key_path(&self.db))
+        self.key_file.clone().unwrap_or_else(|| athar_registry::default_key_path(&self.db))
     }
 
     /// Who acts: `--actor`, else `ATHAR_ACTOR`, else the operating-system user. A given
@@ -192,11 +192,11 @@ fn quiet_on_closed_pipe() {
 /// with what holds it when that can be known.
 fn error_text(e: &anyhow::Error, g: &Global) -> String {
     let busy = e.chain().any(|c| {
-        c.downcast_ref::<athar_store::StoreError>().is_some_and(|s| s.is_locked())
+        c.downcast_ref::<athar_registry::StoreError>().is_some_and(|s| s.is_locked())
             || c.downcast_ref::<athar_registry::RegistryError>().is_some_and(|s| s.is_locked())
     });
     if busy {
-        let holder = athar_store::files::Activity::current(&g.db);
+        let holder = athar_registry::files::Activity::current(&g.db);
         return format!(
             "the database {} is busy: {} is writing to it, and this command waited 10 s; wait until it ends (or stop \
              it) and run this command again — nothing was changed",
@@ -204,7 +204,7 @@ fn error_text(e: &anyhow::Error, g: &Global) -> String {
             holder.unwrap_or_else(|| "another Athar process (an import, a link or a reindex)".into())
         );
     }
-    athar_store::escape_control(&format!("{e:#}")).into_owned()
+    athar_registry::escape_control(&format!("{e:#}")).into_owned()
 }
 
 fn main() -> ExitCode {
@@ -212,7 +212,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let g = &cli.global;
     if let Some(a) = &g.actor {
-        if let Err(e) = athar_store::check_actor(a) {
+        if let Err(e) = athar_registry::check_actor(a) {
             eprintln!("error: --actor: {e}");
             return ExitCode::from(2);
         }

@@ -4,7 +4,7 @@
 //! formulas in the CSV files Athar writes. Does not decide what is written.
 
 use anyhow::Result;
-use athar_store::files::{check_output_path, AtomicFile};
+use athar_registry::files::{check_output_path, AtomicFile};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,7 @@ pub enum Output {
 
 impl Output {
     /// `-` is standard output; any other path is checked (see
-    /// [`athar_store::files::check_output_path`]: never a registry's file, a database or a key
+    /// [`athar_registry::files::check_output_path`]: never a registry's file, a database or a key
     /// file; an existing file only with `force`) and written through a temporary file.
     /// `protected` are the files of the registry the command has open.
     pub fn open(path: &Path, protected: &[PathBuf], force: bool) -> Result<Output> {

@@ -5,7 +5,7 @@
 use crate::output::{describe, CsvOut, Output};
 use crate::Global;
 use anyhow::{Context, Result};
-use athar_store::escape_control as esc;
+use athar_registry::escape_control as esc;
 use clap::{Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;

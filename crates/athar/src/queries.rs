@@ -3,7 +3,7 @@
 //! `family`, `mother`, `born`, `place`, `sex`, `facility`, `status`); an empty cell or a missing
 //! column is "not given", other columns are ignored.
 
-use athar_search::Query;
+use athar_registry::Query;
 
 /// The query of one row.
 pub fn query_from_row(headers: &csv::StringRecord, rec: &csv::StringRecord) -> Query {

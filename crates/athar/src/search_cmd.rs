@@ -4,9 +4,9 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
+use athar_registry::escape_control as esc;
 use athar_registry::search::BatchQuery;
-use athar_search::Query;
-use athar_store::escape_control as esc;
+use athar_registry::Query;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;

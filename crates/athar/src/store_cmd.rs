@@ -3,8 +3,8 @@
 
 use crate::Global;
 use anyhow::{bail, Context, Result};
+use athar_registry::escape_control as esc;
 use athar_registry::Registry;
-use athar_store::escape_control as esc;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -298,7 +298,7 @@ fn a_locked_registry_says_what_holds_it_and_shows_nothing_unaudited() {
     env.registry();
     let queries = env.write("q.csv", b"query_id,name\n1,Mohammed Halabi\n");
     // Another process's import holds the write lock (and has noted what it is).
-    let _note = athar_store::files::Activity::begin(&env.db(), "an import");
+    let _note = athar_registry::files::Activity::begin(&env.db(), "an import");
     let conn = rusqlite::Connection::open(env.db()).expect("raw");
     conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO meta(key, value) VALUES('held', '1');").expect("lock");
     let o = env.athar(&["search", "--batch", queries.to_str().expect("p")]);

@@ -2,8 +2,8 @@
 //! second process — the `athar` command — imports into the same database: the next search of
 //! the holder sees the new records, caught up in place, never a stale "not found".
 
+use athar_registry::Query;
 use athar_registry::{Actor, Registry};
-use athar_search::Query;
 use std::process::Command;
 
 #[test]

@@ -23,6 +23,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
+pub use athar_link::DEFAULT_MAX_BLOCK;
+
 /// Candidate pairs the prior's fixed point is computed on (evenly drawn when there are more).
 const PRIOR_SAMPLE: usize = 1_000_000;
 
