@@ -86,3 +86,9 @@ fn searches_while_a_list_is_imported_and_linked_see_a_state_before_or_after_each
     }
     assert_eq!(r.index_builds(), 1);
 }
+
+#[test]
+fn a_registry_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Registry>();
+}

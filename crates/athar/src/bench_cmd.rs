@@ -8,6 +8,7 @@
 //!   imported and linked through it: how long the index takes to follow (in place, no
 //!   rebuild), how long an inquiry takes against the held index, and the memory.
 
+use crate::memory::{peak_rss_mib, proc_mib};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::io::Write;
@@ -66,19 +67,6 @@ pub struct BenchImport {
 const GIVEN: &[&str] =
     &["محمد", "أحمد", "خالد", "Mohammed", "Hussein", "Олександр", "Сергій", "Fatima", "زينب", "Omar"];
 const FAMILY: &[&str] = &["الحلبي", "الشامي", "Hamadeh", "Darwish", "Шевченко", "Коваленко", "al-Khatib", "المصري"];
-
-/// A memory line of this process's /proc status (`VmHWM:` peak, `VmRSS:` now) in MiB (Linux);
-/// `None` elsewhere.
-fn proc_mib(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-fn peak_rss_mib() -> Option<f64> {
-    proc_mib("VmHWM:")
-}
 
 pub fn run(global: &crate::Global, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
@@ -256,15 +244,6 @@ fn import(args: BenchImport) -> Result<ExitCode> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Called by `import` when benchmarked: the peak memory on standard error.
-pub fn report_rss_if_asked() {
-    if std::env::var_os("ATHAR_BENCH_REPORT_RSS").is_some() {
-        if let Some(r) = peak_rss_mib() {
-            eprintln!("peak-rss-mib: {r:.1}");
-        }
-    }
 }
 
 fn live(global: &crate::Global, args: BenchLive) -> Result<ExitCode> {

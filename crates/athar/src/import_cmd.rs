@@ -152,7 +152,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         let bar = crate::bar::Bar::new();
         registry.import(&global.party(), &req, &bar)?
     };
-    crate::bench_cmd::report_rss_if_asked();
+    crate::memory::report_rss_if_asked();
     if args.json {
         println!("{}", serde_json::to_value(&report)?);
         return Ok(ExitCode::SUCCESS);

@@ -6,6 +6,7 @@ mod bench_cmd;
 mod import_cmd;
 mod inquiry_cmd;
 mod link_cmd;
+mod memory;
 mod names_cmd;
 mod names_eval;
 mod output;
