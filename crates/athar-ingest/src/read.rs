@@ -137,6 +137,31 @@ impl std::fmt::Debug for Table {
     }
 }
 
+impl Table {
+    /// A table read from text: what the readers make, the encoding's judgement added by
+    /// `open_text`.
+    fn text(
+        format: Format,
+        encoding: &'static Encoding,
+        delimiter: Option<u8>,
+        header_row: u64,
+        headers: Vec<String>,
+        rows: Box<dyn Iterator<Item = Result<RawRow, RowError>> + Send>,
+    ) -> Table {
+        Table {
+            format,
+            encoding: Some(encoding.name()),
+            encoding_confidence: None,
+            encoding_reason: None,
+            encoding_alternatives: Vec::new(),
+            delimiter,
+            header_row,
+            headers,
+            rows,
+        }
+    }
+}
+
 const SNIFF: usize = 64 * 1024;
 
 /// The longest column name taken: a header cell longer than this is not a column name.
@@ -375,33 +400,13 @@ fn open_text(
                     }
                 }
             }));
-            Table {
-                format,
-                encoding: Some(encoding.name()),
-                encoding_confidence: None,
-                encoding_reason: None,
-                encoding_alternatives: Vec::new(),
-                delimiter: Some(delimiter),
-                header_row: first,
-                headers,
-                rows: Box::new(rows),
-            }
+            Table::text(format, encoding, Some(delimiter), first, headers, Box::new(rows))
         }
         Format::Json => {
             let mut text = String::new();
             decoded()?.read_to_string(&mut text).map_err(io_err(path))?;
             let (headers, rows) = crate::json::read_json(path, &text, encoding.name())?;
-            Table {
-                format,
-                encoding: Some(encoding.name()),
-                encoding_confidence: None,
-                encoding_reason: None,
-                encoding_alternatives: Vec::new(),
-                delimiter: None,
-                header_row: 0,
-                headers,
-                rows: Box::new(rows.into_iter()),
-            }
+            Table::text(format, encoding, None, 0, headers, Box::new(rows.into_iter()))
         }
         Format::Ndjson => {
             // First pass: the keys, in order of first appearance; second pass: the rows.
@@ -425,17 +430,7 @@ fn open_text(
                     crate::json::line_row(row, &line, &keys, encoding_name)
                 },
             );
-            Table {
-                format,
-                encoding: Some(encoding.name()),
-                encoding_confidence: None,
-                encoding_reason: None,
-                encoding_alternatives: Vec::new(),
-                delimiter: None,
-                header_row: 0,
-                headers,
-                rows: Box::new(rows),
-            }
+            Table::text(format, encoding, None, 0, headers, Box::new(rows))
         }
         Format::Xlsx => return unreachable_xlsx(path),
     };

@@ -101,11 +101,36 @@ pub(crate) fn append_bound(
     detail: Option<&str>,
     data_hash: Option<&str>,
 ) -> Result<(), StoreError> {
+    let detail_enc = detail.map(|d| keys.seal(d.as_bytes())).transpose()?;
+    let write = || -> Result<(), StoreError> {
+        let last: Option<(i64, String)> = conn
+            .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (seq, prev) = match last {
+            Some((s, h)) => (s + 1, h),
+            None => (1, GENESIS.to_string()),
+        };
+        let e = AuditEntry {
+            seq,
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.map(str::to_string),
+            result_count: count,
+        };
+        let hash = entry_hash(keys, &prev, &e, detail_enc.as_deref(), data_hash);
+        conn.execute(
+            "INSERT INTO audit(seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash, data_hash) \
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![e.seq, e.at, e.actor, e.action, e.target, e.result_count, detail_enc, prev, hash, data_hash],
+        )?;
+        Ok(())
+    };
     // Outside a transaction, take the write lock before reading the head, so that two
     // processes never append the same sequence number.
     if conn.is_autocommit() {
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = append_locked(conn, keys, actor, action, target, count, detail, data_hash);
+        let r = write();
         match r {
             Ok(()) => conn.execute_batch("COMMIT")?,
             Err(_) => {
@@ -114,43 +139,7 @@ pub(crate) fn append_bound(
         }
         return r;
     }
-    append_locked(conn, keys, actor, action, target, count, detail, data_hash)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn append_locked(
-    conn: &Connection,
-    keys: &Keys,
-    actor: &str,
-    action: &str,
-    target: Option<&str>,
-    count: Option<i64>,
-    detail: Option<&str>,
-    data_hash: Option<&str>,
-) -> Result<(), StoreError> {
-    let last: Option<(i64, String)> = conn
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (seq, prev) = match last {
-        Some((s, h)) => (s + 1, h),
-        None => (1, GENESIS.to_string()),
-    };
-    let detail_enc = detail.map(|d| keys.seal(d.as_bytes())).transpose()?;
-    let e = AuditEntry {
-        seq,
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        target: target.map(str::to_string),
-        result_count: count,
-    };
-    let hash = entry_hash(keys, &prev, &e, detail_enc.as_deref(), data_hash);
-    conn.execute(
-        "INSERT INTO audit(seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash, data_hash) \
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![e.seq, e.at, e.actor, e.action, e.target, e.result_count, detail_enc, prev, hash, data_hash],
-    )?;
-    Ok(())
+    write()
 }
 
 /// Checks the chain itself: every entry follows from the one before it. Whether the data is
