@@ -85,8 +85,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Registry {
-    /// Opens the registry at `db` with its key file (see [`athar_store::Store::open`]).
+    /// Opens the registry at `db` with its key file. A missing database is refused, naming the
+    /// path: a mistyped path must never answer "not found" from a new, empty registry. Only
+    /// [`Registry::init`] and [`Registry::open_or_create`] (an import) create one.
     pub fn open(db: &Path, key: &Path) -> Result<Registry> {
+        let empty = std::fs::metadata(db).map(|m| m.len() == 0).unwrap_or(true);
+        if !db.exists() || db.is_dir() || empty {
+            return Err(RegistryError::NotFound(format!(
+                "there is no registry at {}: {}. Check --db (or ATHAR_DB); to start a new registry there, run \
+                 athar init, or import a first list with athar import FILE --source NAME",
+                db.display(),
+                if db.is_dir() {
+                    "it is a folder"
+                } else if db.exists() {
+                    "the file is empty"
+                } else {
+                    "the file does not exist"
+                }
+            )));
+        }
+        let store = Store::open(db, key)?;
+        Ok(Registry::around(store, db, key))
+    }
+
+    /// Opens the registry at `db`, creating it (and its key file) when it does not exist: for
+    /// the first import into a new registry.
+    pub fn open_or_create(db: &Path, key: &Path) -> Result<Registry> {
         let store = Store::open(db, key)?;
         Ok(Registry::around(store, db, key))
     }

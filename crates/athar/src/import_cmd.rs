@@ -147,7 +147,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<ExitCode> {
         print_preview(&args, &preview)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let registry = global.registry()?;
+    let registry = global.registry_creating()?;
     let report = {
         let bar = crate::bar::Bar::new();
         registry.import(&global.party(), &req, &bar)?

@@ -39,7 +39,8 @@ struct Cli {
 /// Options every command takes.
 #[derive(Args, Debug)]
 pub struct Global {
-    /// The database file (created when missing).
+    /// The database file. Only init, import and demo create it; every other command refuses a
+    /// missing one.
     #[arg(long, global = true, env = "ATHAR_DB", default_value = "athar.db")]
     pub db: PathBuf,
     /// The key file (default: beside the database, athar.db → athar.key). Keep a copy apart.
@@ -72,10 +73,17 @@ impl Global {
         athar_registry::Actor::local(self.actor())
     }
 
-    /// The registry at `--db`, with its key file.
+    /// The registry at `--db`, with its key file; a missing one is refused.
     pub fn registry(&self) -> Result<athar_registry::Registry, anyhow::Error> {
         use anyhow::Context;
         athar_registry::Registry::open(&self.db, &self.key_file())
+            .with_context(|| format!("cannot open the database {}", self.db.display()))
+    }
+
+    /// The registry at `--db`, created when missing (the first import).
+    pub fn registry_creating(&self) -> Result<athar_registry::Registry, anyhow::Error> {
+        use anyhow::Context;
+        athar_registry::Registry::open_or_create(&self.db, &self.key_file())
             .with_context(|| format!("cannot open the database {}", self.db.display()))
     }
 }

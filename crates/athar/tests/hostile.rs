@@ -415,3 +415,32 @@ fn hostile_lists_are_handled_as_promised() {
     assert!(holds(&bytes, "Damascus"), "the town of residence stays comparable");
     verify(&env);
 }
+
+#[test]
+fn a_mistyped_registry_path_is_refused_never_answered_not_found() {
+    // Issue 15: a wrong --db answered "no person in the registry looks like this query", exit 0.
+    let env = Env::new();
+    env.registry();
+    let typo = env.path("exx.db");
+    for args in [
+        vec!["search", "Mohammed Halabi"],
+        vec!["inquiry", "list"],
+        vec!["stats"],
+        vec!["link"],
+        vec!["audit", "verify"],
+        vec!["export", "persons", "--out", "-"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_athar"))
+            .arg("--db")
+            .arg(&typo)
+            .args(["--actor", "tester"])
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let e = stderr(&o);
+        assert!(e.contains("there is no registry at") && e.contains("exx.db"), "{args:?}: {e}");
+        assert!(o.stdout.is_empty(), "{args:?}: nothing answered");
+        assert!(!typo.exists() && !env.path("exx.key").exists(), "{args:?} made a registry");
+    }
+}
