@@ -17,6 +17,8 @@ pub struct Explanation {
     pub record_b: String,
     /// `default` before any link trained a model, else `trained`.
     pub model: &'static str,
+    /// A human judgement in force on the pair: it decides, whatever the model says.
+    pub judgement: Option<athar_store::JudgementRow>,
     pub explanation: athar_link::Explanation,
 }
 
@@ -77,10 +79,14 @@ impl Registry {
             let (ra, rb) = (&c.records[i], &c.records[j]);
             let v = compare(&self.engine, ra, rb);
             let e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
+            let (x, y) = (ra.id.parse::<i64>().unwrap_or(0), rb.id.parse::<i64>().unwrap_or(0));
+            let (lo, hi) = (x.min(y).to_string(), x.max(y).to_string());
+            let judgement = store.judgements()?.into_iter().find(|j| j.record_a == lo && j.record_b == hi);
             Ok(Explanation {
                 record_a: ra.id.to_string(),
                 record_b: rb.id.to_string(),
                 model: if c.model_is_default { "default" } else { "trained" },
+                judgement,
                 explanation: e,
             })
         })?;

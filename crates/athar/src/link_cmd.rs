@@ -161,11 +161,23 @@ fn print_summary(s: &LinkReport, json: bool) {
 pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<ExitCode> {
     let x = global.registry()?.explain(&global.party(), &a, &b)?;
     if json {
-        println!(
-            "{}",
-            serde_json::json!({"record_a": x.record_a, "record_b": x.record_b, "model": x.model, "explanation": x.explanation})
-        );
+        let mut v = serde_json::json!({"record_a": x.record_a, "record_b": x.record_b, "model": x.model, "explanation": x.explanation});
+        if let Some(j) = &x.judgement {
+            v["judgement"] = serde_json::to_value(j)?;
+        }
+        println!("{v}");
         return Ok(ExitCode::SUCCESS);
+    }
+    // A human decision comes first: it is what every link applies, whatever the model says.
+    if let Some(j) = &x.judgement {
+        println!(
+            "JUDGED {} by {} on {}{} (judgement {}): every link keeps this, whatever the model says",
+            j.decision.to_uppercase(),
+            esc(&j.actor),
+            j.at,
+            j.note.as_deref().map(|n| format!(" — \"{}\"", esc(n))).unwrap_or_default(),
+            j.judgement_id
+        );
     }
     let e = &x.explanation;
     println!(

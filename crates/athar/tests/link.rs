@@ -463,3 +463,22 @@ fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges(
     let fifth = env.json(&["link", "--json"]);
     assert_eq!(fifth["from_kept_state"], false, "{fifth}");
 }
+
+#[test]
+fn explain_shows_a_judgement_first_with_who_when_and_why() {
+    // Issue 15: after `judge A B different`, explain printed the model's 0.9989 and nothing
+    // about the decision.
+    let env = Env::new();
+    env.ok(&["link"]);
+    env.ok(&["judge", "reg:r1", "ngo:n1", "different", "--note", "different mothers, per the family"]);
+    let text = env.ok(&["explain", "reg:r1", "ngo:n1"]);
+    let first = text.lines().next().unwrap_or("");
+    assert!(first.starts_with("JUDGED DIFFERENT by tester"), "{text}");
+    assert!(first.contains("different mothers, per the family"), "{first}");
+    let v = env.json(&["explain", "reg:r1", "ngo:n1", "--json"]);
+    assert_eq!(v["judgement"]["decision"], "different");
+    assert_eq!(v["judgement"]["actor"], "tester");
+    // A pair nobody judged has none.
+    let v = env.json(&["explain", "reg:r2", "ngo:n2", "--json"]);
+    assert!(v.get("judgement").is_none());
+}
