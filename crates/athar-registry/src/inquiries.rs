@@ -11,8 +11,9 @@ use athar_search::{Index, Query};
 use athar_store::{Enquirer, InquiryRow, Lead, Store};
 use serde::Serialize;
 
-/// Persons found for each inquiry (reference → person ids and probabilities).
-type Found = Vec<(String, Vec<(String, f64)>)>;
+/// Persons found for each inquiry: reference → the record each was found by, and the
+/// probability.
+type Found = Vec<(String, Vec<(i64, f64)>)>;
 
 /// Least probability of a lead.
 pub const LEAD_MIN: f64 = 0.5;
@@ -90,11 +91,33 @@ impl Registry {
         };
         let mut out = Vec::new();
         for r in refs {
-            let leads = self.write(|s| Ok(s.leads(&r)?))?;
+            let leads = self.read(|s| Ok(s.leads(&r)?))?;
             self.audit(actor, "inquiry.leads", Some(&r), Some(leads.len() as i64), None)?;
             out.push((r, leads));
         }
         Ok(out)
+    }
+
+    /// Marks an inquiry's leads seen (looking at them does not): those found until now are no
+    /// longer new.
+    pub fn mark_leads_seen(&self, actor: &Actor, reference: &str) -> Result<()> {
+        actor.require(Action::Inquiries)?;
+        if !self.write(|s| Ok(s.mark_leads_seen(reference)?))? {
+            return Err(RegistryError::NotFound(format!("no inquiry {reference}")));
+        }
+        self.audit(actor, "inquiry.leads.seen", Some(reference), None, None)
+    }
+
+    /// Dismisses an inquiry's lead of `person`, with a note (kept encrypted): it stays, marked,
+    /// and is no longer new.
+    pub fn dismiss_lead(&self, actor: &Actor, reference: &str, person: &str, note: Option<&str>) -> Result<()> {
+        actor.require(Action::Inquiries)?;
+        if !self.write(|s| Ok(s.dismiss_lead(reference, person, note, &actor.name)?))? {
+            return Err(RegistryError::NotFound(format!(
+                "inquiry {reference} has no lead of person {person} still open; see athar inquiry leads {reference}"
+            )));
+        }
+        Ok(())
     }
 
     /// Re-checks open inquiries after an import whose records start at `first_new`: against
@@ -164,13 +187,13 @@ fn leads_of(store: &Store, index: &Index) -> Result<Found> {
 }
 
 /// One inquiry's persons found in `index` at [`LEAD_MIN`] or more.
-fn leads_for(index: &Index, reference: &str, sought: &[(String, String)]) -> (String, Vec<(String, f64)>) {
+fn leads_for(index: &Index, reference: &str, sought: &[(String, String)]) -> (String, Vec<(i64, f64)>) {
     let found = match index.search(&Query::from_fields(sought), 10) {
         Ok(out) => out
             .results
             .into_iter()
             .filter(|m| m.probability >= LEAD_MIN)
-            .map(|m| (m.person_id, m.probability))
+            .filter_map(|m| Some((m.records.first()?.record_id, m.probability)))
             .collect(),
         Err(_) => Vec::new(),
     };

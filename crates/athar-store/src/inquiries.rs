@@ -35,11 +35,24 @@ pub struct InquiryRow {
 /// A lead of an inquiry.
 #[derive(Debug, Clone, Serialize)]
 pub struct Lead {
+    /// The person who holds the lead's record now (a record not yet linked is its own person,
+    /// `R<record id>`).
     pub person_id: String,
     pub probability: f64,
     pub found_at: String,
-    /// Found since the caseworker last looked.
+    /// Found since the caseworker last marked the leads seen.
     pub new: bool,
+    /// Dismissed by a caseworker: when, by whom, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dismissed: Option<Dismissal>,
+}
+
+/// A lead a caseworker set aside.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dismissal {
+    pub at: String,
+    pub by: String,
+    pub note: Option<String>,
 }
 
 fn reference() -> Result<String, StoreError> {
@@ -119,8 +132,12 @@ impl Store {
     pub fn inquiries(&self, only_open: bool) -> Result<Vec<InquiryRow>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT i.ref, i.status, i.created_at, i.closed_reason_enc, i.sought_json, \
-             (SELECT COUNT(*) FROM leads l WHERE l.ref = i.ref), \
-             (SELECT COUNT(*) FROM leads l WHERE l.ref = i.ref AND (i.last_viewed_at IS NULL OR l.found_at > i.last_viewed_at)) \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM leads l LEFT JOIN person_records pr ON pr.record_id = l.record_id \
+                WHERE l.ref = i.ref GROUP BY COALESCE(pr.person_id, 'R' || l.record_id, l.person_id))), \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM leads l LEFT JOIN person_records pr ON pr.record_id = l.record_id \
+                WHERE l.ref = i.ref GROUP BY COALESCE(pr.person_id, 'R' || l.record_id, l.person_id) \
+                HAVING MAX(l.dismissed_at IS NOT NULL) = 0 \
+                AND (i.last_viewed_at IS NULL OR MIN(l.found_at) > i.last_viewed_at))) \
              FROM inquiries i WHERE (?1 = 0 OR i.status = 'open') ORDER BY i.created_at",
         )?;
         let rows = st
@@ -160,8 +177,10 @@ impl Store {
         Ok(Some((row, enquirer)))
     }
 
-    /// Adds leads found now (persons not already leads of this inquiry); returns how many are new.
-    pub fn add_leads(&self, r: &str, found: &[(String, f64)]) -> Result<usize, StoreError> {
+    /// Adds leads found now — `(record id, probability)`, the record the search found a person
+    /// by — where the inquiry holds no lead of the same person yet (its leads are compared by
+    /// the person that holds their record now); returns how many are new.
+    pub fn add_leads(&self, r: &str, found: &[(i64, f64)]) -> Result<usize, StoreError> {
         let open: Option<String> =
             self.conn.query_row("SELECT status FROM inquiries WHERE ref = ?1", [r], |x| x.get(0)).optional()?;
         if open.as_deref() != Some("open") {
@@ -169,45 +188,140 @@ impl Store {
         }
         let at = now();
         let mut n = 0;
-        for (person, p) in found {
-            // A person already a lead keeps when it was found (and the better probability); only
-            // a person found for the first time counts as new.
-            let updated = self.conn.execute(
-                "UPDATE leads SET probability = MAX(probability, ?3) WHERE ref = ?1 AND person_id = ?2",
-                params![r, person, p],
-            )?;
-            if updated == 0 {
-                n += self.conn.execute(
-                    "INSERT INTO leads(ref, person_id, probability, found_at) VALUES(?1, ?2, ?3, ?4)",
-                    params![r, person, p, at],
+        for (record, p) in found {
+            let person = self.current_person(*record)?;
+            // A lead of the same person (through any of its records) keeps when it was found,
+            // and the better probability.
+            let held: Option<i64> = {
+                let mut st = self.conn.prepare_cached(
+                    "SELECT l.rowid FROM leads l LEFT JOIN person_records pr ON pr.record_id = l.record_id \
+                     WHERE l.ref = ?1 AND COALESCE(pr.person_id, 'R' || l.record_id) = ?2 LIMIT 1",
                 )?;
+                st.query_row(params![r, person], |x| x.get(0)).optional()?
+            };
+            match held {
+                Some(rowid) => {
+                    self.conn.execute(
+                        "UPDATE leads SET probability = MAX(probability, ?2) WHERE rowid = ?1",
+                        params![rowid, p],
+                    )?;
+                }
+                None => {
+                    n += self.conn.execute(
+                        "INSERT OR IGNORE INTO leads(ref, person_id, probability, found_at, record_id) \
+                         VALUES(?1, ?2, ?3, ?4, ?5)",
+                        params![r, person, p, at, record],
+                    )?;
+                }
             }
         }
         Ok(n)
     }
 
-    /// The leads of an inquiry, marking those found since the last look; records this look.
+    /// The person who holds a record now (`R<id>` before it is linked).
+    fn current_person(&self, record: i64) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT person_id FROM person_records WHERE record_id = ?1", [record], |x| x.get(0))
+            .optional()?
+            .unwrap_or_else(|| format!("R{record}")))
+    }
+
+    /// The leads of an inquiry, each under the person that holds its record now (leads of one
+    /// person are one lead: the best probability, the first time found), marking those found
+    /// since the caseworker last marked them seen. Looking marks nothing (see
+    /// [`Store::mark_leads_seen`]).
     pub fn leads(&self, r: &str) -> Result<Vec<Lead>, StoreError> {
         let last: Option<String> = self
             .conn
             .query_row("SELECT last_viewed_at FROM inquiries WHERE ref = ?1", [r], |x| x.get(0))
             .optional()?
             .flatten();
-        let mut st = self
+        let mut st = self.conn.prepare(
+            "SELECT COALESCE(pr.person_id, 'R' || l.record_id, l.person_id), l.probability, l.found_at, \
+             l.dismissed_at, l.dismissed_by, l.dismiss_note_enc, l.rowid FROM leads l \
+             LEFT JOIN person_records pr ON pr.record_id = l.record_id WHERE l.ref = ?1",
+        )?;
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(String, f64, String, Option<String>, Option<String>, Option<Vec<u8>>, i64)> = st
+            .query_map([r], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?, x.get(6)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut by_person: Vec<Lead> = Vec::new();
+        for (person, p, found_at, d_at, d_by, d_note, rowid) in rows {
+            let dismissed = match (d_at, d_by) {
+                (Some(at), Some(by)) => {
+                    let note = d_note
+                        .map(|n| {
+                            let plain = self.keys.open_bound(&n, &format!("lead:{r}:{rowid}:note"))?;
+                            Ok::<_, StoreError>(String::from_utf8_lossy(&plain).into_owned())
+                        })
+                        .transpose()?;
+                    Some(Dismissal { at, by, note })
+                }
+                _ => None,
+            };
+            match by_person.iter_mut().find(|l| l.person_id == person) {
+                Some(l) => {
+                    l.probability = l.probability.max(p);
+                    if found_at < l.found_at {
+                        l.found_at = found_at;
+                    }
+                    if l.dismissed.is_none() {
+                        l.dismissed = dismissed;
+                    }
+                }
+                None => by_person.push(Lead { person_id: person, probability: p, found_at, new: false, dismissed }),
+            }
+        }
+        for l in &mut by_person {
+            l.new = l.dismissed.is_none() && last.as_deref().is_none_or(|v| l.found_at.as_str() > v);
+        }
+        by_person.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.person_id.cmp(&b.person_id)));
+        Ok(by_person)
+    }
+
+    /// Marks an inquiry's leads seen: those found before now are no longer new.
+    pub fn mark_leads_seen(&self, r: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute("UPDATE inquiries SET last_viewed_at = ?2 WHERE ref = ?1", params![r, now()])?;
+        Ok(n == 1)
+    }
+
+    /// Dismisses the lead of `person` (the person that holds its record now), with who and why
+    /// (the note encrypted); the lead stays, marked. `false` when the inquiry has no such lead.
+    pub fn dismiss_lead(&self, r: &str, person: &str, note: Option<&str>, actor: &str) -> Result<bool, StoreError> {
+        crate::check_actor(actor)?;
+        let rows: Vec<i64> = self
             .conn
-            .prepare("SELECT person_id, probability, found_at FROM leads WHERE ref = ?1 ORDER BY probability DESC")?;
-        let leads = st
-            .query_map([r], |x| {
-                let found_at: String = x.get(2)?;
-                Ok(Lead {
-                    person_id: x.get(0)?,
-                    probability: x.get(1)?,
-                    new: last.as_deref().is_none_or(|l| found_at.as_str() > l),
-                    found_at,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        self.conn.execute("UPDATE inquiries SET last_viewed_at = ?2 WHERE ref = ?1", params![r, now()])?;
-        Ok(leads)
+            .prepare(
+                "SELECT l.rowid FROM leads l LEFT JOIN person_records pr ON pr.record_id = l.record_id \
+                 WHERE l.ref = ?1 AND COALESCE(pr.person_id, 'R' || l.record_id, l.person_id) = ?2 \
+                 AND l.dismissed_at IS NULL",
+            )?
+            .query_map(params![r, person], |x| x.get(0))?
+            .collect::<Result<_, _>>()?;
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        write_tx(&self.conn, || {
+            let at = now();
+            for rowid in &rows {
+                let enc =
+                    note.map(|n| self.keys.seal_bound(n.as_bytes(), &format!("lead:{r}:{rowid}:note"))).transpose()?;
+                self.conn.execute(
+                    "UPDATE leads SET dismissed_at = ?2, dismissed_by = ?3, dismiss_note_enc = ?4 WHERE rowid = ?1",
+                    params![rowid, at, actor, enc],
+                )?;
+            }
+            crate::audit::append(
+                &self.conn,
+                &self.keys,
+                actor,
+                "inquiry.lead.dismiss",
+                Some(&inquiry_target(r)),
+                Some(1),
+                None,
+            )
+        })?;
+        Ok(true)
     }
 }

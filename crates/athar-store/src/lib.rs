@@ -25,7 +25,7 @@ pub mod linkage;
 mod schema;
 
 pub use audit::{AuditEntry, AuditVerdict};
-pub use inquiries::{Enquirer, InquiryRow, Lead};
+pub use inquiries::{Dismissal, Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
 pub use linkage::{ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp};
 

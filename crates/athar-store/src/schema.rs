@@ -156,6 +156,16 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX audit_bound_target ON audit(target) WHERE data_hash IS NOT NULL;
      INSERT OR IGNORE INTO meta(key, value) VALUES('persons_version', '0');
      DROP TRIGGER records_raw_immutable;",
+    // 6: leads follow their record into whichever person holds it (a lead found at import
+    // time named the record's own person, `R17`, which a link then made part of another);
+    // a caseworker marks leads seen, or dismisses one with a note (encrypted).
+    "ALTER TABLE leads ADD COLUMN record_id INTEGER;
+     ALTER TABLE leads ADD COLUMN dismissed_at TEXT;
+     ALTER TABLE leads ADD COLUMN dismissed_by TEXT;
+     ALTER TABLE leads ADD COLUMN dismiss_note_enc BLOB;
+     UPDATE leads SET record_id = CAST(SUBSTR(person_id, 2) AS INTEGER) WHERE person_id LIKE 'R%';
+     UPDATE leads SET record_id = (SELECT MIN(p.record_id) FROM person_records p WHERE p.person_id = leads.person_id)
+        WHERE record_id IS NULL;",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

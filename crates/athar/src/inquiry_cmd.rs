@@ -68,11 +68,24 @@ pub enum InquiryCommand {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Leads of open inquiries (or of one), marking those new since the last look.
+    /// Leads of open inquiries (or of one), each under the person that holds its record now;
+    /// those found since the leads were last marked seen are NEW. Looking marks nothing.
     Leads {
         reference: Option<String>,
+        /// After showing them, mark the leads seen (they are then no longer new).
+        #[arg(long)]
+        seen: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Set a lead aside, with why: it stays, marked dismissed, and is no longer new.
+    Dismiss {
+        reference: String,
+        /// The person of the lead, as `inquiry leads` shows it.
+        person: String,
+        /// Why (stored only encrypted).
+        #[arg(long)]
+        note: Option<String>,
     },
 }
 
@@ -154,12 +167,19 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
             registry.close_inquiry(&party, &reference, reason.as_deref())?;
             println!("inquiry {reference} closed; it gets no new leads");
         }
-        InquiryCommand::Leads { reference, json } => {
-            let out: Vec<serde_json::Value> = registry
-                .leads(&party, reference.as_deref())?
-                .into_iter()
-                .map(|(r, leads)| serde_json::json!({"reference": r, "leads": leads}))
-                .collect();
+        InquiryCommand::Dismiss { reference, person, note } => {
+            registry.dismiss_lead(&party, &reference, &person, note.as_deref())?;
+            println!("lead {person} of inquiry {reference} dismissed; it stays, marked");
+        }
+        InquiryCommand::Leads { reference, seen, json } => {
+            let found = registry.leads(&party, reference.as_deref())?;
+            if seen {
+                for (r, _) in &found {
+                    registry.mark_leads_seen(&party, r)?;
+                }
+            }
+            let out: Vec<serde_json::Value> =
+                found.into_iter().map(|(r, leads)| serde_json::json!({"reference": r, "leads": leads})).collect();
             if json {
                 println!("{}", serde_json::json!({ "inquiries": out }));
             } else {
@@ -167,13 +187,27 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
                     println!("{}", o["reference"].as_str().unwrap_or(""));
                     for l in o["leads"].as_array().into_iter().flatten() {
                         println!(
-                            "  {}person {}  p={:.3}  found {}",
+                            "  {}person {}  p={:.3}  found {}{}",
                             if l["new"] == true { "NEW " } else { "    " },
                             l["person_id"].as_str().unwrap_or(""),
                             l["probability"].as_f64().unwrap_or(0.0),
-                            l["found_at"].as_str().unwrap_or("")
+                            l["found_at"].as_str().unwrap_or(""),
+                            match l.get("dismissed") {
+                                Some(d) => format!(
+                                    "  dismissed by {} on {}{}",
+                                    esc(d["by"].as_str().unwrap_or("")),
+                                    d["at"].as_str().unwrap_or(""),
+                                    d["note"].as_str().map(|n| format!(": {}", esc(n))).unwrap_or_default()
+                                ),
+                                None => String::new(),
+                            }
                         );
                     }
+                }
+                if seen {
+                    println!("(marked seen)");
+                } else {
+                    println!("(mark them seen with: athar inquiry leads REF --seen)");
                 }
             }
         }

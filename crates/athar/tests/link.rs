@@ -482,3 +482,47 @@ fn explain_shows_a_judgement_first_with_who_when_and_why() {
     let v = env.json(&["explain", "reg:r2", "ngo:n2", "--json"]);
     assert!(v.get("judgement").is_none());
 }
+
+#[test]
+fn a_lead_follows_its_record_into_a_person_and_is_marked_seen_only_when_asked() {
+    // Issue 15: a lead found at import time named `R21`, which after the next link was part of
+    // another person: `persons show R21` failed. Viewing leads also marked them seen.
+    let env = Env::new();
+    env.ok(&["link"]);
+    let ack = env.json(&[
+        "inquiry",
+        "add",
+        "Omar Darwish",
+        "--born",
+        "1969",
+        "--enquirer",
+        "Huda",
+        "--relationship",
+        "sister",
+        "--consent",
+        "ICRC",
+        "--json",
+    ]);
+    let reference = ack["reference"].as_str().expect("reference").to_string();
+    std::fs::write(env.path("third.csv"), "given_name,family_name,birth_date\nOmar,Darwish,1969\n").expect("write");
+    env.ok(&["import", env.path("third.csv").to_str().expect("p"), "--source", "third"]);
+    let leads = |env: &Env| env.json(&["inquiry", "leads", &reference, "--json"])["inquiries"][0]["leads"].clone();
+    let before = leads(&env);
+    assert_eq!(before.as_array().map(Vec::len), Some(1), "{before}");
+    assert!(before[0]["person_id"].as_str().unwrap_or("").starts_with('R'));
+    env.ok(&["link"]);
+    let after = leads(&env);
+    assert_eq!(after.as_array().map(Vec::len), Some(1), "one lead still, not one per person id: {after}");
+    let person = after[0]["person_id"].as_str().expect("person").to_string();
+    assert!(person.starts_with('P'), "the lead names the person now: {person}");
+    env.ok(&["persons", "show", &person]);
+    assert_eq!(after[0]["new"], true, "looking marked nothing");
+    env.ok(&["inquiry", "leads", &reference, "--seen"]);
+    assert_eq!(leads(&env)[0]["new"], false);
+    env.ok(&["inquiry", "dismiss", &reference, &person, "--note", "another man of that name"]);
+    let dismissed = leads(&env);
+    assert_eq!(dismissed[0]["dismissed"]["note"], "another man of that name");
+    assert_eq!(dismissed[0]["dismissed"]["by"], "tester");
+    let listed = env.json(&["inquiry", "list", "--json"]);
+    assert_eq!(listed["inquiries"][0]["new_leads"], 0);
+}
