@@ -90,6 +90,56 @@ pub struct FsModel {
     /// (`athar eval`) makes them the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_with: Option<LinkOptions>,
+    /// What the model was trained on: a model trained on a small first list is stale for a
+    /// registry that has grown well past it, and thin when it saw too few pairs to trust.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_on: Option<TrainedOn>,
+}
+
+/// What a model was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainedOn {
+    /// Records in the registry.
+    pub records: usize,
+    /// Candidate pairs (the pairs EM learns m from are drawn from them).
+    pub pairs: usize,
+    /// The kinds of the registry's sources (`register`, `ngo-list` …).
+    pub source_kinds: Vec<String>,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// Fewest candidate pairs a model is trained on before its weights are trusted; below, it is
+/// thin: links made with it should be reviewed, and the next link with more records retrains.
+pub const MIN_TRUSTED_PAIRS: usize = 100;
+
+impl TrainedOn {
+    /// Whether a model trained on this is stale for a registry of `records` records whose
+    /// sources are of `kinds`, and why: the registry has twice the records, a new kind of list
+    /// arrived, or the model was thin and the registry has grown since.
+    pub fn stale_for(&self, records: usize, kinds: &[String]) -> Option<String> {
+        if records >= 2 * self.records.max(1) {
+            return Some(format!(
+                "the registry has grown from {} to {records} records since the model was trained",
+                self.records
+            ));
+        }
+        if let Some(k) = kinds.iter().find(|k| !self.source_kinds.contains(k)) {
+            return Some(format!("a list of a new kind ({k}) arrived since the model was trained"));
+        }
+        if self.pairs < MIN_TRUSTED_PAIRS && records > self.records {
+            return Some(format!(
+                "the model was trained on only {} candidate pairs, and the registry has grown since",
+                self.pairs
+            ));
+        }
+        None
+    }
+
+    /// Whether the model saw too few pairs for its weights to be trusted.
+    pub fn thin(&self) -> bool {
+        self.pairs < MIN_TRUSTED_PAIRS
+    }
 }
 
 /// The options of the link that trained a model.
@@ -203,6 +253,7 @@ impl FsModel {
             relatives: DEFAULT_RELATIVES,
             training: None,
             linked_with: None,
+            trained_on: None,
         }
     }
 

@@ -170,6 +170,12 @@ impl Registry {
         self.read(stored_model)
     }
 
+    /// A warning when the stored model was trained on too few pairs to trust (every score it
+    /// gives, in links, explanations and searches, is uncertain).
+    pub fn model_warning(&self) -> Result<Option<String>> {
+        self.read(|s| Ok(crate::link::thin_model(&stored_model(s)?.0)))
+    }
+
     /// Replaces the stored model with a document (checked before it replaces the stored one);
     /// the next link applies it.
     pub fn import_model(&self, actor: &Actor, document: &str) -> Result<()> {

@@ -64,12 +64,13 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
 }
 
 fn print_summary(s: &LinkReport, json: bool) {
+    if let Some(w) = &s.thin_model {
+        eprintln!("warning: {w}");
+    }
     let em = s.model.training.clone().unwrap_or_default();
     let report = &s.persons;
     if json {
-        println!(
-            "{}",
-            serde_json::json!({
+        let mut v = serde_json::json!({
                 "records": s.records,
                 "incremental": s.new_records.is_some(),
                 "new_records": s.new_records,
@@ -90,9 +91,18 @@ fn print_summary(s: &LinkReport, json: bool) {
                 "prior_iterations": s.prior_iterations,
                 "seconds": s.seconds.iter().map(|(n, t)| (n.to_string(), serde_json::json!((t * 1000.0).round() / 1000.0))).collect::<serde_json::Map<_, _>>(),
                 "new_inquiry_leads": s.new_leads,
-            })
-        );
+        });
+        if let Some(why) = &s.retrained_because {
+            v["model_retrained_because"] = serde_json::json!(why);
+        }
+        if let Some(w) = &s.thin_model {
+            v["model_warning"] = serde_json::json!(w);
+        }
+        println!("{v}");
         return;
+    }
+    if let Some(why) = &s.retrained_because {
+        println!("model retrained: {why}");
     }
     match s.new_records {
         Some(n) => println!(

@@ -110,6 +110,9 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let found = registry.search(&global.party(), &args.query(), args.limit)?;
+    if let Some(w) = registry.model_warning()? {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         println!("{}", serde_json::to_string(&found)?);
         return Ok(ExitCode::SUCCESS);

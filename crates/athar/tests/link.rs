@@ -526,3 +526,47 @@ fn a_lead_follows_its_record_into_a_person_and_is_marked_seen_only_when_asked() 
     let listed = env.json(&["inquiry", "list", "--json"]);
     assert_eq!(listed["inquiries"][0]["new_leads"], 0);
 }
+
+#[test]
+fn a_model_trained_on_a_small_first_list_is_retrained_when_the_registry_grows() {
+    // Issue 15: after a 15-record first link, 1,400 more records linked with the first list's
+    // model merged almost nothing (recall 0.00 on these lists) — or merged namesakes on others.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_athar"))
+            .current_dir(dir.path())
+            .args(["--db", "g.db", "--actor", "tester"])
+            .args(args)
+            .output()
+            .expect("athar runs")
+    };
+    let ok = |args: &[&str]| {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    ok(&["synth", "--persons", "400", "--seed", "3", "--out", "lists"]);
+    let reg = std::fs::read_to_string(dir.path().join("lists/register_ar.csv")).expect("list");
+    let mut lines = reg.lines();
+    let header = lines.next().expect("header");
+    let first: Vec<&str> = lines.by_ref().take(15).collect();
+    let rest: Vec<&str> = lines.collect();
+    std::fs::write(dir.path().join("first.csv"), format!("{header}\n{}\n", first.join("\n"))).expect("write");
+    std::fs::write(dir.path().join("rest.csv"), format!("{header}\n{}\n", rest.join("\n"))).expect("write");
+    ok(&["import", "first.csv", "--source", "first", "--id-column", "source_record_id"]);
+    let (_, warned) = ok(&["link"]);
+    assert!(warned.contains("trained on only"), "a thin model is said: {warned}");
+    ok(&["import", "rest.csv", "--source", "register_ar", "--id-column", "source_record_id"]);
+    for l in ["ngo_en", "ngo_fr"] {
+        ok(&["import", &format!("lists/{l}.csv"), "--source", l, "--id-column", "source_record_id"]);
+    }
+    let (out, _) = ok(&["link", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(v["model_retrained_because"].as_str().unwrap_or("").contains("grown from 15"), "{v}");
+    assert_eq!(v["model_trained"], true);
+    let (eval, _) = ok(&["eval", "--truth", "lists/truth.csv", "--json"]);
+    let e: serde_json::Value = serde_json::from_str(&eval).expect("JSON");
+    let recall = e["pairwise"]["recall"].as_f64().unwrap_or(0.0);
+    let precision = e["pairwise"]["precision"].as_f64().unwrap_or(0.0);
+    assert!(recall > 0.5 && precision > 0.9, "precision {precision}, recall {recall}");
+}

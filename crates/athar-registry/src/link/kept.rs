@@ -316,5 +316,7 @@ pub(crate) fn link_new(
         recheck: Recheck::Records(new_ids, counts),
         seconds: Vec::new(),
         index_seconds: None,
+        retrained_because: None,
+        thin_model: None,
     }))
 }

@@ -116,6 +116,10 @@ pub struct LinkReport {
     pub seconds: Vec<(&'static str, f64)>,
     /// Seconds spent giving the live search index the new persons, when it is held.
     pub index_seconds: Option<f64>,
+    /// Why the stored model was trained again, when it was stale.
+    pub retrained_because: Option<String>,
+    /// A warning when the model was trained on too few pairs to trust.
+    pub thin_model: Option<String>,
     #[serde(skip)]
     pub(crate) recheck: Recheck,
 }
@@ -131,15 +135,24 @@ impl Registry {
         progress.phase("linking", None);
         let mut report = self.write(|store| {
             let mut phases = Phases::new();
-            let kept =
-                if opts.full { None } else { kept::link_new(store, &engine, opts, options, &actor.name, &mut phases)? };
+            // A model trained on a small first list is retrained when the registry has grown
+            // well past it (or a new kind of list arrived): its weights would merge different
+            // people, or miss the same person.
+            let stale = if opts.full { None } else { stale_model(store)? };
+            let kept = if opts.full || stale.is_some() {
+                None
+            } else {
+                kept::link_new(store, &engine, opts, options, &actor.name, &mut phases)?
+            };
             let mut report = match kept {
                 Some(s) => s,
                 None => {
                     phases = Phases::new();
-                    link_all(store, &engine, opts, options, &actor.name, &mut phases)?
+                    link_all(store, &engine, opts, options, &actor.name, &mut phases, stale.is_some())?
                 }
             };
+            report.retrained_because = stale;
+            report.thin_model = thin_model(&report.model);
             report.seconds = phases.done;
             Ok(report)
         })?;
@@ -165,6 +178,40 @@ impl Registry {
         }
         Ok(report)
     }
+}
+
+/// The kinds of the registry's sources.
+fn source_kinds(store: &Store) -> Result<Vec<String>> {
+    let mut kinds: Vec<String> = store.sources()?.into_iter().map(|s| s.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    Ok(kinds)
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Why the stored model is stale for the registry as it is, if it is (see
+/// [`athar_link::model::TrainedOn::stale_for`]). A model that does not say what it was trained
+/// on (made before it was recorded, or imported) is taken as it is.
+fn stale_model(store: &Store) -> Result<Option<String>> {
+    if store.model()?.is_none() {
+        return Ok(None);
+    }
+    let (model, _) = crate::admin::stored_model(store)?;
+    let Some(on) = &model.trained_on else { return Ok(None) };
+    Ok(on.stale_for(store.max_record_id()? as usize, &source_kinds(store)?))
+}
+
+/// The warning a thin model earns.
+pub fn thin_model(model: &FsModel) -> Option<String> {
+    let on = model.trained_on.as_ref().filter(|o| o.thin())?;
+    Some(format!(
+        "the model was trained on only {} candidate pairs ({} records): its weights are uncertain — review the \
+         links it makes; it is trained again when the registry grows",
+        on.pairs, on.records
+    ))
 }
 
 /// The store's records as linkage reads them: analysed in parallel, their values interned.
@@ -273,6 +320,7 @@ fn link_all(
     options: ClusterOptions,
     actor: &str,
     phases: &mut Phases,
+    retrain: bool,
 ) -> Result<LinkReport> {
     // What the persons are as this link reads them: the save checks, write-locked, that no
     // other link, split or judgement changed them meanwhile.
@@ -326,7 +374,7 @@ fn link_all(
     let block_keys = candidates.keys.take();
     phases.mark("blocking");
     // The model: stored, or trained now.
-    let (mut model, trained) = match (&stored, args.full) {
+    let (mut model, trained) = match (&stored, args.full || retrain) {
         (Some(_), false) => (crate::admin::stored_model(store)?.0, false),
         _ => {
             let mut m = FsModel::default_model();
@@ -381,6 +429,12 @@ fn link_all(
         let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
         model.prior = prior;
         prior_iterations = Some(iterations);
+        model.trained_on = Some(athar_link::model::TrainedOn {
+            records: records.len(),
+            pairs: evidence.len(),
+            source_kinds: source_kinds(store)?,
+            at: now(),
+        });
         store.save_model(&model.to_json(), actor, "model.train")?;
     }
     let mut scored: Vec<ScoredPair> = (0..evidence.len())
@@ -459,5 +513,7 @@ fn link_all(
         recheck: Recheck::Whole,
         seconds: Vec::new(),
         index_seconds: None,
+        retrained_because: None,
+        thin_model: None,
     })
 }
