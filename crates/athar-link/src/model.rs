@@ -116,7 +116,7 @@ pub const MIN_TRUSTED_PAIRS: usize = 100;
 impl TrainedOn {
     /// Whether a model trained on this is stale for a registry of `records` records whose
     /// sources are of `kinds`, and why: the registry has twice the records, a new kind of list
-    /// arrived, or the model was thin and the registry has grown since.
+    /// arrived, or the model was thin and the registry has half as many records again.
     pub fn stale_for(&self, records: usize, kinds: &[String]) -> Option<String> {
         if records >= 2 * self.records.max(1) {
             return Some(format!(
@@ -127,10 +127,13 @@ impl TrainedOn {
         if let Some(k) = kinds.iter().find(|k| !self.source_kinds.contains(k)) {
             return Some(format!("a list of a new kind ({k}) arrived since the model was trained"));
         }
-        if self.pairs < MIN_TRUSTED_PAIRS && records > self.records {
+        // A thin model is retrained once the registry has half as many records again and is
+        // large enough to teach more (below 100 records every model is thin: it is warned of,
+        // and retrained only when the records double).
+        if self.pairs < MIN_TRUSTED_PAIRS && records >= 100 && 2 * records >= 3 * self.records.max(1) {
             return Some(format!(
-                "the model was trained on only {} candidate pairs, and the registry has grown since",
-                self.pairs
+                "the model was trained on only {} candidate pairs ({} records), and the registry has grown to {records}",
+                self.pairs, self.records
             ));
         }
         None
@@ -1090,6 +1093,26 @@ mod tests {
         let v: ComparisonVector = std::array::from_fn(|i| Some((i % 2) as u8));
         let none = |_| None;
         assert!((m.probability_of(&m.evidence(&v, &none)) - m.probability(&v, &none)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_model_is_stale_when_the_registry_outgrows_what_it_was_trained_on() {
+        let on = |records, pairs| TrainedOn {
+            records,
+            pairs,
+            source_kinds: vec!["register".into()],
+            at: "2026-12-05T00:00:00Z".into(),
+        };
+        let kinds = ["register".to_string()];
+        assert!(on(15, 5).stale_for(1421, &kinds).is_some_and(|w| w.contains("from 15 to 1421")));
+        assert!(on(1000, 5000).stale_for(1500, &kinds).is_none());
+        assert!(on(1000, 5000).stale_for(2000, &kinds).is_some());
+        let more = ["register".to_string(), "inquiry".to_string()];
+        assert!(on(1000, 5000).stale_for(1100, &more).is_some_and(|w| w.contains("inquiry")));
+        // Thin: retrained once half as large again, from 100 records on; below, only warned.
+        assert!(on(8, 5).stale_for(12, &kinds).is_none());
+        assert!(on(80, 50).stale_for(120, &kinds).is_some());
+        assert!(on(80, 50).thin() && !on(80, 500).thin());
     }
 
     #[test]
