@@ -75,7 +75,10 @@ pub struct FsModel {
     /// `P(same) = 1 / (1 + 2^-W + relatives · 2^-W_own)`, with `W` the total weight and
     /// `W_own` the weight of the person's own fields. The class counts only for pairs that
     /// share a parent's name (father, grandfather, mother): relatives share parents, and a
-    /// family name and birth place alone are shared by too many. 0 switches it off.
+    /// family name and birth place alone are shared by too many; and not for pairs whose given
+    /// names agree and who share a father or a mother: parents do not give two children one
+    /// name, and a record beside its own copy in another script must not read as two brothers
+    /// (cousins named after one grandfather still do). 0 switches it off.
     ///
     /// Set, not estimated: among the candidate pairs rich enough to tell, the ratio depends on
     /// how complete each list is (a register records brothers in full, a news list records one
@@ -364,6 +367,8 @@ impl FsModel {
         let mut own = 0.0;
         let mut own_present = false;
         let mut parent_agrees = false;
+        let mut given_agrees = false;
+        let mut sibling_parent = false;
         for (k, level) in ComparisonKind::ALL.iter().zip(v) {
             let Some(p) = self.params(*k) else { continue };
             let Some(level) = level else {
@@ -388,6 +393,8 @@ impl FsModel {
                 own_present = true;
             }
             parent_agrees |= k.is_parent() && *level <= 1;
+            given_agrees |= *k == ComparisonKind::GivenName && *level <= 1;
+            sibling_parent |= matches!(k, ComparisonKind::FatherName | ComparisonKind::MotherName) && *level <= 1;
             if let Some(lines) = lines.as_deref_mut() {
                 lines.push(WeightLine {
                     kind: LineKind::Level,
@@ -425,7 +432,13 @@ impl FsModel {
                 }
             }
         }
-        Evidence { bits: total, own: (parent_agrees && self.relatives > 0.0).then_some(own), own_present }
+        // Brothers and sisters have their own given names: two records with the same given name
+        // (in any spelling or script) and the same father or mother are one person, not two
+        // siblings — a record and its copy in another script never carry the relatives'
+        // penalty. (Cousins named after their grandfather share his name and the family's: with
+        // only the grandfather in common, the class still counts.)
+        let relatives = parent_agrees && !(given_agrees && sibling_parent) && self.relatives > 0.0;
+        Evidence { bits: total, own: relatives.then_some(own), own_present }
     }
 
     /// The prior under which the model expects as many matches among the candidate pairs as
@@ -1173,6 +1186,11 @@ mod tests {
         assert_eq!(m.weight(&strangers, &none), off.weight(&strangers, &none));
         // Nothing of the person's own: could be a brother, never certain.
         assert!(m.probability(&vector(&family), &none) < 1.0 / (1.0 + m.relatives) + 1e-9);
+        // A record and its copy: the same given name and the family's fields, the birth year
+        // only (a weak own field) — no relatives' line, whatever the other fields weigh.
+        let copy = vector(&[&family[..], &[(GivenName, 1)]].concat());
+        assert!(m.explain(&copy, &none).lines.iter().all(|l| l.comparison != "relatives"));
+        assert_eq!(m.weight(&copy, &none), off.weight(&copy, &none));
     }
 
     #[test]

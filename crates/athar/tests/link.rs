@@ -575,3 +575,16 @@ fn a_model_trained_on_a_small_first_list_is_retrained_when_the_registry_grows() 
     let precision = e["pairwise"]["precision"].as_f64().unwrap_or(0.0);
     assert!(recall > 0.5 && precision > 0.9, "precision {precision}, recall {recall}");
 }
+
+#[test]
+fn a_record_and_its_copy_in_another_script_carry_no_siblings_penalty() {
+    // Issue 15: "Sibling?" weighed -6.83 against a clear duplicate (same given, father, family,
+    // mother, year, place). Brothers have their own given names: a pair whose given names agree
+    // is not read as two brothers.
+    let env = Env::new();
+    env.ok(&["link"]);
+    let v = env.json(&["explain", "reg:r1", "ngo:n1", "--json"]);
+    let lines = v["explanation"]["lines"].as_array().expect("lines");
+    assert!(lines.iter().all(|l| l["comparison"] != "relatives"), "{v}");
+    assert!(v["explanation"]["probability"].as_f64().unwrap_or(0.0) > 0.95, "{v}");
+}
