@@ -62,6 +62,8 @@ pub enum Action {
     Model,
     /// The audit chain: verify, anchor; backups and restores.
     Audit,
+    /// Users of the web application: add, list, disable, reset.
+    Users,
 }
 
 impl Action {
@@ -79,6 +81,7 @@ impl Action {
             Action::Export => "export records",
             Action::Model => "handle the linkage model",
             Action::Audit => "handle the audit chain and backups",
+            Action::Users => "handle users",
         }
     }
 }
@@ -87,7 +90,7 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
-        Role::Admin => matches!(action, SeeCounts | SeeSources | Audit),
+        Role::Admin => matches!(action, SeeCounts | SeeSources | Audit | Users),
         Role::Investigator => {
             matches!(
                 action,
@@ -144,7 +147,8 @@ mod tests {
         assert!(viewer.may(Action::SeeCounts));
         assert!(!viewer.may(Action::Search) && !viewer.may(Action::ReadRecords));
         let admin = Actor::new("a", &[Role::Admin]);
-        assert!(admin.may(Action::Audit));
+        assert!(admin.may(Action::Audit) && admin.may(Action::Users));
+        assert!(!Actor::new("i", &[Role::Investigator]).may(Action::Users));
         assert!(!admin.may(Action::ReadRecords) && !admin.may(Action::ReadQuarantine) && !admin.may(Action::Search));
         let caseworker = Actor::new("c", &[Role::Caseworker]);
         assert!(caseworker.may(Action::Inquiries) && caseworker.may(Action::Judge));

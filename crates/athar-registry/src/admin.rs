@@ -116,6 +116,13 @@ impl Registry {
         })
     }
 
+    /// The last `limit` entries of the audit chain, newest first: who did what, when, to which
+    /// ids, with how many results (encrypted details are not shown).
+    pub fn audit_log(&self, actor: &Actor, limit: usize) -> Result<Vec<athar_store::AuditEntry>> {
+        actor.require(Action::Audit)?;
+        self.read(|s| Ok(s.audit_entries(limit)?))
+    }
+
     /// The number of audit entries and the head hash, to keep elsewhere.
     pub fn audit_anchor(&self, actor: &Actor) -> Result<(i64, String)> {
         actor.require(Action::Audit)?;

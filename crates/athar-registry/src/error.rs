@@ -26,6 +26,9 @@ pub enum RegistryError {
     /// The actor's roles do not allow the call.
     #[error("{actor} ({roles}) may not {action}")]
     Forbidden { actor: String, roles: String, action: &'static str },
+    /// A sign-in refused: whether the name, the password or the code was wrong is not said.
+    #[error("the name, the password or the code is not right")]
+    SignInFailed,
     /// Another writer changed what this call read; nothing was saved.
     #[error("{0}")]
     Conflict(String),

@@ -114,6 +114,14 @@ impl Registry {
         Ok(answers)
     }
 
+    /// Builds the live search index now (a server, at start), so that the first search does
+    /// not wait for it; returns how many records it holds.
+    pub fn prepare_search(&self) -> Result<usize> {
+        self.refresh_index(None, true)?;
+        let guard = self.search.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(guard.as_ref().map_or(0, |l| l.index.len()))
+    }
+
     /// Runs `f` on the live index itself (a benchmark of the search, a measurement), noted in
     /// the audit chain as one entry (`what`: the work's name).
     pub fn on_index<T>(&self, actor: &Actor, what: &str, f: impl FnOnce(&Index) -> T) -> Result<T> {

@@ -124,6 +124,10 @@ pub(crate) fn inquiry_target(reference: &str) -> String {
     format!("inquiry:{reference}")
 }
 
+pub(crate) fn user_target(name: &str) -> String {
+    format!("user:{name}")
+}
+
 pub(crate) const PERSONS_TARGET: &str = "persons";
 pub(crate) const MODEL_TARGET: &str = "model";
 
@@ -280,6 +284,28 @@ pub(crate) fn inquiry_digest(conn: &Connection, reference: &str) -> Result<Optio
         .optional()?)
 }
 
+/// A user's row as stored (the last TOTP step accepted left out: it changes at every sign-in).
+pub(crate) fn user_digest(conn: &Connection, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT role, password_hash, totp_enc, recovery_json, created_at, created_by, disabled_at, disabled_by, \
+             epoch FROM users WHERE name = ?1",
+            [name],
+            |r| {
+                let mut d = DataDigest::new("user");
+                d.text(Some(name));
+                d.text(r.get_ref(0)?.as_str_or_null()?).text(r.get_ref(1)?.as_str_or_null()?);
+                d.bytes(r.get_ref(2)?.as_blob_or_null()?);
+                for i in 3..8 {
+                    d.text(r.get_ref(i)?.as_str_or_null()?);
+                }
+                d.int(Some(r.get(8)?));
+                Ok(d.finish())
+            },
+        )
+        .optional()?)
+}
+
 /// The persons as stored: every person, every record's person, the whole lineage.
 pub(crate) fn persons_digest(conn: &Connection) -> Result<String, StoreError> {
     let mut d = DataDigest::new("persons");
@@ -426,6 +452,26 @@ pub(crate) fn check(conn: &Connection, keys: &Keys, entries: i64, deep: bool) ->
             if inquiry_digest(conn, r)?.is_none() {
                 return Ok(Some(format!("inquiry {r}, sealed by audit entry {seq}, was removed outside Athar")));
             }
+        }
+    }
+    // Users: an account added or changed outside Athar could sign in.
+    let users: Vec<String> =
+        conn.prepare("SELECT name FROM users ORDER BY name")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for u in &users {
+        match bound.get(&user_target(u)) {
+            None => {
+                return Ok(Some(format!(
+                    "user '{}' is not in the audit chain: the account was added outside Athar",
+                    crate::escape_control(u)
+                )))
+            }
+            Some((seq, hash)) if user_digest(conn, u)?.as_deref() != Some(hash.as_str()) => {
+                return Ok(Some(format!(
+                    "user '{}' differs from what audit entry {seq} sealed: the account was changed outside Athar",
+                    crate::escape_control(u)
+                )))
+            }
+            _ => {}
         }
     }
     // The model.

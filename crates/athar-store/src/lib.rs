@@ -23,11 +23,13 @@ pub mod inquiries;
 pub mod keys;
 pub mod linkage;
 mod schema;
+pub mod users;
 
 pub use audit::{AuditEntry, AuditVerdict};
 pub use inquiries::{Dismissal, Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
 pub use linkage::{ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp};
+pub use users::{Credentials, UserRow};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -429,6 +431,26 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         audit::append(&self.conn, &self.keys, actor, action, target, count, detail)
+    }
+
+    /// The last `limit` audit entries, newest first (details stay encrypted: not shown).
+    pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, at, actor, action, target, result_count FROM audit ORDER BY seq DESC LIMIT ?1")?;
+        let rows = st
+            .query_map([limit as i64], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    target: r.get(4)?,
+                    result_count: r.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// Checks the audit chain (names the first bad entry) and that the data it seals is still

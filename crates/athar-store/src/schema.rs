@@ -166,6 +166,23 @@ const MIGRATIONS: &[&str] = &[
      UPDATE leads SET record_id = CAST(SUBSTR(person_id, 2) AS INTEGER) WHERE person_id LIKE 'R%';
      UPDATE leads SET record_id = (SELECT MIN(p.record_id) FROM person_records p WHERE p.person_id = leads.person_id)
         WHERE record_id IS NULL;",
+    // 7: the users of the web application: a role, an argon2id password hash, the TOTP
+    // secret (encrypted), the last TOTP step accepted (a code is accepted once), keyed hashes
+    // of unused recovery codes, and an epoch that ends every session when bumped (disabled,
+    // reset, another role).
+    "CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'investigator', 'caseworker', 'viewer')),
+        password_hash TEXT NOT NULL,
+        totp_enc BLOB,
+        totp_last_step INTEGER,
+        recovery_json TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        disabled_at TEXT,
+        disabled_by TEXT,
+        epoch INTEGER NOT NULL DEFAULT 0
+     );",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

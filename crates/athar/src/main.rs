@@ -15,6 +15,7 @@ mod queries;
 mod search_cmd;
 mod store_cmd;
 mod synth_cmd;
+mod user_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -179,6 +180,20 @@ enum Command {
     Eval(synth_cmd::EvalArgs),
     /// Build ./athar-demo.db from generated lists, link them and explain two matches.
     Demo,
+    /// Serve the web application for caseworkers, reviewers and investigators (sign-in
+    /// required for everything; users are added with `athar user add`).
+    Serve {
+        /// The address to listen on. Other than loopback, it needs --insecure-http (behind a
+        /// proxy on this machine that does TLS).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Plain HTTP on an address other than loopback.
+        #[arg(long)]
+        insecure_http: bool,
+    },
+    /// The users of the web application: add, list, disable, reset.
+    #[command(subcommand)]
+    User(user_cmd::UserCommand),
     /// Benchmarks (speed and memory on generated data).
     #[command(subcommand)]
     Bench(bench_cmd::BenchCommand),
@@ -251,6 +266,8 @@ fn main() -> ExitCode {
         Command::Synth(args) => synth_cmd::synth(args),
         Command::Eval(args) => synth_cmd::eval(g, args),
         Command::Demo => synth_cmd::demo(),
+        Command::User(cmd) => user_cmd::run(g, cmd),
+        Command::Serve { addr, insecure_http } => user_cmd::serve(g, addr, insecure_http),
     };
     match result {
         Ok(code) => code,

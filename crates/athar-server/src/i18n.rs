@@ -1,0 +1,121 @@
+//! The web application's words in English and Arabic (`data/ui/messages.tsv`, compiled in),
+//! and the language a request is answered in: the user's choice (a cookie), else the
+//! browser's `Accept-Language`, else English. Owns the table and the choice; not the pages.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A language of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ar,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ar => "ar",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().get(..2) {
+            Some("en") => Some(Lang::En),
+            Some("ar") => Some(Lang::Ar),
+            _ => None,
+        }
+    }
+
+    /// The writing direction of the page.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::En => "ltr",
+            Lang::Ar => "rtl",
+        }
+    }
+
+    /// The language's own name, for the switch.
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ar => "العربية",
+        }
+    }
+
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ar];
+
+    /// The first language of an `Accept-Language` header that the pages have.
+    pub fn from_accept(header: &str) -> Option<Lang> {
+        header.split(',').filter_map(|part| Lang::from_code(part.split(';').next().unwrap_or(""))).next()
+    }
+}
+
+const TABLE: &str = include_str!("../../../data/ui/messages.tsv");
+
+/// key → (English, Arabic).
+static MESSAGES: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !l.starts_with("key\t"))
+        .filter_map(|l| {
+            let mut cells = l.split('\t');
+            Some((cells.next()?, (cells.next()?, cells.next().unwrap_or(""))))
+        })
+        .collect()
+});
+
+/// The message `key` in `lang` (English when the language lacks it; the key itself when the
+/// table does, which the tests forbid).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match MESSAGES.get(key) {
+        Some((en, ar)) => match lang {
+            Lang::Ar if !ar.is_empty() => ar,
+            _ => en,
+        },
+        None => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_every_key_used_is_in_the_table() {
+        for line in TABLE.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let cells: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cells.len(), 3, "key, English, Arabic: {line}");
+            assert!(cells.iter().all(|c| !c.trim().is_empty()), "a cell is empty: {line}");
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut used = 0;
+        for entry in std::fs::read_dir(dir).expect("templates") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("template");
+            for piece in text.split("t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                assert!(MESSAGES.contains_key(key), "the templates use '{key}', which data/ui/messages.tsv lacks");
+                used += 1;
+            }
+        }
+        assert!(used > 20, "the templates take their words from the table ({used} uses)");
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        for entry in std::fs::read_dir(src).expect("src") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+            for piece in text.split("msg(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                assert!(MESSAGES.contains_key(key), "the code uses '{key}', which data/ui/messages.tsv lacks");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_follows_the_browser_when_not_chosen() {
+        assert_eq!(Lang::from_accept("ar-SY,ar;q=0.9,en;q=0.8"), Some(Lang::Ar));
+        assert_eq!(Lang::from_accept("de-DE, en;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_accept("de"), None);
+        assert_eq!(t(Lang::Ar, "signin.title"), "تسجيل الدخول");
+        assert_eq!(Lang::Ar.dir(), "rtl");
+    }
+}

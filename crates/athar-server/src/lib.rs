@@ -1,0 +1,322 @@
+//! # athar-server
+//!
+//! The web application: server-rendered pages, in Arabic (right to left) and English, usable
+//! without JavaScript, for the users of an organisation on its own machine. A thin front door
+//! over the registry library: every page calls the [`athar_registry::Registry`], which checks
+//! the user's role again in every call. Owns HTTP: the routes and what each needs
+//! ([`ROUTES`], the table ARCHITECTURE.md shows and a test checks), sign-in and sessions
+//! ([`session`]), CSRF tokens, rate limits ([`limits`]), security headers, the words of the
+//! pages ([`i18n`]). Not the use-cases, the roles' rules, the store or the engines.
+//!
+//! Nothing about records is answered to anyone not signed in: there is no public search.
+
+pub mod i18n;
+pub mod limits;
+mod pages;
+pub mod session;
+
+use athar_registry::{Action, Actor, Registry, RegistryError};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use i18n::Lang;
+use session::{Session, Sessions, Stage};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What a route needs of the one asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone: the sign-in page, the style sheet, the language switch.
+    Public,
+    /// A sign-in whose password was right, awaiting its code.
+    Pending,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user whose role allows the action.
+    Do(Action),
+}
+
+/// A route: method, path, what it needs, and its handler.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub need: Need,
+    handler: fn() -> MethodRouter<Arc<App>>,
+}
+
+/// Every route of the application. The router is built from this table and from nothing else,
+/// so the authorisation test that walks it walks every route.
+pub fn routes() -> Vec<Route> {
+    use Need::*;
+    let r = |method: Method, path: &'static str, need: Need, handler: fn() -> MethodRouter<Arc<App>>| Route {
+        method,
+        path,
+        need,
+        handler,
+    };
+    vec![
+        r(Method::GET, "/static/athar.css", Public, || get(pages::css)),
+        r(Method::GET, "/lang/{code}", Public, || get(pages::language)),
+        r(Method::GET, "/signin", Public, || get(pages::signin_form)),
+        r(Method::POST, "/signin", Public, || post(pages::signin)),
+        r(Method::GET, "/signin/code", Pending, || get(pages::code_form)),
+        r(Method::POST, "/signin/code", Pending, || post(pages::code)),
+        r(Method::POST, "/signout", SignedIn, || post(pages::signout)),
+        r(Method::GET, "/", Do(Action::SeeCounts), || get(pages::home)),
+        r(Method::GET, "/admin/users", Do(Action::Users), || get(pages::users)),
+        r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
+        r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),
+        r(Method::POST, "/admin/users/reset", Do(Action::Users), || post(pages::user_reset)),
+        r(Method::GET, "/admin/audit", Do(Action::Audit), || get(pages::audit)),
+    ]
+}
+
+/// How the server is run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// Plain HTTP on an address other than loopback (behind a proxy that does TLS).
+    pub insecure_http: bool,
+}
+
+/// What the server holds: the registry, the sessions, the counters of the rate limits.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub sessions: Sessions,
+    pub failures: limits::Counter,
+    /// Cookies carry `Secure` (the server is reached over TLS).
+    pub secure_cookies: bool,
+}
+
+impl App {
+    pub fn new(registry: Arc<Registry>) -> Result<App, String> {
+        Ok(App { registry, sessions: Sessions::new()?, failures: limits::Counter::default(), secure_cookies: false })
+    }
+}
+
+/// The application's router over `app`.
+pub fn router(app: Arc<App>) -> Router {
+    let mut router: Router<Arc<App>> = Router::new();
+    for r in routes() {
+        let guarded = (r.handler)().route_layer(middleware::from_fn_with_state((app.clone(), r.need), guard));
+        router = router.route(r.path, guarded);
+    }
+    router
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), fallback_context))
+        .layer(middleware::map_response(security_headers))
+        .with_state(app)
+}
+
+pub(crate) const SESSION_COOKIE: &str = "athar_session";
+pub(crate) const LANG_COOKIE: &str = "athar_lang";
+/// A form's body at most (sign-in, users): larger is refused before it is read whole.
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// Who asks, as every handler sees it.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub from: String,
+    pub session_id: Option<String>,
+    pub session: Option<Session>,
+    /// The signed-in user, as the registry says they are now.
+    pub actor: Option<Actor>,
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn csrf(&self) -> &str {
+        self.session.as_ref().map_or("", |s| s.csrf.as_str())
+    }
+}
+
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|c| Lang::from_code(&c))
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept))
+        .unwrap_or(Lang::En)
+}
+
+fn client_address(req: &Request) -> String {
+    let e = req.extensions();
+    e.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| e.get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>().map(|c| c.0))
+        .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
+}
+
+/// Runs registry work (SQLite, password hashes) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The context of a request that no route matched (the 404 page needs a language).
+async fn fallback_context(State(_app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    if req.extensions().get::<Ctx>().is_none() {
+        let ctx = Ctx {
+            lang: lang_of(req.headers()),
+            from: client_address(&req),
+            session_id: None,
+            session: None,
+            actor: None,
+            path: req.uri().path().to_string(),
+        };
+        req.extensions_mut().insert(ctx);
+    }
+    next.run(req).await
+}
+
+/// Checks what a route needs: the session (its lifetime, and with the registry whether its user
+/// may still act), the role, and for a form its CSRF token. Refusals are audited.
+async fn guard(State((app, need)): State<(Arc<App>, Need)>, req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let from = client_address(&req);
+    let mut session_id = cookie(req.headers(), SESSION_COOKIE);
+    let mut session = session_id.as_deref().and_then(|id| app.sessions.get(id));
+    if session.is_none() {
+        session_id = None;
+    }
+    let mut actor = None;
+    if let Some(Session { stage: Stage::SignedIn { actor: a, epoch }, .. }) = &session {
+        let (registry, name, epoch) = (app.registry.clone(), a.name.clone(), *epoch);
+        match blocking(move || registry.session_actor(&name, epoch)).await {
+            Ok(Ok(Some(now))) => actor = Some(now),
+            Ok(Ok(None)) => {
+                // Disabled, reset or given another role: the session ends now.
+                if let Some(id) = session_id.take() {
+                    app.sessions.end(&id);
+                }
+                session = None;
+            }
+            Ok(Err(e)) => return pages::registry_error(&app, lang, None, e).await,
+            Err(r) => return r,
+        }
+    }
+    let ctx = Ctx { lang, from, session_id, session, actor, path: req.uri().path().to_string() };
+    let is_post = req.method() == Method::POST;
+    match need {
+        Need::Public => {}
+        Need::Pending => {
+            if ctx.actor.is_some() {
+                return pages::see_other("/");
+            }
+            if !matches!(ctx.session, Some(Session { stage: Stage::Pending(_), .. })) {
+                return pages::see_other("/signin");
+            }
+        }
+        Need::SignedIn | Need::Do(_) => {
+            let Some(actor) = &ctx.actor else {
+                if is_post {
+                    return pages::error_page(&ctx, StatusCode::UNAUTHORIZED, "signin.expired");
+                }
+                return pages::see_other("/signin");
+            };
+            if let Need::Do(action) = need {
+                if !actor.may(action) {
+                    let (registry, who, path) = (app.registry.clone(), actor.clone(), ctx.path.clone());
+                    let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.403", &path)).await;
+                    return pages::error_page(&ctx, StatusCode::FORBIDDEN, "error.forbidden");
+                }
+            }
+        }
+    }
+    let mut req = req;
+    if is_post {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => return pages::error_page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+        };
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let given = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+        let expected = ctx.csrf();
+        if expected.is_empty() || !session::same_token(given, expected) {
+            let (registry, who, path) = (app.registry.clone(), ctx.actor.clone(), ctx.path.clone());
+            let _ = blocking(move || registry.audit_refusal(who.as_ref(), "refused.csrf", &path)).await;
+            return pages::error_page(&ctx, StatusCode::FORBIDDEN, "error.csrf");
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    req.extensions_mut().insert(ctx);
+    next.run(req).await
+}
+
+/// Headers on every answer: no framing, no scripts or styles from elsewhere, nothing cached,
+/// no referrer (a path may name what was looked at), no content sniffing.
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
+         base-uri 'none'",
+    );
+    set(h, header::CACHE_CONTROL, "no-store");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    res
+}
+
+/// Why the server would not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "{0} is not a loopback address: over a network, serve with TLS, or give --insecure-http when a proxy on this \
+         machine does TLS (passwords and records would otherwise cross the network in clear)"
+    )]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Serves the application until interrupted (Ctrl-C). The search index is built first, so that
+/// no search waits for it; `say` reports the steps (one line each).
+pub fn serve(registry: Registry, config: Config, say: &dyn Fn(&str)) -> Result<(), ServeError> {
+    if !config.addr.ip().is_loopback() && !config.insecure_http {
+        return Err(ServeError::NotLoopback(config.addr));
+    }
+    let started = std::time::Instant::now();
+    say("building the search index …");
+    let records = registry.prepare_search()?;
+    say(&format!("search index ready: {records} records in {:.1} s", started.elapsed().as_secs_f64()));
+    let app = Arc::new(App::new(Arc::new(registry)).map_err(ServeError::Other)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Other(format!("cannot start the server's threads: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: config.addr, source })?;
+        say(&format!("Athar serves on http://{addr}/ (Ctrl-C stops it)"));
+        axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| ServeError::Other(e.to_string()))
+    })
+}

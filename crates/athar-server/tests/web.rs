@@ -1,0 +1,388 @@
+//! The web application end to end, in process (no socket): sign-in with a second factor,
+//! sessions that end, CSRF tokens, rate limits, headers, languages — and the authorisation
+//! matrix of ARCHITECTURE.md checked against every route of the router, for every role and
+//! for someone not signed in.
+
+use athar_registry::{Actor, Registry, Role};
+use athar_server::{router, App};
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "olive tree by the old river";
+
+struct Site {
+    _dir: tempfile::TempDir,
+    app: Arc<App>,
+    router: Router,
+    secrets: HashMap<String, String>,
+    recovery: std::sync::Mutex<HashMap<String, Vec<String>>>,
+    /// Users signed in once already: their next sign-in takes a recovery code (a TOTP code is
+    /// accepted once, and the test runs within one 30-second step).
+    signed: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+fn local() -> Actor {
+    Actor::local("operator")
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("r.db");
+        let (registry, _) = Registry::init(&db, &dir.path().join("r.key"), &local()).expect("init");
+        let mut secrets = HashMap::new();
+        let mut recovery = HashMap::new();
+        for (name, role) in
+            [("ada", Role::Admin), ("ivan", Role::Investigator), ("cora", Role::Caseworker), ("vera", Role::Viewer)]
+        {
+            let e = registry.add_user(&local(), name, role, PASSWORD).expect("add user");
+            if let Some(s) = e.totp_secret {
+                secrets.insert(name.to_string(), s);
+            }
+            recovery.insert(name.to_string(), e.recovery_codes);
+        }
+        let app = Arc::new(App::new(Arc::new(registry)).expect("app"));
+        let router = router(app.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 4242))));
+        Site { _dir: dir, app, router, secrets, recovery: recovery.into(), signed: Default::default() }
+    }
+
+    fn client(&self) -> Client {
+        Client { router: self.router.clone(), cookies: HashMap::new(), from: None }
+    }
+
+    fn code(&self, name: &str) -> String {
+        let secret = totp_rs::Secret::Encoded(self.secrets[name].clone()).to_bytes().expect("base32");
+        let t = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, Some("Athar".into()), name.into())
+            .expect("totp");
+        t.generate_current().expect("clock")
+    }
+
+    /// A client signed in as `name` (password, then a code when the role needs one).
+    async fn signed_in(&self, name: &str) -> Client {
+        let mut c = self.client();
+        let r = c.sign_in(name, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
+        if r.location() == "/signin/code" {
+            let again = !self.signed.lock().expect("lock").insert(name.to_string());
+            let code = if again {
+                self.recovery.lock().expect("lock").get_mut(name).and_then(|c| c.pop()).expect("a recovery code")
+            } else {
+                self.code(name)
+            };
+            let r = c.post("/signin/code", &[("code", &code)]).await;
+            assert_eq!(r.location(), "/", "{name} signed in: {}", r.body);
+        }
+        c
+    }
+}
+
+struct Client {
+    router: Router,
+    cookies: HashMap<String, String>,
+    from: Option<SocketAddr>,
+}
+
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+impl Client {
+    async fn send(&mut self, method: Method, path: &str, body: Option<String>) -> Answer {
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut req = Request::builder().method(method).uri(path).header(header::COOKIE, cookie.join("; "));
+        if body.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let mut req = req.body(body.map_or_else(Body::empty, Body::from)).expect("request");
+        if let Some(from) = self.from {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(from));
+        }
+        let res = self.router.clone().oneshot(req).await.expect("answer");
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().expect("cookie");
+            if let Some((k, rest)) = v.split_once('=') {
+                let value = rest.split(';').next().unwrap_or("");
+                if value.is_empty() {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), value.to_string());
+                }
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// The CSRF token of the last page of this session that had a form.
+    async fn csrf(&mut self) -> String {
+        let page =
+            if self.cookies.contains_key("athar_session") { self.get("/").await } else { self.get("/signin").await };
+        let page = if page.body.contains("name=\"csrf\"") { page } else { self.get("/signin").await };
+        csrf_of(&page.body)
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, serde_urlencoded::to_string(&all).expect("form")).await
+    }
+
+    async fn post_raw(&mut self, path: &str, body: String) -> Answer {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    async fn sign_in(&mut self, name: &str, password: &str) -> Answer {
+        self.post("/signin", &[("name", name), ("password", password)]).await
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn nothing_is_answered_before_signing_in_and_a_sign_in_takes_a_code_used_once() {
+    let site = Site::new();
+    let mut c = site.client();
+    let r = c.get("/").await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/signin"));
+    let r = c.get("/admin/audit").await;
+    assert_eq!(r.location(), "/signin", "no page of the registry before signing in");
+    let r = c.get("/signin").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let set = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let before = c.cookies["athar_session"].clone();
+    let r = c.sign_in("cora", PASSWORD).await;
+    assert_eq!(r.location(), "/signin/code");
+    assert_ne!(c.cookies["athar_session"], before, "a new session token after the password");
+    let r = c.get("/").await;
+    assert_eq!(r.location(), "/signin", "the password alone does not sign a caseworker in");
+    let code = site.code("cora");
+    let r = c.post("/signin/code", &[("code", &code)]).await;
+    assert_eq!(r.location(), "/");
+    let home = c.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("cora"), "{}", home.body);
+    assert!(!home.body.contains(">0<") && home.body.contains("10</td>"), "counts under 10 hidden: {}", home.body);
+    // The same code again, in another sign-in, is refused.
+    let mut other = site.client();
+    other.sign_in("cora", PASSWORD).await;
+    let r = other.post("/signin/code", &[("code", &code)]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a code is accepted once");
+    assert!(r.body.contains("not right"));
+    // Signing out ends the session: its cookie is worth nothing after.
+    let token = c.cookies["athar_session"].clone();
+    let r = c.post("/signout", &[]).await;
+    assert_eq!(r.location(), "/signin");
+    c.cookies.insert("athar_session".into(), token);
+    assert_eq!(c.get("/").await.location(), "/signin");
+}
+
+#[tokio::test]
+async fn a_wrong_name_and_a_wrong_password_look_alike_and_the_sixth_failure_is_refused_unchecked() {
+    let site = Site::new();
+    let at = |n: u8| Some(SocketAddr::from(([10, 2, 0, n], 1)));
+    let mut c = site.client();
+    c.from = at(1);
+    let wrong_name = c.sign_in("nobody", PASSWORD).await;
+    let wrong_password = c.sign_in("vera", "not the right password").await;
+    assert_eq!(wrong_name.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_name.status, wrong_password.status);
+    assert_eq!(wrong_name.body, wrong_password.body, "the same page");
+    // Four more failures for the account, each from another address: five in all.
+    for n in 2..6 {
+        let mut other = site.client();
+        other.from = at(n);
+        assert_eq!(other.sign_in("vera", "still not the password").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let mut fresh = site.client();
+    fresh.from = at(20);
+    let r = fresh.sign_in("vera", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "5 failures for the account: the right password waits");
+    assert!(r.body.contains("15 minutes"), "{}", r.body);
+    // Five failures from one address, for any accounts, stop that address.
+    for name in ["x1", "x2", "x3"] {
+        c.sign_in(name, "guessing guessing").await;
+    }
+    assert_eq!(c.sign_in("ada", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS, "the address is limited");
+    let mut elsewhere = site.client();
+    elsewhere.from = at(30);
+    assert_eq!(elsewhere.sign_in("ada", PASSWORD).await.location(), "/signin/code", "the account is not");
+    let log = site.app.registry.audit_log(&local(), 50).expect("log");
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.iter().filter(|a| **a == "signin.failed").count() >= 9, "{actions:?}");
+    assert!(actions.contains(&"refused.429"), "429 audited: {actions:?}");
+}
+
+#[tokio::test]
+async fn a_form_without_its_sessions_csrf_token_is_refused_and_changes_nothing() {
+    let site = Site::new();
+    let mut admin = site.signed_in("ada").await;
+    let mut other = site.signed_in("ada").await;
+    let foreign = other.csrf().await;
+    let users_before = site.app.registry.users(&local()).expect("users").len();
+    for token in ["", "0000", foreign.as_str()] {
+        let body = serde_urlencoded::to_string([
+            ("csrf", token),
+            ("name", "mallory"),
+            ("role", "investigator"),
+            ("password", "a long enough password"),
+            ("my_password", PASSWORD),
+        ])
+        .expect("form");
+        let r = admin.post_raw("/admin/users", body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "token {token:?}");
+        assert!(r.body.contains("reload the page"), "{}", r.body);
+    }
+    // A token of a session that has ended is worth nothing either.
+    let ended = other.csrf().await;
+    other.post("/signout", &[]).await;
+    let body = serde_urlencoded::to_string([("csrf", ended.as_str()), ("name", "x")]).expect("form");
+    assert_ne!(other.post_raw("/admin/users/disable", body).await.status, StatusCode::OK);
+    assert_eq!(site.app.registry.users(&local()).expect("users").len(), users_before, "nothing written");
+    // With its token and the administrator's password, the user is added and shown once.
+    let r = admin
+        .post(
+            "/admin/users",
+            &[
+                ("name", "sami"),
+                ("role", "caseworker"),
+                ("password", "a long enough password"),
+                ("my_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("<svg") && !r.body.contains("otpauth"), "QR drawn, address not printed");
+    // A wrong confirmation password refuses the change.
+    let r = admin.post("/admin/users/disable", &[("name", "sami"), ("my_password", "wrong wrong wrong")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(site
+        .app
+        .registry
+        .users(&local())
+        .expect("users")
+        .iter()
+        .any(|u| u.name == "sami" && u.disabled_at.is_none()));
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_session_at_once() {
+    let site = Site::new();
+    let mut cora = site.signed_in("cora").await;
+    assert_eq!(cora.get("/").await.status, StatusCode::OK);
+    let mut admin = site.signed_in("ada").await;
+    let r = admin.post("/admin/users/disable", &[("name", "cora"), ("my_password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(cora.get("/").await.location(), "/signin", "the session ended with the account");
+    assert_eq!(cora.sign_in("cora", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_arabic_pages_run_right_to_left() {
+    let site = Site::new();
+    let mut c = site.client();
+    for path in ["/signin", "/", "/no/such/page", "/static/athar.css"] {
+        let r = c.get(path).await;
+        let h = |k: &str| r.headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert!(h("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h("cache-control"), "no-store", "{path}");
+        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+    }
+    let r = c.get("/lang/ar?back=/signin").await;
+    assert_eq!(r.location(), "/signin");
+    let page = c.get("/signin").await;
+    assert!(page.body.contains("dir=\"rtl\"") && page.body.contains("lang=\"ar\""), "{}", page.body);
+    assert!(page.body.contains("تسجيل الدخول"));
+    let r = c.get("/lang/en?back=//evil.example").await;
+    assert_eq!(r.location(), "/", "no redirect off the site");
+    let mut browser = site.client();
+    let req_ar =
+        Request::builder().uri("/signin").header(header::ACCEPT_LANGUAGE, "ar-SY,ar;q=0.9").body(Body::empty());
+    let res = browser.router.clone().oneshot(req_ar.expect("req")).await.expect("answer");
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.expect("body");
+    assert!(String::from_utf8_lossy(&body).contains("dir=\"rtl\""), "the browser's language when none was chosen");
+    let _ = browser.get("/").await;
+}
+
+/// The authorisation matrix of ARCHITECTURE.md: each line a route, each column a role (and
+/// someone not signed in); ✓ where the route serves them.
+fn matrix() -> Vec<(String, Vec<bool>)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ARCHITECTURE.md")).expect("doc");
+    let start = text.find("<!-- routes -->").expect("ARCHITECTURE.md has a <!-- routes --> table");
+    text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("<!-- /routes -->"))
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            let route = cells[0].trim_matches('`').to_string();
+            (route, cells[1..].iter().map(|c| *c == "✓").collect())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
+    let site = Site::new();
+    let table = matrix();
+    let routes: Vec<String> = athar_server::routes().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    for r in &routes {
+        assert!(table.iter().any(|(t, _)| t == r), "route {r} is missing from ARCHITECTURE.md's matrix");
+    }
+    for (t, _) in &table {
+        assert!(routes.contains(t), "ARCHITECTURE.md lists {t}, which the router does not have");
+    }
+    let columns = ["ada", "ivan", "cora", "vera", ""];
+    for (col, who) in columns.iter().enumerate() {
+        let mut c = if who.is_empty() { site.client() } else { site.signed_in(who).await };
+        // Each from an address of its own: the empty sign-in forms sent below count as failures.
+        c.from = Some(SocketAddr::from(([10, 1, 0, col as u8], 1)));
+        // Sign-out last: it ends the session.
+        let mut order: Vec<&(String, Vec<bool>)> = table.iter().collect();
+        order.sort_by_key(|(r, _)| r.contains("/signout"));
+        for (route, allowed) in order {
+            let (method, path) = route.split_once(' ').expect("METHOD PATH");
+            let path = path.replace("{code}", "en");
+            let r = if method == "POST" { c.post(&path, &[]).await } else { c.get(&path).await };
+            // Refused: forbidden, or sent to sign in (a page), or told the session has ended (a
+            // form). A form of a route that serves, sent empty, may be answered otherwise.
+            let refused = r.status == StatusCode::FORBIDDEN
+                || r.status == StatusCode::UNAUTHORIZED && r.body.contains("session has ended")
+                || r.location() == "/signin" && path != "/signout";
+            let who = if who.is_empty() { "not signed in" } else { who };
+            assert_eq!(!refused, allowed[col], "{route} for {who}: {} {}", r.status, r.location());
+            if refused && r.status == StatusCode::FORBIDDEN {
+                assert!(r.body.contains("does not allow") || r.body.contains("reload"), "{}", r.body);
+            }
+        }
+    }
+    let log = site.app.registry.audit_log(&local(), 500).expect("log");
+    assert!(log.iter().any(|e| e.action == "refused.403"), "403s are audited");
+    assert!(site.app.registry.verify_audit(&local(), false, None).expect("verify").verdict.ok);
+}
