@@ -46,11 +46,12 @@ pub use inquiries::{InquiryDetail, NewInquiry};
 pub use persons::{ExportRecord, PersonView, SplitReport};
 pub use progress::{Progress, Silent};
 pub use review::{Explanation, JudgeReport, ReviewItem};
+pub use search::SearchPurpose;
 pub use users::{needs_second_factor, password_problem, Enrolment, PasswordChecked, UserSummary, MIN_PASSWORD};
 
 // What a front door needs of the layers below comes through the registry: the store's plain
 // values and its rule for files written beside a registry, the search's query and answers.
-pub use athar_search::{PersonMatch, Query, SearchResults};
+pub use athar_search::{Explained, PersonMatch, Query, SearchResults};
 pub use athar_store::{
     check_actor, default_key_path, escape_control, files, AuditEntry, AuditVerdict, Enquirer, InitReport, InquiryRow,
     Lead, LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,

@@ -17,6 +17,13 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
+/// Why a search is made: an inquiry (by its reference) or a purpose stated in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchPurpose {
+    Inquiry(String),
+    Stated(String),
+}
+
 /// The index and the state of the store it holds.
 pub(crate) struct LiveIndex {
     pub(crate) index: Index,
@@ -78,14 +85,66 @@ impl Registry {
     /// [`athar_search::Index::search`]); the search's text is noted in the audit chain, only
     /// encrypted, before the answer is returned.
     pub fn search(&self, actor: &Actor, query: &Query, limit: usize) -> Result<SearchResults> {
+        self.search_noted(actor, query, limit, None, None)
+    }
+
+    /// A search whose audit entry names `target` and carries `why` (encrypted) with the query.
+    fn search_noted(
+        &self,
+        actor: &Actor,
+        query: &Query,
+        limit: usize,
+        target: Option<&str>,
+        why: Option<&str>,
+    ) -> Result<SearchResults> {
         actor.require(Action::Search)?;
         if limit > MAX_LIMIT {
             invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
         }
         let query = checked_query(query.clone())?;
         let found = self.with_index(|index| Ok(index.search(&query, limit)?))?;
-        self.audit(actor, "search", None, Some(found.results.len() as i64), Some(&query.text()))?;
+        let detail = match why {
+            Some(why) => format!("{} | purpose: {why}", query.text()),
+            None => query.text(),
+        };
+        self.audit(actor, "search", target, Some(found.results.len() as i64), Some(&detail))?;
         Ok(found)
+    }
+
+    /// A search made for a stated reason (the web application asks every search for one): an
+    /// inquiry's reference — which must exist — or a purpose in words. The reference goes to
+    /// the audit entry's target; the purpose, like the query, only encrypted.
+    pub fn search_for(
+        &self,
+        actor: &Actor,
+        query: &Query,
+        limit: usize,
+        purpose: &SearchPurpose,
+    ) -> Result<SearchResults> {
+        actor.require(Action::Search)?;
+        let (target, why) = match purpose {
+            SearchPurpose::Inquiry(reference) => {
+                let reference = reference.trim();
+                if self.read(|s| Ok(s.inquiry(reference)?))?.is_none() {
+                    return Err(crate::RegistryError::NotFound(format!(
+                        "there is no inquiry '{}'; give the reference of an inquiry, or state the search's purpose",
+                        athar_store::escape_control(reference)
+                    )));
+                }
+                (Some(format!("inquiry:{reference}")), None)
+            }
+            SearchPurpose::Stated(text) => {
+                let text = text.trim();
+                if text.chars().count() < 10 {
+                    invalid!("state the search's purpose in a few words (10 characters at least), or give an inquiry's reference");
+                }
+                if text.chars().count() > 500 {
+                    invalid!("the purpose is longer than 500 characters; say it shortly");
+                }
+                (None, Some(text))
+            }
+        };
+        self.search_noted(actor, query, limit, target.as_deref(), why)
     }
 
     /// Many searches, in order, noted in the audit chain as one entry (`what`: the batch's

@@ -68,6 +68,9 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/signin/code", Pending, || post(pages::code)),
         r(Method::POST, "/signout", SignedIn, || post(pages::signout)),
         r(Method::GET, "/", Do(Action::SeeCounts), || get(pages::home)),
+        r(Method::GET, "/search", Do(Action::Search), || get(pages::search_form)),
+        r(Method::POST, "/search", Do(Action::Search), || post(pages::search)),
+        r(Method::GET, "/persons/{id}", Do(Action::ReadRecords), || get(pages::person)),
         r(Method::GET, "/admin/users", Do(Action::Users), || get(pages::users)),
         r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),
@@ -89,13 +92,24 @@ pub struct App {
     pub registry: Arc<Registry>,
     pub sessions: Sessions,
     pub failures: limits::Counter,
+    /// Searches per user (30 a minute, 300 a day).
+    pub searches: limits::Counter,
+    /// The search limits lifted: a load benchmark on loopback only.
+    pub search_limit_lifted: bool,
     /// Cookies carry `Secure` (the server is reached over TLS).
     pub secure_cookies: bool,
 }
 
 impl App {
     pub fn new(registry: Arc<Registry>) -> Result<App, String> {
-        Ok(App { registry, sessions: Sessions::new()?, failures: limits::Counter::default(), secure_cookies: false })
+        Ok(App {
+            registry,
+            sessions: Sessions::new()?,
+            failures: limits::Counter::default(),
+            searches: limits::Counter::default(),
+            search_limit_lifted: false,
+            secure_cookies: false,
+        })
     }
 }
 

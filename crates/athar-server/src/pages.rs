@@ -39,6 +39,7 @@ impl Frame {
             "users" => Action::Users,
             "audit" => Action::Audit,
             "counts" => Action::SeeCounts,
+            "search" => Action::Search,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -498,6 +499,244 @@ pub async fn audit(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) 
                     count: report.verdict.entries,
                 },
             )
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+/// The fields of a search, as typed (kept to show the form again with its answer).
+#[derive(Deserialize, Default, Clone)]
+pub struct SearchForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub given: String,
+    #[serde(default)]
+    pub father: String,
+    #[serde(default)]
+    pub family: String,
+    #[serde(default)]
+    pub mother: String,
+    #[serde(default)]
+    pub born: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub facility: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub sex: String,
+    /// An inquiry's reference, or …
+    #[serde(default)]
+    pub inquiry: String,
+    /// … the purpose of the search in words.
+    #[serde(default)]
+    pub purpose: String,
+}
+
+fn given(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl SearchForm {
+    fn query(&self) -> athar_registry::Query {
+        athar_registry::Query {
+            name: given(&self.name),
+            given: given(&self.given),
+            father: given(&self.father),
+            grandfather: None,
+            family: given(&self.family),
+            mother: given(&self.mother),
+            born: given(&self.born),
+            place: given(&self.place),
+            sex: given(&self.sex),
+            facility: given(&self.facility),
+            status: given(&self.status),
+        }
+    }
+
+    fn purpose(&self) -> Option<athar_registry::SearchPurpose> {
+        match (given(&self.inquiry), given(&self.purpose)) {
+            (Some(r), _) => Some(athar_registry::SearchPurpose::Inquiry(r)),
+            (None, Some(p)) => Some(athar_registry::SearchPurpose::Stated(p)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// One comparison of a result, drawn as a bar: how much it weighed for or against.
+pub struct Bar {
+    pub field: String,
+    pub query: String,
+    pub record: String,
+    pub level: String,
+    pub weight: f64,
+    /// The bar's length, 0–100.
+    pub length: u32,
+    pub against: bool,
+}
+
+pub struct Found {
+    pub person_id: String,
+    pub percent: String,
+    pub records: Vec<String>,
+    pub bars: Vec<Bar>,
+}
+
+fn bars(explanation: &[athar_registry::Explained]) -> Vec<Bar> {
+    explanation
+        .iter()
+        .map(|e| Bar {
+            field: e.field.clone(),
+            query: e.query.clone().unwrap_or_default(),
+            record: e.record.clone().unwrap_or_default(),
+            level: e.level.clone(),
+            weight: e.weight,
+            length: ((e.weight.abs().min(12.0) / 12.0) * 100.0).round() as u32,
+            against: e.weight < 0.0,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    page: Frame,
+    title: &'static str,
+    form: SearchForm,
+    error: Option<String>,
+    results: Option<Vec<Found>>,
+}
+
+pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
+    let page = Frame::of(&ctx);
+    render(
+        StatusCode::OK,
+        SearchPage { title: page.t("search.title"), page, form: SearchForm::default(), error: None, results: None },
+    )
+}
+
+/// A search: tied to an inquiry or a stated purpose, within the user's rate limits (30 a
+/// minute, 300 a day), ranked and explained. A POST, so that names never appear in addresses.
+pub async fn search(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<SearchForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let page = Frame::of(&ctx);
+    let title = page.t("search.title");
+    let Some(purpose) = form.purpose() else {
+        let error = Some(page.t("search.needs_purpose").to_string());
+        return render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None });
+    };
+    if !app.search_limit_lifted {
+        let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
+        if app.searches.reached(&minute, limits::SEARCHES_A_MINUTE)
+            || app.searches.reached(&day, limits::SEARCHES_A_DAY)
+        {
+            let (registry, who) = (app.registry.clone(), actor.clone());
+            let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
+            let error = Some(page.t("search.limited").to_string());
+            return render(StatusCode::TOO_MANY_REQUESTS, SearchPage { title, page, form, error, results: None });
+        }
+        app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
+        app.searches.note(&day, limits::SEARCHES_A_DAY.count);
+    }
+    let (registry, query) = (app.registry.clone(), form.query());
+    let answer = match blocking(move || registry.search_for(&actor, &query, 20, &purpose)).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match answer {
+        Ok(found) => {
+            let results = found
+                .results
+                .iter()
+                .map(|m| Found {
+                    person_id: m.person_id.clone(),
+                    percent: format!("{:.0}", m.probability * 100.0),
+                    records: m
+                        .records
+                        .iter()
+                        .map(|r| match &r.source_record_id {
+                            Some(id) => format!("{}:{}", r.source, id),
+                            None => format!("{} R{}", r.source, r.record_id),
+                        })
+                        .collect(),
+                    bars: bars(&m.explanation),
+                })
+                .collect();
+            render(StatusCode::OK, SearchPage { title, page, form, error: None, results: Some(results) })
+        }
+        Err(e @ (RegistryError::Invalid(_) | RegistryError::NotFound(_) | RegistryError::Query(_))) => {
+            let error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None })
+        }
+        Err(e) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    page: Frame,
+    title: &'static str,
+    person: athar_registry::PersonView,
+    /// The derived fields' names, in the order of the first record that has each.
+    fields: Vec<String>,
+    /// Each record's file (name and SHA-256), by position.
+    files: Vec<(String, String)>,
+    history: Vec<athar_registry::LineageEvent>,
+}
+
+impl PersonPage {
+    pub fn value(&self, record: &athar_registry::RecordView, field: &str) -> String {
+        record.derived.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+}
+
+/// A person: every record side by side with its source and provenance (file, row, SHA-256),
+/// and where the person came from (creations, merges, splits). The view is audited.
+pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let registry = app.registry.clone();
+    let result = blocking(move || {
+        let person = registry.person(&actor, &id)?;
+        let history = registry.person_history(&actor, &id).unwrap_or_default();
+        let sources = registry.sources(&actor)?;
+        Ok::<_, RegistryError>((person, history, sources))
+    })
+    .await;
+    match result {
+        Ok(Ok((person, history, sources))) => {
+            let mut fields: Vec<String> = Vec::new();
+            for r in &person.records {
+                for (k, _) in &r.derived {
+                    if !fields.contains(k) {
+                        fields.push(k.clone());
+                    }
+                }
+            }
+            let files = person
+                .records
+                .iter()
+                .map(|r| {
+                    sources
+                        .iter()
+                        .find(|s| s.source_id == r.source_id || s.name == r.source)
+                        .map(|s| (s.file_name.clone(), s.sha256.clone()))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, PersonPage { title: page.t("person.title"), page, person, fields, files, history })
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,

@@ -368,7 +368,7 @@ async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
         order.sort_by_key(|(r, _)| r.contains("/signout"));
         for (route, allowed) in order {
             let (method, path) = route.split_once(' ').expect("METHOD PATH");
-            let path = path.replace("{code}", "en");
+            let path = path.replace("{code}", "en").replace("{id}", "P1");
             let r = if method == "POST" { c.post(&path, &[]).await } else { c.get(&path).await };
             // Refused: forbidden, or sent to sign in (a page), or told the session has ended (a
             // form). A form of a route that serves, sent empty, may be answered otherwise.
@@ -385,4 +385,116 @@ async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
     let log = site.app.registry.audit_log(&local(), 500).expect("log");
     assert!(log.iter().any(|e| e.action == "refused.403"), "403s are audited");
     assert!(site.app.registry.verify_audit(&local(), false, None).expect("verify").verdict.ok);
+}
+
+/// Two lists (Arabic and Latin script) imported and linked, as the operator would.
+fn with_lists(site: &Site) -> std::path::PathBuf {
+    use athar_registry::import::{ImportRequest, SourceKind};
+    let dir = site._dir.path();
+    let ar = dir.join("ar.csv");
+    std::fs::write(
+        &ar,
+        "الاسم,اسم الأب,الكنية,اسم الأم,تاريخ الولادة\nمحمد,أحمد,الحلبي,فاطمة,1985\nخالد,عمر,الشامي,زينب,1990\n",
+    )
+    .expect("write");
+    let en = dir.join("en.csv");
+    std::fs::write(
+        &en,
+        "given_name,father_name,family_name,mother_name,birth_date\nMohammed,Ahmad,Al-Halabi,Fatima,1985\n",
+    )
+    .expect("write");
+    for (file, name) in [(&ar, "register-ar"), (&en, "ngo-en")] {
+        let mut req = ImportRequest::new(file.clone(), name);
+        req.kind = SourceKind::NgoList;
+        site.app.registry.import(&local(), &req, &athar_registry::Silent).expect("import");
+    }
+    site.app.registry.link(&local(), &Default::default(), &athar_registry::Silent).expect("link");
+    ar
+}
+
+#[tokio::test]
+async fn a_search_needs_a_reason_answers_ranked_and_explained_and_opens_the_person() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    let page = cora.get("/search").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no inquiry, no purpose");
+    assert!(r.body.contains("inquiry") && r.body.contains("Mohammed Ahmad Halabi"), "the form keeps what was typed");
+    let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi"), ("inquiry", "INQ-NONE")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("there is no inquiry"), "{}", r.body);
+    let r = cora
+        .post(
+            "/search",
+            &[("name", "محمد أحمد الحلبي"), ("mother", "Fatima"), ("purpose", "family visit at the office")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let person =
+        r.body.split("href=\"/persons/").nth(1).and_then(|s| s.split('"').next()).expect("a person").to_string();
+    assert!(r.body.contains("<svg class=\"bar\"") && r.body.contains("class=\"for\""), "bars drawn");
+    assert!(r.body.contains("register-ar") && r.body.contains("ngo-en"), "found in both lists: {}", r.body);
+    // The person page: records side by side, their files and SHA-256.
+    let p = cora.get(&format!("/persons/{person}")).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let sources = site.app.registry.sources(&local()).expect("sources");
+    let shown: Vec<_> = sources.iter().filter(|s| p.body.contains(&format!("<bdi>{}</bdi>", s.name))).collect();
+    assert!(!shown.is_empty(), "{}", p.body);
+    assert!(
+        shown.iter().all(|s| p.body.contains(&s.sha256) && p.body.contains(&s.file_name)),
+        "provenance: file, SHA-256"
+    );
+    assert!(p.body.contains("Halabi") || p.body.contains("الحلبي"), "{}", p.body);
+    assert_eq!(cora.get("/persons/P99999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(cora.get("/persons/..%2F..%2Fetc").await.status, StatusCode::NOT_FOUND);
+    // A search tied to an inquiry names it in the audit chain; the text only encrypted.
+    let reference = site
+        .app
+        .registry
+        .add_inquiry(
+            &local(),
+            athar_registry::NewInquiry {
+                sought: athar_registry::Query { name: Some("Khaled Omar Shami".into()), ..Default::default() },
+                enquirer: athar_registry::Enquirer {
+                    name: "Zeinab".into(),
+                    relationship: "mother".into(),
+                    contact: None,
+                    consent: "ICRC".into(),
+                },
+            },
+        )
+        .expect("inquiry");
+    let r = cora.post("/search", &[("name", "Khaled Omar Shami"), ("inquiry", &reference)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let log = site.app.registry.audit_log(&local(), 20).expect("log");
+    let entry = log.iter().find(|e| e.action == "search" && e.actor == "cora").expect("searches audited");
+    assert_eq!(entry.target.as_deref(), Some(format!("inquiry:{reference}").as_str()));
+    let raw = std::fs::read(site._dir.path().join("r.db")).expect("db");
+    assert!(!String::from_utf8_lossy(&raw).contains("Khaled Omar Shami"), "the search text is not in clear");
+    assert!(site.app.registry.verify_audit(&local(), false, None).expect("verify").verdict.ok);
+}
+
+#[tokio::test]
+async fn searches_are_limited_per_user_and_the_refusal_is_audited() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut ivan = site.signed_in("ivan").await;
+    let fields = [("name", "Khaled Shami"), ("purpose", "checking the register")];
+    for _ in 0..30 {
+        assert_eq!(ivan.post("/search", &fields).await.status, StatusCode::OK);
+    }
+    let r = ivan.post("/search", &fields).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("30 a minute"), "{}", r.body);
+    let mut cora = site.signed_in("cora").await;
+    assert_eq!(cora.post("/search", &fields).await.status, StatusCode::OK, "per user");
+    let log = site.app.registry.audit_log(&local(), 100).expect("log");
+    assert!(log.iter().any(|e| e.action == "refused.429" && e.actor == "ivan"));
+    assert_eq!(
+        log.iter().filter(|e| e.action == "search" && e.actor == "ivan").count(),
+        30,
+        "the refused one was not run"
+    );
 }
