@@ -54,7 +54,7 @@ pub use users::{needs_second_factor, password_problem, Enrolment, PasswordChecke
 pub use athar_search::{Explained, PersonMatch, Query, SearchResults};
 pub use athar_store::{
     check_actor, default_key_path, escape_control, files, AuditEntry, AuditVerdict, Enquirer, InitReport, InquiryRow,
-    Lead, LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,
+    JudgementRow, Lead, LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,
 };
 
 use athar_names::NameEngine;

@@ -40,6 +40,7 @@ impl Frame {
             "audit" => Action::Audit,
             "counts" => Action::SeeCounts,
             "search" => Action::Search,
+            "review" => Action::Judge,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -738,6 +739,184 @@ pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>,
             let page = Frame::of(&ctx);
             render(StatusCode::OK, PersonPage { title: page.t("person.title"), page, person, fields, files, history })
         }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+/// One step of a pair's waterfall: a comparison's weight and the running total after it.
+pub struct Step {
+    pub label: String,
+    pub level: String,
+    pub weight: f64,
+    pub total: f64,
+    pub length: u32,
+    pub against: bool,
+}
+
+fn bar_length(weight: f64) -> u32 {
+    ((weight.abs().min(12.0) / 12.0) * 100.0).round() as u32
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    page: Frame,
+    title: &'static str,
+    /// The pair shown: both records, the waterfall, the probability, a judgement in force.
+    pair: Option<(athar_registry::RecordView, athar_registry::RecordView)>,
+    steps: Vec<Step>,
+    probability: String,
+    judged: Option<athar_registry::JudgementRow>,
+    fields: Vec<String>,
+    /// The pairs waiting after this one (record ids, probability).
+    queue: Vec<(String, String, String)>,
+    left: usize,
+    notice: Option<&'static str>,
+}
+
+impl ReviewPage {
+    pub fn value(&self, record: &athar_registry::RecordView, field: &str) -> String {
+        record.derived.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// The review queue: the next pair (or the one asked for) side by side, its waterfall, and
+/// the judgement form; the pairs after it.
+async fn review_page(
+    app: &Arc<App>,
+    ctx: &Ctx,
+    pair: Option<(String, String)>,
+    notice: Option<&'static str>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let registry = app.registry.clone();
+    let result = blocking(move || {
+        let items = registry.review(&actor)?;
+        let chosen = pair.or_else(|| items.first().map(|i| (i.record_a.clone(), i.record_b.clone())));
+        let shown = match &chosen {
+            Some((a, b)) => {
+                let e = registry.explain(&actor, a, b)?;
+                let ra = registry.record(&actor, a)?;
+                let rb = registry.record(&actor, b)?;
+                Some((e, ra, rb))
+            }
+            None => None,
+        };
+        Ok::<_, RegistryError>((items, shown))
+    })
+    .await;
+    let (items, shown) = match result {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return registry_error(app, ctx.lang, Some(ctx), e).await,
+        Err(r) => return r,
+    };
+    let page = Frame::of(ctx);
+    let mut steps = Vec::new();
+    let (mut pair, mut probability, mut judged, mut fields) = (None, String::new(), None, Vec::new());
+    if let Some((e, ra, rb)) = shown {
+        let mut total = e.explanation.prior_weight;
+        steps.push(Step {
+            label: page.t("review.prior").to_string(),
+            level: String::new(),
+            weight: total,
+            total,
+            length: bar_length(total),
+            against: total < 0.0,
+        });
+        for l in &e.explanation.lines {
+            total += l.weight;
+            steps.push(Step {
+                label: l.comparison.clone(),
+                level: l.level.clone(),
+                weight: l.weight,
+                total,
+                length: bar_length(l.weight),
+                against: l.weight < 0.0,
+            });
+        }
+        probability = format!("{:.3}", e.explanation.probability);
+        judged = e.judgement;
+        for r in [&ra, &rb] {
+            for (k, _) in &r.derived {
+                if !fields.contains(k) {
+                    fields.push(k.clone());
+                }
+            }
+        }
+        pair = Some((ra, rb));
+    }
+    let shown_ids = pair.as_ref().map(|(a, b)| (a.record_id.clone(), b.record_id.clone()));
+    let queue: Vec<(String, String, String)> = items
+        .iter()
+        .filter(|i| shown_ids.as_ref() != Some(&(i.record_a.clone(), i.record_b.clone())))
+        .take(20)
+        .map(|i| (i.record_a.clone(), i.record_b.clone(), format!("{:.3}", i.probability)))
+        .collect();
+    let left = items.len();
+    render(
+        StatusCode::OK,
+        ReviewPage {
+            title: page.t("review.title"),
+            page,
+            pair,
+            steps,
+            probability,
+            judged,
+            fields,
+            queue,
+            left,
+            notice,
+        },
+    )
+}
+
+pub async fn review(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Query(q): Query<Done>) -> Response {
+    let notice = q.done.is_some().then_some("review.recorded");
+    review_page(&app, &ctx, None, notice).await
+}
+
+pub async fn review_pair(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((a, b)): Path<(String, String)>,
+) -> Response {
+    let plain = |s: &str| !s.is_empty() && s.len() <= 20 && s.chars().all(|c| c.is_ascii_digit());
+    if !plain(&a) || !plain(&b) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    review_page(&app, &ctx, Some((a, b)), None).await
+}
+
+#[derive(Deserialize)]
+pub struct JudgeForm {
+    #[serde(default)]
+    a: String,
+    #[serde(default)]
+    b: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A judgement on the pair shown; then the next pair.
+pub async fn judge(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<JudgeForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let registry = app.registry.clone();
+    let note = given(&form.note);
+    let result = blocking(move || registry.judge(&actor, &form.a, &form.b, &form.decision, note.as_deref())).await;
+    match result {
+        Ok(Ok(_)) => see_other("/review?done=1"),
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,
     }

@@ -368,7 +368,7 @@ async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
         order.sort_by_key(|(r, _)| r.contains("/signout"));
         for (route, allowed) in order {
             let (method, path) = route.split_once(' ').expect("METHOD PATH");
-            let path = path.replace("{code}", "en").replace("{id}", "P1");
+            let path = path.replace("{code}", "en").replace("{id}", "P1").replace("{a}/{b}", "1/2");
             let r = if method == "POST" { c.post(&path, &[]).await } else { c.get(&path).await };
             // Refused: forbidden, or sent to sign in (a page), or told the session has ended (a
             // form). A form of a route that serves, sent empty, may be answered otherwise.
@@ -497,4 +497,59 @@ async fn searches_are_limited_per_user_and_the_refusal_is_audited() {
         30,
         "the refused one was not run"
     );
+}
+
+/// Generated lists of `persons` (several lists, scripts and spellings), imported and linked.
+fn with_generated(site: &Site, persons: usize) {
+    use athar_registry::import::{ImportRequest, SourceKind};
+    let set = athar_synth::generate(persons, 7);
+    for l in &set.lists {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&l.headers).expect("header");
+        for r in &l.rows {
+            w.write_record(r).expect("row");
+        }
+        let file = site._dir.path().join(format!("{}.csv", l.name));
+        std::fs::write(&file, w.into_inner().expect("csv")).expect("write");
+        let mut req = ImportRequest::new(file, &l.name);
+        req.kind = SourceKind::NgoList;
+        site.app.registry.import(&local(), &req, &athar_registry::Silent).expect("import");
+    }
+    site.app.registry.link(&local(), &Default::default(), &athar_registry::Silent).expect("link");
+}
+
+#[tokio::test]
+async fn a_reviewer_judges_the_pair_shown_and_gets_the_next_one() {
+    let site = Site::new();
+    with_generated(&site, 150);
+    let waiting = site.app.registry.review(&local()).expect("review").len();
+    assert!(waiting >= 2, "generated lists leave pairs to review: {waiting}");
+    let mut cora = site.signed_in("cora").await;
+    let page = cora.get("/review").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("accesskey=\"s\"") && page.body.contains("<svg class=\"bar\""), "form and waterfall");
+    let (a, b) = (field_of(&page.body, "a").expect("a"), field_of(&page.body, "b").expect("b"));
+    let r = cora
+        .post("/review/judge", &[("a", &a), ("b", &b), ("decision", "different"), ("note", "mothers differ")])
+        .await;
+    assert_eq!(r.location(), "/review?done=1", "{}", r.body);
+    let next = cora.get("/review?done=1").await;
+    assert!(next.body.contains("Judgement recorded"), "{}", next.body);
+    assert_ne!(
+        (field_of(&next.body, "a"), field_of(&next.body, "b")),
+        (Some(a.clone()), Some(b.clone())),
+        "the next pair is another"
+    );
+    assert_eq!(site.app.registry.review(&local()).expect("review").len(), waiting - 1);
+    // The judged pair, opened again, shows the judgement first.
+    let again = cora.get(&format!("/review/{a}/{b}")).await;
+    assert!(again.body.contains("Judged") && again.body.contains("mothers differ"), "{}", again.body);
+    // A judgement that is not a decision is refused, nothing recorded.
+    let r = cora.post("/review/judge", &[("a", &a), ("b", &b), ("decision", "maybe")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(site.app.registry.review(&local()).expect("review").len(), waiting - 1);
+}
+
+fn field_of(body: &str, name: &str) -> Option<String> {
+    body.split(&format!("name=\"{name}\" value=\"")).nth(1).and_then(|s| s.split('"').next()).map(str::to_string)
 }
