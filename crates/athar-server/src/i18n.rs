@@ -93,21 +93,35 @@ mod tests {
         let mut used = 0;
         for entry in std::fs::read_dir(dir).expect("templates") {
             let text = std::fs::read_to_string(entry.expect("entry").path()).expect("template");
-            for piece in text.split("t(\"").skip(1) {
+            for piece in text.split(".t(\"").skip(1) {
                 let key = piece.split('"').next().unwrap_or("");
                 assert!(MESSAGES.contains_key(key), "the templates use '{key}', which data/ui/messages.tsv lacks");
                 used += 1;
             }
         }
         assert!(used > 20, "the templates take their words from the table ({used} uses)");
+        // Keys the code names (notices, errors): a literal "prefix.name" whose prefix is one of
+        // the table's.
+        let prefixes: std::collections::HashSet<&str> =
+            MESSAGES.keys().filter_map(|k| k.split_once('.').map(|(p, _)| p)).collect();
         let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut named = 0;
         for entry in std::fs::read_dir(src).expect("src") {
             let text = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
-            for piece in text.split("msg(\"").skip(1) {
-                let key = piece.split('"').next().unwrap_or("");
-                assert!(MESSAGES.contains_key(key), "the code uses '{key}', which data/ui/messages.tsv lacks");
+            for literal in text.split('"').skip(1).step_by(2) {
+                let Some((prefix, rest)) = literal.split_once('.') else { continue };
+                let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                let file = matches!(rest, "html" | "css" | "tsv");
+                if prefixes.contains(prefix) && plain(prefix) && plain(rest) && !file {
+                    assert!(
+                        MESSAGES.contains_key(literal),
+                        "the code uses '{literal}', which data/ui/messages.tsv lacks"
+                    );
+                    named += 1;
+                }
             }
         }
+        assert!(named > 10, "the code's keys are checked ({named})");
     }
 
     #[test]

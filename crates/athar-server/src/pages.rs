@@ -41,6 +41,7 @@ impl Frame {
             "counts" => Action::SeeCounts,
             "search" => Action::Search,
             "review" => Action::Judge,
+            "inquiries" => Action::Inquiries,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -917,6 +918,233 @@ pub async fn judge(
     let result = blocking(move || registry.judge(&actor, &form.a, &form.b, &form.decision, note.as_deref())).await;
     match result {
         Ok(Ok(_)) => see_other("/review?done=1"),
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+/// Who may receive what, as the enquirer consents: the recipients and the categories of data.
+pub const RECIPIENTS: [&str; 4] = ["family", "icrc", "commission", "authorities"];
+pub const CATEGORIES: [&str; 4] = ["existence", "status", "whereabouts", "contact"];
+
+/// The consent as ticked on the intake form (`recipient:category` pairs), written out as the
+/// inquiry keeps it: one clause per recipient, `none` where nothing is shared.
+fn consent_text(ticked: &[String]) -> String {
+    RECIPIENTS
+        .iter()
+        .map(|r| {
+            let cats: Vec<&str> =
+                CATEGORIES.iter().copied().filter(|c| ticked.iter().any(|t| t == &format!("{r}:{c}"))).collect();
+            format!("{r}: {}", if cats.is_empty() { "none".to_string() } else { cats.join(", ") })
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[derive(Template)]
+#[template(path = "inquiries.html")]
+struct InquiriesPage {
+    page: Frame,
+    title: &'static str,
+    inquiries: Vec<athar_registry::InquiryRow>,
+    all: bool,
+}
+
+#[derive(Deserialize)]
+pub struct All {
+    all: Option<String>,
+}
+
+pub async fn inquiries(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Query(q): Query<All>) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let all = q.all.is_some();
+    let registry = app.registry.clone();
+    match blocking(move || registry.inquiries(&actor, all)).await {
+        Ok(Ok(inquiries)) => {
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, InquiriesPage { title: page.t("inquiries.title"), page, inquiries, all })
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inquiry_new.html")]
+struct NewInquiryPage {
+    page: Frame,
+    title: &'static str,
+    form: Vec<(String, String)>,
+    error: Option<String>,
+    recipients: [&'static str; 4],
+    categories: [&'static str; 4],
+}
+
+impl NewInquiryPage {
+    pub fn get(&self, key: &str) -> String {
+        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    pub fn ticked(&self, recipient: &str, category: &str) -> bool {
+        let want = format!("{recipient}:{category}");
+        self.form.iter().any(|(k, v)| k == "consent" && *v == want)
+    }
+}
+
+fn new_inquiry_page(ctx: &Ctx, status: StatusCode, form: Vec<(String, String)>, error: Option<String>) -> Response {
+    let page = Frame::of(ctx);
+    render(
+        status,
+        NewInquiryPage {
+            title: page.t("inquiry.new"),
+            page,
+            form,
+            error,
+            recipients: RECIPIENTS,
+            categories: CATEGORIES,
+        },
+    )
+}
+
+pub async fn inquiry_form(Extension(ctx): Extension<Ctx>) -> Response {
+    new_inquiry_page(&ctx, StatusCode::OK, Vec::new(), None)
+}
+
+#[derive(Template)]
+#[template(path = "inquiry_ack.html")]
+struct AckPage {
+    page: Frame,
+    title: &'static str,
+    reference: String,
+}
+
+/// An inquiry's intake: the sought person, and the enquirer as a separate party with their
+/// relationship, contact (kept encrypted) and consent. Answered with a reference only — never
+/// with a result.
+pub async fn inquiry_add(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let get = |k: &str| form.iter().find(|(f, _)| f == k).and_then(|(_, v)| given(v));
+    let ticked: Vec<String> = form.iter().filter(|(k, _)| k == "consent").map(|(_, v)| v.clone()).collect();
+    let (Some(enquirer), Some(relationship)) = (get("enquirer"), get("relationship")) else {
+        let error = Some(t(ctx.lang, "inquiry.needs_enquirer").to_string());
+        return new_inquiry_page(&ctx, StatusCode::BAD_REQUEST, form, error);
+    };
+    let new = athar_registry::NewInquiry {
+        sought: athar_registry::Query {
+            name: get("name"),
+            given: get("given"),
+            father: get("father"),
+            grandfather: None,
+            family: get("family"),
+            mother: get("mother"),
+            born: get("born"),
+            place: get("place"),
+            sex: get("sex"),
+            facility: get("facility"),
+            status: None,
+        },
+        enquirer: athar_registry::Enquirer {
+            name: enquirer,
+            relationship,
+            contact: get("contact"),
+            consent: consent_text(&ticked),
+        },
+    };
+    let registry = app.registry.clone();
+    match blocking(move || registry.add_inquiry(&actor, new)).await {
+        Ok(Ok(reference)) => {
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, AckPage { title: page.t("inquiry.ack"), page, reference })
+        }
+        Ok(Err(e @ (RegistryError::Invalid(_) | RegistryError::Query(_)))) => {
+            new_inquiry_page(&ctx, StatusCode::BAD_REQUEST, form, Some(e.to_string()))
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inquiry.html")]
+struct InquiryPage {
+    page: Frame,
+    title: &'static str,
+    detail: athar_registry::InquiryDetail,
+    leads: Vec<athar_registry::Lead>,
+    notice: Option<&'static str>,
+}
+
+fn plain_reference(r: &str) -> bool {
+    !r.is_empty() && r.len() <= 40 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+async fn inquiry_page(app: &Arc<App>, ctx: &Ctx, reference: String, notice: Option<&'static str>) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if !plain_reference(&reference) {
+        return error_page(ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let registry = app.registry.clone();
+    let result = blocking(move || {
+        let detail = registry.inquiry(&actor, &reference)?;
+        let leads = registry.leads(&actor, Some(&reference))?.into_iter().flat_map(|(_, l)| l).collect::<Vec<_>>();
+        Ok::<_, RegistryError>((detail, leads))
+    })
+    .await;
+    match result {
+        Ok(Ok((detail, leads))) => {
+            let page = Frame::of(ctx);
+            render(StatusCode::OK, InquiryPage { title: page.t("inquiry.title"), page, detail, leads, notice })
+        }
+        Ok(Err(e)) => registry_error(app, ctx.lang, Some(ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn inquiry(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(reference): Path<String>,
+) -> Response {
+    inquiry_page(&app, &ctx, reference, None).await
+}
+
+#[derive(Deserialize)]
+pub struct LeadForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// What a caseworker does with an inquiry's leads: mark them seen, dismiss one with a note, or
+/// close the inquiry (with a reason).
+pub async fn inquiry_act(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(reference): Path<String>,
+    Form(form): Form<LeadForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if !plain_reference(&reference) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let (registry, r) = (app.registry.clone(), reference.clone());
+    let note = given(&form.note);
+    let result = blocking(move || match form.action.as_str() {
+        "seen" => registry.mark_leads_seen(&actor, &r).map(|_| "inquiry.marked_seen"),
+        "dismiss" => registry.dismiss_lead(&actor, &r, &form.person, note.as_deref()).map(|_| "inquiry.dismissed"),
+        "close" => registry.close_inquiry(&actor, &r, note.as_deref()).map(|_| "inquiry.closed"),
+        other => Err(RegistryError::Invalid(format!("'{other}' is not something to do with an inquiry"))),
+    })
+    .await;
+    match result {
+        Ok(Ok(notice)) => inquiry_page(&app, &ctx, reference, Some(notice)).await,
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,
     }

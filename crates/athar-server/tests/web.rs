@@ -368,7 +368,11 @@ async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
         order.sort_by_key(|(r, _)| r.contains("/signout"));
         for (route, allowed) in order {
             let (method, path) = route.split_once(' ').expect("METHOD PATH");
-            let path = path.replace("{code}", "en").replace("{id}", "P1").replace("{a}/{b}", "1/2");
+            let path = path
+                .replace("{code}", "en")
+                .replace("{id}", "P1")
+                .replace("{a}/{b}", "1/2")
+                .replace("{reference}", "NOPE");
             let r = if method == "POST" { c.post(&path, &[]).await } else { c.get(&path).await };
             // Refused: forbidden, or sent to sign in (a page), or told the session has ended (a
             // form). A form of a route that serves, sent empty, may be answered otherwise.
@@ -552,4 +556,71 @@ async fn a_reviewer_judges_the_pair_shown_and_gets_the_next_one() {
 
 fn field_of(body: &str, name: &str) -> Option<String> {
     body.split(&format!("name=\"{name}\" value=\"")).nth(1).and_then(|s| s.split('"').next()).map(str::to_string)
+}
+
+#[tokio::test]
+async fn an_inquiry_is_acknowledged_without_results_and_its_leads_follow_later_lists() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    assert_eq!(cora.get("/inquiries/new").await.status, StatusCode::OK);
+    // Without the one asking, nothing is recorded and the form keeps what was typed.
+    let r = cora.post("/inquiries", &[("name", "عمر حسن درويش"), ("born", "1969")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("عمر حسن درويش") && r.body.contains("relationship"), "{}", r.body);
+    assert!(site.app.registry.inquiries(&local(), true).expect("list").is_empty());
+    let r = cora
+        .post(
+            "/inquiries",
+            &[
+                ("name", "عمر حسن درويش"),
+                ("born", "1969"),
+                ("enquirer", "Huda"),
+                ("relationship", "sister"),
+                ("contact", "+963 944 000 111"),
+                ("consent", "family:existence"),
+                ("consent", "family:status"),
+                ("consent", "icrc:whereabouts"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("/persons/"), "an acknowledgement never shows a result");
+    let reference = r.body.split("<strong>").nth(1).and_then(|s| s.split('<').next()).expect("reference").to_string();
+    let detail = site.app.registry.inquiry(&local(), &reference).expect("inquiry");
+    assert_eq!(
+        detail.enquirer.consent, "family: existence, status; icrc: whereabouts; commission: none; authorities: none",
+        "consent as structured clauses"
+    );
+    let raw = std::fs::read(site._dir.path().join("r.db")).expect("db");
+    assert!(!String::from_utf8_lossy(&raw).contains("944 000 111"), "the contact is kept encrypted");
+    // A list that names him arrives: the inquiry has a new lead.
+    use athar_registry::import::{ImportRequest, SourceKind};
+    let file = site._dir.path().join("third.csv");
+    std::fs::write(&file, "full_name,mother_name,birth_date\nOmar Hasan Darwish,Houda,1969\n").expect("write");
+    let mut req = ImportRequest::new(file, "third");
+    req.kind = SourceKind::NgoList;
+    let report = site.app.registry.import(&local(), &req, &athar_registry::Silent).expect("import");
+    assert!(report.new_inquiry_leads >= 1, "{report:?}");
+    let page = cora.get(&format!("/inquiries/{reference}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("class=\"new\"") && page.body.contains("+963 944 000 111"), "{}", page.body);
+    let list = cora.get("/inquiries").await;
+    assert!(list.body.contains(&reference) && list.body.contains("<strong>1</strong>"), "{}", list.body);
+    let r = cora.post(&format!("/inquiries/{reference}"), &[("action", "seen")]).await;
+    assert!(r.body.contains("marked seen") && !r.body.contains("class=\"new\""), "{}", r.body);
+    let person = page.body.split("name=\"person\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("lead");
+    let r = cora
+        .post(
+            &format!("/inquiries/{reference}"),
+            &[("action", "dismiss"), ("person", person), ("note", "born elsewhere")],
+        )
+        .await;
+    assert!(r.body.contains("born elsewhere"), "{}", r.body);
+    let r = cora.post(&format!("/inquiries/{reference}"), &[("action", "close"), ("note", "found")]).await;
+    assert!(r.body.contains("closed"), "{}", r.body);
+    let r = cora.post(&format!("/inquiries/{reference}"), &[("action", "explode")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(cora.get("/inquiries/NO-SUCH").await.status, StatusCode::NOT_FOUND);
+    assert!(site.app.registry.verify_audit(&local(), false, None).expect("verify").verdict.ok);
 }
