@@ -577,6 +577,33 @@ pub fn sniff_delimiter(sample: &str) -> u8 {
     best.0
 }
 
+/// The most a workbook may unpack to: past it, it is a damaged file or a zip bomb, never a list.
+pub const MAX_UNPACKED: u64 = 512 << 20;
+
+/// Refuses a zip-based workbook (XLSX, ODS) whose parts would unpack to more than
+/// [`MAX_UNPACKED`], before anything is unpacked.
+fn check_unpacked_size(path: &Path) -> Result<(), ReadError> {
+    let problem = |p: String| ReadError::Format { path: path.to_path_buf(), problem: p };
+    let file = File::open(path).map_err(|e| ReadError::Io { path: path.to_path_buf(), source: e })?;
+    let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
+        // Not a zip (an old .xls): calamine says what is wrong with it.
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| problem(format!("is not a readable workbook ({e})")))?;
+        total = total.saturating_add(entry.size());
+        if total > MAX_UNPACKED {
+            return Err(problem(format!(
+                "would unpack to more than {} MiB (its parts declare {} MiB and more): a damaged file or a zip bomb,                  not a list; nothing was imported",
+                MAX_UNPACKED >> 20,
+                total >> 20
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn open_workbook(
     path: &Path,
     sheet: Option<&str>,
@@ -585,6 +612,7 @@ fn open_workbook(
 ) -> Result<Table, ReadError> {
     use calamine::{Data, Reader};
     let problem = |p: String| ReadError::Format { path: path.to_path_buf(), problem: p };
+    check_unpacked_size(path)?;
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let mut book: calamine::Sheets<BufReader<File>> = match ext.as_deref() {
         Some("xls" | "ods" | "xlsb") => calamine::open_workbook_auto(path).map_err(|e| problem(format!("{e}")))?,

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod limits;
 mod pages;
 pub mod session;
+pub mod uploads;
 
 use athar_registry::{Action, Actor, Registry, RegistryError};
 use axum::body::Body;
@@ -46,6 +47,8 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub need: Need,
+    /// The largest body the route reads (forms: 64 KiB; an upload: [`UPLOAD_LIMIT`]).
+    pub body_limit: usize,
     handler: fn() -> MethodRouter<Arc<App>>,
 }
 
@@ -57,8 +60,11 @@ pub fn routes() -> Vec<Route> {
         method,
         path,
         need,
+        body_limit: FORM_LIMIT,
         handler,
     };
+    let upload =
+        |path, handler| Route { body_limit: UPLOAD_LIMIT, ..r(Method::POST, path, Do(Action::Import), handler) };
     vec![
         r(Method::GET, "/static/athar.css", Public, || get(pages::css)),
         r(Method::GET, "/lang/{code}", Public, || get(pages::language)),
@@ -79,6 +85,11 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/inquiries", Do(Action::Inquiries), || post(pages::inquiry_add)),
         r(Method::GET, "/inquiries/{reference}", Do(Action::Inquiries), || get(pages::inquiry)),
         r(Method::POST, "/inquiries/{reference}", Do(Action::Inquiries), || post(pages::inquiry_act)),
+        r(Method::GET, "/sources", Do(Action::SeeSources), || get(pages::sources)),
+        r(Method::GET, "/sources/upload", Do(Action::Import), || get(pages::upload_form)),
+        upload("/sources/upload", || post(pages::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))),
+        r(Method::POST, "/sources/import", Do(Action::Import), || post(pages::import)),
+        r(Method::GET, "/sources/{id}/quarantine", Do(Action::ReadQuarantine), || get(pages::quarantine)),
         r(Method::GET, "/admin/users", Do(Action::Users), || get(pages::users)),
         r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),
@@ -102,6 +113,8 @@ pub struct App {
     pub failures: limits::Counter,
     /// Searches per user (30 a minute, 300 a day).
     pub searches: limits::Counter,
+    /// Lists uploaded, waiting for their import.
+    pub uploads: uploads::Uploads,
     /// The search limits lifted: a load benchmark on loopback only.
     pub search_limit_lifted: bool,
     /// Cookies carry `Secure` (the server is reached over TLS).
@@ -116,6 +129,7 @@ impl App {
             failures: limits::Counter::default(),
             searches: limits::Counter::default(),
             search_limit_lifted: false,
+            uploads: uploads::Uploads::default(),
             secure_cookies: false,
         })
     }
@@ -125,7 +139,8 @@ impl App {
 pub fn router(app: Arc<App>) -> Router {
     let mut router: Router<Arc<App>> = Router::new();
     for r in routes() {
-        let guarded = (r.handler)().route_layer(middleware::from_fn_with_state((app.clone(), r.need), guard));
+        let guarded =
+            (r.handler)().route_layer(middleware::from_fn_with_state((app.clone(), r.need, r.body_limit), guard));
         router = router.route(r.path, guarded);
     }
     router
@@ -139,6 +154,8 @@ pub(crate) const SESSION_COOKIE: &str = "athar_session";
 pub(crate) const LANG_COOKIE: &str = "athar_lang";
 /// A form's body at most (sign-in, users): larger is refused before it is read whole.
 const FORM_LIMIT: usize = 64 * 1024;
+/// An uploaded list at most.
+pub const UPLOAD_LIMIT: usize = 50 << 20;
 
 /// Who asks, as every handler sees it.
 #[derive(Debug, Clone)]
@@ -203,7 +220,7 @@ async fn fallback_context(State(_app): State<Arc<App>>, mut req: Request, next: 
 
 /// Checks what a route needs: the session (its lifetime, and with the registry whether its user
 /// may still act), the role, and for a form its CSRF token. Refusals are audited.
-async fn guard(State((app, need)): State<(Arc<App>, Need)>, req: Request, next: Next) -> Response {
+async fn guard(State((app, need, limit)): State<(Arc<App>, Need, usize)>, req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers());
     let from = client_address(&req);
     let mut session_id = cookie(req.headers(), SESSION_COOKIE);
@@ -258,14 +275,13 @@ async fn guard(State((app, need)): State<(Arc<App>, Need)>, req: Request, next: 
     let mut req = req;
     if is_post {
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return pages::error_page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
         };
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        let given = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+        let given = csrf_field(&parts.headers, &bytes).await;
         let expected = ctx.csrf();
-        if expected.is_empty() || !session::same_token(given, expected) {
+        if expected.is_empty() || !session::same_token(&given, expected) {
             let (registry, who, path) = (app.registry.clone(), ctx.actor.clone(), ctx.path.clone());
             let _ = blocking(move || registry.audit_refusal(who.as_ref(), "refused.csrf", &path)).await;
             return pages::error_page(&ctx, StatusCode::FORBIDDEN, "error.csrf");
@@ -274,6 +290,33 @@ async fn guard(State((app, need)): State<(Arc<App>, Need)>, req: Request, next: 
     }
     req.extensions_mut().insert(ctx);
     next.run(req).await
+}
+
+/// The `csrf` field of a form: URL-encoded, or a part of a multipart upload (read from the
+/// buffered body; the handler reads the body again).
+async fn csrf_field(headers: &HeaderMap, bytes: &axum::body::Bytes) -> String {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).unwrap_or_default();
+        return fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).unwrap_or_default();
+    }
+    let mut copy = Request::new(Body::from(bytes.clone()));
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        copy.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+    }
+    let Ok(mut parts) = <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(copy, &()).await
+    else {
+        return String::new();
+    };
+    while let Ok(Some(field)) = parts.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.unwrap_or_default();
+        }
+    }
+    String::new()
 }
 
 /// Headers on every answer: no framing, no scripts or styles from elsewhere, nothing cached,

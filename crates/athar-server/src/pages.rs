@@ -11,6 +11,7 @@ use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What every page's frame needs: the language, the user, the CSRF token of the session.
@@ -42,6 +43,7 @@ impl Frame {
             "search" => Action::Search,
             "review" => Action::Judge,
             "inquiries" => Action::Inquiries,
+            "sources" => Action::SeeSources,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -1145,6 +1147,281 @@ pub async fn inquiry_act(
     .await;
     match result {
         Ok(Ok(notice)) => inquiry_page(&app, &ctx, reference, Some(notice)).await,
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sources.html")]
+struct SourcesPage {
+    page: Frame,
+    title: &'static str,
+    sources: Vec<athar_registry::SourceSummary>,
+    may_import: bool,
+    may_quarantine: bool,
+}
+
+/// Every list imported: its file, SHA-256, counts, and the notice of a recycled list.
+pub async fn sources(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let (may_import, may_quarantine) = (actor.may(Action::Import), actor.may(Action::ReadQuarantine));
+    let registry = app.registry.clone();
+    match blocking(move || registry.sources(&actor)).await {
+        Ok(Ok(sources)) => {
+            let page = Frame::of(&ctx);
+            render(
+                StatusCode::OK,
+                SourcesPage { title: page.t("sources.title"), page, sources, may_import, may_quarantine },
+            )
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadPage {
+    page: Frame,
+    title: &'static str,
+    error: Option<String>,
+    kinds: Vec<&'static str>,
+    max_mib: usize,
+}
+
+const KINDS: [&str; 5] = ["register", "ngo-list", "inquiry", "report", "other"];
+
+fn upload_page(ctx: &Ctx, status: StatusCode, error: Option<String>) -> Response {
+    let page = Frame::of(ctx);
+    render(
+        status,
+        UploadPage {
+            title: page.t("upload.title"),
+            page,
+            error,
+            kinds: KINDS.to_vec(),
+            max_mib: crate::UPLOAD_LIMIT >> 20,
+        },
+    )
+}
+
+pub async fn upload_form(Extension(ctx): Extension<Ctx>) -> Response {
+    upload_page(&ctx, StatusCode::OK, None)
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+struct PreviewPage {
+    page: Frame,
+    title: &'static str,
+    upload: String,
+    file_name: String,
+    source: String,
+    kind: String,
+    preview: athar_registry::import::ImportPreview,
+    /// Each column with the field it is read as (`-`: none).
+    columns: Vec<(String, String)>,
+    fields: Vec<&'static str>,
+    error: Option<String>,
+}
+
+fn role_name(role: &athar_registry::import::ColumnRole) -> String {
+    use athar_registry::import::ColumnRole;
+    match role {
+        ColumnRole::Field(f) => f.name().to_string(),
+        ColumnRole::Id => "source_record_id".into(),
+        ColumnRole::Ignored | ColumnRole::Unmapped => "-".into(),
+    }
+}
+
+fn kind_of(name: &str) -> Option<athar_registry::import::SourceKind> {
+    use athar_registry::import::SourceKind;
+    [SourceKind::Register, SourceKind::NgoList, SourceKind::Inquiry, SourceKind::Report, SourceKind::Other]
+        .into_iter()
+        .find(|k| k.name() == name)
+}
+
+/// The request an upload's form makes: the file, the source's name and kind, and the columns
+/// as corrected (`map:COLUMN` = a field, or `-` for none).
+fn import_request(
+    file: PathBuf,
+    fields: &[(String, String)],
+) -> Result<athar_registry::import::ImportRequest, RegistryError> {
+    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let source = get("source");
+    if source.is_empty() {
+        return Err(RegistryError::Invalid("give the list a name (the source); nothing was imported".into()));
+    }
+    let mut req = athar_registry::import::ImportRequest::new(file, source);
+    req.kind = kind_of(&get("kind")).ok_or_else(|| {
+        RegistryError::Invalid(format!("'{}' is not a kind of list; nothing was imported", get("kind")))
+    })?;
+    for (k, v) in fields {
+        if let Some(column) = k.strip_prefix("map:") {
+            let (column, field) = athar_registry::import::parse_map_arg(&format!("{column}={v}"))?;
+            if field == Some(athar_registry::import::Field::SourceRecordId) {
+                req.id_column = Some(column);
+            } else {
+                req.maps.push((column, field));
+            }
+        }
+    }
+    Ok(req)
+}
+
+async fn preview_page(
+    app: &Arc<App>,
+    ctx: &Ctx,
+    upload: String,
+    fields: Vec<(String, String)>,
+    error: Option<String>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let Some((file, file_name)) = app.uploads.file(&upload, &actor.name) else {
+        return upload_page(ctx, StatusCode::BAD_REQUEST, Some(t(ctx.lang, "upload.gone").to_string()));
+    };
+    let req = match import_request(file, &fields) {
+        Ok(r) => r,
+        Err(e) => return upload_page(ctx, StatusCode::BAD_REQUEST, Some(e.to_string())),
+    };
+    let (registry, r) = (app.registry.clone(), req.clone());
+    match blocking(move || registry.preview_import(&actor, &r)).await {
+        Ok(Ok(preview)) => {
+            let page = Frame::of(ctx);
+            let columns = preview.mapping.iter().map(|c| (c.column.clone(), role_name(&c.role))).collect();
+            let mut fields: Vec<&'static str> = athar_registry::import::Field::ALL.iter().map(|f| f.name()).collect();
+            fields.push("-");
+            render(
+                if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+                PreviewPage {
+                    title: page.t("upload.preview"),
+                    page,
+                    upload,
+                    file_name,
+                    source: req.source.clone(),
+                    kind: req.kind.name().to_string(),
+                    preview,
+                    columns,
+                    fields,
+                    error,
+                },
+            )
+        }
+        Ok(Err(e)) => {
+            app.uploads.drop_upload(&upload);
+            upload_page(ctx, StatusCode::BAD_REQUEST, Some(e.to_string()))
+        }
+        Err(r) => r,
+    }
+}
+
+/// An uploaded list: kept aside (privately) and previewed — the mapping Athar detected, the
+/// first rows as they would be read — for the investigator to confirm or correct.
+pub async fn upload(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    let sent = field.file_name().unwrap_or("").to_string();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((sent, b.to_vec())),
+                        Err(_) => return error_page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+                    }
+                } else if let Ok(text) = field.text().await {
+                    fields.push((name, text));
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return upload_page(&ctx, StatusCode::BAD_REQUEST, Some(t(ctx.lang, "upload.bad_form").to_string()))
+            }
+        }
+    }
+    let Some((sent, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return upload_page(&ctx, StatusCode::BAD_REQUEST, Some(t(ctx.lang, "upload.no_file").to_string()));
+    };
+    let db = app.registry.database().to_path_buf();
+    let (uploads_app, owner) = (app.clone(), actor.name.clone());
+    let staged = blocking(move || uploads_app.uploads.stage(&db, &owner, &sent, &bytes)).await;
+    let upload = match staged {
+        Ok(Ok(id)) => id,
+        Ok(Err(e)) => return upload_page(&ctx, StatusCode::SERVICE_UNAVAILABLE, Some(e.to_string())),
+        Err(r) => return r,
+    };
+    preview_page(&app, &ctx, upload, fields, None).await
+}
+
+#[derive(Template)]
+#[template(path = "imported.html")]
+struct ImportedPage {
+    page: Frame,
+    title: &'static str,
+    report: athar_registry::import::ImportReport,
+}
+
+/// The import of an upload, with the mapping as confirmed or corrected; the upload is removed
+/// once imported. The whole list is one transaction.
+pub async fn import(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let upload = fields.iter().find(|(k, _)| k == "upload").map(|(_, v)| v.clone()).unwrap_or_default();
+    let Some((file, _)) = app.uploads.file(&upload, &actor.name) else {
+        return upload_page(&ctx, StatusCode::BAD_REQUEST, Some(t(ctx.lang, "upload.gone").to_string()));
+    };
+    let req = match import_request(file, &fields) {
+        Ok(r) => r,
+        Err(e) => return preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
+    };
+    let registry = app.registry.clone();
+    match blocking(move || registry.import(&actor, &req, &athar_registry::Silent)).await {
+        Ok(Ok(report)) => {
+            app.uploads.drop_upload(&upload);
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, ImportedPage { title: page.t("upload.done"), page, report })
+        }
+        Ok(Err(e @ RegistryError::Forbidden { .. })) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Ok(Err(e)) => preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "quarantine.html")]
+struct QuarantinePage {
+    page: Frame,
+    title: &'static str,
+    source: String,
+    rows: Vec<athar_registry::QuarantineRow>,
+}
+
+/// The rows of a list set aside at import, with their reasons (investigators only).
+pub async fn quarantine(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if id.is_empty() || id.len() > 20 || !id.chars().all(|c| c.is_ascii_digit()) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let (registry, source) = (app.registry.clone(), id.clone());
+    match blocking(move || registry.quarantine(&actor, Some(&source))).await {
+        Ok(Ok(rows)) => {
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, QuarantinePage { title: page.t("quarantine.title"), page, source: id, rows })
+        }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,
     }

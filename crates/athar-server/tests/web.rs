@@ -372,7 +372,8 @@ async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
                 .replace("{code}", "en")
                 .replace("{id}", "P1")
                 .replace("{a}/{b}", "1/2")
-                .replace("{reference}", "NOPE");
+                .replace("{reference}", "NOPE")
+                .replace("{id}/quarantine", "1/quarantine");
             let r = if method == "POST" { c.post(&path, &[]).await } else { c.get(&path).await };
             // Refused: forbidden, or sent to sign in (a page), or told the session has ended (a
             // form). A form of a route that serves, sent empty, may be answered otherwise.
@@ -623,4 +624,186 @@ async fn an_inquiry_is_acknowledged_without_results_and_its_leads_follow_later_l
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(cora.get("/inquiries/NO-SUCH").await.status, StatusCode::NOT_FOUND);
     assert!(site.app.registry.verify_audit(&local(), false, None).expect("verify").verdict.ok);
+}
+
+impl Client {
+    /// A multipart upload (the form's fields, then the file), with this session's CSRF token
+    /// unless `csrf` says otherwise.
+    async fn upload(&mut self, fields: &[(&str, &str)], file_name: &str, bytes: &[u8], csrf: Option<&str>) -> Answer {
+        let token = match csrf {
+            Some(t) => t.to_string(),
+            None => self.csrf().await,
+        };
+        let boundary = "----athar-test-boundary-7d1";
+        let mut body = Vec::new();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        for (k, v) in all {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/sources/upload")
+            .header(header::COOKIE, cookie.join("; "))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("answer");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+}
+
+/// A zip whose one part declares it unpacks to 1 GiB (it holds 4 bytes): what a zip bomb's
+/// directory says, without the bomb.
+fn lying_zip() -> Vec<u8> {
+    let name = b"xl/worksheets/sheet1.xml";
+    let data = b"<x/>";
+    let huge: u32 = 1 << 30;
+    let crc = 0u32;
+    let mut z = Vec::new();
+    let le16 = |v: u16| v.to_le_bytes();
+    let le32 = |v: u32| v.to_le_bytes();
+    // Local header.
+    z.extend_from_slice(&le32(0x0403_4b50));
+    z.extend_from_slice(&le16(20));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0)); // stored
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le32(crc));
+    z.extend_from_slice(&le32(data.len() as u32));
+    z.extend_from_slice(&le32(huge));
+    z.extend_from_slice(&le16(name.len() as u16));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(name);
+    z.extend_from_slice(data);
+    let cd_start = z.len() as u32;
+    // Central directory.
+    z.extend_from_slice(&le32(0x0201_4b50));
+    z.extend_from_slice(&le16(20));
+    z.extend_from_slice(&le16(20));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le32(crc));
+    z.extend_from_slice(&le32(data.len() as u32));
+    z.extend_from_slice(&le32(huge));
+    z.extend_from_slice(&le16(name.len() as u16));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le32(0));
+    z.extend_from_slice(&le32(0));
+    z.extend_from_slice(name);
+    let cd_len = z.len() as u32 - cd_start;
+    // End of central directory.
+    z.extend_from_slice(&le32(0x0605_4b50));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(0));
+    z.extend_from_slice(&le16(1));
+    z.extend_from_slice(&le16(1));
+    z.extend_from_slice(&le32(cd_len));
+    z.extend_from_slice(&le32(cd_start));
+    z.extend_from_slice(&le16(0));
+    z
+}
+
+#[tokio::test]
+async fn an_investigator_uploads_a_list_sees_how_it_reads_corrects_a_column_and_imports_it() {
+    let site = Site::new();
+    let mut ivan = site.signed_in("ivan").await;
+    let csv = "م,الاسم,اسم الأب,الكنية,اسم الأم,ملاحظات\n1,محمد,أحمد,الحلبي,فاطمة,x\n2,خالد,عمر,الشامي,زينب,y\n";
+    let r = ivan
+        .upload(&[("source", "saydnaya-2024-12"), ("kind", "register")], "../../saydnaya.csv", csv.as_bytes(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("saydnaya.csv") && r.body.contains("given_name") && r.body.contains("محمد"), "{}", r.body);
+    assert!(!site._dir.path().parent().expect("parent").join("saydnaya.csv").exists(), "no path traversal");
+    assert!(site.app.registry.sources(&local()).expect("sources").is_empty(), "nothing imported before confirming");
+    let upload = field_of(&r.body, "upload").expect("upload id");
+    // The notes column is read as the place of birth, by the investigator's correction.
+    let r = ivan
+        .post(
+            "/sources/import",
+            &[
+                ("upload", &upload),
+                ("source", "saydnaya-2024-12"),
+                ("kind", "register"),
+                ("map:ملاحظات", "birth_place"),
+                ("map:م", "source_record_id"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("saydnaya-2024-12"), "{}", r.body);
+    let sources = site.app.registry.sources(&local()).expect("sources");
+    assert_eq!((sources.len(), sources[0].imported, sources[0].kind.as_str()), (1, 2, "register"));
+    let record = site.app.registry.record(&local(), "saydnaya-2024-12:2").expect("the id column was used");
+    assert!(record.derived.iter().any(|(k, v)| k == "birth_place" && v == "y"), "{:?}", record.derived);
+    let page = ivan.get("/sources").await;
+    assert!(page.body.contains(&sources[0].sha256), "{}", page.body);
+    // The upload is gone once imported.
+    let again = ivan.post("/sources/import", &[("upload", &upload), ("source", "again"), ("kind", "register")]).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("no longer waiting"), "{}", again.body);
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_with_a_clear_answer_and_nothing_is_written() {
+    let site = Site::new();
+    let mut ivan = site.signed_in("ivan").await;
+    let fields = [("source", "bad"), ("kind", "ngo-list")];
+    // A form without its session's token.
+    let r = ivan.upload(&fields, "x.csv", b"name\nAli\n", Some("forged")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Larger than the limit.
+    let big = vec![b'a'; athar_server::UPLOAD_LIMIT + 1];
+    let r = ivan.upload(&fields, "big.csv", &big, None).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &r.body[..r.body.len().min(300)]);
+    // A workbook that would unpack to a gigabyte.
+    let r = ivan.upload(&fields, "bomb.xlsx", &lying_zip(), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("zip bomb"), "{}", r.body);
+    // A CSV bomb: one quote left open swallows the file; a header of 5,000 columns.
+    let open_quote = format!("name,born\n\"Ali,1980\n{}", "x,1\n".repeat(20_000));
+    let r = ivan.upload(&fields, "quote.csv", open_quote.as_bytes(), None).await;
+    assert!(r.body.contains("quote") || r.status == StatusCode::BAD_REQUEST, "{}", r.body);
+    let wide =
+        format!("{}\n{}\n", (0..5000).map(|i| format!("c{i}")).collect::<Vec<_>>().join(","), "1,".repeat(4999) + "1");
+    let r = ivan.upload(&fields, "wide.csv", wide.as_bytes(), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("columns"), "{}", r.body);
+    // Malformed JSON.
+    let r = ivan.upload(&fields, "list.json", b"[{\"name\": \"Ali\", ", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // No file at all.
+    let r = ivan.upload(&fields, "empty.csv", b"", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(site.app.registry.sources(&local()).expect("sources").is_empty(), "nothing imported");
+    let leftovers: Vec<_> = std::fs::read_dir(site._dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".athar-upload-"))
+        .collect();
+    assert!(leftovers.len() <= 1, "refused uploads are not kept: {leftovers:?}");
+    // A caseworker may not upload.
+    let mut cora = site.signed_in("cora").await;
+    assert_eq!(cora.upload(&fields, "x.csv", b"name\nAli\n", None).await.status, StatusCode::FORBIDDEN);
 }
