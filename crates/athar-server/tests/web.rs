@@ -3,64 +3,19 @@
 //! matrix of ARCHITECTURE.md checked against every route of the router, for every role and
 //! for someone not signed in.
 
-use athar_registry::{Actor, Registry, Role};
-use athar_server::{router, App};
+mod common;
+
 use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
+use common::{local, with_generated, with_lists, Site, PASSWORD};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use tower::ServiceExt;
 
-const PASSWORD: &str = "olive tree by the old river";
-
-struct Site {
-    _dir: tempfile::TempDir,
-    app: Arc<App>,
-    router: Router,
-    secrets: HashMap<String, String>,
-    recovery: std::sync::Mutex<HashMap<String, Vec<String>>>,
-    /// Users signed in once already: their next sign-in takes a recovery code (a TOTP code is
-    /// accepted once, and the test runs within one 30-second step).
-    signed: std::sync::Mutex<std::collections::HashSet<String>>,
-}
-
-fn local() -> Actor {
-    Actor::local("operator")
-}
-
 impl Site {
-    fn new() -> Site {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("r.db");
-        let (registry, _) = Registry::init(&db, &dir.path().join("r.key"), &local()).expect("init");
-        let mut secrets = HashMap::new();
-        let mut recovery = HashMap::new();
-        for (name, role) in
-            [("ada", Role::Admin), ("ivan", Role::Investigator), ("cora", Role::Caseworker), ("vera", Role::Viewer)]
-        {
-            let e = registry.add_user(&local(), name, role, PASSWORD).expect("add user");
-            if let Some(s) = e.totp_secret {
-                secrets.insert(name.to_string(), s);
-            }
-            recovery.insert(name.to_string(), e.recovery_codes);
-        }
-        let app = Arc::new(App::new(Arc::new(registry)).expect("app"));
-        let router = router(app.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 4242))));
-        Site { _dir: dir, app, router, secrets, recovery: recovery.into(), signed: Default::default() }
-    }
-
     fn client(&self) -> Client {
         Client { router: self.router.clone(), cookies: HashMap::new(), from: None }
-    }
-
-    fn code(&self, name: &str) -> String {
-        let secret = totp_rs::Secret::Encoded(self.secrets[name].clone()).to_bytes().expect("base32");
-        let t = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, Some("Athar".into()), name.into())
-            .expect("totp");
-        t.generate_current().expect("clock")
     }
 
     /// A client signed in as `name` (password, then a code when the role needs one).
@@ -69,12 +24,7 @@ impl Site {
         let r = c.sign_in(name, PASSWORD).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
         if r.location() == "/signin/code" {
-            let again = !self.signed.lock().expect("lock").insert(name.to_string());
-            let code = if again {
-                self.recovery.lock().expect("lock").get_mut(name).and_then(|c| c.pop()).expect("a recovery code")
-            } else {
-                self.code(name)
-            };
+            let code = self.next_code(name);
             let r = c.post("/signin/code", &[("code", &code)]).await;
             assert_eq!(r.location(), "/", "{name} signed in: {}", r.body);
         }
@@ -392,31 +342,6 @@ async fn every_route_answers_every_role_as_the_matrix_in_architecture_says() {
     assert!(site.app.registry.verify_audit(&local(), false, None).expect("verify").verdict.ok);
 }
 
-/// Two lists (Arabic and Latin script) imported and linked, as the operator would.
-fn with_lists(site: &Site) -> std::path::PathBuf {
-    use athar_registry::import::{ImportRequest, SourceKind};
-    let dir = site._dir.path();
-    let ar = dir.join("ar.csv");
-    std::fs::write(
-        &ar,
-        "الاسم,اسم الأب,الكنية,اسم الأم,تاريخ الولادة\nمحمد,أحمد,الحلبي,فاطمة,1985\nخالد,عمر,الشامي,زينب,1990\n",
-    )
-    .expect("write");
-    let en = dir.join("en.csv");
-    std::fs::write(
-        &en,
-        "given_name,father_name,family_name,mother_name,birth_date\nMohammed,Ahmad,Al-Halabi,Fatima,1985\n",
-    )
-    .expect("write");
-    for (file, name) in [(&ar, "register-ar"), (&en, "ngo-en")] {
-        let mut req = ImportRequest::new(file.clone(), name);
-        req.kind = SourceKind::NgoList;
-        site.app.registry.import(&local(), &req, &athar_registry::Silent).expect("import");
-    }
-    site.app.registry.link(&local(), &Default::default(), &athar_registry::Silent).expect("link");
-    ar
-}
-
 #[tokio::test]
 async fn a_search_needs_a_reason_answers_ranked_and_explained_and_opens_the_person() {
     let site = Site::new();
@@ -502,25 +427,6 @@ async fn searches_are_limited_per_user_and_the_refusal_is_audited() {
         30,
         "the refused one was not run"
     );
-}
-
-/// Generated lists of `persons` (several lists, scripts and spellings), imported and linked.
-fn with_generated(site: &Site, persons: usize) {
-    use athar_registry::import::{ImportRequest, SourceKind};
-    let set = athar_synth::generate(persons, 7);
-    for l in &set.lists {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&l.headers).expect("header");
-        for r in &l.rows {
-            w.write_record(r).expect("row");
-        }
-        let file = site._dir.path().join(format!("{}.csv", l.name));
-        std::fs::write(&file, w.into_inner().expect("csv")).expect("write");
-        let mut req = ImportRequest::new(file, &l.name);
-        req.kind = SourceKind::NgoList;
-        site.app.registry.import(&local(), &req, &athar_registry::Silent).expect("import");
-    }
-    site.app.registry.link(&local(), &Default::default(), &athar_registry::Silent).expect("link");
 }
 
 #[tokio::test]
