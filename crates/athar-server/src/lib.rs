@@ -10,6 +10,7 @@
 //!
 //! Nothing about records is answered to anyone not signed in: there is no public search.
 
+pub mod bench;
 pub mod i18n;
 pub mod limits;
 mod pages;
@@ -115,8 +116,8 @@ pub struct App {
     pub searches: limits::Counter,
     /// Lists uploaded, waiting for their import.
     pub uploads: uploads::Uploads,
-    /// The search limits lifted: a load benchmark on loopback only.
-    pub search_limit_lifted: bool,
+    /// The search limits lifted: set only by the load benchmark, which serves on 127.0.0.1.
+    pub(crate) search_limit_lifted: bool,
     /// Cookies carry `Secure` (the server is reached over TLS).
     pub secure_cookies: bool,
 }

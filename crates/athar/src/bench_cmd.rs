@@ -25,6 +25,36 @@ pub enum BenchCommand {
     /// Hold the live index over --db, import and link --list through the registry, add
     /// inquiries against the held index: seconds to follow the writes, inquiry latency, memory.
     Live(BenchLive),
+    /// The web application under load on loopback: signed-in sessions send the searches of
+    /// --queries at a fixed --rate for --seconds (p50/p99 latency from when each was due), then
+    /// as fast as the server answers for --max-seconds, beside the library's own throughput.
+    /// Adds (or gives new credentials to) the user 'athar-bench' of the registry in --db.
+    Serve(BenchServe),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchServe {
+    /// CSV of queries (the columns of `search --batch`), sent in turn.
+    #[arg(long)]
+    queries: std::path::PathBuf,
+    /// Searches a second of the open loop.
+    #[arg(long, default_value_t = 300)]
+    rate: u32,
+    /// Seconds of the open loop (at most 600).
+    #[arg(long, default_value_t = 60)]
+    seconds: u32,
+    /// Seconds of the closed loop that finds the most the server answers (at most 600).
+    #[arg(long, default_value_t = 20)]
+    max_seconds: u32,
+    /// Searches in flight in the closed loop.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Signed-in sessions the searches are spread over (1 to 8).
+    #[arg(long, default_value_t = 4)]
+    sessions: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -73,7 +103,48 @@ pub fn run(global: &crate::Global, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Import(args) => import(args),
         BenchCommand::Search(args) => search(global, args),
         BenchCommand::Live(args) => live(global, args),
+        BenchCommand::Serve(args) => serve(global, args),
     }
+}
+
+fn serve(global: &crate::Global, args: BenchServe) -> Result<ExitCode> {
+    let mut rdr = csv::Reader::from_path(&args.queries)
+        .with_context(|| format!("cannot read the queries {}", args.queries.display()))?;
+    let headers = rdr.headers()?.clone();
+    let mut queries = Vec::new();
+    for rec in rdr.records() {
+        queries.push(crate::queries::query_from_row(&headers, &rec?));
+    }
+    let plan = athar_server::bench::LoadPlan {
+        rate: args.rate,
+        seconds: args.seconds,
+        max_seconds: args.max_seconds,
+        connections: args.connections,
+        sessions: args.sessions,
+    };
+    let report = athar_server::bench::run(global.registry()?, queries, &plan, &|l| eprintln!("{l}"))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} records, index built in {:.1} s; {} cores (server and load generator in one process)",
+        report.records, report.index_seconds, report.cores
+    );
+    println!(
+        "open loop at {} searches/s: {} sent, {} failed, {:.0}/s achieved; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        report.rate, report.sent, report.failed, report.achieved_per_second, report.p50_ms, report.p99_ms, report.max_ms
+    );
+    println!(
+        "most answered: {:.0} searches/s ({} failed) through HTTP, sessions and audit; the library alone: {:.0}/s; \
+         load generator's share of the CPU: {:.0}%",
+        report.max_per_second,
+        report.max_failed,
+        report.library_per_second,
+        report.generator_cpu_share * 100.0
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The value at quantile `q` (0..=1) of sorted samples, nearest rank.
