@@ -713,3 +713,71 @@ async fn bad_uploads_are_refused_with_a_clear_answer_and_nothing_is_written() {
     let mut cora = site.signed_in("cora").await;
     assert_eq!(cora.upload(&fields, "x.csv", b"name\nAli\n", None).await.status, StatusCode::FORBIDDEN);
 }
+
+/// Entries the server wrote (sign-ins, searches, refusals), then one of four edits made in
+/// the SQLite file itself: each shows in `audit verify`, named; a cut tail shows against the
+/// anchor kept elsewhere.
+#[tokio::test]
+async fn the_audit_entries_the_server_writes_show_any_change_made_in_the_file() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    for name in ["محمد الحلبي", "Khaled Shami", "Omar Darwish"] {
+        assert_eq!(
+            cora.post("/search", &[("name", name), ("purpose", "audit test searches")]).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(cora.get("/admin/audit").await.status, StatusCode::FORBIDDEN, "a refusal, audited too");
+    let registry = &site.app.registry;
+    let (count, head) = registry.audit_anchor(&local()).expect("anchor");
+    let log = registry.audit_log(&local(), 10).expect("log");
+    let search = log.iter().find(|e| e.action == "search").expect("a search entry").seq;
+    assert!(log.iter().any(|e| e.action == "refused.403"));
+    // A consistent copy of the registry as the server left it; each edit is made to a copy of it.
+    let copy = site._dir.path().join("pristine.db");
+    registry.backup(&local(), &copy).expect("backup");
+    let db = site._dir.path().join("edited.db");
+    let key = site._dir.path().join("r.key");
+    let verdict = |anchor: Option<(i64, &str)>| {
+        let r = athar_registry::Registry::open(&db, &key).expect("open");
+        r.verify_audit(&local(), false, anchor).expect("verify")
+    };
+    std::fs::copy(&copy, &db).expect("copy");
+    assert!(verdict(Some((count, head.as_str()))).verdict.ok, "the chain holds before any edit");
+    let edits = [
+        ("change", format!("UPDATE audit SET actor = 'someone else' WHERE seq = {search}")),
+        ("delete", format!("DELETE FROM audit WHERE seq = {search}")),
+        (
+            "insert",
+            format!(
+                "INSERT INTO audit(seq, at, actor, action, target, result_count, detail_enc, prev_hash, hash) \
+                 SELECT {c} + 1, at, actor, action, target, result_count, detail_enc, hash, hash FROM audit WHERE seq = {c}",
+                c = count
+            ),
+        ),
+        ("cut", format!("DELETE FROM audit WHERE seq > {}", count - 2)),
+    ];
+    for (what, sql) in edits {
+        for side in ["edited.db-wal", "edited.db-shm"] {
+            let _ = std::fs::remove_file(site._dir.path().join(side));
+        }
+        std::fs::copy(&copy, &db).expect("a fresh copy");
+        let conn = rusqlite::Connection::open(&db).expect("sqlite");
+        conn.execute_batch(&format!(
+            "DROP TRIGGER IF EXISTS audit_append_only_update; DROP TRIGGER IF EXISTS audit_append_only_delete; {sql};"
+        ))
+        .expect(what);
+        drop(conn);
+        let report = verdict(Some((count, head.as_str())));
+        assert!(!report.verdict.ok, "{what}: the edit shows");
+        match what {
+            "change" => assert!(
+                report.verdict.problem.as_deref().is_some_and(|p| p.contains(&search.to_string())),
+                "{what}: {report:?}"
+            ),
+            "cut" => assert_eq!(report.anchor_held, Some(false), "{what}: the anchor no longer holds: {report:?}"),
+            _ => assert!(report.verdict.problem.is_some() || report.anchor_held == Some(false), "{what}: {report:?}"),
+        }
+    }
+}
