@@ -105,6 +105,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Plain HTTP on an address other than loopback (behind a proxy that does TLS).
     pub insecure_http: bool,
+    /// TLS: the certificate chain and the private key, PEM files.
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// What the server holds: the registry, the sessions, the counters of the rate limits.
@@ -144,11 +146,19 @@ pub fn router(app: Arc<App>) -> Router {
             (r.handler)().route_layer(middleware::from_fn_with_state((app.clone(), r.need, r.body_limit), guard));
         router = router.route(r.path, guarded);
     }
-    router
+    let router = router
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(app.clone(), fallback_context))
-        .layer(middleware::map_response(security_headers))
-        .with_state(app)
+        .layer(middleware::map_response(security_headers));
+    let router = if app.secure_cookies { router.layer(middleware::map_response(strict_transport)) } else { router };
+    router.with_state(app)
+}
+
+/// Under TLS: browsers are told to use nothing else for this site for a year.
+async fn strict_transport(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    res
 }
 
 pub(crate) const SESSION_COOKIE: &str = "athar_session";
@@ -341,12 +351,47 @@ async fn security_headers(mut res: Response) -> Response {
     res
 }
 
+/// Serves over TLS (rustls) until Ctrl-C.
+async fn serve_tls(
+    app: Arc<App>,
+    addr: SocketAddr,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+    say: &dyn Fn(&str),
+) -> Result<(), ServeError> {
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key).await.map_err(|e| {
+        ServeError::Other(format!(
+            "cannot use the certificate {} and key {} ({e}): they must be PEM files, the key matching the \
+             certificate",
+            cert.display(),
+            key.display()
+        ))
+    })?;
+    let handle = axum_server::Handle::new();
+    let shutdown = handle.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+    });
+    let server = axum_server::bind_rustls(addr, tls)
+        .handle(handle.clone())
+        .serve(router(app).into_make_service_with_connect_info::<SocketAddr>());
+    let announce = async {
+        if let Some(bound) = handle.listening().await {
+            say(&format!("Athar serves on https://{bound}/ (Ctrl-C stops it)"));
+        }
+    };
+    let (served, ()) = tokio::join!(server, announce);
+    served.map_err(|source| ServeError::Bind { addr, source })
+}
+
 /// Why the server would not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(
-        "{0} is not a loopback address: over a network, serve with TLS, or give --insecure-http when a proxy on this \
-         machine does TLS (passwords and records would otherwise cross the network in clear)"
+        "{0} is not a loopback address: over a network, serve with TLS (--tls-cert and --tls-key), or give \
+         --insecure-http when a proxy on this machine does TLS (passwords and records would otherwise cross the \
+         network in clear)"
     )]
     NotLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
@@ -360,18 +405,30 @@ pub enum ServeError {
 /// Serves the application until interrupted (Ctrl-C). The search index is built first, so that
 /// no search waits for it; `say` reports the steps (one line each).
 pub fn serve(registry: Registry, config: Config, say: &dyn Fn(&str)) -> Result<(), ServeError> {
-    if !config.addr.ip().is_loopback() && !config.insecure_http {
+    if !config.addr.ip().is_loopback() && !config.insecure_http && config.tls.is_none() {
         return Err(ServeError::NotLoopback(config.addr));
+    }
+    if let Some((cert, key)) = &config.tls {
+        for (what, path) in [("certificate", cert), ("key", key)] {
+            if !path.is_file() {
+                return Err(ServeError::Other(format!("the TLS {what} file {} does not exist", path.display())));
+            }
+        }
     }
     let started = std::time::Instant::now();
     say("building the search index …");
     let records = registry.prepare_search()?;
     say(&format!("search index ready: {records} records in {:.1} s", started.elapsed().as_secs_f64()));
-    let app = Arc::new(App::new(Arc::new(registry)).map_err(ServeError::Other)?);
+    let mut app = App::new(Arc::new(registry)).map_err(ServeError::Other)?;
+    app.secure_cookies = config.tls.is_some();
+    let app = Arc::new(app);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ServeError::Other(format!("cannot start the server's threads: {e}")))?;
+    if let Some((cert, key)) = config.tls.clone() {
+        return runtime.block_on(serve_tls(app, config.addr, cert, key, say));
+    }
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

@@ -183,13 +183,20 @@ enum Command {
     /// Serve the web application for caseworkers, reviewers and investigators (sign-in
     /// required for everything; users are added with `athar user add`).
     Serve {
-        /// The address to listen on. Other than loopback, it needs --insecure-http (behind a
-        /// proxy on this machine that does TLS).
+        /// The address to listen on. Other than loopback, it needs TLS (--tls-cert, --tls-key)
+        /// or --insecure-http (behind a proxy on this machine that does TLS).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
         /// Plain HTTP on an address other than loopback.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
         insecure_http: bool,
+        /// TLS certificate chain (PEM); with --tls-key, the server speaks only HTTPS, its
+        /// cookies are Secure and browsers are told to use nothing else (HSTS).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// The users of the web application: add, list, disable, reset.
     #[command(subcommand)]
@@ -267,7 +274,9 @@ fn main() -> ExitCode {
         Command::Eval(args) => synth_cmd::eval(g, args),
         Command::Demo => synth_cmd::demo(),
         Command::User(cmd) => user_cmd::run(g, cmd),
-        Command::Serve { addr, insecure_http } => user_cmd::serve(g, addr, insecure_http),
+        Command::Serve { addr, insecure_http, tls_cert, tls_key } => {
+            user_cmd::serve(g, addr, insecure_http, tls_cert.zip(tls_key))
+        }
     };
     match result {
         Ok(code) => code,

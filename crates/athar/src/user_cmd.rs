@@ -107,12 +107,17 @@ pub fn run(g: &Global, cmd: UserCommand) -> Result<ExitCode> {
 }
 
 /// `athar serve`: the web application over the registry at `--db`.
-pub fn serve(g: &Global, addr: std::net::SocketAddr, insecure_http: bool) -> Result<ExitCode> {
+pub fn serve(
+    g: &Global,
+    addr: std::net::SocketAddr,
+    insecure_http: bool,
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> Result<ExitCode> {
     let registry = g.registry()?;
     if registry.users(&g.party())?.is_empty() {
         eprintln!("note: there are no users yet; add one with athar user add NAME --role admin");
     }
-    let config = athar_server::Config { addr, insecure_http };
+    let config = athar_server::Config { addr, insecure_http, tls };
     athar_server::serve(registry, config, &|line| eprintln!("{line}"))?;
     Ok(ExitCode::SUCCESS)
 }

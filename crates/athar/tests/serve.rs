@@ -74,6 +74,14 @@ fn the_server_refuses_a_network_address_without_tls_and_answers_nothing_before_s
     assert!(env.run(&["init"]).status.success());
     let o = env.run(&["serve", "--addr", "0.0.0.0:0"]);
     assert!(!o.status.success() && text(&o).1.contains("--insecure-http"), "{}", text(&o).1);
+    let o = env.run(&["serve", "--addr", "0.0.0.0:0", "--tls-cert", "no-cert.pem", "--tls-key", "no-key.pem"]);
+    assert!(
+        !o.status.success() && text(&o).1.contains("no-cert.pem"),
+        "a missing certificate is named: {}",
+        text(&o).1
+    );
+    let o = env.run(&["serve", "--tls-cert", "c.pem"]);
+    assert!(!o.status.success() && text(&o).1.contains("--tls-key"), "{}", text(&o).1);
     let mut child = env
         .command(&["serve", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::null())
