@@ -64,6 +64,9 @@ pub enum Action {
     Audit,
     /// Users of the web application: add, list, disable, reset.
     Users,
+    /// Records flagged sensitive (a minor, an informant, sexual violence): seeing them, and
+    /// setting or clearing the flags.
+    Sensitive,
 }
 
 impl Action {
@@ -82,6 +85,7 @@ impl Action {
             Action::Model => "handle the linkage model",
             Action::Audit => "handle the audit chain and backups",
             Action::Users => "handle users",
+            Action::Sensitive => "see or flag sensitive records",
         }
     }
 }
@@ -94,7 +98,17 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Investigator => {
             matches!(
                 action,
-                SeeCounts | SeeSources | ReadRecords | ReadQuarantine | Import | Link | Judge | Search | Export | Model
+                SeeCounts
+                    | SeeSources
+                    | ReadRecords
+                    | ReadQuarantine
+                    | Import
+                    | Link
+                    | Judge
+                    | Search
+                    | Export
+                    | Model
+                    | Sensitive
             )
         }
         Role::Caseworker => matches!(action, SeeCounts | SeeSources | ReadRecords | Judge | Search | Inquiries),
@@ -153,6 +167,7 @@ mod tests {
         let caseworker = Actor::new("c", &[Role::Caseworker]);
         assert!(caseworker.may(Action::Inquiries) && caseworker.may(Action::Judge));
         assert!(!caseworker.may(Action::Import) && !caseworker.may(Action::Export));
+        assert!(!caseworker.may(Action::Sensitive) && Actor::new("i", &[Role::Investigator]).may(Action::Sensitive));
         let e = caseworker.require(Action::Export).expect_err("no export");
         assert!(e.to_string().contains("export records"), "{e}");
         assert!(Actor::local("me").may(Action::Export) && Actor::local("me").may(Action::Audit));

@@ -58,6 +58,9 @@ impl Registry {
                 "no record '{reference}'; give a record id or SOURCE:SOURCE_RECORD_ID (see athar sources)"
             ))
         })?;
+        if let Ok(id) = view.record_id.parse::<i64>() {
+            self.check_visible(&self.withheld(actor)?, id)?;
+        }
         self.audit(actor, "records.show", Some(&format!("record:{}", view.record_id)), Some(1), None)?;
         Ok(view)
     }

@@ -26,6 +26,9 @@ pub enum RegistryError {
     /// The actor's roles do not allow the call.
     #[error("{actor} ({roles}) may not {action}")]
     Forbidden { actor: String, roles: String, action: &'static str },
+    /// A record marked sensitive, asked for by a role that may not see it.
+    #[error("{0}")]
+    Withheld(String),
     /// A sign-in refused: whether the name, the password or the code was wrong is not said.
     #[error("the name, the password or the code is not right")]
     SignInFailed,

@@ -37,6 +37,7 @@ mod persons;
 pub mod progress;
 mod review;
 pub mod search;
+pub mod sensitivity;
 mod users;
 
 pub use actor::{Action, Actor, Role};

@@ -13,6 +13,10 @@ use std::collections::HashMap;
 pub struct PersonView {
     pub person_id: String,
     pub records: Vec<RecordView>,
+    /// How many of the person's records are marked sensitive and not shown to the one asking.
+    pub withheld: usize,
+    /// The sensitivity flags of the records shown (for those who may see sensitive records).
+    pub flags: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What a split did.
@@ -36,17 +40,30 @@ impl Registry {
     /// A person's records side by side, with their sources.
     pub fn person(&self, actor: &Actor, person: &str) -> Result<PersonView> {
         actor.require(Action::ReadRecords)?;
-        let records = self.read(|s| {
+        let withheld = self.withheld(actor)?;
+        let (records, hidden, flags) = self.read(|s| {
             let ids = s.person_records(person)?;
             if ids.is_empty() {
                 return Err(RegistryError::NotFound(format!(
                     "no person '{person}'; run athar link, then see athar export persons"
                 )));
             }
-            Ok(ids.iter().filter_map(|id| s.record(&id.to_string()).ok().flatten()).collect::<Vec<_>>())
+            let hidden = ids.iter().filter(|id| withheld.record(**id)).count();
+            let records = ids
+                .iter()
+                .filter(|id| !withheld.record(**id))
+                .filter_map(|id| s.record(&id.to_string()).ok().flatten())
+                .collect::<Vec<_>>();
+            let flags = if actor.may(Action::Sensitive) {
+                let all = s.flagged_records()?;
+                ids.iter().filter_map(|id| all.get(id).map(|f| (id.to_string(), f.clone()))).collect()
+            } else {
+                Default::default()
+            };
+            Ok((records, hidden, flags))
         })?;
         self.audit(actor, "persons.show", Some(&format!("person:{person}")), Some(records.len() as i64), None)?;
-        Ok(PersonView { person_id: person.to_string(), records })
+        Ok(PersonView { person_id: person.to_string(), records, withheld: hidden, flags })
     }
 
     /// Where a person id came from: creations, merges, splits.

@@ -64,6 +64,7 @@ impl Registry {
     /// Why records `a` and `b` (ids or `SOURCE:SOURCE_RECORD_ID`) score what they score.
     pub fn explain(&self, actor: &Actor, a: &str, b: &str) -> Result<Explanation> {
         actor.require(Action::ReadRecords)?;
+        let withheld = self.withheld(actor)?;
         let out = self.read(|store| {
             let c = self.compared(store)?;
             let resolve = |reference: &str| -> Result<usize> {
@@ -77,6 +78,9 @@ impl Registry {
             };
             let (i, j) = (resolve(a)?, resolve(b)?);
             let (ra, rb) = (&c.records[i], &c.records[j]);
+            for r in [ra, rb] {
+                self.check_visible(&withheld, r.id.parse::<i64>().unwrap_or(0))?;
+            }
             let v = compare(&self.engine, ra, rb);
             let e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
             let (x, y) = (ra.id.parse::<i64>().unwrap_or(0), rb.id.parse::<i64>().unwrap_or(0));
@@ -97,8 +101,10 @@ impl Registry {
     /// Pairs to review (never merged automatically), as the last link ordered them.
     pub fn review(&self, actor: &Actor) -> Result<Vec<ReviewItem>> {
         actor.require(Action::ReadRecords)?;
+        let withheld = self.withheld(actor)?;
         let (pairs, items) = self.read(|store| {
-            let pairs = store.review_pairs()?;
+            let mut pairs = store.review_pairs()?;
+            pairs.retain(|(a, b, _)| !withheld.record(*a) && !withheld.record(*b));
             let c = self.compared(store)?;
             let items: Vec<ReviewItem> = pairs
                 .iter()
@@ -127,6 +133,7 @@ impl Registry {
         if !matches!(decision, "same" | "different" | "unsure") {
             invalid!("'{decision}' is not a decision; use same, different or unsure");
         }
+        let withheld = self.withheld(actor)?;
         self.write(|store| {
             let ra = store
                 .record_id(a)?
@@ -134,6 +141,8 @@ impl Registry {
             let rb = store
                 .record_id(b)?
                 .ok_or_else(|| RegistryError::NotFound(format!("no record '{b}'; nothing recorded")))?;
+            self.check_visible(&withheld, ra)?;
+            self.check_visible(&withheld, rb)?;
             refuse_contradiction(store, ra, rb, decision)?;
             let id = store.add_judgement(ra, rb, decision, note, &actor.name)?;
             Ok(JudgeReport { judgement_id: id, record_a: ra, record_b: rb, decision: decision.to_string() })

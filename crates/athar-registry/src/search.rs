@@ -102,7 +102,11 @@ impl Registry {
             invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
         }
         let query = checked_query(query.clone())?;
-        let found = self.with_index(|index| Ok(index.search(&query, limit)?))?;
+        let withheld = self.withheld(actor)?;
+        // Asked for more when some persons are withheld, so that a page still holds `limit`.
+        let wider = (limit + withheld.persons.len()).min(MAX_LIMIT);
+        let found = self.with_index(|index| Ok(index.search(&query, wider)?))?;
+        let found = withhold(found, &withheld, limit);
         let detail = match why {
             Some(why) => format!("{} | purpose: {why}", query.text()),
             None => query.text(),
@@ -160,12 +164,16 @@ impl Registry {
         if limit > MAX_LIMIT {
             invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
         }
+        let withheld = self.withheld(actor)?;
         let answers = self.with_index(|index| {
             Ok(queries
                 .into_iter()
                 .map(|q| BatchAnswer {
                     id: q.id,
-                    answer: q.query.and_then(checked_query).and_then(|query| Ok(index.search(&query, limit)?)),
+                    answer: q.query.and_then(checked_query).and_then(|query| {
+                        let wider = (limit + withheld.persons.len()).min(MAX_LIMIT);
+                        Ok(withhold(index.search(&query, wider)?, &withheld, limit))
+                    }),
                 })
                 .collect::<Vec<_>>())
         })?;
@@ -372,4 +380,17 @@ pub(crate) fn index_of(
     };
     let entries = entries_with(records, inputs, refs);
     Ok(Index::with_counts(engine.clone(), entries, model, counts))
+}
+
+/// The answer without the persons `withheld` holds (counted instead), at most `limit`.
+fn withhold(mut found: SearchResults, withheld: &crate::sensitivity::Withheld, limit: usize) -> SearchResults {
+    if !withheld.is_empty() {
+        let before = found.results.len();
+        found
+            .results
+            .retain(|m| !withheld.person(&m.person_id) && !m.records.iter().any(|r| withheld.record(r.record_id)));
+        found.withheld = before - found.results.len();
+    }
+    found.results.truncate(limit);
+    found
 }

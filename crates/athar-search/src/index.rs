@@ -89,6 +89,15 @@ pub struct PersonMatch {
 pub struct SearchResults {
     pub results: Vec<PersonMatch>,
     pub candidates: usize,
+    /// Persons that matched but are not shown to the one asking (records marked sensitive,
+    /// withheld by the registry from roles that may not see them): said, never left out in
+    /// silence.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub withheld: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Most persons a search returns.
@@ -412,7 +421,7 @@ impl Index {
                 explanation: self.explain(&q, &self.records[best as usize]),
             })
             .collect();
-        Ok(SearchResults { results, candidates: candidates.len() })
+        Ok(SearchResults { results, candidates: candidates.len(), withheld: 0 })
     }
 
     /// The query's filters as a test of a record: a stated facility or status that is not the

@@ -78,6 +78,7 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/search", Do(Action::Search), || get(pages::search_form)),
         r(Method::POST, "/search", Do(Action::Search), || post(pages::search)),
         r(Method::GET, "/persons/{id}", Do(Action::ReadRecords), || get(pages::person)),
+        r(Method::POST, "/persons/{id}/flags", Do(Action::Sensitive), || post(pages::person_flags)),
         r(Method::GET, "/review", Do(Action::Judge), || get(pages::review)),
         r(Method::GET, "/review/{a}/{b}", Do(Action::Judge), || get(pages::review_pair)),
         r(Method::POST, "/review/judge", Do(Action::Judge), || post(pages::judge)),

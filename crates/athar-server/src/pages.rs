@@ -44,6 +44,7 @@ impl Frame {
             "review" => Action::Judge,
             "inquiries" => Action::Inquiries,
             "sources" => Action::SeeSources,
+            "sensitive" => Action::Sensitive,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -128,6 +129,11 @@ pub async fn registry_error(app: &Arc<App>, lang: Lang, ctx: Option<&Ctx>, e: Re
             let (registry, who, path) = (app.registry.clone(), ctx.actor.clone(), ctx.path.clone());
             let _ = blocking(move || registry.audit_refusal(who.as_ref(), "refused.403", &path)).await;
             (StatusCode::FORBIDDEN, t(lang, "error.forbidden").to_string())
+        }
+        RegistryError::Withheld(m) => {
+            let (registry, who, path) = (app.registry.clone(), ctx.actor.clone(), ctx.path.clone());
+            let _ = blocking(move || registry.audit_refusal(who.as_ref(), "refused.sensitive", &path)).await;
+            (StatusCode::FORBIDDEN, m.clone())
         }
         RegistryError::SignInFailed => (StatusCode::UNAUTHORIZED, t(lang, "signin.failed").to_string()),
         RegistryError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
@@ -613,13 +619,22 @@ struct SearchPage {
     form: SearchForm,
     error: Option<String>,
     results: Option<Vec<Found>>,
+    /// Matches withheld: records marked sensitive that the user's role may not see.
+    withheld: usize,
 }
 
 pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
     let page = Frame::of(&ctx);
     render(
         StatusCode::OK,
-        SearchPage { title: page.t("search.title"), page, form: SearchForm::default(), error: None, results: None },
+        SearchPage {
+            title: page.t("search.title"),
+            page,
+            form: SearchForm::default(),
+            error: None,
+            results: None,
+            withheld: 0,
+        },
     )
 }
 
@@ -635,7 +650,7 @@ pub async fn search(
     let title = page.t("search.title");
     let Some(purpose) = form.purpose() else {
         let error = Some(page.t("search.needs_purpose").to_string());
-        return render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None });
+        return render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None, withheld: 0 });
     };
     if !app.search_limit_lifted {
         let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
@@ -645,7 +660,10 @@ pub async fn search(
             let (registry, who) = (app.registry.clone(), actor.clone());
             let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
             let error = Some(page.t("search.limited").to_string());
-            return render(StatusCode::TOO_MANY_REQUESTS, SearchPage { title, page, form, error, results: None });
+            return render(
+                StatusCode::TOO_MANY_REQUESTS,
+                SearchPage { title, page, form, error, results: None, withheld: 0 },
+            );
         }
         app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
         app.searches.note(&day, limits::SEARCHES_A_DAY.count);
@@ -674,11 +692,14 @@ pub async fn search(
                     bars: bars(&m.explanation),
                 })
                 .collect();
-            render(StatusCode::OK, SearchPage { title, page, form, error: None, results: Some(results) })
+            render(
+                StatusCode::OK,
+                SearchPage { title, page, form, error: None, results: Some(results), withheld: found.withheld },
+            )
         }
         Err(e @ (RegistryError::Invalid(_) | RegistryError::NotFound(_) | RegistryError::Query(_))) => {
             let error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None })
+            render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None, withheld: 0 })
         }
         Err(e) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
     }
@@ -692,6 +713,8 @@ struct PersonPage {
     person: athar_registry::PersonView,
     /// The derived fields' names, in the order of the first record that has each.
     fields: Vec<String>,
+    /// The sensitivity flags there are.
+    flag_names: &'static [&'static str],
     /// Each record's file (name and SHA-256), by position.
     files: Vec<(String, String)>,
     history: Vec<athar_registry::LineageEvent>,
@@ -700,6 +723,50 @@ struct PersonPage {
 impl PersonPage {
     pub fn value(&self, record: &athar_registry::RecordView, field: &str) -> String {
         record.derived.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    pub fn flag_key(&self, flag: &str) -> String {
+        format!("flag.{flag}")
+    }
+
+    pub fn flags_of(&self, record: &str) -> Vec<String> {
+        self.person.flags.get(record).cloned().unwrap_or_default()
+    }
+
+    pub fn has_flag(&self, record: &str, flag: &str) -> bool {
+        self.person.flags.get(record).is_some_and(|f| f.iter().any(|x| x == flag))
+    }
+}
+
+/// Sets the sensitivity flags of one record of a person (an investigator's), then shows the
+/// person again.
+pub async fn person_flags(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let record = fields.iter().find(|(k, _)| k == "record").map(|(_, v)| v.clone()).unwrap_or_default();
+    let flags: Vec<String> = fields.iter().filter(|(k, _)| k == "flag").map(|(_, v)| v.clone()).collect();
+    let registry = app.registry.clone();
+    let person = id.clone();
+    let result = blocking(move || {
+        // The record must be one of this person's: a form cannot flag another's by its id.
+        let view = registry.person(&actor, &person)?;
+        if !view.records.iter().any(|r| r.record_id == record) {
+            return Err(RegistryError::NotFound(format!("person {person} has no record {record}")));
+        }
+        registry.set_flags(&actor, &record, &flags)
+    })
+    .await;
+    match result {
+        Ok(Ok(_)) => see_other(&format!("/persons/{id}")),
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
     }
 }
 
@@ -740,7 +807,11 @@ pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>,
                 })
                 .collect();
             let page = Frame::of(&ctx);
-            render(StatusCode::OK, PersonPage { title: page.t("person.title"), page, person, fields, files, history })
+            let flag_names = athar_registry::sensitivity::FLAGS;
+            render(
+                StatusCode::OK,
+                PersonPage { title: page.t("person.title"), page, person, fields, files, history, flag_names },
+            )
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,

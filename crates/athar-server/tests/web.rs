@@ -781,3 +781,38 @@ async fn the_audit_entries_the_server_writes_show_any_change_made_in_the_file() 
         }
     }
 }
+
+#[tokio::test]
+async fn an_investigator_marks_a_record_sensitive_and_a_caseworker_is_told_a_match_is_withheld() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    let mut ivan = site.signed_in("ivan").await;
+    let ask = [("name", "Mohammed Ahmad Halabi"), ("purpose", "family visit at the office")];
+    let r = cora.post("/search", &ask).await;
+    let person =
+        r.body.split("href=\"/persons/").nth(1).and_then(|s| s.split('"').next()).expect("a person").to_string();
+    let page = ivan.get(&format!("/persons/{person}")).await;
+    assert!(page.body.contains(&format!("action=\"/persons/{person}/flags\"")), "the investigator's form");
+    let record = field_of(&page.body, "record").expect("a record field");
+    // A record of another person cannot be flagged through this person's form.
+    let r = ivan.post(&format!("/persons/{person}/flags"), &[("record", "999999"), ("flag", "minor")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = ivan.post(&format!("/persons/{person}/flags"), &[("record", &record), ("flag", "minor")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = ivan.get(&format!("/persons/{person}")).await;
+    assert!(page.body.contains("<strong class=\"flag\">Minor</strong>"), "{}", page.body);
+    // The caseworker: told that a match is withheld, no link to it; the record not shown.
+    let r = cora.post("/search", &ask).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("marked sensitive"), "{}", r.body);
+    assert!(!r.body.contains(&format!("href=\"/persons/{person}\"")), "{}", r.body);
+    let p = cora.get(&format!("/persons/{person}")).await;
+    assert!(p.body.contains("withheld"), "{}", p.body);
+    assert!(!p.body.contains(&format!("<th>R{record}</th>")), "{}", p.body);
+    let r = cora.post(&format!("/persons/{person}/flags"), &[("record", &record)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a caseworker cannot clear a flag");
+    let log = site.app.registry.audit_log(&local(), 30).expect("log");
+    assert!(log.iter().any(|e| e.action == "flags.set" && e.actor == "ivan"), "the flag is audited");
+    assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
+}

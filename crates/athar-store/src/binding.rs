@@ -474,6 +474,33 @@ pub(crate) fn check(conn: &Connection, keys: &Keys, entries: i64, deep: bool) ->
             _ => {}
         }
     }
+    // Sensitivity flags: a flag cleared outside Athar would show a record to roles that must
+    // not see it.
+    for (id, digest) in crate::flags::all_flag_digests(conn)? {
+        match bound.get(&crate::flags::flags_target(id)) {
+            None => {
+                return Ok(Some(format!(
+                    "the sensitivity flags of record {id} are not in the audit chain: they were set outside Athar"
+                )))
+            }
+            Some((seq, hash)) if *hash != digest => {
+                return Ok(Some(format!(
+                    "the sensitivity flags of record {id} differ from what audit entry {seq} sealed: they were \
+                     changed outside Athar"
+                )))
+            }
+            _ => {}
+        }
+    }
+    for (target, (seq, hash)) in &bound {
+        if let Some(id) = target.strip_prefix("flags:record:").and_then(|s| s.parse::<i64>().ok()) {
+            if hash != REMOVED && crate::flags::flags_digest(conn, id)?.is_none() {
+                return Ok(Some(format!(
+                    "the sensitivity flags of record {id}, sealed by audit entry {seq}, were removed outside Athar"
+                )));
+            }
+        }
+    }
     // The model.
     match (model_digest(conn)?, bound.get(MODEL_TARGET)) {
         (Some(_), None) => {

@@ -19,6 +19,7 @@
 pub mod audit;
 mod binding;
 pub mod files;
+pub mod flags;
 pub mod inquiries;
 pub mod keys;
 pub mod linkage;

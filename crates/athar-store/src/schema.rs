@@ -183,6 +183,14 @@ const MIGRATIONS: &[&str] = &[
         disabled_by TEXT,
         epoch INTEGER NOT NULL DEFAULT 0
      );",
+    // 8: sensitivity flags on records (minor, informant, sexual violence), set by
+    // investigators: a record flagged is hidden from the roles that do not need it.
+    "CREATE TABLE record_flags (
+        record_id INTEGER PRIMARY KEY REFERENCES records(record_id),
+        flags TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        set_by TEXT NOT NULL
+     );",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

@@ -18,6 +18,24 @@ pub enum RecordsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Mark a record sensitive (minor, informant, sexual-violence): it is then withheld from
+    /// caseworkers and viewers, who are told that a match was withheld. Audited. Give no flag
+    /// and --clear to remove them.
+    Flag {
+        /// A record id, or SOURCE:SOURCE_RECORD_ID.
+        record: String,
+        /// The flags: minor, informant, sexual-violence (they replace those the record had).
+        #[arg(value_name = "FLAG", required_unless_present = "clear", conflicts_with = "clear")]
+        flags: Vec<String>,
+        /// Remove every flag of the record.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Every record marked sensitive, with its flags.
+    Flagged {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -94,7 +112,37 @@ pub fn sources(global: &Global, json: bool) -> Result<ExitCode> {
 }
 
 pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
-    let RecordsCommand::Show { record, json } = cmd;
+    let (record, json) = match cmd {
+        RecordsCommand::Show { record, json } => (record, json),
+        RecordsCommand::Flag { record, flags, clear: _ } => {
+            let flags: Vec<String> = flags
+                .iter()
+                .flat_map(|f| f.split(','))
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect();
+            let id = global.registry()?.set_flags(&global.party(), &record, &flags)?;
+            if flags.is_empty() {
+                println!("record {id}: no sensitivity flag now");
+            } else {
+                println!("record {id}: marked {} (withheld from caseworkers and viewers)", flags.join(", "));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        RecordsCommand::Flagged { json } => {
+            let all = global.registry()?.flagged(&global.party())?;
+            if json {
+                println!("{}", serde_json::to_string(&all)?);
+            } else if all.is_empty() {
+                println!("no record is marked sensitive");
+            } else {
+                for (id, flags) in &all {
+                    println!("record {id}   {}", flags.join(", "));
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let view = global.registry()?.record(&global.party(), &record)?;
     if json {
         println!("{}", serde_json::to_string(&view)?);
