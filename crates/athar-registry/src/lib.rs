@@ -27,6 +27,7 @@
 
 pub mod actor;
 mod admin;
+pub mod dashboard;
 pub mod derive;
 mod error;
 pub mod eval;

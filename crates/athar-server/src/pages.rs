@@ -65,11 +65,12 @@ impl Frame {
 
     /// A count as shown: under 10 as "<10" (small counts can name a person).
     pub fn count(&self, n: &i64) -> String {
-        if *n < 10 {
-            "<10".into()
-        } else {
-            n.to_string()
-        }
+        self.shown(&athar_registry::dashboard::shown(*n))
+    }
+
+    /// A count the registry may have withheld: "<10" when it did.
+    pub fn shown(&self, n: &Option<i64>) -> String {
+        n.map_or_else(|| "<10".to_string(), |n| n.to_string())
     }
 }
 
@@ -334,16 +335,55 @@ struct HomePage {
     page: Frame,
     title: &'static str,
     stats: athar_registry::Stats,
+    dashboard: athar_registry::dashboard::Dashboard,
+    charts: Vec<Chart>,
+}
+
+/// A chart of the dashboard: a bar per value, its count ("<10" when withheld).
+pub struct Chart {
+    pub title: &'static str,
+    pub bars: Vec<ChartBar>,
+}
+
+pub struct ChartBar {
+    pub label: String,
+    pub count: String,
+    /// Of 100: the bar's length against the largest count shown; a withheld count draws none.
+    pub length: u32,
+}
+
+fn chart(lang: Lang, title: &'static str, tallies: &[athar_registry::dashboard::Tally]) -> Chart {
+    let most = tallies.iter().filter_map(|x| x.count).max().unwrap_or(1).max(1);
+    let bars = tallies
+        .iter()
+        .map(|x| ChartBar {
+            label: match (&x.label, x.other) {
+                (_, true) => t(lang, "counts.other").to_string(),
+                (Some(l), false) => l.clone(),
+                (None, false) => t(lang, "counts.unknown").to_string(),
+            },
+            count: x.count.map_or_else(|| "<10".to_string(), |n| n.to_string()),
+            length: x.count.map_or(0, |n| ((n as f64 / most as f64) * 100.0).round() as u32),
+        })
+        .collect();
+    Chart { title, bars }
 }
 
 /// The overview: counts for every role, none under 10 shown.
 pub async fn home(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
     let registry = app.registry.clone();
-    match blocking(move || registry.stats(&actor)).await {
-        Ok(Ok(stats)) => {
+    match blocking(move || Ok::<_, RegistryError>((registry.stats(&actor)?, registry.dashboard(&actor)?))).await {
+        Ok(Ok((stats, dashboard))) => {
             let page = Frame::of(&ctx);
-            render(StatusCode::OK, HomePage { title: page.t("home.title"), page, stats })
+            let lang = ctx.lang;
+            let charts = vec![
+                chart(lang, t(lang, "counts.by_status"), &dashboard.by_status),
+                chart(lang, t(lang, "counts.by_facility"), &dashboard.by_facility),
+                chart(lang, t(lang, "counts.by_year"), &dashboard.by_year),
+                chart(lang, t(lang, "counts.by_source"), &dashboard.by_source),
+            ];
+            render(StatusCode::OK, HomePage { title: page.t("home.title"), page, stats, dashboard, charts })
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,

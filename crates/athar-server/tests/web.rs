@@ -816,3 +816,24 @@ async fn an_investigator_marks_a_record_sensitive_and_a_caseworker_is_told_a_mat
     assert!(log.iter().any(|e| e.action == "flags.set" && e.actor == "ivan"), "the flag is audited");
     assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
 }
+
+#[tokio::test]
+async fn a_viewer_sees_the_dashboard_charts_and_no_count_under_ten() {
+    let site = Site::new();
+    with_generated(&site, 60);
+    let mut vera = site.signed_in("vera").await;
+    let page = vera.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for chart in ["Records by status", "Records by list", "Records by year of arrest or disappearance"] {
+        assert!(page.body.contains(chart), "{chart}: {}", page.body);
+    }
+    assert!(page.body.contains("<svg class=\"bar\""), "bars drawn");
+    // Every count shown in a chart is 10 or more, or "<10".
+    for cell in page.body.split("<td dir=\"ltr\">").skip(1) {
+        let n = cell.split('<').next().unwrap_or("");
+        assert!(n == "&#60;10" || n.parse::<i64>().is_ok_and(|n| n >= 10), "a count shown: {n:?}");
+    }
+    let d = site.app.registry.dashboard(&local()).expect("dashboard");
+    let records = d.records.expect("more than 10 records");
+    assert!(page.body.contains(&format!("<td>{records}</td>")), "{}", page.body);
+}

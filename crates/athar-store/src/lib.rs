@@ -24,6 +24,7 @@ pub mod inquiries;
 pub mod keys;
 pub mod linkage;
 mod schema;
+pub mod tally;
 pub mod users;
 
 pub use audit::{AuditEntry, AuditVerdict};
