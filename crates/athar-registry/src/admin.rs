@@ -126,6 +126,37 @@ impl Registry {
         self.read(|s| Ok(s.audit_entries(limit)?))
     }
 
+    /// Who looked at a person, for the data-protection officer: every audit entry about the
+    /// person (under this id, or an id merged into it), about one of their records, or an
+    /// explanation that read one — oldest first. Entries name ids, never record content, so an
+    /// administrator may read it; the report itself is audited. Searches whose answers listed
+    /// the person are not among them: the chain keeps a search's text and count, not its answers.
+    pub fn viewers_of(&self, actor: &Actor, person: &str) -> Result<Vec<athar_store::AuditEntry>> {
+        actor.require(Action::Audit)?;
+        let person = person.trim();
+        let entries = self.read(|s| {
+            let mut records = s.person_records(person)?;
+            if let Some(id) = person.strip_prefix('R').and_then(|r| r.parse::<i64>().ok()) {
+                records.push(id);
+            }
+            let mut targets = vec![format!("person:{person}")];
+            for e in s.lineage(person)? {
+                if let Some(other) = e.other {
+                    targets.push(format!("person:{other}"));
+                }
+            }
+            if records.is_empty() && targets.len() == 1 {
+                return Err(RegistryError::NotFound(format!(
+                    "no person '{}' (a person id as search and athar persons show it, or R<record id>)",
+                    athar_store::escape_control(person)
+                )));
+            }
+            Ok(s.audit_about(&targets, &records)?)
+        })?;
+        self.audit(actor, "audit.viewers", Some(&format!("person:{person}")), Some(entries.len() as i64), None)?;
+        Ok(entries)
+    }
+
     /// The number of audit entries and the head hash, to keep elsewhere.
     pub fn audit_anchor(&self, actor: &Actor) -> Result<(i64, String)> {
         actor.require(Action::Audit)?;

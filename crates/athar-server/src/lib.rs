@@ -97,6 +97,7 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),
         r(Method::POST, "/admin/users/reset", Do(Action::Users), || post(pages::user_reset)),
         r(Method::GET, "/admin/audit", Do(Action::Audit), || get(pages::audit)),
+        r(Method::GET, "/admin/viewers", Do(Action::Audit), || get(pages::viewers)),
     ]
 }
 

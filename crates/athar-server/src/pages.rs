@@ -527,6 +527,51 @@ struct AuditPage {
 }
 
 /// The last 200 entries of the audit chain, and whether the chain holds.
+#[derive(Template)]
+#[template(path = "viewers.html")]
+struct ViewersPage {
+    page: Frame,
+    title: &'static str,
+    person: String,
+    entries: Option<Vec<athar_registry::AuditEntry>>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ViewersQuery {
+    person: Option<String>,
+}
+
+/// Who looked at a person: the data-protection officer's report (ids and actions only).
+pub async fn viewers(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<ViewersQuery>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let page = Frame::of(&ctx);
+    let title = page.t("viewers.title");
+    let person = q.person.unwrap_or_default().trim().to_string();
+    if person.is_empty() {
+        return render(StatusCode::OK, ViewersPage { title, page, person, entries: None, error: None });
+    }
+    if person.len() > 32 || !person.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let error = Some(page.t("viewers.bad_id").to_string());
+        return render(StatusCode::BAD_REQUEST, ViewersPage { title, page, person, entries: None, error });
+    }
+    let (registry, who) = (app.registry.clone(), person.clone());
+    match blocking(move || registry.viewers_of(&actor, &who)).await {
+        Ok(Ok(entries)) => {
+            render(StatusCode::OK, ViewersPage { title, page, person, entries: Some(entries), error: None })
+        }
+        Ok(Err(RegistryError::NotFound(m))) => {
+            render(StatusCode::NOT_FOUND, ViewersPage { title, page, person, entries: None, error: Some(m) })
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
 pub async fn audit(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
     let registry = app.registry.clone();

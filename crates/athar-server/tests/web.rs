@@ -837,3 +837,25 @@ async fn a_viewer_sees_the_dashboard_charts_and_no_count_under_ten() {
     let records = d.records.expect("more than 10 records");
     assert!(page.body.contains(&format!("<td>{records}</td>")), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_data_protection_officer_sees_who_looked_at_a_person_and_nothing_of_the_records() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi"), ("purpose", "family visit at the office")]).await;
+    let person =
+        r.body.split("href=\"/persons/").nth(1).and_then(|s| s.split('"').next()).expect("a person").to_string();
+    assert_eq!(cora.get(&format!("/persons/{person}")).await.status, StatusCode::OK);
+    let mut ada = site.signed_in("ada").await;
+    let page = ada.get(&format!("/admin/viewers?person={person}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<bdi>cora</bdi>") && page.body.contains("persons.show"), "{}", page.body);
+    assert!(!page.body.contains("Halabi") && !page.body.contains("الحلبي"), "no record content: {}", page.body);
+    assert_eq!(ada.get("/admin/viewers?person=P999999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(ada.get("/admin/viewers?person=..%2Fx").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(cora.get(&format!("/admin/viewers?person={person}")).await.status, StatusCode::FORBIDDEN);
+    // The report is itself audited.
+    let log = site.app.registry.audit_log(&local(), 10).expect("log");
+    assert!(log.iter().any(|e| e.action == "audit.viewers" && e.actor == "ada"));
+}

@@ -455,6 +455,42 @@ impl Store {
         Ok(rows)
     }
 
+    /// The entries of the audit chain about any of `targets` (exact), or about a pair of records
+    /// one of which is in `records` (`records:A:B`, an explanation): oldest first.
+    pub fn audit_about(&self, targets: &[String], records: &[i64]) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT seq, at, actor, action, target, result_count FROM audit WHERE target = ?1 \
+             OR target LIKE ?2 ESCAPE '\\' OR target LIKE ?3 ESCAPE '\\' ORDER BY seq",
+        )?;
+        let mut out: std::collections::BTreeMap<i64, AuditEntry> = Default::default();
+        let mut run = |exact: &str, a: &str, b: &str| -> Result<(), StoreError> {
+            let rows = st.query_map(params![exact, a, b], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    target: r.get(4)?,
+                    result_count: r.get(5)?,
+                })
+            })?;
+            for e in rows {
+                let e = e?;
+                out.insert(e.seq, e);
+            }
+            Ok(())
+        };
+        // A pattern that matches nothing, for the LIKE arms not used.
+        const NONE: &str = "\u{0}";
+        for t in targets {
+            run(t, NONE, NONE)?;
+        }
+        for r in records {
+            run(&format!("record:{r}"), &format!("records:{r}:%"), &format!("records:%:{r}"))?;
+        }
+        Ok(out.into_values().collect())
+    }
+
     /// Checks the audit chain (names the first bad entry) and that the data it seals is still
     /// there: every source, judgement, inquiry, the model and the persons have their entry, and
     /// the small ones match it; a registry that holds data has a chain. With `deep`, every

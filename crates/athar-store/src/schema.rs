@@ -184,13 +184,15 @@ const MIGRATIONS: &[&str] = &[
         epoch INTEGER NOT NULL DEFAULT 0
      );",
     // 8: sensitivity flags on records (minor, informant, sexual violence), set by
-    // investigators: a record flagged is hidden from the roles that do not need it.
+    // investigators: a record flagged is hidden from the roles that do not need it. The audit
+    // chain indexed by target: the data-protection officer's report of who viewed a person.
     "CREATE TABLE record_flags (
         record_id INTEGER PRIMARY KEY REFERENCES records(record_id),
         flags TEXT NOT NULL,
         set_at TEXT NOT NULL,
         set_by TEXT NOT NULL
-     );",
+     );
+     CREATE INDEX audit_target ON audit(target);",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

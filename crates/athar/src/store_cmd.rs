@@ -60,6 +60,15 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Who looked at a person, for the data-protection officer: every entry about the person,
+    /// an id merged into it, or one of their records (views, explanations, judgements, flags).
+    /// Searches whose answers listed the person are not among them.
+    Viewers {
+        /// A person id (as search and `athar persons` show it), or R<record id>.
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn init(global: &Global, json: bool) -> Result<ExitCode> {
@@ -288,6 +297,27 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
                 println!("{}", serde_json::json!({"entries": n, "head": head}));
             } else {
                 println!("{n}:{head}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Viewers { person, json } => {
+            let entries = registry.viewers_of(&global.party(), &person)?;
+            if json {
+                println!("{}", serde_json::to_string(&entries)?);
+            } else if entries.is_empty() {
+                println!("no one has looked at person {} or their records", esc(&person));
+            } else {
+                for e in &entries {
+                    println!(
+                        "{:>8}  {}  {:<16}  {:<18}  {}{}",
+                        e.seq,
+                        e.at,
+                        esc(&e.actor),
+                        e.action,
+                        esc(e.target.as_deref().unwrap_or("")),
+                        e.result_count.map(|n| format!("  ({n})")).unwrap_or_default()
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
