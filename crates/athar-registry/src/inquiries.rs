@@ -39,10 +39,13 @@ impl Registry {
         actor.require(Action::Inquiries)?;
         let sought: Vec<(String, String)> =
             checked_query(new.sought)?.fields().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let e = &new.enquirer;
+        let mut e = new.enquirer;
         if e.name.trim().is_empty() || e.relationship.trim().is_empty() || e.consent.trim().is_empty() {
             return Err(RegistryError::Invalid("--enquirer, --relationship and --consent must not be empty".into()));
         }
+        // Kept as structured clauses, read back exactly: never wider than given.
+        e.consent = crate::consent::Consent::parse(&e.consent)?.text();
+        let e = &e;
         let reference = self.write(|s| Ok(s.add_inquiry(&sought, e, &actor.name)?))?;
         // Leads are looked for now, for this inquiry, and shown only to a caseworker.
         let found = self.with_index(|index| Ok(leads_for(index, &reference, &sought)))?;

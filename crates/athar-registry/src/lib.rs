@@ -27,10 +27,12 @@
 
 pub mod actor;
 mod admin;
+pub mod consent;
 pub mod dashboard;
 pub mod derive;
 mod error;
 pub mod eval;
+pub mod exports;
 pub mod import;
 mod inquiries;
 pub mod link;

@@ -152,9 +152,15 @@ impl Registry {
     /// Every record exactly once with its person (records that matched nobody included), noted
     /// in the audit chain (`target`: where it goes) before it is returned.
     pub fn export_persons(&self, actor: &Actor, target: &str) -> Result<Vec<ExportRecord>> {
+        let rows = self.person_export_rows(actor)?;
+        self.audit(actor, "export.persons", Some(target), Some(rows.len() as i64), None)?;
+        Ok(rows)
+    }
+
+    /// Every record once with its person, not yet audited (the caller notes the export).
+    pub(crate) fn person_export_rows(&self, actor: &Actor) -> Result<Vec<ExportRecord>> {
         actor.require(Action::Export)?;
         let rows = self.read(|s| Ok(s.person_export()?))?;
-        self.audit(actor, "export.persons", Some(target), Some(rows.len() as i64), None)?;
         Ok(rows
             .into_iter()
             .map(|(p, r, source, srid)| ExportRecord {

@@ -23,7 +23,7 @@ Samer,Youssef,Al-Ali,Mariam,1978\n";
 const THIRD: &str = "full_name,mother_name,birth_date\nOmar Hasan Darwish,Houda,1969\n";
 
 fn enquirer() -> Enquirer {
-    Enquirer { name: "Layla".into(), relationship: "sister".into(), contact: None, consent: "ICRC".into() }
+    Enquirer { name: "Layla".into(), relationship: "sister".into(), contact: None, consent: "icrc: existence".into() }
 }
 
 #[test]
@@ -121,4 +121,31 @@ fn bad_input_gets_the_same_clear_errors_as_the_command_line() {
     assert!(say(r.quarantine(&me, Some("nope")).unwrap_err()).contains("no source 'nope'"));
     // Nothing of it was written: one source, two judgements.
     assert_eq!(r.sources(&me).expect("sources").len(), 1);
+}
+
+#[test]
+fn consent_is_kept_as_clauses_and_withdrawn_with_an_audit_entry() {
+    let reg = Reg::new();
+    let r = &reg.registry;
+    let sought = Query { name: Some("Omar Hassan Darwish".into()), ..Query::default() };
+    let mut e = enquirer();
+    e.consent = "ICRC yes".into();
+    let refused = r.add_inquiry(&me(), NewInquiry { sought: sought.clone(), enquirer: e.clone() });
+    assert!(matches!(refused, Err(RegistryError::Invalid(_))), "free text is not a consent: {refused:?}");
+    e.consent = "Family: status, contact; icrc: whereabouts".into();
+    let reference = r.add_inquiry(&me(), NewInquiry { sought, enquirer: e }).expect("inquiry");
+    let kept = r.inquiry(&me(), &reference).expect("show").enquirer.consent;
+    assert_eq!(
+        kept,
+        "family: existence, status, contact; icrc: existence, whereabouts; commission: none; authorities: none"
+    );
+    let now = r.withdraw_consent(&me(), &reference, "family", &["contact".into()]).expect("withdraw");
+    assert!(!now.allows("family", "contact") && now.allows("family", "status"));
+    assert!(r.withdraw_consent(&me(), &reference, "neighbours", &[]).is_err());
+    assert!(r.withdraw_consent(&me(), "INQ-NONE", "family", &[]).is_err());
+    let kept = r.inquiry(&me(), &reference).expect("show").enquirer.consent;
+    assert!(kept.starts_with("family: existence, status;"), "{kept}");
+    let log = r.audit_log(&me(), 10).expect("log");
+    assert!(log.iter().any(|x| x.action == "inquiry.consent.withdraw"));
+    assert!(r.verify_audit(&me(), true, None).expect("verify").verdict.ok, "the new consent is sealed");
 }

@@ -92,6 +92,8 @@ pub fn routes() -> Vec<Route> {
         upload("/sources/upload", || post(pages::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))),
         r(Method::POST, "/sources/import", Do(Action::Import), || post(pages::import)),
         r(Method::GET, "/sources/{id}/quarantine", Do(Action::ReadQuarantine), || get(pages::quarantine)),
+        r(Method::GET, "/exports", Do(Action::Export), || get(pages::exports_form)),
+        r(Method::POST, "/exports", Do(Action::Export), || post(pages::export)),
         r(Method::GET, "/admin/users", Do(Action::Users), || get(pages::users)),
         r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),

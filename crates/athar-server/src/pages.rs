@@ -45,6 +45,7 @@ impl Frame {
             "inquiries" => Action::Inquiries,
             "sources" => Action::SeeSources,
             "sensitive" => Action::Sensitive,
+            "export" => Action::Export,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -1081,23 +1082,7 @@ pub async fn judge(
     }
 }
 
-/// Who may receive what, as the enquirer consents: the recipients and the categories of data.
-pub const RECIPIENTS: [&str; 4] = ["family", "icrc", "commission", "authorities"];
-pub const CATEGORIES: [&str; 4] = ["existence", "status", "whereabouts", "contact"];
-
-/// The consent as ticked on the intake form (`recipient:category` pairs), written out as the
-/// inquiry keeps it: one clause per recipient, `none` where nothing is shared.
-fn consent_text(ticked: &[String]) -> String {
-    RECIPIENTS
-        .iter()
-        .map(|r| {
-            let cats: Vec<&str> =
-                CATEGORIES.iter().copied().filter(|c| ticked.iter().any(|t| t == &format!("{r}:{c}"))).collect();
-            format!("{r}: {}", if cats.is_empty() { "none".to_string() } else { cats.join(", ") })
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
+use athar_registry::consent::{Consent, CATEGORIES, RECIPIENTS};
 
 #[derive(Template)]
 #[template(path = "inquiries.html")]
@@ -1209,7 +1194,7 @@ pub async fn inquiry_add(
             name: enquirer,
             relationship,
             contact: get("contact"),
-            consent: consent_text(&ticked),
+            consent: Consent::from_pairs(ticked.iter().map(String::as_str)).text(),
         },
     };
     let registry = app.registry.clone();
@@ -1234,6 +1219,20 @@ struct InquiryPage {
     detail: athar_registry::InquiryDetail,
     leads: Vec<athar_registry::Lead>,
     notice: Option<&'static str>,
+    /// The consent in force, read from its clauses (`None`: it cannot be read).
+    consent: Option<Consent>,
+    recipients: [&'static str; 4],
+    categories: [&'static str; 4],
+}
+
+impl InquiryPage {
+    pub fn key(&self, prefix: &str, name: &str) -> String {
+        format!("{prefix}{name}")
+    }
+
+    pub fn grants(&self, recipient: &str, category: &str) -> bool {
+        self.consent.as_ref().is_some_and(|c| c.allows(recipient, category))
+    }
 }
 
 fn plain_reference(r: &str) -> bool {
@@ -1255,7 +1254,20 @@ async fn inquiry_page(app: &Arc<App>, ctx: &Ctx, reference: String, notice: Opti
     match result {
         Ok(Ok((detail, leads))) => {
             let page = Frame::of(ctx);
-            render(StatusCode::OK, InquiryPage { title: page.t("inquiry.title"), page, detail, leads, notice })
+            let consent = Consent::parse(&detail.enquirer.consent).ok();
+            render(
+                StatusCode::OK,
+                InquiryPage {
+                    title: page.t("inquiry.title"),
+                    page,
+                    detail,
+                    leads,
+                    notice,
+                    consent,
+                    recipients: RECIPIENTS,
+                    categories: CATEGORIES,
+                },
+            )
         }
         Ok(Err(e)) => registry_error(app, ctx.lang, Some(ctx), e).await,
         Err(r) => r,
@@ -1278,6 +1290,11 @@ pub struct LeadForm {
     person: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    recipient: String,
+    /// A category of data, or empty for all of them.
+    #[serde(default)]
+    category: String,
 }
 
 /// What a caseworker does with an inquiry's leads: mark them seen, dismiss one with a note, or
@@ -1298,6 +1315,10 @@ pub async fn inquiry_act(
         "seen" => registry.mark_leads_seen(&actor, &r).map(|_| "inquiry.marked_seen"),
         "dismiss" => registry.dismiss_lead(&actor, &r, &form.person, note.as_deref()).map(|_| "inquiry.dismissed"),
         "close" => registry.close_inquiry(&actor, &r, note.as_deref()).map(|_| "inquiry.closed"),
+        "withdraw" => {
+            let categories: Vec<String> = given(&form.category).into_iter().collect();
+            registry.withdraw_consent(&actor, &r, &form.recipient, &categories).map(|_| "inquiry.consent_withdrawn")
+        }
         other => Err(RegistryError::Invalid(format!("'{other}' is not something to do with an inquiry"))),
     })
     .await;
@@ -1577,6 +1598,91 @@ pub async fn quarantine(
         Ok(Ok(rows)) => {
             let page = Frame::of(&ctx);
             render(StatusCode::OK, QuarantinePage { title: page.t("quarantine.title"), page, source: id, rows })
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "exports.html")]
+struct ExportsPage {
+    page: Frame,
+    title: &'static str,
+    recipients: [&'static str; 4],
+    error: Option<String>,
+}
+
+impl ExportsPage {
+    pub fn key(&self, prefix: &str, name: &str) -> String {
+        format!("{prefix}{name}")
+    }
+}
+
+pub async fn exports_form(Extension(ctx): Extension<Ctx>) -> Response {
+    let page = Frame::of(&ctx);
+    render(StatusCode::OK, ExportsPage { title: page.t("exports.title"), page, recipients: RECIPIENTS, error: None })
+}
+
+#[derive(Deserialize)]
+pub struct ExportForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    my_password: String,
+}
+
+/// An export, confirmed by the investigator's password: a ZIP archive with its manifest,
+/// answered as a download (and never cached).
+pub async fn export(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<ExportForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if limited(&app, &actor.name, &ctx.from) {
+        let page = Frame::of(&ctx);
+        let message = page.t("signin.limited").to_string();
+        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
+    }
+    let (registry, from) = (app.registry.clone(), ctx.from.clone());
+    let kind = form.kind.clone();
+    let result = blocking(move || {
+        registry.reauthenticate(&actor, &form.my_password, &from)?;
+        let bundle = match form.kind.as_str() {
+            "archive" => registry.export_persons_bundle(&actor)?,
+            "leads" => registry.export_for_recipient(&actor, &form.recipient)?,
+            other => return Err(RegistryError::Invalid(format!("'{other}' is not a kind of export"))),
+        };
+        Ok((bundle.zip()?, bundle.manifest.recipient.clone(), bundle.manifest.made_at.clone()))
+    })
+    .await;
+    match result {
+        Ok(Ok((zip, recipient, made_at))) => {
+            let day: String = made_at.chars().take(10).collect();
+            let name = match recipient {
+                Some(r) => format!("athar-leads-{r}-{day}.zip"),
+                None => format!("athar-{kind}-{day}.zip"),
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, "application/zip".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                ],
+                zip,
+            )
+                .into_response()
+        }
+        Ok(Err(RegistryError::SignInFailed)) => {
+            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
+            let page = Frame::of(&ctx);
+            let error = Some(page.t("signin.failed").to_string());
+            render(
+                StatusCode::UNAUTHORIZED,
+                ExportsPage { title: page.t("exports.title"), page, recipients: RECIPIENTS, error },
+            )
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,

@@ -391,7 +391,7 @@ async fn a_search_needs_a_reason_answers_ranked_and_explained_and_opens_the_pers
                     name: "Zeinab".into(),
                     relationship: "mother".into(),
                     contact: None,
-                    consent: "ICRC".into(),
+                    consent: "icrc: existence".into(),
                 },
             },
         )
@@ -496,7 +496,8 @@ async fn an_inquiry_is_acknowledged_without_results_and_its_leads_follow_later_l
     let reference = r.body.split("<strong>").nth(1).and_then(|s| s.split('<').next()).expect("reference").to_string();
     let detail = site.app.registry.inquiry(&local(), &reference).expect("inquiry");
     assert_eq!(
-        detail.enquirer.consent, "family: existence, status; icrc: whereabouts; commission: none; authorities: none",
+        detail.enquirer.consent,
+        "family: existence, status; icrc: existence, whereabouts; commission: none; authorities: none",
         "consent as structured clauses"
     );
     let raw = std::fs::read(site._dir.path().join("r.db")).expect("db");
@@ -858,4 +859,54 @@ async fn the_data_protection_officer_sees_who_looked_at_a_person_and_nothing_of_
     // The report is itself audited.
     let log = site.app.registry.audit_log(&local(), 10).expect("log");
     assert!(log.iter().any(|e| e.action == "audit.viewers" && e.actor == "ada"));
+}
+
+#[tokio::test]
+async fn an_export_needs_the_password_again_and_follows_a_consent_withdrawn_on_the_inquiry_page() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    let r = cora
+        .post(
+            "/inquiries",
+            &[
+                ("name", "Mohammed Ahmad Halabi"),
+                ("enquirer", "Fatima"),
+                ("relationship", "mother"),
+                ("consent", "icrc:existence"),
+                ("consent", "icrc:whereabouts"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let reference = site.app.registry.inquiries(&local(), false).expect("list")[0].reference.clone();
+    let mut ivan = site.signed_in("ivan").await;
+    let ask = [("kind", "leads"), ("recipient", "icrc"), ("my_password", "not my password at all")];
+    let r = ivan.post("/exports", &ask).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the password again");
+    let ask = [("kind", "leads"), ("recipient", "icrc"), ("my_password", PASSWORD)];
+    let r = ivan.post("/exports", &ask).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/zip"));
+    assert!(r
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .contains("attachment"));
+    assert!(r.body.contains(&reference) && r.body.contains("manifest.json"), "the lead and the manifest");
+    assert_eq!(cora.post("/exports", &ask).await.status, StatusCode::FORBIDDEN, "a caseworker does not export");
+    // The enquirer withdraws: the next export for the ICRC leaves the inquiry out.
+    let page = cora.get(&format!("/inquiries/{reference}")).await;
+    assert!(page.body.contains("value=\"withdraw\""), "{}", page.body);
+    let r = cora.post(&format!("/inquiries/{reference}"), &[("action", "withdraw"), ("recipient", "icrc")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let consent = site.app.registry.inquiry(&local(), &reference).expect("inquiry").enquirer.consent;
+    assert!(consent.contains("icrc: none"), "{consent}");
+    let r = ivan.post("/exports", &ask).await;
+    assert!(!r.body.contains(&reference), "withdrawn consent is followed");
+    assert!(r.body.contains("did not consent to icrc"), "the manifest says why");
+    let log = site.app.registry.audit_log(&local(), 30).expect("log");
+    assert!(log.iter().any(|e| e.action == "inquiry.consent.withdraw" && e.actor == "cora"));
+    assert!(log.iter().filter(|e| e.action == "export" && e.actor == "ivan").count() == 2);
 }

@@ -111,6 +111,24 @@ impl Store {
         )
     }
 
+    /// Replaces the enquirer's consent (a withdrawal, or a grant the enquirer gives later),
+    /// re-encrypted in its place and sealed in the audit chain with `action`; `false` when
+    /// there is no such inquiry.
+    pub fn set_consent(&self, r: &str, consent: &str, actor: &str, action: &str) -> Result<bool, StoreError> {
+        crate::check_actor(actor)?;
+        write_tx(&self.conn, || {
+            let Some((_, mut enquirer)) = self.inquiry(r)? else { return Ok(false) };
+            enquirer.consent = consent.to_string();
+            let enc = self.keys.seal_bound(
+                &serde_json::to_vec(&enquirer).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                &enquirer_place(r),
+            )?;
+            self.conn.execute("UPDATE inquiries SET enquirer_enc = ?2 WHERE ref = ?1", params![r, enc])?;
+            self.seal_inquiry(r, actor, action)?;
+            Ok(true)
+        })
+    }
+
     /// Closes an open inquiry; the reason (free text, which may name people) is stored only
     /// encrypted. Sealed in the audit chain.
     pub fn close_inquiry(&self, r: &str, reason: Option<&str>, actor: &str) -> Result<bool, StoreError> {

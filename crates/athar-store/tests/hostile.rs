@@ -171,7 +171,7 @@ fn clear_texts_that_may_hold_personal_data_are_not_in_the_file() {
             name: "Layla".into(),
             relationship: "sister".into(),
             contact: Some("+963955000111".into()),
-            consent: "ICRC".into(),
+            consent: "icrc: existence".into(),
         },
         "tester",
     );

@@ -349,7 +349,7 @@ fn live(global: &crate::Global, args: BenchLive) -> Result<ExitCode> {
             name: "bench".into(),
             relationship: "bench".into(),
             contact: None,
-            consent: "none".into(),
+            consent: "family: none".into(),
         };
         let t = Instant::now();
         registry.add_inquiry(&me, NewInquiry { sought, enquirer })?;

@@ -43,7 +43,10 @@ pub enum InquiryCommand {
         /// How to reach the enquirer (stored only encrypted).
         #[arg(long)]
         contact: Option<String>,
-        /// What may be shared with whom (e.g. "ICRC yes, authorities no").
+        /// What may be shared with whom: one clause per kind of recipient (family, icrc,
+        /// commission, authorities) naming the categories of data (existence, status,
+        /// whereabouts, contact), e.g. "family: status, whereabouts; icrc: existence". A
+        /// recipient not named receives nothing.
         #[arg(long)]
         consent: String,
         #[arg(long)]
@@ -77,6 +80,15 @@ pub enum InquiryCommand {
         seen: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Withdraw the enquirer's consent for a kind of recipient (family, icrc, commission,
+    /// authorities): the categories named (existence, status, whereabouts, contact), or all.
+    /// Withdrawing existence withdraws everything for that recipient. Audited.
+    Withdraw {
+        reference: String,
+        recipient: String,
+        /// The categories withdrawn; none: all of them.
+        categories: Vec<String>,
     },
     /// Set a lead aside, with why: it stays, marked dismissed, and is no longer new.
     Dismiss {
@@ -166,6 +178,10 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
         InquiryCommand::Close { reference, reason } => {
             registry.close_inquiry(&party, &reference, reason.as_deref())?;
             println!("inquiry {reference} closed; it gets no new leads");
+        }
+        InquiryCommand::Withdraw { reference, recipient, categories } => {
+            let now = registry.withdraw_consent(&party, &reference, &recipient, &categories)?;
+            println!("inquiry {reference}: consent now {}", now.text());
         }
         InquiryCommand::Dismiss { reference, person, note } => {
             registry.dismiss_lead(&party, &reference, &person, note.as_deref())?;

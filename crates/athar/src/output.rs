@@ -68,16 +68,7 @@ pub fn describe(path: &Path) -> String {
     }
 }
 
-/// A cell safe to open in a spreadsheet: one that begins with `=`, `+`, `-`, `@`, a tab or a
-/// carriage return is a formula to Excel and LibreOffice (`=cmd|' /C calc'!A0`, `=HYPERLINK(…)`),
-/// so it gets a leading apostrophe, as OWASP advises for CSV injection. A number such as `-5`
-/// or `+963…` is neutralised too: in a list of names and identifiers, text is what is meant.
-pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{value}")),
-        _ => std::borrow::Cow::Borrowed(value),
-    }
-}
+pub use athar_registry::exports::csv_cell;
 
 /// A CSV writer whose every cell passes through [`csv_cell`]: the one way Athar writes CSV.
 pub struct CsvOut<W: Write> {

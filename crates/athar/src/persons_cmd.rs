@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use athar_registry::escape_control as esc;
 use clap::{Subcommand, ValueEnum};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +49,51 @@ pub enum ExportCommand {
         #[arg(long)]
         force: bool,
     },
+    /// The leads of open inquiries for one kind of recipient (family, icrc, commission,
+    /// authorities), each inquiry cut to what its enquirer consented that recipient may
+    /// receive: a ZIP archive of leads.csv and manifest.json (what was exported, for whom, by
+    /// whom, each file's SHA-256, and what was left out and why). Records marked sensitive
+    /// never leave.
+    Leads {
+        #[arg(long)]
+        recipient: String,
+        /// The archive to write (not standard output: it is binary).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Every record with its person, as a ZIP archive of persons.csv and manifest.json (each
+    /// file's SHA-256, who made it and when, where the audit chain stood).
+    Archive {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// `athar export leads|archive`: a bundle written as a ZIP archive.
+fn export_bundle(global: &Global, out: &Path, force: bool, recipient: Option<&str>) -> Result<ExitCode> {
+    if out.as_os_str() == "-" {
+        anyhow::bail!("an export archive is binary: give --out a file name (e.g. export.zip), not -");
+    }
+    let registry = global.registry()?;
+    let mut sink = Output::open(out, &registry.own_files(), force)?;
+    let bundle = match recipient {
+        Some(r) => registry.export_for_recipient(&global.party(), r)?,
+        None => registry.export_persons_bundle(&global.party())?,
+    };
+    sink.write_all(&bundle.zip()?)?;
+    sink.finish().with_context(|| format!("cannot write {}", describe(out)))?;
+    for f in &bundle.manifest.files {
+        eprintln!("{}: {} rows, SHA-256 {}", f.name, f.rows, f.sha256);
+    }
+    for l in &bundle.manifest.left_out {
+        eprintln!("left out: {l}");
+    }
+    eprintln!("written to {} with its manifest.json", describe(out));
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
@@ -100,7 +145,11 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
 }
 
 pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
-    let ExportCommand::Persons { out, format, force } = cmd;
+    let (out, format, force) = match cmd {
+        ExportCommand::Persons { out, format, force } => (out, format, force),
+        ExportCommand::Leads { recipient, out, force } => return export_bundle(global, &out, force, Some(&recipient)),
+        ExportCommand::Archive { out, force } => return export_bundle(global, &out, force, None),
+    };
     let registry = global.registry()?;
     // The output is checked before anything is read or audited: a refused path costs nothing.
     let mut sink = Output::open(&out, &registry.own_files(), force)?;

@@ -118,7 +118,7 @@ fn the_commands_print_what_they_printed() {
                     "--relationship",
                     "sister",
                     "--consent",
-                    "ICRC",
+                    "icrc: existence",
                     "--json",
                 ],
             );

@@ -310,7 +310,7 @@ fn an_inquiry_made_before_a_list_arrives_gets_its_lead_from_that_import() {
         "--contact",
         "+963944777888",
         "--consent",
-        "ICRC yes, authorities no",
+        "icrc: existence, status; authorities: none",
         "--json",
     ]);
     let ack: serde_json::Value = serde_json::from_str(&ack).expect("JSON");
@@ -326,7 +326,7 @@ fn an_inquiry_made_before_a_list_arrives_gets_its_lead_from_that_import() {
         "--relationship",
         "brother",
         "--consent",
-        "ICRC",
+        "icrc: existence",
         "--json",
     ]);
     let closed: serde_json::Value = serde_json::from_str(&closed).expect("JSON");
@@ -361,7 +361,7 @@ fn an_inquiry_made_before_a_list_arrives_gets_its_lead_from_that_import() {
     let bytes = std::fs::read(dir.path().join("i.db")).unwrap_or_default();
     assert!(!bytes.windows(13).any(|w| w == b"+963944777888"));
     // Bad input.
-    let o = run(&["inquiry", "add", "1234", "--enquirer", "X", "--relationship", "y", "--consent", "z"]);
+    let o = run(&["inquiry", "add", "1234", "--enquirer", "X", "--relationship", "y", "--consent", "icrc: existence"]);
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -413,7 +413,7 @@ fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges(
         "--relationship",
         "mother",
         "--consent",
-        "ICRC",
+        "icrc: existence",
         "--json",
     ];
     let reference = env.json(&inquiry)["reference"].as_str().expect("reference").to_string();
@@ -505,7 +505,7 @@ fn a_lead_follows_its_record_into_a_person_and_is_marked_seen_only_when_asked() 
         "--relationship",
         "sister",
         "--consent",
-        "ICRC",
+        "icrc: existence",
         "--json",
     ]);
     let reference = ack["reference"].as_str().expect("reference").to_string();
