@@ -64,6 +64,8 @@ pub enum Action {
     Audit,
     /// Users of the web application: add, list, disable, reset.
     Users,
+    /// Removing a source, or an inquiry and its enquirer, for good (a purge).
+    Purge,
     /// Records flagged sensitive (a minor, an informant, sexual violence): seeing them, and
     /// setting or clearing the flags.
     Sensitive,
@@ -86,6 +88,7 @@ impl Action {
             Action::Audit => "handle the audit chain and backups",
             Action::Users => "handle users",
             Action::Sensitive => "see or flag sensitive records",
+            Action::Purge => "purge sources and inquiries",
         }
     }
 }
@@ -109,6 +112,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                     | Export
                     | Model
                     | Sensitive
+                    | Purge
             )
         }
         Role::Caseworker => matches!(action, SeeCounts | SeeSources | ReadRecords | Judge | Search | Inquiries),

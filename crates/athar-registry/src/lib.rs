@@ -38,6 +38,7 @@ mod inquiries;
 pub mod link;
 mod persons;
 pub mod progress;
+pub mod purge;
 mod review;
 pub mod search;
 pub mod sensitivity;

@@ -94,6 +94,8 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/sources/{id}/quarantine", Do(Action::ReadQuarantine), || get(pages::quarantine)),
         r(Method::GET, "/exports", Do(Action::Export), || get(pages::exports_form)),
         r(Method::POST, "/exports", Do(Action::Export), || post(pages::export)),
+        r(Method::GET, "/purge", Do(Action::Purge), || get(pages::purge_form)),
+        r(Method::POST, "/purge", Do(Action::Purge), || post(pages::purge)),
         r(Method::GET, "/admin/users", Do(Action::Users), || get(pages::users)),
         r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),

@@ -46,6 +46,7 @@ impl Frame {
             "sources" => Action::SeeSources,
             "sensitive" => Action::Sensitive,
             "export" => Action::Export,
+            "purge" => Action::Purge,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -1683,6 +1684,69 @@ pub async fn export(
                 StatusCode::UNAUTHORIZED,
                 ExportsPage { title: page.t("exports.title"), page, recipients: RECIPIENTS, error },
             )
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "purge.html")]
+struct PurgePage {
+    page: Frame,
+    title: &'static str,
+    error: Option<String>,
+    done: Option<athar_registry::purge::PurgeReport>,
+}
+
+pub async fn purge_form(Extension(ctx): Extension<Ctx>) -> Response {
+    let page = Frame::of(&ctx);
+    render(StatusCode::OK, PurgePage { title: page.t("purge.title"), page, error: None, done: None })
+}
+
+#[derive(Deserialize)]
+pub struct PurgeForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    my_password: String,
+}
+
+/// A purge, confirmed by the investigator's password.
+pub async fn purge(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<PurgeForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if limited(&app, &actor.name, &ctx.from) {
+        let page = Frame::of(&ctx);
+        let message = page.t("signin.limited").to_string();
+        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
+    }
+    let (registry, from) = (app.registry.clone(), ctx.from.clone());
+    let result = blocking(move || {
+        registry.reauthenticate(&actor, &form.my_password, &from)?;
+        match form.kind.as_str() {
+            "source" => registry.purge_source(&actor, form.name.trim()),
+            "inquiry" => registry.purge_inquiry(&actor, form.name.trim()),
+            other => Err(RegistryError::Invalid(format!("'{other}' is not something to purge"))),
+        }
+    })
+    .await;
+    let page = Frame::of(&ctx);
+    let title = page.t("purge.title");
+    match result {
+        Ok(Ok(report)) => render(StatusCode::OK, PurgePage { title, page, error: None, done: Some(report) }),
+        Ok(Err(RegistryError::SignInFailed)) => {
+            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
+            let error = Some(page.t("signin.failed").to_string());
+            render(StatusCode::UNAUTHORIZED, PurgePage { title, page, error, done: None })
+        }
+        Ok(Err(RegistryError::Store(athar_registry::StoreError::Invalid(m)) | RegistryError::Invalid(m))) => {
+            render(StatusCode::BAD_REQUEST, PurgePage { title, page, error: Some(m), done: None })
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,

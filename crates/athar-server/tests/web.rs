@@ -910,3 +910,32 @@ async fn an_export_needs_the_password_again_and_follows_a_consent_withdrawn_on_t
     assert!(log.iter().any(|e| e.action == "inquiry.consent.withdraw" && e.actor == "cora"));
     assert!(log.iter().filter(|e| e.action == "export" && e.actor == "ivan").count() == 2);
 }
+
+#[tokio::test]
+async fn a_purge_needs_the_password_again_and_leaves_the_audit_whole() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut ivan = site.signed_in("ivan").await;
+    assert_eq!(ivan.get("/purge").await.status, StatusCode::OK);
+    let r =
+        ivan.post("/purge", &[("kind", "source"), ("name", "ngo-en"), ("my_password", "wrong password here")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        site.app.registry.sources(&local()).expect("sources").iter().any(|s| s.name == "ngo-en"),
+        "nothing removed"
+    );
+    let r = ivan.post("/purge", &[("kind", "source"), ("name", "no-such-list"), ("my_password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("there is no source"));
+    let r = ivan.post("/purge", &[("kind", "source"), ("name", "ngo-en"), ("my_password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("source:"), "{}", r.body);
+    assert!(site.app.registry.sources(&local()).expect("sources").iter().all(|s| s.name != "ngo-en"));
+    let mut cora = site.signed_in("cora").await;
+    let ask = [("kind", "source"), ("name", "register-ar"), ("my_password", PASSWORD)];
+    assert_eq!(cora.post("/purge", &ask).await.status, StatusCode::FORBIDDEN);
+    // A search after it: the purged list is gone from the live index.
+    let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi"), ("purpose", "family visit at the office")]).await;
+    assert!(!r.body.contains("ngo-en"), "{}", r.body);
+    assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
+}

@@ -23,6 +23,7 @@ pub mod flags;
 pub mod inquiries;
 pub mod keys;
 pub mod linkage;
+pub mod purge;
 mod schema;
 pub mod tally;
 pub mod users;
@@ -586,8 +587,10 @@ impl Store {
         refuse_duplicate_source(&tx, &source.name, &source.sha256, allow_same_file)?;
         tx.execute(
             "INSERT INTO sources(name, kind, file_name, sha256, size, format, encoding, imported_at, imported_by, \
-             rows, imported, quarantined, description, mapping_json) \
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, 0, ?10, '')",
+             rows, imported, quarantined, description, mapping_json, source_id) \
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, 0, ?10, '', \
+             MAX(COALESCE((SELECT MAX(source_id) FROM sources), 0), \
+             COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'purged_source_max'), 0)) + 1)",
             params![
                 source.name,
                 source.kind,
@@ -605,7 +608,13 @@ impl Store {
         let mapping = self.keys.seal_bound(source.mapping_json.as_bytes(), &binding::mapping_place(source_id))?;
         tx.execute("UPDATE sources SET mapping_enc = ?2 WHERE source_id = ?1", params![source_id, mapping])?;
         let next_record_id: i64 =
-            tx.query_row("SELECT COALESCE(MAX(record_id), 0) + 1 FROM records", [], |r| r.get(0))?;
+            // Never an id a purged record had: older audit entries name it.
+            tx.query_row(
+                "SELECT MAX(COALESCE((SELECT MAX(record_id) FROM records), 0), \
+                 COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'purged_record_max'), 0)) + 1",
+                [],
+                |r| r.get(0),
+            )?;
         Ok(Import {
             tx,
             keys: &self.keys,

@@ -73,7 +73,7 @@ pub struct ChangeStamp {
 }
 
 /// Counts a change to persons and seals the persons as they are now in the audit chain.
-fn persons_changed(
+pub(crate) fn persons_changed(
     conn: &rusqlite::Connection,
     keys: &crate::Keys,
     actor: &str,

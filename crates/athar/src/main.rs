@@ -122,6 +122,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Remove a source, or an inquiry and its enquirer, for good: one audited path. The audit
+    /// chain keeps an entry per thing removed, with a digest of it, never its content, so that
+    /// `audit verify --deep` still holds. Backups made before, and exports already given out,
+    /// still hold what was removed: handle them too.
+    #[command(subcommand)]
+    Purge(store_cmd::PurgeCommand),
     /// Write a consistent copy of the database (the key file is not included).
     Backup {
         /// The backup file to write (must not exist).
@@ -256,6 +262,7 @@ fn main() -> ExitCode {
         Command::Records(cmd) => store_cmd::records(g, cmd),
         Command::Quarantine { source, json } => store_cmd::quarantine(g, source, json),
         Command::Stats { json } => store_cmd::stats(g, json),
+        Command::Purge(cmd) => store_cmd::purge(g, cmd),
         Command::Backup { out } => store_cmd::backup(g, out),
         Command::Restore { input } => store_cmd::restore(g, input),
         Command::Audit(cmd) => store_cmd::audit(g, cmd),

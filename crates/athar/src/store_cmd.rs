@@ -39,6 +39,66 @@ pub enum RecordsCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum PurgeCommand {
+    /// A source (by name or id): its records, raw rows, quarantined rows and original file,
+    /// and the judgements, leads, flags and places in persons that point at its records.
+    Source {
+        source: String,
+        /// The source's name typed again: a purge cannot be undone.
+        #[arg(long)]
+        confirm: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An inquiry, its enquirer and its leads.
+    Inquiry {
+        reference: String,
+        /// The reference typed again: a purge cannot be undone.
+        #[arg(long)]
+        confirm: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `athar purge source|inquiry`.
+pub fn purge(global: &Global, cmd: PurgeCommand) -> Result<ExitCode> {
+    let (what, name, confirm, json) = match &cmd {
+        PurgeCommand::Source { source, confirm, json } => ("source", source, confirm, *json),
+        PurgeCommand::Inquiry { reference, confirm, json } => ("inquiry", reference, confirm, *json),
+    };
+    if name != confirm {
+        bail!(
+            "--confirm '{}' is not the {what} '{}': type its name again exactly to purge it; nothing changed",
+            esc(confirm),
+            esc(name)
+        );
+    }
+    let registry = global.registry()?;
+    let report = match what {
+        "source" => registry.purge_source(&global.party(), name)?,
+        _ => registry.purge_inquiry(&global.party(), name)?,
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "purged {what} {}: {} records, {} quarantined rows, {} judgements, {} leads, {} flags removed; the audit \
+             chain holds the digest of what was removed ({})",
+            esc(name),
+            report.records,
+            report.quarantined,
+            report.judgements,
+            report.leads,
+            report.flags,
+            &report.digest[..16.min(report.digest.len())]
+        );
+        println!("backups made before now, and exports already given out, still hold it");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Check the audit chain and the data it seals: name the first entry that does not follow,
     /// or the first source, judgement, inquiry or person that differs from what its entry
