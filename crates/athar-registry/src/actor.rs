@@ -125,11 +125,14 @@ pub fn allows(role: Role, action: Action) -> bool {
 pub struct Actor {
     pub name: String,
     pub roles: Vec<Role>,
+    /// What an API token limits its user to (`None`: all that the roles allow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<Action>>,
 }
 
 impl Actor {
     pub fn new(name: impl Into<String>, roles: &[Role]) -> Actor {
-        Actor { name: name.into(), roles: roles.to_vec() }
+        Actor { name: name.into(), roles: roles.to_vec(), scopes: None }
     }
 
     /// The command line's party: an administrator of the registry on their own machine, who is
@@ -139,7 +142,7 @@ impl Actor {
     }
 
     pub fn may(&self, action: Action) -> bool {
-        self.roles.iter().any(|r| allows(*r, action))
+        self.roles.iter().any(|r| allows(*r, action)) && self.scopes.as_ref().is_none_or(|s| s.contains(&action))
     }
 
     /// `Ok` when one of the actor's roles allows `action`.

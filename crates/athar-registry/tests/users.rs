@@ -118,3 +118,24 @@ fn an_account_added_or_changed_in_the_database_shows_in_the_audit_check() {
     let why = reg.registry.verify_audit(&me(), false, None).expect("verify").verdict.problem.expect("tampering shows");
     assert!(why.contains("user 'eve'") && why.contains("added outside"), "{why}");
 }
+
+#[test]
+fn an_api_token_changed_or_added_in_the_file_opens_nothing_and_audit_verify_names_it() {
+    let reg = Reg::new();
+    let r = &reg.registry;
+    r.add_user(&me(), "sara", Role::Caseworker, PASSWORD).expect("add");
+    let issued = r.issue_token(&me(), "sara", &["search".into()], 7).expect("token");
+    let actor = r.token_actor(&issued.token).expect("check").expect("in force");
+    assert_eq!(actor.name, "sara");
+    assert!(actor.may(athar_registry::Action::Search) && !actor.may(athar_registry::Action::ReadRecords));
+    assert!(r.token_actor("athar_000000000000_00").expect("check").is_none());
+    let db = rusqlite::Connection::open(reg.dir.path().join("r.db")).expect("open");
+    db.execute("UPDATE api_tokens SET scopes = 'search,read,judge'", []).expect("widen");
+    assert!(r.token_actor(&issued.token).expect("check").is_none(), "a widened token opens nothing");
+    let v = r.verify_audit(&me(), false, None).expect("verify").verdict;
+    assert!(v.problem.as_deref().unwrap_or("").contains(&format!("API token {}", issued.token_id)), "{v:?}");
+    db.execute("UPDATE api_tokens SET scopes = 'search'", []).expect("put back");
+    assert!(r.token_actor(&issued.token).expect("check").is_some(), "as sealed again");
+    let e = r.issue_token(&me(), "sara", &["search".into()], 400).expect_err("too long");
+    assert!(e.to_string().contains("365"), "{e}");
+}

@@ -10,6 +10,7 @@
 //!
 //! Nothing about records is answered to anyone not signed in: there is no public search.
 
+pub mod api;
 pub mod bench;
 pub mod i18n;
 pub mod limits;
@@ -100,7 +101,22 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),
         r(Method::POST, "/admin/users/reset", Do(Action::Users), || post(pages::user_reset)),
+        r(Method::POST, "/admin/tokens", Do(Action::Users), || post(pages::token_issue)),
+        r(Method::POST, "/admin/tokens/revoke", Do(Action::Users), || post(pages::token_revoke)),
         r(Method::GET, "/admin/audit", Do(Action::Audit), || get(pages::audit)),
+        r(Method::GET, "/api/openapi.json", Public, || get(api::openapi)),
+        r(Method::GET, "/api/dashboard", Do(Action::SeeCounts), || get(api::dashboard)),
+        r(Method::GET, "/api/sources", Do(Action::SeeSources), || get(api::sources)),
+        r(Method::POST, "/api/search", Do(Action::Search), || post(api::search)),
+        r(Method::GET, "/api/persons/{id}", Do(Action::ReadRecords), || get(api::person)),
+        r(Method::POST, "/api/persons/{id}/flags", Do(Action::Sensitive), || post(api::flags)),
+        r(Method::GET, "/api/review", Do(Action::Judge), || get(api::review)),
+        r(Method::POST, "/api/judgements", Do(Action::Judge), || post(api::judge)),
+        r(Method::GET, "/api/inquiries", Do(Action::Inquiries), || get(api::inquiries)),
+        r(Method::POST, "/api/inquiries", Do(Action::Inquiries), || post(api::inquiry_add)),
+        r(Method::GET, "/api/inquiries/{reference}", Do(Action::Inquiries), || get(api::inquiry)),
+        r(Method::GET, "/api/audit", Do(Action::Audit), || get(api::audit)),
+        r(Method::GET, "/api/viewers/{person}", Do(Action::Audit), || get(api::viewers)),
         r(Method::GET, "/admin/viewers", Do(Action::Audit), || get(pages::viewers)),
     ]
 }
@@ -246,6 +262,39 @@ async fn guard(State((app, need, limit)): State<(Arc<App>, Need, usize)>, req: R
         session_id = None;
     }
     let mut actor = None;
+    // The API also takes a token an administrator issued, in place of a session.
+    let bearer = api::is_api(req.uri().path())
+        .then(|| req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    if let Some(token) = &bearer {
+        session_id = None;
+        session = None;
+        let path = req.uri().path().to_string();
+        if pages::limited(&app, "api-token", &from) {
+            return api::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many refused tokens from this address; wait 15 minutes",
+            );
+        }
+        let (registry, token) = (app.registry.clone(), token.clone());
+        match blocking(move || registry.token_actor(&token)).await {
+            Ok(Ok(Some(a))) => actor = Some(a),
+            Ok(Ok(None)) => {
+                pages::note_failure(&app, "api-token", &from);
+                let registry = app.registry.clone();
+                let _ = blocking(move || registry.audit_refusal(None, "refused.token", &path)).await;
+                return api::error(
+                    StatusCode::UNAUTHORIZED,
+                    "the API token is not one in force (unknown, expired, revoked, or its user disabled, reset or \
+                     given another role)",
+                );
+            }
+            Ok(Err(e)) => return pages::registry_error(&app, lang, None, e).await,
+            Err(r) => return r,
+        }
+    }
     if let Some(Session { stage: Stage::SignedIn { actor: a, epoch }, .. }) = &session {
         let (registry, name, epoch) = (app.registry.clone(), a.name.clone(), *epoch);
         match blocking(move || registry.session_actor(&name, epoch)).await {
@@ -275,7 +324,7 @@ async fn guard(State((app, need, limit)): State<(Arc<App>, Need, usize)>, req: R
         }
         Need::SignedIn | Need::Do(_) => {
             let Some(actor) = &ctx.actor else {
-                if is_post {
+                if is_post || api::is_api(&ctx.path) {
                     return pages::error_page(&ctx, StatusCode::UNAUTHORIZED, "signin.expired");
                 }
                 return pages::see_other("/signin");
@@ -290,15 +339,19 @@ async fn guard(State((app, need, limit)): State<(Arc<App>, Need, usize)>, req: R
         }
     }
     let mut req = req;
+    // A token is not sent by a browser on its own: no CSRF token is needed with one.
     if is_post {
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return pages::error_page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
         };
-        let given = csrf_field(&parts.headers, &bytes).await;
+        let given = match parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+            Some(h) => h.to_string(),
+            None => csrf_field(&parts.headers, &bytes).await,
+        };
         let expected = ctx.csrf();
-        if expected.is_empty() || !session::same_token(&given, expected) {
+        if bearer.is_none() && (expected.is_empty() || !session::same_token(&given, expected)) {
             let (registry, who, path) = (app.registry.clone(), ctx.actor.clone(), ctx.path.clone());
             let _ = blocking(move || registry.audit_refusal(who.as_ref(), "refused.csrf", &path)).await;
             return pages::error_page(&ctx, StatusCode::FORBIDDEN, "error.csrf");

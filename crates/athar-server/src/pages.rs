@@ -113,6 +113,14 @@ struct ErrorPage {
 pub fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     let page = Frame::of(ctx);
     let message = t(ctx.lang, key).to_string();
+    error_answer(ctx, status, message, page)
+}
+
+/// An error: a page, or for the JSON API `{"error": "…"}`.
+fn error_answer(ctx: &Ctx, status: StatusCode, message: String, page: Frame) -> Response {
+    if crate::api::is_api(&ctx.path) {
+        return crate::api::error(status, &message);
+    }
     render(status, ErrorPage { title: page.t("error.title"), page, message })
 }
 
@@ -148,7 +156,7 @@ pub async fn registry_error(app: &Arc<App>, lang: Lang, ctx: Option<&Ctx>, e: Re
         }
     };
     let page = Frame::of(&ctx);
-    render(status, ErrorPage { title: page.t("error.title"), page, message })
+    error_answer(&ctx, status, message, page)
 }
 
 pub async fn not_found(Extension(ctx): Extension<Ctx>) -> Response {
@@ -217,12 +225,12 @@ pub struct SignInForm {
     password: String,
 }
 
-fn limited(app: &App, account: &str, from: &str) -> bool {
+pub(crate) fn limited(app: &App, account: &str, from: &str) -> bool {
     app.failures.reached(&format!("account:{}", account.to_lowercase()), limits::FAILED_SIGN_INS)
         || app.failures.reached(&format!("address:{from}"), limits::FAILED_SIGN_INS)
 }
 
-fn note_failure(app: &App, account: &str, from: &str) {
+pub(crate) fn note_failure(app: &App, account: &str, from: &str) {
     app.failures.note(&format!("account:{}", account.to_lowercase()), limits::FAILED_SIGN_INS.count);
     app.failures.note(&format!("address:{from}"), limits::FAILED_SIGN_INS.count);
 }
@@ -400,19 +408,26 @@ struct UsersPage {
     users: Vec<athar_registry::UserSummary>,
     roles: Vec<(&'static str, &'static str)>,
     notice: Option<&'static str>,
+    tokens: Vec<athar_registry::tokens::TokenRow>,
+    /// The scopes a token may carry, as words.
+    scopes: String,
 }
 
 async fn users_page(app: &Arc<App>, ctx: &Ctx, notice: Option<&'static str>) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
     let registry = app.registry.clone();
-    match blocking(move || registry.users(&actor)).await {
-        Ok(Ok(users)) => {
+    match blocking(move || Ok::<_, RegistryError>((registry.users(&actor)?, registry.tokens(&actor)?))).await {
+        Ok(Ok((users, tokens))) => {
             let page = Frame::of(ctx);
             let roles = [Role::Caseworker, Role::Investigator, Role::Viewer, Role::Admin]
                 .into_iter()
                 .map(|r| (r.name(), t(ctx.lang, &format!("role.{}", r.name()))))
                 .collect();
-            render(StatusCode::OK, UsersPage { title: page.t("users.title"), page, users, roles, notice })
+            let scopes = athar_registry::tokens::SCOPES.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ");
+            render(
+                StatusCode::OK,
+                UsersPage { title: page.t("users.title"), page, users, roles, notice, tokens, scopes },
+            )
         }
         Ok(Err(e)) => registry_error(app, ctx.lang, Some(ctx), e).await,
         Err(r) => r,
@@ -725,6 +740,23 @@ pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
     )
 }
 
+/// Whether `actor` has reached a search limit (30 a minute, 300 a day; the refusal audited);
+/// else the search is counted.
+pub(crate) async fn over_search_limit(app: &Arc<App>, actor: &Actor) -> bool {
+    if app.search_limit_lifted {
+        return false;
+    }
+    let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
+    if app.searches.reached(&minute, limits::SEARCHES_A_MINUTE) || app.searches.reached(&day, limits::SEARCHES_A_DAY) {
+        let (registry, who) = (app.registry.clone(), actor.clone());
+        let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
+        return true;
+    }
+    app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
+    app.searches.note(&day, limits::SEARCHES_A_DAY.count);
+    false
+}
+
 /// A search: tied to an inquiry or a stated purpose, within the user's rate limits (30 a
 /// minute, 300 a day), ranked and explained. A POST, so that names never appear in addresses.
 pub async fn search(
@@ -739,21 +771,12 @@ pub async fn search(
         let error = Some(page.t("search.needs_purpose").to_string());
         return render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None, withheld: 0 });
     };
-    if !app.search_limit_lifted {
-        let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
-        if app.searches.reached(&minute, limits::SEARCHES_A_MINUTE)
-            || app.searches.reached(&day, limits::SEARCHES_A_DAY)
-        {
-            let (registry, who) = (app.registry.clone(), actor.clone());
-            let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
-            let error = Some(page.t("search.limited").to_string());
-            return render(
-                StatusCode::TOO_MANY_REQUESTS,
-                SearchPage { title, page, form, error, results: None, withheld: 0 },
-            );
-        }
-        app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
-        app.searches.note(&day, limits::SEARCHES_A_DAY.count);
+    if over_search_limit(&app, &actor).await {
+        let error = Some(page.t("search.limited").to_string());
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            SearchPage { title, page, form, error, results: None, withheld: 0 },
+        );
     }
     let (registry, query) = (app.registry.clone(), form.query());
     let answer = match blocking(move || registry.search_for(&actor, &query, 20, &purpose)).await {
@@ -1751,4 +1774,81 @@ pub async fn purge(
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,
     }
+}
+
+#[derive(Template)]
+#[template(path = "token.html")]
+struct TokenPage {
+    page: Frame,
+    title: &'static str,
+    issued: athar_registry::tokens::IssuedToken,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    /// Comma-separated scopes.
+    #[serde(default)]
+    scopes: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    token_id: String,
+    #[serde(default)]
+    my_password: String,
+}
+
+/// Issues an API token (shown once), or revokes one; confirmed by the administrator's password.
+async fn token_change(app: Arc<App>, ctx: Ctx, form: TokenForm, revoke: bool) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if limited(&app, &actor.name, &ctx.from) {
+        let page = Frame::of(&ctx);
+        let message = page.t("signin.limited").to_string();
+        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
+    }
+    let (registry, from) = (app.registry.clone(), ctx.from.clone());
+    let result = blocking(move || {
+        registry.reauthenticate(&actor, &form.my_password, &from)?;
+        if revoke {
+            return registry.revoke_token(&actor, &form.token_id).map(|_| None);
+        }
+        let days: u32 = form.days.trim().parse().map_err(|_| {
+            RegistryError::Invalid(format!("'{}' is not a number of days", athar_registry::escape_control(&form.days)))
+        })?;
+        let scopes: Vec<String> = form.scopes.split(',').map(|s| s.trim().to_string()).collect();
+        registry.issue_token(&actor, form.name.trim(), &scopes, days).map(Some)
+    })
+    .await;
+    match result {
+        Ok(Ok(Some(issued))) => {
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, TokenPage { title: page.t("tokens.issued"), page, issued })
+        }
+        Ok(Ok(None)) => users_page(&app, &ctx, Some("tokens.revoked")).await,
+        Ok(Err(RegistryError::SignInFailed)) => {
+            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
+            let page = Frame::of(&ctx);
+            let message = page.t("signin.failed").to_string();
+            render(StatusCode::UNAUTHORIZED, ErrorPage { title: page.t("error.title"), page, message })
+        }
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn token_issue(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    token_change(app, ctx, form, false).await
+}
+
+pub async fn token_revoke(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    token_change(app, ctx, form, true).await
 }

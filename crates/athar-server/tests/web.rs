@@ -939,3 +939,93 @@ async fn a_purge_needs_the_password_again_and_leaves_the_audit_whole() {
     assert!(!r.body.contains("ngo-en"), "{}", r.body);
     assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
 }
+
+impl Client {
+    /// A JSON request: with a bearer token, or with this session's cookie and its CSRF token in
+    /// the `X-CSRF-Token` header.
+    async fn json(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        bearer: Option<&str>,
+    ) -> Answer {
+        let csrf = if bearer.is_none() && self.cookies.contains_key("athar_session") {
+            self.csrf().await
+        } else {
+            String::new()
+        };
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut req = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+        match bearer {
+            Some(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            None => req = req.header(header::COOKIE, cookie.join("; ")).header("x-csrf-token", csrf),
+        }
+        let mut req = req.body(body.map_or_else(Body::empty, |b| Body::from(b.to_string()))).expect("request");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.from.unwrap_or(SocketAddr::from(([10, 9, 0, 1], 1)))));
+        let res = self.router.clone().oneshot(req).await.expect("answer");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+}
+
+#[tokio::test]
+async fn the_json_api_answers_with_a_session_or_a_scoped_token_and_its_document_is_generated() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut anyone = site.client();
+    // The OpenAPI document: generated, it names every API route of the router.
+    let doc = anyone.get("/api/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&doc.body).expect("json");
+    assert!(doc["openapi"].as_str().unwrap_or("").starts_with("3."), "{doc}");
+    for r in athar_server::routes().iter().filter(|r| r.path.starts_with("/api/") && r.path != "/api/openapi.json") {
+        let method = r.method.as_str().to_lowercase();
+        assert!(doc["paths"][r.path][&method].is_object(), "{} {} is in the document", r.method, r.path);
+    }
+    // Not signed in: nothing.
+    let ask = serde_json::json!({"name": "Mohammed Ahmad Halabi", "purpose": "family visit at the office"});
+    let r = anyone.json(Method::POST, "/api/search", Some(ask.clone()), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(r.body.starts_with("{\"error\""), "{}", r.body);
+    // A session, with its CSRF token in a header.
+    let mut cora = site.signed_in("cora").await;
+    let r = cora.json(Method::POST, "/api/search", Some(ask.clone()), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let found: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let person = found["results"][0]["person_id"].as_str().expect("a person").to_string();
+    let r = cora.json(Method::POST, "/api/search", Some(serde_json::json!({"name": "Mohammed"})), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a purpose is needed: {}", r.body);
+    let r = cora.json(Method::GET, &format!("/api/persons/{person}"), None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A token: issued by the admin, no wider than the role, limited to its scopes.
+    let admin = local();
+    let e = site.app.registry.issue_token(&admin, "cora", &["import".into()], 30).expect_err("no such scope");
+    assert!(e.to_string().contains("not a scope"), "{e}");
+    let e = site.app.registry.issue_token(&admin, "vera", &["search".into()], 30).expect_err("more than the role");
+    assert!(e.to_string().contains("may not search"), "{e}");
+    let issued = site.app.registry.issue_token(&admin, "cora", &["search".into()], 30).expect("token");
+    let mut program = site.client();
+    let r = program.json(Method::POST, "/api/search", Some(ask.clone()), Some(&issued.token)).await;
+    assert_eq!(r.status, StatusCode::OK, "a token needs no CSRF token: {}", r.body);
+    let r = program.json(Method::GET, &format!("/api/persons/{person}"), None, Some(&issued.token)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the token's scope is search only: {}", r.body);
+    let forged = format!("{}0", &issued.token[..issued.token.len() - 1]);
+    let r = program.json(Method::POST, "/api/search", Some(ask.clone()), Some(&forged)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    // Revoked, or the user disabled: refused at once.
+    site.app.registry.revoke_token(&admin, &issued.token_id).expect("revoke");
+    let r = program.json(Method::POST, "/api/search", Some(ask.clone()), Some(&issued.token)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let second = site.app.registry.issue_token(&admin, "cora", &["search".into()], 1).expect("token");
+    site.app.registry.disable_user(&admin, "cora").expect("disable");
+    let r = program.json(Method::POST, "/api/search", Some(ask), Some(&second.token)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a disabled user's token ends");
+    let log = site.app.registry.audit_log(&local(), 40).expect("log");
+    assert!(log.iter().any(|e| e.action == "refused.token"), "refused tokens are audited");
+    assert!(log.iter().any(|e| e.action == "token.issue"));
+    assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
+}

@@ -474,6 +474,22 @@ pub(crate) fn check(conn: &Connection, keys: &Keys, entries: i64, deep: bool) ->
             _ => {}
         }
     }
+    // API tokens: one added or changed outside Athar is refused at use; named here too.
+    let tokens: Vec<String> = conn
+        .prepare("SELECT token_id FROM api_tokens ORDER BY token_id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for t in &tokens {
+        match bound.get(&crate::tokens::token_target(t)) {
+            None => return Ok(Some(format!("API token {t} is not in the audit chain: it was added outside Athar"))),
+            Some((seq, hash)) if crate::tokens::token_digest(conn, t)?.as_deref() != Some(hash.as_str()) => {
+                return Ok(Some(format!(
+                    "API token {t} differs from what audit entry {seq} sealed: it was changed outside Athar"
+                )))
+            }
+            _ => {}
+        }
+    }
     // Sensitivity flags: a flag cleared outside Athar would show a record to roles that must
     // not see it.
     for (id, digest) in crate::flags::all_flag_digests(conn)? {

@@ -26,6 +26,7 @@ pub mod linkage;
 pub mod purge;
 mod schema;
 pub mod tally;
+pub mod tokens;
 pub mod users;
 
 pub use audit::{AuditEntry, AuditVerdict};

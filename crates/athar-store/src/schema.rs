@@ -186,13 +186,25 @@ const MIGRATIONS: &[&str] = &[
     // 8: sensitivity flags on records (minor, informant, sexual violence), set by
     // investigators: a record flagged is hidden from the roles that do not need it. The audit
     // chain indexed by target: the data-protection officer's report of who viewed a person.
+    // API tokens an administrator issues: scoped, expiring, only a keyed hash of the secret.
     "CREATE TABLE record_flags (
         record_id INTEGER PRIMARY KEY REFERENCES records(record_id),
         flags TEXT NOT NULL,
         set_at TEXT NOT NULL,
         set_by TEXT NOT NULL
      );
-     CREATE INDEX audit_target ON audit(target);",
+     CREATE INDEX audit_target ON audit(target);
+     CREATE TABLE api_tokens (
+        token_id TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users(name),
+        keyed_hash TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        epoch INTEGER NOT NULL
+     );",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

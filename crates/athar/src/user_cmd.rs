@@ -44,6 +44,26 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Issue an API token to a user, for some of what their role may do (scopes: counts,
+    /// sources, read, search, judge, inquiries, flags, audit) and for some days (at most 365).
+    /// The token is printed once; only its keyed hash is kept. It ends when it expires, is
+    /// revoked, or the user is disabled, reset or given another role.
+    Token {
+        name: String,
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every API token issued: user, scopes, expiry, whether revoked (never the secret).
+    Tokens {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API token at once (its id, as `user tokens` lists it).
+    Revoke { token_id: String },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -101,6 +121,48 @@ pub fn run(g: &Global, cmd: UserCommand) -> Result<ExitCode> {
             let password = read_password(&name, password_stdin)?;
             let enrolment = registry.reset_user(&me, &name, &password)?;
             show_enrolment(&enrolment, json, "reset (their sessions have ended)")?;
+        }
+        UserCommand::Token { name, scopes, days, json } => {
+            let issued = registry.issue_token(&me, &name, &scopes, days)?;
+            if json {
+                println!("{}", serde_json::to_string(&issued)?);
+            } else {
+                println!(
+                    "API token {} for {} ({}), until {}:",
+                    issued.token_id,
+                    esc(&name),
+                    issued.scopes.join(", "),
+                    issued.expires_at
+                );
+                println!("{}", issued.token);
+                println!(
+                    "shown once: send it as 'Authorization: Bearer …'; athar user revoke {} ends it",
+                    issued.token_id
+                );
+            }
+        }
+        UserCommand::Tokens { json } => {
+            let tokens = registry.tokens(&me)?;
+            if json {
+                println!("{}", serde_json::to_string(&tokens)?);
+            } else if tokens.is_empty() {
+                println!("no API token was issued");
+            } else {
+                for t in &tokens {
+                    println!(
+                        "{}  {:<16}  {:<32}  until {}{}",
+                        t.token_id,
+                        esc(&t.user),
+                        t.scopes.join(","),
+                        t.expires_at,
+                        t.revoked_at.as_ref().map(|r| format!("  REVOKED {r}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        UserCommand::Revoke { token_id } => {
+            registry.revoke_token(&me, &token_id)?;
+            println!("API token {token_id} revoked");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,325 @@
+//! The JSON API: the same actions as the pages, for programs — the same roles, checked by the
+//! same guard and again in the registry; signed in with the session (and its CSRF token in an
+//! `X-CSRF-Token` header, or the form field) or with an API token an administrator issued
+//! (`Authorization: Bearer athar_…`, scoped, expiring). Errors are `{"error": "…"}`. The
+//! OpenAPI 3 document at `/api/openapi.json` is generated from these handlers and types
+//! (`utoipa`), not written by hand. Owns the JSON shapes; not the use-cases.
+
+use crate::pages::over_search_limit;
+use crate::{blocking, App, Ctx};
+use athar_registry::{Query, RegistryError, SearchPurpose};
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{OpenApi, ToSchema};
+
+/// Whether a path is the API's (its answers are JSON).
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// An error answer.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    pub error: String,
+}
+
+pub fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(ApiError { error: message.to_string() })).into_response()
+}
+
+/// A registry error as JSON (refusals audited as on the pages).
+async fn failed(app: &Arc<App>, ctx: &Ctx, e: RegistryError) -> Response {
+    crate::pages::registry_error(app, ctx.lang, Some(ctx), e).await
+}
+
+fn ok<T: Serialize>(v: T) -> Response {
+    Json(v).into_response()
+}
+
+/// Runs registry work off the async threads and answers its value as JSON, or its error.
+async fn answer<T: Serialize + Send + 'static>(
+    app: &Arc<App>,
+    ctx: &Ctx,
+    f: impl FnOnce() -> Result<T, RegistryError> + Send + 'static,
+) -> Response {
+    match blocking(f).await {
+        Ok(Ok(v)) => ok(v),
+        Ok(Err(e)) => failed(app, ctx, e).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Athar",
+        description = "The registry of the detained and the disappeared: search, persons, review, inquiries, \
+                       counts, audit. Every call needs a signed-in session (with its CSRF token in X-CSRF-Token \
+                       for a POST) or an API token (Authorization: Bearer), and a role that allows it."
+    ),
+    paths(dashboard, sources, search, person, flags, review, judge, inquiries, inquiry_add, inquiry, audit, viewers),
+    components(schemas(ApiError, SearchRequest, FlagsRequest, JudgeRequest, InquiryRequest, Reference)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("athar_<id>_<secret>").build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::SESSION_COOKIE))),
+        );
+        api.security = Some(vec![
+            utoipa::openapi::security::SecurityRequirement::new("token", Vec::<String>::new()),
+            utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+    }
+}
+
+/// The OpenAPI 3 document of this API.
+pub async fn openapi() -> Response {
+    ok(ApiDoc::openapi())
+}
+
+/// Counts by status, facility, year and list; none under 10.
+#[utoipa::path(get, path = "/api/dashboard", responses((status = 200, description = "the dashboard's counts", body = Object), (status = 403, body = ApiError)))]
+pub async fn dashboard(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || registry.dashboard(&actor.ok_or(RegistryError::SignInFailed)?)).await
+}
+
+/// Every list imported: file, SHA-256, counts.
+#[utoipa::path(get, path = "/api/sources", responses((status = 200, body = Vec<Object>), (status = 403, body = ApiError)))]
+pub async fn sources(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || registry.sources(&actor.ok_or(RegistryError::SignInFailed)?)).await
+}
+
+/// A search: the fields of `athar search`, and an inquiry's reference or a stated purpose.
+#[derive(Deserialize, ToSchema)]
+pub struct SearchRequest {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub query: Query,
+    /// An inquiry's reference (the search is tied to it) …
+    pub inquiry: Option<String>,
+    /// … or the search's purpose in words (10 characters at least).
+    pub purpose: Option<String>,
+    /// Most persons answered (at most 100; 20 when not given).
+    pub limit: Option<usize>,
+}
+
+/// Persons ranked, each explained field by field; `withheld` counts matches not shown
+/// (records marked sensitive).
+#[utoipa::path(post, path = "/api/search", request_body = SearchRequest, responses((status = 200, body = Object), (status = 400, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn search(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Json(req): Json<SearchRequest>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "not signed in") };
+    let purpose = match (req.inquiry.filter(|s| !s.trim().is_empty()), req.purpose.filter(|s| !s.trim().is_empty())) {
+        (Some(r), _) => SearchPurpose::Inquiry(r),
+        (None, Some(p)) => SearchPurpose::Stated(p),
+        (None, None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "give the inquiry's reference (inquiry) or the search's purpose (purpose)",
+            )
+        }
+    };
+    if over_search_limit(&app, &actor).await {
+        return error(StatusCode::TOO_MANY_REQUESTS, "the search limit is reached (30 a minute, 300 a day)");
+    }
+    let registry = app.registry.clone();
+    let limit = req.limit.unwrap_or(20);
+    match blocking(move || registry.search_for(&actor, &req.query, limit, &purpose)).await {
+        Ok(Ok(found)) => ok(found),
+        Ok(Err(e @ (RegistryError::Invalid(_) | RegistryError::NotFound(_) | RegistryError::Query(_)))) => {
+            error(StatusCode::BAD_REQUEST, &e.to_string())
+        }
+        Ok(Err(e)) => failed(&app, &ctx, e).await,
+        Err(r) => r,
+    }
+}
+
+fn plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// A person's records side by side, with provenance; records marked sensitive withheld from
+/// roles that may not see them (counted).
+#[utoipa::path(get, path = "/api/persons/{id}", params(("id" = String, Path, description = "a person id, or R<record id>")), responses((status = 200, body = Object), (status = 404, body = ApiError)))]
+pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
+    if !plain_id(&id) {
+        return error(StatusCode::NOT_FOUND, "no such person");
+    }
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || {
+        let actor = actor.ok_or(RegistryError::SignInFailed)?;
+        let person = registry.person(&actor, &id)?;
+        let history = registry.person_history(&actor, &id).unwrap_or_default();
+        Ok(serde_json::json!({ "person": person, "history": history }))
+    })
+    .await
+}
+
+/// Sensitivity flags to set on one record of the person (none: cleared).
+#[derive(Deserialize, ToSchema)]
+pub struct FlagsRequest {
+    pub record: String,
+    /// Of `minor`, `informant`, `sexual-violence`.
+    pub flags: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/persons/{id}/flags", request_body = FlagsRequest, params(("id" = String, Path)), responses((status = 200, body = Object), (status = 403, body = ApiError)))]
+pub async fn flags(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Json(req): Json<FlagsRequest>,
+) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || {
+        let actor = actor.ok_or(RegistryError::SignInFailed)?;
+        if !registry.person(&actor, &id)?.records.iter().any(|r| r.record_id == req.record) {
+            return Err(RegistryError::NotFound(format!("person {id} has no record {}", req.record)));
+        }
+        let record = registry.set_flags(&actor, &req.record, &req.flags)?;
+        Ok(serde_json::json!({ "record": record.to_string(), "flags": req.flags }))
+    })
+    .await
+}
+
+/// Pairs to review, least certain first.
+#[utoipa::path(get, path = "/api/review", responses((status = 200, body = Vec<Object>)))]
+pub async fn review(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || registry.review(&actor.ok_or(RegistryError::SignInFailed)?)).await
+}
+
+/// A human decision on two records, which every later link respects.
+#[derive(Deserialize, ToSchema)]
+pub struct JudgeRequest {
+    pub a: String,
+    pub b: String,
+    /// `same`, `different` or `unsure`.
+    pub decision: String,
+    pub note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/judgements", request_body = JudgeRequest, responses((status = 200, body = Object), (status = 400, body = ApiError)))]
+pub async fn judge(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Json(req): Json<JudgeRequest>,
+) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || {
+        registry.judge(&actor.ok_or(RegistryError::SignInFailed)?, &req.a, &req.b, &req.decision, req.note.as_deref())
+    })
+    .await
+}
+
+/// Open inquiries with their counts of leads.
+#[utoipa::path(get, path = "/api/inquiries", responses((status = 200, body = Vec<Object>)))]
+pub async fn inquiries(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || registry.inquiries(&actor.ok_or(RegistryError::SignInFailed)?, false)).await
+}
+
+/// A new inquiry: the sought person and the enquirer (a separate party), with consent as
+/// clauses per recipient (`family: status, whereabouts; icrc: existence`).
+#[derive(Deserialize, ToSchema)]
+pub struct InquiryRequest {
+    #[schema(value_type = Object)]
+    pub sought: Query,
+    pub enquirer: String,
+    pub relationship: String,
+    pub contact: Option<String>,
+    pub consent: String,
+}
+
+/// The acknowledgement: a reference, never results.
+#[derive(Serialize, ToSchema)]
+pub struct Reference {
+    pub reference: String,
+}
+
+#[utoipa::path(post, path = "/api/inquiries", request_body = InquiryRequest, responses((status = 200, body = Reference), (status = 400, body = ApiError)))]
+pub async fn inquiry_add(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Json(req): Json<InquiryRequest>,
+) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || {
+        let enquirer = athar_registry::Enquirer {
+            name: req.enquirer,
+            relationship: req.relationship,
+            contact: req.contact,
+            consent: req.consent,
+        };
+        let reference = registry.add_inquiry(
+            &actor.ok_or(RegistryError::SignInFailed)?,
+            athar_registry::NewInquiry { sought: req.sought, enquirer },
+        )?;
+        Ok(Reference { reference })
+    })
+    .await
+}
+
+/// One inquiry, its enquirer and consent, and its leads (looking marks nothing seen).
+#[utoipa::path(get, path = "/api/inquiries/{reference}", params(("reference" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiError)))]
+pub async fn inquiry(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(reference): Path<String>,
+) -> Response {
+    if !plain_id(&reference) {
+        return error(StatusCode::NOT_FOUND, "no such inquiry");
+    }
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || {
+        let actor = actor.ok_or(RegistryError::SignInFailed)?;
+        let detail = registry.inquiry(&actor, &reference)?;
+        let leads: Vec<_> = registry.leads(&actor, Some(&reference))?.into_iter().flat_map(|(_, l)| l).collect();
+        Ok(serde_json::json!({ "inquiry": detail.inquiry, "enquirer": detail.enquirer, "leads": leads }))
+    })
+    .await
+}
+
+/// The last 200 entries of the audit chain (ids and actions, no content).
+#[utoipa::path(get, path = "/api/audit", responses((status = 200, body = Vec<Object>)))]
+pub async fn audit(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || registry.audit_log(&actor.ok_or(RegistryError::SignInFailed)?, 200)).await
+}
+
+/// Who looked at a person, for the data-protection officer.
+#[utoipa::path(get, path = "/api/viewers/{person}", params(("person" = String, Path)), responses((status = 200, body = Vec<Object>), (status = 404, body = ApiError)))]
+pub async fn viewers(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(person): Path<String>,
+) -> Response {
+    if !plain_id(&person) {
+        return error(StatusCode::NOT_FOUND, "no such person");
+    }
+    let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
+    answer(&app, &ctx, move || registry.viewers_of(&actor.ok_or(RegistryError::SignInFailed)?, &person)).await
+}
