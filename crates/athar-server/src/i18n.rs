@@ -68,6 +68,12 @@ static MESSAGES: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
 
 /// The message `key` in `lang` (English when the language lacks it; the key itself when the
 /// table does, which the tests forbid).
+/// The message for `key` when the table has one (a value that may or may not have words of
+/// its own, such as a canonical status).
+pub fn t_opt(lang: Lang, key: &str) -> Option<&'static str> {
+    MESSAGES.contains_key(key).then(|| t(lang, key))
+}
+
 pub fn t(lang: Lang, key: &str) -> &'static str {
     match MESSAGES.get(key) {
         Some((en, ar)) => match lang {

@@ -362,14 +362,17 @@ pub struct ChartBar {
     pub length: u32,
 }
 
-fn chart(lang: Lang, title: &'static str, tallies: &[athar_registry::dashboard::Tally]) -> Chart {
+/// `words`: the key prefix under which a value has words of its own (`status.`).
+fn chart(lang: Lang, title: &'static str, tallies: &[athar_registry::dashboard::Tally], words: Option<&str>) -> Chart {
     let most = tallies.iter().filter_map(|x| x.count).max().unwrap_or(1).max(1);
     let bars = tallies
         .iter()
         .map(|x| ChartBar {
             label: match (&x.label, x.other) {
                 (_, true) => t(lang, "counts.other").to_string(),
-                (Some(l), false) => l.clone(),
+                (Some(l), false) => words
+                    .and_then(|w| crate::i18n::t_opt(lang, &format!("{w}{l}")))
+                    .map_or_else(|| l.clone(), str::to_string),
                 (None, false) => t(lang, "counts.unknown").to_string(),
             },
             count: x.count.map_or_else(|| "<10".to_string(), |n| n.to_string()),
@@ -388,10 +391,10 @@ pub async fn home(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -
             let page = Frame::of(&ctx);
             let lang = ctx.lang;
             let charts = vec![
-                chart(lang, t(lang, "counts.by_status"), &dashboard.by_status),
-                chart(lang, t(lang, "counts.by_facility"), &dashboard.by_facility),
-                chart(lang, t(lang, "counts.by_year"), &dashboard.by_year),
-                chart(lang, t(lang, "counts.by_source"), &dashboard.by_source),
+                chart(lang, t(lang, "counts.by_status"), &dashboard.by_status, Some("status.")),
+                chart(lang, t(lang, "counts.by_facility"), &dashboard.by_facility, None),
+                chart(lang, t(lang, "counts.by_year"), &dashboard.by_year, None),
+                chart(lang, t(lang, "counts.by_source"), &dashboard.by_source, None),
             ];
             render(StatusCode::OK, HomePage { title: page.t("home.title"), page, stats, dashboard, charts })
         }

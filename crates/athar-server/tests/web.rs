@@ -836,7 +836,7 @@ async fn a_viewer_sees_the_dashboard_charts_and_no_count_under_ten() {
     }
     let d = site.app.registry.dashboard(&local()).expect("dashboard");
     let records = d.records.expect("more than 10 records");
-    assert!(page.body.contains(&format!("<td>{records}</td>")), "{}", page.body);
+    assert!(page.body.contains(&format!("<td dir=\"ltr\">{records}</td>")), "{}", page.body);
 }
 
 #[tokio::test]
