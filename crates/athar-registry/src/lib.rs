@@ -42,6 +42,7 @@ pub mod purge;
 mod review;
 pub mod search;
 pub mod sensitivity;
+pub mod status;
 pub mod tokens;
 mod users;
 

@@ -80,6 +80,8 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/search", Do(Action::Search), || post(pages::search)),
         r(Method::GET, "/persons/{id}", Do(Action::ReadRecords), || get(pages::person)),
         r(Method::POST, "/persons/{id}/flags", Do(Action::Sensitive), || post(pages::person_flags)),
+        r(Method::POST, "/persons/{id}/status", Do(Action::Judge), || post(pages::person_status)),
+        r(Method::POST, "/persons/{id}/split", Do(Action::Judge), || post(pages::person_split)),
         r(Method::GET, "/review", Do(Action::Judge), || get(pages::review)),
         r(Method::GET, "/review/{a}/{b}", Do(Action::Judge), || get(pages::review_pair)),
         r(Method::POST, "/review/judge", Do(Action::Judge), || post(pages::judge)),

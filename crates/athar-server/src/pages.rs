@@ -828,6 +828,11 @@ struct PersonPage {
     fields: Vec<String>,
     /// The sensitivity flags there are.
     flag_names: &'static [&'static str],
+    /// The person's status over time.
+    timeline: Vec<athar_registry::status::TimelineEntry>,
+    statuses: [&'static str; 5],
+    /// The lists a status change may cite as its evidence.
+    source_names: Vec<String>,
     /// Each record's file (name and SHA-256), by position.
     files: Vec<(String, String)>,
     history: Vec<athar_registry::LineageEvent>,
@@ -840,6 +845,11 @@ impl PersonPage {
 
     pub fn flag_key(&self, flag: &str) -> String {
         format!("flag.{flag}")
+    }
+
+    pub fn status_words(&self, status: &str) -> String {
+        crate::i18n::t_opt(self.page.lang, &format!("status.{status}"))
+            .map_or_else(|| status.to_string(), str::to_string)
     }
 
     pub fn flags_of(&self, record: &str) -> Vec<String> {
@@ -895,11 +905,12 @@ pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>,
         let person = registry.person(&actor, &id)?;
         let history = registry.person_history(&actor, &id).unwrap_or_default();
         let sources = registry.sources(&actor)?;
-        Ok::<_, RegistryError>((person, history, sources))
+        let timeline = registry.status_timeline(&actor, &id)?;
+        Ok::<_, RegistryError>((person, history, sources, timeline))
     })
     .await;
     match result {
-        Ok(Ok((person, history, sources))) => {
+        Ok(Ok((person, history, sources, timeline))) => {
             let mut fields: Vec<String> = Vec::new();
             for r in &person.records {
                 for (k, _) in &r.derived {
@@ -923,7 +934,18 @@ pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>,
             let flag_names = athar_registry::sensitivity::FLAGS;
             render(
                 StatusCode::OK,
-                PersonPage { title: page.t("person.title"), page, person, fields, files, history, flag_names },
+                PersonPage {
+                    title: page.t("person.title"),
+                    page,
+                    person,
+                    fields,
+                    files,
+                    history,
+                    flag_names,
+                    timeline,
+                    statuses: athar_registry::status::STATUSES,
+                    source_names: sources.iter().map(|s| s.name.clone()).collect(),
+                },
             )
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
@@ -1854,4 +1876,67 @@ pub async fn token_revoke(
     Form(form): Form<TokenForm>,
 ) -> Response {
     token_change(app, ctx, form, true).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Records a status change for the person, with its evidence; then the person again.
+pub async fn person_status(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let (registry, person) = (app.registry.clone(), id.clone());
+    let result = blocking(move || {
+        registry.record_status(
+            &actor,
+            &person,
+            &form.status,
+            given(&form.date).as_deref(),
+            given(&form.source).as_deref(),
+            given(&form.note).as_deref(),
+        )
+    })
+    .await;
+    match result {
+        Ok(Ok(_)) => see_other(&format!("/persons/{id}")),
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
+}
+
+/// Moves the records ticked out of the person into a new one (a wrong merge undone): the
+/// judgements that make it last are recorded. Then the person as it is after.
+pub async fn person_split(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    }
+    let records: Vec<String> = fields.into_iter().filter(|(k, _)| k == "record").map(|(_, v)| v).collect();
+    let (registry, person) = (app.registry.clone(), id.clone());
+    match blocking(move || registry.split(&actor, &person, &records)).await {
+        Ok(Ok(_)) => see_other(&format!("/persons/{id}")),
+        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Err(r) => r,
+    }
 }

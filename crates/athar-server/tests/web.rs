@@ -1029,3 +1029,48 @@ async fn the_json_api_answers_with_a_session_or_a_scoped_token_and_its_document_
     assert!(log.iter().any(|e| e.action == "token.issue"));
     assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
 }
+
+#[tokio::test]
+async fn a_caseworker_records_a_status_with_its_evidence_and_splits_a_wrong_merge() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    // The person both lists name, merged (as a reviewer would) — say wrongly.
+    site.app.registry.judge(&local(), "1", "3", "same", None).expect("judge");
+    site.app.registry.link(&local(), &Default::default(), &athar_registry::Silent).expect("link");
+    let rows = site.app.registry.export_persons(&local(), "test").expect("export");
+    let person = rows
+        .iter()
+        .find(|r| rows.iter().filter(|o| o.person_id == r.person_id).count() == 2)
+        .map(|r| r.person_id.clone())
+        .expect("a person of two records");
+    let path = format!("/persons/{person}");
+    let r = cora.post(&format!("{path}/status"), &[("status", "released"), ("date", "2024-12-09")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no evidence: {}", r.body);
+    assert!(r.body.contains("needs its evidence"));
+    let r = cora
+        .post(
+            &format!("{path}/status"),
+            &[("status", "released"), ("date", "2024-12-09"), ("note", "seen at the gate")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = cora.get(&path).await;
+    assert!(page.body.contains("<strong>released</strong>") && page.body.contains("seen at the gate"), "{}", page.body);
+    assert!(page.body.contains("2024-12-09"));
+    // Split: one record out, a person of its own.
+    let records: Vec<String> = page
+        .body
+        .split("name=\"record\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_string))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(records.len() >= 2, "a person of two lists: {records:?}");
+    let r = cora.post(&format!("{path}/split"), &[("record", &records[0])]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = site.app.registry.person(&local(), &person).expect("person");
+    assert_eq!(after.records.len() + 1, records.len(), "one record moved out");
+    assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
+}

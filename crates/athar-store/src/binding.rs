@@ -490,6 +490,27 @@ pub(crate) fn check(conn: &Connection, keys: &Keys, entries: i64, deep: bool) ->
             _ => {}
         }
     }
+    // Status changes: one added or changed outside Athar would rewrite a person's history.
+    for (id, digest) in crate::status::status_digests(conn)? {
+        match bound.get(&crate::status::status_target(id)) {
+            None => {
+                return Ok(Some(format!("status change {id} is not in the audit chain: it was added outside Athar")))
+            }
+            Some((seq, hash)) if *hash != digest => {
+                return Ok(Some(format!(
+                    "status change {id} differs from what audit entry {seq} sealed: it was changed outside Athar"
+                )))
+            }
+            _ => {}
+        }
+    }
+    for (target, (seq, hash)) in &bound {
+        if let Some(id) = target.strip_prefix("status:").and_then(|s| s.parse::<i64>().ok()) {
+            if hash != REMOVED && crate::status::status_digest(conn, id)?.is_none() {
+                return Ok(Some(format!("status change {id}, sealed by audit entry {seq}, was removed outside Athar")));
+            }
+        }
+    }
     // Sensitivity flags: a flag cleared outside Athar would show a record to roles that must
     // not see it.
     for (id, digest) in crate::flags::all_flag_digests(conn)? {

@@ -25,6 +25,7 @@ pub mod keys;
 pub mod linkage;
 pub mod purge;
 mod schema;
+pub mod status;
 pub mod tally;
 pub mod tokens;
 pub mod users;

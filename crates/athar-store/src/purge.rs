@@ -92,6 +92,35 @@ impl Store {
                     self.seal_removed(actor, "purge.flags", &crate::flags::flags_target(*f), 1, &d)?;
                 }
                 report.flags = flagged.len();
+                // Status changes recorded on its records.
+                let events: Vec<i64> = c
+                    .prepare(&format!("SELECT event_id FROM status_events WHERE record_id IN ({in_source})"))?
+                    .query_map([sid], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for e in &events {
+                    let d = crate::status::status_digest(c, *e)?.unwrap_or_default();
+                    c.execute("DELETE FROM status_events WHERE event_id = ?1", [e])?;
+                    self.seal_removed(actor, "purge.status", &crate::status::status_target(*e), 1, &d)?;
+                }
+                // A status change citing this source as its evidence keeps its note; the citation goes.
+                let citing: Vec<i64> = c
+                    .prepare("SELECT event_id FROM status_events WHERE source_id = ?1")?
+                    .query_map([sid], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for e in &citing {
+                    c.execute("UPDATE status_events SET source_id = NULL WHERE event_id = ?1", [e])?;
+                    let d = crate::status::status_digest(c, *e)?.unwrap_or_default();
+                    crate::audit::append_bound(
+                        c,
+                        &self.keys,
+                        actor,
+                        "purge.status-citation",
+                        Some(&crate::status::status_target(*e)),
+                        None,
+                        None,
+                        Some(&d),
+                    )?;
+                }
                 report.leads = c.execute(&format!("DELETE FROM leads WHERE record_id IN ({in_source})"), [sid])?;
                 c.execute(
                     &format!("DELETE FROM review WHERE record_a IN ({in_source}) OR record_b IN ({in_source})"),

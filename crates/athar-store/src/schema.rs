@@ -187,6 +187,7 @@ const MIGRATIONS: &[&str] = &[
     // investigators: a record flagged is hidden from the roles that do not need it. The audit
     // chain indexed by target: the data-protection officer's report of who viewed a person.
     // API tokens an administrator issues: scoped, expiring, only a keyed hash of the secret.
+    // Status changes a caseworker records for a person, each with its evidence.
     "CREATE TABLE record_flags (
         record_id INTEGER PRIMARY KEY REFERENCES records(record_id),
         flags TEXT NOT NULL,
@@ -204,7 +205,18 @@ const MIGRATIONS: &[&str] = &[
         expires_at TEXT NOT NULL,
         revoked_at TEXT,
         epoch INTEGER NOT NULL
-     );",
+     );
+     CREATE TABLE status_events (
+        event_id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records(record_id),
+        status TEXT NOT NULL CHECK (status IN ('missing', 'detained', 'released', 'deceased', 'identified')),
+        event_date TEXT,
+        source_id INTEGER REFERENCES sources(source_id),
+        note_enc BLOB,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+     );
+     CREATE INDEX status_events_record ON status_events(record_id);",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the
