@@ -212,6 +212,13 @@ async fn caseworkers_and_investigators_work_through_a_real_browser_in_english_an
             let page = text(&browser).await;
             assert!(page.contains(if lang == "ar" { "سُجّل الحكم" } else { "Judgement recorded" }), "{page}");
         }
+        // The exports and the purge, each behind the password again.
+        browser.goto(&format!("{base}/exports")).await.expect("exports");
+        assert!(browser.find(Locator::Css("form[action=\"/exports\"] input[name=\"my_password\"]")).await.is_ok());
+        shots.take(&browser, &format!("exports-{lang}")).await;
+        browser.goto(&format!("{base}/purge")).await.expect("purge");
+        assert!(browser.find(Locator::Css("form[action=\"/purge\"] input[name=\"my_password\"]")).await.is_ok());
+        shots.take(&browser, &format!("purge-{lang}")).await;
         // Upload a small list, see how it reads, import it.
         browser.goto(&format!("{base}/sources/upload")).await.expect("upload");
         browser
@@ -287,11 +294,36 @@ async fn caseworkers_and_investigators_work_through_a_real_browser_in_english_an
     }
     browser.goto(&format!("{base}/inquiries")).await.expect("inquiries");
     shots.take(&browser, "inquiries-ar").await;
+    // One inquiry: the consent as a table, with its withdrawal.
+    let reference = site.app.registry.inquiries(&common::local(), false).expect("inquiries")[0].reference.clone();
+    for lang in ["en", "ar"] {
+        language(&browser, &base, lang).await;
+        browser.goto(&format!("{base}/inquiries/{reference}")).await.expect("inquiry");
+        assert!(browser.find(Locator::Css("table.consent")).await.is_ok(), "the consent as a table");
+        shots.take(&browser, &format!("inquiry-{lang}")).await;
+    }
+    submit(&browser, "form[action=\"/signout\"] button").await;
+    // The administrator: users and API tokens, the audit log, who looked at a person.
+    sign_in(&browser, &base, &site, "ada").await;
+    let looked_at = site.app.registry.audit_log(&common::local(), 500).expect("log");
+    let person = looked_at
+        .iter()
+        .find_map(|e| e.target.as_deref().and_then(|t| t.strip_prefix("person:")).map(str::to_string))
+        .unwrap_or_else(|| "P1".into());
+    for lang in ["en", "ar"] {
+        language(&browser, &base, lang).await;
+        browser.goto(&format!("{base}/admin/users")).await.expect("users");
+        assert!(browser.find(Locator::Css("form[action=\"/admin/tokens\"]")).await.is_ok());
+        shots.take(&browser, &format!("users-{lang}")).await;
+        browser.goto(&format!("{base}/admin/viewers?person={person}")).await.expect("viewers");
+        assert!(text(&browser).await.contains("ivan"), "the investigator who opened the person");
+        shots.take(&browser, &format!("viewers-{lang}")).await;
+    }
     browser.close().await.expect("close");
     assert_eq!(site.app.registry.inquiries(&common::local(), false).expect("inquiries").len(), 2);
     assert!(site.app.registry.sources(&common::local()).expect("sources").iter().any(|s| s.name == "release-list-en"));
     for s in &shots.taken {
         eprintln!("screenshot: {}", s.display());
     }
-    assert!(shots.taken.len() >= 16, "{} screenshots", shots.taken.len());
+    assert!(shots.taken.len() >= 28, "{} screenshots", shots.taken.len());
 }
