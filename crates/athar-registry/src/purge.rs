@@ -12,7 +12,7 @@ impl Registry {
     /// built again at the next search.
     pub fn purge_source(&self, actor: &Actor, source: &str) -> Result<PurgeReport> {
         actor.require(Action::Purge)?;
-        let report = self.write(|s| Ok(s.purge_source(source, &actor.name)?))?;
+        let report = self.write(|s| s.purge_source(source, &actor.name).map_err(not_found))?;
         self.forget_index();
         Ok(report)
     }
@@ -20,6 +20,14 @@ impl Registry {
     /// Removes an inquiry, its enquirer and its leads.
     pub fn purge_inquiry(&self, actor: &Actor, reference: &str) -> Result<PurgeReport> {
         actor.require(Action::Purge)?;
-        self.write(|s| Ok(s.purge_inquiry(reference.trim(), &actor.name)?))
+        self.write(|s| s.purge_inquiry(reference.trim(), &actor.name).map_err(not_found))
+    }
+}
+
+/// The store names what is not there as invalid input; to a front door it is not found.
+fn not_found(e: athar_store::StoreError) -> crate::RegistryError {
+    match e {
+        athar_store::StoreError::Invalid(m) => crate::RegistryError::NotFound(m),
+        e => e.into(),
     }
 }

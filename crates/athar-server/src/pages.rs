@@ -463,6 +463,39 @@ struct EnrolmentPage {
     qr_svg: String,
 }
 
+/// Work confirmed by the user's own password (user and token changes, exports, purges): past
+/// the limit of failed sign-ins it is refused unchecked; a wrong password counts as a failed
+/// sign-in. `Err` is the answer to give (a refusal, or the registry's error).
+async fn with_password<T: Send + 'static>(
+    app: &Arc<App>,
+    ctx: &Ctx,
+    password: String,
+    work: impl FnOnce(&athar_registry::Registry, &Actor) -> Result<T, RegistryError> + Send + 'static,
+) -> Result<T, Response> {
+    let Some(actor) = ctx.actor.clone() else { return Err(see_other("/signin")) };
+    if limited(app, &actor.name, &ctx.from) {
+        let page = Frame::of(ctx);
+        let message = page.t("signin.limited").to_string();
+        return Err(render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message }));
+    }
+    let (registry, from) = (app.registry.clone(), ctx.from.clone());
+    let result = blocking(move || {
+        registry.reauthenticate(&actor, &password, &from)?;
+        work(&registry, &actor)
+    })
+    .await?;
+    match result {
+        Ok(v) => Ok(v),
+        Err(RegistryError::SignInFailed) => {
+            note_failure(app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
+            let page = Frame::of(ctx);
+            let message = page.t("signin.failed").to_string();
+            Err(render(StatusCode::UNAUTHORIZED, ErrorPage { title: page.t("error.title"), page, message }))
+        }
+        Err(e) => Err(registry_error(app, ctx.lang, Some(ctx), e).await),
+    }
+}
+
 /// A user change, confirmed by the administrator's password; `change` does it.
 async fn user_change(
     app: Arc<App>,
@@ -472,20 +505,9 @@ async fn user_change(
         + Send
         + 'static,
 ) -> Response {
-    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if limited(&app, &actor.name, &ctx.from) {
-        let page = Frame::of(&ctx);
-        let message = page.t("signin.limited").to_string();
-        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
-    }
-    let (registry, from) = (app.registry.clone(), ctx.from.clone());
-    let result = blocking(move || {
-        registry.reauthenticate(&actor, &form.my_password, &from)?;
-        change(&registry, &actor, &form)
-    })
-    .await;
-    match result {
-        Ok(Ok(Some(enrolment))) => {
+    let password = form.my_password.clone();
+    match with_password(&app, &ctx, password, move |r, actor| change(r, actor, &form)).await {
+        Ok(Some(enrolment)) => {
             let page = Frame::of(&ctx);
             let qr_svg = enrolment
                 .totp_qr_svg
@@ -494,14 +516,7 @@ async fn user_change(
                 .unwrap_or_default();
             render(StatusCode::OK, EnrolmentPage { title: page.t("enrol.title"), page, enrolment, qr_svg })
         }
-        Ok(Ok(None)) => users_page(&app, &ctx, Some("users.done_disabled")).await,
-        Ok(Err(RegistryError::SignInFailed)) => {
-            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
-            let page = Frame::of(&ctx);
-            let message = page.t("signin.failed").to_string();
-            render(StatusCode::UNAUTHORIZED, ErrorPage { title: page.t("error.title"), page, message })
-        }
-        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Ok(None) => users_page(&app, &ctx, Some("users.done_disabled")).await,
         Err(r) => r,
     }
 }
@@ -1690,26 +1705,19 @@ pub async fn export(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<ExportForm>,
 ) -> Response {
-    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if limited(&app, &actor.name, &ctx.from) {
-        let page = Frame::of(&ctx);
-        let message = page.t("signin.limited").to_string();
-        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
-    }
-    let (registry, from) = (app.registry.clone(), ctx.from.clone());
     let kind = form.kind.clone();
-    let result = blocking(move || {
-        registry.reauthenticate(&actor, &form.my_password, &from)?;
+    let password = form.my_password.clone();
+    let made = with_password(&app, &ctx, password, move |registry, actor| {
         let bundle = match form.kind.as_str() {
-            "archive" => registry.export_persons_bundle(&actor)?,
-            "leads" => registry.export_for_recipient(&actor, &form.recipient)?,
+            "archive" => registry.export_persons_bundle(actor)?,
+            "leads" => registry.export_for_recipient(actor, &form.recipient)?,
             other => return Err(RegistryError::Invalid(format!("'{other}' is not a kind of export"))),
         };
         Ok((bundle.zip()?, bundle.manifest.recipient.clone(), bundle.manifest.made_at.clone()))
     })
     .await;
-    match result {
-        Ok(Ok((zip, recipient, made_at))) => {
+    match made {
+        Ok((zip, recipient, made_at)) => {
             let day: String = made_at.chars().take(10).collect();
             let name = match recipient {
                 Some(r) => format!("athar-leads-{r}-{day}.zip"),
@@ -1724,16 +1732,6 @@ pub async fn export(
             )
                 .into_response()
         }
-        Ok(Err(RegistryError::SignInFailed)) => {
-            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
-            let page = Frame::of(&ctx);
-            let error = Some(page.t("signin.failed").to_string());
-            render(
-                StatusCode::UNAUTHORIZED,
-                ExportsPage { title: page.t("exports.title"), page, recipients: RECIPIENTS, error },
-            )
-        }
-        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,
     }
 }
@@ -1768,35 +1766,18 @@ pub async fn purge(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<PurgeForm>,
 ) -> Response {
-    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if limited(&app, &actor.name, &ctx.from) {
-        let page = Frame::of(&ctx);
-        let message = page.t("signin.limited").to_string();
-        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
-    }
-    let (registry, from) = (app.registry.clone(), ctx.from.clone());
-    let result = blocking(move || {
-        registry.reauthenticate(&actor, &form.my_password, &from)?;
-        match form.kind.as_str() {
-            "source" => registry.purge_source(&actor, form.name.trim()),
-            "inquiry" => registry.purge_inquiry(&actor, form.name.trim()),
-            other => Err(RegistryError::Invalid(format!("'{other}' is not something to purge"))),
-        }
+    let password = form.my_password.clone();
+    let done = with_password(&app, &ctx, password, move |registry, actor| match form.kind.as_str() {
+        "source" => registry.purge_source(actor, form.name.trim()),
+        "inquiry" => registry.purge_inquiry(actor, form.name.trim()),
+        other => Err(RegistryError::Invalid(format!("'{other}' is not something to purge"))),
     })
     .await;
-    let page = Frame::of(&ctx);
-    let title = page.t("purge.title");
-    match result {
-        Ok(Ok(report)) => render(StatusCode::OK, PurgePage { title, page, error: None, done: Some(report) }),
-        Ok(Err(RegistryError::SignInFailed)) => {
-            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
-            let error = Some(page.t("signin.failed").to_string());
-            render(StatusCode::UNAUTHORIZED, PurgePage { title, page, error, done: None })
+    match done {
+        Ok(report) => {
+            let page = Frame::of(&ctx);
+            render(StatusCode::OK, PurgePage { title: page.t("purge.title"), page, error: None, done: Some(report) })
         }
-        Ok(Err(RegistryError::Store(athar_registry::StoreError::Invalid(m)) | RegistryError::Invalid(m))) => {
-            render(StatusCode::BAD_REQUEST, PurgePage { title, page, error: Some(m), done: None })
-        }
-        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,
     }
 }
@@ -1826,38 +1807,24 @@ pub struct TokenForm {
 
 /// Issues an API token (shown once), or revokes one; confirmed by the administrator's password.
 async fn token_change(app: Arc<App>, ctx: Ctx, form: TokenForm, revoke: bool) -> Response {
-    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if limited(&app, &actor.name, &ctx.from) {
-        let page = Frame::of(&ctx);
-        let message = page.t("signin.limited").to_string();
-        return render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message });
-    }
-    let (registry, from) = (app.registry.clone(), ctx.from.clone());
-    let result = blocking(move || {
-        registry.reauthenticate(&actor, &form.my_password, &from)?;
+    let password = form.my_password.clone();
+    let done = with_password(&app, &ctx, password, move |registry, actor| {
         if revoke {
-            return registry.revoke_token(&actor, &form.token_id).map(|_| None);
+            return registry.revoke_token(actor, &form.token_id).map(|_| None);
         }
         let days: u32 = form.days.trim().parse().map_err(|_| {
             RegistryError::Invalid(format!("'{}' is not a number of days", athar_registry::escape_control(&form.days)))
         })?;
         let scopes: Vec<String> = form.scopes.split(',').map(|s| s.trim().to_string()).collect();
-        registry.issue_token(&actor, form.name.trim(), &scopes, days).map(Some)
+        registry.issue_token(actor, form.name.trim(), &scopes, days).map(Some)
     })
     .await;
-    match result {
-        Ok(Ok(Some(issued))) => {
+    match done {
+        Ok(Some(issued)) => {
             let page = Frame::of(&ctx);
             render(StatusCode::OK, TokenPage { title: page.t("tokens.issued"), page, issued })
         }
-        Ok(Ok(None)) => users_page(&app, &ctx, Some("tokens.revoked")).await,
-        Ok(Err(RegistryError::SignInFailed)) => {
-            note_failure(&app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
-            let page = Frame::of(&ctx);
-            let message = page.t("signin.failed").to_string();
-            render(StatusCode::UNAUTHORIZED, ErrorPage { title: page.t("error.title"), page, message })
-        }
-        Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+        Ok(None) => users_page(&app, &ctx, Some("tokens.revoked")).await,
         Err(r) => r,
     }
 }

@@ -925,7 +925,7 @@ async fn a_purge_needs_the_password_again_and_leaves_the_audit_whole() {
         "nothing removed"
     );
     let r = ivan.post("/purge", &[("kind", "source"), ("name", "no-such-list"), ("my_password", PASSWORD)]).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert!(r.body.contains("there is no source"));
     let r = ivan.post("/purge", &[("kind", "source"), ("name", "ngo-en"), ("my_password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -25,6 +25,18 @@ pub struct AuditEntry {
     pub result_count: Option<i64>,
 }
 
+/// An entry from a row that starts `seq, at, actor, action, target, result_count`.
+pub(crate) fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        target: r.get(4)?,
+        result_count: r.get(5)?,
+    })
+}
+
 /// What `verify` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditVerdict {
@@ -156,14 +168,7 @@ pub(crate) fn verify(conn: &Connection, keys: &Keys) -> Result<AuditVerdict, Sto
     let mut first_bad = None;
     let mut problem = None;
     while let Some(r) = rows.next()? {
-        let e = AuditEntry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            target: r.get(4)?,
-            result_count: r.get(5)?,
-        };
+        let e = entry(r)?;
         let detail: Option<Vec<u8>> = r.get(6)?;
         let stored_prev: String = r.get(7)?;
         let stored: String = r.get(8)?;

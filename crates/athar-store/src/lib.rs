@@ -443,18 +443,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare("SELECT seq, at, actor, action, target, result_count FROM audit ORDER BY seq DESC LIMIT ?1")?;
-        let rows = st
-            .query_map([limit as i64], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    result_count: r.get(5)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = st.query_map([limit as i64], audit::entry)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -463,20 +452,11 @@ impl Store {
     pub fn audit_about(&self, targets: &[String], records: &[i64]) -> Result<Vec<AuditEntry>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT seq, at, actor, action, target, result_count FROM audit WHERE target = ?1 \
-             OR target LIKE ?2 ESCAPE '\\' OR target LIKE ?3 ESCAPE '\\' ORDER BY seq",
+             OR target LIKE ?2 OR target LIKE ?3 ORDER BY seq",
         )?;
         let mut out: std::collections::BTreeMap<i64, AuditEntry> = Default::default();
         let mut run = |exact: &str, a: &str, b: &str| -> Result<(), StoreError> {
-            let rows = st.query_map(params![exact, a, b], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    result_count: r.get(5)?,
-                })
-            })?;
+            let rows = st.query_map(params![exact, a, b], audit::entry)?;
             for e in rows {
                 let e = e?;
                 out.insert(e.seq, e);

@@ -68,40 +68,50 @@ impl Store {
                 let digest = binding::source_digest(c, sid)?.unwrap_or_default();
                 let mut report = PurgeReport { target: binding::source_target(sid), digest, ..Default::default() };
                 let in_source = "SELECT record_id FROM records WHERE source_id = ?1";
-                // Judgements on its records: each sealed as removed.
-                let judgements: Vec<i64> = c
-                    .prepare(&format!(
-                    "SELECT judgement_id FROM judgements WHERE record_a IN ({in_source}) OR record_b IN ({in_source})"
-                ))?
-                    .query_map([sid], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for j in &judgements {
-                    let d = binding::judgement_digest(c, *j)?.unwrap_or_default();
-                    c.execute("DELETE FROM judgements WHERE judgement_id = ?1", [j])?;
-                    self.seal_removed(actor, "purge.judgement", &binding::judgement_target(*j), 1, &d)?;
+                // What points at its records, row by row, each sealed as removed.
+                type Digest = fn(&rusqlite::Connection, i64) -> Result<Option<String>, StoreError>;
+                type Pointing = (&'static str, &'static str, &'static str, &'static str, Digest, fn(i64) -> String);
+                let pointing: [Pointing; 3] = [
+                    (
+                        "judgement_id",
+                        "judgements",
+                        "record_a IN ({in}) OR record_b IN ({in})",
+                        "purge.judgement",
+                        binding::judgement_digest,
+                        binding::judgement_target,
+                    ),
+                    (
+                        "record_id",
+                        "record_flags",
+                        "record_id IN ({in})",
+                        "purge.flags",
+                        crate::flags::flags_digest,
+                        crate::flags::flags_target,
+                    ),
+                    (
+                        "event_id",
+                        "status_events",
+                        "record_id IN ({in})",
+                        "purge.status",
+                        crate::status::status_digest,
+                        crate::status::status_target,
+                    ),
+                ];
+                let mut removed = [0usize; 3];
+                for (n, (key, table, which, action, digest, target)) in pointing.into_iter().enumerate() {
+                    let which = which.replace("{in}", in_source);
+                    let ids: Vec<i64> = c
+                        .prepare(&format!("SELECT {key} FROM {table} WHERE {which}"))?
+                        .query_map([sid], |r| r.get(0))?
+                        .collect::<Result<_, _>>()?;
+                    for id in &ids {
+                        let d = digest(c, *id)?.unwrap_or_default();
+                        c.execute(&format!("DELETE FROM {table} WHERE {key} = ?1"), [id])?;
+                        self.seal_removed(actor, action, &target(*id), 1, &d)?;
+                    }
+                    removed[n] = ids.len();
                 }
-                report.judgements = judgements.len();
-                // Sensitivity flags on its records.
-                let flagged: Vec<i64> = c
-                    .prepare(&format!("SELECT record_id FROM record_flags WHERE record_id IN ({in_source})"))?
-                    .query_map([sid], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for f in &flagged {
-                    let d = crate::flags::flags_digest(c, *f)?.unwrap_or_default();
-                    c.execute("DELETE FROM record_flags WHERE record_id = ?1", [f])?;
-                    self.seal_removed(actor, "purge.flags", &crate::flags::flags_target(*f), 1, &d)?;
-                }
-                report.flags = flagged.len();
-                // Status changes recorded on its records.
-                let events: Vec<i64> = c
-                    .prepare(&format!("SELECT event_id FROM status_events WHERE record_id IN ({in_source})"))?
-                    .query_map([sid], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for e in &events {
-                    let d = crate::status::status_digest(c, *e)?.unwrap_or_default();
-                    c.execute("DELETE FROM status_events WHERE event_id = ?1", [e])?;
-                    self.seal_removed(actor, "purge.status", &crate::status::status_target(*e), 1, &d)?;
-                }
+                (report.judgements, report.flags) = (removed[0], removed[1]);
                 // A status change citing this source as its evidence keeps its note; the citation goes.
                 let citing: Vec<i64> = c
                     .prepare("SELECT event_id FROM status_events WHERE source_id = ?1")?
