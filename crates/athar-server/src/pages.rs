@@ -52,6 +52,22 @@ impl Frame {
         self.actor.as_ref().is_some_and(|a| a.may(action))
     }
 
+    /// A field's name in the page's language (`given_name`, `birth_date` …; a comparison's
+    /// `… term frequency` too); a name without words of its own as it is.
+    pub fn field(&self, name: &str) -> String {
+        let (base, tf) = match name.strip_suffix(" term frequency") {
+            Some(b) => (b, true),
+            None => (name, false),
+        };
+        let words =
+            crate::i18n::t_opt(self.lang, &format!("field.{base}")).map_or_else(|| base.to_string(), str::to_string);
+        if tf {
+            format!("{words} ({})", t(self.lang, "field.rarity"))
+        } else {
+            words
+        }
+    }
+
     pub fn user_name(&self) -> &str {
         self.actor.as_ref().map_or("", |a| a.name.as_str())
     }
