@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod digits;
 pub mod i18n;
 pub mod limits;
 mod pages;
@@ -70,6 +71,7 @@ pub fn routes() -> Vec<Route> {
     vec![
         r(Method::GET, "/static/athar.css", Public, || get(pages::css)),
         r(Method::GET, "/lang/{code}", Public, || get(pages::language)),
+        r(Method::GET, "/digits/{style}", Public, || get(pages::digits)),
         r(Method::GET, "/signin", Public, || get(pages::signin_form)),
         r(Method::POST, "/signin", Public, || post(pages::signin)),
         r(Method::GET, "/signin/code", Pending, || get(pages::code_form)),
@@ -173,6 +175,7 @@ pub fn router(app: Arc<App>) -> Router {
     let router = router
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(app.clone(), fallback_context))
+        .layer(middleware::from_fn(digits::as_preferred))
         .layer(middleware::map_response(security_headers));
     let router = if app.secure_cookies { router.layer(middleware::map_response(strict_transport)) } else { router };
     router.with_state(app)
@@ -187,6 +190,8 @@ async fn strict_transport(mut res: Response) -> Response {
 
 pub(crate) const SESSION_COOKIE: &str = "athar_session";
 pub(crate) const LANG_COOKIE: &str = "athar_lang";
+/// How digits are written in pages: `arab` (٠١٢٣) or `latn` (0123, the default).
+pub(crate) const DIGITS_COOKIE: &str = "athar_digits";
 /// A form's body at most (sign-in, users): larger is refused before it is read whole.
 const FORM_LIMIT: usize = 64 * 1024;
 /// An uploaded list at most.

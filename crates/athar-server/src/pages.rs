@@ -191,6 +191,20 @@ pub struct Back {
 /// Sets the language and goes back to the page it was chosen on (a path of this site only).
 pub async fn language(Path(code): Path<String>, Query(q): Query<Back>) -> Response {
     let Some(lang) = Lang::from_code(&code) else { return see_other("/") };
+    preference(LANG_COOKIE, lang.code(), q)
+}
+
+/// Sets how digits are written (`arab`: ٠١٢٣, `latn`: 0123) and goes back.
+pub async fn digits(Path(style): Path<String>, Query(q): Query<Back>) -> Response {
+    match style.as_str() {
+        "arab" | "latn" => preference(crate::DIGITS_COOKIE, &style, q),
+        _ => see_other("/"),
+    }
+}
+
+/// A preference kept in a cookie for a year; then back to the page it was chosen on (a path
+/// of this site only).
+fn preference(cookie: &str, value: &str, q: Back) -> Response {
     let back = q
         .back
         .filter(|b| {
@@ -199,7 +213,7 @@ pub async fn language(Path(code): Path<String>, Query(q): Query<Back>) -> Respon
                 && b.chars().all(|c| c.is_ascii_alphanumeric() || "/-_".contains(c))
         })
         .unwrap_or_else(|| "/".into());
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000", lang.code());
+    let cookie = format!("{cookie}={value}; Path=/; SameSite=Strict; Max-Age=31536000");
     match HeaderValue::from_str(&cookie) {
         Ok(v) => with_cookie(see_other(&back), v),
         Err(_) => see_other(&back),

@@ -1074,3 +1074,27 @@ async fn a_caseworker_records_a_status_with_its_evidence_and_splits_a_wrong_merg
     assert_eq!(after.records.len() + 1, records.len(), "one record moved out");
     assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
 }
+
+#[tokio::test]
+async fn a_user_who_prefers_arabic_indic_digits_reads_them_in_pages_but_not_in_codes_or_the_api() {
+    let site = Site::new();
+    with_generated(&site, 60);
+    let mut vera = site.signed_in("vera").await;
+    let r = vera.get("/digits/arab?back=/").await;
+    assert_eq!(r.location(), "/");
+    assert_eq!(vera.cookies.get("athar_digits").map(String::as_str), Some("arab"));
+    let page = vera.get("/").await;
+    let records = site.app.registry.dashboard(&local()).expect("dashboard").records.expect("a count").to_string();
+    let arabic: String =
+        records.chars().map(|c| char::from_u32(0x0660 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect();
+    assert!(page.body.contains(&format!(">{arabic}<")), "the count in Arabic-Indic digits: {}", page.body);
+    assert!(page.body.contains("<code>0123</code>"), "codes keep their digits");
+    assert!(
+        page.body.contains("name=\"csrf\" value=\"") && page.body.contains("href=\"/digits/latn"),
+        "attributes kept"
+    );
+    let api = vera.get("/api/dashboard").await;
+    assert!(api.body.contains(&format!("\"records\":{records}")), "the API is never rewritten: {}", api.body);
+    vera.get("/digits/latn?back=/").await;
+    assert!(vera.get("/").await.body.contains(&format!(">{records}<")));
+}
