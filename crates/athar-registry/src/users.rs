@@ -227,6 +227,30 @@ impl Registry {
         Ok(())
     }
 
+    /// Gives a user another role: their sessions and API tokens end at once. A role that sees
+    /// records needs a second factor: a user without one is given it by a reset first.
+    pub fn set_role(&self, actor: &Actor, name: &str, role: Role) -> Result<()> {
+        actor.require(Action::Users)?;
+        self.write(|s| {
+            let user = s
+                .user(name)?
+                .filter(|u| u.disabled_at.is_none())
+                .ok_or_else(|| RegistryError::NotFound(format!("no user '{name}' who may sign in")))?;
+            if user.role == role.name() {
+                return Err(RegistryError::Invalid(format!("{name} is a {} already; nothing changed", role.name())));
+            }
+            if needs_second_factor(role) && !user.has_totp {
+                return Err(RegistryError::Invalid(format!(
+                    "a {} needs a second factor, which {name} has not: reset them first (athar user reset {name}), \
+                     then give the role; nothing changed",
+                    role.name()
+                )));
+            }
+            s.set_user_role(name, role.name(), &actor.name)?;
+            Ok(())
+        })
+    }
+
     /// New credentials for a user (a forgotten password, a lost phone): their sessions end.
     pub fn reset_user(&self, actor: &Actor, name: &str, password: &str) -> Result<Enrolment> {
         actor.require(Action::Users)?;

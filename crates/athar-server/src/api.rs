@@ -8,6 +8,7 @@
 use crate::pages::over_search_limit;
 use crate::{blocking, App, Ctx};
 use athar_registry::{Query, RegistryError, SearchPurpose};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +35,13 @@ pub fn error(status: StatusCode, message: &str) -> Response {
 /// A registry error as JSON (refusals audited as on the pages).
 async fn failed(app: &Arc<App>, ctx: &Ctx, e: RegistryError) -> Response {
     crate::pages::registry_error(app, ctx.lang, Some(ctx), e).await
+}
+
+/// A JSON body, or the answer that says what is wrong with it (400, nothing done).
+fn body<T>(given: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
+    given.map(|Json(v)| v).map_err(|e| {
+        error(StatusCode::BAD_REQUEST, &format!("the request's body is not the JSON expected: {}", e.body_text()))
+    })
 }
 
 fn ok<T: Serialize>(v: T) -> Response {
@@ -129,8 +137,12 @@ pub struct SearchRequest {
 pub async fn search(
     State(app): State<Arc<App>>,
     Extension(ctx): Extension<Ctx>,
-    Json(req): Json<SearchRequest>,
+    req: Result<Json<SearchRequest>, JsonRejection>,
 ) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
     let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "not signed in") };
     let purpose = match (req.inquiry.filter(|s| !s.trim().is_empty()), req.purpose.filter(|s| !s.trim().is_empty())) {
         (Some(r), _) => SearchPurpose::Inquiry(r),
@@ -191,8 +203,12 @@ pub async fn flags(
     State(app): State<Arc<App>>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
-    Json(req): Json<FlagsRequest>,
+    req: Result<Json<FlagsRequest>, JsonRejection>,
 ) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
         let actor = actor.ok_or(RegistryError::SignInFailed)?;
@@ -226,8 +242,12 @@ pub struct JudgeRequest {
 pub async fn judge(
     State(app): State<Arc<App>>,
     Extension(ctx): Extension<Ctx>,
-    Json(req): Json<JudgeRequest>,
+    req: Result<Json<JudgeRequest>, JsonRejection>,
 ) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
         registry.judge(&actor.ok_or(RegistryError::SignInFailed)?, &req.a, &req.b, &req.decision, req.note.as_deref())
@@ -264,8 +284,12 @@ pub struct Reference {
 pub async fn inquiry_add(
     State(app): State<Arc<App>>,
     Extension(ctx): Extension<Ctx>,
-    Json(req): Json<InquiryRequest>,
+    req: Result<Json<InquiryRequest>, JsonRejection>,
 ) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
         let enquirer = athar_registry::Enquirer {

@@ -105,6 +105,7 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/admin/users", Do(Action::Users), || post(pages::user_add)),
         r(Method::POST, "/admin/users/disable", Do(Action::Users), || post(pages::user_disable)),
         r(Method::POST, "/admin/users/reset", Do(Action::Users), || post(pages::user_reset)),
+        r(Method::POST, "/admin/users/role", Do(Action::Users), || post(pages::user_role)),
         r(Method::POST, "/admin/tokens", Do(Action::Users), || post(pages::token_issue)),
         r(Method::POST, "/admin/tokens/revoke", Do(Action::Users), || post(pages::token_revoke)),
         r(Method::GET, "/admin/audit", Do(Action::Audit), || get(pages::audit)),

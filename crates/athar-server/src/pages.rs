@@ -531,6 +531,7 @@ async fn user_change(
     app: Arc<App>,
     ctx: Ctx,
     form: UserForm,
+    done: &'static str,
     change: impl FnOnce(&athar_registry::Registry, &Actor, &UserForm) -> Result<Option<Enrolment>, RegistryError>
         + Send
         + 'static,
@@ -546,7 +547,7 @@ async fn user_change(
                 .unwrap_or_default();
             render(StatusCode::OK, EnrolmentPage { title: page.t("enrol.title"), page, enrolment, qr_svg })
         }
-        Ok(None) => users_page(&app, &ctx, Some("users.done_disabled")).await,
+        Ok(None) => users_page(&app, &ctx, Some(done)).await,
         Err(r) => r,
     }
 }
@@ -556,7 +557,7 @@ pub async fn user_add(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<UserForm>,
 ) -> Response {
-    user_change(app, ctx, form, |r, actor, f| {
+    user_change(app, ctx, form, "users.done_disabled", |r, actor, f| {
         let role = Role::from_name(&f.role)
             .ok_or_else(|| RegistryError::Invalid(format!("'{}' is not a role; nothing changed", f.role)))?;
         r.add_user(actor, &f.name, role, &f.password).map(Some)
@@ -569,7 +570,20 @@ pub async fn user_disable(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<UserForm>,
 ) -> Response {
-    user_change(app, ctx, form, |r, actor, f| r.disable_user(actor, &f.name).map(|_| None)).await
+    user_change(app, ctx, form, "users.done_disabled", |r, actor, f| r.disable_user(actor, &f.name).map(|_| None)).await
+}
+
+pub async fn user_role(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<UserForm>,
+) -> Response {
+    user_change(app, ctx, form, "users.done_role", |r, actor, f| {
+        let role = Role::from_name(&f.role)
+            .ok_or_else(|| RegistryError::Invalid(format!("'{}' is not a role; nothing changed", f.role)))?;
+        r.set_role(actor, &f.name, role).map(|_| None)
+    })
+    .await
 }
 
 pub async fn user_reset(
@@ -577,7 +591,10 @@ pub async fn user_reset(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<UserForm>,
 ) -> Response {
-    user_change(app, ctx, form, |r, actor, f| r.reset_user(actor, &f.name, &f.password).map(Some)).await
+    user_change(app, ctx, form, "users.done_disabled", |r, actor, f| {
+        r.reset_user(actor, &f.name, &f.password).map(Some)
+    })
+    .await
 }
 
 #[derive(Template)]

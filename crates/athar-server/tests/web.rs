@@ -1098,3 +1098,36 @@ async fn a_user_who_prefers_arabic_indic_digits_reads_them_in_pages_but_not_in_c
     vera.get("/digits/latn?back=/").await;
     assert!(vera.get("/").await.body.contains(&format!(">{records}<")));
 }
+
+#[tokio::test]
+async fn malformed_json_is_refused_with_its_reason_and_a_new_role_ends_the_session() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    let csrf = cora.csrf().await;
+    let cookie: Vec<String> = cora.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let before = site.app.registry.inquiries(&local(), true).expect("list").len();
+    for bad in ["{\"sought\": {\"name\": \"Omar\"", "[1, 2]", "{\"sought\": 5, \"enquirer\": \"x\"}"] {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/inquiries")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, cookie.join("; "))
+            .header("x-csrf-token", &csrf)
+            .body(Body::from(bad))
+            .expect("request");
+        let res = cora.router.clone().oneshot(req).await.expect("answer");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let text = axum::body::to_bytes(res.into_body(), 1 << 16).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&text).expect("a JSON error");
+        assert!(json["error"].as_str().unwrap_or("").contains("not the JSON expected"), "{json}");
+    }
+    assert_eq!(site.app.registry.inquiries(&local(), true).expect("list").len(), before, "nothing written");
+    // A new role ends the session at once; a role that sees records needs a second factor.
+    site.app.registry.set_role(&local(), "cora", athar_registry::Role::Investigator).expect("role");
+    assert_eq!(cora.get("/search").await.location(), "/signin", "the session ended with the old role");
+    let e = site.app.registry.set_role(&local(), "vera", athar_registry::Role::Caseworker).expect_err("no TOTP");
+    assert!(e.to_string().contains("second factor"), "{e}");
+    let log = site.app.registry.audit_log(&local(), 10).expect("log");
+    assert!(log.iter().any(|e| e.action == "user.role"));
+}

@@ -44,6 +44,12 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give a user another role: their sessions and API tokens end at once.
+    Role {
+        name: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
     /// Issue an API token to a user, for some of what their role may do (scopes: counts,
     /// sources, read, search, judge, inquiries, flags, audit) and for some days (at most 365).
     /// The token is printed once; only its keyed hash is kept. It ends when it expires, is
@@ -121,6 +127,10 @@ pub fn run(g: &Global, cmd: UserCommand) -> Result<ExitCode> {
             let password = read_password(&name, password_stdin)?;
             let enrolment = registry.reset_user(&me, &name, &password)?;
             show_enrolment(&enrolment, json, "reset (their sessions have ended)")?;
+        }
+        UserCommand::Role { name, role } => {
+            registry.set_role(&me, &name, role)?;
+            println!("{} is now {} (their sessions and API tokens have ended)", esc(&name), role.name());
         }
         UserCommand::Token { name, scopes, days, json } => {
             let issued = registry.issue_token(&me, &name, &scopes, days)?;
