@@ -38,9 +38,12 @@ async fn failed(app: &Arc<App>, ctx: &Ctx, e: RegistryError) -> Response {
 }
 
 /// A JSON body, or the answer that says what is wrong with it (400, nothing done).
-fn body<T>(given: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
+fn body<T>(given: Result<Json<T>, JsonRejection>) -> Result<T, Box<Response>> {
     given.map(|Json(v)| v).map_err(|e| {
-        error(StatusCode::BAD_REQUEST, &format!("the request's body is not the JSON expected: {}", e.body_text()))
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &format!("the request's body is not the JSON expected: {}", e.body_text()),
+        ))
     })
 }
 
@@ -141,7 +144,7 @@ pub async fn search(
 ) -> Response {
     let req = match body(req) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "not signed in") };
     let purpose = match (req.inquiry.filter(|s| !s.trim().is_empty()), req.purpose.filter(|s| !s.trim().is_empty())) {
@@ -207,7 +210,7 @@ pub async fn flags(
 ) -> Response {
     let req = match body(req) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
@@ -246,7 +249,7 @@ pub async fn judge(
 ) -> Response {
     let req = match body(req) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
@@ -288,7 +291,7 @@ pub async fn inquiry_add(
 ) -> Response {
     let req = match body(req) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
