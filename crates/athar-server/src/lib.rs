@@ -14,6 +14,7 @@ pub mod api;
 pub mod bench;
 pub mod digits;
 pub mod i18n;
+pub mod imports;
 pub mod limits;
 mod pages;
 pub mod session;
@@ -96,6 +97,7 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/sources/upload", Do(Action::Import), || get(pages::upload_form)),
         upload("/sources/upload", || post(pages::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))),
         r(Method::POST, "/sources/import", Do(Action::Import), || post(pages::import)),
+        r(Method::GET, "/sources/import/{id}", Do(Action::Import), || get(pages::import_progress)),
         r(Method::GET, "/sources/{id}/quarantine", Do(Action::ReadQuarantine), || get(pages::quarantine)),
         r(Method::GET, "/exports", Do(Action::Export), || get(pages::exports_form)),
         r(Method::POST, "/exports", Do(Action::Export), || post(pages::export)),
@@ -145,6 +147,8 @@ pub struct App {
     pub searches: limits::Counter,
     /// Lists uploaded, waiting for their import.
     pub uploads: uploads::Uploads,
+    /// Imports running in the background, and their reports.
+    pub imports: imports::Imports,
     /// The search limits lifted: set only by the load benchmark, which serves on 127.0.0.1.
     pub(crate) search_limit_lifted: bool,
     /// Cookies carry `Secure` (the server is reached over TLS).
@@ -160,6 +164,7 @@ impl App {
             searches: limits::Counter::default(),
             search_limit_lifted: false,
             uploads: uploads::Uploads::default(),
+            imports: imports::Imports::default(),
             secure_cookies: false,
         })
     }

@@ -1672,16 +1672,59 @@ pub async fn import(
         Ok(r) => r,
         Err(e) => return preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
     };
-    let registry = app.registry.clone();
-    match blocking(move || registry.import(&actor, &req, &athar_registry::Silent)).await {
-        Ok(Ok(report)) => {
-            app.uploads.drop_upload(&upload);
-            let page = Frame::of(&ctx);
-            render(StatusCode::OK, ImportedPage { title: page.t("upload.done"), page, report })
+    // The import runs in the background; the page that follows it shows where it stands.
+    let id = app.imports.start(&actor.name, &upload, fields);
+    let (job, reporter) = (id.clone(), crate::imports::Reporter { app: app.clone(), id: id.clone() });
+    let app2 = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let stage = match app2.registry.import(&actor, &req, &reporter) {
+            Ok(report) => {
+                app2.uploads.drop_upload(&upload);
+                crate::imports::Stage::Done(Box::new(report))
+            }
+            Err(e) => crate::imports::Stage::Refused(e.to_string()),
+        };
+        app2.imports.finish(&job, stage);
+    });
+    see_other(&format!("/sources/import/{id}"))
+}
+
+#[derive(Template)]
+#[template(path = "importing.html")]
+struct ImportingPage {
+    page: Frame,
+    title: &'static str,
+    phase: String,
+    done: u64,
+    total: Option<u64>,
+    /// Of 100, when the size of the phase is known.
+    percent: Option<u32>,
+}
+
+/// Where an import stands: its progress (the page refreshes itself), its report, or the
+/// preview again with the reason it was refused.
+pub async fn import_progress(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let Some((stage, upload, fields)) = app.imports.get(&id, &actor.name) else {
+        return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
+    };
+    let page = Frame::of(&ctx);
+    match stage {
+        crate::imports::Stage::Running { phase, total, done } => {
+            let percent = total.filter(|t| *t > 0).map(|t| ((done.min(t) as f64 / t as f64) * 100.0).round() as u32);
+            render(
+                StatusCode::OK,
+                ImportingPage { title: page.t("upload.importing"), page, phase, done, total, percent },
+            )
         }
-        Ok(Err(e @ RegistryError::Forbidden { .. })) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
-        Ok(Err(e)) => preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
-        Err(r) => r,
+        crate::imports::Stage::Done(report) => {
+            render(StatusCode::OK, ImportedPage { title: page.t("upload.done"), page, report: *report })
+        }
+        crate::imports::Stage::Refused(reason) => preview_page(&app, &ctx, upload, fields, Some(reason)).await,
     }
 }
 

@@ -103,6 +103,18 @@ impl Client {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// Follows an import's page until it stops refreshing itself (bounded: 30 s).
+    async fn follow_import(&mut self, path: &str) -> Answer {
+        let started = std::time::Instant::now();
+        loop {
+            let r = self.get(path).await;
+            if !r.body.contains("http-equiv=\"refresh\"") || started.elapsed().as_secs() > 30 {
+                return r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     async fn sign_in(&mut self, name: &str, password: &str) -> Answer {
         self.post("/signin", &[("name", name), ("password", password)]).await
     }
@@ -658,8 +670,14 @@ async fn an_investigator_uploads_a_list_sees_how_it_reads_corrects_a_column_and_
             ],
         )
         .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the import runs in the background: {}", r.body);
+    let follow = r.location().to_string();
+    assert!(follow.starts_with("/sources/import/"), "{follow}");
+    let r = ivan.follow_import(&follow).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("saydnaya-2024-12"), "{}", r.body);
+    let mut cora = site.signed_in("cora").await;
+    assert_eq!(cora.get(&follow).await.status, StatusCode::FORBIDDEN, "a caseworker does not follow imports");
     let sources = site.app.registry.sources(&local()).expect("sources");
     assert_eq!((sources.len(), sources[0].imported, sources[0].kind.as_str()), (1, 2, "register"));
     let record = site.app.registry.record(&local(), "saydnaya-2024-12:2").expect("the id column was used");
