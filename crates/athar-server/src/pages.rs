@@ -163,6 +163,8 @@ pub async fn registry_error(app: &Arc<App>, lang: Lang, ctx: Option<&Ctx>, e: Re
             (StatusCode::FORBIDDEN, m.clone())
         }
         RegistryError::SignInFailed => (StatusCode::UNAUTHORIZED, t(lang, "signin.failed").to_string()),
+        // Another write held the registry past the wait (a long import): nothing was answered.
+        e if e.is_locked() => (StatusCode::SERVICE_UNAVAILABLE, t(lang, "error.busy").to_string()),
         RegistryError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
         RegistryError::Invalid(m) | RegistryError::Conflict(m) => (StatusCode::BAD_REQUEST, m.clone()),
         RegistryError::Store(athar_registry::StoreError::Refused(m)) => (StatusCode::BAD_REQUEST, m.clone()),

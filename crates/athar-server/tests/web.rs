@@ -1149,3 +1149,19 @@ async fn malformed_json_is_refused_with_its_reason_and_a_new_role_ends_the_sessi
     let log = site.app.registry.audit_log(&local(), 10).expect("log");
     assert!(log.iter().any(|e| e.action == "user.role"));
 }
+
+#[tokio::test]
+async fn a_search_while_another_writer_holds_the_registry_is_told_to_wait_and_nothing_is_answered() {
+    let site = Site::new();
+    with_lists(&site);
+    let mut cora = site.signed_in("cora").await;
+    // Another writer (a long import in another process) holds SQLite's write lock.
+    let holder = rusqlite::Connection::open(site._dir.path().join("r.db")).expect("open");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi"), ("purpose", "family visit at the office")]).await;
+    holder.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(r.body.contains("busy") && !r.body.contains("href=\"/persons/"), "no answer without its audit entry");
+    let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi"), ("purpose", "family visit at the office")]).await;
+    assert_eq!(r.status, StatusCode::OK, "answered once the registry is free");
+}
