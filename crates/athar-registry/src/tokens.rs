@@ -137,7 +137,7 @@ impl Registry {
             if expired {
                 return Ok(None);
             }
-            let Some(user) = s.user(&row.user)? else { return Ok(None) };
+            let Some(user) = s.sealed_user(&row.user)? else { return Ok(None) };
             if user.disabled_at.is_some() || user.epoch != row.epoch {
                 return Ok(None);
             }

@@ -266,7 +266,7 @@ impl Registry {
     /// The first step of a sign-in: the password. Every failure gives [`RegistryError::SignInFailed`] and
     /// is audited; a wrong name takes as long as a wrong password.
     pub fn check_password(&self, name: &str, password: &str, from: &str) -> Result<PasswordChecked> {
-        let user = self.read(|s| Ok(s.user(name)?))?;
+        let user = self.read(|s| Ok(s.sealed_user(name)?))?;
         let ok = match &user {
             Some(u) => password_matches(&u.password_hash, password) && u.disabled_at.is_none(),
             None => {
@@ -291,7 +291,8 @@ impl Registry {
     pub fn check_code(&self, pending: &PasswordChecked, code: &str, from: &str) -> Result<Actor> {
         let code = code.trim();
         let ok = self.write(|s| {
-            let Some(user) = s.user(&pending.name)?.filter(|u| u.disabled_at.is_none() && u.epoch == pending.epoch)
+            let Some(user) =
+                s.sealed_user(&pending.name)?.filter(|u| u.disabled_at.is_none() && u.epoch == pending.epoch)
             else {
                 return Ok(false);
             };
@@ -326,7 +327,7 @@ impl Registry {
     /// Asks a signed-in user for their password again before a grave action (a user change, an
     /// export, a purge). A wrong one is audited and refused as a failed sign-in.
     pub fn reauthenticate(&self, actor: &Actor, password: &str, from: &str) -> Result<()> {
-        let user = self.read(|s| Ok(s.user(&actor.name)?));
+        let user = self.read(|s| Ok(s.sealed_user(&actor.name)?));
         let ok =
             matches!(&user, Ok(Some(u)) if u.disabled_at.is_none() && password_matches(&u.password_hash, password));
         if !ok {
@@ -339,7 +340,7 @@ impl Registry {
     /// Whether a session's user may still act (not disabled, not reset, same role): the actor,
     /// or `None` when the session must end. Checked on every request.
     pub fn session_actor(&self, name: &str, epoch: i64) -> Result<Option<Actor>> {
-        let user = self.read(|s| Ok(s.user(name)?))?;
+        let user = self.read(|s| Ok(s.sealed_user(name)?))?;
         Ok(user
             .filter(|u| u.disabled_at.is_none() && u.epoch == epoch)
             .map(|u| Actor::new(u.name, &[Role::from_name(&u.role).unwrap_or(Role::Viewer)])))

@@ -109,7 +109,13 @@ fn an_account_added_or_changed_in_the_database_shows_in_the_audit_check() {
     let verdict = reg.registry.verify_audit(&me(), false, None).expect("verify").verdict;
     let why = verdict.problem.expect("tampering shows");
     assert!(why.contains("user 'sara'") && why.contains("changed outside"), "{why}");
+    // And until then it signs no one in: the row is checked against its seal at every use.
+    assert!(matches!(reg.registry.check_password("sara", PASSWORD, "10.0.0.9"), Err(RegistryError::SignInFailed)));
+    let pending =
+        athar_registry::PasswordChecked { name: "sara".into(), role: Role::Investigator, epoch: 0, needs_code: true };
+    assert!(reg.registry.session_actor(&pending.name, pending.epoch).expect("check").is_none(), "sessions end too");
     conn.execute("UPDATE users SET role = 'caseworker' WHERE name = 'sara'", []).expect("undo");
+    assert!(reg.registry.check_password("sara", PASSWORD, "10.0.0.9").is_ok(), "as sealed again");
     conn.execute(
         "INSERT INTO users(name, role, password_hash, created_at, created_by) VALUES('eve', 'admin', 'x', 'now', 'eve')",
         [],
@@ -117,6 +123,11 @@ fn an_account_added_or_changed_in_the_database_shows_in_the_audit_check() {
     .expect("insert");
     let why = reg.registry.verify_audit(&me(), false, None).expect("verify").verdict.problem.expect("tampering shows");
     assert!(why.contains("user 'eve'") && why.contains("added outside"), "{why}");
+    // An account inserted with a password hash of a known password still signs no one in.
+    let hash: String =
+        conn.query_row("SELECT password_hash FROM users WHERE name = 'sara'", [], |r| r.get(0)).expect("hash");
+    conn.execute("UPDATE users SET password_hash = ?1 WHERE name = 'eve'", [hash]).expect("known password");
+    assert!(matches!(reg.registry.check_password("eve", PASSWORD, "10.0.0.9"), Err(RegistryError::SignInFailed)));
 }
 
 #[test]

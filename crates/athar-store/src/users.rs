@@ -88,6 +88,22 @@ impl Store {
             .optional()?)
     }
 
+    /// A user by name, if their row is as its last seal in the audit chain says (else `None`:
+    /// an account added or changed in the file outside Athar signs no one in).
+    pub fn sealed_user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
+        let Some(row) = self.user(name)? else { return Ok(None) };
+        let sealed: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT data_hash FROM audit WHERE target = ?1 ORDER BY seq DESC LIMIT 1",
+                [binding::user_target(name)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let sealed = sealed.flatten();
+        Ok((sealed.is_some() && sealed == binding::user_digest(&self.conn, name)?).then_some(row))
+    }
+
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
         let mut st = self.conn.prepare(
