@@ -135,10 +135,12 @@ impl Registry {
         actor.require(Action::Audit)?;
         let person = person.trim();
         let entries = self.read(|s| {
-            let mut records = s.person_records(person)?;
-            if let Some(id) = person.strip_prefix('R').and_then(|r| r.parse::<i64>().ok()) {
-                records.push(id);
-            }
+            // A person whose id was merged away holds no record now, but has its lineage.
+            let records = match self.person_record_ids(s, person) {
+                Ok(ids) => ids,
+                Err(RegistryError::NotFound(_)) => Vec::new(),
+                Err(e) => return Err(e),
+            };
             let mut targets = vec![format!("person:{person}")];
             for e in s.lineage(person)? {
                 if let Some(other) = e.other {

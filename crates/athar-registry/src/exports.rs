@@ -151,10 +151,7 @@ impl Registry {
                     continue;
                 }
                 for lead in s.leads(&inquiry.reference)?.into_iter().filter(|l| l.dismissed.is_none()) {
-                    let mut ids = s.person_records(&lead.person_id)?;
-                    if let Some(id) = lead.person_id.strip_prefix('R').and_then(|r| r.parse::<i64>().ok()) {
-                        ids.push(id);
-                    }
+                    let ids = self.person_record_ids(s, &lead.person_id)?;
                     let visible: Vec<i64> = ids.into_iter().filter(|id| !flagged.contains_key(id)).collect();
                     if visible.is_empty() {
                         sensitive += 1;

@@ -37,17 +37,33 @@ pub struct ExportRecord {
 }
 
 impl Registry {
+    /// The record ids of a person: the persons of the last link, or `R<id>`, a record that is
+    /// its own person (not linked yet, or matched nobody) — as search answers them. A person
+    /// that holds no record is not found: never an empty answer for a mistyped id.
+    pub(crate) fn person_record_ids(&self, s: &athar_store::Store, person: &str) -> Result<Vec<i64>> {
+        let mut ids = s.person_records(person)?;
+        if ids.is_empty() {
+            if let Some(id) = person.strip_prefix('R').and_then(|r| r.parse::<i64>().ok()) {
+                if s.record(&id.to_string())?.is_some() {
+                    ids.push(id);
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Err(RegistryError::NotFound(format!(
+                "no person '{}' (a person id as search shows it, or R<record id>)",
+                athar_store::escape_control(person)
+            )));
+        }
+        Ok(ids)
+    }
+
     /// A person's records side by side, with their sources.
     pub fn person(&self, actor: &Actor, person: &str) -> Result<PersonView> {
         actor.require(Action::ReadRecords)?;
         let withheld = self.withheld(actor)?;
         let (records, hidden, flags) = self.read(|s| {
-            let ids = s.person_records(person)?;
-            if ids.is_empty() {
-                return Err(RegistryError::NotFound(format!(
-                    "no person '{person}'; run athar link, then see athar export persons"
-                )));
-            }
+            let ids = self.person_record_ids(s, person)?;
             let hidden = ids.iter().filter(|id| withheld.record(**id)).count();
             let records = ids
                 .iter()

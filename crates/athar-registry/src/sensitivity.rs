@@ -48,6 +48,20 @@ impl Registry {
         Ok(id)
     }
 
+    /// Sets the flags of `record` (an id) as one of `person`'s records: a form or a request
+    /// about one person cannot flag another person's record.
+    pub fn set_person_flags(&self, actor: &Actor, person: &str, record: &str, flags: &[String]) -> Result<i64> {
+        actor.require(Action::Sensitive)?;
+        let ids = self.read(|s| self.person_record_ids(s, person))?;
+        if !record.trim().parse::<i64>().is_ok_and(|r| ids.contains(&r)) {
+            return Err(RegistryError::NotFound(format!(
+                "person {person} has no record '{}'; nothing changed",
+                athar_store::escape_control(record)
+            )));
+        }
+        self.set_flags(actor, record.trim(), flags)
+    }
+
     /// Every flagged record and its flags.
     pub fn flagged(&self, actor: &Actor) -> Result<BTreeMap<i64, Vec<String>>> {
         actor.require(Action::Sensitive)?;

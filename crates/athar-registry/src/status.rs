@@ -72,7 +72,7 @@ impl Registry {
         }
         let withheld = self.withheld(actor)?;
         self.write(|s| {
-            let records = self.records_of(s, person)?;
+            let records = self.person_record_ids(s, person)?;
             let Some(anchor) = records.iter().copied().find(|r| !withheld.record(*r)) else {
                 return Err(RegistryError::Withheld(format!("the records of {person} are marked sensitive")));
             };
@@ -95,29 +95,14 @@ impl Registry {
         })
     }
 
-    /// The record ids of a person (`R<id>`: a record that is its own person).
-    fn records_of(&self, s: &athar_store::Store, person: &str) -> Result<Vec<i64>> {
-        let mut ids = s.person_records(person)?;
-        if ids.is_empty() {
-            if let Some(id) = person.strip_prefix('R').and_then(|r| r.parse::<i64>().ok()) {
-                if s.record(&id.to_string())?.is_some() {
-                    ids.push(id);
-                }
-            }
-        }
-        if ids.is_empty() {
-            return Err(RegistryError::NotFound(format!("no person '{}'", athar_store::escape_control(person))));
-        }
-        Ok(ids)
-    }
-
     /// A person's status over time: what the lists of their records state, and the changes
     /// recorded, by date (undated last). Records an actor may not see are left out.
     pub fn status_timeline(&self, actor: &Actor, person: &str) -> Result<Vec<TimelineEntry>> {
         actor.require(Action::ReadRecords)?;
         let withheld = self.withheld(actor)?;
         let mut out = self.read(|s| {
-            let ids: Vec<i64> = self.records_of(s, person)?.into_iter().filter(|r| !withheld.record(*r)).collect();
+            let ids: Vec<i64> =
+                self.person_record_ids(s, person)?.into_iter().filter(|r| !withheld.record(*r)).collect();
             let mut out = Vec::new();
             for id in &ids {
                 let Some(view) = s.record(&id.to_string())? else { continue };

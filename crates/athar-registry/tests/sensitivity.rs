@@ -97,3 +97,28 @@ fn a_flag_cleared_or_added_outside_athar_is_named_by_audit_verify() {
     let v = r.verify_audit(&me(), false, None).expect("verify").verdict;
     assert!(v.problem.as_deref().unwrap_or("").contains("not in the audit chain"), "{v:?}");
 }
+
+#[test]
+fn a_record_not_linked_yet_is_its_own_person_everywhere_and_a_mistyped_id_is_not_found() {
+    let reg = Reg::new();
+    let r = &reg.registry;
+    reg.import("list.csv", LIST);
+    // Before any link, search answers R<id>; the person page, status and viewers read it.
+    let found = r.search(&investigator(), &name_query("Nour Khaled Sabbagh"), 1).expect("search");
+    let person = found.results[0].person_id.clone();
+    assert!(person.starts_with('R'), "{person}");
+    assert_eq!(r.person(&investigator(), &person).expect("person").records.len(), 1);
+    assert!(r.status_timeline(&investigator(), &person).is_ok());
+    assert!(!r.viewers_of(&me(), &person).expect("viewers").is_empty(), "the view above is listed");
+    for missing in ["R999999", "P424242"] {
+        assert!(matches!(r.person(&investigator(), missing), Err(RegistryError::NotFound(_))), "{missing}");
+        assert!(matches!(r.viewers_of(&me(), missing), Err(RegistryError::NotFound(_))), "{missing}");
+    }
+    // A record of another person is not flagged through this one.
+    let other = r.search(&investigator(), &name_query("Rami Ahmad Haddad"), 1).expect("search").results[0].records[0]
+        .record_id
+        .to_string();
+    let e = r.set_person_flags(&investigator(), &person, &other, &["minor".into()]).expect_err("another's");
+    assert!(matches!(e, RegistryError::NotFound(_)), "{e}");
+    assert!(r.flagged(&investigator()).expect("flags").is_empty(), "nothing changed");
+}

@@ -47,6 +47,26 @@ pub enum QueryError {
 pub const MAX_QUERY_CHARS: usize = 2_000;
 
 impl Query {
+    /// A query from named values (a form, a CSV row): `get` answers a field's value by its
+    /// name (`name`, `given`, `father`, `grandfather`, `family`, `mother`, `born`, `place`, `sex`,
+    /// `facility`, `status`); a value that is empty or blank is "not given".
+    pub fn from_named(get: impl Fn(&str) -> Option<String>) -> Query {
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        Query {
+            name: get("name"),
+            given: get("given"),
+            father: get("father"),
+            grandfather: get("grandfather"),
+            family: get("family"),
+            mother: get("mother"),
+            born: get("born"),
+            place: get("place"),
+            sex: get("sex"),
+            facility: get("facility"),
+            status: get("status"),
+        }
+    }
+
     /// A query from a record's canonical fields (`full_name`, `given_name`, `father_name`,
     /// `grandfather_name`, `family_name`, `mother_name`, `birth_date`, `birth_place`, `sex`,
     /// `facility`, `status`), such as an inquiry's sought person.

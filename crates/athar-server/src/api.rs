@@ -172,15 +172,11 @@ pub async fn search(
     }
 }
 
-fn plain_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
 /// A person's records side by side, with provenance; records marked sensitive withheld from
 /// roles that may not see them (counted).
 #[utoipa::path(get, path = "/api/persons/{id}", params(("id" = String, Path, description = "a person id, or R<record id>")), responses((status = 200, body = Object), (status = 404, body = ApiError)))]
 pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
-    if !plain_id(&id) {
+    if !crate::plain_id(&id) {
         return error(StatusCode::NOT_FOUND, "no such person");
     }
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
@@ -215,10 +211,7 @@ pub async fn flags(
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || {
         let actor = actor.ok_or(RegistryError::SignInFailed)?;
-        if !registry.person(&actor, &id)?.records.iter().any(|r| r.record_id == req.record) {
-            return Err(RegistryError::NotFound(format!("person {id} has no record {}", req.record)));
-        }
-        let record = registry.set_flags(&actor, &req.record, &req.flags)?;
+        let record = registry.set_person_flags(&actor, &id, &req.record, &req.flags)?;
         Ok(serde_json::json!({ "record": record.to_string(), "flags": req.flags }))
     })
     .await
@@ -317,7 +310,7 @@ pub async fn inquiry(
     Extension(ctx): Extension<Ctx>,
     Path(reference): Path<String>,
 ) -> Response {
-    if !plain_id(&reference) {
+    if !crate::plain_id(&reference) {
         return error(StatusCode::NOT_FOUND, "no such inquiry");
     }
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
@@ -344,7 +337,7 @@ pub async fn viewers(
     Extension(ctx): Extension<Ctx>,
     Path(person): Path<String>,
 ) -> Response {
-    if !plain_id(&person) {
+    if !crate::plain_id(&person) {
         return error(StatusCode::NOT_FOUND, "no such person");
     }
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());

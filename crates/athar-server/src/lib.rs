@@ -243,6 +243,12 @@ fn client_address(req: &Request) -> String {
         .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
 }
 
+/// An id taken from a path (a person, an inquiry's reference, an import): letters, digits
+/// and `-`, at most 40 — anything else is not one of ours, and is answered "not found".
+pub(crate) fn plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// Runs registry work (SQLite, password hashes) off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
     tokio::task::spawn_blocking(f).await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())

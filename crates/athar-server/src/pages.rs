@@ -639,7 +639,7 @@ pub async fn viewers(
     if person.is_empty() {
         return render(StatusCode::OK, ViewersPage { title, page, person, entries: None, error: None });
     }
-    if person.len() > 32 || !person.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !crate::plain_id(&person) {
         let error = Some(page.t("viewers.bad_id").to_string());
         return render(StatusCode::BAD_REQUEST, ViewersPage { title, page, person, entries: None, error });
     }
@@ -722,19 +722,22 @@ fn given(s: &str) -> Option<String> {
 
 impl SearchForm {
     fn query(&self) -> athar_registry::Query {
-        athar_registry::Query {
-            name: given(&self.name),
-            given: given(&self.given),
-            father: given(&self.father),
-            grandfather: None,
-            family: given(&self.family),
-            mother: given(&self.mother),
-            born: given(&self.born),
-            place: given(&self.place),
-            sex: given(&self.sex),
-            facility: given(&self.facility),
-            status: given(&self.status),
-        }
+        athar_registry::Query::from_named(|name| {
+            let v = match name {
+                "name" => &self.name,
+                "given" => &self.given,
+                "father" => &self.father,
+                "family" => &self.family,
+                "mother" => &self.mother,
+                "born" => &self.born,
+                "place" => &self.place,
+                "sex" => &self.sex,
+                "facility" => &self.facility,
+                "status" => &self.status,
+                _ => return None,
+            };
+            Some(v.clone())
+        })
     }
 
     fn purpose(&self) -> Option<athar_registry::SearchPurpose> {
@@ -934,22 +937,14 @@ pub async fn person_flags(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !crate::plain_id(&id) {
         return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
     }
     let record = fields.iter().find(|(k, _)| k == "record").map(|(_, v)| v.clone()).unwrap_or_default();
     let flags: Vec<String> = fields.iter().filter(|(k, _)| k == "flag").map(|(_, v)| v.clone()).collect();
     let registry = app.registry.clone();
     let person = id.clone();
-    let result = blocking(move || {
-        // The record must be one of this person's: a form cannot flag another's by its id.
-        let view = registry.person(&actor, &person)?;
-        if !view.records.iter().any(|r| r.record_id == record) {
-            return Err(RegistryError::NotFound(format!("person {person} has no record {record}")));
-        }
-        registry.set_flags(&actor, &record, &flags)
-    })
-    .await;
+    let result = blocking(move || registry.set_person_flags(&actor, &person, &record, &flags)).await;
     match result {
         Ok(Ok(_)) => see_other(&format!("/persons/{id}")),
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
@@ -961,7 +956,7 @@ pub async fn person_flags(
 /// and where the person came from (creations, merges, splits). The view is audited.
 pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !crate::plain_id(&id) {
         return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
     }
     let registry = app.registry.clone();
@@ -1290,19 +1285,7 @@ pub async fn inquiry_add(
         return new_inquiry_page(&ctx, StatusCode::BAD_REQUEST, form, error);
     };
     let new = athar_registry::NewInquiry {
-        sought: athar_registry::Query {
-            name: get("name"),
-            given: get("given"),
-            father: get("father"),
-            grandfather: None,
-            family: get("family"),
-            mother: get("mother"),
-            born: get("born"),
-            place: get("place"),
-            sex: get("sex"),
-            facility: get("facility"),
-            status: None,
-        },
+        sought: athar_registry::Query::from_named(get),
         enquirer: athar_registry::Enquirer {
             name: enquirer,
             relationship,
@@ -1348,13 +1331,9 @@ impl InquiryPage {
     }
 }
 
-fn plain_reference(r: &str) -> bool {
-    !r.is_empty() && r.len() <= 40 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
 async fn inquiry_page(app: &Arc<App>, ctx: &Ctx, reference: String, notice: Option<&'static str>) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if !plain_reference(&reference) {
+    if !crate::plain_id(&reference) {
         return error_page(ctx, StatusCode::NOT_FOUND, "error.not_found");
     }
     let registry = app.registry.clone();
@@ -1419,7 +1398,7 @@ pub async fn inquiry_act(
     Form(form): Form<LeadForm>,
 ) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if !plain_reference(&reference) {
+    if !crate::plain_id(&reference) {
         return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
     }
     let (registry, r) = (app.registry.clone(), reference.clone());
@@ -1957,7 +1936,7 @@ pub async fn person_status(
     Form(form): Form<StatusForm>,
 ) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !crate::plain_id(&id) {
         return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
     }
     let (registry, person) = (app.registry.clone(), id.clone());
@@ -1988,7 +1967,7 @@ pub async fn person_split(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
-    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !crate::plain_id(&id) {
         return error_page(&ctx, StatusCode::NOT_FOUND, "error.not_found");
     }
     let records: Vec<String> = fields.into_iter().filter(|(k, _)| k == "record").map(|(_, v)| v).collect();

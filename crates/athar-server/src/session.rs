@@ -58,10 +58,7 @@ pub fn token() -> String {
 }
 
 /// Two tokens compared in constant time.
-pub fn same_token(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+pub use athar_registry::tokens::same_secret as same_token;
 
 #[derive(Default)]
 pub struct Sessions {

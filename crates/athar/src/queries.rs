@@ -7,21 +7,8 @@ use athar_registry::Query;
 
 /// The query of one row.
 pub fn query_from_row(headers: &csv::StringRecord, rec: &csv::StringRecord) -> Query {
-    let get = |name: &str| {
+    Query::from_named(|name| {
         let i = headers.iter().position(|h| h.trim() == name)?;
-        rec.get(i).map(str::to_string).filter(|s| !s.trim().is_empty())
-    };
-    Query {
-        name: get("name"),
-        given: get("given"),
-        father: get("father"),
-        grandfather: get("grandfather"),
-        family: get("family"),
-        mother: get("mother"),
-        born: get("born"),
-        place: get("place"),
-        sex: get("sex"),
-        facility: get("facility"),
-        status: get("status"),
-    }
+        rec.get(i).map(str::to_string)
+    })
 }
