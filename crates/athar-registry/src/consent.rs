@@ -77,15 +77,17 @@ impl Consent {
         Ok(c.closed())
     }
 
-    /// From ticked `recipient:category` pairs (a form).
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = &'a str>) -> Consent {
+    /// From ticked `recipient:category` pairs (a form); a pair that names no recipient or no
+    /// category is refused, naming it (a form sends only known pairs: anything else was made).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = &'a str>) -> Result<Consent> {
         let mut c = Consent::default();
         for p in pairs {
-            if let Some((r, k)) = p.split_once(':').and_then(|(r, k)| Some((recipient(r)?, category(k)?))) {
-                c.grants.insert((r, k));
-            }
+            let Some((r, k)) = p.split_once(':').and_then(|(r, k)| Some((recipient(r)?, category(k)?))) else {
+                invalid!("'{}' is not a recipient:category pair of consent", athar_store::escape_control(p));
+            };
+            c.grants.insert((r, k));
         }
-        c.closed()
+        Ok(c.closed())
     }
 
     /// Status, whereabouts or contact shared with a recipient tells it that a record exists.
@@ -186,6 +188,9 @@ mod tests {
         for bad in ["ICRC", "family: everything", "neighbours: status"] {
             assert!(Consent::parse(bad).is_err(), "{bad}");
         }
+        let ticked = Consent::from_pairs(["family:status", "icrc:existence"]).expect("pairs");
+        assert!(ticked.allows("family", "existence") && ticked.allows("icrc", "existence"));
+        assert!(Consent::from_pairs(["family:status", "neighbours:status"]).is_err(), "a made-up pair is refused");
     }
 
     #[test]

@@ -22,12 +22,16 @@ pub async fn as_preferred(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if !wants || !html {
+    // A page of unknown or too large a size is sent as it is: never cut short.
+    let size = axum::body::HttpBody::size_hint(res.body()).exact().map(|n| n as usize);
+    if !wants || !html || size.is_none_or(|n| n > MOST) {
         return res;
     }
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MOST).await else {
-        return Response::from_parts(parts, Body::empty());
+        parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from("the page could not be read to write its digits"));
     };
     let text = String::from_utf8_lossy(&bytes);
     let out = arabic_indic(&text);

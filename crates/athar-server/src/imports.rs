@@ -41,10 +41,16 @@ impl Imports {
         self.jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A new import, running; its id.
-    pub fn start(&self, owner: &str, upload: &str, fields: FormFields) -> String {
+    /// A new import, running, and its id; or, when this upload's import is running already (a
+    /// second click), `Err` with that one's id: a list is never imported twice at once.
+    pub fn start(&self, owner: &str, upload: &str, fields: FormFields) -> Result<String, String> {
         let id = crate::session::token();
         let mut jobs = self.lock();
+        if let Some((running, _)) =
+            jobs.iter().find(|(_, j)| j.upload == upload && matches!(j.stage, Stage::Running { .. }))
+        {
+            return Err(running.clone());
+        }
         jobs.retain(|_, j| matches!(j.stage, Stage::Running { .. }) || j.started.elapsed() < KEEP);
         jobs.insert(
             id.clone(),
@@ -56,7 +62,7 @@ impl Imports {
                 started: Instant::now(),
             },
         );
-        id
+        Ok(id)
     }
 
     /// Where import `id` stands, for its owner only.

@@ -1284,14 +1284,13 @@ pub async fn inquiry_add(
         let error = Some(t(ctx.lang, "inquiry.needs_enquirer").to_string());
         return new_inquiry_page(&ctx, StatusCode::BAD_REQUEST, form, error);
     };
+    let consent = match Consent::from_pairs(ticked.iter().map(String::as_str)) {
+        Ok(c) => c.text(),
+        Err(e) => return new_inquiry_page(&ctx, StatusCode::BAD_REQUEST, form, Some(e.to_string())),
+    };
     let new = athar_registry::NewInquiry {
         sought: athar_registry::Query::from_named(get),
-        enquirer: athar_registry::Enquirer {
-            name: enquirer,
-            relationship,
-            contact: get("contact"),
-            consent: Consent::from_pairs(ticked.iter().map(String::as_str)).text(),
-        },
+        enquirer: athar_registry::Enquirer { name: enquirer, relationship, contact: get("contact"), consent },
     };
     let registry = app.registry.clone();
     match blocking(move || registry.add_inquiry(&actor, new)).await {
@@ -1654,7 +1653,10 @@ pub async fn import(
         Err(e) => return preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
     };
     // The import runs in the background; the page that follows it shows where it stands.
-    let id = app.imports.start(&actor.name, &upload, fields);
+    let id = match app.imports.start(&actor.name, &upload, fields) {
+        Ok(id) => id,
+        Err(running) => return see_other(&format!("/sources/import/{running}")),
+    };
     let (job, reporter) = (id.clone(), crate::imports::Reporter { app: app.clone(), id: id.clone() });
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || {
