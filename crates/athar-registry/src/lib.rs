@@ -80,6 +80,8 @@ pub struct Registry {
     search: RwLock<Option<search::LiveIndex>>,
     /// How many times the search index was built from the whole store.
     index_builds: std::sync::atomic::AtomicUsize,
+    /// The dashboard's counts, with the store's state they were counted in.
+    dashboard: Mutex<Option<(athar_store::ChangeStamp, dashboard::Dashboard)>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -142,6 +144,7 @@ impl Registry {
             engine: NameEngine::new(),
             search: RwLock::new(None),
             index_builds: std::sync::atomic::AtomicUsize::new(0),
+            dashboard: Mutex::new(None),
         }
     }
 

@@ -33,4 +33,14 @@ fn facility_spellings_count_as_one_and_small_counts_are_withheld() {
     assert_eq!(year("2012"), Some(None), "{:?}", d.by_year);
     assert_eq!(d.by_year.iter().filter(|t| t.count.is_none()).count(), 2, "{:?}", d.by_year);
     assert!(reg.registry.dashboard(&Actor::new("x", &[])).is_err(), "no role, no counts");
+    // Counted once, then again only when the store changed: a new list shows at once.
+    let mut more = String::from("given_name,family_name,facility\n");
+    for i in 0..10 {
+        more.push_str(&format!("Other{i},Name{i},Adra\n"));
+    }
+    reg.import("more.csv", &more);
+    let d = reg.registry.dashboard(&viewer).expect("dashboard");
+    assert_eq!(d.records, Some(37), "the new list is counted");
+    let adra = d.by_facility.iter().find(|t| t.label.as_deref() == Some("Adra")).and_then(|t| t.count);
+    assert_eq!(adra, Some(22));
 }

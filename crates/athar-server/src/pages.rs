@@ -81,11 +81,6 @@ impl Frame {
         Lang::ALL.into_iter().filter(|l| *l != self.lang).collect()
     }
 
-    /// A count as shown: under 10 as "<10" (small counts can name a person).
-    pub fn count(&self, n: &i64) -> String {
-        self.shown(&athar_registry::dashboard::shown(*n))
-    }
-
     /// A count the registry may have withheld: "<10" when it did.
     pub fn shown(&self, n: &Option<i64>) -> String {
         n.map_or_else(|| "<10".to_string(), |n| n.to_string())
@@ -376,7 +371,6 @@ pub async fn signout(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>
 struct HomePage {
     page: Frame,
     title: &'static str,
-    stats: athar_registry::Stats,
     dashboard: athar_registry::dashboard::Dashboard,
     charts: Vec<Chart>,
 }
@@ -418,8 +412,8 @@ fn chart(lang: Lang, title: &'static str, tallies: &[athar_registry::dashboard::
 pub async fn home(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
     let registry = app.registry.clone();
-    match blocking(move || Ok::<_, RegistryError>((registry.stats(&actor)?, registry.dashboard(&actor)?))).await {
-        Ok(Ok((stats, dashboard))) => {
+    match blocking(move || registry.dashboard(&actor)).await {
+        Ok(Ok(dashboard)) => {
             let page = Frame::of(&ctx);
             let lang = ctx.lang;
             let charts = vec![
@@ -428,7 +422,7 @@ pub async fn home(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -
                 chart(lang, t(lang, "counts.by_year"), &dashboard.by_year, None),
                 chart(lang, t(lang, "counts.by_source"), &dashboard.by_source, None),
             ];
-            render(StatusCode::OK, HomePage { title: page.t("home.title"), page, stats, dashboard, charts })
+            render(StatusCode::OK, HomePage { title: page.t("home.title"), page, dashboard, charts })
         }
         Ok(Err(e)) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
         Err(r) => r,

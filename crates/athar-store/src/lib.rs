@@ -767,10 +767,11 @@ impl Store {
             .conn
             .prepare("SELECT COALESCE(status, 'unknown'), COUNT(*) FROM records GROUP BY 1 ORDER BY 2 DESC, 1")?;
         let by_status = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let t = self.totals()?;
         Ok(Stats {
-            sources: count("SELECT COUNT(*) FROM sources")?,
-            records: count("SELECT COUNT(*) FROM records")?,
-            quarantined: count("SELECT COUNT(*) FROM quarantine")?,
+            sources: t.sources,
+            records: t.records,
+            quarantined: t.quarantined,
             audit_entries: count("SELECT COUNT(*) FROM audit")?,
             by_status,
         })

@@ -14,7 +14,23 @@ pub enum TallyBy {
     Source,
 }
 
+/// How many sources, records and rows set aside the store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub sources: i64,
+    pub records: i64,
+    pub quarantined: i64,
+}
+
 impl Store {
+    pub fn totals(&self) -> Result<Totals, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM quarantine)",
+            [],
+            |r| Ok(Totals { sources: r.get(0)?, records: r.get(1)?, quarantined: r.get(2)? }),
+        )?)
+    }
+
     /// How many records hold each value of `by` (`None`: the field is empty), largest first.
     pub fn tally(&self, by: TallyBy) -> Result<Vec<(Option<String>, i64)>, StoreError> {
         let sql = match by {
