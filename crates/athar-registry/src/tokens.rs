@@ -11,7 +11,7 @@ use serde::Serialize;
 pub use athar_store::tokens::TokenRow;
 
 /// The scopes a token may carry, and the action each allows.
-pub const SCOPES: [(&str, Action); 8] = [
+pub const SCOPES: [(&str, Action); 10] = [
     ("counts", Action::SeeCounts),
     ("sources", Action::SeeSources),
     ("read", Action::ReadRecords),
@@ -20,6 +20,8 @@ pub const SCOPES: [(&str, Action); 8] = [
     ("inquiries", Action::Inquiries),
     ("flags", Action::Sensitive),
     ("audit", Action::Audit),
+    ("import", Action::Import),
+    ("export", Action::Export),
 ];
 
 /// Longest a token lives.

@@ -337,6 +337,24 @@ impl Registry {
         Ok(())
     }
 
+    /// A signed-in user's own new password, confirmed by the current one (a wrong one is a
+    /// failed sign-in, audited). The new one is checked like any other; every session and API
+    /// token of the user ends, so the one asking signs in again.
+    pub fn change_own_password(&self, actor: &Actor, current: &str, new: &str, from: &str) -> Result<()> {
+        self.reauthenticate(actor, current, from)?;
+        if new == current {
+            invalid!("the new password is the current one; nothing changed");
+        }
+        if let Some(p) = password_problem(&actor.name, new) {
+            invalid!("{p}; nothing changed");
+        }
+        let hash = hash_password(new)?;
+        if !self.write(|s| Ok(s.set_password(&actor.name, &hash, &actor.name)?))? {
+            return Err(RegistryError::NotFound(format!("no user '{}' who may sign in", actor.name)));
+        }
+        Ok(())
+    }
+
     /// Whether a session's user may still act (not disabled, not reset, same role): the actor,
     /// or `None` when the session must end. Checked on every request.
     pub fn session_actor(&self, name: &str, epoch: i64) -> Result<Option<Actor>> {

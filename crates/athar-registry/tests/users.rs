@@ -150,3 +150,27 @@ fn an_api_token_changed_or_added_in_the_file_opens_nothing_and_audit_verify_name
     let e = r.issue_token(&me(), "sara", &["search".into()], 400).expect_err("too long");
     assert!(e.to_string().contains("365"), "{e}");
 }
+
+#[test]
+fn a_user_changes_their_own_password_only_with_the_current_one_and_every_session_ends() {
+    let reg = Reg::new();
+    let r = &reg.registry;
+    r.add_user(&me(), "olha", Role::Viewer, PASSWORD).expect("add");
+    let pending = r.check_password("olha", PASSWORD, "127.0.0.1").expect("password");
+    let olha = r.session_actor("olha", pending.epoch).expect("session").expect("signed in");
+    let new = "sunflowers along the dnipro";
+    // A wrong current password is a failed sign-in, and nothing changes.
+    let e = r.change_own_password(&olha, "not my password at all", new, "127.0.0.1").expect_err("wrong");
+    assert!(matches!(e, RegistryError::SignInFailed), "{e}");
+    let e = r.change_own_password(&olha, PASSWORD, "short", "127.0.0.1").expect_err("weak");
+    assert!(e.to_string().contains("12 characters") && e.to_string().contains("nothing changed"), "{e}");
+    let e = r.change_own_password(&olha, PASSWORD, PASSWORD, "127.0.0.1").expect_err("same");
+    assert!(e.to_string().contains("current one"), "{e}");
+    assert!(r.session_actor("olha", pending.epoch).expect("session").is_some(), "nothing changed yet");
+    r.change_own_password(&olha, PASSWORD, new, "127.0.0.1").expect("changed");
+    assert!(r.session_actor("olha", pending.epoch).expect("session").is_none(), "the session ended");
+    assert!(r.check_password("olha", PASSWORD, "127.0.0.1").is_err(), "the old password is gone");
+    assert!(r.check_password("olha", new, "127.0.0.1").is_ok(), "the new one signs in");
+    let report = r.verify_audit(&me(), false, None).expect("verify");
+    assert!(report.verdict.ok, "the new password is sealed in the chain");
+}

@@ -72,8 +72,14 @@ async fn answer<T: Serialize + Send + 'static>(
                        counts, audit. Every call needs a signed-in session (with its CSRF token in X-CSRF-Token \
                        for a POST) or an API token (Authorization: Bearer), and a role that allows it."
     ),
-    paths(dashboard, sources, search, person, flags, review, judge, inquiries, inquiry_add, inquiry, audit, viewers),
-    components(schemas(ApiError, SearchRequest, FlagsRequest, JudgeRequest, InquiryRequest, Reference)),
+    paths(
+        dashboard, sources, search, person, flags, review, judge, inquiries, inquiry_add, inquiry, audit, viewers, import,
+        import_stage, export, password
+    ),
+    components(schemas(
+        ApiError, SearchRequest, FlagsRequest, JudgeRequest, InquiryRequest, Reference, ImportStarted, ImportStage,
+        crate::pages::ExportForm, crate::pages::PasswordForm
+    )),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
@@ -342,4 +348,161 @@ pub async fn viewers(
     }
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
     answer(&app, &ctx, move || registry.viewers_of(&actor.ok_or(RegistryError::SignInFailed)?, &person)).await
+}
+
+/// Where an import started through the API stands.
+#[derive(Serialize, ToSchema)]
+pub struct ImportStarted {
+    /// The import's id.
+    pub import: String,
+    /// Where to follow it: `GET` answers its stage, then its report or the reason it was refused.
+    pub follow: String,
+}
+
+/// A list imported from the request's body (the file's bytes, as sent). The same fields as the
+/// upload form, as query parameters: `source` (its name), `kind` (`register`, `ngo-list`,
+/// `inquiry`, `report` or `other`), `file_name` (its extension tells the format), and
+/// `map:COLUMN=FIELD` for each column to read otherwise than detected (`-` for none). With
+/// `dry_run=1`, answers how the list reads (mapping and first rows) and imports nothing.
+/// Otherwise the import runs in the background: `202` with where to follow it.
+#[utoipa::path(
+    post,
+    path = "/api/sources/import",
+    params(
+        ("source" = String, Query, description = "the list's name"),
+        ("kind" = String, Query, description = "the kind of list"),
+        ("file_name" = String, Query, description = "the file's name; its extension tells the format"),
+        ("dry_run" = Option<String>, Query, description = "1: how the list reads; nothing imported"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 202, body = ImportStarted), (status = 200, description = "the preview (dry run)", body = Object),
+               (status = 400, body = ApiError), (status = 413, body = ApiError))
+)]
+pub async fn import(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(fields): axum::extract::Query<Vec<(String, String)>>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "sign in first") };
+    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    if bytes.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the request's body is empty: send the list's bytes; nothing was imported",
+        );
+    }
+    let sent = match get("file_name") {
+        n if n.is_empty() => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "give file_name (its extension tells the format: .csv, .xlsx, .ods, .json); nothing was imported",
+            )
+        }
+        n => n,
+    };
+    let db = app.registry.database().to_path_buf();
+    let (uploads_app, owner) = (app.clone(), actor.name.clone());
+    let upload = match blocking(move || uploads_app.uploads.stage(&db, &owner, &sent, &bytes)).await {
+        Ok(Ok(id)) => id,
+        Ok(Err(e)) => return error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(r) => return r,
+    };
+    let Some((file, _)) = app.uploads.file(&upload, &actor.name) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "the upload was lost; nothing was imported");
+    };
+    let req = match crate::pages::import_request(file, &fields) {
+        Ok(r) => r,
+        Err(e) => {
+            app.uploads.drop_upload(&upload);
+            return failed(&app, &ctx, e).await;
+        }
+    };
+    if matches!(get("dry_run").as_str(), "1" | "true" | "yes") {
+        let (registry, uploads_app) = (app.registry.clone(), app.clone());
+        let preview = blocking(move || {
+            let p = registry.preview_import(&actor, &req);
+            uploads_app.uploads.drop_upload(&upload);
+            p
+        });
+        return match preview.await {
+            Ok(Ok(p)) => ok(p),
+            Ok(Err(e)) => failed(&app, &ctx, e).await,
+            Err(r) => r,
+        };
+    }
+    match crate::pages::start_import(&app, actor, upload, fields, req) {
+        Ok(id) | Err(id) => {
+            let started = ImportStarted { follow: format!("/api/sources/import/{id}"), import: id };
+            (StatusCode::ACCEPTED, Json(started)).into_response()
+        }
+    }
+}
+
+/// Where an import stands.
+#[derive(Serialize, ToSchema)]
+pub struct ImportStage {
+    /// `running`, `done` or `refused`.
+    pub state: &'static str,
+    pub phase: Option<String>,
+    pub done: Option<u64>,
+    pub total: Option<u64>,
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<athar_registry::import::ImportReport>,
+    /// Why the list was refused (nothing was imported).
+    pub reason: Option<String>,
+}
+
+/// An import started by the one asking: running (phase and rows done), its report, or the
+/// reason it was refused.
+#[utoipa::path(get, path = "/api/sources/import/{id}", params(("id" = String, Path)), responses((status = 200, body = ImportStage), (status = 404, body = ApiError)))]
+pub async fn import_stage(
+    State(state): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else { return error(StatusCode::UNAUTHORIZED, "sign in first") };
+    let Some((stage, _, _)) = state.imports.get(&id, &actor.name) else {
+        return error(StatusCode::NOT_FOUND, "no import of yours has this id (finished ones are kept an hour)");
+    };
+    use crate::imports::Stage;
+    let none = ImportStage { state: "running", phase: None, done: None, total: None, report: None, reason: None };
+    ok(match stage {
+        Stage::Running { phase, total, done } => ImportStage { phase: Some(phase), done: Some(done), total, ..none },
+        Stage::Done(report) => ImportStage { state: "done", report: Some(*report), ..none },
+        Stage::Refused(reason) => ImportStage { state: "refused", reason: Some(reason), ..none },
+    })
+}
+
+/// An export (investigators): `leads` for one kind of recipient, as each inquiry's consent
+/// allows, or the `archive` of persons; confirmed by the password again. Answers the ZIP
+/// archive with its manifest (each file's SHA-256).
+#[utoipa::path(post, path = "/api/exports", request_body = crate::pages::ExportForm, responses((status = 200, description = "the ZIP archive", content_type = "application/zip"), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn export(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    req: Result<Json<crate::pages::ExportForm>, JsonRejection>,
+) -> Response {
+    match body(req) {
+        Ok(form) => crate::pages::made_export(&app, &ctx, form).await,
+        Err(r) => *r,
+    }
+}
+
+/// The one asking changes their own password, confirmed by the current one. Every session and
+/// API token of theirs ends, the one asking with too.
+#[utoipa::path(post, path = "/api/account/password", request_body = crate::pages::PasswordForm, responses((status = 200, body = Object), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn password(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    req: Result<Json<crate::pages::PasswordForm>, JsonRejection>,
+) -> Response {
+    let form = match body(req) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    match crate::pages::changed_password(&app, &ctx, form).await {
+        Ok(()) => ok(serde_json::json!({ "changed": true, "sessions_and_tokens_ended": true })),
+        Err(r) => r,
+    }
 }

@@ -1,4 +1,5 @@
-//! The web application's words in English and Arabic (`data/ui/messages.tsv`, compiled in),
+//! The web application's words in English, Arabic and Ukrainian (`data/ui/messages.tsv`,
+//! compiled in),
 //! and the language a request is answered in: the user's choice (a cookie), else the
 //! browser's `Accept-Language`, else English. Owns the table and the choice; not the pages.
 
@@ -10,6 +11,7 @@ use std::sync::LazyLock;
 pub enum Lang {
     En,
     Ar,
+    Uk,
 }
 
 impl Lang {
@@ -17,6 +19,7 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::Ar => "ar",
+            Lang::Uk => "uk",
         }
     }
 
@@ -24,6 +27,7 @@ impl Lang {
         match code.trim().to_ascii_lowercase().get(..2) {
             Some("en") => Some(Lang::En),
             Some("ar") => Some(Lang::Ar),
+            Some("uk") => Some(Lang::Uk),
             _ => None,
         }
     }
@@ -31,7 +35,7 @@ impl Lang {
     /// The writing direction of the page.
     pub fn dir(self) -> &'static str {
         match self {
-            Lang::En => "ltr",
+            Lang::En | Lang::Uk => "ltr",
             Lang::Ar => "rtl",
         }
     }
@@ -41,10 +45,20 @@ impl Lang {
         match self {
             Lang::En => "English",
             Lang::Ar => "العربية",
+            Lang::Uk => "Українська",
         }
     }
 
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ar];
+    /// The position of the language's column in the table, after the key.
+    fn column(self) -> usize {
+        match self {
+            Lang::En => 0,
+            Lang::Ar => 1,
+            Lang::Uk => 2,
+        }
+    }
+
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Ar, Lang::Uk];
 
     /// The first language of an `Accept-Language` header that the pages have.
     pub fn from_accept(header: &str) -> Option<Lang> {
@@ -54,14 +68,19 @@ impl Lang {
 
 const TABLE: &str = include_str!("../../../data/ui/messages.tsv");
 
-/// key → (English, Arabic).
-static MESSAGES: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+/// key → the message in each language, in the order of [`Lang::ALL`] ("" where missing).
+static MESSAGES: LazyLock<HashMap<&'static str, [&'static str; 3]>> = LazyLock::new(|| {
     TABLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !l.starts_with("key\t"))
         .filter_map(|l| {
             let mut cells = l.split('\t');
-            Some((cells.next()?, (cells.next()?, cells.next().unwrap_or(""))))
+            let key = cells.next()?;
+            let mut words = [""; 3];
+            for (slot, cell) in words.iter_mut().zip(cells) {
+                *slot = cell;
+            }
+            Some((key, words))
         })
         .collect()
 });
@@ -76,9 +95,9 @@ pub fn t_opt(lang: Lang, key: &str) -> Option<&'static str> {
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
     match MESSAGES.get(key) {
-        Some((en, ar)) => match lang {
-            Lang::Ar if !ar.is_empty() => ar,
-            _ => en,
+        Some(words) => match words[lang.column()] {
+            "" => words[0],
+            word => word,
         },
         None => "?",
     }
@@ -89,10 +108,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_message_has_both_languages_and_every_key_used_is_in_the_table() {
+    fn every_message_has_every_language_and_every_key_used_is_in_the_table() {
         for line in TABLE.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let cells: Vec<&str> = line.split('\t').collect();
-            assert_eq!(cells.len(), 3, "key, English, Arabic: {line}");
+            assert_eq!(cells.len(), 4, "key, English, Arabic, Ukrainian: {line}");
             assert!(cells.iter().all(|c| !c.trim().is_empty()), "a cell is empty: {line}");
         }
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
@@ -135,6 +154,9 @@ mod tests {
         assert_eq!(Lang::from_accept("ar-SY,ar;q=0.9,en;q=0.8"), Some(Lang::Ar));
         assert_eq!(Lang::from_accept("de-DE, en;q=0.5"), Some(Lang::En));
         assert_eq!(Lang::from_accept("de"), None);
+        assert_eq!(Lang::from_accept("uk-UA,uk;q=0.9,en;q=0.8"), Some(Lang::Uk));
+        assert_eq!(t(Lang::Uk, "signin.title"), "Вхід");
+        assert_eq!(Lang::Uk.dir(), "ltr");
         assert_eq!(t(Lang::Ar, "signin.title"), "تسجيل الدخول");
         assert_eq!(Lang::Ar.dir(), "rtl");
     }

@@ -1,6 +1,6 @@
 //! # athar-server
 //!
-//! The web application: server-rendered pages, in Arabic (right to left) and English, usable
+//! The web application: server-rendered pages, in Arabic (right to left), English and Ukrainian, usable
 //! without JavaScript, for the users of an organisation on its own machine. A thin front door
 //! over the registry library: every page calls the [`athar_registry::Registry`], which checks
 //! the user's role again in every call. Owns HTTP: the routes and what each needs
@@ -78,6 +78,8 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/signin/code", Pending, || get(pages::code_form)),
         r(Method::POST, "/signin/code", Pending, || post(pages::code)),
         r(Method::POST, "/signout", SignedIn, || post(pages::signout)),
+        r(Method::GET, "/account/password", SignedIn, || get(pages::account_form)),
+        r(Method::POST, "/account/password", SignedIn, || post(pages::account_password)),
         r(Method::GET, "/", Do(Action::SeeCounts), || get(pages::home)),
         r(Method::GET, "/search", Do(Action::Search), || get(pages::search_form)),
         r(Method::POST, "/search", Do(Action::Search), || post(pages::search)),
@@ -122,6 +124,10 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/api/inquiries", Do(Action::Inquiries), || get(api::inquiries)),
         r(Method::POST, "/api/inquiries", Do(Action::Inquiries), || post(api::inquiry_add)),
         r(Method::GET, "/api/inquiries/{reference}", Do(Action::Inquiries), || get(api::inquiry)),
+        upload("/api/sources/import", || post(api::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))),
+        r(Method::GET, "/api/sources/import/{id}", Do(Action::Import), || get(api::import_stage)),
+        r(Method::POST, "/api/exports", Do(Action::Export), || post(api::export)),
+        r(Method::POST, "/api/account/password", SignedIn, || post(api::password)),
         r(Method::GET, "/api/audit", Do(Action::Audit), || get(api::audit)),
         r(Method::GET, "/api/viewers/{person}", Do(Action::Audit), || get(api::viewers)),
         r(Method::GET, "/admin/viewers", Do(Action::Audit), || get(pages::viewers)),

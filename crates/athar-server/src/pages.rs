@@ -223,10 +223,22 @@ struct SignInPage {
     page: Frame,
     title: &'static str,
     error: Option<&'static str>,
+    notice: Option<&'static str>,
 }
 
 /// The sign-in page; a visitor gets a session of their own for its CSRF token.
-pub async fn signin_form(State(app): State<Arc<App>>, Extension(mut ctx): Extension<Ctx>) -> Response {
+#[derive(Deserialize)]
+pub struct SignInNotice {
+    /// Set after a user changed their own password.
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+pub async fn signin_form(
+    State(app): State<Arc<App>>,
+    Extension(mut ctx): Extension<Ctx>,
+    Query(q): Query<SignInNotice>,
+) -> Response {
     if ctx.actor.is_some() {
         return see_other("/");
     }
@@ -237,7 +249,8 @@ pub async fn signin_form(State(app): State<Arc<App>>, Extension(mut ctx): Extens
         ctx.session = Some(s);
     }
     let page = Frame::of(&ctx);
-    let res = render(StatusCode::OK, SignInPage { title: page.t("signin.title"), page, error: None });
+    let notice = q.changed.is_some().then(|| page.t("signin.password_changed"));
+    let res = render(StatusCode::OK, SignInPage { title: page.t("signin.title"), page, error: None, notice });
     match cookie {
         Some(c) => with_cookie(res, c),
         None => res,
@@ -278,7 +291,7 @@ pub async fn signin(
     let page = Frame::of(&ctx);
     if limited(&app, &form.name, &ctx.from) {
         let error = Some(page.t("signin.limited"));
-        return too_many(&app, &ctx, SignInPage { title: page.t("signin.title"), page, error }).await;
+        return too_many(&app, &ctx, SignInPage { title: page.t("signin.title"), page, error, notice: None }).await;
     }
     let (registry, from, name) = (app.registry.clone(), ctx.from.clone(), form.name.clone());
     let checked = match blocking(move || registry.check_password(&name, &form.password, &from)).await {
@@ -300,7 +313,7 @@ pub async fn signin(
         Err(RegistryError::SignInFailed) => {
             note_failure(&app, &form.name, &ctx.from);
             let error = Some(page.t("signin.failed"));
-            render(StatusCode::UNAUTHORIZED, SignInPage { title: page.t("signin.title"), page, error })
+            render(StatusCode::UNAUTHORIZED, SignInPage { title: page.t("signin.title"), page, error, notice: None })
         }
         Err(e) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
     }
@@ -357,13 +370,15 @@ pub async fn code(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, F
 }
 
 pub async fn signout(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+    end_session(&app, &ctx, "/signin")
+}
+
+/// Ends the session asking (if not ended already) and goes to `to`, its cookie cleared.
+fn end_session(app: &App, ctx: &Ctx, to: &str) -> Response {
     if let Some(id) = &ctx.session_id {
         app.sessions.end(id);
     }
-    with_cookie(
-        see_other("/signin"),
-        HeaderValue::from_static("athar_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
-    )
+    with_cookie(see_other(to), HeaderValue::from_static("athar_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"))
 }
 
 #[derive(Template)]
@@ -500,9 +515,7 @@ async fn with_password<T: Send + 'static>(
 ) -> Result<T, Response> {
     let Some(actor) = ctx.actor.clone() else { return Err(see_other("/signin")) };
     if limited(app, &actor.name, &ctx.from) {
-        let page = Frame::of(ctx);
-        let message = page.t("signin.limited").to_string();
-        return Err(render(StatusCode::TOO_MANY_REQUESTS, ErrorPage { title: page.t("error.title"), page, message }));
+        return Err(error_page(ctx, StatusCode::TOO_MANY_REQUESTS, "signin.limited"));
     }
     let (registry, from) = (app.registry.clone(), ctx.from.clone());
     let result = blocking(move || {
@@ -514,9 +527,7 @@ async fn with_password<T: Send + 'static>(
         Ok(v) => Ok(v),
         Err(RegistryError::SignInFailed) => {
             note_failure(app, ctx.actor.as_ref().map_or("", |a| a.name.as_str()), &ctx.from);
-            let page = Frame::of(ctx);
-            let message = page.t("signin.failed").to_string();
-            Err(render(StatusCode::UNAUTHORIZED, ErrorPage { title: page.t("error.title"), page, message }))
+            Err(error_page(ctx, StatusCode::UNAUTHORIZED, "signin.failed"))
         }
         Err(e) => Err(registry_error(app, ctx.lang, Some(ctx), e).await),
     }
@@ -591,6 +602,59 @@ pub async fn user_reset(
         r.reset_user(actor, &f.name, &f.password).map(Some)
     })
     .await
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    page: Frame,
+    title: &'static str,
+}
+
+/// A signed-in user's own password: the form.
+pub async fn account_form(Extension(ctx): Extension<Ctx>) -> Response {
+    let page = Frame::of(&ctx);
+    render(StatusCode::OK, AccountPage { title: page.t("account.title"), page })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordForm {
+    /// The current password.
+    #[serde(default)]
+    pub(crate) my_password: String,
+    #[serde(default)]
+    pub(crate) new_password: String,
+    /// The new password again.
+    #[serde(default)]
+    pub(crate) again: String,
+}
+
+/// A signed-in user changes their own password, confirmed by the current one: every session
+/// of theirs ends, this one too, and they sign in again.
+pub async fn account_password(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    match changed_password(&app, &ctx, form).await {
+        Ok(()) => end_session(&app, &ctx, "/signin?changed=1"),
+        Err(r) => r,
+    }
+}
+
+/// A user's own password changed, as asked by the page or the API (the session asking ends
+/// too); `Err` is the refusal to answer.
+pub(crate) async fn changed_password(app: &Arc<App>, ctx: &Ctx, form: PasswordForm) -> Result<(), Response> {
+    if form.new_password != form.again {
+        return Err(error_page(ctx, StatusCode::BAD_REQUEST, "account.mismatch"));
+    }
+    let (current, new, from) = (form.my_password.clone(), form.new_password, ctx.from.clone());
+    with_password(app, ctx, form.my_password, move |r, actor| r.change_own_password(actor, &current, &new, &from))
+        .await?;
+    if let Some(id) = &ctx.session_id {
+        app.sessions.end(id);
+    }
+    Ok(())
 }
 
 #[derive(Template)]
@@ -1506,7 +1570,7 @@ fn kind_of(name: &str) -> Option<athar_registry::import::SourceKind> {
 
 /// The request an upload's form makes: the file, the source's name and kind, and the columns
 /// as corrected (`map:COLUMN` = a field, or `-` for none).
-fn import_request(
+pub(crate) fn import_request(
     file: PathBuf,
     fields: &[(String, String)],
 ) -> Result<athar_registry::import::ImportRequest, RegistryError> {
@@ -1647,10 +1711,21 @@ pub async fn import(
         Err(e) => return preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
     };
     // The import runs in the background; the page that follows it shows where it stands.
-    let id = match app.imports.start(&actor.name, &upload, fields) {
-        Ok(id) => id,
-        Err(running) => return see_other(&format!("/sources/import/{running}")),
-    };
+    match start_import(&app, actor, upload, fields, req) {
+        Ok(id) | Err(id) => see_other(&format!("/sources/import/{id}")),
+    }
+}
+
+/// Starts the import of an upload in the background: the new job's id, or `Err` with the id of
+/// this upload's import running already (a list is never imported twice at once).
+pub(crate) fn start_import(
+    app: &Arc<App>,
+    actor: Actor,
+    upload: String,
+    fields: Vec<(String, String)>,
+    req: athar_registry::import::ImportRequest,
+) -> Result<String, String> {
+    let id = app.imports.start(&actor.name, &upload, fields)?;
     let (job, reporter) = (id.clone(), crate::imports::Reporter { app: app.clone(), id: id.clone() });
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || {
@@ -1663,7 +1738,7 @@ pub async fn import(
         };
         app2.imports.finish(&job, stage);
     });
-    see_other(&format!("/sources/import/{id}"))
+    Ok(id)
 }
 
 #[derive(Template)]
@@ -1755,14 +1830,17 @@ pub async fn exports_form(Extension(ctx): Extension<Ctx>) -> Response {
     render(StatusCode::OK, ExportsPage { title: page.t("exports.title"), page, recipients: RECIPIENTS, error: None })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ExportForm {
+    /// `leads` (for one kind of recipient, as each inquiry's consent allows) or `archive`.
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
+    /// For leads: `family`, `icrc`, `commission` or `authorities`.
     #[serde(default)]
-    recipient: String,
+    pub(crate) recipient: String,
+    /// The password of the one asking, again.
     #[serde(default)]
-    my_password: String,
+    pub(crate) my_password: String,
 }
 
 /// An export, confirmed by the investigator's password: a ZIP archive with its manifest,
@@ -1772,13 +1850,21 @@ pub async fn export(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<ExportForm>,
 ) -> Response {
+    made_export(&app, &ctx, form).await
+}
+
+/// An export as asked by the page or the API, confirmed by the password: the ZIP archive,
+/// answered as a download, or the refusal.
+pub(crate) async fn made_export(app: &Arc<App>, ctx: &Ctx, form: ExportForm) -> Response {
     let kind = form.kind.clone();
     let password = form.my_password.clone();
-    let made = with_password(&app, &ctx, password, move |registry, actor| {
+    let made = with_password(app, ctx, password, move |registry, actor| {
         let bundle = match form.kind.as_str() {
             "archive" => registry.export_persons_bundle(actor)?,
             "leads" => registry.export_for_recipient(actor, &form.recipient)?,
-            other => return Err(RegistryError::Invalid(format!("'{other}' is not a kind of export"))),
+            other => {
+                return Err(RegistryError::Invalid(format!("'{other}' is not a kind of export (leads or archive)")))
+            }
         };
         Ok((bundle.zip()?, bundle.manifest.recipient.clone(), bundle.manifest.made_at.clone()))
     })

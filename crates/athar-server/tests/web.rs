@@ -961,6 +961,22 @@ async fn a_purge_needs_the_password_again_and_leaves_the_audit_whole() {
 impl Client {
     /// A JSON request: with a bearer token, or with this session's cookie and its CSRF token in
     /// the `X-CSRF-Token` header.
+    /// A request whose body is a file's bytes, with an API token.
+    async fn bytes(&mut self, path: &str, body: Vec<u8>, bearer: &str) -> Answer {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+        let mut req = req.body(Body::from(body)).expect("request");
+        req.extensions_mut().insert(axum::extract::ConnectInfo(SocketAddr::from(([10, 9, 0, 1], 1))));
+        let res = self.router.clone().oneshot(req).await.expect("answer");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
     async fn json(
         &mut self,
         method: Method,
@@ -1021,7 +1037,7 @@ async fn the_json_api_answers_with_a_session_or_a_scoped_token_and_its_document_
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A token: issued by the admin, no wider than the role, limited to its scopes.
     let admin = local();
-    let e = site.app.registry.issue_token(&admin, "cora", &["import".into()], 30).expect_err("no such scope");
+    let e = site.app.registry.issue_token(&admin, "cora", &["purge".into()], 30).expect_err("no such scope");
     assert!(e.to_string().contains("not a scope"), "{e}");
     let e = site.app.registry.issue_token(&admin, "vera", &["search".into()], 30).expect_err("more than the role");
     assert!(e.to_string().contains("may not search"), "{e}");
@@ -1164,4 +1180,141 @@ async fn a_search_while_another_writer_holds_the_registry_is_told_to_wait_and_no
     assert!(r.body.contains("busy") && !r.body.contains("href=\"/persons/"), "no answer without its audit entry");
     let r = cora.post("/search", &[("name", "Mohammed Ahmad Halabi"), ("purpose", "family visit at the office")]).await;
     assert_eq!(r.status, StatusCode::OK, "answered once the registry is free");
+}
+
+#[tokio::test]
+async fn a_user_changes_their_own_password_and_signs_in_again_and_the_pages_speak_ukrainian() {
+    let site = Site::new();
+    let mut vera = site.signed_in("vera").await;
+    let r = vera.get("/lang/uk?back=/account/password").await;
+    assert_eq!(r.location(), "/account/password");
+    let form = vera.get("/account/password").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("<html lang=\"uk\" dir=\"ltr\">"), "{}", form.body);
+    assert!(form.body.contains("Зміна пароля") && form.body.contains("Вийти"), "{}", form.body);
+    let new = "sunflowers along the dnipro";
+    // The two new ones differ, the current one is wrong, the new one is weak: nothing changes.
+    let r = vera
+        .post("/account/password", &[("my_password", PASSWORD), ("new_password", new), ("again", "sunflowers")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = vera
+        .post("/account/password", &[("my_password", "not my password"), ("new_password", new), ("again", new)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    let r = vera
+        .post(
+            "/account/password",
+            &[("my_password", PASSWORD), ("new_password", "password123"), ("again", "password123")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("12 characters") || r.body.contains("common"), "{}", r.body);
+    assert_eq!(vera.get("/").await.status, StatusCode::OK, "still signed in");
+    // Changed: this session ends with the others; the old password signs no one in.
+    let mut other = site.signed_in("vera").await;
+    let r = vera.post("/account/password", &[("my_password", PASSWORD), ("new_password", new), ("again", new)]).await;
+    assert_eq!(r.location(), "/signin?changed=1", "{}", r.body);
+    let notice = vera.get("/signin?changed=1").await;
+    assert!(notice.body.contains("Пароль змінено"), "{}", notice.body);
+    assert_eq!(other.get("/").await.location(), "/signin", "the other session ended too");
+    let r = site.client().sign_in("vera", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = site.client().sign_in("vera", new).await;
+    assert_eq!(r.location(), "/", "{}", r.body);
+    let log = site.app.registry.audit_log(&local(), 20).expect("log");
+    assert!(log.iter().any(|e| e.action == "user.password"), "audited");
+    assert!(site.app.registry.verify_audit(&local(), true, None).expect("verify").verdict.ok);
+}
+
+#[tokio::test]
+async fn a_program_imports_a_list_and_exports_through_the_api_with_a_scoped_token() {
+    let site = Site::new();
+    with_lists(&site);
+    let admin = local();
+    let issued = site.app.registry.issue_token(&admin, "ivan", &["import".into(), "export".into()], 1).expect("token");
+    let mut program = site.client();
+    let list = "given_name,family_name,birth_date,place_of_detention\nOleksandr,Kovalenko,1979,Olenivka\n\
+                Serhii,Bondarenko,1984,Izolyatsia\nAndrii,Melnyk,,Olenivka\n"
+        .as_bytes()
+        .to_vec();
+    // What is missing or wrong is said; nothing is imported.
+    let r = program.bytes("/api/sources/import?source=release&kind=register", list.clone(), &issued.token).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("file_name"), "{}", r.body);
+    let r = program
+        .bytes("/api/sources/import?source=release&kind=register&file_name=a.csv", Vec::new(), &issued.token)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = program
+        .bytes("/api/sources/import?source=release&kind=lottery&file_name=a.csv", list.clone(), &issued.token)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("lottery"), "{}", r.body);
+    // A dry run: how it reads.
+    let r = program
+        .bytes(
+            "/api/sources/import?source=release&kind=register&file_name=a.csv&dry_run=1",
+            list.clone(),
+            &issued.token,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Kovalenko") && r.body.contains("place_of_detention"), "{}", r.body);
+    let before = site.app.registry.sources(&admin).expect("sources").len();
+    // The import, followed until done.
+    let r = program
+        .bytes("/api/sources/import?source=release&kind=register&file_name=a.csv", list.clone(), &issued.token)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let started: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let follow = started["follow"].as_str().expect("follow").to_string();
+    let t0 = std::time::Instant::now();
+    let stage = loop {
+        let r = program.json(Method::GET, &follow, None, Some(&issued.token)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let stage: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+        if stage["state"] != "running" || t0.elapsed().as_secs() > 30 {
+            break stage;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(stage["state"], "done", "{stage}");
+    assert_eq!(stage["report"]["imported"], 3, "{stage}");
+    assert_eq!(site.app.registry.sources(&admin).expect("sources").len(), before + 1);
+    // The same file again is refused with the reason, nothing imported.
+    let r = program
+        .bytes("/api/sources/import?source=again&kind=register&file_name=a.csv", list.clone(), &issued.token)
+        .await;
+    let again: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let follow = again["follow"].as_str().expect("follow").to_string();
+    let t0 = std::time::Instant::now();
+    let stage = loop {
+        let r = program.json(Method::GET, &follow, None, Some(&issued.token)).await;
+        let stage: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+        if stage["state"] != "running" || t0.elapsed().as_secs() > 30 {
+            break stage;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(stage["state"], "refused", "{stage}");
+    assert!(stage["reason"].as_str().unwrap_or("").contains("SHA-256"), "{stage}");
+    assert_eq!(site.app.registry.sources(&admin).expect("sources").len(), before + 1);
+    // A token without the import scope follows no import.
+    let cora = site.app.registry.issue_token(&admin, "cora", &["search".into()], 1).expect("token");
+    let r = program.json(Method::GET, &follow, None, Some(&cora.token)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // An export needs the password again, even with a token.
+    let ask = serde_json::json!({"kind": "archive", "my_password": "not the password"});
+    let r = program.json(Method::POST, "/api/exports", Some(ask), Some(&issued.token)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(r.body.starts_with("{\"error\""), "{}", r.body);
+    let ask = serde_json::json!({"kind": "archive", "my_password": PASSWORD});
+    let r = program.json(Method::POST, "/api/exports", Some(ask), Some(&issued.token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/zip"));
+    assert!(r.body.starts_with("PK"), "a ZIP archive");
+    let log = site.app.registry.audit_log(&admin, 40).expect("log");
+    assert!(log.iter().any(|e| e.action == "export"), "{log:?}");
+    assert!(site.app.registry.verify_audit(&admin, true, None).expect("verify").verdict.ok);
 }

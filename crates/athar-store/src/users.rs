@@ -171,6 +171,22 @@ impl Store {
         })
     }
 
+    /// A user's own new password (its argon2id hash): every session and API token of theirs
+    /// ends. `false` when no such user may sign in.
+    pub fn set_password(&self, name: &str, password_hash: &str, actor: &str) -> Result<bool, StoreError> {
+        crate::check_actor(actor)?;
+        write_tx(&self.conn, || {
+            let n = self.conn.execute(
+                "UPDATE users SET password_hash = ?2, epoch = epoch + 1 WHERE name = ?1 AND disabled_at IS NULL",
+                params![name, password_hash],
+            )?;
+            if n == 1 {
+                self.seal_user(name, actor, "user.password")?;
+            }
+            Ok(n == 1)
+        })
+    }
+
     /// Disables a user: every session ends, and no sign-in is accepted.
     pub fn disable_user(&self, name: &str, actor: &str) -> Result<bool, StoreError> {
         crate::check_actor(actor)?;

@@ -51,9 +51,9 @@ pub enum UserCommand {
         role: Role,
     },
     /// Issue an API token to a user, for some of what their role may do (scopes: counts,
-    /// sources, read, search, judge, inquiries, flags, audit) and for some days (at most 365).
+    /// sources, read, search, judge, inquiries, flags, audit, import, export) and for some days (at most 365).
     /// The token is printed once; only its keyed hash is kept. It ends when it expires, is
-    /// revoked, or the user is disabled, reset or given another role.
+    /// revoked, or the user is disabled, reset, given another role or changes their password.
     Token {
         name: String,
         #[arg(long = "scope", value_delimiter = ',', required = true)]
