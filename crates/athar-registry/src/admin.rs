@@ -128,9 +128,10 @@ impl Registry {
 
     /// Who looked at a person, for the data-protection officer: every audit entry about the
     /// person (under this id, or an id merged into it), about one of their records, or an
-    /// explanation that read one — oldest first. Entries name ids, never record content, so an
-    /// administrator may read it; the report itself is audited. Searches whose answers listed
-    /// the person are not among them: the chain keeps a search's text and count, not its answers.
+    /// explanation that read one — and every search whose answer showed the person (kept, with
+    /// its text, encrypted in its entry; searches made before that was kept cannot be told) —
+    /// oldest first. Entries name ids, never record content, so an administrator may read it;
+    /// the report itself is audited.
     pub fn viewers_of(&self, actor: &Actor, person: &str) -> Result<Vec<athar_store::AuditEntry>> {
         actor.require(Action::Audit)?;
         let person = person.trim();
@@ -153,7 +154,20 @@ impl Registry {
                     athar_store::escape_control(person)
                 )));
             }
-            Ok(s.audit_about(&targets, &records)?)
+            let mut entries = s.audit_about(&targets, &records)?;
+            // Searches whose answer showed the person, under any id it had.
+            let mut ids: std::collections::HashSet<String> =
+                targets.iter().filter_map(|t| t.strip_prefix("person:")).map(str::to_string).collect();
+            ids.extend(records.iter().map(|r| format!("R{r}")));
+            s.audit_details(&["search", "search.batch"], |e, detail| {
+                let note = detail.as_deref().map(crate::search::SearchNote::read).unwrap_or_default();
+                if note.shown.iter().any(|p| ids.contains(p)) {
+                    entries.push(e);
+                }
+            })?;
+            entries.sort_by_key(|e| e.seq);
+            entries.dedup_by_key(|e| e.seq);
+            Ok(entries)
         })?;
         self.audit(actor, "audit.viewers", Some(&format!("person:{person}")), Some(entries.len() as i64), None)?;
         Ok(entries)

@@ -15,6 +15,7 @@ use athar_search::{Index, IndexEntry, Query, RecordRef, SearchResults};
 use athar_store::{ChangeStamp, ExportRow, LinkInput, Store};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Why a search is made: an inquiry (by its reference) or a purpose stated in words.
@@ -77,6 +78,31 @@ pub struct BatchAnswer {
     pub answer: Result<SearchResults>,
 }
 
+/// What a search's audit entry keeps, encrypted: the query's text, the purpose given, and the
+/// persons its answer showed (so that the data-protection officer's report of who saw a person
+/// includes searches). Entries written before this was kept hold the text alone.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+pub(crate) struct SearchNote {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub shown: Vec<String>,
+}
+
+impl SearchNote {
+    fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The note of an entry's detail; an older entry's plain text shows no person.
+    pub(crate) fn read(detail: &str) -> SearchNote {
+        serde_json::from_str(detail)
+            .unwrap_or_else(|_| SearchNote { query: Some(detail.to_string()), ..SearchNote::default() })
+    }
+}
+
 /// Most persons a search returns.
 pub const MAX_LIMIT: usize = athar_search::MAX_LIMIT;
 
@@ -107,11 +133,12 @@ impl Registry {
         let wider = (limit + withheld.persons.len()).min(MAX_LIMIT);
         let found = self.with_index(|index| Ok(index.search(&query, wider)?))?;
         let found = withhold(found, &withheld, limit);
-        let detail = match why {
-            Some(why) => format!("{} | purpose: {why}", query.text()),
-            None => query.text(),
+        let detail = SearchNote {
+            query: Some(query.text()),
+            purpose: why.map(str::to_string),
+            shown: found.results.iter().map(|r| r.person_id.clone()).collect(),
         };
-        self.audit(actor, "search", target, Some(found.results.len() as i64), Some(&detail))?;
+        self.audit(actor, "search", target, Some(found.results.len() as i64), Some(&detail.text()))?;
         Ok(found)
     }
 
@@ -177,7 +204,14 @@ impl Registry {
                 })
                 .collect::<Vec<_>>())
         })?;
-        self.audit(actor, "search.batch", Some(what), Some(answers.len() as i64), None)?;
+        // The persons each answer showed, for the report of who saw whom (not the queries' text).
+        let shown = answers
+            .iter()
+            .filter_map(|a| a.answer.as_ref().ok())
+            .flat_map(|found| found.results.iter().map(|r| r.person_id.clone()))
+            .collect::<std::collections::BTreeSet<_>>();
+        let detail = SearchNote { query: None, purpose: None, shown: shown.into_iter().collect() };
+        self.audit(actor, "search.batch", Some(what), Some(answers.len() as i64), Some(&detail.text()))?;
         Ok(answers)
     }
 

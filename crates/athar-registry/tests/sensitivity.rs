@@ -122,3 +122,34 @@ fn a_record_not_linked_yet_is_its_own_person_everywhere_and_a_mistyped_id_is_not
     assert!(matches!(e, RegistryError::NotFound(_)), "{e}");
     assert!(r.flagged(&investigator()).expect("flags").is_empty(), "nothing changed");
 }
+
+#[test]
+fn the_viewers_report_lists_the_searches_whose_answer_showed_the_person_even_after_a_merge() {
+    let reg = Reg::new();
+    let r = &reg.registry;
+    reg.import("list.csv", LIST);
+    // Before any link: the answer shows a record, R<id>.
+    let early = r.search(&caseworker(), &name_query("Rami Ahmad Haddad"), 1).expect("search");
+    let shown_early = early.results[0].person_id.clone();
+    assert!(shown_early.starts_with('R'), "{shown_early}");
+    // A search that shows only someone else.
+    let nour = r.search(&caseworker(), &name_query("Nour Khaled Sabbagh"), 1).expect("search");
+    assert!(!nour.results.is_empty());
+    r.link(&me(), &LinkOptions::default(), &Silent).expect("link");
+    let later = r.search(&investigator(), &name_query("Rami Ahmad Haddad"), 1).expect("search");
+    let rami = later.results[0].person_id.clone();
+    assert!(rami.starts_with('P'), "{rami}");
+    let report = r.viewers_of(&me(), &rami).expect("viewers");
+    let searches: Vec<_> = report.iter().filter(|e| e.action == "search").collect();
+    assert_eq!(searches.len(), 2, "the search before the link (as {shown_early}) and after: {report:?}");
+    assert_eq!(searches[0].actor, "cw");
+    assert_eq!(searches[1].actor, "inv");
+    let nour_id = nour.results[0].person_id.clone();
+    let nour_person =
+        r.search(&investigator(), &name_query("Nour Khaled Sabbagh"), 1).expect("search").results[0].person_id.clone();
+    let report = r.viewers_of(&me(), &nour_person).expect("viewers");
+    assert_eq!(report.iter().filter(|e| e.action == "search").count(), 2, "{nour_id}: {report:?}");
+    // The report names ids only, and is audited itself.
+    let log = r.audit_log(&me(), 5).expect("log");
+    assert!(log.iter().any(|e| e.action == "audit.viewers"));
+}

@@ -478,6 +478,32 @@ impl Store {
         Ok(out.into_values().collect())
     }
 
+    /// Every audit entry of one of `actions` that answered something, with its detail opened
+    /// (the detail is encrypted; `None` when the entry has none): for `f` to read, in order.
+    pub fn audit_details(
+        &self,
+        actions: &[&str],
+        mut f: impl FnMut(AuditEntry, Option<String>),
+    ) -> Result<(), StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT seq, at, actor, action, target, result_count, detail_enc FROM audit \
+             WHERE action = ?1 AND result_count > 0 ORDER BY seq",
+        )?;
+        for action in actions {
+            let mut rows = st.query([action])?;
+            while let Some(r) = rows.next()? {
+                let e = audit::entry(r)?;
+                let sealed: Option<Vec<u8>> = r.get(6)?;
+                let detail = match sealed {
+                    Some(b) => Some(String::from_utf8_lossy(&self.keys.open(&b)?).into_owned()),
+                    None => None,
+                };
+                f(e, detail);
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the audit chain (names the first bad entry) and that the data it seals is still
     /// there: every source, judgement, inquiry, the model and the persons have their entry, and
     /// the small ones match it; a registry that holds data has a chain. With `deep`, every

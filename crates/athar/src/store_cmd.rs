@@ -121,8 +121,9 @@ pub enum AuditCommand {
         json: bool,
     },
     /// Who looked at a person, for the data-protection officer: every entry about the person,
-    /// an id merged into it, or one of their records (views, explanations, judgements, flags).
-    /// Searches whose answers listed the person are not among them.
+    /// an id merged into it, or one of their records (views, explanations, judgements, flags),
+    /// and every search whose answer showed them (searches made before answers were kept in
+    /// the audit chain cannot be told).
     Viewers {
         /// A person id (as search and `athar persons` show it), or R<record id>.
         person: String,
