@@ -296,12 +296,41 @@ pub fn cluster_with_persons(
             review.push((a, b, p));
         }
     }
-    // Most useful to review: the least certain first.
-    let mid = (opts.review_from + opts.merge_at) / 2.0;
     review.retain(|&(a, b, _)| uf.find(a) != uf.find(b));
-    review.sort_by(|x, y| (x.2 - mid).abs().total_cmp(&(y.2 - mid).abs()));
+    review_order(&mut review, (opts.review_from, opts.merge_at));
     let person = (0..n).map(|i| uf.find(i)).collect();
     Ok(Clustering { person, review, refused, unlike_groups })
+}
+
+/// How wide a step of uncertainty is when ordering the review queue: pairs whose probabilities
+/// lie within one step of the same distance from the band's middle count as equally uncertain.
+pub const REVIEW_STEP: f64 = 0.05;
+
+/// Puts pairs to review in the order a reviewer should see them, given the review band
+/// `(from, merge_at)` of the link that found them:
+/// 1. the least certain first: by the distance of the probability from the middle of the band,
+///    in steps of [`REVIEW_STEP`] (a pair at the middle is the one the model knows least about;
+///    pairs sent to review above the merge threshold, whose groups look unlike, come late);
+/// 2. among equally uncertain pairs, the one that shares a record with most other pairs in
+///    the queue first: its decision bears on theirs (a "same" puts the shared record's other
+///    pairs in a new light, and settles some as one person);
+/// 3. then by record ids, so that the order is the same every time.
+pub fn review_order<T: Copy + Ord + std::hash::Hash>(pairs: &mut [(T, T, f64)], band: (f64, f64)) {
+    let mid = (band.0 + band.1) / 2.0;
+    let mut degree: std::collections::HashMap<T, usize> = std::collections::HashMap::new();
+    for &(a, b, _) in pairs.iter() {
+        *degree.entry(a).or_default() += 1;
+        *degree.entry(b).or_default() += 1;
+    }
+    let step = |p: f64| ((p - mid).abs() / REVIEW_STEP).floor() as i64;
+    // Pairs that share a record with this one (each record's pairs, this one excepted).
+    let others = |a: &T, b: &T| degree.get(a).copied().unwrap_or(1) + degree.get(b).copied().unwrap_or(1) - 2;
+    pairs.sort_by(|x, y| {
+        step(x.2)
+            .cmp(&step(y.2))
+            .then_with(|| others(&y.0, &y.1).cmp(&others(&x.0, &x.1)))
+            .then_with(|| (x.0, x.1).cmp(&(y.0, y.1)))
+    });
 }
 
 #[cfg(test)]
@@ -433,5 +462,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_review_order_follows_the_band_then_the_pairs_a_decision_bears_on() {
+        // Band 0.3..0.9: the middle is 0.6.
+        let mut pairs = vec![(1, 2, 0.87), (3, 4, 0.61), (5, 6, 0.37), (7, 8, 0.58), (7, 9, 0.62), (8, 10, 0.2)];
+        review_order(&mut pairs, (0.3, 0.9));
+        let order: Vec<(i32, i32)> = pairs.iter().map(|p| (p.0, p.1)).collect();
+        // 0.58, 0.61 and 0.62 are within a step of 0.6; of them, 7-8 shares records with two
+        // other pairs (7-9 and 8-10), 7-9 with one (7-8), 3-4 with none.
+        assert_eq!(order[..3], [(7, 8), (7, 9), (3, 4)]);
+        assert_eq!(order[3..], [(5, 6), (1, 2), (8, 10)], "then by distance from the middle");
+        // The same pairs under the default band (middle 0.725): 0.87 is now as uncertain as
+        // 0.58, and nearer the middle than 0.37.
+        review_order(&mut pairs, (0.5, 0.95));
+        let probabilities: Vec<f64> = pairs.iter().map(|p| p.2).collect();
+        assert_eq!(probabilities, vec![0.58, 0.62, 0.87, 0.61, 0.37, 0.2]);
     }
 }

@@ -25,7 +25,7 @@ pub use blocking::{
     candidate_pairs, candidate_pairs_where, candidates_against, default_rules, BlockKeys, BlockingRule, Candidates,
     RuleReport, DEFAULT_MAX_BLOCK,
 };
-pub use cluster::{cluster, cluster_with_persons, ClusterOptions, Clustering, Judgement, ScoredPair};
+pub use cluster::{cluster, cluster_with_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair};
 pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::{TermCounts, TermFrequencies};
 pub use model::{Explanation, FsModel, LineKind, ModelError};

@@ -52,7 +52,7 @@ pub use error::{RegistryError, Result};
 pub use inquiries::{InquiryDetail, NewInquiry};
 pub use persons::{ExportRecord, PersonView, SplitReport};
 pub use progress::{Progress, Silent};
-pub use review::{Explanation, JudgeReport, ReviewItem};
+pub use review::{Explanation, JudgeReport, RecordCard, ReviewFilter, ReviewItem, ReviewQueue};
 pub use search::SearchPurpose;
 pub use users::{needs_second_factor, password_problem, Enrolment, PasswordChecked, UserSummary, MIN_PASSWORD};
 

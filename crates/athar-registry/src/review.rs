@@ -22,14 +22,85 @@ pub struct Explanation {
     pub explanation: athar_link::Explanation,
 }
 
-/// A pair to review, with a summary of each record.
+/// A pair to review, with both records as a reviewer needs them, and (when asked) why the
+/// model scores it so.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewItem {
     pub record_a: String,
     pub record_b: String,
     pub probability: f64,
-    pub a: String,
-    pub b: String,
+    pub a: RecordCard,
+    pub b: RecordCard,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<athar_link::Explanation>,
+}
+
+/// A record as a reviewer reads it beside another: its names, birth year, place, mother, and
+/// where it comes from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RecordCard {
+    pub record_id: String,
+    /// Given, father's, grandfather's and family name, as written.
+    pub name: String,
+    pub born: Option<String>,
+    pub place: Option<String>,
+    pub mother: Option<String>,
+    pub source: String,
+    pub source_record_id: Option<String>,
+    pub row: i64,
+}
+
+impl RecordCard {
+    /// One line: "name · mother M · born Y · place P · source:id (row N)".
+    pub fn line(&self) -> String {
+        let mut parts = vec![if self.name.is_empty() { "(no name)".to_string() } else { self.name.clone() }];
+        if let Some(m) = &self.mother {
+            parts.push(format!("mother {m}"));
+        }
+        if let Some(b) = &self.born {
+            parts.push(format!("born {b}"));
+        }
+        if let Some(p) = &self.place {
+            parts.push(format!("place {p}"));
+        }
+        let id = self.source_record_id.as_deref().map_or(String::new(), |i| format!(":{i}"));
+        parts.push(format!("{}{id} (row {})", self.source, self.row));
+        parts.join(" · ")
+    }
+}
+
+/// Which pairs of the review queue to show.
+#[derive(Debug, Clone)]
+pub struct ReviewFilter {
+    /// Pairs a page holds (1 to 1,000).
+    pub limit: usize,
+    /// The page, from 1.
+    pub page: usize,
+    /// Only pairs with a record from this source (by name).
+    pub source: Option<String>,
+    /// Only pairs whose probability is at least / at most this.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// With each pair's explanation (the waterfall).
+    pub explain: bool,
+}
+
+impl Default for ReviewFilter {
+    fn default() -> Self {
+        ReviewFilter { limit: 50, page: 1, source: None, min: None, max: None, explain: false }
+    }
+}
+
+/// A page of the review queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewQueue {
+    /// Pairs waiting that the filter keeps (all pages).
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// The review band of the last link, `[from, merge_at]`: the order follows its middle.
+    pub band: (f64, f64),
+    pub items: Vec<ReviewItem>,
 }
 
 /// A judgement recorded.
@@ -98,31 +169,84 @@ impl Registry {
         Ok(out)
     }
 
-    /// Pairs to review (never merged automatically), as the last link ordered them.
-    pub fn review(&self, actor: &Actor) -> Result<Vec<ReviewItem>> {
+    /// Pairs to review (never merged automatically), in the order of
+    /// [`athar_link::review_order`] with the band of the last link: the least certain first,
+    /// then those whose decision bears on most other pairs. Filtered and paged; each pair with
+    /// both records (and, when asked, the explanation). Pairs with a record withheld from the
+    /// one asking are left out of the queue.
+    pub fn review(&self, actor: &Actor, filter: &ReviewFilter) -> Result<ReviewQueue> {
         actor.require(Action::ReadRecords)?;
+        if filter.limit == 0 || filter.limit > 1000 {
+            invalid!("--limit {} : a page holds 1 to 1000 pairs", filter.limit);
+        }
+        if filter.page == 0 {
+            invalid!("--page counts from 1");
+        }
+        for (flag, p) in [("--min", filter.min), ("--max", filter.max)] {
+            if let Some(p) = p {
+                if !(0.0..=1.0).contains(&p) {
+                    invalid!("{flag} {p} is not a probability (0 to 1)");
+                }
+            }
+        }
+        if let (Some(lo), Some(hi)) = (filter.min, filter.max) {
+            if lo > hi {
+                invalid!("--min {lo} is above --max {hi}: no pair could be shown");
+            }
+        }
         let withheld = self.withheld(actor)?;
-        let (pairs, items) = self.read(|store| {
+        let queue = self.read(|store| {
+            if let Some(source) = &filter.source {
+                if store.source_by_name(source)?.is_none() {
+                    return Err(RegistryError::NotFound(format!(
+                        "there is no source '{}'; see athar sources",
+                        athar_store::escape_control(source)
+                    )));
+                }
+            }
             let mut pairs = store.review_pairs()?;
-            pairs.retain(|(a, b, _)| !withheld.record(*a) && !withheld.record(*b));
-            let c = self.compared(store)?;
-            let items: Vec<ReviewItem> = pairs
-                .iter()
-                .filter_map(|&(a, b, p)| {
-                    let (i, j) = (c.ids.get(&a)?, c.ids.get(&b)?);
-                    Some(ReviewItem {
+            pairs.retain(|(a, b, p)| {
+                !withheld.record(*a)
+                    && !withheld.record(*b)
+                    && filter.min.is_none_or(|m| *p >= m)
+                    && filter.max.is_none_or(|m| *p <= m)
+            });
+            let ids: Vec<i64> = pairs.iter().flat_map(|(a, b, _)| [*a, *b]).collect();
+            let origins = store.record_origins(&ids)?;
+            if let Some(source) = &filter.source {
+                let from = |id: &i64| origins.get(id).is_some_and(|o| &o.source == source);
+                pairs.retain(|(a, b, _)| from(a) || from(b));
+            }
+            let band = crate::link::kept::kept_band(store)?;
+            athar_link::review_order(&mut pairs, band);
+            let total = pairs.len();
+            let pages = total.div_ceil(filter.limit).max(1);
+            let shown: Vec<(i64, i64, f64)> =
+                pairs.into_iter().skip((filter.page - 1) * filter.limit).take(filter.limit).collect();
+            let mut items = Vec::with_capacity(shown.len());
+            if !shown.is_empty() {
+                let c = self.compared(store)?;
+                for (a, b, p) in shown {
+                    let (Some(&i), Some(&j)) = (c.ids.get(&a), c.ids.get(&b)) else { continue };
+                    let (ra, rb) = (&c.records[i], &c.records[j]);
+                    let explanation = filter.explain.then(|| {
+                        let v = compare(&self.engine, ra, rb);
+                        c.model.explain(&v, &|k| c.tf.share(k, ra, rb))
+                    });
+                    items.push(ReviewItem {
                         record_a: a.to_string(),
                         record_b: b.to_string(),
                         probability: p,
-                        a: summary(&c.records[*i]),
-                        b: summary(&c.records[*j]),
-                    })
-                })
-                .collect();
-            Ok((pairs.len(), items))
+                        a: card(ra, origins.get(&a)),
+                        b: card(rb, origins.get(&b)),
+                        explanation,
+                    });
+                }
+            }
+            Ok(ReviewQueue { total, page: filter.page, pages, band, items })
         })?;
-        self.audit(actor, "review", None, Some(pairs as i64), None)?;
-        Ok(items)
+        self.audit(actor, "review", None, Some(queue.items.len() as i64), None)?;
+        Ok(queue)
     }
 
     /// Records a human decision about two records (`same`, `different` or `unsure`), always
@@ -198,15 +322,19 @@ fn refuse_contradiction(store: &Store, ra: i64, rb: i64, decision: &str) -> Resu
 }
 
 /// A record in a line: its names, the mother's name, the birth year.
-fn summary(r: &LinkRecord) -> String {
+fn card(r: &LinkRecord, origin: Option<&athar_store::RecordOrigin>) -> RecordCard {
     let name = |f: &athar_link::record::NameField| f.as_ref().map(|a| a.input.clone());
-    let mut parts: Vec<String> =
+    let names: Vec<String> =
         [name(&r.given), name(&r.father), name(&r.grandfather), name(&r.family)].into_iter().flatten().collect();
-    if let Some(m) = name(&r.mother_given) {
-        parts.push(format!("mother {m}"));
+    let mother: Vec<String> = [name(&r.mother_given), name(&r.mother_family)].into_iter().flatten().collect();
+    RecordCard {
+        record_id: r.id.clone(),
+        name: names.join(" "),
+        born: r.birth.map(|b| b.year.to_string()),
+        place: name(&r.birth_place).or_else(|| name(&r.residence)),
+        mother: (!mother.is_empty()).then(|| mother.join(" ")),
+        source: origin.map(|o| o.source.clone()).unwrap_or_default(),
+        source_record_id: origin.and_then(|o| o.source_record_id.clone()),
+        row: origin.map_or(0, |o| o.row),
     }
-    if let Some(b) = r.birth {
-        parts.push(format!("born {}", b.year));
-    }
-    parts.join(" ")
 }

@@ -54,8 +54,9 @@ fn a_flagged_record_is_withheld_from_a_caseworker_and_said_so_and_shown_to_an_in
         Err(RegistryError::Withheld(_))
     ));
     assert!(r
-        .review(&caseworker())
+        .review(&caseworker(), &Default::default())
         .expect("review")
+        .items
         .iter()
         .all(|p| p.record_a != id.to_string() && p.record_b != id.to_string()));
     // The other person is untouched.

@@ -223,11 +223,45 @@ pub async fn flags(
     .await
 }
 
-/// Pairs to review, least certain first.
-#[utoipa::path(get, path = "/api/review", responses((status = 200, body = Vec<Object>)))]
-pub async fn review(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>) -> Response {
+/// Which pairs of the review queue: a page of them, from one source, within probabilities.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReviewParams {
+    /// Pairs a page holds (1 to 1,000; 50 unless given).
+    pub limit: Option<usize>,
+    /// The page, from 1.
+    pub page: Option<usize>,
+    /// Only pairs with a record from this source.
+    pub source: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// `1`: each pair with its explanation.
+    pub explain: Option<u8>,
+}
+
+/// Pairs to review: the least certain first (by the distance from the middle of the last
+/// link's review band), then those whose decision bears on most other pairs; both records of
+/// each, with their source.
+#[utoipa::path(get, path = "/api/review", params(ReviewParams), responses((status = 200, body = Object), (status = 400, body = ApiError)))]
+pub async fn review(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    q: Result<axum::extract::Query<ReviewParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(axum::extract::Query(q)) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.body_text()),
+    };
+    let d = athar_registry::ReviewFilter::default();
+    let filter = athar_registry::ReviewFilter {
+        limit: q.limit.unwrap_or(d.limit),
+        page: q.page.unwrap_or(d.page),
+        source: q.source,
+        min: q.min,
+        max: q.max,
+        explain: q.explain == Some(1),
+    };
     let (registry, actor) = (app.registry.clone(), ctx.actor.clone());
-    answer(&app, &ctx, move || registry.review(&actor.ok_or(RegistryError::SignInFailed)?)).await
+    answer(&app, &ctx, move || registry.review(&actor.ok_or(RegistryError::SignInFailed)?, &filter)).await
 }
 
 /// A human decision on two records, which every later link respects.

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod imports;
 pub mod limits;
 mod pages;
+pub mod review_export;
 pub mod session;
 pub mod uploads;
 

@@ -23,6 +23,11 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// The frame of a page made outside a request (a file written by the command line).
+    pub(crate) fn standalone(lang: Lang) -> Frame {
+        Frame { lang, csrf: String::new(), actor: None, path: String::new() }
+    }
+
     fn of(ctx: &Ctx) -> Frame {
         Frame { lang: ctx.lang, csrf: ctx.csrf().to_string(), actor: ctx.actor.clone(), path: ctx.path.clone() }
     }
@@ -1072,6 +1077,7 @@ pub async fn person(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>,
 
 /// One step of a pair's waterfall: a comparison's weight and the running total after it.
 pub struct Step {
+    /// The comparison (a field's name, shown in the page's language), or the prior.
     pub label: String,
     pub level: String,
     pub weight: f64,
@@ -1082,6 +1088,32 @@ pub struct Step {
 
 fn bar_length(weight: f64) -> u32 {
     ((weight.abs().min(12.0) / 12.0) * 100.0).round() as u32
+}
+
+/// An explanation as the steps of its waterfall: the prior, then each comparison with the
+/// running total (the review page and the review queue's HTML export draw it alike).
+pub(crate) fn waterfall(e: &athar_link::Explanation, prior: &str) -> Vec<Step> {
+    let mut total = e.prior_weight;
+    let mut steps = vec![Step {
+        label: prior.to_string(),
+        level: String::new(),
+        weight: total,
+        total,
+        length: bar_length(total),
+        against: total < 0.0,
+    }];
+    for l in &e.lines {
+        total += l.weight;
+        steps.push(Step {
+            label: l.comparison.clone(),
+            level: l.level.clone(),
+            weight: l.weight,
+            total,
+            length: bar_length(l.weight),
+            against: l.weight < 0.0,
+        });
+    }
+    steps
 }
 
 #[derive(Template)]
@@ -1123,8 +1155,8 @@ async fn review_page(
     let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
     let registry = app.registry.clone();
     let result = blocking(move || {
-        let items = registry.review(&actor)?;
-        let chosen = pair.or_else(|| items.first().map(|i| (i.record_a.clone(), i.record_b.clone())));
+        let queue = registry.review(&actor, &athar_registry::ReviewFilter { limit: 21, ..Default::default() })?;
+        let chosen = pair.or_else(|| queue.items.first().map(|i| (i.record_a.clone(), i.record_b.clone())));
         let shown = match &chosen {
             Some((a, b)) => {
                 let e = registry.explain(&actor, a, b)?;
@@ -1134,10 +1166,10 @@ async fn review_page(
             }
             None => None,
         };
-        Ok::<_, RegistryError>((items, shown))
+        Ok::<_, RegistryError>((queue, shown))
     })
     .await;
-    let (items, shown) = match result {
+    let (queue, shown) = match result {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return registry_error(app, ctx.lang, Some(ctx), e).await,
         Err(r) => return r,
@@ -1146,26 +1178,7 @@ async fn review_page(
     let mut steps = Vec::new();
     let (mut pair, mut probability, mut judged, mut fields) = (None, String::new(), None, Vec::new());
     if let Some((e, ra, rb)) = shown {
-        let mut total = e.explanation.prior_weight;
-        steps.push(Step {
-            label: page.t("review.prior").to_string(),
-            level: String::new(),
-            weight: total,
-            total,
-            length: bar_length(total),
-            against: total < 0.0,
-        });
-        for l in &e.explanation.lines {
-            total += l.weight;
-            steps.push(Step {
-                label: l.comparison.clone(),
-                level: l.level.clone(),
-                weight: l.weight,
-                total,
-                length: bar_length(l.weight),
-                against: l.weight < 0.0,
-            });
-        }
+        steps = waterfall(&e.explanation, page.t("review.prior"));
         probability = format!("{:.3}", e.explanation.probability);
         judged = e.judgement;
         for r in [&ra, &rb] {
@@ -1178,13 +1191,14 @@ async fn review_page(
         pair = Some((ra, rb));
     }
     let shown_ids = pair.as_ref().map(|(a, b)| (a.record_id.clone(), b.record_id.clone()));
-    let queue: Vec<(String, String, String)> = items
+    let left = queue.total;
+    let queue: Vec<(String, String, String)> = queue
+        .items
         .iter()
         .filter(|i| shown_ids.as_ref() != Some(&(i.record_a.clone(), i.record_b.clone())))
         .take(20)
         .map(|i| (i.record_a.clone(), i.record_b.clone(), format!("{:.3}", i.probability)))
         .collect();
-    let left = items.len();
     render(
         StatusCode::OK,
         ReviewPage {

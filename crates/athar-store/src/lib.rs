@@ -33,7 +33,9 @@ pub mod users;
 pub use audit::{AuditEntry, AuditVerdict};
 pub use inquiries::{Dismissal, Enquirer, InquiryRow, Lead};
 pub use keys::Keys;
-pub use linkage::{ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp};
+pub use linkage::{
+    ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp, RecordOrigin,
+};
 pub use users::{Credentials, UserRow};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};

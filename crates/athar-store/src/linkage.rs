@@ -201,6 +201,14 @@ impl<'t> PersonWriter<'t> {
     }
 }
 
+/// Where a record comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecordOrigin {
+    pub source: String,
+    pub source_record_id: Option<String>,
+    pub row: i64,
+}
+
 impl Store {
     /// Every record's fields for linkage, in record-id order.
     pub fn link_inputs(&self) -> Result<Vec<LinkInput>, StoreError> {
@@ -632,15 +640,40 @@ impl Store {
         Ok(report)
     }
 
-    /// Pairs to review, most useful first (as saved).
+    /// Pairs to review that no judgement in force decides, by record ids (the order a reviewer
+    /// sees is the registry's: see `athar_link::review_order`).
     pub fn review_pairs(&self) -> Result<Vec<(i64, i64, f64)>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT v.record_a, v.record_b, v.probability FROM review v WHERE NOT EXISTS \
              (SELECT 1 FROM judgements j WHERE j.record_a = v.record_a AND j.record_b = v.record_b \
-              AND j.withdrawn_at IS NULL) ORDER BY ABS(v.probability - 0.725), v.record_a",
+              AND j.withdrawn_at IS NULL) ORDER BY v.record_a, v.record_b",
         )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Where each of `ids` comes from: its source's name, its id in the source (if the list had
+    /// one) and its row. Ids not found are left out.
+    pub fn record_origins(&self, ids: &[i64]) -> Result<HashMap<i64, RecordOrigin>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT s.name, r.source_record_id, r.row FROM records r JOIN sources s ON s.source_id = r.source_id \
+             WHERE r.record_id = ?1",
+        )?;
+        let mut out = HashMap::new();
+        for &id in ids {
+            if out.contains_key(&id) {
+                continue;
+            }
+            let found = st
+                .query_row([id], |r| {
+                    Ok(RecordOrigin { source: r.get(0)?, source_record_id: r.get(1)?, row: r.get(2)? })
+                })
+                .optional()?;
+            if let Some(o) = found {
+                out.insert(id, o);
+            }
+        }
+        Ok(out)
     }
 
     /// The record ids of a person.

@@ -211,26 +211,156 @@ pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn review(global: &Global, json: bool) -> Result<ExitCode> {
-    let items = global.registry()?.review(&global.party())?;
-    if json {
-        let rows: Vec<serde_json::Value> = items.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
-        println!("{}", serde_json::json!({ "review": rows }));
-    } else if items.is_empty() {
-        println!("nothing to review");
+/// How `review` prints its page.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewFormat {
+    Text,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Pairs a page holds (1 to 1000).
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Which page (from 1).
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// Only pairs with a record from this source (its name, as athar sources shows it).
+    #[arg(long)]
+    source: Option<String>,
+    /// Only pairs whose probability is at least this.
+    #[arg(long)]
+    min: Option<f64>,
+    /// Only pairs whose probability is at most this.
+    #[arg(long)]
+    max: Option<f64>,
+    /// text (for a terminal), json, csv (a spreadsheet of both records per pair), or html (one
+    /// file, both records side by side with the waterfall of each score, for reviewers who do
+    /// not use a terminal).
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+    format: ReviewFormat,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// Where to write (csv and html; `-` is standard output).
+    #[arg(long, default_value = "-")]
+    out: std::path::PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    force: bool,
+    /// The language of the html file: en, ar (right to left) or uk.
+    #[arg(long, default_value = "en")]
+    lang: String,
+}
+
+/// Text for a terminal: a value in right-to-left script kept apart (Unicode first-strong
+/// isolate … pop) so that the columns around it do not swap on screen.
+fn isolate(s: &str, terminal: bool) -> String {
+    let rtl =
+        s.chars().any(|c| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}'));
+    if terminal && rtl {
+        format!("\u{2068}{}\u{2069}", esc(s))
     } else {
-        for r in &items {
-            println!(
-                "\"{}\" ↔ \"{}\"  p={:.3}\n    {}\n    {}",
-                r.record_a,
-                r.record_b,
-                r.probability,
-                esc(&r.a),
-                esc(&r.b)
-            );
-        }
-        println!("decide with: athar judge A B same|different|unsure [--note \"…\"]");
+        esc(s).into_owned()
     }
+}
+
+pub fn review(global: &Global, args: ReviewArgs) -> Result<ExitCode> {
+    use std::io::{IsTerminal, Write};
+    let format = if args.json { ReviewFormat::Json } else { args.format };
+    let lang = athar_server::i18n::Lang::from_code(&args.lang)
+        .filter(|l| l.code() == args.lang.trim().to_ascii_lowercase())
+        .with_context(|| format!("--lang {}: use en, ar or uk", esc(&args.lang)))?;
+    let registry = global.registry()?;
+    let filter = athar_registry::ReviewFilter {
+        limit: args.limit,
+        page: args.page,
+        source: args.source.clone(),
+        min: args.min,
+        max: args.max,
+        explain: format == ReviewFormat::Html,
+    };
+    let queue = registry.review(&global.party(), &filter)?;
+    if args.page > queue.pages && queue.total > 0 {
+        bail!("--page {}: the queue has {} page(s) of {} pairs", args.page, queue.pages, args.limit);
+    }
+    let mut sink = crate::output::Output::open(&args.out, &registry.own_files(), args.force)?;
+    match format {
+        ReviewFormat::Json => writeln!(sink, "{}", serde_json::to_string(&queue)?)?,
+        ReviewFormat::Html => sink.write_all(athar_server::review_export::review_html(&queue, lang)?.as_bytes())?,
+        ReviewFormat::Csv => {
+            let mut w = crate::output::CsvOut::new(&mut sink);
+            let mut header = vec!["rank".to_string(), "record_a".into(), "record_b".into(), "probability".into()];
+            for side in ["a", "b"] {
+                for f in ["name", "mother", "born", "place", "source", "source_record_id", "row"] {
+                    header.push(format!("{side}_{f}"));
+                }
+            }
+            w.row(&header)?;
+            for (k, i) in queue.items.iter().enumerate() {
+                let mut row = vec![
+                    ((queue.page - 1) * args.limit + k + 1).to_string(),
+                    i.record_a.clone(),
+                    i.record_b.clone(),
+                    format!("{:.4}", i.probability),
+                ];
+                for c in [&i.a, &i.b] {
+                    row.extend([
+                        c.name.clone(),
+                        c.mother.clone().unwrap_or_default(),
+                        c.born.clone().unwrap_or_default(),
+                        c.place.clone().unwrap_or_default(),
+                        c.source.clone(),
+                        c.source_record_id.clone().unwrap_or_default(),
+                        c.row.to_string(),
+                    ]);
+                }
+                w.row(&row)?;
+            }
+            w.into_inner()?;
+        }
+        ReviewFormat::Text => {
+            let terminal = sink.is_stdout() && std::io::stdout().is_terminal();
+            if queue.items.is_empty() {
+                writeln!(sink, "nothing to review{}", if queue.total > 0 { " on this page" } else { "" })?;
+            }
+            for (k, i) in queue.items.iter().enumerate() {
+                writeln!(
+                    sink,
+                    "{:>3}. records {} and {}  p={:.3}",
+                    (queue.page - 1) * args.limit + k + 1,
+                    i.record_a,
+                    i.record_b,
+                    i.probability
+                )?;
+                for c in [&i.a, &i.b] {
+                    let line = c.line();
+                    writeln!(sink, "       {}", isolate(&line, terminal))?;
+                }
+            }
+            if queue.total > 0 {
+                writeln!(
+                    sink,
+                    "page {} of {} ({} pairs; least certain first, by the band {:.2}–{:.2} of the last link)",
+                    queue.page, queue.pages, queue.total, queue.band.0, queue.band.1
+                )?;
+                if queue.page < queue.pages {
+                    writeln!(sink, "next: athar review --page {}", queue.page + 1)?;
+                }
+                writeln!(
+                    sink,
+                    "decide with: athar judge A B same|different|unsure [--note \"…\"]; see why: athar explain A B"
+                )?;
+            }
+        }
+    }
+    if !sink.is_stdout() {
+        eprintln!("wrote {} pairs to {}", queue.items.len(), crate::output::describe(&args.out));
+    }
+    sink.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -153,11 +153,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Pairs to review (never merged automatically), least certain first.
-    Review {
-        #[arg(long)]
-        json: bool,
-    },
+    /// Pairs to review (never merged automatically), a page at a time, both records of each.
+    /// Order: the least certain first — by the distance of the probability from the middle of
+    /// the review band the last link used (in steps of 0.05; 0.725 for the default band
+    /// 0.5–0.95) — then, among equally uncertain pairs, those that share a record with most
+    /// other pairs (their decision bears on those), then by record ids.
+    Review(link_cmd::ReviewArgs),
     /// Record a human decision about two records (always respected by link).
     Judge(link_cmd::JudgeArgs),
     /// Persons: show, split, history.
@@ -269,7 +270,7 @@ fn main() -> ExitCode {
         Command::Reindex { json } => store_cmd::reindex(g, json),
         Command::Link(args) => link_cmd::link(g, args),
         Command::Explain { a, b, json } => link_cmd::explain(g, a, b, json),
-        Command::Review { json } => link_cmd::review(g, json),
+        Command::Review(args) => link_cmd::review(g, args),
         Command::Judge(args) => link_cmd::judge(g, args),
         Command::Persons(cmd) => persons_cmd::persons(g, cmd),
         Command::Export(cmd) => persons_cmd::export(g, cmd),

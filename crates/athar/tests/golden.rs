@@ -132,6 +132,7 @@ fn the_commands_print_what_they_printed() {
     check("import.jsonl", &imports);
     check("link.json", &run(d, &["link", "--json"]));
     check("review.json", &run(d, &["review", "--json"]));
+    check("review.txt", &run(d, &["review", "--limit", "5"]));
     check("export.csv", &run(d, &["export", "persons", "--out", "-"]));
     check("search.json", &run(d, &["search", "Mohammed", "--limit", "5", "--json"]));
     check("search.txt", &run(d, &["search", "محمد", "--limit", "3"]));

@@ -588,3 +588,69 @@ fn a_record_and_its_copy_in_another_script_carry_no_siblings_penalty() {
     assert!(lines.iter().all(|l| l["comparison"] != "relatives"), "{v}");
     assert!(v["explanation"]["probability"].as_f64().unwrap_or(0.0) > 0.95, "{v}");
 }
+
+#[test]
+fn review_pages_filters_and_writes_each_format_in_the_band_order() {
+    let env = Env::new();
+    env.ok(&["link", "--threshold", "0.99", "--review-band", "0.001,0.99"]);
+    let queue = env.json(&["review", "--format", "json"]);
+    let total = queue["total"].as_u64().expect("total");
+    assert!(total >= 2, "a wide band sends several pairs to review: {queue}");
+    assert_eq!(queue["band"], serde_json::json!([0.001, 0.99]), "the band of the last link");
+    // The order: distance from the middle of the band, in steps of 0.05, never decreasing.
+    let mid = (0.001 + 0.99) / 2.0;
+    let steps: Vec<i64> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| ((i["probability"].as_f64().expect("p") - mid).abs() / 0.05).floor() as i64)
+        .collect();
+    assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{steps:?}");
+    // Both records of each pair, with their source.
+    let first = &queue["items"][0];
+    for side in ["a", "b"] {
+        assert!(!first[side]["name"].as_str().unwrap_or("").is_empty(), "{first}");
+        assert!(["reg", "ngo"].contains(&first[side]["source"].as_str().unwrap_or("")), "{first}");
+    }
+    // Pages.
+    let page = env.json(&["review", "--json", "--limit", "1", "--page", "2"]);
+    assert_eq!(page["pages"].as_u64(), Some(total));
+    assert_eq!(page["items"][0]["record_a"], queue["items"][1]["record_a"]);
+    let text = env.ok(&["review", "--limit", "1"]);
+    assert!(text.contains("next: athar review --page 2") && text.contains("least certain first"), "{text}");
+    // Filters: a source, and probabilities.
+    let ngo_only = env.json(&["review", "--json", "--source", "ngo"]);
+    for i in ngo_only["items"].as_array().expect("items") {
+        assert!(i["a"]["source"] == "ngo" || i["b"]["source"] == "ngo", "{i}");
+    }
+    let high = env.json(&["review", "--json", "--min", "0.5"]);
+    assert!(high["items"].as_array().expect("items").iter().all(|i| i["probability"].as_f64().unwrap_or(0.0) >= 0.5));
+    assert!(high["total"].as_u64() <= Some(total));
+    // CSV and HTML, written to files.
+    let csv_path = env.path("queue.csv");
+    env.ok(&["review", "--format", "csv", "--out", csv_path.to_str().expect("p")]);
+    let csv = std::fs::read_to_string(&csv_path).expect("csv");
+    assert!(csv.starts_with("rank,record_a,record_b,probability,a_name,"), "{csv}");
+    assert_eq!(csv.lines().count() as u64, total.min(50) + 1);
+    let html_path = env.path("queue.html");
+    env.ok(&["review", "--format", "html", "--lang", "ar", "--out", html_path.to_str().expect("p")]);
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    assert!(html.contains("dir=\"rtl\"") && html.contains("class=\"why\"") && html.contains("athar judge"), "{html}");
+    assert!(!html.contains("<script"), "no script in the file");
+    // What a user can get wrong is said; nothing is written.
+    for (args, said) in [
+        (vec!["review", "--min", "2"], "not a probability"),
+        (vec!["review", "--min", "0.9", "--max", "0.1"], "above --max"),
+        (vec!["review", "--source", "nowhere"], "no source 'nowhere'"),
+        (vec!["review", "--limit", "0"], "1 to 1000"),
+        (vec!["review", "--page", "999"], "page(s)"),
+        (vec!["review", "--format", "html", "--lang", "fr"], "use en, ar or uk"),
+    ] {
+        let o = env.run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+    let o = env.run(&["review", "--format", "csv", "--out", csv_path.to_str().expect("p")]);
+    assert!(!o.status.success(), "an existing file is not replaced without --force");
+}

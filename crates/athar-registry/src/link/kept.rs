@@ -128,6 +128,23 @@ pub(crate) fn kept_state(
     ])
 }
 
+/// The review band the last link used (its pairs' order follows it), kept with the link's state.
+pub(crate) fn band_entry(options: &ClusterOptions) -> (String, Vec<u8>) {
+    let band = [options.review_from, options.merge_at];
+    ("review_band".to_string(), band.iter().flat_map(|x| x.to_le_bytes()).collect())
+}
+
+/// The review band of the last link: `(from, merge_at)`; the defaults when no link kept one.
+pub(crate) fn kept_band(store: &Store) -> Result<(f64, f64)> {
+    let kept = store.link_state("review_band")?.into_iter().next().and_then(|(_, b)| {
+        let lo = f64::from_le_bytes(b.get(..8)?.try_into().ok()?);
+        let hi = f64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
+        Some((lo, hi))
+    });
+    let d = ClusterOptions::default();
+    Ok(kept.unwrap_or((d.review_from, d.merge_at)))
+}
+
 /// The registry's name counts as the last link kept them, if it kept them.
 pub(crate) fn kept_term_counts(store: &Store) -> Result<Option<TermCounts>> {
     Ok(store.link_state("term_counts")?.into_iter().next().and_then(|(_, b)| TermCounts::from_bytes(&b)))
@@ -283,6 +300,7 @@ pub(crate) fn link_new(
                 .map_err(|e| RegistryError::Invalid(e.to_string()))?,
         ),
     ];
+    state.push(band_entry(&options));
     if n_new > 0 {
         let new_keys = BlockKeys::of(&records[..n_new], &new_ids, &rules);
         state.push((keys_entry(new_max), new_keys.into_bytes()));

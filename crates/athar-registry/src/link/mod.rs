@@ -492,7 +492,8 @@ fn link_all(
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering");
-    let state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
+    let mut state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
+    state.push(kept::band_entry(&options));
     drop(tf);
     let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
     phases.mark("saving");
