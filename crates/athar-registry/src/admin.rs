@@ -65,6 +65,13 @@ impl Registry {
         Ok(view)
     }
 
+    /// What people did in the registry beyond `by`'s own imports (judgements, inquiries, users,
+    /// lists others imported): what a tool that rebuilds a registry (the demo) must not wipe.
+    pub fn work_beyond(&self, actor: &Actor, by: &str) -> Result<Vec<(&'static str, i64)>> {
+        actor.require(Action::SeeCounts)?;
+        self.read(|s| Ok(s.work_beyond(by)?))
+    }
+
     /// Counts of sources, records, quarantined rows, audit entries and statuses.
     pub fn stats(&self, actor: &Actor) -> Result<Stats> {
         actor.require(Action::SeeCounts)?;

@@ -805,6 +805,28 @@ impl Store {
         })
     }
 
+    /// What people did in the registry beyond `actor`'s imports: judgements, inquiries, users,
+    /// and sources someone else imported — each as (what, how many), only those there are.
+    pub fn work_beyond(&self, actor: &str) -> Result<Vec<(&'static str, i64)>, StoreError> {
+        let mut out = Vec::new();
+        for (what, sql) in [
+            ("judgement(s)", "SELECT COUNT(*) FROM judgements"),
+            ("inquiry(ies)", "SELECT COUNT(*) FROM inquiries"),
+            ("user(s)", "SELECT COUNT(*) FROM users"),
+            ("list(s) imported by others", "SELECT COUNT(*) FROM sources WHERE imported_by <> ?1"),
+        ] {
+            let n: i64 = if sql.contains("?1") {
+                self.conn.query_row(sql, [actor], |r| r.get(0))?
+            } else {
+                self.conn.query_row(sql, [], |r| r.get(0))?
+            };
+            if n > 0 {
+                out.push((what, n));
+            }
+        }
+        Ok(out)
+    }
+
     /// A consistent copy of the database while it is in use (SQLite online backup), written
     /// whole or not at all, private (mode 0600). The key file is not included: keep it apart.
     /// Refuses an existing file and the registry's own files.

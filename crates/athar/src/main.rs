@@ -185,7 +185,9 @@ enum Command {
     Synth(synth_cmd::SynthArgs),
     /// Measure linkage against a truth file: pairwise and B-cubed precision, recall, F1.
     Eval(synth_cmd::EvalArgs),
-    /// Build ./athar-demo.db from generated lists, link them and explain two matches.
+    /// Build a registry from generated lists (./athar-demo.db, or --db when given), link them and
+    /// explain two matches. An existing registry is replaced only when it holds nothing but an
+    /// earlier demo's lists (no judgement, inquiry, user or list of anyone else).
     Demo,
     /// Serve the web application for caseworkers, reviewers and investigators (sign-in
     /// required for everything; users are added with `athar user add`).
@@ -247,7 +249,19 @@ fn error_text(e: &anyhow::Error, g: &Global) -> String {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // Whether --db (or ATHAR_DB) was given, rather than its default: the demo writes there only then.
+    let given = |m: &clap::ArgMatches| {
+        matches!(
+            m.value_source("db"),
+            Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
+        )
+    };
+    let db_given = given(&matches) || matches.subcommand().is_some_and(|(_, m)| given(m));
     let g = &cli.global;
     if let Some(a) = &g.actor {
         if let Err(e) = athar_registry::check_actor(a) {
@@ -280,7 +294,7 @@ fn main() -> ExitCode {
         Command::Inquiry(cmd) => inquiry_cmd::run(g, cmd),
         Command::Synth(args) => synth_cmd::synth(args),
         Command::Eval(args) => synth_cmd::eval(g, args),
-        Command::Demo => synth_cmd::demo(),
+        Command::Demo => synth_cmd::demo(g, db_given),
         Command::User(cmd) => user_cmd::run(g, cmd),
         Command::Serve { addr, insecure_http, tls_cert, tls_key } => {
             user_cmd::serve(g, addr, insecure_http, tls_cert.zip(tls_key))

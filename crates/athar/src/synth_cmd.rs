@@ -284,17 +284,51 @@ fn pr_chart(sweep: &[SweepPoint]) -> String {
 
 /// `athar demo`: on a fresh machine, a registry built from generated lists, linked, with two
 /// explained matches.
-pub fn demo() -> Result<ExitCode> {
-    let db = PathBuf::from("athar-demo.db");
-    for side in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("athar-demo.db{side}"));
+/// The demo: a registry of generated lists at `--db` when given (else `./athar-demo.db`),
+/// replaced only when it holds nothing but an earlier demo's lists.
+pub fn demo(global: &Global, db_given: bool) -> Result<ExitCode> {
+    let (db, key) = if db_given {
+        (global.db.clone(), global.key_file())
+    } else {
+        (PathBuf::from("athar-demo.db"), PathBuf::from("athar-demo.key"))
+    };
+    if db.exists() {
+        // Never over someone's work: an earlier demo is replaced, nothing else.
+        let registry = athar_registry::Registry::open(&db, &key).with_context(|| {
+            format!(
+                "{} exists and cannot be read as a registry; demo never replaces it: give another --db",
+                db.display()
+            )
+        })?;
+        let work = registry.work_beyond(&global.party(), "demo")?;
+        if !work.is_empty() {
+            let said: Vec<String> = work.iter().map(|(what, n)| format!("{n} {what}")).collect();
+            bail!(
+                "{} holds work beyond a demo's ({}); demo never replaces it: give another --db, or move it away",
+                db.display(),
+                said.join(", ")
+            );
+        }
+        drop(registry);
+        for side in ["", "-wal", "-shm"] {
+            let mut p = db.clone().into_os_string();
+            p.push(side);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+        let _ = std::fs::remove_file(&key);
     }
-    let _ = std::fs::remove_file("athar-demo.key");
     let dir = std::env::temp_dir().join(format!("athar-demo-{}", std::process::id()));
     let files = write_synth(400, 2024, &dir, true)?;
     let exe = std::env::current_exe().context("cannot find the athar binary")?;
     let run = |args: &[&str]| -> Result<String> {
-        let o = std::process::Command::new(&exe).arg("--db").arg(&db).args(["--actor", "demo"]).args(args).output()?;
+        let o = std::process::Command::new(&exe)
+            .arg("--db")
+            .arg(&db)
+            .arg("--key-file")
+            .arg(&key)
+            .args(["--actor", "demo"])
+            .args(args)
+            .output()?;
         if !o.status.success() {
             bail!("athar {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr));
         }
@@ -340,8 +374,9 @@ pub fn demo() -> Result<ExitCode> {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    let at = if db_given { format!("--db {} ", db.display()) } else { "--db athar-demo.db ".to_string() };
     println!(
-        "\nTry next (the demo database is {}):\n  athar --db athar-demo.db review\n  athar --db athar-demo.db persons show P1\n  \
+        "\nTry next (the demo database is {}):\n  athar {at}review\n  athar {at}persons show P1\n  \
          athar names compare \"Mhd Abd al-Rahman Halabi\" \"محمد عبد الرحمن الحلبي\"\n  athar import YOUR-LIST.csv --source NAME --dry-run",
         db.display()
     );

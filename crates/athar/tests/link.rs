@@ -166,6 +166,20 @@ fn demo_runs_on_a_fresh_folder_and_explains_matches() {
     // Recreated on each run.
     let o = Command::new(env!("CARGO_BIN_EXE_athar")).arg("demo").current_dir(dir.path()).output().expect("demo runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // --db is honoured; a registry holding someone's judgement is never replaced.
+    let athar = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_athar")).args(args).current_dir(dir.path()).output();
+    let o = athar(&["--db", "mine.db", "demo"]).expect("demo runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("athar --db mine.db review"));
+    assert!(dir.path().join("mine.db").exists() && dir.path().join("mine.key").exists());
+    let o = athar(&["--db", "mine.db", "judge", "1", "2", "different", "--note", "checked by hand"]).expect("judge");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = std::fs::read(dir.path().join("mine.db")).expect("db");
+    let o = athar(&["--db", "mine.db", "demo"]).expect("demo runs");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 judgement(s)") && err.contains("never replaces"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("mine.db")).expect("db"), before, "untouched");
 }
 
 #[test]
