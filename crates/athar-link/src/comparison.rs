@@ -141,6 +141,70 @@ impl ComparisonKind {
     }
 }
 
+/// A date as a list gave it: `1985`, `1985-03`, `1985-03-15`.
+fn date_text(d: &BirthDate) -> String {
+    match (d.month, d.day) {
+        (Some(m), Some(day)) => format!("{}-{m:02}-{day:02}", d.year),
+        (Some(m), None) => format!("{}-{m:02}", d.year),
+        _ => d.year.to_string(),
+    }
+}
+
+/// Adds to each line of an explanation of `a` and `b` what a reader needs to follow it: the
+/// values compared, as each record writes them; for a name or a place, the name engine's
+/// reason (`both are forms of 'muhammad'`, `different names … (listed as known-distinct)`);
+/// "missing on both sides" where neither record has the value, and "both give the year only"
+/// where two partial dates agree on their year.
+pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) {
+    for line in &mut e.lines {
+        let Some(k) = line.field else { continue };
+        if line.kind == crate::LineKind::TermFrequency || line.kind == crate::LineKind::Relatives {
+            continue;
+        }
+        let (va, vb) = match k {
+            ComparisonKind::BirthDate => (a.birth.as_ref().map(date_text), b.birth.as_ref().map(date_text)),
+            ComparisonKind::Sex => (a.sex.clone(), b.sex.clone()),
+            // Kept only as a keyed hash: said present, never shown.
+            ComparisonKind::NationalId => (
+                a.national_id_hash.as_ref().map(|_| "(given)".to_string()),
+                b.national_id_hash.as_ref().map(|_| "(given)".to_string()),
+            ),
+            _ => (k.name_field(a).map(|n| n.input.clone()), k.name_field(b).map(|n| n.input.clone())),
+        };
+        if line.kind == crate::LineKind::Missing && va.is_none() && vb.is_none() {
+            line.level = "missing on both sides (neutral)".into();
+        }
+        if k == ComparisonKind::BirthDate && line.kind == crate::LineKind::Level {
+            let year_only = |d: &Option<BirthDate>| d.is_some_and(|d| d.month.is_none());
+            if year_only(&a.birth) && year_only(&b.birth) && a.birth.map(|d| d.year) == b.birth.map(|d| d.year) {
+                line.level = "same year (both give the year only)".into();
+            }
+        }
+        if let (Some(x), Some(y)) = (k.name_field(a), k.name_field(b)) {
+            let c = athar_names::compare::compare_names_with(engine.tables(), x, y, true);
+            let mut details: Vec<String> = Vec::new();
+            for p in &c.parts {
+                let said = match (&p.a, &p.b) {
+                    (Some(_), Some(_)) => p.detail.clone(),
+                    // A part without a counterpart: why, when the tables know (said once, from A).
+                    (Some(_), None) if p.detail.starts_with("different names") => p.detail.clone(),
+                    (None, Some(_)) if p.detail.starts_with("different names") => continue,
+                    (Some(t), None) | (None, Some(t)) => format!("'{t}' has no counterpart"),
+                    (None, None) => continue,
+                };
+                if !said.is_empty() && !details.contains(&said) {
+                    details.push(said);
+                }
+            }
+            if !details.is_empty() {
+                line.reason = Some(details.join("; "));
+            }
+        }
+        line.a = va;
+        line.b = vb;
+    }
+}
+
 /// The level of each comparison for one pair, in the order of [`ComparisonKind::ALL`]
 /// (`None`: a value is missing). Inline: millions of pairs are held at once.
 pub type ComparisonVector = [Option<u8>; ComparisonKind::ALL.len()];
@@ -315,6 +379,35 @@ mod tests {
 
     fn rec(engine: &NameEngine, fields: &[(&str, &str)]) -> LinkRecord {
         LinkRecord::from_fields(engine, "x", fields, None)
+    }
+
+    #[test]
+    fn an_annotated_explanation_shows_the_values_the_engines_reason_and_what_is_missing_on_both_sides() {
+        let e = NameEngine::new();
+        let a = rec(&e, &[("given_name", "حسن"), ("family_name", "الخطيب"), ("birth_date", "1978")]);
+        let b = rec(&e, &[("given_name", "Hussein"), ("family_name", "Khatib"), ("birth_date", "1978")]);
+        let model = crate::FsModel::default_model();
+        let mut x = model.explain(&compare(&e, &a, &b), &|_| None);
+        annotate(&mut x, &e, &a, &b);
+        let line =
+            |k: ComparisonKind| x.lines.iter().find(|l| l.field == Some(k) && l.kind != crate::LineKind::TermFrequency);
+        let given = line(ComparisonKind::GivenName).expect("given");
+        assert_eq!((given.a.as_deref(), given.b.as_deref()), (Some("حسن"), Some("Hussein")));
+        assert!(given.reason.as_deref().unwrap_or("").contains("known-distinct"), "{given:?}");
+        let family = line(ComparisonKind::FamilyName).expect("family");
+        assert!(family.reason.is_some(), "{family:?}");
+        let born = line(ComparisonKind::BirthDate).expect("birth");
+        assert!(born.level.contains("both give the year only"), "{born:?}");
+        let mother = line(ComparisonKind::MotherName).expect("mother");
+        assert_eq!(mother.level, "missing on both sides (neutral)");
+        assert_eq!((mother.a.as_ref(), mother.b.as_ref()), (None, None));
+        // Missing on one side only is said so, with the value that is there.
+        let c = rec(&e, &[("given_name", "Hasan"), ("mother_name", "Mariam")]);
+        let mut y = model.explain(&compare(&e, &a, &c), &|_| None);
+        annotate(&mut y, &e, &a, &c);
+        let mother = y.lines.iter().find(|l| l.field == Some(ComparisonKind::MotherName)).expect("mother");
+        assert_eq!(mother.level, "missing on one side (neutral)");
+        assert_eq!(mother.b.as_deref(), Some("Mariam"));
     }
 
     #[test]

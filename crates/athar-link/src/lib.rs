@@ -26,7 +26,7 @@ pub use blocking::{
     RuleReport, DEFAULT_MAX_BLOCK,
 };
 pub use cluster::{cluster, cluster_with_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair};
-pub use comparison::{compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
+pub use comparison::{annotate, compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
 pub use frequency::{TermCounts, TermFrequencies};
 pub use model::{Explanation, FsModel, LineKind, ModelError};
 pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord, ValueInterner};

@@ -201,6 +201,15 @@ pub struct WeightLine {
     pub weight: f64,
     pub m: Option<f64>,
     pub u: Option<f64>,
+    /// The values compared, as written on each side (see [`crate::annotate`]); `None` where a
+    /// side has none, or the value is not shown (a national id is kept only as a keyed hash).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b: Option<String>,
+    /// The name engine's reason for a name or place (`both are forms of 'muhammad'`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A scored pair, explained.
@@ -381,6 +390,9 @@ impl FsModel {
                         weight: 0.0,
                         m: None,
                         u: None,
+                        a: None,
+                        b: None,
+                        reason: None,
                     });
                 }
                 continue;
@@ -404,6 +416,9 @@ impl FsModel {
                     weight: w,
                     m: Some(l.m),
                     u: Some(l.u),
+                    a: None,
+                    b: None,
+                    reason: None,
                 });
             }
             if *level <= 1 && k.term_frequency() {
@@ -427,6 +442,9 @@ impl FsModel {
                             weight: adj,
                             m: None,
                             u: Some(f),
+                            a: None,
+                            b: None,
+                            reason: None,
                         });
                     }
                 }
@@ -497,6 +515,9 @@ impl FsModel {
                         weight: adj,
                         m: None,
                         u: None,
+                        a: None,
+                        b: None,
+                        reason: None,
                     });
                 }
             }

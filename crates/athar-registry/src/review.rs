@@ -153,7 +153,8 @@ impl Registry {
                 self.check_visible(&withheld, r.id.parse::<i64>().unwrap_or(0))?;
             }
             let v = compare(&self.engine, ra, rb);
-            let e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
+            let mut e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
+            athar_link::annotate(&mut e, &self.engine, ra, rb);
             let (x, y) = (ra.id.parse::<i64>().unwrap_or(0), rb.id.parse::<i64>().unwrap_or(0));
             let (lo, hi) = (x.min(y).to_string(), x.max(y).to_string());
             let judgement = store.judgements()?.into_iter().find(|j| j.record_a == lo && j.record_b == hi);
@@ -231,7 +232,9 @@ impl Registry {
                     let (ra, rb) = (&c.records[i], &c.records[j]);
                     let explanation = filter.explain.then(|| {
                         let v = compare(&self.engine, ra, rb);
-                        c.model.explain(&v, &|k| c.tf.share(k, ra, rb))
+                        let mut e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
+                        athar_link::annotate(&mut e, &self.engine, ra, rb);
+                        e
                     });
                     items.push(ReviewItem {
                         record_a: a.to_string(),

@@ -1080,6 +1080,11 @@ pub struct Step {
     /// The comparison (a field's name, shown in the page's language), or the prior.
     pub label: String,
     pub level: String,
+    /// The values compared, as each record writes them ("—" for none; both empty when the
+    /// line compares no value), and the name engine's reason.
+    pub a: String,
+    pub b: String,
+    pub reason: String,
     pub weight: f64,
     pub total: f64,
     pub length: u32,
@@ -1097,6 +1102,9 @@ pub(crate) fn waterfall(e: &athar_link::Explanation, prior: &str) -> Vec<Step> {
     let mut steps = vec![Step {
         label: prior.to_string(),
         level: String::new(),
+        a: String::new(),
+        b: String::new(),
+        reason: String::new(),
         weight: total,
         total,
         length: bar_length(total),
@@ -1104,9 +1112,14 @@ pub(crate) fn waterfall(e: &athar_link::Explanation, prior: &str) -> Vec<Step> {
     }];
     for l in &e.lines {
         total += l.weight;
+        let shown = l.a.is_some() || l.b.is_some();
+        let side = |v: &Option<String>| if shown { v.clone().unwrap_or_else(|| "—".into()) } else { String::new() };
         steps.push(Step {
             label: l.comparison.clone(),
             level: l.level.clone(),
+            a: side(&l.a),
+            b: side(&l.b),
+            reason: l.reason.clone().unwrap_or_default(),
             weight: l.weight,
             total,
             length: bar_length(l.weight),

@@ -196,16 +196,24 @@ pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<Exit
         x.record_b,
         if x.model == "default" { " (default model: run athar link to train one)" } else { "" }
     );
-    println!("  {:<34} {:<36} {:>8}", "prior", "", format!("{:+.2}", e.prior_weight));
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    println!("  {:<20} {:<40} {:>8}", "prior", "", format!("{:+.2}", e.prior_weight));
     let mut running = e.prior_weight;
     for l in &e.lines {
         running += l.weight;
         println!(
-            "  {:<34} {:<36} {:>8}   = {running:+.2}",
+            "  {:<20} {:<40} {:>8}   = {running:+.2}",
             esc(&l.comparison),
             esc(&l.level),
             format!("{:+.2}", l.weight)
         );
+        // The values compared, and the name engine's reason.
+        if l.a.is_some() || l.b.is_some() {
+            let side = |v: &Option<String>| v.as_deref().map_or("—".to_string(), |v| isolate(v, terminal));
+            let reason = l.reason.as_deref().map(|r| format!("  ({})", esc(r))).unwrap_or_default();
+            println!("  {:<20} {} | {}{reason}", "", side(&l.a), side(&l.b));
+        }
     }
     println!("  total {:+.2} bits → probability {:.4}", e.total, e.probability);
     Ok(ExitCode::SUCCESS)
