@@ -143,7 +143,7 @@ fn part_keys(r: &LinkRecord, part: KeyPart, out: &mut Vec<u64>) {
         KeyPart::Name(k) => name_keys(k.name_field(r), out),
         KeyPart::BirthYear => out.extend(r.birth.map(|b| b.year as u64)),
         KeyPart::BirthDate => {
-            if let Some(BirthDate { year, month: Some(m), day: Some(d) }) = r.birth {
+            if let Some(BirthDate { year, month: Some(m), day: Some(d), .. }) = r.birth {
                 out.push(((year as u64) << 16) | (u64::from(m) << 8) | u64::from(d));
             }
         }

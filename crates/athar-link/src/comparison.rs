@@ -247,6 +247,19 @@ fn place_level(engine: &NameEngine, a: Option<&NameAnalysis>, b: Option<&NameAna
 
 fn date_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
     let (a, b) = (a?, b?);
+    let tolerance = a.tolerance(b);
+    if tolerance > 0 {
+        // A date given as a range or "about": within it is the same year at the range's
+        // precision (no month); just outside it, within one year.
+        let apart = (a.year - b.year).abs();
+        return Some(if apart <= tolerance {
+            2
+        } else if apart == tolerance + 1 {
+            4
+        } else {
+            5
+        });
+    }
     if a.year == b.year {
         Some(match ((a.month, a.day), (b.month, b.day)) {
             ((Some(ma), Some(da)), (Some(mb), Some(db))) if ma == mb && da == db => 0,

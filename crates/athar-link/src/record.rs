@@ -12,9 +12,40 @@ pub struct BirthDate {
     pub year: i32,
     pub month: Option<u8>,
     pub day: Option<u8>,
+    /// Years the date may be off either way: 0 for a date as given; a search for "about 1990"
+    /// (±2) or "1989–1991" (1990 ±1) says how wide (see [`BirthDate::parse_query`]).
+    pub spread: u8,
 }
 
 impl BirthDate {
+    /// A date known to the year, month or day, exactly.
+    pub fn new(year: i32, month: Option<u8>, day: Option<u8>) -> BirthDate {
+        BirthDate { year, month, day, spread: 0 }
+    }
+
+    /// How far apart two dates' years may be and still be one year: the spreads of both.
+    pub fn tolerance(self, other: BirthDate) -> i32 {
+        i32::from(self.spread) + i32::from(other.spread)
+    }
+
+    /// Reads a searched-for date in the store's ISO forms, keeping its width: an approximate
+    /// year (`~1990`) is 1990 ±2; a range (`1989/1991`) is its middle year ± half its width
+    /// (rounded up); anything else as [`BirthDate::parse_iso`].
+    pub fn parse_query(s: &str) -> Option<BirthDate> {
+        let s = s.trim();
+        let approximate = s.starts_with('~');
+        let body = s.trim_start_matches('~');
+        if let Some((from, until)) = body.split_once('/') {
+            let (a, b) = (BirthDate::parse_iso(from)?, BirthDate::parse_iso(until)?);
+            let (lo, hi) = (a.year.min(b.year), a.year.max(b.year));
+            let half = (hi - lo + 1) / 2;
+            let spread = (half + if approximate { 2 } else { 0 }).clamp(0, 50) as u8;
+            return Some(BirthDate { year: lo + (hi - lo) / 2, month: None, day: None, spread });
+        }
+        let d = BirthDate::parse_iso(body)?;
+        Some(if approximate { BirthDate { month: None, day: None, spread: 2, ..d } } else { d })
+    }
+
     /// Reads the store's ISO forms: `1985`, `1985-03`, `1985-03-15`; approximate (`~1985`) and
     /// ranges (`1985/1987`) keep their first year only.
     pub fn parse_iso(s: &str) -> Option<BirthDate> {
@@ -24,7 +55,7 @@ impl BirthDate {
         let year: i32 = it.next()?.parse().ok()?;
         let month: Option<u8> = it.next().and_then(|m| m.parse().ok());
         let day: Option<u8> = it.next().and_then(|d| d.parse().ok());
-        Some(BirthDate { year, month, day })
+        Some(BirthDate::new(year, month, day))
     }
 }
 
@@ -224,8 +255,19 @@ mod tests {
 
     #[test]
     fn iso_birth_dates_of_every_precision() {
-        assert_eq!(BirthDate::parse_iso("1985"), Some(BirthDate { year: 1985, month: None, day: None }));
-        assert_eq!(BirthDate::parse_iso("1985-03-15"), Some(BirthDate { year: 1985, month: Some(3), day: Some(15) }));
+        assert_eq!(BirthDate::parse_iso("1985"), Some(BirthDate::new(1985, None, None)));
+        assert_eq!(BirthDate::parse_iso("1985-03-15"), Some(BirthDate::new(1985, Some(3), Some(15))));
+        // A searched-for date keeps its width.
+        assert_eq!(BirthDate::parse_query("~1990"), Some(BirthDate { spread: 2, ..BirthDate::new(1990, None, None) }));
+        assert_eq!(
+            BirthDate::parse_query("1989/1991"),
+            Some(BirthDate { spread: 1, ..BirthDate::new(1990, None, None) })
+        );
+        assert_eq!(
+            BirthDate::parse_query("1985/1990"),
+            Some(BirthDate { spread: 3, ..BirthDate::new(1987, None, None) })
+        );
+        assert_eq!(BirthDate::parse_query("1990-05-02"), BirthDate::parse_iso("1990-05-02"));
         assert_eq!(BirthDate::parse_iso("~1985/1987").map(|d| d.year), Some(1985));
         assert_eq!(BirthDate::parse_iso("soon"), None);
     }

@@ -34,8 +34,28 @@ pub(crate) struct LiveIndex {
 /// A query's sex and status read through the import's value tables (a value they do not know
 /// is refused, naming the known ones), then the query's own checks (a usable name, a plausible
 /// birth date, no pasted document).
+/// A birth date as a person types it, in the store's ISO form: what an import accepts —
+/// `1990`, `03/1990`, `12/03/1990` (day first unless `order` says month first), `1990-03-12`,
+/// Arabic-Indic digits (`١٩٩٠`), month names, a range (`1989-1991` → `1989/1991`) and an
+/// approximate year (`about 1990`, `حوالي 1990` → `~1990`, searched as 1990 ±2). A value the
+/// import would refuse is refused with the import's reason.
+pub fn born_iso(raw: &str, order: athar_ingest::dates::DateOrder) -> Result<String> {
+    match athar_ingest::dates::parse_date(raw, order) {
+        Ok(d) => Ok(d.to_iso()),
+        Err(e) => invalid!(
+            "birth date '{}': {e}; give a year (1990), a date (12/03/1990), a range (1989-1991) or about 1990",
+            athar_store::escape_control(raw.trim())
+        ),
+    }
+}
+
 pub fn checked_query(mut query: Query) -> Result<Query> {
     use athar_ingest::values::{parse_sex, parse_status, Sex, Status};
+    // What a person typed, read as an import reads a list's dates (day first: a caller that
+    // knows another order reads it first with `born_iso`).
+    if let Some(raw) = query.born.take().filter(|b| !b.trim().is_empty()) {
+        query.born = Some(born_iso(&raw, athar_ingest::dates::DateOrder::Dmy)?);
+    }
     query.sex = known(query.sex.take(), parse_sex, |s| (s != Sex::Unknown).then(|| s.name()), "sex", "male or female")?;
     query.status = known(
         query.status.take(),
@@ -427,4 +447,28 @@ fn withhold(mut found: SearchResults, withheld: &crate::sensitivity::Withheld, l
     }
     found.results.truncate(limit);
     found
+}
+
+#[cfg(test)]
+mod born_tests {
+    use super::*;
+    use athar_ingest::dates::DateOrder;
+
+    #[test]
+    fn a_typed_birth_date_is_read_as_an_import_reads_one_and_stays_the_same_when_read_again() {
+        let iso = |raw: &str| born_iso(raw, DateOrder::Dmy).expect(raw);
+        assert_eq!(iso("1990"), "1990");
+        assert_eq!(iso("١٩٩٠"), "1990");
+        assert_eq!(iso("12/03/1990"), "1990-03-12");
+        assert_eq!(born_iso("12/03/1990", DateOrder::Mdy).expect("mdy"), "1990-12-03");
+        assert_eq!(iso("1989-1991"), "1989/1991");
+        assert_eq!(iso("about 1990"), "~1990");
+        assert_eq!(iso("حوالي 1990"), "~1990");
+        for again in ["1990", "1990-03-12", "1989/1991", "~1990"] {
+            assert_eq!(iso(again), again, "ISO stays ISO");
+        }
+        let e = born_iso("31/02/1990", DateOrder::Dmy).expect_err("no such day");
+        assert!(e.to_string().contains("February"), "{e}");
+        assert!(born_iso("yesterday", DateOrder::Dmy).is_err());
+    }
 }

@@ -477,7 +477,7 @@ impl Index {
         // A pool drawn from lists of common names alone is bounded: the records born within a
         // year of the query's birth year (when both have one), at most BIG_POOL of them.
         let near = |r: &u32| match (q.birth, self.records[*r as usize].birth) {
-            (Some(x), Some(y)) => (x.year - y.year).abs() <= 1,
+            (Some(x), Some(y)) => (x.year - y.year).abs() <= 1 + x.tolerance(y),
             _ => true,
         };
         let mut rest = &lists[..];
@@ -512,7 +512,7 @@ impl Index {
         if let Some(born) = q.birth {
             for (r, h) in hits.iter_mut() {
                 if let Some(b) = self.records[*r as usize].birth {
-                    *h += if (b.year - born.year).abs() <= 1 { YEAR_AGREES } else { -YEAR_AGREES };
+                    *h += if (b.year - born.year).abs() <= 1 + born.tolerance(b) { YEAR_AGREES } else { -YEAR_AGREES };
                 }
             }
         }
@@ -670,6 +670,28 @@ mod tests {
         let q =
             Query { name: Some("محمد الحلبي".into()), mother: Some("زينب".into()), ..Query::default() };
         assert_eq!(persons(&index, &q)[0], "halabi-namesake");
+    }
+
+    #[test]
+    fn a_year_inside_a_searched_range_or_about_agrees_and_one_outside_does_not() {
+        let mut r = Registry::new();
+        r.add("born-1988", &[("given_name", "Ahmad"), ("family_name", "Khatib"), ("birth_date", "1988")])
+            .add("born-1980", &[("given_name", "Ahmad"), ("family_name", "Khatib"), ("birth_date", "1980")]);
+        let index = r.index();
+        let weight = |born: &str, person: &str| {
+            let q = Query { name: Some("Ahmad Khatib".into()), born: Some(born.into()), ..Query::default() };
+            let found = index.search(&q, 10).unwrap();
+            let m = found.results.iter().find(|m| m.person_id == person).expect("found");
+            m.explanation.iter().find(|l| l.field == "birth_date").map_or(0.0, |l| l.weight)
+        };
+        // About 1990 is 1988 to 1992: 1988 agrees; 1980 does not.
+        assert!(weight("~1990", "born-1988") > 0.0, "{}", weight("~1990", "born-1988"));
+        assert!(weight("~1990", "born-1980") < 0.0);
+        // 1987-1989 holds 1988; the exact year 1990 does not.
+        assert!(weight("1987/1989", "born-1988") > 0.0);
+        assert!(weight("1990", "born-1988") < 0.0);
+        let q = Query { name: Some("Ahmad Khatib".into()), born: Some("~1990".into()), ..Query::default() };
+        assert_eq!(persons(&index, &q)[0], "born-1988");
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub struct Query {
     pub family: Option<String>,
     /// The mother's given name.
     pub mother: Option<String>,
-    /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+    /// Birth date in the store's ISO forms: YYYY, YYYY-MM or YYYY-MM-DD, a range YYYY/YYYY, an
+    /// approximate year ~YYYY (±2). (What a person types — 12/03/1990, ١٩٩٠, 1989-1991, about
+    /// 1990 — is read into these by the registry, as an import reads a list's dates.)
     pub born: Option<String>,
     /// Birth place.
     pub place: Option<String>,
@@ -116,16 +118,24 @@ impl Query {
             return Err(QueryError::TooLong(length));
         }
         if let Some(b) = self.born.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            let date = BirthDate::parse_iso(b).ok_or_else(|| QueryError::BadDate(b.to_string()))?;
-            let well_formed = b.split('-').count() <= 3
-                && date.month.is_none_or(|m| (1..=12).contains(&m))
-                && date.day.is_none_or(|d| (1..=31).contains(&d))
-                && b.split('-').skip(1).count() == usize::from(date.month.is_some()) + usize::from(date.day.is_some());
-            if !well_formed {
+            // Each end of a range (or the one date), after an optional `~`.
+            let ends: Vec<&str> = b.trim_start_matches('~').split('/').collect();
+            if ends.len() > 2 {
                 return Err(QueryError::BadDate(b.to_string()));
             }
-            if !(1850..=2100).contains(&date.year) {
-                return Err(QueryError::ImplausibleYear(date.year));
+            for end in ends {
+                let date = BirthDate::parse_iso(end).ok_or_else(|| QueryError::BadDate(b.to_string()))?;
+                let well_formed = end.split('-').count() <= 3
+                    && date.month.is_none_or(|m| (1..=12).contains(&m))
+                    && date.day.is_none_or(|d| (1..=31).contains(&d))
+                    && end.split('-').skip(1).count()
+                        == usize::from(date.month.is_some()) + usize::from(date.day.is_some());
+                if !well_formed {
+                    return Err(QueryError::BadDate(b.to_string()));
+                }
+                if !(1850..=2100).contains(&date.year) {
+                    return Err(QueryError::ImplausibleYear(date.year));
+                }
             }
         }
         let named = [&self.name, &self.given, &self.father, &self.grandfather, &self.family, &self.mother]
@@ -143,7 +153,11 @@ impl Query {
         self.check()?;
         let fields: Vec<(&str, &str)> =
             self.fields().into_iter().filter(|(k, _)| !matches!(*k, "facility" | "status")).collect();
-        let q = LinkRecord::from_fields(engine, "query", &fields, None);
+        let mut q = LinkRecord::from_fields(engine, "query", &fields, None);
+        // A range or an "about" keeps its width in a search (a record's date is as given).
+        if let Some(b) = self.born.as_deref() {
+            q.birth = BirthDate::parse_query(b).or(q.birth);
+        }
         if !ComparisonKind::PERSON_NAMES.iter().any(|k| k.name_field(&q).is_some()) {
             return Err(QueryError::NoName);
         }

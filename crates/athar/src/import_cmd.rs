@@ -94,10 +94,21 @@ impl SourceKind {
     }
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum DateOrderArg {
+/// How 03/04/1985 is read (`--date-order`), for a list and for a date typed in a search.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum DateOrderArg {
+    #[default]
     Dmy,
     Mdy,
+}
+
+impl DateOrderArg {
+    pub fn order(self) -> DateOrder {
+        match self {
+            DateOrderArg::Dmy => DateOrder::Dmy,
+            DateOrderArg::Mdy => DateOrder::Mdy,
+        }
+    }
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -124,10 +135,7 @@ impl ImportArgs {
             no_header: self.no_header,
             private_id: self.private_id,
             clear_id: self.clear_id,
-            date_order: match self.date_order {
-                DateOrderArg::Dmy => DateOrder::Dmy,
-                DateOrderArg::Mdy => DateOrder::Mdy,
-            },
+            date_order: self.date_order.order(),
             earliest_year: self.earliest_year,
             description: self.description.clone(),
             force: self.force,

@@ -28,8 +28,14 @@ pub enum InquiryCommand {
         family: Option<String>,
         #[arg(long)]
         mother: Option<String>,
+        /// Birth date, as an import reads one: a year (1990, ١٩٩٠), a date (12/03/1990, day first
+        /// unless --date-order mdy; 1990-03-12), a range (1989-1991) or about a year (about 1990,
+        /// حوالي 1990: ±2 years). A range or "about" counts any year inside it as agreeing.
         #[arg(long)]
         born: Option<String>,
+        /// How --born 03/04/1990 is read: day first (dmy, the default) or month first (mdy).
+        #[arg(long, value_enum, default_value = "dmy")]
+        date_order: crate::import_cmd::DateOrderArg,
         #[arg(long)]
         place: Option<String>,
         #[arg(long)]
@@ -112,6 +118,7 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
             family,
             mother,
             born,
+            date_order,
             place,
             sex,
             enquirer,
@@ -122,6 +129,7 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
         } => {
             // The same checks as a search (a usable name, a plausible birth date, a known sex);
             // the sought person is kept with the search's canonical values.
+            let born = born.as_deref().map(|b| athar_registry::search::born_iso(b, date_order.order())).transpose()?;
             let sought = Query { name, given, father, family, mother, born, place, sex, ..Query::default() };
             let e = Enquirer { name: enquirer, relationship, contact, consent };
             let reference = registry.add_inquiry(&party, NewInquiry { sought, enquirer: e })?;

@@ -27,9 +27,14 @@ pub struct SearchArgs {
     /// The mother's given name.
     #[arg(long)]
     mother: Option<String>,
-    /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+    /// Birth date, as an import reads one: a year (1990, ١٩٩٠), a date (12/03/1990, day first
+    /// unless --date-order mdy; 1990-03-12), a range (1989-1991) or about a year (about 1990,
+    /// حوالي 1990: ±2 years). A range or "about" counts any year inside it as agreeing.
     #[arg(long)]
     born: Option<String>,
+    /// How --born 03/04/1990 is read: day first (dmy, the default) or month first (mdy).
+    #[arg(long, value_enum, default_value = "dmy")]
+    date_order: crate::import_cmd::DateOrderArg,
     /// Birth place.
     #[arg(long)]
     place: Option<String>,
@@ -58,20 +63,24 @@ pub struct SearchArgs {
 impl SearchArgs {
     /// The flags as a query (checked by the registry: sex and status through the import's
     /// tables, a usable name, a plausible birth date).
-    pub fn query(&self) -> Query {
-        Query {
+    pub fn query(&self) -> Result<Query> {
+        Ok(Query {
             name: self.name.clone(),
             given: self.given.clone(),
             father: self.father.clone(),
             grandfather: self.grandfather.clone(),
             family: self.family.clone(),
             mother: self.mother.clone(),
-            born: self.born.clone(),
+            born: self
+                .born
+                .as_deref()
+                .map(|b| athar_registry::search::born_iso(b, self.date_order.order()))
+                .transpose()?,
             place: self.place.clone(),
             sex: self.sex.clone(),
             facility: self.facility.clone(),
             status: self.status.clone(),
-        }
+        })
     }
 }
 
@@ -109,7 +118,7 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let found = registry.search(&global.party(), &args.query(), args.limit)?;
+    let found = registry.search(&global.party(), &args.query()?, args.limit)?;
     if let Some(w) = registry.model_warning()? {
         eprintln!("warning: {w}");
     }

@@ -668,3 +668,47 @@ fn review_pages_filters_and_writes_each_format_in_the_band_order() {
     let o = env.run(&["review", "--format", "csv", "--out", csv_path.to_str().expect("p")]);
     assert!(!o.status.success(), "an existing file is not replaced without --force");
 }
+
+#[test]
+fn search_and_inquiries_take_a_birth_date_as_a_person_types_it() {
+    let env = Env::new();
+    env.ok(&["link"]);
+    let first = |born: &[&str]| {
+        let mut args = vec!["search", "Mohammed al-Halabi", "--json"];
+        args.extend_from_slice(born);
+        let v = env.json(&args);
+        let best = &v["results"][0];
+        let line = best["explanation"].as_array().and_then(|l| l.iter().find(|x| x["field"] == "birth_date")).cloned();
+        (best["probability"].as_f64().unwrap_or(0.0), line.and_then(|l| l["weight"].as_f64()).unwrap_or(0.0))
+    };
+    for born in ["1985", "١٩٨٥", "15/03/1985", "about 1986", "1984-1986", "حوالي 1984"] {
+        let (_, weight) = first(&["--born", born]);
+        assert!(weight > 0.0, "--born {born} agrees with 1985: {weight}");
+    }
+    let (_, weight) = first(&["--born", "03/15/1985", "--date-order", "mdy"]);
+    assert!(weight > 0.0, "month first when asked");
+    let (_, weight) = first(&["--born", "1988"]);
+    assert!(weight < 0.0, "1988 is not 1985");
+    for (born, said) in
+        [("31/02/1985", "February"), ("yesterday", "birth date 'yesterday'"), ("15/03/1985x", "birth date")]
+    {
+        let o = env.run(&["search", "Mohammed al-Halabi", "--born", born]);
+        assert_eq!(o.status.code(), Some(1), "{born}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(said), "{born}: {err}");
+    }
+    let o = env.run(&[
+        "inquiry",
+        "add",
+        "Mohammed al-Halabi",
+        "--born",
+        "about 1985",
+        "--enquirer",
+        "Fatima",
+        "--relationship",
+        "mother",
+        "--consent",
+        "family: status",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
