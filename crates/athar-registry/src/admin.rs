@@ -55,7 +55,7 @@ impl Registry {
         actor.require(Action::ReadRecords)?;
         let view = self.read(|s| Ok(s.record(reference)?))?.ok_or_else(|| {
             RegistryError::NotFound(format!(
-                "no record '{reference}'; give a record id or SOURCE:SOURCE_RECORD_ID (see athar sources)"
+                "no record '{reference}'; give a record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids (see athar sources)"
             ))
         })?;
         if let Ok(id) = view.record_id.parse::<i64>() {

@@ -140,7 +140,7 @@ impl Registry {
             let c = self.compared(store)?;
             let resolve = |reference: &str| -> Result<usize> {
                 let id = store.record_id(reference)?.ok_or_else(|| {
-                    RegistryError::NotFound(format!("no record '{reference}' (a record id or SOURCE:SOURCE_RECORD_ID)"))
+                    RegistryError::NotFound(format!("no record '{reference}' (a record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids)"))
                 })?;
                 c.ids
                     .get(&id)

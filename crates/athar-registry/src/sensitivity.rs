@@ -40,7 +40,7 @@ impl Registry {
         actor.require(Action::Sensitive)?;
         let id = self.write(|s| {
             let id = s.record_id(record)?.ok_or_else(|| {
-                RegistryError::NotFound(format!("no record '{record}'; give a record id or SOURCE:SOURCE_RECORD_ID"))
+                RegistryError::NotFound(format!("no record '{record}'; give a record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids"))
             })?;
             s.set_record_flags(id, flags, &actor.name)?;
             Ok(id)

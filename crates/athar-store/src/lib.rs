@@ -641,7 +641,8 @@ impl Store {
         })
     }
 
-    /// A record by its id or `SOURCE:SOURCE_RECORD_ID`, raw and derived side by side.
+    /// A record by its id or `SOURCE:SOURCE_RECORD_ID` — or `SOURCE:ROW` when the list had no
+    /// id column — raw and derived side by side.
     pub fn record(&self, reference: &str) -> Result<Option<RecordView>, StoreError> {
         let id: Option<i64> = if let Ok(id) = reference.parse::<i64>() {
             Some(id)
@@ -663,6 +664,26 @@ impl Store {
                         .optional()?;
                     if found.is_some() {
                         break 'splits;
+                    }
+                }
+            }
+            // A list without an id column: SOURCE:ROW, the row as `records show` gives it.
+            if found.is_none() {
+                for (at, _) in reference.match_indices(':') {
+                    let (source, row) = (&reference[..at], &reference[at + 1..]);
+                    let Ok(row) = row.parse::<i64>() else { continue };
+                    found = self
+                        .conn
+                        .query_row(
+                            "SELECT r.record_id FROM records r JOIN sources s ON s.source_id = r.source_id \
+                             WHERE s.name = ?1 AND r.row = ?2 AND NOT EXISTS (SELECT 1 FROM records o \
+                             WHERE o.source_id = s.source_id AND o.source_record_id IS NOT NULL)",
+                            params![source, row],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if found.is_some() {
+                        break;
                     }
                 }
             }

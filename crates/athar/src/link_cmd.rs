@@ -374,7 +374,7 @@ pub fn review(global: &Global, args: ReviewArgs) -> Result<ExitCode> {
 
 #[derive(Args, Debug)]
 pub struct JudgeArgs {
-    /// First record (id or SOURCE:SOURCE_RECORD_ID).
+    /// First record (id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids).
     a: Option<String>,
     /// Second record.
     b: Option<String>,

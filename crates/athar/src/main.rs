@@ -146,7 +146,7 @@ enum Command {
     Link(link_cmd::LinkArgs),
     /// Explain the score of two records, comparison by comparison.
     Explain {
-        /// First record (id or SOURCE:SOURCE_RECORD_ID).
+        /// First record (id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids).
         a: String,
         /// Second record.
         b: String,

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 pub enum RecordsCommand {
     /// Show one record: its raw row as read, beside the fields derived from it.
     Show {
-        /// A record id, or SOURCE:SOURCE_RECORD_ID.
+        /// A record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids.
         record: String,
         #[arg(long)]
         json: bool,
@@ -22,7 +22,7 @@ pub enum RecordsCommand {
     /// caseworkers and viewers, who are told that a match was withheld. Audited. Give no flag
     /// and --clear to remove them.
     Flag {
-        /// A record id, or SOURCE:SOURCE_RECORD_ID.
+        /// A record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids.
         record: String,
         /// The flags: minor, informant, sexual-violence (they replace those the record had).
         #[arg(value_name = "FLAG", required_unless_present = "clear", conflicts_with = "clear")]

@@ -712,3 +712,17 @@ fn search_and_inquiries_take_a_birth_date_as_a_person_types_it() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn a_record_of_a_list_without_ids_is_found_by_its_row() {
+    let env = Env::new();
+    std::fs::write(env.path("plain.csv"), "name,birth_date\nAhmad Khatib,1970\nSami Haddad,1971\n").expect("write");
+    env.ok(&["import", env.path("plain.csv").to_str().expect("p"), "--source", "plain"]);
+    let shown = env.ok(&["records", "show", "plain:3"]);
+    assert!(shown.contains("Sami Haddad"), "row 3 is the second data row: {shown}");
+    assert!(env.ok(&["explain", "plain:2", "plain:3"]).contains("probability"));
+    // A list with ids is addressed by its ids only: a row number there is not a record.
+    let o = env.run(&["records", "show", "reg:2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SOURCE:ROW"), "{}", String::from_utf8_lossy(&o.stderr));
+}
