@@ -255,6 +255,24 @@ fn data_kind(cell: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a column name is one Athar knows (in any of its languages).
+pub fn is_known_column(header: &str) -> bool {
+    meaning_of(header).is_some()
+}
+
+/// Whether a "header row" is running text — sentences of a report or testimony, not column
+/// names: no cell is a column name Athar knows, and a cell holds eight words or more, or the
+/// row holds twelve words or more with a sentence's end.
+pub fn header_looks_like_prose(headers: &[String]) -> bool {
+    if headers.iter().any(|h| is_known_column(h)) {
+        return false;
+    }
+    let words = |h: &String| h.split_whitespace().count();
+    let total: usize = headers.iter().map(words).sum();
+    let sentence = headers.iter().any(|h| h.trim_end().ends_with(['.', '!', '?', '؟', '۔']));
+    headers.iter().any(|h| words(h) >= 8) || (total >= 12 && sentence)
+}
+
 /// Whether a header row is a row of data: one of its cells is plainly data (see
 /// [`data_kind`]) and at most half of them are column names Athar knows. The reason, in words
 /// — never the cell's value, which may be the first person's phone.

@@ -88,6 +88,11 @@ pub enum ReadError {
     HeaderLooksLikeData { path: PathBuf, row: usize, why: String },
     #[error("{path}: the header row (row {row}) is not a row of column names: {why}; nothing was imported")]
     BadHeader { path: PathBuf, row: usize, why: String },
+    #[error(
+        "{0}: it reads as running text (a report or a testimony), not a table of records with a row of column \
+         names; nothing was imported. A list needs one row per person and a column per field (CSV, TSV, XLSX, JSON)"
+    )]
+    Prose(PathBuf),
 }
 
 /// One data row: its number as a spreadsheet shows it, and its cells as text, verbatim.
@@ -178,6 +183,44 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ReadError + '_ {
 
 /// Opens a list for reading.
 pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
+    let table = open_unchecked(path, opts)?;
+    match check_headers(path, &table, opts) {
+        Err(ReadError::HeaderLooksLikeData { path, row, mut why }) => {
+            if let Some((n, names)) = header_row_suggestion(path.as_path(), opts) {
+                why.push_str(&format!(
+                    "; row {n} holds column names Athar knows ({}): give --header-row {n}",
+                    names.join(", ")
+                ));
+            }
+            Err(ReadError::HeaderLooksLikeData { path, row, why })
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(table),
+    }
+}
+
+/// Where the column names seem to be when the row read as the header is not them (a title
+/// above the table, a blank line): the first of the next rows, up to row 20, whose cells are
+/// mostly column names Athar knows (two at least), with those names. `None` when the header
+/// row was given, or there is no header.
+pub fn header_row_suggestion(path: &Path, opts: &ReadOptions) -> Option<(usize, Vec<String>)> {
+    if opts.header_row.is_some() || opts.no_header {
+        return None;
+    }
+    for n in 2..=20 {
+        let table = open_unchecked(path, &ReadOptions { header_row: Some(n), ..opts.clone() }).ok()?;
+        let filled: Vec<&String> = table.headers.iter().filter(|h| !h.trim().is_empty()).collect();
+        let known: Vec<String> =
+            filled.iter().filter(|h| crate::headers::is_known_column(h)).map(|h| h.trim().to_string()).collect();
+        if known.len() >= 2 && known.len() * 2 > filled.len() {
+            return Some((n, known));
+        }
+    }
+    None
+}
+
+/// Opens a list without checking its header row.
+fn open_unchecked(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
     let mut head = Vec::with_capacity(SNIFF);
     File::open(path).map_err(io_err(path))?.take(SNIFF as u64).read_to_end(&mut head).map_err(io_err(path))?;
     if head.is_empty() {
@@ -207,7 +250,6 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
         };
         open_text(path, &head, format, guess, header_row, opts.no_header)?
     };
-    check_headers(path, &table, opts)?;
     Ok(table)
 }
 
@@ -233,6 +275,9 @@ fn check_headers(path: &Path, table: &Table, opts: &ReadOptions) -> Result<(), R
             i + 1,
             table.encoding.unwrap_or("text")
         ));
+    }
+    if matches!(table.format, Format::Csv | Format::Tsv) && crate::headers::header_looks_like_prose(&table.headers) {
+        return Err(ReadError::Prose(path.to_path_buf()));
     }
     if !opts.no_header && matches!(table.format, Format::Csv | Format::Tsv | Format::Xlsx) {
         if let Some(why) = crate::headers::header_looks_like_data(&table.headers) {

@@ -185,17 +185,78 @@ struct Opened {
     notes: Notes,
 }
 
-fn open(req: &ImportRequest) -> Result<Opened> {
-    if !req.file.is_file() {
-        invalid!("{} is not a file", req.file.display());
-    }
-    let opts = ReadOptions {
+fn read_options(req: &ImportRequest) -> ReadOptions {
+    ReadOptions {
         format: req.format,
         encoding: req.encoding.clone(),
         sheet: req.sheet.clone(),
         header_row: req.header_row,
         no_header: req.no_header,
-    };
+    }
+}
+
+/// Advice on a list's dates, from its first rows, said once each: years before the earliest
+/// plausible one (a historical list wants `--earliest-year`), and all-number dates that read
+/// either way (03/04/1970) when none of them tells the order — which order was taken.
+fn date_advice(
+    req: &ImportRequest,
+    mapping: &HeaderMapping,
+    first: &[std::result::Result<RawRow, RowError>],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let columns: Vec<usize> =
+        [Field::BirthDate, Field::EventDate].iter().filter_map(|f| mapping.column_of(*f)).collect();
+    let values: Vec<(u64, &str)> = first
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|r| columns.iter().filter_map(move |&c| r.cells.get(c).map(|v| (r.row, v.trim()))))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let earliest = req.earliest_year;
+    let early = values.iter().find_map(|(row, v)| match athar_ingest::dates::parse_date(v, req.date_order) {
+        Err(athar_ingest::dates::DateError::YearOutOfRange { year, .. }) if (year as i32) < earliest => {
+            Some((*row, year))
+        }
+        _ => None,
+    });
+    if let Some((row, year)) = early {
+        out.push(format!(
+            "row {row} has the year {year}, before {earliest}: such dates are taken as typing errors and kept as \
+             written; if the list is historical, import with --earliest-year {}",
+            (year / 10 * 10).min(earliest as u32)
+        ));
+    }
+    // Day and month: a first number over 12 says day first, a second over 12 month first.
+    let (mut either, mut day_first, mut month_first) = (None, false, false);
+    for (row, v) in &values {
+        let parts: Vec<&str> = v.split(['/', '.', '-']).map(str::trim).collect();
+        let [a, b, y] = parts[..] else { continue };
+        let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) else { continue };
+        if y.len() != 4 || !y.bytes().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        match (a > 12, b > 12) {
+            (true, false) => day_first = true,
+            (false, true) => month_first = true,
+            (false, false) if a != b && a > 0 && b > 0 => either = either.or(Some((*row, v.to_string()))),
+            _ => {}
+        }
+    }
+    if let (Some((row, v)), false, false) = (either, day_first, month_first) {
+        let taken = match req.date_order {
+            DateOrder::Dmy => "day first (--date-order dmy); give --date-order mdy if the list writes the month first",
+            DateOrder::Mdy => "month first (--date-order mdy); give --date-order dmy if the list writes the day first",
+        };
+        out.push(format!("dates such as '{v}' (row {row}) read either way; they are read {taken}"));
+    }
+    out
+}
+
+fn open(req: &ImportRequest) -> Result<Opened> {
+    if !req.file.is_file() {
+        invalid!("{} is not a file", req.file.display());
+    }
+    let opts = read_options(req);
     let mut table = athar_ingest::open(&req.file, &opts)?;
     let mapping = map_headers(&table.headers, &req.maps, req.id_column.as_deref())?;
     // The first rows, read now to judge the id column; put back in front of the rest.
@@ -530,6 +591,17 @@ impl Notes {
                 notes.warnings.push(format!("encoding {}: {r}", table.encoding.unwrap_or("?")));
             }
         }
+        // No name column: the column names may be on a later row (a title above the table).
+        let named = mapping.roles.iter().any(|r| matches!(r, ColumnRole::Field(f) if f.is_name()));
+        if !named {
+            if let Some((n, names)) = athar_ingest::read::header_row_suggestion(&req.file, &read_options(req)) {
+                notes.warnings.push(format!(
+                    "row {n} holds column names Athar knows ({}): if the table starts there, give --header-row {n}",
+                    names.join(", ")
+                ));
+            }
+        }
+        notes.warnings.extend(date_advice(req, mapping, first));
         if let Some(i) = mapping.id_column() {
             let values: Vec<&str> = first
                 .iter()

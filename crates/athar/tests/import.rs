@@ -363,3 +363,47 @@ fn a_title_row_above_a_semicolon_table_and_invalid_bytes() {
     let q = env.json(&["quarantine", "--source", "mixed", "--json"]);
     assert!(q["quarantine"][0]["reason"].as_str().unwrap_or("").contains("not valid UTF-8"), "{q}");
 }
+
+#[test]
+fn import_advice_fits_the_case_a_title_row_an_early_year_dates_that_read_either_way_and_a_report() {
+    let env = Env::new();
+    let said = |file: &Path, extra: &[&str]| {
+        let mut args = vec!["import", file.to_str().expect("path"), "--source", "s", "--dry-run"];
+        args.extend_from_slice(extra);
+        let o = env.athar(&args);
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o))
+    };
+    // A title above the table: the row that holds the column names is named.
+    let titled = env.write("titled.csv", b"Release list\n\nname,father,birth_date\nAhmad Khatib,Ali,1970\n");
+    let out = said(&titled, &[]);
+    assert!(out.contains("give --header-row 2"), "{out}");
+    assert!(said(&titled, &["--header-row", "2"]).contains("father_name"), "the advice works");
+    let dated_title =
+        env.write("dated.csv", b"Release list of 12/12/2024\nname,father,birth_date\nAhmad Khatib,Ali,1970\n");
+    assert!(said(&dated_title, &[]).contains("give --header-row 2"));
+    // A year before 1850.
+    let old = env.write("old.csv", b"name,birth_date\nAhmad Khatib,1820\nSami Haddad,1971\n");
+    assert!(said(&old, &[]).contains("--earliest-year 1820"));
+    // All-number dates that read either way: which order was taken, said once.
+    let either = env.write("either.csv", b"name,birth_date\nAhmad Khatib,03/04/1970\nSami Haddad,05/06/1971\n");
+    let out = said(&either, &[]);
+    assert_eq!(out.matches("read either way").count(), 1, "{out}");
+    assert!(out.contains("day first"));
+    assert!(said(&either, &["--date-order", "mdy"]).contains("month first (--date-order mdy)"));
+    let told = env.write("told.csv", b"name,birth_date\nAhmad Khatib,03/04/1970\nSami Haddad,25/06/1971\n");
+    assert!(!said(&told, &[]).contains("either way"), "25/06 says the day comes first");
+    // A report given as a list.
+    let report = env.write(
+        "report.txt",
+        "Families gathered at Saydnaya prison on Monday. Many asked about relatives arrested in 2013.\n\
+         Rescuers asked for the lists of prisoners.\n"
+            .as_bytes(),
+    );
+    let o = env.athar(&["import", report.to_str().expect("path"), "--source", "r"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("running text"), "{}", stderr(&o));
+    if env.db().exists() {
+        let sources = String::from_utf8_lossy(&env.athar(&["sources", "--json"]).stdout).into_owned();
+        assert!(!sources.contains("report.txt"), "nothing imported: {sources}");
+    }
+}
