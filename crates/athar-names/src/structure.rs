@@ -927,6 +927,20 @@ pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role
         }
         return roles;
     }
+    // FAMILY Given Father …: a first name in capitals before names that are not, as official
+    // and sanctions lists write it (AL-HALABI Mohammed Ahmad, KOVALENKO Oleksandr Petro).
+    if full.len() >= 3 && parts[full[0]].upper && full[1..].iter().all(|&k| !parts[k].upper) {
+        roles[full[0]] = Role::Family;
+        for (pos, &k) in names.iter().filter(|&&k| k != full[0]).enumerate() {
+            roles[k] = match pos {
+                0 => Role::Given,
+                1 => Role::Father,
+                2 => Role::Grandfather,
+                _ => Role::Unknown,
+            };
+        }
+        return roles;
+    }
     // Arabic order: given, father, grandfather, …, family. A name whose later parts all follow
     // `bin` ("Ali bin Hassan bin Omar") has no family name.
     let only_nasab = names.len() >= 2 && names.iter().skip(1).all(|&k| k > 0 && parts[k - 1].kind == PartKind::Nasab);

@@ -432,3 +432,25 @@ fn look_alike_letters_of_the_other_script_do_not_break_a_name() {
     assert!(e.compare_text("ЗАВАЛЬСЬКA Тетянa Василівна", "ZAVALSKA Tetiana Vasylivna").same_name);
     assert!(e.compare_text("IVANOVA Olga Alexandrovnа", "Иванова Ольга Александровна").same_name);
 }
+
+#[test]
+fn a_family_name_in_capitals_before_the_others_is_read_as_the_family_name() {
+    let e = engine();
+    for (text, family, given, father) in [
+        ("AL-HALABI Mohammed Ahmad", "halabi", "mohammed", "ahmad"),
+        ("KHATIB Ahmad Ali Hassan", "khatib", "ahmad", "ali"),
+        ("ОЛІЙНИК Петро Іван", "олійник", "петро", "іван"),
+    ] {
+        let a = e.analyse(text);
+        let role = |r: Role| a.parts.iter().find(|p| p.role == r).map(|p| p.core.to_string());
+        assert_eq!(role(Role::Family).as_deref(), Some(family), "{text}: {:?}", a.parts);
+        assert_eq!(role(Role::Given).as_deref(), Some(given), "{text}");
+        assert_eq!(role(Role::Father).as_deref(), Some(father), "{text}");
+    }
+    assert!(e.compare_text("AL-HALABI Mohammed Ahmad", "محمد أحمد الحلبي").same_name);
+    // All in capitals, or capitals nowhere: the usual order.
+    for text in ["MOHAMMED AHMAD HALABI", "Mohammed Ahmad Halabi"] {
+        let a = e.analyse(text);
+        assert_eq!(a.parts[0].role, Role::Given, "{text}");
+    }
+}
