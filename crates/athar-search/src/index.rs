@@ -9,7 +9,7 @@ use athar_link::{
 };
 use athar_names::{NameAnalysis, NameEngine, Text};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
@@ -82,7 +82,28 @@ pub struct PersonMatch {
     pub probability: f64,
     pub records: Vec<RecordRef>,
     pub explanation: Vec<Explained>,
+    /// How the query's name was read for this person when not as written: `family name first`
+    /// (see [`Query`]'s other reading), which must beat the reading as written by more than
+    /// [`OTHER_ORDER_BITS`] to be taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<&'static str>,
 }
+
+/// What reading a query's name family name first costs, in bits of evidence: the order as
+/// written wins unless the other one is clearly better (a namesake must not rise by a reading
+/// that fits no one better).
+pub const OTHER_ORDER_BITS: f64 = 2.0;
+
+/// How many of its candidates the other reading scores.
+pub const OTHER_ORDER_CANDIDATES: usize = 50;
+
+/// A probability at which the order as written has found its person: the other reading is
+/// not tried.
+pub const SURE_AS_WRITTEN: f64 = 0.5;
+
+/// Per person: the best probability, its record, the records found, whether the best came from
+/// the other reading of the name.
+type ByPerson<'a> = FxHashMap<&'a str, (f64, u32, Vec<u32>, bool)>;
 
 /// A search's answer: persons, best first, and how many records were scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -366,36 +387,31 @@ impl Index {
     /// at most [`MAX_CANDIDATES`] records, whatever the query.
     pub fn search(&self, query: &Query, limit: usize) -> Result<SearchResults, QueryError> {
         let mut q = query.to_record(&self.engine)?;
+        // The other reading of the name (family name first), when there is one.
+        let mut other = query.family_first(&self.engine);
         // The query's values get ids no record holds: each candidate value is compared with the
-        // query's once, however many candidates share it.
-        for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
-            q.value_ids[slot] = if kind.name_field(&q).is_some() { QUERY_VALUE } else { NO_VALUE_ID };
+        // query's once, however many candidates share it (each reading with its own cache).
+        for r in std::iter::once(&mut q).chain(other.as_mut()) {
+            for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
+                r.value_ids[slot] = if kind.name_field(r).is_some() { QUERY_VALUE } else { NO_VALUE_ID };
+            }
         }
-        let candidates = self.candidates(&q);
+        let mut candidates = self.candidates(&q);
         let keep = self.filter(query);
-        // The query's term counts, looked up once.
-        let q_counts: Vec<(ComparisonKind, Option<u32>)> =
-            ComparisonKind::ALL.iter().map(|k| (*k, self.tf.count(*k, &q))).collect();
-        let q_count = |k: ComparisonKind| q_counts.iter().find(|(x, _)| *x == k).and_then(|(_, c)| *c);
-        // One query's few hundred candidates, on one thread with one cache: the query's name is
-        // compared once with each distinct value (a request is the unit of parallel work).
-        let mut cache = LevelCache::default();
         let mut facility_seen: FxHashMap<u32, bool> = FxHashMap::default();
-        let mut by_person: FxHashMap<&str, (f64, u32, Vec<u32>)> = FxHashMap::default();
-        for &c in &candidates {
-            if !keep(c, &mut facility_seen) {
-                continue;
-            }
-            let r = &self.records[c as usize];
-            let v = compare_cached(&self.engine, &q, r, &mut cache);
-            let p = self.model.probability(&v, &|k| self.tf.share_given(k, q_count(k), r));
-            // Best record per person.
-            let entry = by_person.entry(self.refs[c as usize].person_id.as_str()).or_insert((p, c, Vec::new()));
-            entry.2.push(c);
-            if p > entry.0 {
-                entry.0 = p;
-                entry.1 = c;
-            }
+        let mut by_person: ByPerson<'_> = FxHashMap::default();
+        self.score_reading(&q, false, &candidates, &keep, &mut facility_seen, &mut by_person);
+        // The name read family name first, only when the order as written found no one it is
+        // sure of (what it is sure of, the other order does not displace; and most searches
+        // pay for one reading only).
+        let sure = by_person.values().any(|e| e.0 >= SURE_AS_WRITTEN);
+        if let Some(o) = other.as_ref().filter(|_| !sure) {
+            // Its own candidates, the best its keys find: the other order is a second look at
+            // the likeliest records, not a second search.
+            let turned: Vec<u32> = self.candidates(o).into_iter().take(OTHER_ORDER_CANDIDATES).collect();
+            self.score_reading(o, true, &turned, &keep, &mut facility_seen, &mut by_person);
+            let seen: FxHashSet<u32> = candidates.iter().copied().collect();
+            candidates.extend(turned.into_iter().filter(|c| !seen.contains(c)));
         }
         let mut ranked: Vec<_> = by_person.into_iter().collect();
         // Ties (a missing field is neutral, so IVANOV Sergey and IVANOV Sergey Vladimirovich
@@ -414,14 +430,56 @@ impl Index {
         ranked.truncate(limit.clamp(1, MAX_LIMIT));
         let results = ranked
             .into_iter()
-            .map(|(person, (probability, best, found))| PersonMatch {
-                person_id: person.to_string(),
-                probability,
-                records: found.iter().map(|&c| self.refs[c as usize].clone()).collect(),
-                explanation: self.explain(&q, &self.records[best as usize]),
+            .map(|(person, (probability, best, found, turned))| {
+                let read = if turned { other.as_ref().unwrap_or(&q) } else { &q };
+                PersonMatch {
+                    person_id: person.to_string(),
+                    probability,
+                    records: found.iter().map(|&c| self.refs[c as usize].clone()).collect(),
+                    explanation: self.explain(read, &self.records[best as usize]),
+                    reading: turned.then_some("family name first"),
+                }
             })
             .collect();
         Ok(SearchResults { results, candidates: candidates.len(), withheld: 0 })
+    }
+
+    /// Scores one reading of the query against `candidates` (those `keep` keeps), keeping the
+    /// best record of each person in `by_person`. One query's few hundred candidates, on one
+    /// thread with one cache: the query's name is compared once with each distinct value (a
+    /// request is the unit of parallel work). The other order (`turned`) has its odds cut by
+    /// [`OTHER_ORDER_BITS`].
+    fn score_reading<'a>(
+        &'a self,
+        reading: &LinkRecord,
+        turned: bool,
+        candidates: &[u32],
+        keep: &dyn Fn(u32, &mut FxHashMap<u32, bool>) -> bool,
+        facility_seen: &mut FxHashMap<u32, bool>,
+        by_person: &mut ByPerson<'a>,
+    ) {
+        let counts: Vec<(ComparisonKind, Option<u32>)> =
+            ComparisonKind::ALL.iter().map(|k| (*k, self.tf.count(*k, reading))).collect();
+        let count = |k: ComparisonKind| counts.iter().find(|(x, _)| *x == k).and_then(|(_, c)| *c);
+        let discount = if turned { 2f64.powf(-OTHER_ORDER_BITS) } else { 1.0 };
+        let mut cache = LevelCache::default();
+        for &c in candidates {
+            if !keep(c, facility_seen) {
+                continue;
+            }
+            let r = &self.records[c as usize];
+            let v = compare_cached(&self.engine, reading, r, &mut cache);
+            let p = self.model.probability(&v, &|k| self.tf.share_given(k, count(k), r));
+            let odds = p / (1.0 - p).max(f64::MIN_POSITIVE) * discount;
+            let p = odds / (1.0 + odds);
+            let entry = by_person.entry(self.refs[c as usize].person_id.as_str()).or_insert((p, c, Vec::new(), turned));
+            if !entry.2.contains(&c) {
+                entry.2.push(c);
+            }
+            if p > entry.0 {
+                (entry.0, entry.1, entry.3) = (p, c, turned);
+            }
+        }
     }
 
     /// The query's filters as a test of a record: a stated facility or status that is not the
@@ -692,6 +750,47 @@ mod tests {
         assert!(weight("1990", "born-1988") < 0.0);
         let q = Query { name: Some("Ahmad Khatib".into()), born: Some("~1990".into()), ..Query::default() };
         assert_eq!(persons(&index, &q)[0], "born-1988");
+    }
+
+    fn search_in(index: &Index, name: &str) -> Vec<PersonMatch> {
+        let q = Query { name: Some(name.into()), born: Some("1979".into()), ..Query::default() };
+        index.search(&q, 5).unwrap().results
+    }
+
+    #[test]
+    fn a_name_written_family_name_first_is_read_that_way_only_when_it_fits_better() {
+        let mut r = Registry::new();
+        r.add(
+            "abdu",
+            &[("given_name", "Ali"), ("father_name", "Muhammad"), ("family_name", "Abdu"), ("birth_date", "1979")],
+        )
+        .add(
+            "other",
+            &[("given_name", "Abdu"), ("father_name", "Salim"), ("family_name", "Haddad"), ("birth_date", "1979")],
+        )
+        .add("halabi", &[("given_name", "Mohammed"), ("family_name", "Halabi")])
+        .add("swapped", &[("given_name", "Halabi"), ("family_name", "Mohammed")]);
+        let index = r.index();
+        let search = |name: &str| search_in(&index, name);
+        // Family name first: found, and said so.
+        let found = search("Abdu Ali Muhammad");
+        assert_eq!(found[0].person_id, "abdu", "{found:?}");
+        assert_eq!(found[0].reading, Some("family name first"));
+        // As written, it is read as written.
+        let found = search("Ali Muhammad Abdu");
+        assert_eq!((found[0].person_id.as_str(), found[0].reading), ("abdu", None));
+        // Both orders on file: the order as written is sure of its person, so the other reading
+        // is not tried and cannot put the swapped record first.
+        let q = Query { name: Some("Mohammed Halabi".into()), ..Query::default() };
+        let found = index.search(&q, 5).unwrap().results;
+        assert_eq!((found[0].person_id.as_str(), found[0].reading), ("halabi", None));
+        assert!(found[0].probability >= SURE_AS_WRITTEN);
+        assert!(found.iter().all(|m| m.reading.is_none()), "{found:?}");
+        // Only the swapped record on file: found by the other reading, and said so.
+        let mut r = Registry::new();
+        r.add("swapped", &[("given_name", "Halabi"), ("family_name", "Mohammed"), ("birth_date", "1979")]);
+        let found = search_in(&r.index(), "Mohammed Halabi");
+        assert_eq!((found[0].person_id.as_str(), found[0].reading), ("swapped", Some("family name first")));
     }
 
     #[test]

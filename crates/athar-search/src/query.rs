@@ -164,6 +164,44 @@ impl Query {
         Ok(q)
     }
 
+    /// The query read the other way round, family name first ("Abdu Ali Muhammad" as family
+    /// Abdu, given Ali, father Muhammad; "Halabi Mohammed" as family Halabi, given Mohammed):
+    /// lists and families write names in both orders, and some records have the given and
+    /// family name swapped. Only for a free-text name of two to four names read given name
+    /// first (not a Slavic name with a patronymic, a kunya, or one whose order the capitals
+    /// already told), with no given or family name given apart (a father's name given apart is
+    /// kept). Checked like the query.
+    pub(crate) fn family_first(&self, engine: &NameEngine) -> Option<LinkRecord> {
+        use athar_names::Role;
+        if self.given.is_some() || self.family.is_some() {
+            return None;
+        }
+        let a = engine.analyse(self.name.as_deref()?);
+        let parts: Vec<_> = a.parts.iter().filter(|p| p.role != Role::Particle).collect();
+        let plain =
+            parts.iter().all(|p| matches!(p.role, Role::Given | Role::Father | Role::Grandfather | Role::Family));
+        if !(2..=4).contains(&parts.len()) || !plain || parts[0].role != Role::Given {
+            return None;
+        }
+        let mut fields: Vec<(&str, &str)> = vec![("family_name", &parts[0].text), ("given_name", &parts[1].text)];
+        for (role, p) in ["father_name", "grandfather_name"].into_iter().zip(&parts[2..]) {
+            fields.push((role, &p.text));
+        }
+        // The other fields as given (a father's name given apart wins over one read in the name).
+        for (k, v) in self.fields() {
+            if matches!(k, "full_name" | "facility" | "status") {
+                continue;
+            }
+            fields.retain(|(f, _)| *f != k);
+            fields.push((k, v));
+        }
+        let mut q = LinkRecord::from_fields(engine, "query", &fields, None);
+        if let Some(b) = self.born.as_deref() {
+            q.birth = BirthDate::parse_query(b).or(q.birth);
+        }
+        Some(q)
+    }
+
     /// The query's text, for an audit trail that keeps it encrypted.
     pub fn text(&self) -> String {
         self.fields().iter().map(|(_, v)| *v).collect::<Vec<_>>().join(" | ")

@@ -827,6 +827,8 @@ pub struct Bar {
 pub struct Found {
     pub person_id: String,
     pub percent: String,
+    /// The name was read family name first for this person.
+    pub family_first: bool,
     pub records: Vec<String>,
     pub bars: Vec<Bar>,
 }
@@ -924,6 +926,7 @@ pub async fn search(
                 .map(|m| Found {
                     person_id: m.person_id.clone(),
                     percent: format!("{:.0}", m.probability * 100.0),
+                    family_first: m.reading.is_some(),
                     records: m
                         .records
                         .iter()

@@ -130,7 +130,14 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
         println!("no person in the registry looks like this query");
     }
     for (i, m) in found.results.iter().enumerate() {
-        println!("{:>2}. person {}  p={:.4}  ({} records)", i + 1, m.person_id, m.probability, m.records.len());
+        println!(
+            "{:>2}. person {}  p={:.4}  ({} records){}",
+            i + 1,
+            m.person_id,
+            m.probability,
+            m.records.len(),
+            m.reading.map(|r| format!("  — the name read {r}")).unwrap_or_default()
+        );
         for l in &m.explanation {
             println!(
                 "      {:<30} {:<28} {:<28} {:<28} {:+.2}",
