@@ -9,6 +9,7 @@
 
 use crate::consent::{check_recipient, Consent};
 use crate::error::Result;
+use crate::persons::ExportRecord;
 use crate::{Action, Actor, Registry, RegistryError};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -117,11 +118,8 @@ impl Registry {
     /// `persons.csv` with its manifest.
     pub fn export_persons_bundle(&self, actor: &Actor) -> Result<ExportBundle> {
         let rows = self.person_export_rows(actor)?;
-        let rows: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|r| vec![r.person_id, r.record_id, r.source, r.source_record_id.unwrap_or_default()])
-            .collect();
-        let (file, listed) = csv_file("persons.csv", &["person_id", "record_id", "source", "source_record_id"], &rows)?;
+        let rows: Vec<Vec<String>> = rows.iter().map(ExportRecord::cells).collect();
+        let (file, listed) = csv_file("persons.csv", &ExportRecord::COLUMNS, &rows)?;
         self.bundle(actor, "persons", None, vec![(file, listed)], Vec::new())
     }
 

@@ -50,7 +50,7 @@ pub use actor::{Action, Actor, Role};
 pub use admin::{AuditReport, ReindexReport};
 pub use error::{RegistryError, Result};
 pub use inquiries::{InquiryDetail, NewInquiry};
-pub use persons::{ExportRecord, PersonView, SplitReport};
+pub use persons::{ExportRecord, PersonSummary, PersonView, PersonsPage, SplitReport};
 pub use progress::{Progress, Silent};
 pub use review::{Explanation, JudgeReport, RecordCard, ReviewFilter, ReviewItem, ReviewQueue};
 pub use search::SearchPurpose;

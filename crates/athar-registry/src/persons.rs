@@ -34,6 +34,131 @@ pub struct ExportRecord {
     pub record_id: String,
     pub source: String,
     pub source_record_id: Option<String>,
+    /// What the person's records say, for a reader of the export (see [`PersonSummary`]).
+    pub person: PersonSummary,
+}
+
+/// A person as a list shows them: their best name in each script (the fullest one their
+/// records write in it), the birth year, status and place of detention most of their records
+/// give.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersonSummary {
+    pub person_id: String,
+    pub records: usize,
+    pub names: Vec<String>,
+    pub born: Option<String>,
+    pub status: Option<String>,
+    pub facility: Option<String>,
+}
+
+impl ExportRecord {
+    /// The columns of a persons export, in order.
+    pub const COLUMNS: [&'static str; 8] = [
+        "person_id",
+        "record_id",
+        "source",
+        "source_record_id",
+        "person_names",
+        "person_born",
+        "person_status",
+        "person_facility",
+    ];
+
+    /// The row's cells, in the order of [`ExportRecord::COLUMNS`].
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.person_id.clone(),
+            self.record_id.clone(),
+            self.source.clone(),
+            self.source_record_id.clone().unwrap_or_default(),
+            self.person.names.join(" / "),
+            self.person.born.clone().unwrap_or_default(),
+            self.person.status.clone().unwrap_or_default(),
+            self.person.facility.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+impl PersonSummary {
+    /// One line: "P12  محمد أحمد الحلبي / Mohammed Ahmad al-Halabi · born 1985 · detained · Saydnaya (3 records)".
+    pub fn line(&self) -> String {
+        let mut parts = vec![if self.names.is_empty() { "(no name)".to_string() } else { self.names.join(" / ") }];
+        if let Some(b) = &self.born {
+            parts.push(format!("born {b}"));
+        }
+        parts.extend(self.status.iter().cloned());
+        parts.extend(self.facility.iter().cloned());
+        format!("{}  {} ({} records)", self.person_id, parts.join(" · "), self.records)
+    }
+}
+
+/// The persons of `inputs` (each record's person in `persons`; a record in none is its own,
+/// `R<id>`), summarised, in person-id order (P2 before P10).
+fn summaries(inputs: &[athar_store::LinkInput], persons: &HashMap<i64, String>) -> Vec<PersonSummary> {
+    use athar_names::script::detect_script;
+    let mut by: HashMap<String, Vec<&athar_store::LinkInput>> = HashMap::new();
+    for i in inputs {
+        let p = persons.get(&i.record_id).cloned().unwrap_or_else(|| format!("R{}", i.record_id));
+        by.entry(p).or_default().push(i);
+    }
+    let most = |values: Vec<String>| -> Option<String> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for v in values.into_iter().filter(|v| !v.trim().is_empty()) {
+            *counts.entry(v).or_default() += 1;
+        }
+        counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map(|(v, _)| v)
+    };
+    let mut out: Vec<PersonSummary> = by
+        .into_iter()
+        .map(|(person_id, recs)| {
+            let get = |i: &athar_store::LinkInput, k: &str| {
+                i.fields.iter().find(|(f, v)| *f == k && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string())
+            };
+            let mut best: Vec<(athar_names::Script, String)> = Vec::new();
+            for i in &recs {
+                let name = get(i, "full_name").unwrap_or_else(|| {
+                    ["given_name", "father_name", "grandfather_name", "family_name"]
+                        .iter()
+                        .filter_map(|k| get(i, k))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                });
+                if name.is_empty() {
+                    continue;
+                }
+                let script = detect_script(&name);
+                match best.iter_mut().find(|(s, _)| *s == script) {
+                    Some((_, b)) if name.chars().count() > b.chars().count() => *b = name,
+                    Some(_) => {}
+                    None => best.push((script, name)),
+                }
+            }
+            best.sort_by_key(|(s, _)| format!("{s:?}"));
+            PersonSummary {
+                records: recs.len(),
+                names: best.into_iter().map(|(_, n)| n).collect(),
+                born: most(
+                    recs.iter().filter_map(|i| get(i, "birth_date")).map(|d| d.chars().take(4).collect()).collect(),
+                ),
+                status: most(recs.iter().filter_map(|i| get(i, "status")).filter(|s| s != "unknown").collect()),
+                facility: most(recs.iter().filter_map(|i| get(i, "facility")).collect()),
+                person_id,
+            }
+        })
+        .collect();
+    let key =
+        |p: &str| (p.chars().next(), p.get(1..).and_then(|n| n.parse::<u64>().ok()).unwrap_or(u64::MAX), p.to_string());
+    out.sort_by_key(|s| key(&s.person_id));
+    out
+}
+
+/// A page of persons.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonsPage {
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub persons: Vec<PersonSummary>,
 }
 
 impl Registry {
@@ -173,18 +298,41 @@ impl Registry {
         Ok(rows)
     }
 
-    /// Every record once with its person, not yet audited (the caller notes the export).
+    /// Every record once with its person and what the person's records say, not yet audited
+    /// (the caller notes the export).
     pub(crate) fn person_export_rows(&self, actor: &Actor) -> Result<Vec<ExportRecord>> {
         actor.require(Action::Export)?;
-        let rows = self.read(|s| Ok(s.person_export()?))?;
+        let (rows, summaries) =
+            self.read(|s| Ok((s.person_export()?, summaries(&s.link_inputs()?, &s.persons_of_records()?))))?;
+        let by: HashMap<&str, &PersonSummary> = summaries.iter().map(|p| (p.person_id.as_str(), p)).collect();
         Ok(rows
             .into_iter()
-            .map(|(p, r, source, srid)| ExportRecord {
-                person_id: p.unwrap_or_else(|| format!("R{r}")),
-                record_id: r.to_string(),
-                source,
-                source_record_id: srid,
+            .map(|(p, r, source, srid)| {
+                let person_id = p.unwrap_or_else(|| format!("R{r}"));
+                let person = by.get(person_id.as_str()).map(|p| (*p).clone()).unwrap_or_default();
+                ExportRecord { person_id, record_id: r.to_string(), source, source_record_id: srid, person }
             })
             .collect())
+    }
+
+    /// The persons, a page at a time in person-id order, each with their best names (one per
+    /// script), birth year, status and place of detention. Records withheld from the one asking
+    /// are left out (a person all of whose records are withheld is not listed); the page is
+    /// audited.
+    pub fn persons_list(&self, actor: &Actor, limit: usize, page: usize) -> Result<PersonsPage> {
+        actor.require(Action::ReadRecords)?;
+        if limit == 0 || limit > 1000 || page == 0 {
+            return Err(RegistryError::Invalid("--limit is 1 to 1000 persons a page, --page counts from 1".into()));
+        }
+        let withheld = self.withheld(actor)?;
+        let all = self.read(|s| {
+            let mut inputs = s.link_inputs()?;
+            inputs.retain(|i| !withheld.record(i.record_id));
+            Ok(summaries(&inputs, &s.persons_of_records()?))
+        })?;
+        let total = all.len();
+        let persons: Vec<PersonSummary> = all.into_iter().skip((page - 1) * limit).take(limit).collect();
+        self.audit(actor, "persons.list", None, Some(persons.len() as i64), None)?;
+        Ok(PersonsPage { total, page, pages: total.div_ceil(limit).max(1), persons })
     }
 }

@@ -13,6 +13,19 @@ use std::process::ExitCode;
 
 #[derive(Subcommand, Debug)]
 pub enum PersonsCommand {
+    /// The persons, a page at a time (P1, P2 … then records in no person, R…): each with their
+    /// best name in each script, birth year, status and place of detention. To find a person
+    /// by name, use athar search.
+    List {
+        /// Persons a page holds (1 to 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Which page (from 1).
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// A person's records side by side, with sources.
     Show {
         person: String,
@@ -100,6 +113,20 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
     let registry = global.registry()?;
     let party = global.party();
     match cmd {
+        PersonsCommand::List { limit, page, json } => {
+            let list = registry.persons_list(&party, limit, page)?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                for p in &list.persons {
+                    println!("{}", esc(&p.line()));
+                }
+                println!("page {} of {} ({} persons)", list.page, list.pages, list.total);
+                if list.page < list.pages {
+                    println!("next: athar persons list --page {}", list.page + 1);
+                }
+            }
+        }
         PersonsCommand::Show { person, json } => {
             let view = registry.person(&party, &person)?;
             if json {
@@ -157,14 +184,9 @@ pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
     match format {
         ExportFormat::Csv => {
             let mut w = CsvOut::new(&mut sink);
-            w.row(["person_id", "record_id", "source", "source_record_id"])?;
+            w.row(athar_registry::ExportRecord::COLUMNS)?;
             for r in &rows {
-                w.row([
-                    r.person_id.as_str(),
-                    r.record_id.as_str(),
-                    r.source.as_str(),
-                    r.source_record_id.as_deref().unwrap_or(""),
-                ])?;
+                w.row(r.cells())?;
             }
             w.into_inner()?;
         }

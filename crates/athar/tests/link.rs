@@ -726,3 +726,29 @@ fn a_record_of_a_list_without_ids_is_found_by_its_row() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("SOURCE:ROW"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn persons_are_listed_and_exported_with_their_best_names_in_each_script() {
+    let env = Env::new();
+    env.ok(&["link"]);
+    let list = env.json(&["persons", "list", "--json", "--limit", "100"]);
+    let persons = list["persons"].as_array().expect("persons");
+    let halabi = persons
+        .iter()
+        .find(|p| p["names"].as_array().is_some_and(|n| n.iter().any(|n| n == "Mohammed Ahmad al-Halabi")))
+        .expect("the person of both lists");
+    assert!(halabi["names"].as_array().expect("names").iter().any(|n| n == "محمد أحمد الحلبي"), "{halabi}");
+    assert_eq!(halabi["born"], "1985");
+    assert_eq!(halabi["records"], 2);
+    let text = env.ok(&["persons", "list", "--limit", "2"]);
+    assert!(text.contains("page 1 of") && text.contains("next: athar persons list --page 2"), "{text}");
+    let csv = env.ok(&["export", "persons", "--out", "-"]);
+    assert!(csv.starts_with("person_id,record_id,source,source_record_id,person_names,person_born"), "{csv}");
+    assert!(
+        csv.contains("محمد أحمد الحلبي / Mohammed Ahmad al-Halabi,1985")
+            || csv.contains("Mohammed Ahmad al-Halabi / محمد أحمد الحلبي,1985"),
+        "{csv}"
+    );
+    let o = env.run(&["persons", "list", "--limit", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+}
