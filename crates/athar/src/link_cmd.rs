@@ -264,16 +264,8 @@ pub struct ReviewArgs {
     lang: String,
 }
 
-/// Text for a terminal: a value in right-to-left script kept apart (Unicode first-strong
-/// isolate … pop) so that the columns around it do not swap on screen.
 fn isolate(s: &str, terminal: bool) -> String {
-    let rtl =
-        s.chars().any(|c| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}'));
-    if terminal && rtl {
-        format!("\u{2068}{}\u{2069}", esc(s))
-    } else {
-        esc(s).into_owned()
-    }
+    crate::output::bidi(s, 0, terminal)
 }
 
 pub fn review(global: &Global, args: ReviewArgs) -> Result<ExitCode> {

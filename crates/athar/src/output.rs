@@ -70,6 +70,28 @@ pub fn describe(path: &Path) -> String {
 
 pub use athar_registry::exports::csv_cell;
 
+/// A value for a terminal's text: control characters escaped, padded to `width` characters,
+/// and — when it holds right-to-left script and goes to a terminal — kept apart by Unicode's
+/// first-strong isolate … pop directional isolate, so that the columns around it do not swap
+/// on screen (the padding stays inside, the marks take no column).
+pub fn bidi(s: &str, width: usize, terminal: bool) -> String {
+    let text = athar_registry::escape_control(s);
+    let pad = width.saturating_sub(text.chars().count());
+    let rtl =
+        text.chars().any(|c| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}'));
+    if terminal && rtl {
+        format!("\u{2068}{text}\u{2069}{}", " ".repeat(pad))
+    } else {
+        format!("{text}{}", " ".repeat(pad))
+    }
+}
+
+/// Whether standard output is a terminal (text for a person, not for a program).
+pub fn terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+}
+
 /// A CSV writer whose every cell passes through [`csv_cell`]: the one way Athar writes CSV.
 pub struct CsvOut<W: Write> {
     inner: csv::Writer<W>,
@@ -98,6 +120,14 @@ impl<W: Write> CsvOut<W> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn right_to_left_values_are_isolated_for_a_terminal_only_and_padded_outside_the_marks() {
+        assert_eq!(super::bidi("محمد", 6, true), "\u{2068}محمد\u{2069}  ");
+        assert_eq!(super::bidi("محمد", 6, false), "محمد  ");
+        assert_eq!(super::bidi("Mohammed", 4, true), "Mohammed", "a longer value is kept whole");
+        assert!(!super::bidi("a\u{1b}[2J", 0, true).contains('\u{1b}'), "escapes are shown, not run");
+    }
+
     use super::*;
 
     #[test]

@@ -118,8 +118,9 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else {
+                let terminal = crate::output::terminal();
                 for p in &list.persons {
-                    println!("{}", esc(&p.line()));
+                    println!("{}", crate::output::bidi(&p.line(), 0, terminal));
                 }
                 println!("page {} of {} ({} persons)", list.page, list.pages, list.total);
                 if list.page < list.pages {

@@ -2,9 +2,9 @@
 //! registry library's search (a field the query lacks is neutral; the search text goes to the
 //! audit chain only encrypted); this module parses and prints.
 
+use crate::output::bidi;
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_registry::escape_control as esc;
 use athar_registry::search::BatchQuery;
 use athar_registry::Query;
 use clap::Args;
@@ -138,13 +138,15 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
             m.records.len(),
             m.reading.map(|r| format!("  — the name read {r}")).unwrap_or_default()
         );
+        // Columns that fit 100 characters; a right-to-left value kept apart on a terminal.
+        let terminal = crate::output::terminal();
         for l in &m.explanation {
             println!(
-                "      {:<30} {:<28} {:<28} {:<28} {:+.2}",
-                l.field,
-                esc(l.query.as_deref().unwrap_or("—")),
-                esc(l.record.as_deref().unwrap_or("—")),
-                esc(&l.level),
+                "      {} {} {} {} {:+.2}",
+                bidi(&l.field, 18, false),
+                bidi(l.query.as_deref().unwrap_or("—"), 20, terminal),
+                bidi(l.record.as_deref().unwrap_or("—"), 20, terminal),
+                bidi(&l.level, 26, false),
                 l.weight
             );
         }
