@@ -276,7 +276,11 @@ fn check_headers(path: &Path, table: &Table, opts: &ReadOptions) -> Result<(), R
             table.encoding.unwrap_or("text")
         ));
     }
-    if matches!(table.format, Format::Csv | Format::Tsv) && crate::headers::header_looks_like_prose(&table.headers) {
+    // Running text — unless a later row holds column names (a long title above a table).
+    if matches!(table.format, Format::Csv | Format::Tsv)
+        && crate::headers::header_looks_like_prose(&table.headers)
+        && header_row_suggestion(path, opts).is_none()
+    {
         return Err(ReadError::Prose(path.to_path_buf()));
     }
     if !opts.no_header && matches!(table.format, Format::Csv | Format::Tsv | Format::Xlsx) {

@@ -184,7 +184,9 @@ impl NameEngine {
             .iter()
             .map(|p| p.sets.iter().any(|id| self.tables.set(*id).kind == tables::SetKind::SlavicGiven))
             .collect();
-        let roles = structure::assign_roles(&raw, &slavic_given);
+        let known_given: Vec<bool> =
+            parts.iter().map(|p| p.sets.iter().any(|id| self.tables.set(*id).kind != tables::SetKind::Place)).collect();
+        let roles = structure::assign_roles(&raw, &slavic_given, &known_given);
         for (p, r) in parts.iter_mut().zip(roles) {
             p.role = r;
         }

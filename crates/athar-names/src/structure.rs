@@ -866,7 +866,7 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
 /// Assigns roles to parts: Arabic order (given, father, grandfather, family), `bin` marking the
 /// father, kunyas, patronymics and the Slavic orders (Given Patronymic Family / FAMILY Given
 /// Patronymic).
-pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role> {
+pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool], known_given: &[bool]) -> Vec<Role> {
     let mut roles = vec![Role::Unknown; parts.len()];
     let names: Vec<usize> = (0..parts.len())
         .filter(|&k| {
@@ -929,7 +929,8 @@ pub(crate) fn assign_roles(parts: &[RawPart], slavic_given: &[bool]) -> Vec<Role
     }
     // FAMILY Given Father …: a first name in capitals before names that are not, as official
     // and sanctions lists write it (AL-HALABI Mohammed Ahmad, KOVALENKO Oleksandr Petro).
-    if full.len() >= 3 && parts[full[0]].upper && full[1..].iter().all(|&k| !parts[k].upper) {
+    // Not a known given name in capitals (MHD, MOHD: Muhammad abbreviated, as Syrian lists write it).
+    if full.len() >= 3 && parts[full[0]].upper && !known_given[full[0]] && full[1..].iter().all(|&k| !parts[k].upper) {
         roles[full[0]] = Role::Family;
         for (pos, &k) in names.iter().filter(|&&k| k != full[0]).enumerate() {
             roles[k] = match pos {

@@ -448,8 +448,9 @@ fn a_family_name_in_capitals_before_the_others_is_read_as_the_family_name() {
         assert_eq!(role(Role::Father).as_deref(), Some(father), "{text}");
     }
     assert!(e.compare_text("AL-HALABI Mohammed Ahmad", "محمد أحمد الحلبي").same_name);
-    // All in capitals, or capitals nowhere: the usual order.
-    for text in ["MOHAMMED AHMAD HALABI", "Mohammed Ahmad Halabi"] {
+    // All in capitals, capitals nowhere, or a given name in capitals (MHD: Muhammad
+    // abbreviated): the usual order.
+    for text in ["MOHAMMED AHMAD HALABI", "Mohammed Ahmad Halabi", "MHD Ahmad Halabi"] {
         let a = e.analyse(text);
         assert_eq!(a.parts[0].role, Role::Given, "{text}");
     }

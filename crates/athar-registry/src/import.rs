@@ -213,7 +213,9 @@ fn date_advice(
         .filter(|(_, v)| !v.is_empty())
         .collect();
     let earliest = req.earliest_year;
-    let early = values.iter().find_map(|(row, v)| match athar_ingest::dates::parse_date(v, req.date_order) {
+    // Under the list's own earliest year (a list imported with --earliest-year 1900 and a 1870).
+    let rules = athar_ingest::dates::DateRules { order: req.date_order, earliest_year: earliest };
+    let early = values.iter().find_map(|(row, v)| match athar_ingest::dates::parse_date_with(v, rules) {
         Err(athar_ingest::dates::DateError::YearOutOfRange { year, .. }) if (year as i32) < earliest => {
             Some((*row, year))
         }

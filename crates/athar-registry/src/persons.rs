@@ -138,7 +138,11 @@ fn summaries(inputs: &[athar_store::LinkInput], persons: &HashMap<i64, String>) 
                 records: recs.len(),
                 names: best.into_iter().map(|(_, n)| n).collect(),
                 born: most(
-                    recs.iter().filter_map(|i| get(i, "birth_date")).map(|d| d.chars().take(4).collect()).collect(),
+                    recs.iter()
+                        .filter_map(|i| get(i, "birth_date"))
+                        .filter_map(|d| athar_link::BirthDate::parse_iso(&d))
+                        .map(|b| b.year.to_string())
+                        .collect(),
                 ),
                 status: most(recs.iter().filter_map(|i| get(i, "status")).filter(|s| s != "unknown").collect()),
                 facility: most(recs.iter().filter_map(|i| get(i, "facility")).collect()),
@@ -331,7 +335,10 @@ impl Registry {
             Ok(summaries(&inputs, &s.persons_of_records()?))
         })?;
         let total = all.len();
-        let persons: Vec<PersonSummary> = all.into_iter().skip((page - 1) * limit).take(limit).collect();
+        let from = (page - 1)
+            .checked_mul(limit)
+            .ok_or_else(|| RegistryError::Invalid(format!("--page {page} is past the end")))?;
+        let persons: Vec<PersonSummary> = all.into_iter().skip(from).take(limit).collect();
         self.audit(actor, "persons.list", None, Some(persons.len() as i64), None)?;
         Ok(PersonsPage { total, page, pages: total.div_ceil(limit).max(1), persons })
     }

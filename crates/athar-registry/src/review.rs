@@ -222,8 +222,10 @@ impl Registry {
             athar_link::review_order(&mut pairs, band);
             let total = pairs.len();
             let pages = total.div_ceil(filter.limit).max(1);
-            let shown: Vec<(i64, i64, f64)> =
-                pairs.into_iter().skip((filter.page - 1) * filter.limit).take(filter.limit).collect();
+            let from = (filter.page - 1)
+                .checked_mul(filter.limit)
+                .ok_or_else(|| RegistryError::Invalid(format!("--page {} is past the end", filter.page)))?;
+            let shown: Vec<(i64, i64, f64)> = pairs.into_iter().skip(from).take(filter.limit).collect();
             let mut items = Vec::with_capacity(shown.len());
             if !shown.is_empty() {
                 let c = self.compared(store)?;

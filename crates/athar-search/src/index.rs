@@ -9,7 +9,7 @@ use athar_link::{
 };
 use athar_names::{NameAnalysis, NameEngine, Text};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
@@ -396,7 +396,7 @@ impl Index {
                 r.value_ids[slot] = if kind.name_field(r).is_some() { QUERY_VALUE } else { NO_VALUE_ID };
             }
         }
-        let mut candidates = self.candidates(&q);
+        let candidates = self.candidates(&q);
         let keep = self.filter(query);
         let mut facility_seen: FxHashMap<u32, bool> = FxHashMap::default();
         let mut by_person: ByPerson<'_> = FxHashMap::default();
@@ -406,12 +406,10 @@ impl Index {
         // pay for one reading only).
         let sure = by_person.values().any(|e| e.0 >= SURE_AS_WRITTEN);
         if let Some(o) = other.as_ref().filter(|_| !sure) {
-            // Its own candidates, the best its keys find: the other order is a second look at
-            // the likeliest records, not a second search.
-            let turned: Vec<u32> = self.candidates(o).into_iter().take(OTHER_ORDER_CANDIDATES).collect();
-            self.score_reading(o, true, &turned, &keep, &mut facility_seen, &mut by_person);
-            let seen: FxHashSet<u32> = candidates.iter().copied().collect();
-            candidates.extend(turned.into_iter().filter(|c| !seen.contains(c)));
+            // The likeliest of the candidates already found (the keys are the name's words,
+            // whatever their order): a second look at them, not a second search.
+            let n = candidates.len().min(OTHER_ORDER_CANDIDATES);
+            self.score_reading(o, true, &candidates[..n], &keep, &mut facility_seen, &mut by_person);
         }
         let mut ranked: Vec<_> = by_person.into_iter().collect();
         // Ties (a missing field is neutral, so IVANOV Sergey and IVANOV Sergey Vladimirovich

@@ -254,13 +254,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    // Whether --db (or ATHAR_DB) was given, rather than its default: the demo writes there only then.
-    let given = |m: &clap::ArgMatches| {
-        matches!(
-            m.value_source("db"),
-            Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
-        )
-    };
+    // Whether --db was typed on this command line (not ATHAR_DB, which may name the real
+    // registry of the machine): the demo writes there only then.
+    let given = |m: &clap::ArgMatches| matches!(m.value_source("db"), Some(clap::parser::ValueSource::CommandLine));
     let db_given = given(&matches) || matches.subcommand().is_some_and(|(_, m)| given(m));
     let g = &cli.global;
     if let Some(a) = &g.actor {

@@ -315,7 +315,10 @@ pub fn demo(global: &Global, db_given: bool) -> Result<ExitCode> {
             p.push(side);
             let _ = std::fs::remove_file(PathBuf::from(p));
         }
-        let _ = std::fs::remove_file(&key);
+        // A key file named apart (--key-file, ATHAR_KEY_FILE) may serve other registries: kept.
+        if global.key_file.is_none() {
+            let _ = std::fs::remove_file(&key);
+        }
     }
     let dir = std::env::temp_dir().join(format!("athar-demo-{}", std::process::id()));
     let files = write_synth(400, 2024, &dir, true)?;

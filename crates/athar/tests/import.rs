@@ -381,6 +381,13 @@ fn import_advice_fits_the_case_a_title_row_an_early_year_dates_that_read_either_
     let dated_title =
         env.write("dated.csv", b"Release list of 12/12/2024\nname,father,birth_date\nAhmad Khatib,Ali,1970\n");
     assert!(said(&dated_title, &[]).contains("give --header-row 2"));
+    let long_title = env.write(
+        "long.csv",
+        "قائمة بأسماء المعتقلين المفرج عنهم من سجن صيدنايا في كانون الأول\nname,father,birth_date\nAhmad Khatib,Ali,1970\n"
+            .as_bytes(),
+    );
+    let out = said(&long_title, &[]);
+    assert!(out.contains("give --header-row 2") && !out.contains("running text"), "a long title is no report: {out}");
     // A year before 1850.
     let old = env.write("old.csv", b"name,birth_date\nAhmad Khatib,1820\nSami Haddad,1971\n");
     assert!(said(&old, &[]).contains("--earliest-year 1820"));
