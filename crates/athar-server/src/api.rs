@@ -465,7 +465,7 @@ pub async fn import(
             Err(r) => r,
         };
     }
-    match crate::pages::start_import(&app, actor, upload, fields, req) {
+    match crate::pages::start_import(&app, actor, upload, fields, req, false) {
         Ok(id) | Err(id) => {
             let started = ImportStarted { follow: format!("/api/sources/import/{id}"), import: id };
             (StatusCode::ACCEPTED, Json(started)).into_response()

@@ -1741,19 +1741,22 @@ pub async fn import(
         Err(e) => return preview_page(&app, &ctx, upload, fields, Some(e.to_string())).await,
     };
     // The import runs in the background; the page that follows it shows where it stands.
-    match start_import(&app, actor, upload, fields, req) {
+    match start_import(&app, actor, upload, fields, req, true) {
         Ok(id) | Err(id) => see_other(&format!("/sources/import/{id}")),
     }
 }
 
 /// Starts the import of an upload in the background: the new job's id, or `Err` with the id of
 /// this upload's import running already (a list is never imported twice at once).
+/// A refused list's upload is kept for the page to show it again (`keep_refused`), or
+/// dropped at once when no one will look at it again (the API).
 pub(crate) fn start_import(
     app: &Arc<App>,
     actor: Actor,
     upload: String,
     fields: Vec<(String, String)>,
     req: athar_registry::import::ImportRequest,
+    keep_refused: bool,
 ) -> Result<String, String> {
     let id = app.imports.start(&actor.name, &upload, fields)?;
     let (job, reporter) = (id.clone(), crate::imports::Reporter { app: app.clone(), id: id.clone() });
@@ -1764,7 +1767,12 @@ pub(crate) fn start_import(
                 app2.uploads.drop_upload(&upload);
                 crate::imports::Stage::Done(Box::new(report))
             }
-            Err(e) => crate::imports::Stage::Refused(e.to_string()),
+            Err(e) => {
+                if !keep_refused {
+                    app2.uploads.drop_upload(&upload);
+                }
+                crate::imports::Stage::Refused(e.to_string())
+            }
         };
         app2.imports.finish(&job, stage);
     });

@@ -1299,6 +1299,14 @@ async fn a_program_imports_a_list_and_exports_through_the_api_with_a_scoped_toke
     };
     assert_eq!(stage["state"], "refused", "{stage}");
     assert!(stage["reason"].as_str().unwrap_or("").contains("SHA-256"), "{stage}");
+    // No one will look at a list the API had refused: its upload is gone, not kept an hour.
+    let folder = site.app.registry.database().parent().expect("folder").to_path_buf();
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .expect("folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".athar-upload-"))
+        .collect();
+    assert!(left.is_empty(), "uploads left: {left:?}");
     assert_eq!(site.app.registry.sources(&admin).expect("sources").len(), before + 1);
     // A token without the import scope follows no import.
     let cora = site.app.registry.issue_token(&admin, "cora", &["search".into()], 1).expect("token");

@@ -98,10 +98,16 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
         let mut queries = Vec::new();
         for rec in rdr.records() {
             let rec = rec?;
-            queries.push(BatchQuery {
-                id: rec.get(qid).unwrap_or("").to_string(),
-                query: Ok(crate::queries::query_from_row(&headers, &rec)),
-            });
+            // Each row's birth date read in --date-order (a row's own error is its answer).
+            let mut q = crate::queries::query_from_row(&headers, &rec);
+            let query = match q.born.take() {
+                Some(b) => athar_registry::search::born_iso(&b, args.date_order.order()).map(|iso| {
+                    q.born = Some(iso);
+                    q
+                }),
+                None => Ok(q),
+            };
+            queries.push(BatchQuery { id: rec.get(qid).unwrap_or("").to_string(), query });
         }
         // Every answer is audited before any is shown: a failure to audit shows nothing.
         let answers = registry.search_batch(&global.party(), &path.display().to_string(), queries, args.limit)?;

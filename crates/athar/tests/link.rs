@@ -697,6 +697,14 @@ fn search_and_inquiries_take_a_birth_date_as_a_person_types_it() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(said), "{born}: {err}");
     }
+    // Batch rows too are read in --date-order: month first, 03/15/1985 is a date; day first,
+    // it is no date and the row says so.
+    std::fs::write(env.path("batch.csv"), "query_id,name,born\nq1,Mohammed al-Halabi,03/15/1985\n").expect("write");
+    let batch = env.path("batch.csv");
+    let mdy = env.ok(&["search", "--batch", batch.to_str().expect("p"), "--date-order", "mdy"]);
+    assert!(mdy.contains("\"results\"") && !mdy.contains("\"error\""), "{mdy}");
+    let dmy = env.ok(&["search", "--batch", batch.to_str().expect("p")]);
+    assert!(dmy.contains("\"error\"") && dmy.contains("month 15"), "{dmy}");
     let o = env.run(&[
         "inquiry",
         "add",
