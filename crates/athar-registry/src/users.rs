@@ -331,7 +331,7 @@ impl Registry {
         let ok =
             matches!(&user, Ok(Some(u)) if u.disabled_at.is_none() && password_matches(&u.password_hash, password));
         if !ok {
-            self.read(|s| Ok(s.audit(&actor.name, "reauth.failed", Some(from), None, None)?))?;
+            self.audit_as(&actor.name, "reauth.failed", Some(from), None, None)?;
             return Err(RegistryError::SignInFailed);
         }
         Ok(())
@@ -366,17 +366,17 @@ impl Registry {
 
     fn sign_in_failed(&self, name: &str, from: &str) -> Result<()> {
         // The name as typed may be anything: it is kept only encrypted.
-        self.read(|s| Ok(s.audit("someone", "signin.failed", Some(from), None, Some(name))?))
+        self.audit_as("someone", "signin.failed", Some(from), None, Some(name))
     }
 
     fn sign_in_audit(&self, name: &str, from: &str) -> Result<()> {
-        self.read(|s| Ok(s.audit(name, "signin", Some(from), None, None)?))
+        self.audit_as(name, "signin", Some(from), None, None)
     }
 
     /// Notes a refusal (a 403 or a 429 of a front door) in the audit chain.
     pub fn audit_refusal(&self, actor: Option<&Actor>, what: &str, target: &str) -> Result<()> {
         let name = actor.map(|a| a.name.as_str()).unwrap_or("someone");
-        self.read(|s| Ok(s.audit(name, what, Some(target), None, None)?))
+        self.audit_as(name, what, Some(target), None, None)
     }
 }
 

@@ -92,3 +92,29 @@ fn a_registry_can_be_shared_between_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Registry>();
 }
+
+#[test]
+fn audit_entries_noted_at_the_same_moment_are_all_written_once_and_the_chain_holds() {
+    let reg = Reg::new();
+    let r = &reg.registry;
+    let before = r.audit_log(&me(), 100_000).expect("audit log").len();
+    // 8 threads note 40 refusals each, at the same moment: written in groups, none lost.
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            s.spawn(move || {
+                for i in 0..40 {
+                    r.audit_refusal(Some(&me()), "refused.429", &format!("t{t}-{i}")).expect("audited");
+                }
+            });
+        }
+    });
+    let log = r.audit_log(&me(), 100_000).expect("audit log");
+    assert_eq!(log.len(), before + 320);
+    let mut targets: Vec<&str> =
+        log.iter().filter_map(|e| e.target.as_deref()).filter(|t| t.starts_with('t')).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    assert_eq!(targets.len(), 320, "every entry once");
+    let report = r.verify_audit(&me(), false, None).expect("verify");
+    assert!(report.verdict.ok, "{:?}", report.verdict.problem);
+}

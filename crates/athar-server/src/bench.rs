@@ -43,6 +43,14 @@ pub struct LoadReport {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// p99 of each 10 seconds of the open loop: whether slow answers are spread or bunched.
+    pub p99_by_window_ms: Vec<f64>,
+    /// A sync of 8 KiB to the registry's disk every 20 ms during the open loop (a file beside
+    /// the database, removed after): the disk's own tail, which a search's durable audit entry
+    /// waits through.
+    pub disk_sync_p50_ms: f64,
+    pub disk_sync_p99_ms: f64,
+    pub disk_sync_max_ms: f64,
     /// Searches a second the open loop reached (≈ `rate` when the server keeps up).
     pub achieved_per_second: f64,
     pub max_per_second: f64,
@@ -55,6 +63,9 @@ pub struct LoadReport {
 }
 
 const BENCH_USER: &str = "athar-bench";
+
+/// Length of the open loop's windows whose p99 is reported apart.
+const WINDOW_SECONDS: u32 = 10;
 
 /// CPU time of the calling thread (Linux), or of the process elsewhere.
 fn thread_cpu() -> Duration {
@@ -86,6 +97,31 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
+/// Times a sync of 8 KiB to a file in `dir` every 20 ms for `seconds` (ms each); none when
+/// the file cannot be made.
+fn disk_sync_probe(dir: &std::path::Path, seconds: u32) -> Vec<f64> {
+    use std::io::Write;
+    let path = dir.join(format!(".athar-bench-sync-{}", std::process::id()));
+    let Ok(mut file) = std::fs::File::create(&path) else { return Vec::new() };
+    let until = Instant::now() + Duration::from_secs(u64::from(seconds));
+    let block = [0u8; 8192];
+    let mut out = Vec::new();
+    while Instant::now() < until {
+        if file.write_all(&block).is_err() {
+            break;
+        }
+        let t = Instant::now();
+        if file.sync_data().is_err() {
+            break;
+        }
+        out.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
 /// A query as the search form sends it.
 fn form(query: &Query, csrf: &str) -> String {
     let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf), ("purpose", "load benchmark on loopback")];
@@ -113,6 +149,8 @@ fn form(query: &Query, csrf: &str) -> String {
 /// (s), the closed loop's answers and failures, and the generator's own CPU time.
 struct Generated {
     latencies: Vec<f64>,
+    /// The latencies of each `WINDOW_SECONDS` of the open loop, by when the search was due.
+    windows: Vec<Vec<f64>>,
     failed: usize,
     open_seconds: f64,
     answered: usize,
@@ -237,7 +275,7 @@ pub fn run(registry: Registry, queries: Vec<Query>, plan: &LoadPlan, say: &dyn F
             let cpu0 = thread_cpu();
             // Open loop: search i is due at i / rate.
             let total = (plan.rate * plan.seconds) as usize;
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(f64, bool)>();
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, f64, bool)>();
             let start = tokio::time::Instant::now();
             for i in 0..total {
                 let due = start + Duration::from_secs_f64(i as f64 / f64::from(plan.rate));
@@ -247,14 +285,17 @@ pub fn run(registry: Registry, queries: Vec<Query>, plan: &LoadPlan, say: &dyn F
                 let body = form(&gen_queries[i % gen_queries.len()], &session.csrf);
                 tokio::spawn(async move {
                     let (status, _, _) = send(&client, &base, "POST", "/search", &session.cookie, body).await;
-                    let _ = tx.send((due.elapsed().as_secs_f64() * 1000.0, status == 200));
+                    let _ = tx.send((i, due.elapsed().as_secs_f64() * 1000.0, status == 200));
                 });
             }
             drop(tx);
             let mut latencies = Vec::with_capacity(total);
+            let window = (plan.rate * WINDOW_SECONDS) as usize;
+            let mut windows = vec![Vec::new(); total.div_ceil(window.max(1))];
             let mut failed = 0;
-            while let Some((ms, ok)) = rx.recv().await {
+            while let Some((i, ms, ok)) = rx.recv().await {
                 latencies.push(ms);
+                windows[i / window.max(1)].push(ms);
                 failed += usize::from(!ok);
             }
             let open_seconds = start.elapsed().as_secs_f64();
@@ -283,14 +324,21 @@ pub fn run(registry: Registry, queries: Vec<Query>, plan: &LoadPlan, say: &dyn F
                 answered += d;
                 max_failed += f;
             }
-            Ok(Generated { latencies, failed, open_seconds, answered, max_failed, cpu: thread_cpu() - cpu0 })
+            Ok(Generated { latencies, windows, failed, open_seconds, answered, max_failed, cpu: thread_cpu() - cpu0 })
         })
     });
+    // The disk's own syncs beside the registry, while the open loop runs: every search's audit
+    // entry waits for one (grouped), so their tail bounds the searches' tail.
+    let probe_dir = app.registry.db_path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let probe_seconds = plan.seconds;
+    let disk = std::thread::spawn(move || disk_sync_probe(&probe_dir, probe_seconds));
     let process_before = process_cpu();
-    let Generated { mut latencies, failed, open_seconds, answered, max_failed, cpu: generator_cpu } =
+    let Generated { mut latencies, windows, failed, open_seconds, answered, max_failed, cpu: generator_cpu } =
         generator.join().map_err(|_| "the load generator stopped".to_string())??;
     let process_cpu_used = process_cpu() - process_before;
     latencies.sort_by(f64::total_cmp);
+    let mut syncs = disk.join().unwrap_or_default();
+    syncs.sort_by(f64::total_cmp);
     // The library on its own: the same queries on every core, for as long as the closed loop.
     let registry = app.registry.clone();
     let library_per_second = registry
@@ -324,7 +372,17 @@ pub fn run(registry: Registry, queries: Vec<Query>, plan: &LoadPlan, say: &dyn F
         failed,
         p50_ms: quantile(&latencies, 0.50),
         p99_ms: quantile(&latencies, 0.99),
+        p99_by_window_ms: windows
+            .into_iter()
+            .map(|mut w| {
+                w.sort_by(f64::total_cmp);
+                quantile(&w, 0.99)
+            })
+            .collect(),
         max_ms: latencies.last().copied().unwrap_or(f64::NAN),
+        disk_sync_p50_ms: quantile(&syncs, 0.50),
+        disk_sync_p99_ms: quantile(&syncs, 0.99),
+        disk_sync_max_ms: syncs.last().copied().unwrap_or(f64::NAN),
         achieved_per_second: latencies.len() as f64 / open_seconds,
         max_per_second: answered as f64 / f64::from(plan.max_seconds.max(1)),
         max_failed,

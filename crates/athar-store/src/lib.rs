@@ -294,6 +294,16 @@ pub struct Recycled {
 }
 
 /// The registry store: one SQLite connection and the keys of its key file.
+/// An audit entry waiting to be appended (see [`Store::audit_all`]).
+#[derive(Debug, Clone)]
+pub struct AuditRequest {
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub count: Option<i64>,
+    pub detail: Option<String>,
+}
+
 pub struct Store {
     conn: Connection,
     keys: Keys,
@@ -442,6 +452,32 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         audit::append(&self.conn, &self.keys, actor, action, target, count, detail)
+    }
+
+    /// Appends several entries in one transaction: one sync to the disk for all of them (the
+    /// registry gathers the entries of calls made at the same moment). All or none are written.
+    pub fn audit_all(&self, entries: &[AuditRequest]) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        for e in entries {
+            let r = audit::append(
+                &self.conn,
+                &self.keys,
+                &e.actor,
+                &e.action,
+                e.target.as_deref(),
+                e.count,
+                e.detail.as_deref(),
+            );
+            if let Err(err) = r {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(err);
+            }
+        }
+        if let Err(err) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(err.into());
+        }
+        Ok(())
     }
 
     /// The last `limit` audit entries, newest first (details stay encrypted: not shown).

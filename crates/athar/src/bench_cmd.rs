@@ -136,6 +136,12 @@ fn serve(global: &crate::Global, args: BenchServe) -> Result<ExitCode> {
         "open loop at {} searches/s: {} sent, {} failed, {:.0}/s achieved; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         report.rate, report.sent, report.failed, report.achieved_per_second, report.p50_ms, report.p99_ms, report.max_ms
     );
+    let windows: Vec<String> = report.p99_by_window_ms.iter().map(|ms| format!("{ms:.0}")).collect();
+    println!("p99 of each 10 s of the open loop (ms): {}", windows.join(", "));
+    println!(
+        "the disk's own sync beside the registry meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        report.disk_sync_p50_ms, report.disk_sync_p99_ms, report.disk_sync_max_ms
+    );
     println!(
         "most answered: {:.0} searches/s ({} failed) through HTTP, sessions and audit; the library alone: {:.0}/s; \
          load generator's share of the CPU: {:.0}%",
