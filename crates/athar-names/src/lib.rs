@@ -16,6 +16,7 @@
 //! [`structure`] (parts and roles), [`compare`] (similarity and explanation).
 
 pub mod compare;
+pub mod gazetteer;
 pub mod normalize;
 pub mod script;
 pub mod skeleton;
@@ -25,6 +26,7 @@ pub mod tables;
 pub mod translit;
 
 pub use compare::{MatchLevel, NameComparison, PartMatch, TokenLevel};
+pub use gazetteer::{Facility, FacilityKind, Gazetteer};
 pub use script::{CyrillicLanguage, Script};
 pub use structure::{NamePart, PartKind, Role, Scheme};
 pub use tables::{EquivalenceId, TableError, VariantTables};

@@ -1,7 +1,8 @@
 //! Name-form equivalence tables: which written forms are one name.
 //!
 //! Owns the parsing and indexing of the data files under `data/names/` (compiled in): Arabic
-//! given names, Ukrainian/Russian/English given names, places and facilities, known-distinct
+//! given names, Ukrainian/Russian/English given names, places (and the gazetteer's detention
+//! sites, see [`crate::gazetteer`]), known-distinct
 //! pairs and Slavic patronymic exceptions. An equivalence is a *set* of forms with an id; a form
 //! marked `~` in the file is shared by several sets (Sasha is Oleksandr and Oleksandra). Does not
 //! decide how names compare (see `compare`); it only answers "which sets is this form in?".
@@ -160,6 +161,12 @@ impl VariantTables {
         t.add_sets(ARABIC_GIVEN, SetKind::ArabicGiven)?;
         t.add_sets(SLAVIC_GIVEN, SetKind::SlavicGiven)?;
         t.add_sets(PLACES, SetKind::Place)?;
+        let gazetteer = crate::Gazetteer::builtin().map_err(|e| TableError {
+            file: "data/gazetteer",
+            line: 0,
+            message: e.to_string(),
+        })?;
+        t.add_facilities(&gazetteer)?;
         t.add_distinct(DISTINCT)?;
         t.add_patronymics(PATRONYMIC_EXCEPTIONS)?;
         Ok(t)
@@ -250,6 +257,63 @@ impl VariantTables {
                 id: e.id.into(),
                 canonical,
                 kind,
+                forms,
+                latin_forms,
+                latin_skeletons,
+                skeleton,
+            });
+        }
+        Ok(())
+    }
+
+    /// The gazetteer's detention sites, one place set each. A name a site shares with a town
+    /// (Saydnaya, Olenivka) or with another site (the Red Prison of Saydnaya) belongs to every
+    /// set that lists it: which one a text means is the reader's to tell from its context. A
+    /// bare name that is no town's is left out (see [`crate::Facility::bare`]).
+    pub fn add_facilities(&mut self, gazetteer: &crate::Gazetteer) -> Result<(), TableError> {
+        for f in gazetteer.facilities() {
+            let err = |message: String| TableError { file: "data/gazetteer", line: 0, message };
+            if self.by_id.contains_key(f.id.as_str()) {
+                return Err(err(format!("site id '{}' is also the id of a name or place set", f.id)));
+            }
+            let set_id = EquivalenceId(self.sets.len() as u32);
+            let mut forms = Vec::new();
+            for form in f.forms() {
+                let key = lookup_key(form);
+                if key.is_empty() {
+                    return Err(err(format!("site '{}': form '{form}' has no letters", f.id)));
+                }
+                // A bare name (al-Khatib, Isolation) would make every such family name or word a
+                // facility; it joins the site only where it is a town's name too (Saydnaya).
+                let is_place =
+                    |ids: &[EquivalenceId]| ids.iter().any(|id| self.sets[id.0 as usize].kind == SetKind::Place);
+                if !f.stands_alone(form) && !self.by_key.get(key.as_str()).is_some_and(|ids| is_place(ids)) {
+                    continue;
+                }
+                let normalized = crate::normalize::normalize(form);
+                if let Some(first) = normalized.split([' ', '-']).next().filter(|w| w.len() < normalized.len()) {
+                    self.first_words.insert(crate::Text::from(first));
+                }
+                let ids = self.by_key.entry(crate::Text::from(key)).or_default();
+                if !ids.contains(&set_id) {
+                    ids.push(set_id);
+                }
+                forms.push(form.to_string());
+            }
+            let latin_forms: Vec<String> = forms
+                .iter()
+                .map(|f| crate::normalize::normalize(f))
+                .filter(|f| crate::script::detect_script(f) == crate::script::Script::Latin)
+                .collect();
+            let latin_skeletons: Vec<crate::Text> =
+                latin_forms.iter().map(|f| crate::skeleton::latin_skeleton(&without_articles(f))).collect();
+            let canonical = latin_forms.first().cloned().unwrap_or_else(|| f.id.replace('_', " "));
+            let skeleton = crate::skeleton::latin_skeleton(&without_articles(&canonical));
+            self.by_id.insert(f.id.clone(), set_id);
+            self.sets.push(EquivalenceSet {
+                id: f.id.as_str().into(),
+                canonical,
+                kind: SetKind::Place,
                 forms,
                 latin_forms,
                 latin_skeletons,

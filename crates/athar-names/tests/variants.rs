@@ -301,7 +301,10 @@ fn places_and_facilities_go_through_the_same_engine() {
     assert!(e.compare_text("Şükrü", "Shukru").same_name);
     // Numbered facilities: the number tells the branch; its forms in both scripts, with Arabic
     // digits or `No.`, and its other names meet it; another number is another place.
-    assert_family_same(&e, &["Branch 215", "الفرع ٢١٥", "فرع 215", "Branch No. 215", "الفرع رقم 215", "Raid Branch"]);
+    assert_family_same(
+        &e,
+        &["Branch 215", "الفرع ٢١٥", "فرع 215", "Branch No. 215", "الفرع رقم 215", "Raid Company", "فرع الموت"],
+    );
     assert_family_same(&e, &["Branch 235", "فرع 235", "Palestine Branch", "فرع فلسطين"]);
     for (a, b) in [("Branch 215", "Branch 227"), ("الفرع 215", "Palestine Branch"), ("Branch 290", "Branch 291")] {
         let c = e.compare_text(a, b);
