@@ -348,7 +348,7 @@ quote = "X prison, in Homs"
 "#;
         let mut g = Gazetteer::default();
         assert!(g.add_file("t.toml", good).is_ok());
-        let e = g.add_file("u.toml", good).err().expect("the same id twice");
+        let e = g.add_file("u.toml", good).expect_err("the same id twice");
         assert!(e.to_string().contains("used twice"), "{e}");
         for (change, expect) in [
             (("city = [\"a\"]\n", ""), "the city cite no source"),
@@ -364,7 +364,7 @@ quote = "X prison, in Homs"
             ),
         ] {
             let text = good.replacen(change.0, change.1, 1);
-            let e = Gazetteer::default().add_file("t.toml", &text).err().expect(expect);
+            let e = Gazetteer::default().add_file("t.toml", &text).expect_err(expect);
             assert!(e.to_string().contains(expect), "{expect}: {e}");
             assert!(e.to_string().starts_with("t.toml"), "{e}");
         }
