@@ -58,7 +58,7 @@ fn fold_latin_special(c: char) -> Option<&'static str> {
 /// Arabic letters folded to one form: alef with hamza/madda/wasla → ا, alef maksura → ي,
 /// ta marbuta → ه, hamza on waw/ya → و/ي, Persian/Urdu/Kurdish glyph variants of Arabic letters
 /// (ک ی ہ ە) → Arabic. Letters that are other sounds (پ p, چ ch, ژ zh, گ g, ڤ v) stay.
-pub(crate) fn fold_arabic_letter(c: char) -> char {
+pub fn fold_arabic_letter(c: char) -> char {
     match c {
         'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => 'ا',
         'ى' | 'ی' | 'ې' | 'ێ' | 'ے' | 'ئ' => 'ي',
@@ -72,7 +72,7 @@ pub(crate) fn fold_arabic_letter(c: char) -> char {
 }
 
 /// Arabic-Indic (U+0660–0669) and Extended Arabic-Indic (U+06F0–06F9) digits to ASCII.
-pub(crate) fn fold_digit(c: char) -> char {
+pub fn fold_digit(c: char) -> char {
     match c {
         '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
         '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),

@@ -30,6 +30,9 @@ pub enum BenchCommand {
     /// as fast as the server answers for --max-seconds, beside the library's own throughput.
     /// Adds (or gives new credentials to) the user 'athar-bench' of the registry in --db.
     Serve(BenchServe),
+    /// Report scanning: throughput in MB/s of text against the gazetteer (one thread), and
+    /// near-duplicate grouping of generated reports.
+    Scan(BenchScan),
 }
 
 #[derive(Args, Debug)]
@@ -55,6 +58,18 @@ pub struct BenchServe {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchScan {
+    /// Text to scan: these reports (files or folders), repeated to --megabytes.
+    #[arg(long, required = true)]
+    reports: Vec<std::path::PathBuf>,
+    #[arg(long, default_value_t = 64)]
+    megabytes: usize,
+    /// Generated reports to group as near-duplicates (a tenth of them re-post a statement).
+    #[arg(long, default_value_t = 50_000)]
+    group: usize,
 }
 
 #[derive(Args, Debug)]
@@ -104,7 +119,92 @@ pub fn run(global: &crate::Global, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Search(args) => search(global, args),
         BenchCommand::Live(args) => live(global, args),
         BenchCommand::Serve(args) => serve(global, args),
+        BenchCommand::Scan(args) => scan(args),
     }
+}
+
+fn scan(args: BenchScan) -> Result<ExitCode> {
+    let scanner = athar_scan::Scanner::builtin().map_err(|e| anyhow::anyhow!(e))?;
+    let (files, problems) = athar_scan::read::files(&args.reports);
+    for p in &problems {
+        eprintln!("{}: {}", p.path.display(), p.message);
+    }
+    let mut sample = String::new();
+    for f in &files {
+        sample.push_str(&std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?);
+        sample.push('\n');
+    }
+    if sample.trim().is_empty() {
+        anyhow::bail!("no text to scan under the reports given");
+    }
+    let target = args.megabytes.max(1) << 20;
+    let mut text = String::with_capacity(target + sample.len());
+    while text.len() < target {
+        text.push_str(&sample);
+    }
+    // In pieces of about 1 MB, as files are read.
+    let pieces: Vec<&str> = {
+        let mut out = Vec::new();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(1 << 20);
+            while !rest.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let cut = rest[..cut].rfind('\n').map_or(cut, |i| i + 1);
+            out.push(&rest[..cut]);
+            rest = &rest[cut..];
+        }
+        out
+    };
+    let started = Instant::now();
+    let mut mentions = 0usize;
+    for p in &pieces {
+        mentions += scanner.scan(p).len();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mb = text.len() as f64 / f64::from(1u32 << 20);
+    println!(
+        "scan: {mb:.0} MB of report text in {secs:.2} s on one thread: {:.1} MB/s, {mentions} mentions ({} names in the automaton)",
+        mb / secs,
+        scanner.name_count()
+    );
+    // Near-duplicates: generated reports, one in ten re-posting one of 500 statements.
+    let words: Vec<&str> = sample.split_whitespace().collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let statements: Vec<String> = (0..500)
+        .map(|_| (0..40).map(|_| words[(next() % words.len() as u64) as usize]).collect::<Vec<_>>().join(" "))
+        .collect();
+    let reports: Vec<String> = (0..args.group)
+        .map(|i| {
+            let mut r: Vec<&str> = (0..300).map(|_| words[(next() % words.len() as u64) as usize]).collect();
+            let mut s = r.join(" ");
+            if i % 10 == 0 {
+                s.push(' ');
+                s.push_str(&statements[(next() % 500) as usize]);
+            }
+            r.clear();
+            s
+        })
+        .collect();
+    let refs: Vec<&str> = reports.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let groups = athar_scan::duplicates::group(&refs);
+    let secs = started.elapsed().as_secs_f64();
+    let grouped: usize = groups.iter().map(|g| g.members.len()).sum();
+    println!(
+        "near-duplicates: {} generated reports of 300 words ({} re-post one of 500 statements) grouped in {secs:.1} s: {} groups, {grouped} reports in them",
+        args.group,
+        args.group.div_ceil(10),
+        groups.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(global: &crate::Global, args: BenchServe) -> Result<ExitCode> {

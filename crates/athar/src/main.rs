@@ -12,6 +12,7 @@ mod names_eval;
 mod output;
 mod persons_cmd;
 mod queries;
+mod scan_cmd;
 mod search_cmd;
 mod store_cmd;
 mod synth_cmd;
@@ -94,6 +95,9 @@ enum Command {
     /// The cross-script name engine: analyse and compare names.
     #[command(subcommand)]
     Names(names_cmd::NamesCommand),
+    /// Read reports (text, HTML) for the detention sites and places they name, in any script or
+    /// spelling the gazetteer knows, and group reports that repeat one another.
+    Scan(scan_cmd::ScanArgs),
     /// Create the database and its key file (idempotent).
     Init {
         #[arg(long)]
@@ -267,6 +271,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Names(cmd) => names_cmd::run(cmd),
+        Command::Scan(args) => scan_cmd::run(args),
         Command::Init { json } => store_cmd::init(g, json),
         Command::Import(args) => import_cmd::run(g, args),
         Command::Sources { json } => store_cmd::sources(g, json),

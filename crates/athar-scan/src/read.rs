@@ -1,0 +1,301 @@
+//! Reading reports from files: the edge of the scanner, where the I/O is.
+//!
+//! A path is a file or a folder (walked, symbolic links followed once: a loop is reported, not
+//! followed). Plain text is read as UTF-8 (or UTF-16 with its byte-order mark) and scanned in
+//! pieces, so that a file of any size is read in bounded memory, with offsets into the file.
+//! HTML is reduced to its visible text (no scripts, styles or attributes), whose offsets the
+//! mentions give. Binary files, text in another encoding and PDF (no text extraction in this
+//! build) are reported, with the file, and skipped.
+
+use crate::{Mention, Scanner};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Pieces of plain text are scanned this large (cut after a line end).
+pub const PIECE: usize = 4 << 20;
+/// HTML larger than this is not read (it is read whole).
+pub const MAX_HTML: u64 = 64 << 20;
+/// Text kept for grouping near-duplicates, per report.
+pub const MAX_KEPT: usize = 16 << 20;
+
+/// A file that could not be read as a report, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// How a report's text was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Html,
+}
+
+/// A report read and scanned.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub path: PathBuf,
+    pub format: Format,
+    pub bytes: u64,
+    /// The mentions, offsets into the file (plain text) or into `text` (HTML's visible text).
+    pub mentions: Vec<Mention>,
+    /// The text read (HTML: its visible text), up to [`MAX_KEPT`] bytes, for grouping.
+    pub text: String,
+}
+
+/// The files under `paths`, in order (folders walked in name order), and the paths that could
+/// not be walked.
+pub fn files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen_dirs = std::collections::HashSet::new();
+    for p in paths {
+        walk(p, &mut out, &mut problems, &mut seen_dirs);
+    }
+    (out, problems)
+}
+
+fn walk(
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Problem>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
+    let problem = |message: String| Problem { path: path.to_path_buf(), message };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.push(problem(match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+                _ => e.to_string(),
+            }));
+            return;
+        }
+    };
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    if !meta.is_dir() {
+        problems.push(problem("not a file nor a folder".into()));
+        return;
+    }
+    let real = match std::fs::canonicalize(path) {
+        Ok(r) => r,
+        Err(e) => {
+            problems.push(problem(e.to_string()));
+            return;
+        }
+    };
+    if !seen.insert(real) {
+        problems.push(problem("a folder already read (a symbolic link loops back to it): skipped".into()));
+        return;
+    }
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            problems.push(problem(e.to_string()));
+            return;
+        }
+    };
+    entries.sort();
+    for e in entries {
+        walk(&e, out, problems, seen);
+    }
+}
+
+fn is_html(path: &Path, head: &[u8]) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if matches!(ext.as_deref(), Some("html" | "htm" | "xhtml")) {
+        return true;
+    }
+    let start = String::from_utf8_lossy(&head[..head.len().min(512)]).trim_start().to_ascii_lowercase();
+    start.starts_with("<!doctype html") || start.starts_with("<html")
+}
+
+/// Reads and scans one file.
+pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
+    let problem = |message: String| Problem { path: path.to_path_buf(), message };
+    let mut file = std::fs::File::open(path).map_err(|e| problem(e.to_string()))?;
+    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = vec![0u8; 8192];
+    let n = read_full(&mut file, &mut head).map_err(|e| problem(e.to_string()))?;
+    head.truncate(n);
+    if head.starts_with(b"%PDF") {
+        return Err(problem("a PDF: this build reads no PDF text; give its text as a .txt file".into()));
+    }
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && head.contains(&0) {
+        return Err(problem("a binary file, not text".into()));
+    }
+    if utf16 || is_html(path, &head) {
+        if bytes > MAX_HTML {
+            return Err(problem(format!("larger than {} MB: not read whole", MAX_HTML >> 20)));
+        }
+        let mut all = head;
+        file.read_to_end(&mut all).map_err(|e| problem(e.to_string()))?;
+        let text = if utf16 { decode_utf16(&all).map_err(problem)? } else { utf8(all).map_err(problem)? };
+        let (format, text) =
+            if is_html(path, text.as_bytes()) { (Format::Html, visible_text(&text)) } else { (Format::Text, text) };
+        let mentions = scanner.scan(&text);
+        return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, text: kept(&text) });
+    }
+    // Plain UTF-8 text, in pieces cut after a line end (a name never spans a line end here).
+    let mut mentions = Vec::new();
+    let mut kept_text = String::new();
+    let mut pending = head;
+    let mut base = 0usize;
+    let mut chunk = vec![0u8; PIECE];
+    let mut eof = false;
+    let bom = pending.starts_with(&[0xEF, 0xBB, 0xBF]);
+    while !eof || !pending.is_empty() {
+        if !eof && pending.len() < PIECE {
+            let n = read_full(&mut file, &mut chunk).map_err(|e| problem(e.to_string()))?;
+            if n < chunk.len() {
+                eof = true;
+            }
+            if chunk[..n].contains(&0) {
+                return Err(problem("a binary file, not text".into()));
+            }
+            pending.extend_from_slice(&chunk[..n]);
+            if !eof {
+                continue;
+            }
+        }
+        let cut = if eof {
+            pending.len()
+        } else {
+            pending.iter().rposition(|b| *b == b'\n').map_or(pending.len(), |i| i + 1)
+        };
+        let piece: Vec<u8> = pending.drain(..cut).collect();
+        let text = std::str::from_utf8(&piece).map_err(|e| {
+            problem(format!(
+                "not UTF-8 text (byte {}): save it as UTF-8, or give its encoding to a converter first",
+                base + e.valid_up_to()
+            ))
+        })?;
+        let skip = if base == 0 && bom { 3 } else { 0 };
+        for mut m in scanner.scan(&text[skip..]) {
+            m.offset += base + skip;
+            mentions.push(m);
+        }
+        if kept_text.len() < MAX_KEPT {
+            kept_text.push_str(&text[skip..text.len().min(skip + MAX_KEPT - kept_text.len())]);
+        }
+        base += piece.len();
+    }
+    Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, text: kept(&kept_text) })
+}
+
+fn kept(text: &str) -> String {
+    let mut end = text.len().min(MAX_KEPT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (byte {}): save it as UTF-8, or give its encoding to a converter first",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn decode_utf16(bytes: &[u8]) -> Result<String, String> {
+    let le = bytes.starts_with(&[0xFF, 0xFE]);
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|c| {
+            if c.len() == 2 {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            } else {
+                0xFFFD
+            }
+        })
+        .collect();
+    String::from_utf16(&units).map_err(|_| "not valid UTF-16 text".to_string())
+}
+
+/// The visible text of an HTML page: the text of its elements but scripts, styles, templates
+/// and the head; block elements end a line.
+pub fn visible_text(html: &str) -> String {
+    use scraper::{Html, Node};
+    let doc = Html::parse_document(html);
+    let mut out = String::new();
+    fn walk(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
+        match node.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if matches!(name, "script" | "style" | "noscript" | "template" | "head" | "svg") {
+                    return;
+                }
+                let block = matches!(
+                    name,
+                    "p" | "div"
+                        | "br"
+                        | "li"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "tr"
+                        | "article"
+                        | "section"
+                        | "blockquote"
+                        | "title"
+                );
+                for c in node.children() {
+                    walk(c, out);
+                }
+                if block && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            _ => {
+                for c in node.children() {
+                    walk(c, out);
+                }
+            }
+        }
+    }
+    walk(doc.tree.root(), &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_gives_its_visible_text_only() {
+        let html = r#"<html><head><title>x</title><style>.saydnaya{color:red}</style></head>
+<body><script>var s = "Sednaya prison";</script><p class="Sednaya">He was held in <b>Sednaya prison</b>.</p>
+<a href="/adra-prison" title="Adra prison">more</a></body></html>"#;
+        let text = visible_text(html);
+        assert_eq!(text.matches("Sednaya").count(), 1, "{text}");
+        assert!(!text.contains("Adra"), "{text}");
+        assert!(!text.contains("color"), "{text}");
+    }
+}

@@ -1,0 +1,137 @@
+//! `athar scan` end to end: the December 2024 reports in `../shared/reports/` (when they are
+//! beside the repository, as in CI), HTML, bad input, and the annotated set's figures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn athar(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_athar")).args(args).output().expect("the athar binary runs")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("one JSON object: {e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("athar-scan-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_shared_reports_name_one_prison_in_two_spellings_and_two_reports_repeat_one_statement() {
+    let reports = repo().join("../shared/reports");
+    if !reports.is_dir() {
+        eprintln!("../shared/reports is not beside the repository: skipped");
+        return;
+    }
+    let o = athar(&["scan", "--json", reports.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let mentions = v["mentions"].as_array().expect("mentions");
+    let ids_of = |spelling: &str| -> Vec<&str> {
+        mentions
+            .iter()
+            .filter(|m| m["text"].as_str().is_some_and(|t| t.contains(spelling)))
+            .filter_map(|m| m["entity_id"].as_str())
+            .collect()
+    };
+    for (spellings, id) in
+        [(["Saydnaya", "Sednaya"], "facility:saydnaya"), (["Izolyatsia", "Isoliatsia"], "facility:izolyatsia")]
+    {
+        for s in spellings {
+            let ids = ids_of(s);
+            assert!(!ids.is_empty() && ids.iter().all(|i| *i == id), "{s}: {ids:?}");
+        }
+    }
+    for m in mentions {
+        let file = std::fs::read(m["file"].as_str().expect("file")).expect("report");
+        let (at, text) = (m["offset"].as_u64().expect("offset") as usize, m["text"].as_str().expect("text"));
+        assert_eq!(&file[at..at + text.len()], text.as_bytes(), "offsets point into the file");
+    }
+    let groups = v["groups"].as_array().expect("groups");
+    let names: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            g["files"]
+                .as_array()
+                .expect("files")
+                .iter()
+                .filter_map(|f| f.as_str())
+                .map(|f| f.rsplit('/').next().unwrap_or(f)[..3].to_string())
+                .collect()
+        })
+        .collect();
+    assert!(names.contains(&vec!["000".to_string(), "001".to_string()]), "{names:?}");
+    assert!(!names.iter().any(|g| g.contains(&"003".to_string())), "003 shares only the topic: {names:?}");
+}
+
+#[test]
+fn html_scripts_and_a_bank_branch_are_no_mention_and_bad_files_are_named() {
+    let d = dir("html");
+    std::fs::write(
+        d.join("page.html"),
+        "<html><head><script>var x = 'Branch 215';</script><style>.Sednaya{}</style></head><body>\
+         <p>Released from <b>Sednaya prison</b> in 2024.</p><p>بنك سورية فتح الفرع 215 في حلب</p></body></html>",
+    )
+    .expect("write");
+    std::fs::write(d.join("bank.txt"), "The bank opened Branch 215 in Aleppo; its Mezzeh branch closed.")
+        .expect("write");
+    std::fs::write(d.join("blob.bin"), [0u8, 159, 146, 150, 0, 1]).expect("write");
+    std::fs::write(d.join("latin1.txt"), b"Sa\xefdnaya prison").expect("write");
+    std::fs::create_dir(d.join("empty")).expect("mkdir");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&d, d.join("loop")).expect("symlink");
+    let o = athar(&["scan", "--json", d.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let mentions: Vec<(&str, &str)> = v["mentions"]
+        .as_array()
+        .expect("mentions")
+        .iter()
+        .map(|m| (m["text"].as_str().unwrap_or(""), m["entity_id"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(mentions, vec![("Sednaya prison", "facility:saydnaya")], "only the visible prison");
+    let problems = v["problems"].as_array().expect("problems");
+    let said = |file: &str, what: &str| {
+        problems.iter().any(|p| {
+            p["file"].as_str().is_some_and(|f| f.ends_with(file))
+                && p["message"].as_str().is_some_and(|m| m.contains(what))
+        })
+    };
+    assert!(said("blob.bin", "binary"), "{problems:?}");
+    assert!(said("latin1.txt", "not UTF-8"), "{problems:?}");
+    #[cfg(unix)]
+    assert!(said("loop", "loops"), "{problems:?}");
+    let o = athar(&["scan", d.join("empty").to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1), "nothing read is a failure");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no report was read"));
+    let o = athar(&["scan", d.join("no-such-file.txt").to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no such file"));
+}
+
+#[test]
+fn the_annotated_set_meets_its_goals() {
+    let set = repo().join("data/gazetteer/facility_mentions.jsonl");
+    let o = athar(&["scan", "--eval", set.to_str().expect("path"), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let all = &v["all"];
+    let (right, found, recalled, gold) = (
+        all["right"].as_f64().unwrap_or(0.0),
+        all["found"].as_f64().unwrap_or(1.0),
+        all["recalled"].as_f64().unwrap_or(0.0),
+        all["gold"].as_f64().unwrap_or(1.0),
+    );
+    assert!(v["sentences"].as_u64().unwrap_or(0) >= 150);
+    // Goal precision 0.95; recall measured 0.876 (goal 0.90, not met yet: a floor against regressions).
+    assert!(right / found >= 0.95, "precision {}", right / found);
+    assert!(recalled / gold >= 0.85, "recall {}", recalled / gold);
+}
