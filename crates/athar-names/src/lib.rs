@@ -213,7 +213,7 @@ impl NameEngine {
 
     /// A numbered facility the places table lists whole (`Branch 215`, `الفرع 215`, also
     /// written `Branch No. 215`): the name's one part takes that place's set, so that its forms
-    /// in other scripts and its other names (Raid Branch) meet it. The key is the table's: the
+    /// in other scripts and its other names (Raid Company) meet it. The key is the table's: the
     /// words as folded, then the numbers.
     fn numbered_place(&self, tokens: &[structure::Token], numbers: &[Text], parts: &mut [NamePart]) {
         let t = &self.tables;

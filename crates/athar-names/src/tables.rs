@@ -59,6 +59,18 @@ fn without_articles(s: &str) -> String {
     out
 }
 
+/// The Latin forms among `forms`, normalised, and their skeletons (what an unknown spelling is
+/// measured against).
+fn latin_forms(forms: &[String]) -> (Vec<String>, Vec<crate::Text>) {
+    let latin: Vec<String> = forms
+        .iter()
+        .map(|f| crate::normalize::normalize(f))
+        .filter(|f| crate::script::detect_script(f) == crate::script::Script::Latin)
+        .collect();
+    let skeletons = latin.iter().map(|f| crate::skeleton::latin_skeleton(&without_articles(f))).collect();
+    (latin, skeletons)
+}
+
 /// A problem in a data file, with its file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableError {
@@ -236,13 +248,7 @@ impl VariantTables {
                     ids.push(set_id);
                 }
             }
-            let latin_forms: Vec<String> = forms
-                .iter()
-                .map(|f| crate::normalize::normalize(f))
-                .filter(|f| crate::script::detect_script(f) == crate::script::Script::Latin)
-                .collect();
-            let latin_skeletons: Vec<crate::Text> =
-                latin_forms.iter().map(|f| crate::skeleton::latin_skeleton(&without_articles(f))).collect();
+            let (latin_forms, latin_skeletons) = latin_forms(&forms);
             if let Some(prev) = existing {
                 let set = &mut self.sets[prev.0 as usize];
                 set.forms.extend(forms);
@@ -300,13 +306,7 @@ impl VariantTables {
                 }
                 forms.push(form.to_string());
             }
-            let latin_forms: Vec<String> = forms
-                .iter()
-                .map(|f| crate::normalize::normalize(f))
-                .filter(|f| crate::script::detect_script(f) == crate::script::Script::Latin)
-                .collect();
-            let latin_skeletons: Vec<crate::Text> =
-                latin_forms.iter().map(|f| crate::skeleton::latin_skeleton(&without_articles(f))).collect();
+            let (latin_forms, latin_skeletons) = latin_forms(&forms);
             let canonical = latin_forms.first().cloned().unwrap_or_else(|| f.id.replace('_', " "));
             let skeleton = crate::skeleton::latin_skeleton(&without_articles(&canonical));
             self.by_id.insert(f.id.clone(), set_id);

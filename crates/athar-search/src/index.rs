@@ -819,7 +819,7 @@ mod tests {
         let q =
             Query { name: Some("Ahmad Khatib".into()), facility: Some("Branch No. 215".into()), ..Query::default() };
         assert_eq!(persons(&index, &q), vec!["in-215".to_string()]);
-        let q = Query { facility: Some("Regional Branch".into()), ..q };
+        let q = Query { facility: Some("فرع المنطقة".into()), ..q };
         assert_eq!(persons(&index, &q), vec!["in-227".to_string()]);
     }
 
