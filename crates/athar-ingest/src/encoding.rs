@@ -152,7 +152,14 @@ fn legacy(head: &[u8], complete: bool) -> EncodingGuess {
     let mut det = chardetng::EncodingDetector::new();
     det.feed(head, complete);
     let guessed = det.guess(None, true);
-    let mut candidates: Vec<&'static Encoding> = vec![guessed];
+    // chardetng's guess joins the usual ones only if it reads a byte as a character: a
+    // multi-byte legacy encoding (GBK, Big5, Shift_JIS) fits none of the scripts Athar reads,
+    // and swallows the ASCII letter after a stray byte (a lone 0xA0 before `m0q` made one GBK
+    // character of `\xA0m`, and the row's first cell lost a letter).
+    let mut candidates: Vec<&'static Encoding> = Vec::new();
+    if guessed.is_single_byte() {
+        candidates.push(guessed);
+    }
     candidates.extend(LEGACY.iter().copied().filter(|e| *e != guessed));
     let judged: Vec<(&'static Encoding, Fit, String)> = candidates
         .into_iter()
@@ -357,6 +364,17 @@ mod tests {
         let cut = bytes.iter().position(|b| *b == 0xD9).expect("a lead byte");
         bytes.remove(cut + 1);
         assert_eq!(detect(&bytes, true).encoding, UTF_8);
+    }
+
+    #[test]
+    fn a_stray_byte_in_a_short_list_never_swallows_the_letter_after_it() {
+        // Too short to say "mostly UTF-8": read as a legacy encoding, but never a multi-byte
+        // one that makes one character of the stray byte and the ASCII letter after it.
+        let bytes = b"record,given_name,family_name\n\xA0m0q,Jos\xC3\xA9,Fatima\n";
+        let g = detect(bytes, true);
+        assert!(g.encoding.is_single_byte(), "{}: {}", g.encoding.name(), g.reason);
+        let (text, _) = g.encoding.decode_without_bom_handling(bytes);
+        assert!(text.contains("m0q,Jos"), "{text}");
     }
 
     #[test]

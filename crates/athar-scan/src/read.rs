@@ -166,7 +166,9 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
         let cut = if eof {
             pending.len()
         } else {
-            pending.iter().rposition(|b| *b == b'\n').map_or(pending.len(), |i| i + 1)
+            // After the last line end; in a line longer than a piece, before a character the
+            // piece's end would cut (UTF-8 continuation bytes are 0b10xxxxxx).
+            pending.iter().rposition(|b| *b == b'\n').map_or_else(|| char_start_before_end(&pending), |i| i + 1)
         };
         let piece: Vec<u8> = pending.drain(..cut).collect();
         let text = std::str::from_utf8(&piece).map_err(|e| {
@@ -181,11 +183,35 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
             mentions.push(m);
         }
         if kept_text.len() < MAX_KEPT {
-            kept_text.push_str(&text[skip..text.len().min(skip + MAX_KEPT - kept_text.len())]);
+            let mut end = text.len().min(skip + MAX_KEPT - kept_text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            kept_text.push_str(&text[skip..end]);
         }
         base += piece.len();
     }
     Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, text: kept(&kept_text) })
+}
+
+/// Where the last character of `bytes` starts if it may be cut short (its lead byte and fewer
+/// than all of its continuation bytes at the end), else the end.
+fn char_start_before_end(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=4.min(n) {
+        let b = bytes[n - back];
+        if b & 0xC0 != 0x80 {
+            // A lead byte (or ASCII): how long its character is.
+            let len = match b {
+                0x00..=0x7F => 1,
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            return if back < len { n - back } else { n };
+        }
+    }
+    n
 }
 
 fn kept(text: &str) -> String {
@@ -287,6 +313,31 @@ pub fn visible_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_piece_never_ends_inside_a_character() {
+        let s = "аб".as_bytes(); // two 2-byte letters
+        assert_eq!(char_start_before_end(s), 4);
+        assert_eq!(char_start_before_end(&s[..3]), 2);
+        assert_eq!(char_start_before_end(b"ab"), 2);
+    }
+
+    #[test]
+    fn a_long_line_of_many_pieces_keeps_its_offsets() {
+        let scanner = Scanner::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let dir = std::env::temp_dir().join(format!("athar-scan-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("long.txt");
+        // One line of 9 MB: Cyrillic filler (2-byte letters) that no piece may cut in half,
+        // with the prison named near its end.
+        let mut text = "ж".repeat(9 << 19);
+        text.push_str(" He spent years in Sednaya prison.");
+        std::fs::write(&path, &text).expect("write");
+        let report = scan_file(&scanner, &path).unwrap_or_else(|p| panic!("{}", p.message));
+        let m = report.mentions.iter().find(|m| m.entity_id == "facility:saydnaya").expect("found");
+        assert_eq!(&text[m.offset..m.offset + m.len], "Sednaya prison");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn html_gives_its_visible_text_only() {
