@@ -305,13 +305,18 @@ impl Scanner {
                     .unwrap_or_default()
             })
             .collect();
+        // Each site's names as folded words, once (not once per town).
+        let site_words: Vec<Vec<Vec<String>>> = gazetteer
+            .facilities()
+            .iter()
+            .map(|f| f.forms().map(|form| fold(form).text.split(' ').map(str::to_string).collect()).collect())
+            .collect();
         for (p, forms) in place_forms.iter().enumerate() {
             let mut eponyms = Vec::new();
-            for (s, f) in gazetteer.facilities().iter().enumerate() {
+            for (s, names) in site_words.iter().enumerate() {
                 let mut named = false;
                 let mut eponym = false;
-                for form in f.forms() {
-                    let words: Vec<String> = fold(form).text.split(' ').map(str::to_string).collect();
+                for words in names {
                     for town in forms {
                         let tw: Vec<&str> = town.split(' ').collect();
                         let Some(at) = words.windows(tw.len()).position(|w| w.iter().zip(&tw).all(|(a, b)| a == b))
@@ -474,6 +479,20 @@ impl Scanner {
             .collect()
     }
 
+    /// The words around `start..end` of the folded text, within a bounded stretch (a line
+    /// with no full stop stays cheap).
+    fn window(&self, t: &str, start: usize, end: usize) -> context::Window {
+        let mut lo = start.saturating_sub(NEAR_BYTES);
+        while !t.is_char_boundary(lo) {
+            lo += 1;
+        }
+        let mut hi = (end + NEAR_BYTES).min(t.len());
+        while !t.is_char_boundary(hi) {
+            hi -= 1;
+        }
+        self.cues.window(&t[lo..hi], start - lo, end - lo)
+    }
+
     /// A kind of site and its number, no name (branche 215, الفرع ٢١٥ where the gazetteer
     /// writes Branch 215 otherwise): the one site of that kind with that number.
     fn kind_and_number(&self, text: &str, f: &Folded, taken: &[Span]) -> Vec<Mention> {
@@ -495,6 +514,11 @@ impl Scanner {
             let Some(kind) = self.cues.kind_of(word) else { continue };
             let end = n_at + number.len();
             if taken.iter().any(|s| s.start < end && *start < s.end) {
+                continue;
+            }
+            // The bank's branche 215 is no intelligence branch: a kind and a number, weaker than a
+            // name, is vetoed by a word of something else anywhere in its sentence.
+            if self.window(t, *start, end).other {
                 continue;
             }
             let sites: Vec<u32> = (0..self.sites.len() as u32)
@@ -569,19 +593,7 @@ impl Scanner {
         let name = &self.names[span.name];
         let (offset, end) = f.original(text, span.start, span.end);
         let written = &text[offset..end];
-        let window = {
-            // The words around, within a bounded stretch (a line with no full stop stays cheap).
-            let t = f.text.as_str();
-            let mut lo = span.start.saturating_sub(NEAR_BYTES);
-            while !t.is_char_boundary(lo) {
-                lo += 1;
-            }
-            let mut hi = (span.end + NEAR_BYTES).min(t.len());
-            while !t.is_char_boundary(hi) {
-                hi -= 1;
-            }
-            self.cues.window(&t[lo..hi], span.start - lo, span.end - lo)
-        };
+        let window = self.window(&f.text, span.start, span.end);
         let other = window.other;
         let detention = window.detention || near_site;
         let mention = |entity_kind, id: &str, label: &str, reading: Reading| Mention {
@@ -763,6 +775,7 @@ mod tests {
             "The ruins of Palmyra were damaged in 2015.",
             "A branch of the bank opened in Mezzeh.",
             "Матч в Таганроге закончился вничью.",
+            "La banque a ouvert sa branche 215 à Alep.",
         ] {
             assert!(sites(&s, text).is_empty(), "{text}: {:?}", sites(&s, text));
         }

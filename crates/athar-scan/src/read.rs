@@ -28,8 +28,23 @@ pub struct Problem {
 /// How a report's text was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// UTF-8 text: offsets are into the file.
     Text,
+    /// UTF-16 text: offsets are into the text decoded (as UTF-8), not the file's bytes.
+    Utf16,
+    /// HTML: offsets are into its visible text.
     Html,
+}
+
+impl Format {
+    /// What a mention's offset counts bytes of.
+    pub fn offsets_into(self) -> &'static str {
+        match self {
+            Format::Text => "file",
+            Format::Utf16 => "decoded_text",
+            Format::Html => "visible_text",
+        }
+    }
 }
 
 /// A report read and scanned.
@@ -136,8 +151,13 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
         let mut all = head;
         file.read_to_end(&mut all).map_err(|e| problem(e.to_string()))?;
         let text = if utf16 { decode_utf16(&all).map_err(problem)? } else { utf8(all).map_err(problem)? };
-        let (format, text) =
-            if is_html(path, text.as_bytes()) { (Format::Html, visible_text(&text)) } else { (Format::Text, text) };
+        let (format, text) = if is_html(path, text.as_bytes()) {
+            (Format::Html, visible_text(&text))
+        } else if utf16 {
+            (Format::Utf16, text)
+        } else {
+            (Format::Text, text)
+        };
         let mentions = scanner.scan(&text);
         return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, text: kept(&text) });
     }

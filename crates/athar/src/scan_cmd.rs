@@ -34,6 +34,9 @@ pub struct ScanArgs {
 struct JsonMention<'a> {
     file: String,
     offset: usize,
+    /// What the offset counts bytes of: `file`, `visible_text` (HTML) or `decoded_text`
+    /// (UTF-16).
+    offsets_into: &'static str,
     text: &'a str,
     entity_id: &'a str,
     entity_kind: EntityKind,
@@ -78,6 +81,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
                 r.mentions.iter().filter(|m| shown(m.entity_kind)).map(|m| JsonMention {
                     file: name(&r.path),
                     offset: m.offset,
+                    offsets_into: r.format.offsets_into(),
                     text: &m.text,
                     entity_id: &m.entity_id,
                     entity_kind: m.entity_kind,
@@ -104,7 +108,11 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         let tty = crate::output::terminal();
         for r in &reports {
             let ms: Vec<_> = r.mentions.iter().filter(|m| shown(m.entity_kind)).collect();
-            let what = if r.format == Format::Html { " (offsets into its visible text)" } else { "" };
+            let what = match r.format {
+                Format::Html => " (offsets into its visible text)",
+                Format::Utf16 => " (UTF-16: offsets into its text as UTF-8)",
+                Format::Text => "",
+            };
             println!("{}{what}: {} mention{}", name(&r.path), ms.len(), if ms.len() == 1 { "" } else { "s" });
             for m in ms {
                 println!(

@@ -51,6 +51,7 @@ fn the_shared_reports_name_one_prison_in_two_spellings_and_two_reports_repeat_on
         }
     }
     for m in mentions {
+        assert_eq!(m["offsets_into"], "file");
         let file = std::fs::read(m["file"].as_str().expect("file")).expect("report");
         let (at, text) = (m["offset"].as_u64().expect("offset") as usize, m["text"].as_str().expect("text"));
         assert_eq!(&file[at..at + text.len()], text.as_bytes(), "offsets point into the file");
@@ -85,6 +86,9 @@ fn html_scripts_and_a_bank_branch_are_no_mention_and_bad_files_are_named() {
         .expect("write");
     std::fs::write(d.join("blob.bin"), [0u8, 159, 146, 150, 0, 1]).expect("write");
     std::fs::write(d.join("latin1.txt"), b"Sa\xefdnaya prison").expect("write");
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain("Held in Adra Prison.".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    std::fs::write(d.join("utf16.txt"), utf16).expect("write");
     std::fs::create_dir(d.join("empty")).expect("mkdir");
     #[cfg(unix)]
     std::os::unix::fs::symlink(&d, d.join("loop")).expect("symlink");
@@ -97,7 +101,14 @@ fn html_scripts_and_a_bank_branch_are_no_mention_and_bad_files_are_named() {
         .iter()
         .map(|m| (m["text"].as_str().unwrap_or(""), m["entity_id"].as_str().unwrap_or("")))
         .collect();
-    assert_eq!(mentions, vec![("Sednaya prison", "facility:saydnaya")], "only the visible prison");
+    assert_eq!(
+        mentions,
+        vec![("Sednaya prison", "facility:saydnaya"), ("Adra Prison", "facility:adra")],
+        "only the visible prison, and the UTF-16 one"
+    );
+    let into: Vec<&str> =
+        v["mentions"].as_array().expect("mentions").iter().filter_map(|m| m["offsets_into"].as_str()).collect();
+    assert_eq!(into, vec!["visible_text", "decoded_text"], "an offset says what it counts");
     let problems = v["problems"].as_array().expect("problems");
     let said = |file: &str, what: &str| {
         problems.iter().any(|p| {
