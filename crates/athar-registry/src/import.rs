@@ -167,7 +167,7 @@ pub struct ImportReport {
 /// Most warnings kept; the rest are counted.
 const MAX_WARNINGS: usize = 1000;
 /// Pieces of the original file stored.
-const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 /// Rows handed from the reading thread to the writing one at a time.
 const BATCH: usize = 512;
 

@@ -39,6 +39,7 @@ pub mod link;
 mod persons;
 pub mod progress;
 pub mod purge;
+pub mod reports;
 mod review;
 pub mod search;
 pub mod sensitivity;

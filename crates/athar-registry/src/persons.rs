@@ -17,6 +17,9 @@ pub struct PersonView {
     pub withheld: usize,
     /// The sensitivity flags of the records shown (for those who may see sensitive records).
     pub flags: std::collections::BTreeMap<String, Vec<String>>,
+    /// What stored reports say of the records shown: the report, where, the text there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<athar_store::ReportMention>,
 }
 
 /// What a split did.
@@ -191,7 +194,7 @@ impl Registry {
     pub fn person(&self, actor: &Actor, person: &str) -> Result<PersonView> {
         actor.require(Action::ReadRecords)?;
         let withheld = self.withheld(actor)?;
-        let (records, hidden, flags) = self.read(|s| {
+        let (records, hidden, flags, reports) = self.read(|s| {
             let ids = self.person_record_ids(s, person)?;
             let hidden = ids.iter().filter(|id| withheld.record(**id)).count();
             let records = ids
@@ -205,10 +208,12 @@ impl Registry {
             } else {
                 Default::default()
             };
-            Ok((records, hidden, flags))
+            let shown: Vec<i64> = ids.iter().copied().filter(|id| !withheld.record(*id)).collect();
+            let reports = s.report_mentions_of_records(&shown)?;
+            Ok((records, hidden, flags, reports))
         })?;
         self.audit(actor, "persons.show", Some(&format!("person:{person}")), Some(records.len() as i64), None)?;
-        Ok(PersonView { person_id: person.to_string(), records, withheld: hidden, flags })
+        Ok(PersonView { person_id: person.to_string(), records, withheld: hidden, flags, reports })
     }
 
     /// Where a person id came from: creations, merges, splits.

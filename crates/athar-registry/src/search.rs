@@ -112,7 +112,7 @@ pub(crate) struct SearchNote {
 }
 
 impl SearchNote {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
 

@@ -8,6 +8,7 @@
 //! build) are reported, with the file, and skipped.
 
 use crate::{Mention, Scanner};
+use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,8 @@ pub struct Report {
     pub mentions: Vec<Mention>,
     /// The text read (HTML: its visible text), up to [`MAX_KEPT`] bytes, for grouping.
     pub text: String,
+    /// The SHA-256 of the file's bytes as read (hex): what a report stored must still be.
+    pub sha256: String,
 }
 
 /// The files under `paths`, in order (folders walked in name order), and the paths that could
@@ -129,14 +132,50 @@ fn is_html(path: &Path, head: &[u8]) -> bool {
     start.starts_with("<!doctype html") || start.starts_with("<html")
 }
 
+/// Reports read under some paths and scanned, the paths that could not be read, and the
+/// reports that repeat one another.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    pub reports: Vec<Report>,
+    pub problems: Vec<Problem>,
+    pub groups: Vec<crate::duplicates::Group>,
+}
+
+/// Reads, scans and groups the reports under `paths`; each piece of a report's text goes to
+/// `on_text` too, with the file's path and the piece's offset (see [`scan_file_with`]); a file
+/// that turns out unreadable part-way is among the problems, not the reports, whatever pieces
+/// of it were handed over.
+pub fn scan_paths(scanner: &Scanner, paths: &[PathBuf], on_text: &mut dyn FnMut(&Path, usize, &str)) -> Scanned {
+    let (files, mut problems) = files(paths);
+    let mut reports = Vec::new();
+    for f in &files {
+        match scan_file_with(scanner, f, &mut |base, text| on_text(f, base, text)) {
+            Ok(r) => reports.push(r),
+            Err(p) => problems.push(p),
+        }
+    }
+    let texts: Vec<&str> = reports.iter().map(|r| r.text.as_str()).collect();
+    let groups = crate::duplicates::group(&texts);
+    Scanned { reports, problems, groups }
+}
+
 /// Reads and scans one file.
 pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
+    scan_file_with(scanner, path, &mut |_, _| {})
+}
+
+/// Reads and scans one file, handing each piece of its text to `on_text` too, with the offset
+/// of the piece's start (in the file for plain text; 0 for HTML's visible text and UTF-16's
+/// decoded text, read whole): what a search for persons reads.
+pub fn scan_file_with(scanner: &Scanner, path: &Path, on_text: &mut dyn FnMut(usize, &str)) -> Result<Report, Problem> {
     let problem = |message: String| Problem { path: path.to_path_buf(), message };
     let mut file = std::fs::File::open(path).map_err(|e| problem(e.to_string()))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut head = vec![0u8; 8192];
     let n = read_full(&mut file, &mut head).map_err(|e| problem(e.to_string()))?;
     head.truncate(n);
+    let mut hash = Sha256::new();
+    hash.update(&head);
     if head.starts_with(b"%PDF") {
         return Err(problem("a PDF: this build reads no PDF text; give its text as a .txt file".into()));
     }
@@ -150,6 +189,7 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
         }
         let mut all = head;
         file.read_to_end(&mut all).map_err(|e| problem(e.to_string()))?;
+        hash.update(&all[n..]);
         let text = if utf16 { decode_utf16(&all).map_err(problem)? } else { utf8(all).map_err(problem)? };
         let (format, text) = if is_html(path, text.as_bytes()) {
             (Format::Html, visible_text(&text))
@@ -159,7 +199,9 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
             (Format::Text, text)
         };
         let mentions = scanner.scan(&text);
-        return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, text: kept(&text) });
+        on_text(0, &text);
+        let sha256 = hex(hash.finalize().as_slice());
+        return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, text: kept(&text), sha256 });
     }
     // Plain UTF-8 text, in pieces cut after a line end (a name never spans a line end here).
     let mut mentions = Vec::new();
@@ -178,6 +220,7 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
             if chunk[..n].contains(&0) {
                 return Err(problem("a binary file, not text".into()));
             }
+            hash.update(&chunk[..n]);
             pending.extend_from_slice(&chunk[..n]);
             if !eof {
                 continue;
@@ -202,6 +245,7 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
             m.offset += base + skip;
             mentions.push(m);
         }
+        on_text(base + skip, &text[skip..]);
         if kept_text.len() < MAX_KEPT {
             let mut end = text.len().min(skip + MAX_KEPT - kept_text.len());
             while !text.is_char_boundary(end) {
@@ -211,7 +255,8 @@ pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
         }
         base += piece.len();
     }
-    Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, text: kept(&kept_text) })
+    let sha256 = hex(hash.finalize().as_slice());
+    Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, text: kept(&kept_text), sha256 })
 }
 
 /// Where the last character of `bytes` starts if it may be cut short (its lead byte and fewer
@@ -232,6 +277,10 @@ fn char_start_before_end(bytes: &[u8]) -> usize {
         }
     }
     n
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn kept(text: &str) -> String {

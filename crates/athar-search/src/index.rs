@@ -377,6 +377,55 @@ impl Index {
         self.records.is_empty()
     }
 
+    /// The name engine the index reads names with.
+    pub fn engine(&self) -> &NameEngine {
+        &self.engine
+    }
+
+    /// The keys of `name` (as a person's own name) that some record holds: empty when the
+    /// registry holds no name like it.
+    pub(crate) fn name_keys(&self, name: &str) -> Vec<u64> {
+        let mut keys: Vec<u64> = self
+            .engine
+            .analyse(name)
+            .keys()
+            .iter()
+            .map(|k| athar_link::blocking::key_hash(b'p', k))
+            .filter(|h| self.by_key.contains_key(h))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Whether some record holds `name` (see [`Index::name_keys`]).
+    pub(crate) fn holds_name(&self, name: &str) -> bool {
+        !self.name_keys(name).is_empty()
+    }
+
+    /// Whether some record holds one of the keys `a` and one of the keys `b` (both sorted):
+    /// the records of the rarer side are asked for the other's keys, at most `cap` of them
+    /// (past it, the answer is yes: the caller looks closer).
+    pub(crate) fn records_with_any(&self, a: &[u64], cap: usize, b: &[u64]) -> bool {
+        let total = |keys: &[u64]| keys.iter().filter_map(|k| self.by_key.get(k)).map(Vec::len).sum::<usize>();
+        let (rare, other) = if total(a) <= total(b) { (a, b) } else { (b, a) };
+        let mut asked = 0;
+        for list in rare.iter().filter_map(|k| self.by_key.get(k)) {
+            for &r in list {
+                asked += 1;
+                if asked > cap {
+                    return true;
+                }
+                let r = r as usize;
+                let own = &self.keys_of[self.key_start[r] as usize..self.key_start[r + 1] as usize];
+                if other.iter().any(|k| own.binary_search(k).is_ok()) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// The model that scores candidates.
     pub fn model(&self) -> &FsModel {
         &self.model

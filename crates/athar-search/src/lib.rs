@@ -30,9 +30,11 @@
 //! ```
 
 mod index;
+mod mentions;
 mod query;
 
 pub use index::{
     Explained, Index, IndexEntry, IndexError, PersonMatch, RecordRef, SearchResults, MAX_CANDIDATES, MAX_LIMIT,
 };
+pub use mentions::{NameMention, NameMentions, MAX_NAME_WORDS, MENTION_MIN_PROBABILITY};
 pub use query::{Query, QueryError};

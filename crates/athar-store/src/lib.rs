@@ -24,6 +24,7 @@ pub mod inquiries;
 pub mod keys;
 pub mod linkage;
 pub mod purge;
+pub mod reports;
 mod schema;
 pub mod status;
 pub mod tally;
@@ -36,6 +37,7 @@ pub use keys::Keys;
 pub use linkage::{
     ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp, RecordOrigin,
 };
+pub use reports::{NewMention, ReportMention};
 pub use users::{Credentials, UserRow};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -673,6 +675,7 @@ impl Store {
             imported: 0,
             quarantined: 0,
             chunks: 0,
+            mentions: 0,
             digest: binding::SourceDigest::new(),
         })
     }
@@ -1204,6 +1207,8 @@ pub struct Import<'a> {
     imported: i64,
     quarantined: i64,
     chunks: i64,
+    /// Mentions added (a report's).
+    mentions: i64,
     /// The digest of what was written, as it is written (see `binding::SourceDigest`).
     digest: binding::SourceDigest,
 }
@@ -1329,6 +1334,45 @@ impl Import<'_> {
                 )
             }));
         }
+        self.finish(actor, "import")
+    }
+
+    /// Adds what a report mentions (see [`NewMention`]); its text is stored encrypted.
+    pub fn add_mention(&mut self, m: &NewMention) -> Result<(), StoreError> {
+        if !matches!(m.entity_kind.as_str(), "facility" | "place" | "person") {
+            return Err(StoreError::Invalid(format!("internal: a mention of a '{}'", m.entity_kind)));
+        }
+        let n = self.mentions;
+        let sealed = self.keys.seal_bound(m.text.as_bytes(), &format!("report-mention:{}:{n}", self.source_id))?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO report_mentions(source_id, n, offset, entity_kind, entity_id, record_id, confidence, \
+                 text_enc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                self.source_id,
+                n,
+                m.offset,
+                m.entity_kind,
+                m.entity_id,
+                m.record_id,
+                m.confidence,
+                sealed
+            ])?;
+        self.mentions += 1;
+        Ok(())
+    }
+
+    /// Commits a report (a source of kind `report`, its file and its mentions, no records):
+    /// as [`Import::commit`], audited as `import.report` with the count of mentions.
+    pub fn commit_report(self, actor: &str) -> Result<String, StoreError> {
+        if self.imported > 0 || self.chunks == 0 {
+            return Err(StoreError::Invalid("internal: a report is its file and mentions, not records".into()));
+        }
+        self.finish(actor, "import.report")
+    }
+
+    fn finish(self, actor: &str, action: &str) -> Result<String, StoreError> {
         let rows = self.imported + self.quarantined;
         self.tx.execute(
             "UPDATE sources SET rows = ?2, imported = ?3, quarantined = ?4 WHERE source_id = ?1",
@@ -1338,13 +1382,14 @@ impl Import<'_> {
             .digest
             .finish(&self.tx, self.source_id)?
             .ok_or_else(|| StoreError::Invalid("internal: the source being imported is gone".into()))?;
+        let count = if action == "import" { rows } else { self.mentions };
         audit::append_bound(
             &self.tx,
             self.keys,
             actor,
-            "import",
+            action,
             Some(&binding::source_target(self.source_id)),
-            Some(rows),
+            Some(count),
             None,
             Some(&digest),
         )?;

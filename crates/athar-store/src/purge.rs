@@ -132,6 +132,11 @@ impl Store {
                     )?;
                 }
                 report.leads = c.execute(&format!("DELETE FROM leads WHERE record_id IN ({in_source})"), [sid])?;
+                // What reports say of these records, and what this source (a report) mentions.
+                c.execute(
+                    &format!("DELETE FROM report_mentions WHERE source_id = ?1 OR record_id IN ({in_source})"),
+                    [sid],
+                )?;
                 c.execute(
                     &format!("DELETE FROM review WHERE record_a IN ({in_source}) OR record_b IN ({in_source})"),
                     params![sid],

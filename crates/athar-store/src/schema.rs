@@ -217,6 +217,24 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL
      );
      CREATE INDEX status_events_record ON status_events(record_id);",
+    // 9: what a report (a source of kind `report`: its file kept like a list's) mentions — a
+    // detention site or place by its gazetteer id, a registered person by the record the
+    // search found — at a byte offset, with the text there (encrypted: a person's name) and
+    // the scanner's confidence. Derived from the file: scanning it again finds them again.
+    "CREATE TABLE report_mentions (
+        mention_id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(source_id),
+        n INTEGER NOT NULL,
+        offset INTEGER NOT NULL,
+        entity_kind TEXT NOT NULL CHECK (entity_kind IN ('facility', 'place', 'person')),
+        entity_id TEXT,
+        record_id INTEGER REFERENCES records(record_id),
+        confidence REAL NOT NULL,
+        text_enc BLOB NOT NULL
+     );
+     CREATE INDEX report_mentions_source ON report_mentions(source_id);
+     CREATE INDEX report_mentions_record ON report_mentions(record_id) WHERE record_id IS NOT NULL;
+     CREATE INDEX report_mentions_entity ON report_mentions(entity_id) WHERE entity_id IS NOT NULL;",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

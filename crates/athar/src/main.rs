@@ -271,7 +271,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Names(cmd) => names_cmd::run(cmd),
-        Command::Scan(args) => scan_cmd::run(args),
+        Command::Scan(args) => scan_cmd::run(g, args),
         Command::Init { json } => store_cmd::init(g, json),
         Command::Import(args) => import_cmd::run(g, args),
         Command::Sources { json } => store_cmd::sources(g, json),

@@ -131,7 +131,10 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
         PersonsCommand::Show { person, json } => {
             let view = registry.person(&party, &person)?;
             if json {
-                println!("{}", serde_json::json!({"person_id": view.person_id, "records": view.records}));
+                println!(
+                    "{}",
+                    serde_json::json!({"person_id": view.person_id, "records": view.records, "reports": view.reports})
+                );
             } else {
                 println!("person {person}: {} records", view.records.len());
                 for v in &view.records {
@@ -144,6 +147,24 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                         v.source_record_id.as_deref().map(|s| format!(" (id {})", esc(s))).unwrap_or_default(),
                         esc(&derived.join("  "))
                     );
+                }
+                if !view.reports.is_empty() {
+                    println!(
+                        "named in {} stored report(s):",
+                        view.reports.iter().map(|r| r.source_id).collect::<std::collections::BTreeSet<_>>().len()
+                    );
+                    for m in &view.reports {
+                        println!(
+                            "  source {} ({}, SHA-256 {}…) at byte {}: \"{}\" (record {}, {:.2})",
+                            m.source_id,
+                            esc(&m.file_name),
+                            &m.sha256[..12.min(m.sha256.len())],
+                            m.offset,
+                            esc(&m.text),
+                            m.record_id.unwrap_or_default(),
+                            m.confidence
+                        );
+                    }
                 }
             }
         }

@@ -1,9 +1,12 @@
 //! `athar scan`: reports read for the detention sites and places they name, and grouped where
-//! they repeat one another; `--eval` measures the scanner on an annotated set. A thin front
-//! door over `athar-scan` (no registry is read: persons are not looked for here).
+//! they repeat one another; with `--persons`, the registered persons they name (a search of
+//! the registry, audited); with `--store`, kept in the registry. `--eval` measures the scanner
+//! on an annotated set. A thin front door over `athar-scan` and the registry library (no
+//! registry is opened without `--persons` or `--store`).
 
 use anyhow::{Context, Result};
-use athar_scan::read::{scan_file, Format, Problem};
+use athar_registry::reports::{ReportScan, ScanOptions};
+use athar_scan::read::{Format, Problem, Scanned};
 use athar_scan::{EntityKind, Scanner};
 use clap::Args;
 use serde::Serialize;
@@ -21,6 +24,21 @@ pub struct ScanArgs {
     /// Show the towns and cities named too (sites are always shown).
     #[arg(long)]
     places: bool,
+    /// Find the registered persons the reports name (full names: a given and a family name at
+    /// least, or a kunya and a name). A search of the registry at --db: noted in its audit
+    /// chain with the persons shown.
+    #[arg(long)]
+    persons: bool,
+    /// With --persons: at most this many searches (a report names a few dozen persons; a
+    /// pasted list of names is not a report). Past it, the rest is not searched, and the
+    /// answer says so.
+    #[arg(long, value_name = "N", default_value_t = athar_registry::reports::DEFAULT_MAX_SEARCHES, requires = "persons")]
+    max_searches: usize,
+    /// Keep each report in the registry at --db as a source of kind `report` (its file, its
+    /// SHA-256, who stored it, when) with what it mentions; `persons show` then lists the
+    /// reports that name a person. A report stored before (same SHA-256) is not stored twice.
+    #[arg(long)]
+    store: bool,
     /// Measure the scanner on an annotated set instead (JSON lines: `id`, `lang`, `text`,
     /// `mentions` [{`text`, `site`}]), e.g. data/gazetteer/facility_mentions.jsonl.
     #[arg(long, value_name = "FILE", conflicts_with = "paths")]
@@ -30,19 +48,30 @@ pub struct ScanArgs {
     errors: bool,
 }
 
+/// One mention as printed: a site, a place or a registered person.
+#[derive(Serialize)]
+struct Row<'a> {
+    offset: usize,
+    text: &'a str,
+    entity_id: String,
+    entity_kind: &'static str,
+    label: &'a str,
+    confidence: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reading: Option<athar_scan::Reading>,
+    /// A person's record the search found best.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_id: Option<i64>,
+}
+
 #[derive(Serialize)]
 struct JsonMention<'a> {
     file: String,
-    offset: usize,
     /// What the offset counts bytes of: `file`, `visible_text` (HTML) or `decoded_text`
     /// (UTF-16).
     offsets_into: &'static str,
-    text: &'a str,
-    entity_id: &'a str,
-    entity_kind: EntityKind,
-    label: &'a str,
-    confidence: f64,
-    reading: athar_scan::Reading,
+    #[serde(flatten)]
+    row: &'a Row<'a>,
 }
 
 #[derive(Serialize)]
@@ -57,38 +86,64 @@ struct JsonProblem {
     message: String,
 }
 
-pub fn run(args: ScanArgs) -> Result<ExitCode> {
+pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
     let scanner = Scanner::builtin().map_err(|e| anyhow::anyhow!(e))?;
     if let Some(file) = &args.eval {
         return eval(&scanner, file, args.json, args.errors);
     }
-    let (files, mut problems) = athar_scan::read::files(&args.paths);
-    let mut reports = Vec::new();
-    for f in &files {
-        match scan_file(&scanner, f) {
-            Ok(r) => reports.push(r),
-            Err(p) => problems.push(p),
-        }
-    }
-    let texts: Vec<&str> = reports.iter().map(|r| r.text.as_str()).collect();
-    let groups = athar_scan::duplicates::group(&texts);
+    let scan = if args.persons || args.store {
+        let options = ScanOptions { persons: args.persons, max_searches: args.max_searches, store: args.store };
+        g.registry()?.scan_reports(&g.party(), &scanner, &args.paths, &options)?
+    } else {
+        let scanned = athar_scan::read::scan_paths(&scanner, &args.paths, &mut |_, _, _| {});
+        ReportScan { persons: vec![Vec::new(); scanned.reports.len()], scanned, ..ReportScan::default() }
+    };
+    let Scanned { reports, problems, groups } = &scan.scanned;
     let shown = |k: EntityKind| k == EntityKind::Facility || args.places;
     let name = |p: &std::path::Path| p.display().to_string();
+    // Each report's mentions, sites and places and persons, in text order.
+    let rows: Vec<Vec<Row>> = reports
+        .iter()
+        .zip(&scan.persons)
+        .map(|(r, persons)| {
+            let mut rows: Vec<Row> = r
+                .mentions
+                .iter()
+                .filter(|m| shown(m.entity_kind))
+                .map(|m| Row {
+                    offset: m.offset,
+                    text: &m.text,
+                    entity_id: m.entity_id.clone(),
+                    entity_kind: match m.entity_kind {
+                        EntityKind::Facility => "facility",
+                        EntityKind::Place => "place",
+                    },
+                    label: &m.label,
+                    confidence: m.confidence,
+                    reading: Some(m.reading),
+                    record_id: None,
+                })
+                .chain(persons.iter().map(|p| Row {
+                    offset: p.offset,
+                    text: &p.text,
+                    entity_id: format!("person:{}", p.person_id),
+                    entity_kind: "person",
+                    label: "registered person",
+                    confidence: (p.probability * 1000.0).round() / 1000.0,
+                    reading: None,
+                    record_id: Some(p.record_id),
+                }))
+                .collect();
+            rows.sort_by_key(|r| r.offset);
+            rows
+        })
+        .collect();
     if args.json {
         let mentions: Vec<JsonMention> = reports
             .iter()
-            .flat_map(|r| {
-                r.mentions.iter().filter(|m| shown(m.entity_kind)).map(|m| JsonMention {
-                    file: name(&r.path),
-                    offset: m.offset,
-                    offsets_into: r.format.offsets_into(),
-                    text: &m.text,
-                    entity_id: &m.entity_id,
-                    entity_kind: m.entity_kind,
-                    label: &m.label,
-                    confidence: m.confidence,
-                    reading: m.reading,
-                })
+            .zip(&rows)
+            .flat_map(|(r, rows)| {
+                rows.iter().map(|m| JsonMention { file: name(&r.path), offsets_into: r.format.offsets_into(), row: m })
             })
             .collect();
         let groups: Vec<JsonGroup> = groups
@@ -100,26 +155,33 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             .collect();
         let problems: Vec<JsonProblem> =
             problems.iter().map(|p| JsonProblem { file: name(&p.path), message: p.message.clone() }).collect();
-        println!(
-            "{}",
-            serde_json::json!({ "reports": reports.len(), "mentions": mentions, "groups": groups, "problems": problems })
-        );
+        let mut out = serde_json::json!({
+            "reports": reports.len(), "mentions": mentions, "groups": groups, "problems": problems
+        });
+        if args.persons {
+            out["person_searches"] = scan.searches.into();
+            out["persons_withheld"] = scan.withheld.into();
+            out["person_searches_stopped"] = scan.stopped.into();
+        }
+        if args.store {
+            out["stored"] = serde_json::to_value(&scan.stored)?;
+        }
+        println!("{out}");
     } else {
         let tty = crate::output::terminal();
-        for r in &reports {
-            let ms: Vec<_> = r.mentions.iter().filter(|m| shown(m.entity_kind)).collect();
+        for (r, rows) in reports.iter().zip(&rows) {
             let what = match r.format {
                 Format::Html => " (offsets into its visible text)",
                 Format::Utf16 => " (UTF-16: offsets into its text as UTF-8)",
                 Format::Text => "",
             };
-            println!("{}{what}: {} mention{}", name(&r.path), ms.len(), if ms.len() == 1 { "" } else { "s" });
-            for m in ms {
+            println!("{}{what}: {} mention{}", name(&r.path), rows.len(), if rows.len() == 1 { "" } else { "s" });
+            for m in rows {
                 println!(
                     "  {:>8}  {}  → {} ({}, {:.2})",
                     m.offset,
-                    crate::output::bidi(&m.text, 0, tty),
-                    crate::output::bidi(&m.label, 0, tty),
+                    crate::output::bidi(m.text, 0, tty),
+                    crate::output::bidi(m.label, 0, tty),
                     m.entity_id,
                     m.confidence
                 );
@@ -127,7 +189,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         }
         if !groups.is_empty() {
             println!("\nreports that repeat one another:");
-            for g in &groups {
+            for g in groups {
                 let files: Vec<String> = g.members.iter().map(|i| name(&reports[*i].path)).collect();
                 println!("  {}", files.join(", "));
                 for p in g.passages.iter().take(2) {
@@ -140,13 +202,45 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
                 }
             }
         }
+        if args.persons {
+            println!(
+                "\npersons: {} search{} of the registry (noted in its audit chain){}",
+                scan.searches,
+                if scan.searches == 1 { "" } else { "es" },
+                if scan.withheld > 0 {
+                    format!("; {} mention(s) of persons your role may not see withheld", scan.withheld)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for s in &scan.stored {
+            match (&s.source_id, &s.refused) {
+                (Some(id), _) => println!("stored {} as source {id}", name(&s.path)),
+                (None, Some(why)) if s.stored_before.is_some() => println!("not stored again: {why}"),
+                (None, Some(why)) => eprintln!("not stored: {why}"),
+                _ => {}
+            }
+        }
     }
-    report_problems(&problems, args.json);
+    let unstored = scan.stored.iter().filter(|s| s.source_id.is_none() && s.stored_before.is_none()).count();
+    if scan.stopped {
+        eprintln!(
+            "warning: the search for persons stopped after {} searches (--max-searches): the rest of the text was \
+             not searched for persons",
+            scan.searches
+        );
+    }
+    report_problems(problems, args.json);
     if reports.is_empty() {
         eprintln!(
             "no report was read under {}",
             args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
+        return Ok(ExitCode::FAILURE);
+    }
+    if unstored > 0 {
+        eprintln!("{unstored} report(s) could not be stored (see above); the others were");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -146,3 +146,83 @@ fn the_annotated_set_meets_its_goals() {
     assert!(right / found >= 0.95, "precision {}", right / found);
     assert!(recalled / gold >= 0.85, "recall {}", recalled / gold);
 }
+
+#[test]
+fn a_registered_person_is_found_in_every_spelling_the_shared_reports_use_and_their_page_lists_the_reports() {
+    let reports = repo().join("../shared/reports");
+    if !reports.is_dir() {
+        eprintln!("../shared/reports is not beside the repository: skipped");
+        return;
+    }
+    let d = dir("persons");
+    let db = d.join("r.db");
+    let db = db.to_str().expect("path");
+    // No registry: a search for persons is refused, naming the path; nothing is created.
+    let o = athar(&["--db", db, "scan", "--persons", reports.to_str().expect("path")]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("r.db"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!Path::new(db).exists());
+    let list = d.join("list.csv");
+    std::fs::write(
+        &list,
+        "given_name,family_name,birth_date\nSergey,Ryabkov,1960\nSergey,Ivanov,1971\nمحمد,الحلبي,1985\n",
+    )
+    .expect("list");
+    let o = athar(&["--db", db, "import", list.to_str().expect("path"), "--source", "registry"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let o = athar(&["--db", db, "scan", "--json", "--persons", "--store", reports.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let persons: Vec<&serde_json::Value> =
+        v["mentions"].as_array().expect("mentions").iter().filter(|m| m["entity_kind"] == "person").collect();
+    let mut spellings: Vec<&str> = persons.iter().filter_map(|m| m["text"].as_str()).collect();
+    spellings.sort_unstable();
+    spellings.dedup();
+    // Sergei and Sergey Ryabkov (reports 002, 003, 004); never Sergey Lavrov or Sergey Kisel,
+    // who share his given name, nor "Mr Ryabkov" (a family name alone).
+    assert_eq!(spellings, ["Sergei Ryabkov", "Sergey Ryabkov"], "{persons:?}");
+    assert!(persons.len() >= 4, "{persons:?}");
+    assert!(persons.iter().all(|m| m["entity_id"] == "person:R1"), "{persons:?}");
+    for m in &persons {
+        let file = std::fs::read(m["file"].as_str().expect("file")).expect("report");
+        let (at, text) = (m["offset"].as_u64().expect("offset") as usize, m["text"].as_str().expect("text"));
+        assert_eq!(&file[at..at + text.len()], text.as_bytes(), "offsets point into the file");
+    }
+    assert!(v["person_searches"].as_u64().expect("searches") >= 4);
+    let stored = v["stored"].as_array().expect("stored");
+    assert_eq!(stored.len(), v["reports"].as_u64().expect("reports") as usize);
+    assert!(stored.iter().all(|s| s["source_id"].is_string()), "{stored:?}");
+
+    // The person's page lists each mention, with its report's file and SHA-256.
+    let o = athar(&["--db", db, "persons", "show", "R1", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = json(&o);
+    let named = page["reports"].as_array().expect("reports");
+    assert_eq!(named.len(), persons.len(), "{named:?}");
+    for m in named {
+        let file = m["file_name"].as_str().expect("file name");
+        assert!(["002_", "003_", "004_"].iter().any(|p| file.starts_with(p)), "{file}");
+        assert_eq!(m["sha256"].as_str().map(str::len), Some(64));
+    }
+    let o = athar(&["--db", db, "persons", "show", "R2", "--json"]);
+    let none = json(&o);
+    assert_eq!(none["reports"].as_array().map(Vec::len), Some(0), "Sergey Ivanov is named in no report: {none}");
+
+    // Stored again: not twice (same SHA-256), and said so; the audit chain holds.
+    let o = athar(&["--db", db, "scan", "--json", "--store", reports.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let again = json(&o);
+    assert!(again["stored"].as_array().expect("stored").iter().all(|s| s["stored_before"].is_string()));
+    let o = athar(&["--db", db, "audit", "verify"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // A bound on the searches: past it, the rest is not searched, and the answer says so.
+    let o = athar(&["--db", db, "scan", "--json", "--persons", "--max-searches", "1", reports.to_str().expect("path")]);
+    assert!(o.status.success());
+    let v = json(&o);
+    assert_eq!(v["person_searches"], 1);
+    assert_eq!(v["person_searches_stopped"], true);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--max-searches"));
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -1,0 +1,252 @@
+//! Reading reports with the registry: the detention sites and places a report names
+//! (`athar-scan`, needing no registry), the registered persons it names — a search of the
+//! registry, so only for a role that may search, bounded by a count of searches and noted in
+//! the audit chain before anything is shown — and reports kept as sources (the file, its
+//! SHA-256, provenance) with what they mention, which a person's page then lists. Owns the
+//! use-case; the reading of files, the scanner and the grouping are `athar-scan`'s, the
+//! finding of names in a text `athar-search`'s.
+
+use crate::error::{invalid, Result};
+use crate::search::SearchNote;
+use crate::{Action, Actor, Registry, RegistryError};
+use athar_scan::read::{Report, Scanned};
+use athar_scan::{EntityKind, Scanner};
+use athar_search::NameMention;
+use athar_store::{NewMention, NewSource};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Most searches one scan for persons makes unless told otherwise: a report names a few
+/// dozen persons; a pasted list of thousands of names is not a report.
+pub const DEFAULT_MAX_SEARCHES: usize = 2_000;
+
+/// The largest report kept in the registry (its file is stored, encrypted, like a list's).
+pub const MAX_STORED_REPORT: u64 = 64 << 20;
+
+/// What to do beside finding sites and places.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Look for registered persons (a search of the registry).
+    pub persons: bool,
+    /// At most this many searches for persons (the rest of the reports is not searched; the
+    /// answer says so).
+    pub max_searches: usize,
+    /// Keep each report read as a source of kind `report`, with what it mentions.
+    pub store: bool,
+}
+
+/// A registered person a report names.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonMention {
+    pub offset: usize,
+    pub text: String,
+    pub person_id: String,
+    /// The record the search found best.
+    pub record_id: i64,
+    pub probability: f64,
+}
+
+/// A report kept, or why not.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredReport {
+    pub path: PathBuf,
+    /// The source's id, when kept.
+    pub source_id: Option<String>,
+    /// The source that holds the same file already (same SHA-256): not kept twice.
+    pub stored_before: Option<String>,
+    /// Why it was not kept (kept already, too large, changed since it was read …).
+    pub refused: Option<String>,
+}
+
+/// Reports scanned with the registry.
+#[derive(Debug, Default)]
+pub struct ReportScan {
+    pub scanned: Scanned,
+    /// Per report (as in `scanned.reports`), the persons it names.
+    pub persons: Vec<Vec<PersonMention>>,
+    /// Searches made for persons.
+    pub searches: usize,
+    /// Persons found but not shown to this role (records marked sensitive).
+    pub withheld: usize,
+    /// The searches stopped at the most allowed: later text was not searched for persons.
+    pub stopped: bool,
+    pub stored: Vec<StoredReport>,
+}
+
+impl Registry {
+    /// Reads and scans the reports under `paths` (see the module documentation). With
+    /// `persons`, one audit entry (`search.scan`, naming the searches made and the persons
+    /// shown) is written before the answer is returned; with `store`, each report is kept in
+    /// its own transaction (a report kept before, by its SHA-256, is not kept twice).
+    pub fn scan_reports(
+        &self,
+        actor: &Actor,
+        scanner: &Scanner,
+        paths: &[PathBuf],
+        options: &ScanOptions,
+    ) -> Result<ReportScan> {
+        if options.persons {
+            actor.require(Action::Search)?;
+        }
+        if options.store {
+            actor.require(Action::Import)?;
+        }
+        let withheld = if options.persons { Some(self.withheld(actor)?) } else { None };
+        let mut found: HashMap<PathBuf, Vec<NameMention>> = HashMap::new();
+        let (mut searches, mut stopped, mut failure) = (0usize, false, None);
+        let scanned = athar_scan::read::scan_paths(scanner, paths, &mut |path: &Path, base, text| {
+            if !options.persons || failure.is_some() {
+                return;
+            }
+            let left = options.max_searches.saturating_sub(searches);
+            if left == 0 {
+                stopped = true;
+                return;
+            }
+            match self.with_index(|index| Ok(index.name_mentions(text, left))) {
+                Ok(m) => {
+                    searches += m.searches;
+                    stopped |= m.searches >= left;
+                    found.entry(path.to_path_buf()).or_default().extend(m.mentions.into_iter().map(|mut n| {
+                        n.offset += base;
+                        n
+                    }));
+                }
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let mut out = ReportScan { searches, stopped, ..ReportScan::default() };
+        if let Some(withheld) = withheld {
+            let mut shown = BTreeSet::new();
+            for r in &scanned.reports {
+                let mut persons = Vec::new();
+                for n in found.remove(&r.path).unwrap_or_default() {
+                    let p = &n.person;
+                    if withheld.person(&p.person_id) || p.records.iter().any(|x| withheld.record(x.record_id)) {
+                        out.withheld += 1;
+                        continue;
+                    }
+                    shown.insert(p.person_id.clone());
+                    persons.push(PersonMention {
+                        offset: n.offset,
+                        record_id: p.records.first().map_or(0, |x| x.record_id),
+                        person_id: p.person_id.clone(),
+                        probability: p.probability,
+                        text: n.text,
+                    });
+                }
+                out.persons.push(persons);
+            }
+            let detail = SearchNote {
+                query: None,
+                purpose: Some(format!("persons named in {} report(s)", scanned.reports.len())),
+                shown: shown.into_iter().collect(),
+            };
+            self.audit(actor, "search.scan", None, Some(searches as i64), Some(&detail.text()))?;
+        } else {
+            out.persons = vec![Vec::new(); scanned.reports.len()];
+        }
+        if options.store {
+            for (r, persons) in scanned.reports.iter().zip(&out.persons) {
+                let path = r.path.clone();
+                if let Some(before) = self.read(|s| Ok(s.source_by_sha256(&r.sha256)?))? {
+                    let why = format!(
+                        "{} was stored already as source {} ('{}', {}; same SHA-256 {}…)",
+                        path.display(),
+                        before.source_id,
+                        athar_store::escape_control(&before.name),
+                        before.imported_at,
+                        &r.sha256[..12.min(r.sha256.len())]
+                    );
+                    out.stored.push(StoredReport {
+                        path,
+                        source_id: None,
+                        stored_before: Some(before.source_id),
+                        refused: Some(why),
+                    });
+                    continue;
+                }
+                out.stored.push(match self.store_report(actor, r, persons) {
+                    Ok(id) => StoredReport { path, source_id: Some(id), stored_before: None, refused: None },
+                    Err(e) => StoredReport { path, source_id: None, stored_before: None, refused: Some(e.to_string()) },
+                });
+            }
+        }
+        out.scanned = scanned;
+        Ok(out)
+    }
+
+    /// Keeps one report as a source of kind `report` with its mentions, in one transaction:
+    /// its file read again and refused if it is no longer the file scanned.
+    fn store_report(&self, actor: &Actor, report: &Report, persons: &[PersonMention]) -> Result<String> {
+        let path = &report.path;
+        let io = |e: std::io::Error| RegistryError::Io { path: path.clone(), source: e };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_STORED_REPORT {
+            invalid!(
+                "{} is larger than {} MB: not kept in the registry (its mentions are shown)",
+                path.display(),
+                MAX_STORED_REPORT >> 20
+            );
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let mut hash = athar_ingest::record::Sha256Stream::default();
+        hash.update(&bytes);
+        let sha256 = hash.finish();
+        if sha256 != report.sha256 {
+            invalid!("{} changed after it was read; not kept, scan it again", path.display());
+        }
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut mentions: Vec<NewMention> = report
+            .mentions
+            .iter()
+            .map(|m| NewMention {
+                offset: m.offset as i64,
+                entity_kind: match m.entity_kind {
+                    EntityKind::Facility => "facility",
+                    EntityKind::Place => "place",
+                }
+                .into(),
+                entity_id: Some(m.entity_id.clone()),
+                record_id: None,
+                confidence: m.confidence,
+                text: m.text.clone(),
+            })
+            .chain(persons.iter().map(|p| NewMention {
+                offset: p.offset as i64,
+                entity_kind: "person".into(),
+                entity_id: None,
+                record_id: Some(p.record_id),
+                confidence: p.probability,
+                text: p.text.clone(),
+            }))
+            .collect();
+        mentions.sort_by_key(|m| m.offset);
+        let new = NewSource {
+            name: format!("report:{file_name}:{}", &sha256[..12]),
+            kind: "report".into(),
+            file_name,
+            sha256,
+            size: size as i64,
+            format: report.format.offsets_into().into(),
+            encoding: None,
+            actor: actor.name.clone(),
+            description: None,
+            mapping_json: "{}".into(),
+        };
+        self.write(|store| {
+            let mut imp = store.begin_import(&new, false)?;
+            for piece in bytes.chunks(crate::import::CHUNK) {
+                imp.add_file_chunk(piece)?;
+            }
+            for m in &mentions {
+                imp.add_mention(m)?;
+            }
+            Ok(imp.commit_report(&actor.name)?)
+        })
+    }
+}

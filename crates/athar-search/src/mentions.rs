@@ -1,0 +1,366 @@
+//! Registered persons named in a text (a report, a testimony): runs of words the registry
+//! holds as names — two at least, or one after a kunya (`Abu Ahmad`) — each searched as a full
+//! name, and kept when the best person's record agrees on two of its names at least (a given
+//! and a family name, say) with the model's probability past a floor. A lone given name is
+//! never a mention. Owns the reading of the text into candidate names and their acceptance;
+//! not the audit of the searches it makes, nor their limits (the registry's), nor facilities
+//! (`athar-scan`).
+
+use crate::index::{Index, PersonMatch};
+use crate::query::Query;
+use athar_names::{Role, Script};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// Least probability of a person mention: the model's, as a search gives it.
+pub const MENTION_MIN_PROBABILITY: f64 = 0.5;
+
+/// Most words of a name searched at once (given, father, grandfather, family and a particle).
+pub const MAX_NAME_WORDS: usize = 5;
+
+/// Most records of a word's keys looked at to tell whether any record holds it with another
+/// word of the same run (past it, the run is searched).
+const HELD_TOGETHER_SCAN: usize = 20_000;
+
+/// A registered person named in the text.
+#[derive(Debug, Clone, Serialize)]
+pub struct NameMention {
+    /// Byte offset of the name in the text.
+    pub offset: usize,
+    /// The name as written there.
+    pub text: String,
+    /// The person the search found, with the records and the reasons.
+    pub person: PersonMatch,
+}
+
+/// The persons a text names, and how many searches finding them took (what counts against a
+/// user's search limits).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NameMentions {
+    pub mentions: Vec<NameMention>,
+    pub searches: usize,
+}
+
+/// A word of the text: where it is, its text, and what the registry holds of it.
+struct Word<'t> {
+    start: usize,
+    end: usize,
+    text: &'t str,
+    /// The form searched (an Arabic word without its conjunction or preposition, a Russian or
+    /// Ukrainian name in its nominative) when the registry holds it as a name.
+    name: Option<String>,
+    /// `Abu`, `Umm`, `bin`, `al-`, `abd`: a word that stands inside names, never one alone.
+    particle: bool,
+    kunya: bool,
+}
+
+impl Index {
+    /// The registered persons `text` names (see the module documentation), in text order, at
+    /// most `max_searches` searches made (the rest of the text is not read: the caller says
+    /// so). `searches` is what it took.
+    pub fn name_mentions(&self, text: &str, max_searches: usize) -> NameMentions {
+        let mut out = NameMentions::default();
+        // Each distinct word read once: (the form the registry holds, particle, kunya).
+        let mut read: FxHashMap<&str, (Option<String>, bool, bool)> = FxHashMap::default();
+        let words: Vec<Word> = words(text)
+            .map(|(start, end)| {
+                let w = &text[start..end];
+                let (name, particle, kunya) = read
+                    .entry(w)
+                    .or_insert_with(|| {
+                        let analysis = self.engine().analyse(w);
+                        let particle =
+                            !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
+                        let name = if particle { None } else { self.registered_form(w, analysis.script) };
+                        (name, particle, particle && is_kunya(w))
+                    })
+                    .clone();
+                Word { start, end, text: w, name, particle, kunya }
+            })
+            .collect();
+        let mut i = 0;
+        while i < words.len() {
+            if out.searches >= max_searches {
+                break;
+            }
+            // A name starts with a name or a kunya; particles join its words.
+            let starts = words[i].name.is_some() || words[i].kunya;
+            let run_end = run_end(text, &words, i);
+            let names_in_run = words[i..run_end].iter().filter(|w| w.name.is_some()).count();
+            let enough = names_in_run >= 2 || (words[i].kunya && names_in_run >= 1);
+            if !starts || !enough || !self.held_together(&words[i..run_end.min(i + MAX_NAME_WORDS)]) {
+                i += 1;
+                continue;
+            }
+            // Each length from the shortest that could be a name to the longest: the best
+            // probability wins (a longer name when they tie, it says more).
+            let mut best: Option<(usize, PersonMatch)> = None;
+            for end in (i + 2)..=run_end.min(i + MAX_NAME_WORDS) {
+                let window = &words[i..end];
+                if window.last().is_some_and(|w| w.name.is_none()) {
+                    continue;
+                }
+                let names = window.iter().filter(|w| w.name.is_some()).count();
+                if names < 2 && !window[0].kunya {
+                    continue;
+                }
+                if out.searches >= max_searches {
+                    break;
+                }
+                out.searches += 1;
+                let spoken: Vec<&str> = window.iter().map(|w| w.name.as_deref().unwrap_or(w.text)).collect();
+                let query = Query { name: Some(spoken.join(" ")), ..Query::default() };
+                let Ok(found) = self.search(&query, 1) else { continue };
+                let Some(top) = found.results.into_iter().next() else { continue };
+                if top.probability < MENTION_MIN_PROBABILITY || !names_agree(&top) {
+                    continue;
+                }
+                if best.as_ref().is_none_or(|(_, b)| top.probability >= b.probability) {
+                    best = Some((end, top));
+                }
+            }
+            match best {
+                Some((end, person)) => {
+                    let (start, stop) = (words[i].start, words[end - 1].end);
+                    out.mentions.push(NameMention { offset: start, text: text[start..stop].to_string(), person });
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+
+    /// The word as the registry holds a name — as written, or (not found so) an Arabic word
+    /// without its conjunction or preposition (وأحمد، بصيدنايا), a Cyrillic name in its
+    /// nominative (Рябкова, Олександром) — or `None`. A Latin or Cyrillic name is written with
+    /// a capital: a lower-case word is a word of the sentence.
+    fn registered_form(&self, word: &str, script: Script) -> Option<String> {
+        let first = word.chars().next()?;
+        if first.is_lowercase() {
+            return None;
+        }
+        if self.holds_name(word) {
+            return Some(word.to_string());
+        }
+        let forms: Vec<String> = match script {
+            Script::Arabic => ["و", "ف", "ب", "ل"]
+                .iter()
+                .filter_map(|p| word.strip_prefix(p))
+                .filter(|rest| rest.chars().count() >= 3)
+                .map(str::to_string)
+                .collect(),
+            Script::Cyrillic => CYRILLIC_CASES
+                .iter()
+                .filter_map(|(ending, nominative)| {
+                    let stem = word.strip_suffix(ending)?;
+                    (stem.chars().count() >= 3).then(|| format!("{stem}{nominative}"))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        forms.into_iter().find(|f| self.holds_name(f))
+    }
+
+    /// Whether some record holds the keys of the first name of `words` together with those of
+    /// another of them (the first record found ends the look): most runs of capitalised words
+    /// (a place and a month, two ministers) name no one registered, and cost no search.
+    fn held_together(&self, words: &[Word]) -> bool {
+        let keys: Vec<Vec<u64>> =
+            words.iter().map(|w| w.name.as_deref().map(|n| self.name_keys(n)).unwrap_or_default()).collect();
+        let Some(first) = keys.iter().position(|k| !k.is_empty()) else { return false };
+        let others: Vec<u64> = keys.iter().skip(first + 1).flatten().copied().collect();
+        if others.is_empty() {
+            // A kunya and one name: the search decides.
+            return true;
+        }
+        self.records_with_any(&keys[first], HELD_TOGETHER_SCAN, &others)
+    }
+}
+
+/// Whether the person's best record agrees with the name searched on two of the person's
+/// names at least (in any spelling), so that a shared given name and a namesake's family name
+/// are never a mention.
+fn names_agree(m: &PersonMatch) -> bool {
+    const NAMES: [&str; 4] = ["given_name", "father_name", "grandfather_name", "family_name"];
+    let agreeing =
+        m.explanation.iter().filter(|l| NAMES.contains(&l.field.as_str()) && l.level.starts_with("same name")).count();
+    let differing = m
+        .explanation
+        .iter()
+        .any(|l| matches!(l.field.as_str(), "given_name" | "family_name") && l.level == "different");
+    agreeing >= 2 && !differing
+}
+
+fn is_kunya(word: &str) -> bool {
+    let w = word.to_lowercase();
+    matches!(w.as_str(), "abu" | "abou" | "abo" | "umm" | "um" | "om" | "أبو" | "ابو" | "أم" | "ام" | "абу")
+}
+
+/// Case endings of Russian and Ukrainian names and what the nominative ends with instead
+/// (Рябкова → Рябков, Сергея → Сергей, Олександром → Олександр, Коваленка → Коваленко,
+/// Ганни → Ганна).
+const CYRILLIC_CASES: &[(&str, &str)] = &[
+    ("ого", ""),
+    ("ому", ""),
+    ("ым", ""),
+    ("ом", ""),
+    ("ом", "о"),
+    ("ем", "й"),
+    ("ою", "а"),
+    ("ой", "а"),
+    ("ей", "я"),
+    ("а", ""),
+    ("у", ""),
+    ("е", ""),
+    ("я", "й"),
+    ("ю", "й"),
+    ("е", "й"),
+    ("і", "й"),
+    ("у", "а"),
+    ("а", "о"),
+    ("у", "о"),
+    ("ы", "а"),
+    ("и", "а"),
+    ("і", "а"),
+    ("е", "а"),
+];
+
+/// The words of `text` as byte ranges: letters and marks, with an apostrophe or hyphen inside
+/// (al-Assad, Hay'at).
+fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.find(|(_, c)| c.is_alphabetic())?;
+        let mut end = start;
+        while let Some(&(at, c)) = chars.peek() {
+            if c.is_alphabetic() || is_mark(c) {
+                end = at + c.len_utf8();
+                chars.next();
+            } else if matches!(c, '\'' | '’' | '-' | 'ʼ') {
+                // Inside a word only when a letter follows.
+                let mut ahead = chars.clone();
+                ahead.next();
+                if ahead.peek().is_some_and(|(_, n)| n.is_alphabetic()) {
+                    chars.next();
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        Some((start, end.max(start + text[start..].chars().next().map_or(1, char::len_utf8))))
+    })
+}
+
+/// Arabic vowel marks and other combining marks (they are not letters, but stand inside words).
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')
+}
+
+/// Where the run of name words that starts at `i` ends: the words in a row separated by
+/// spaces alone (a comma, a full stop, a line break or any other word ends a name), names and
+/// particles only.
+fn run_end(text: &str, words: &[Word], i: usize) -> usize {
+    let mut end = i;
+    while end < words.len() {
+        let w = &words[end];
+        if w.name.is_none() && !w.particle {
+            break;
+        }
+        if end > i && !text[words[end - 1].end..w.start].chars().all(|c| c == ' ' || c == '\u{a0}') {
+            break;
+        }
+        end += 1;
+    }
+    end.max(i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{IndexEntry, RecordRef};
+    use athar_link::LinkRecord;
+    use athar_names::NameEngine;
+
+    fn registry() -> Index {
+        let engine = NameEngine::new();
+        let people: &[(&str, &[(&str, &str)])] = &[
+            ("P1", &[("given_name", "Sergey"), ("family_name", "Ryabkov")]),
+            ("P2", &[("given_name", "Олександр"), ("family_name", "Коваленко")]),
+            ("P3", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
+            ("P4", &[("given_name", "Ahmad"), ("family_name", "Khatib")]),
+            ("P5", &[("given_name", "Sergey"), ("family_name", "Ivanov")]),
+        ];
+        let entries = people
+            .iter()
+            .enumerate()
+            .map(|(i, (person, fields))| IndexEntry {
+                record: LinkRecord::from_fields(&engine, &(i + 1).to_string(), fields, None),
+                reference: RecordRef::new(i as i64 + 1, person, "list", None),
+                facility: None,
+                status: None,
+            })
+            .collect();
+        Index::new(engine, entries, None)
+    }
+
+    fn found(index: &Index, text: &str) -> Vec<(String, String)> {
+        index
+            .name_mentions(text, 1000)
+            .mentions
+            .into_iter()
+            .map(|m| {
+                assert_eq!(&text[m.offset..m.offset + m.text.len()], m.text, "the offset points at the name");
+                (m.text, m.person.person_id)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_registered_name_is_found_in_any_spelling_script_and_case_ending() {
+        let index = registry();
+        let text = "Deputy Foreign Minister Sergei Ryabkov said so. Sergey Lavrov did not. \
+                    Заявление Сергея Рябкова. Разом з Олександром Коваленком. \
+                    واعتقل محمد أحمد الحلبي في صيدنايا، ثم ومحمد أحمد الحلبي أيضا.";
+        assert_eq!(
+            found(&index, text),
+            [
+                ("Sergei Ryabkov", "P1"),
+                ("Сергея Рябкова", "P1"),
+                ("Олександром Коваленком", "P2"),
+                ("محمد أحمد الحلبي", "P3"),
+                ("ومحمد أحمد الحلبي", "P3"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+    }
+
+    #[test]
+    fn a_given_name_alone_a_namesakes_family_or_a_lower_case_phrase_is_no_mention() {
+        let index = registry();
+        for text in [
+            "Sergey said nothing; Ryabkov left.",
+            "Sergey Lavrov and Sergey Kisel met.",
+            "The Ryabkov, Sergey affair.",
+            "محمد وصل. الحلبي غادر.",
+            "sergey ryabkov",
+            "Ahmad Ivanov",
+        ] {
+            assert!(found(&index, text).is_empty(), "{text}: {:?}", found(&index, text));
+        }
+    }
+
+    #[test]
+    fn searches_stop_at_the_budget_and_are_counted() {
+        let index = registry();
+        let text = "Sergei Ryabkov. Ahmad Khatib. Sergey Ivanov. Sergei Ryabkov.";
+        let all = index.name_mentions(text, 1000);
+        assert_eq!(all.mentions.len(), 4);
+        assert!(all.searches >= 4);
+        let some = index.name_mentions(text, 2);
+        assert_eq!(some.searches, 2);
+        assert_eq!(some.mentions.len(), 2);
+    }
+}
