@@ -53,7 +53,7 @@ impl Registry {
     /// A record by its id or `SOURCE:SOURCE_RECORD_ID`: its raw row beside its derived fields.
     pub fn record(&self, actor: &Actor, reference: &str) -> Result<RecordView> {
         actor.require(Action::ReadRecords)?;
-        let view = self.read(|s| Ok(s.record(reference)?))?.ok_or_else(|| {
+        let mut view = self.read(|s| Ok(s.record(reference)?))?.ok_or_else(|| {
             RegistryError::NotFound(format!(
                 "no record '{reference}'; give a record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids (see athar sources)"
             ))
@@ -61,6 +61,7 @@ impl Registry {
         if let Ok(id) = view.record_id.parse::<i64>() {
             self.check_visible(&self.withheld(actor)?, id)?;
         }
+        self.resolve_places(&mut view)?;
         self.audit(actor, "records.show", Some(&format!("record:{}", view.record_id)), Some(1), None)?;
         Ok(view)
     }

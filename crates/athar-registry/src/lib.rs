@@ -85,6 +85,8 @@ pub struct Registry {
     dashboard: Mutex<Option<(athar_store::ChangeStamp, dashboard::Dashboard)>>,
     /// Audit entries waiting for the next group commit (see [`Registry::audit`]).
     audits: AuditQueue,
+    /// The scanner over the gazetteer, built at its first use (a record's places, reports).
+    scanner: std::sync::OnceLock<std::result::Result<athar_scan::Scanner, String>>,
 }
 
 /// Audit entries waiting to be written, by ticket: the calls' order of arrival. Batches are
@@ -190,6 +192,7 @@ impl Registry {
             index_builds: std::sync::atomic::AtomicUsize::new(0),
             dashboard: Mutex::new(None),
             audits: AuditQueue::default(),
+            scanner: std::sync::OnceLock::new(),
         }
     }
 

@@ -212,6 +212,10 @@ impl Registry {
             let reports = s.report_mentions_of_records(&shown)?;
             Ok((records, hidden, flags, reports))
         })?;
+        let mut records = records;
+        for r in &mut records {
+            self.resolve_places(r)?;
+        }
         self.audit(actor, "persons.show", Some(&format!("person:{person}")), Some(records.len() as i64), None)?;
         Ok(PersonView { person_id: person.to_string(), records, withheld: hidden, flags, reports })
     }

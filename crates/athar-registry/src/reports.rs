@@ -74,7 +74,39 @@ pub struct ReportScan {
     pub stored: Vec<StoredReport>,
 }
 
+/// The record fields that name a place, and whether the place is one of detention.
+const PLACE_FIELDS: [(&str, bool); 4] =
+    [("facility", true), ("birth_place", false), ("residence", false), ("place", false)];
+
 impl Registry {
+    /// The scanner over the compiled-in gazetteer, built once.
+    pub fn scanner(&self) -> Result<&Scanner> {
+        self.scanner
+            .get_or_init(Scanner::builtin)
+            .as_ref()
+            .map_err(|e| RegistryError::Invalid(format!("the gazetteer: {e}")))
+    }
+
+    /// Fills a record's places as the gazetteer resolves them: its facility to a detention site
+    /// (Saydnaya there is the prison), its birth place, residence and place to a town.
+    pub(crate) fn resolve_places(&self, view: &mut athar_store::RecordView) -> Result<()> {
+        let scanner = self.scanner()?;
+        view.places = PLACE_FIELDS
+            .iter()
+            .filter_map(|(field, detention)| {
+                let (_, value) = view.derived.iter().find(|(k, v)| k == field && !v.trim().is_empty())?;
+                let m = scanner.resolve(value, *detention)?;
+                Some(athar_store::ResolvedPlace {
+                    field: field.to_string(),
+                    value: value.clone(),
+                    entity_id: m.entity_id,
+                    label: m.label,
+                })
+            })
+            .collect();
+        Ok(())
+    }
+
     /// Reads and scans the reports under `paths` (see the module documentation). With
     /// `persons`, one audit entry (`search.scan`, naming the searches made and the persons
     /// shown) is written before the answer is returned; with `store`, each report is kept in

@@ -368,6 +368,30 @@ impl Scanner {
         self.names.len()
     }
 
+    /// What a record's value names, the site first: a detention site or a town. `detention`:
+    /// the value is a record's place of detention (its facility column), so that a name that is
+    /// both a town and a site (Saydnaya, Olenivka) is the site, as it is among words of
+    /// detention in a report; elsewhere (a birth place) it is the town. `None`: the gazetteer and
+    /// the places table know no name in it.
+    pub fn resolve(&self, value: &str, detention: bool) -> Option<Mention> {
+        let found = self.scan(value);
+        if let Some(site) = found.iter().find(|m| m.entity_kind == EntityKind::Facility) {
+            return Some(site.clone());
+        }
+        if detention {
+            let folded = fold(value);
+            let site = self
+                .spans(&folded)
+                .iter()
+                .filter_map(|s| self.read_span(value, &folded, s, true, false))
+                .find(|m| m.entity_kind == EntityKind::Facility);
+            if site.is_some() {
+                return site;
+            }
+        }
+        found.into_iter().next()
+    }
+
     /// Every mention of a site or a place in `text`, in order.
     pub fn scan(&self, text: &str) -> Vec<Mention> {
         let folded = fold(text);
@@ -729,6 +753,20 @@ impl KindWord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_records_place_of_detention_resolves_to_the_site_and_a_birth_place_to_the_town() {
+        let s = Scanner::builtin().expect("scanner");
+        let id = |v: &str, detention: bool| s.resolve(v, detention).map(|m| m.entity_id);
+        for v in ["Saydnaya", "صيدنايا", "Sednaya prison", "سجن صيدنايا"] {
+            assert_eq!(id(v, true).as_deref(), Some("facility:saydnaya"), "{v}");
+        }
+        assert_eq!(id("Saydnaya", false).as_deref(), Some("place:saydnaya_town"));
+        assert_eq!(id("Izolyatsia", true).as_deref(), Some("facility:izolyatsia"));
+        assert_eq!(id("Branch 215", true).as_deref(), Some("facility:branch_215"));
+        assert_eq!(id("Damascus", false).as_deref(), Some("place:damascus"));
+        assert_eq!(id("Narnia", true), None);
+    }
 
     fn scanner() -> Scanner {
         Scanner::builtin().unwrap_or_else(|e| panic!("{e}"))

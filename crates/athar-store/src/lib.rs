@@ -252,6 +252,22 @@ pub struct RecordView {
     pub raw: Vec<(String, String)>,
     pub derived: Vec<(String, String)>,
     pub national_id_hash: Option<String>,
+    /// The record's places as the gazetteer and the places table resolve them (filled by the
+    /// registry, which holds them; the store knows none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<ResolvedPlace>,
+}
+
+/// A record's place (its facility, birth place, residence or place) as the gazetteer resolves
+/// it: a detention site or a town, by its stable id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolvedPlace {
+    pub field: String,
+    pub value: String,
+    /// `facility:saydnaya`, `place:damascus`.
+    pub entity_id: String,
+    /// The site's or town's name as the tables write it first.
+    pub label: String,
 }
 
 /// A record as stored: its raw row, decrypted, beside what was derived from it.
@@ -781,6 +797,7 @@ impl Store {
             raw,
             derived,
             national_id_hash: nid,
+            places: Vec::new(),
         }))
     }
 

@@ -70,6 +70,10 @@ pub struct BenchScan {
     /// Generated reports to group as near-duplicates (a tenth of them re-post a statement).
     #[arg(long, default_value_t = 50_000)]
     group: usize,
+    /// Also time the search for registered persons in the same text, against the registry at
+    /// --db (one thread; noted in its audit chain as one benchmark entry).
+    #[arg(long)]
+    persons: bool,
 }
 
 #[derive(Args, Debug)]
@@ -119,11 +123,11 @@ pub fn run(global: &crate::Global, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Search(args) => search(global, args),
         BenchCommand::Live(args) => live(global, args),
         BenchCommand::Serve(args) => serve(global, args),
-        BenchCommand::Scan(args) => scan(args),
+        BenchCommand::Scan(args) => scan(global, args),
     }
 }
 
-fn scan(args: BenchScan) -> Result<ExitCode> {
+fn scan(global: &crate::Global, args: BenchScan) -> Result<ExitCode> {
     let scanner = athar_scan::Scanner::builtin().map_err(|e| anyhow::anyhow!(e))?;
     let (files, problems) = athar_scan::read::files(&args.reports);
     for p in &problems {
@@ -169,6 +173,27 @@ fn scan(args: BenchScan) -> Result<ExitCode> {
         mb / secs,
         scanner.name_count()
     );
+    if args.persons {
+        let registry = global.registry()?;
+        let started = Instant::now();
+        let records = registry.prepare_search()?;
+        let build = started.elapsed().as_secs_f64();
+        let (secs, found, searches) = registry.on_index(&global.party(), "bench.scan", |index| {
+            let started = Instant::now();
+            let (mut found, mut searches) = (0usize, 0usize);
+            for p in &pieces {
+                let m = index.name_mentions(p, usize::MAX);
+                found += m.mentions.len();
+                searches += m.searches;
+            }
+            (started.elapsed().as_secs_f64(), found, searches)
+        })?;
+        println!(
+            "persons: {mb:.0} MB against {records} records (index built in {build:.1} s) in {secs:.2} s on one thread: \
+             {:.1} MB/s, {searches} searches, {found} mentions",
+            mb / secs
+        );
+    }
     // Near-duplicates: generated reports, one in ten re-posting one of 500 statements.
     let words: Vec<&str> = sample.split_whitespace().collect();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;

@@ -147,6 +147,9 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                         v.source_record_id.as_deref().map(|s| format!(" (id {})", esc(s))).unwrap_or_default(),
                         esc(&derived.join("  "))
                     );
+                    for p in &v.places {
+                        println!("      {} {} → {} ({})", p.field, esc(&p.value), esc(&p.label), p.entity_id);
+                    }
                 }
                 if !view.reports.is_empty() {
                     println!(

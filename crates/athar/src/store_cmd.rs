@@ -237,6 +237,12 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
     if let Some(h) = &view.national_id_hash {
         println!("    {:<24} {}… (keyed hash)", "national_id", &h[..16.min(h.len())]);
     }
+    if !view.places.is_empty() {
+        println!("\n  places, as the gazetteer reads them:");
+        for p in &view.places {
+            println!("    {:<24} {} → {} ({})", p.field, esc(&p.value), esc(&p.label), p.entity_id);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

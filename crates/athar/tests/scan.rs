@@ -226,3 +226,40 @@ fn a_registered_person_is_found_in_every_spelling_the_shared_reports_use_and_the
     assert!(String::from_utf8_lossy(&o.stderr).contains("--max-searches"));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_records_place_of_detention_is_the_site_and_its_birth_place_the_town_of_one_name() {
+    let d = dir("places");
+    let db = d.join("r.db");
+    let db = db.to_str().expect("path");
+    let list = d.join("list.csv");
+    std::fs::write(
+        &list,
+        "الاسم,اللقب,مكان الولادة,مكان الاحتجاز\nمحمد,الحلبي,صيدنايا,صيدنايا\nAhmad,Khatib,Damascus,Branch 215\n",
+    )
+    .expect("list");
+    let o = athar(&["--db", db, "import", list.to_str().expect("path"), "--source", "l"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let places = |record: &str| -> Vec<(String, String)> {
+        let o = athar(&["--db", db, "records", "show", record, "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json(&o)["places"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| (p["field"].as_str().unwrap_or("").into(), p["entity_id"].as_str().unwrap_or("").into()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        places("1"),
+        [pair("facility", "facility:saydnaya"), pair("birth_place", "place:saydnaya_town")],
+        "Saydnaya as a place of detention is the prison; as a birth place, the town"
+    );
+    assert_eq!(places("2"), [pair("facility", "facility:branch_215"), pair("birth_place", "place:damascus")]);
+    let o = athar(&["--db", db, "persons", "show", "R1"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("facility:saydnaya"), "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&d);
+}
