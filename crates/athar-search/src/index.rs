@@ -385,9 +385,12 @@ impl Index {
     /// The keys of `name` (as a person's own name) that some record holds: empty when the
     /// registry holds no name like it.
     pub(crate) fn name_keys(&self, name: &str) -> Vec<u64> {
-        let mut keys: Vec<u64> = self
-            .engine
-            .analyse(name)
+        self.analysis_keys(&self.engine.analyse(name))
+    }
+
+    /// The keys of a name already analysed that some record holds.
+    pub(crate) fn analysis_keys(&self, analysis: &NameAnalysis) -> Vec<u64> {
+        let mut keys: Vec<u64> = analysis
             .keys()
             .iter()
             .map(|k| athar_link::blocking::key_hash(b'p', k))
@@ -398,32 +401,37 @@ impl Index {
         keys
     }
 
-    /// Whether some record holds `name` (see [`Index::name_keys`]).
-    pub(crate) fn holds_name(&self, name: &str) -> bool {
-        !self.name_keys(name).is_empty()
+    /// Whether the record at `position` holds one of `keys`.
+    pub(crate) fn record_holds(&self, position: u32, keys: &[u64]) -> bool {
+        let at = position as usize;
+        let own = &self.keys_of[self.key_start[at] as usize..self.key_start[at + 1] as usize];
+        keys.iter().any(|k| own.binary_search(k).is_ok())
     }
 
-    /// Whether some record holds one of the keys `a` and one of the keys `b` (both sorted):
-    /// the records of the rarer side are asked for the other's keys, at most `cap` of them
-    /// (past it, the answer is yes: the caller looks closer).
-    pub(crate) fn records_with_any(&self, a: &[u64], cap: usize, b: &[u64]) -> bool {
+    /// Records (positions) that hold one of the keys `a` and one of the keys `b` (both
+    /// sorted), at most `most` of them: the records of the rarer side are asked for the other's
+    /// keys, at most `visits` of them.
+    pub(crate) fn records_with_both(&self, a: &[u64], b: &[u64], visits: usize, most: usize) -> Vec<u32> {
         let total = |keys: &[u64]| keys.iter().filter_map(|k| self.by_key.get(k)).map(Vec::len).sum::<usize>();
         let (rare, other) = if total(a) <= total(b) { (a, b) } else { (b, a) };
+        let mut found = Vec::new();
         let mut asked = 0;
         for list in rare.iter().filter_map(|k| self.by_key.get(k)) {
             for &r in list {
                 asked += 1;
-                if asked > cap {
-                    return true;
+                if asked > visits || found.len() >= most {
+                    found.sort_unstable();
+                    found.dedup();
+                    return found;
                 }
-                let r = r as usize;
-                let own = &self.keys_of[self.key_start[r] as usize..self.key_start[r + 1] as usize];
-                if other.iter().any(|k| own.binary_search(k).is_ok()) {
-                    return true;
+                if self.record_holds(r, other) {
+                    found.push(r);
                 }
             }
         }
-        false
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     /// The model that scores candidates.
@@ -435,6 +443,18 @@ impl Index {
     /// [`MAX_LIMIT`]), each with the records found and an explanation of the best one. Scores
     /// at most [`MAX_CANDIDATES`] records, whatever the query.
     pub fn search(&self, query: &Query, limit: usize) -> Result<SearchResults, QueryError> {
+        self.search_among(query, None, limit)
+    }
+
+    /// As [`Index::search`], scoring `among` (record positions) instead of the candidates the
+    /// query's keys find, when given: a name found in a text, whose candidates are the records
+    /// that hold two of its words.
+    pub(crate) fn search_among(
+        &self,
+        query: &Query,
+        among: Option<Vec<u32>>,
+        limit: usize,
+    ) -> Result<SearchResults, QueryError> {
         let mut q = query.to_record(&self.engine)?;
         // The other reading of the name (family name first), when there is one.
         let mut other = query.family_first(&self.engine);
@@ -445,7 +465,7 @@ impl Index {
                 r.value_ids[slot] = if kind.name_field(r).is_some() { QUERY_VALUE } else { NO_VALUE_ID };
             }
         }
-        let candidates = self.candidates(&q);
+        let candidates = among.unwrap_or_else(|| self.candidates(&q));
         let keep = self.filter(query);
         let mut facility_seen: FxHashMap<u32, bool> = FxHashMap::default();
         let mut by_person: ByPerson<'_> = FxHashMap::default();

@@ -189,7 +189,8 @@ fn a_registered_person_is_found_in_every_spelling_the_shared_reports_use_and_the
         let (at, text) = (m["offset"].as_u64().expect("offset") as usize, m["text"].as_str().expect("text"));
         assert_eq!(&file[at..at + text.len()], text.as_bytes(), "offsets point into the file");
     }
-    assert!(v["person_searches"].as_u64().expect("searches") >= 4);
+    // One search per report for his name (a name said again in a report is not searched again).
+    assert!(v["person_searches"].as_u64().expect("searches") >= 3);
     let stored = v["stored"].as_array().expect("stored");
     assert_eq!(stored.len(), v["reports"].as_u64().expect("reports") as usize);
     assert!(stored.iter().all(|s| s["source_id"].is_string()), "{stored:?}");
