@@ -78,6 +78,16 @@ pub struct ReportScan {
 const PLACE_FIELDS: [(&str, bool); 4] =
     [("facility", true), ("birth_place", false), ("residence", false), ("place", false)];
 
+/// What one text names (see [`Registry::scan_text`]).
+#[derive(Debug, Default, Serialize)]
+pub struct TextScan {
+    pub mentions: Vec<athar_scan::Mention>,
+    pub persons: Vec<PersonMention>,
+    pub searches: usize,
+    pub withheld: usize,
+    pub stopped: bool,
+}
+
 impl Registry {
     /// The scanner over the compiled-in gazetteer, built once.
     pub fn scanner(&self) -> Result<&Scanner> {
@@ -153,32 +163,9 @@ impl Registry {
         }
         let mut out = ReportScan { searches, stopped, ..ReportScan::default() };
         if let Some(withheld) = withheld {
-            let mut shown = BTreeSet::new();
-            for r in &scanned.reports {
-                let mut persons = Vec::new();
-                for n in found.remove(&r.path).unwrap_or_default() {
-                    let p = &n.person;
-                    if withheld.person(&p.person_id) || p.records.iter().any(|x| withheld.record(x.record_id)) {
-                        out.withheld += 1;
-                        continue;
-                    }
-                    shown.insert(p.person_id.clone());
-                    persons.push(PersonMention {
-                        offset: n.offset,
-                        record_id: p.records.first().map_or(0, |x| x.record_id),
-                        person_id: p.person_id.clone(),
-                        probability: p.probability,
-                        text: n.text,
-                    });
-                }
-                out.persons.push(persons);
-            }
-            let detail = SearchNote {
-                query: None,
-                purpose: Some(format!("persons named in {} report(s)", scanned.reports.len())),
-                shown: shown.into_iter().collect(),
-            };
-            self.audit(actor, "search.scan", None, Some(searches as i64), Some(&detail.text()))?;
+            let per_report: Vec<Vec<NameMention>> =
+                scanned.reports.iter().map(|r| found.remove(&r.path).unwrap_or_default()).collect();
+            (out.persons, out.withheld) = self.shown_persons(actor, &withheld, per_report, searches)?;
         } else {
             out.persons = vec![Vec::new(); scanned.reports.len()];
         }
@@ -210,6 +197,69 @@ impl Registry {
         }
         out.scanned = scanned;
         Ok(out)
+    }
+
+    /// The detention sites, places and (with `persons`) registered persons one text names —
+    /// a text pasted into the web application or sent to the API: as [`Registry::scan_reports`]
+    /// for one report that is not kept, at most `max_searches` searches.
+    pub fn scan_text(&self, actor: &Actor, text: &str, persons: bool, max_searches: usize) -> Result<TextScan> {
+        if persons {
+            actor.require(Action::Search)?;
+        }
+        let mentions = self.scanner()?.scan(text);
+        let mut out = TextScan { mentions, ..TextScan::default() };
+        if persons {
+            let withheld = self.withheld(actor)?;
+            let found = self.with_index(|index| Ok(index.name_mentions(text, max_searches)))?;
+            out.searches = found.searches;
+            out.stopped = found.searches >= max_searches;
+            let (mut shown, hidden) = self.shown_persons(actor, &withheld, vec![found.mentions], found.searches)?;
+            out.persons = shown.pop().unwrap_or_default();
+            out.withheld = hidden;
+        }
+        Ok(out)
+    }
+
+    /// The persons found in each text, but those `withheld` from this role (counted), and the
+    /// audit entry of the searches (`search.scan`, with the persons shown) written before they
+    /// are returned.
+    fn shown_persons(
+        &self,
+        actor: &Actor,
+        withheld: &crate::sensitivity::Withheld,
+        per_text: Vec<Vec<NameMention>>,
+        searches: usize,
+    ) -> Result<(Vec<Vec<PersonMention>>, usize)> {
+        let mut shown = BTreeSet::new();
+        let mut hidden = 0;
+        let texts = per_text.len();
+        let mut out = Vec::with_capacity(texts);
+        for found in per_text {
+            let mut persons = Vec::new();
+            for n in found {
+                let p = &n.person;
+                if withheld.person(&p.person_id) || p.records.iter().any(|x| withheld.record(x.record_id)) {
+                    hidden += 1;
+                    continue;
+                }
+                shown.insert(p.person_id.clone());
+                persons.push(PersonMention {
+                    offset: n.offset,
+                    record_id: p.records.first().map_or(0, |x| x.record_id),
+                    person_id: p.person_id.clone(),
+                    probability: p.probability,
+                    text: n.text,
+                });
+            }
+            out.push(persons);
+        }
+        let detail = SearchNote {
+            query: None,
+            purpose: Some(format!("persons named in {texts} text(s)")),
+            shown: shown.into_iter().collect(),
+        };
+        self.audit(actor, "search.scan", None, Some(searches as i64), Some(&detail.text()))?;
+        Ok((out, hidden))
     }
 
     /// Keeps one report as a source of kind `report` with its mentions, in one transaction:

@@ -73,11 +73,11 @@ async fn answer<T: Serialize + Send + 'static>(
                        for a POST) or an API token (Authorization: Bearer), and a role that allows it."
     ),
     paths(
-        dashboard, sources, search, person, flags, review, judge, inquiries, inquiry_add, inquiry, audit, viewers, import,
+        dashboard, sources, search, scan, person, flags, review, judge, inquiries, inquiry_add, inquiry, audit, viewers, import,
         import_stage, export, password
     ),
     components(schemas(
-        ApiError, SearchRequest, FlagsRequest, JudgeRequest, InquiryRequest, Reference, ImportStarted, ImportStage,
+        ApiError, SearchRequest, ScanRequest, FlagsRequest, JudgeRequest, InquiryRequest, Reference, ImportStarted, ImportStage,
         crate::pages::ExportForm, crate::pages::PasswordForm
     )),
     modifiers(&Security)
@@ -172,6 +172,50 @@ pub async fn search(
         Ok(Ok(found)) => ok(found),
         Ok(Err(e @ (RegistryError::Invalid(_) | RegistryError::NotFound(_) | RegistryError::Query(_)))) => {
             error(StatusCode::BAD_REQUEST, &e.to_string())
+        }
+        Ok(Err(e)) => failed(&app, &ctx, e).await,
+        Err(r) => r,
+    }
+}
+
+/// A text (a report, a testimony) to read for the detention sites, places and — with
+/// `persons`, for a role that may search — registered persons it names.
+#[derive(Deserialize, ToSchema)]
+pub struct ScanRequest {
+    pub text: String,
+    /// Look for registered persons too: a search of the registry, each name searched counted
+    /// against the user's search limits (30 a minute, 300 a day) and audited.
+    #[serde(default)]
+    pub persons: bool,
+}
+
+/// Mentions in one text: `mentions` (sites and places, with byte offsets into the text and
+/// confidences), `persons` (with `persons`), `searches` made, `stopped` when the search limit
+/// ended the search for persons before the text's end.
+#[utoipa::path(post, path = "/api/scan", request_body = ScanRequest, responses((status = 200, body = Object), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn scan(
+    State(app): State<Arc<App>>,
+    Extension(ctx): Extension<Ctx>,
+    req: Result<Json<ScanRequest>, JsonRejection>,
+) -> Response {
+    let req = match body(req) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "not signed in") };
+    let left = if req.persons { crate::pages::searches_left(&app, &actor) } else { Some(0) };
+    if req.persons && left == Some(0) {
+        let (registry, who) = (app.registry.clone(), actor.clone());
+        let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
+        return error(StatusCode::TOO_MANY_REQUESTS, "the search limit is reached (30 a minute, 300 a day)");
+    }
+    let registry = app.registry.clone();
+    let who = actor.clone();
+    let max = left.unwrap_or(athar_registry::reports::DEFAULT_MAX_SEARCHES);
+    match blocking(move || registry.scan_text(&who, &req.text, req.persons, max)).await {
+        Ok(Ok(found)) => {
+            crate::pages::note_searches(&app, &actor, found.searches);
+            ok(found)
         }
         Ok(Err(e)) => failed(&app, &ctx, e).await,
         Err(r) => r,

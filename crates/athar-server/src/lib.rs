@@ -118,6 +118,7 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/api/dashboard", Do(Action::SeeCounts), || get(api::dashboard)),
         r(Method::GET, "/api/sources", Do(Action::SeeSources), || get(api::sources)),
         r(Method::POST, "/api/search", Do(Action::Search), || post(api::search)),
+        r(Method::POST, "/api/scan", Do(Action::SeeCounts), || post(api::scan)),
         r(Method::GET, "/api/persons/{id}", Do(Action::ReadRecords), || get(api::person)),
         r(Method::POST, "/api/persons/{id}/flags", Do(Action::Sensitive), || post(api::flags)),
         r(Method::GET, "/api/review", Do(Action::Judge), || get(api::review)),

@@ -35,6 +35,17 @@ impl Counter {
         q.len() >= limit.count
     }
 
+    /// How many more events `key` may have before `limit`.
+    pub fn remaining(&self, key: &str, limit: Limit) -> usize {
+        let now = Instant::now();
+        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(q) = map.get_mut(key) else { return limit.count };
+        while q.front().is_some_and(|t| now.duration_since(*t) > limit.window) {
+            q.pop_front();
+        }
+        limit.count.saturating_sub(q.len())
+    }
+
     /// Counts an event of `key`; keeps at most `keep` of them.
     pub fn note(&self, key: &str, keep: usize) {
         let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -875,6 +875,29 @@ pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
     )
 }
 
+/// How many searches `actor` may still make now (the least of the minute's and the day's), or
+/// `None` when the limits are lifted (the load benchmark).
+pub(crate) fn searches_left(app: &App, actor: &Actor) -> Option<usize> {
+    if app.search_limit_lifted {
+        return None;
+    }
+    let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
+    Some(
+        app.searches
+            .remaining(&minute, limits::SEARCHES_A_MINUTE)
+            .min(app.searches.remaining(&day, limits::SEARCHES_A_DAY)),
+    )
+}
+
+/// Counts `n` searches `actor` made (a text scanned for persons makes several).
+pub(crate) fn note_searches(app: &App, actor: &Actor, n: usize) {
+    let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
+    for _ in 0..n {
+        app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
+        app.searches.note(&day, limits::SEARCHES_A_DAY.count);
+    }
+}
+
 /// Whether `actor` has reached a search limit (30 a minute, 300 a day; the refusal audited);
 /// else the search is counted.
 pub(crate) async fn over_search_limit(app: &Arc<App>, actor: &Actor) -> bool {

@@ -1326,3 +1326,59 @@ async fn a_program_imports_a_list_and_exports_through_the_api_with_a_scoped_toke
     assert!(log.iter().any(|e| e.action == "export"), "{log:?}");
     assert!(site.app.registry.verify_audit(&admin, true, None).expect("verify").verdict.ok);
 }
+
+#[tokio::test]
+async fn a_pasted_text_names_sites_to_anyone_and_registered_persons_only_to_a_searcher_within_the_limits() {
+    let site = Site::new();
+    with_lists(&site);
+    let text = "Released from Sednaya prison on Sunday, Khaled Omar al-Shami said he had seen Mohammed Ahmad \
+                al-Halabi there. وقال إن خالد عمر الشامي كان في سجن صيدنايا.";
+    // A viewer: the sites, never the persons.
+    let mut vera = site.signed_in("vera").await;
+    let r = vera.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text})), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let sites: Vec<&str> =
+        v["mentions"].as_array().expect("mentions").iter().filter_map(|m| m["entity_id"].as_str()).collect();
+    assert!(sites.iter().filter(|s| **s == "facility:saydnaya").count() >= 2, "{sites:?}");
+    assert_eq!(v["persons"].as_array().map(Vec::len), Some(0));
+    let r = vera.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text, "persons": true})), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a viewer may not search: {}", r.body);
+    // A caseworker: the persons too, each name searched counted against the limits.
+    let mut cora = site.signed_in("cora").await;
+    let r = cora.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text, "persons": true})), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let persons = v["persons"].as_array().expect("persons");
+    let named: Vec<&str> = persons.iter().filter_map(|p| p["text"].as_str()).collect();
+    assert!(named.contains(&"Mohammed Ahmad al-Halabi"), "{named:?}");
+    assert!(named.contains(&"خالد عمر الشامي"), "{named:?}");
+    for p in persons {
+        let at = p["offset"].as_u64().expect("offset") as usize;
+        let t = p["text"].as_str().expect("text");
+        assert_eq!(&text[at..at + t.len()], t);
+    }
+    let searches = v["searches"].as_u64().expect("searches") as usize;
+    assert!(searches >= 2);
+    let log = site.app.registry.audit_log(&local(), 10).expect("log");
+    assert!(log.iter().any(|e| e.action == "search.scan" && e.actor == "cora"), "audited as a search");
+    // Searches until the minute's limit (30) is spent: then 429, and nothing searched.
+    let mut spent = searches;
+    let mut refused = false;
+    for _ in 0..40 {
+        let r =
+            cora.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text, "persons": true})), None).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = true;
+            break;
+        }
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+        spent += v["searches"].as_u64().expect("searches") as usize;
+        assert!(spent <= 30, "never more searches than the limit: {spent}");
+    }
+    assert!(refused, "the limit ends the scans for persons ({spent} searches made)");
+    // Sites alone need no search and stay open.
+    let r = cora.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text})), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
