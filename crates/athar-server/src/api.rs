@@ -205,8 +205,7 @@ pub async fn scan(
     let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "not signed in") };
     let left = if req.persons { crate::pages::searches_left(&app, &actor) } else { Some(0) };
     if req.persons && left == Some(0) {
-        let (registry, who) = (app.registry.clone(), actor.clone());
-        let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
+        crate::pages::search_refused(&app, &actor).await;
         return error(StatusCode::TOO_MANY_REQUESTS, "the search limit is reached (30 a minute, 300 a day)");
     }
     let registry = app.registry.clone();

@@ -901,18 +901,23 @@ pub(crate) fn note_searches(app: &App, actor: &Actor, n: usize) {
 /// Whether `actor` has reached a search limit (30 a minute, 300 a day; the refusal audited);
 /// else the search is counted.
 pub(crate) async fn over_search_limit(app: &Arc<App>, actor: &Actor) -> bool {
-    if app.search_limit_lifted {
-        return false;
+    match searches_left(app, actor) {
+        None => false,
+        Some(0) => {
+            search_refused(app, actor).await;
+            true
+        }
+        Some(_) => {
+            note_searches(app, actor, 1);
+            false
+        }
     }
-    let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
-    if app.searches.reached(&minute, limits::SEARCHES_A_MINUTE) || app.searches.reached(&day, limits::SEARCHES_A_DAY) {
-        let (registry, who) = (app.registry.clone(), actor.clone());
-        let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
-        return true;
-    }
-    app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
-    app.searches.note(&day, limits::SEARCHES_A_DAY.count);
-    false
+}
+
+/// Notes in the audit chain that a search was refused at the limit.
+pub(crate) async fn search_refused(app: &Arc<App>, actor: &Actor) {
+    let (registry, who) = (app.registry.clone(), actor.clone());
+    let _ = blocking(move || registry.audit_refusal(Some(&who), "refused.429", "search")).await;
 }
 
 /// A search: tied to an inquiry or a stated purpose, within the user's rate limits (30 a

@@ -1381,4 +1381,16 @@ async fn a_pasted_text_names_sites_to_anyone_and_registered_persons_only_to_a_se
     // Sites alone need no search and stay open.
     let r = cora.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text})), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A report kept in the registry: the person's page lists it, with its file and hash.
+    let file = site._dir.path().join("testimony-17.txt");
+    std::fs::write(&file, text).expect("report");
+    let options = athar_registry::reports::ScanOptions { persons: true, max_searches: 100, store: true };
+    let scanner = site.app.registry.scanner().expect("scanner");
+    let scan = site.app.registry.scan_reports(&local(), scanner, &[file], &options).expect("scan");
+    assert!(scan.stored[0].source_id.is_some(), "{:?}", scan.stored);
+    let person =
+        scan.persons[0].iter().find(|p| p.text == "Mohammed Ahmad al-Halabi").expect("named").person_id.clone();
+    let page = cora.get(&format!("/persons/{person}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("testimony-17.txt") && page.body.contains("Named in reports"), "{}", page.body);
 }

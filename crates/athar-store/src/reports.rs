@@ -8,8 +8,8 @@ use crate::{Store, StoreError};
 use rusqlite::params;
 use serde::Serialize;
 
-/// A mention to store with its report.
-#[derive(Debug, Clone, PartialEq)]
+/// A mention, as stored with its report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewMention {
     /// Byte offset into the report's text (its file, or its visible text for HTML).
     pub offset: i64,
@@ -32,12 +32,8 @@ pub struct ReportMention {
     pub file_name: String,
     pub sha256: String,
     pub stored_at: String,
-    pub offset: i64,
-    pub entity_kind: String,
-    pub entity_id: Option<String>,
-    pub record_id: Option<i64>,
-    pub confidence: f64,
-    pub text: String,
+    #[serde(flatten)]
+    pub mention: NewMention,
 }
 
 const SELECT: &str = "SELECT m.source_id, s.name, s.file_name, s.sha256, s.imported_at, m.offset, m.entity_kind, \
@@ -52,7 +48,7 @@ impl Store {
             let sql = format!("{SELECT} WHERE m.record_id IN ({marks}) ORDER BY m.source_id, m.offset");
             out.extend(self.mentions_where(&sql, rusqlite::params_from_iter(chunk.iter()))?);
         }
-        out.sort_by_key(|a| (a.source_id, a.offset));
+        out.sort_by_key(|a| (a.source_id, a.mention.offset));
         Ok(out)
     }
 
@@ -110,12 +106,14 @@ impl Store {
                 file_name,
                 sha256,
                 stored_at,
-                offset,
-                entity_kind,
-                entity_id,
-                record_id,
-                confidence,
-                text: String::from_utf8_lossy(&text).into_owned(),
+                mention: NewMention {
+                    offset,
+                    entity_kind,
+                    entity_id,
+                    record_id,
+                    confidence,
+                    text: String::from_utf8_lossy(&text).into_owned(),
+                },
             });
         }
         Ok(out)

@@ -162,10 +162,10 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                             m.source_id,
                             esc(&m.file_name),
                             &m.sha256[..12.min(m.sha256.len())],
-                            m.offset,
-                            esc(&m.text),
-                            m.record_id.unwrap_or_default(),
-                            m.confidence
+                            m.mention.offset,
+                            esc(&m.mention.text),
+                            m.mention.record_id.unwrap_or_default(),
+                            m.mention.confidence
                         );
                     }
                 }
