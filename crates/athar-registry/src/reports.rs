@@ -34,6 +34,8 @@ pub struct ScanOptions {
     pub max_searches: usize,
     /// Keep each report read as a source of kind `report`, with what it mentions.
     pub store: bool,
+    /// Find the towns and cities named too (sites always).
+    pub places: bool,
 }
 
 /// A registered person a report names.
@@ -137,7 +139,7 @@ impl Registry {
         let withheld = if options.persons { Some(self.withheld(actor)?) } else { None };
         let mut found: HashMap<PathBuf, Vec<NameMention>> = HashMap::new();
         let (mut searches, mut stopped, mut failure) = (0usize, false, None);
-        let scanned = athar_scan::read::scan_paths(scanner, paths, &mut |path: &Path, base, text| {
+        let scanned = athar_scan::read::scan_paths(scanner, paths, options.places, &mut |path: &Path, base, text| {
             if !options.persons || failure.is_some() {
                 return;
             }

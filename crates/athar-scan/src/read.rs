@@ -145,11 +145,18 @@ pub struct Scanned {
 /// `on_text` too, with the file's path and the piece's offset (see [`scan_file_with`]); a file
 /// that turns out unreadable part-way is among the problems, not the reports, whatever pieces
 /// of it were handed over.
-pub fn scan_paths(scanner: &Scanner, paths: &[PathBuf], on_text: &mut dyn FnMut(&Path, usize, &str)) -> Scanned {
+/// `places`: keep the towns and cities named too (else only sites are kept: a long report holds
+/// far more places than sites, and every mention kept is held until the answer).
+pub fn scan_paths(
+    scanner: &Scanner,
+    paths: &[PathBuf],
+    places: bool,
+    on_text: &mut dyn FnMut(&Path, usize, &str),
+) -> Scanned {
     let (files, mut problems) = files(paths);
     let mut reports = Vec::new();
     for f in &files {
-        match scan_file_with(scanner, f, &mut |base, text| on_text(f, base, text)) {
+        match scan_file_with(scanner, f, places, &mut |base, text| on_text(f, base, text)) {
             Ok(r) => reports.push(r),
             Err(p) => problems.push(p),
         }
@@ -161,13 +168,19 @@ pub fn scan_paths(scanner: &Scanner, paths: &[PathBuf], on_text: &mut dyn FnMut(
 
 /// Reads and scans one file.
 pub fn scan_file(scanner: &Scanner, path: &Path) -> Result<Report, Problem> {
-    scan_file_with(scanner, path, &mut |_, _| {})
+    scan_file_with(scanner, path, true, &mut |_, _| {})
 }
 
 /// Reads and scans one file, handing each piece of its text to `on_text` too, with the offset
 /// of the piece's start (in the file for plain text; 0 for HTML's visible text and UTF-16's
 /// decoded text, read whole): what a search for persons reads.
-pub fn scan_file_with(scanner: &Scanner, path: &Path, on_text: &mut dyn FnMut(usize, &str)) -> Result<Report, Problem> {
+pub fn scan_file_with(
+    scanner: &Scanner,
+    path: &Path,
+    places: bool,
+    on_text: &mut dyn FnMut(usize, &str),
+) -> Result<Report, Problem> {
+    let wanted = |m: &Mention| places || m.entity_kind == crate::EntityKind::Facility;
     let problem = |message: String| Problem { path: path.to_path_buf(), message };
     let mut file = std::fs::File::open(path).map_err(|e| problem(e.to_string()))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -198,7 +211,8 @@ pub fn scan_file_with(scanner: &Scanner, path: &Path, on_text: &mut dyn FnMut(us
         } else {
             (Format::Text, text)
         };
-        let mentions = scanner.scan(&text);
+        let mut mentions = scanner.scan(&text);
+        mentions.retain(wanted);
         on_text(0, &text);
         let sha256 = hex(hash.finalize().as_slice());
         return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, text: kept(&text), sha256 });
@@ -241,7 +255,7 @@ pub fn scan_file_with(scanner: &Scanner, path: &Path, on_text: &mut dyn FnMut(us
             ))
         })?;
         let skip = if base == 0 && bom { 3 } else { 0 };
-        for mut m in scanner.scan(&text[skip..]) {
+        for mut m in scanner.scan(&text[skip..]).into_iter().filter(wanted) {
             m.offset += base + skip;
             mentions.push(m);
         }

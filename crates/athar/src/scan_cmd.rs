@@ -21,7 +21,7 @@ pub struct ScanArgs {
     /// One JSON object: `mentions`, `groups` (reports that repeat one another), `problems`.
     #[arg(long)]
     json: bool,
-    /// Show the towns and cities named too (sites are always shown).
+    /// Find and show the towns and cities named too (sites always; with --store, kept only then).
     #[arg(long)]
     places: bool,
     /// Find the registered persons the reports name (full names: a given and a family name at
@@ -92,10 +92,15 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
         return eval(&scanner, file, args.json, args.errors);
     }
     let scan = if args.persons || args.store {
-        let options = ScanOptions { persons: args.persons, max_searches: args.max_searches, store: args.store };
+        let options = ScanOptions {
+            persons: args.persons,
+            max_searches: args.max_searches,
+            store: args.store,
+            places: args.places,
+        };
         g.registry()?.scan_reports(&g.party(), &scanner, &args.paths, &options)?
     } else {
-        let scanned = athar_scan::read::scan_paths(&scanner, &args.paths, &mut |_, _, _| {});
+        let scanned = athar_scan::read::scan_paths(&scanner, &args.paths, args.places, &mut |_, _, _| {});
         ReportScan { persons: vec![Vec::new(); scanned.reports.len()], scanned, ..ReportScan::default() }
     };
     let Scanned { reports, problems, groups } = &scan.scanned;
