@@ -228,7 +228,11 @@ impl Registry {
             None => Store::open(&self.db, &self.key)?,
         };
         let out = f(&store);
-        lock(&self.readers).push(store);
+        // A connection left inside a transaction would answer later reads from its old
+        // snapshot (a revoked token still in force): it is closed, not kept.
+        if !store.inside_transaction() {
+            lock(&self.readers).push(store);
+        }
         out
     }
 

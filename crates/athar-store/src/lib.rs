@@ -1112,8 +1112,18 @@ impl Store {
         }
         self.conn.execute_batch("BEGIN DEFERRED").map_err(StoreError::from)?;
         let out = f(self);
-        let _ = self.conn.execute_batch("COMMIT");
+        // A read transaction left open would keep this connection on that snapshot: every
+        // later read on it would miss every later write (a token revoked, a record added).
+        if self.conn.execute_batch("COMMIT").is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
         out
+    }
+
+    /// Whether this connection is inside a transaction (none should be, between calls: a
+    /// connection left in one reads an old snapshot).
+    pub fn inside_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
     }
 
     /// Runs `f` inside one transaction that holds the write lock from its start (for
@@ -1462,7 +1472,13 @@ pub(crate) fn write_tx<T>(conn: &Connection, f: impl FnOnce() -> Result<T, Store
     conn.execute_batch(if outer { "BEGIN IMMEDIATE" } else { "SAVEPOINT athar_write" })?;
     match f() {
         Ok(v) => {
-            conn.execute_batch(if outer { "COMMIT" } else { "RELEASE athar_write" })?;
+            if let Err(e) = conn.execute_batch(if outer { "COMMIT" } else { "RELEASE athar_write" }) {
+                // Not left inside the transaction: nothing of it stays, and the connection reads
+                // what others write next.
+                let _ =
+                    conn.execute_batch(if outer { "ROLLBACK" } else { "ROLLBACK TO athar_write; RELEASE athar_write" });
+                return Err(e.into());
+            }
             Ok(v)
         }
         Err(e) => {
