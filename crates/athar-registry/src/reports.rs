@@ -143,15 +143,14 @@ impl Registry {
             if !options.persons || failure.is_some() {
                 return;
             }
-            let left = options.max_searches.saturating_sub(searches);
-            if left == 0 {
-                stopped = true;
+            if stopped {
                 return;
             }
+            let left = options.max_searches.saturating_sub(searches);
             match self.with_index(|index| Ok(index.name_mentions(text, left))) {
                 Ok(m) => {
                     searches += m.searches;
-                    stopped |= m.searches >= left;
+                    stopped |= m.stopped;
                     found.entry(path.to_path_buf()).or_default().extend(m.mentions.into_iter().map(|mut n| {
                         n.offset += base;
                         n
@@ -214,7 +213,7 @@ impl Registry {
             let withheld = self.withheld(actor)?;
             let found = self.with_index(|index| Ok(index.name_mentions(text, max_searches)))?;
             out.searches = found.searches;
-            out.stopped = found.searches >= max_searches;
+            out.stopped = found.stopped;
             let (mut shown, hidden) = self.shown_persons(actor, &withheld, vec![found.mentions], found.searches)?;
             out.persons = shown.pop().unwrap_or_default();
             out.withheld = hidden;

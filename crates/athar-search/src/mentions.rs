@@ -47,6 +47,9 @@ pub struct NameMention {
 pub struct NameMentions {
     pub mentions: Vec<NameMention>,
     pub searches: usize,
+    /// A name was left to search when the searches allowed were spent: the text after it was
+    /// not read for persons.
+    pub stopped: bool,
 }
 
 /// A word of the text: where it is, its text, and what the registry holds of it.
@@ -100,10 +103,7 @@ impl Index {
         let mut together: FxHashMap<String, Option<Vec<u32>>> = FxHashMap::default();
         let mut answers: FxHashMap<String, Option<PersonMatch>> = FxHashMap::default();
         let mut i = 0;
-        while i < words.len() {
-            if out.searches >= max_searches {
-                break;
-            }
+        while i < words.len() && !out.stopped {
             // A name starts with a name or a kunya; particles join its words.
             let starts = words[i].name.is_some() || words[i].kunya;
             let run_end = run_end(text, &words, i);
@@ -147,6 +147,8 @@ impl Index {
                     Some(top) => top.clone(),
                     None => {
                         if out.searches >= max_searches {
+                            // A name left to search and none allowed: the rest is not read.
+                            out.stopped = true;
                             break;
                         }
                         out.searches += 1;
@@ -164,6 +166,9 @@ impl Index {
                 if best.as_ref().is_none_or(|(_, b)| top.probability >= b.probability) {
                     best = Some((end, top));
                 }
+            }
+            if out.stopped {
+                break;
             }
             match best {
                 Some((end, person)) => {
@@ -431,8 +436,13 @@ mod tests {
         assert_eq!(all.searches, 3, "the same name again is the same answer, not a new search");
         // Names the registry holds, but never in one record: no search at all.
         assert_eq!(index.name_mentions("Ahmad Ryabkov met Олександр Khatib.", 1000).searches, 0);
+        assert!(!all.stopped);
         let some = index.name_mentions(text, 2);
         assert_eq!(some.searches, 2);
         assert_eq!(some.mentions.len(), 2);
+        assert!(some.stopped, "a third name was left to search");
+        // Spending the budget exactly on the last name is no stop.
+        let exact = index.name_mentions(text, 3);
+        assert_eq!((exact.searches, exact.mentions.len(), exact.stopped), (3, 4, false));
     }
 }
