@@ -76,6 +76,18 @@ pub struct ReportScan {
     pub stored: Vec<StoredReport>,
 }
 
+/// Why a file is never read as a report: a database, its write-ahead log or a key file (by
+/// content, whatever its name) — a registry's folder scanned with `--store` would otherwise
+/// keep its own key file as a report.
+fn not_a_registry_file(path: &Path) -> Option<String> {
+    use athar_store::files::{file_kind, FileKind};
+    match file_kind(path) {
+        FileKind::Database | FileKind::WriteAheadLog => Some("a database or its log, not a report: not read".into()),
+        FileKind::KeyFile => Some("an Athar key file, not a report: not read".into()),
+        FileKind::Other => None,
+    }
+}
+
 /// The record fields that name a place, and whether the place is one of detention.
 const PLACE_FIELDS: [(&str, bool); 4] =
     [("facility", true), ("birth_place", false), ("residence", false), ("place", false)];
@@ -139,26 +151,32 @@ impl Registry {
         let withheld = if options.persons { Some(self.withheld(actor)?) } else { None };
         let mut found: HashMap<PathBuf, Vec<NameMention>> = HashMap::new();
         let (mut searches, mut stopped, mut failure) = (0usize, false, None);
-        let scanned = athar_scan::read::scan_paths(scanner, paths, options.places, &mut |path: &Path, base, text| {
-            if !options.persons || failure.is_some() {
-                return;
-            }
-            if stopped {
-                return;
-            }
-            let left = options.max_searches.saturating_sub(searches);
-            match self.with_index(|index| Ok(index.name_mentions(text, left))) {
-                Ok(m) => {
-                    searches += m.searches;
-                    stopped |= m.stopped;
-                    found.entry(path.to_path_buf()).or_default().extend(m.mentions.into_iter().map(|mut n| {
-                        n.offset += base;
-                        n
-                    }));
+        let scanned = athar_scan::read::scan_paths(
+            scanner,
+            paths,
+            options.places,
+            &not_a_registry_file,
+            &mut |path: &Path, base, text| {
+                if !options.persons || failure.is_some() {
+                    return;
                 }
-                Err(e) => failure = Some(e),
-            }
-        });
+                if stopped {
+                    return;
+                }
+                let left = options.max_searches.saturating_sub(searches);
+                match self.with_index(|index| Ok(index.name_mentions(text, left))) {
+                    Ok(m) => {
+                        searches += m.searches;
+                        stopped |= m.stopped;
+                        found.entry(path.to_path_buf()).or_default().extend(m.mentions.into_iter().map(|mut n| {
+                            n.offset += base;
+                            n
+                        }));
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            },
+        );
         if let Some(e) = failure {
             return Err(e);
         }

@@ -147,15 +147,21 @@ pub struct Scanned {
 /// of it were handed over.
 /// `places`: keep the towns and cities named too (else only sites are kept: a long report holds
 /// far more places than sites, and every mention kept is held until the answer).
+/// `refuse`: why a file is not to be read at all (a registry's database or key file), if so.
 pub fn scan_paths(
     scanner: &Scanner,
     paths: &[PathBuf],
     places: bool,
+    refuse: &dyn Fn(&Path) -> Option<String>,
     on_text: &mut dyn FnMut(&Path, usize, &str),
 ) -> Scanned {
     let (files, mut problems) = files(paths);
     let mut reports = Vec::new();
     for f in &files {
+        if let Some(message) = refuse(f) {
+            problems.push(Problem { path: f.clone(), message });
+            continue;
+        }
         match scan_file_with(scanner, f, places, &mut |base, text| on_text(f, base, text)) {
             Ok(r) => reports.push(r),
             Err(p) => problems.push(p),

@@ -100,7 +100,7 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
         };
         g.registry()?.scan_reports(&g.party(), &scanner, &args.paths, &options)?
     } else {
-        let scanned = athar_scan::read::scan_paths(&scanner, &args.paths, args.places, &mut |_, _, _| {});
+        let scanned = athar_scan::read::scan_paths(&scanner, &args.paths, args.places, &|_| None, &mut |_, _, _| {});
         ReportScan { persons: vec![Vec::new(); scanned.reports.len()], scanned, ..ReportScan::default() }
     };
     let Scanned { reports, problems, groups } = &scan.scanned;

@@ -225,6 +225,14 @@ fn a_registered_person_is_found_in_every_spelling_the_shared_reports_use_and_the
     assert_eq!(v["person_searches"], 1);
     assert_eq!(v["person_searches_stopped"], true);
     assert!(String::from_utf8_lossy(&o.stderr).contains("--max-searches"));
+
+    // The registry's own folder scanned and stored: its database and key file are never read.
+    let o = athar(&["--db", db, "scan", "--json", "--store", d.to_str().expect("path")]);
+    let v = json(&o);
+    let stored: Vec<&str> = v["stored"].as_array().expect("stored").iter().filter_map(|s| s["path"].as_str()).collect();
+    assert!(stored.iter().all(|p| !p.ends_with(".key") && !p.ends_with(".db")), "{stored:?}");
+    let problems = v["problems"].to_string();
+    assert!(problems.contains("key file") && problems.contains("database"), "{problems}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
