@@ -5,8 +5,10 @@
 //! Owns the data files under `data/gazetteer/` (compiled in) and their checks: a fact without a
 //! cited source, a cited source that is not listed, a site without a name, an id used twice, are
 //! errors with the file and the site. The name engine's place sets for facilities are built from
-//! it (`tables`); the report scanner reads its forms. Does not match text, and does not hold the
-//! sites users add to a registry (the registry does, over this table).
+//! it (`tables`); the report scanner reads its forms. Does not match text. The sites users add to
+//! a registry are kept by the registry, with their provenance, and joined to this table when it
+//! opens ([`Gazetteer::add_registry_site`]: the same checks, but their sources are the
+//! registry's record of who added them, from what).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,7 +109,7 @@ pub struct Facility {
     #[serde(default)]
     pub evidence: Vec<Evidence>,
     /// The data file it comes from.
-    #[serde(skip_deserializing, default)]
+    #[serde(skip)]
     pub file: String,
 }
 
@@ -174,6 +176,9 @@ pub struct Gazetteer {
 
 const COUNTRIES: &[&str] = &["SY", "UA", "RU"];
 
+/// The `file` of the sites a registry's users added.
+pub const REGISTRY_FILE: &str = "registry";
+
 impl Gazetteer {
     /// The compiled-in gazetteer. Fails only if a data file is malformed, which the crate's
     /// tests rule out.
@@ -202,6 +207,43 @@ impl Gazetteer {
         Ok(())
     }
 
+    /// Adds a site a registry's users added: every check of a compiled-in site (a stable id
+    /// used once, names with letters, one that names it on its own), a country given as two
+    /// capital letters (a site may stand outside Syria, Ukraine and Russia), and — for a site
+    /// being added (`new`), not one a registry holds already — none of its names already
+    /// another site's: but no citations, its provenance is the registry's. (A site held
+    /// before a later version's data gave one of its names to a compiled-in site still opens.)
+    pub fn add_registry_site(&mut self, mut f: Facility, new: bool) -> Result<(), GazetteerError> {
+        f.file = REGISTRY_FILE.to_string();
+        f.cite.clear();
+        f.evidence.clear();
+        check_site(&f, self, |c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))?;
+        for form in f.forms().filter(|_| new) {
+            let key = crate::normalize::lookup_key(form);
+            if let Some(other) =
+                self.facilities.iter().find(|o| o.forms().any(|x| crate::normalize::lookup_key(x) == key))
+            {
+                return Err(GazetteerError {
+                    file: REGISTRY_FILE.to_string(),
+                    site: Some(f.id.clone()),
+                    message: format!(
+                        "the name '{form}' is already a name of site '{}' ({}): a site is there once; give \
+                         this one a name of its own",
+                        other.id,
+                        other.label()
+                    ),
+                });
+            }
+        }
+        self.facilities.push(f);
+        Ok(())
+    }
+
+    /// Whether the site was added by a registry's users (not compiled in).
+    pub fn is_registry_site(f: &Facility) -> bool {
+        f.file == REGISTRY_FILE
+    }
+
     pub fn facilities(&self) -> &[Facility] {
         &self.facilities
     }
@@ -219,28 +261,8 @@ impl Gazetteer {
 /// Checks one site before it is added: a stable id used once, a name, a known country, and
 /// every fact cited from a source the file lists, with a quote.
 fn check(f: &Facility, sources: &BTreeMap<String, Source>, g: &Gazetteer) -> Result<(), GazetteerError> {
+    check_site(f, g, |c| COUNTRIES.contains(&c))?;
     let err = |message: String| GazetteerError { file: f.file.clone(), site: Some(f.id.clone()), message };
-    if f.id.is_empty() || !f.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-        return Err(err("the id must be lower-case ASCII letters, digits and '_'".into()));
-    }
-    if let Some(other) = g.facility(&f.id) {
-        return Err(err(format!("the id is used twice (also in {})", other.file)));
-    }
-    if f.forms().next().is_none() {
-        return Err(err("the site has no name (native or latin)".into()));
-    }
-    if let Some(stray) = f.bare.iter().find(|b| !f.forms().any(|form| form == b.as_str())) {
-        return Err(err(format!("bare name '{stray}' is not one of the site's names (native or latin)")));
-    }
-    if !f.forms().any(|form| f.stands_alone(form)) {
-        return Err(err("every name of the site is bare: give one that names it on its own".into()));
-    }
-    if let Some(bad) = f.forms().find(|form| !form.chars().any(char::is_alphabetic)) {
-        return Err(err(format!("the name '{bad}' has no letter")));
-    }
-    if !COUNTRIES.contains(&f.country.as_str()) {
-        return Err(err(format!("country '{}' is not one of {}", f.country, COUNTRIES.join(", "))));
-    }
     let facts = [
         ("names", true),
         ("kind", true),
@@ -275,6 +297,38 @@ fn check(f: &Facility, sources: &BTreeMap<String, Source>, g: &Gazetteer) -> Res
         if e.quote.trim().is_empty() {
             return Err(err(format!("a quote of '{}' is empty", e.source)));
         }
+    }
+    Ok(())
+}
+
+/// The checks of a site's own facts, cited or not: its id, names, country and coordinates.
+fn check_site(f: &Facility, g: &Gazetteer, country: impl Fn(&str) -> bool) -> Result<(), GazetteerError> {
+    let err = |message: String| GazetteerError { file: f.file.clone(), site: Some(f.id.clone()), message };
+    if f.id.is_empty() || !f.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(err("the id must be lower-case ASCII letters, digits and '_'".into()));
+    }
+    if let Some(other) = g.facility(&f.id) {
+        return Err(err(format!("the id is used twice (also in {})", other.file)));
+    }
+    if f.forms().next().is_none() {
+        return Err(err("the site has no name (native or latin)".into()));
+    }
+    if let Some(stray) = f.bare.iter().find(|b| !f.forms().any(|form| form == b.as_str())) {
+        return Err(err(format!("bare name '{stray}' is not one of the site's names (native or latin)")));
+    }
+    if !f.forms().any(|form| f.stands_alone(form)) {
+        return Err(err("every name of the site is bare: give one that names it on its own".into()));
+    }
+    if let Some(bad) = f.forms().find(|form| !form.chars().any(char::is_alphabetic)) {
+        return Err(err(format!("the name '{bad}' has no letter")));
+    }
+    if !country(&f.country) {
+        let known = if f.file == REGISTRY_FILE {
+            "two capital letters (SY, UA, LB …)".to_string()
+        } else {
+            COUNTRIES.join(", ")
+        };
+        return Err(err(format!("country '{}' is not one of {known}", f.country)));
     }
     if let Some([lat, lon]) = f.coordinates {
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
@@ -368,5 +422,47 @@ quote = "X prison, in Homs"
             assert!(e.to_string().contains(expect), "{expect}: {e}");
             assert!(e.to_string().starts_with("t.toml"), "{e}");
         }
+    }
+
+    fn site(id: &str, country: &str, latin: &[&str]) -> Facility {
+        Facility {
+            id: id.into(),
+            kind: FacilityKind::Branch,
+            country: country.into(),
+            city: Some("Damascus".into()),
+            authority: None,
+            native: Vec::new(),
+            latin: latin.iter().map(|s| s.to_string()).collect(),
+            bare: Vec::new(),
+            coordinates: None,
+            cite: BTreeMap::new(),
+            evidence: Vec::new(),
+            file: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_registry_site_is_checked_like_a_compiled_in_one_but_for_its_citations() {
+        let mut g = builtin();
+        let n = g.facilities().len();
+        g.add_registry_site(site("branch_290", "SY", &["Branch 290"]), true).expect("a new site");
+        assert_eq!(g.facilities().len(), n + 1);
+        assert!(Gazetteer::is_registry_site(&g.facilities()[n]));
+        // Outside the three countries of the compiled-in data: any two capital letters.
+        g.add_registry_site(site("roumieh", "LB", &["Roumieh prison"]), true).expect("a site in Lebanon");
+        for (bad, expect) in [
+            (site("branch_290", "SY", &["Branch 2900"]), "used twice"),
+            (site("saydnaya", "SY", &["Another name"]), "used twice"),
+            (site("x_site", "Syria", &["X site"]), "two capital letters"),
+            (site("x_site", "SY", &[]), "no name"),
+            (site("X Site", "SY", &["X site"]), "lower-case"),
+            (site("x_site", "SY", &["Sednaya prison"]), "already a name of site 'saydnaya'"),
+            (site("x_site", "SY", &["SEDNAYA  Prison"]), "already a name of site 'saydnaya'"),
+        ] {
+            let e = g.clone().add_registry_site(bad, true).expect_err(expect);
+            assert!(e.to_string().contains(expect), "{expect}: {e}");
+        }
+        // Held before: opens even where a name is now another site's.
+        g.clone().add_registry_site(site("x_site", "SY", &["Sednaya prison"]), false).expect("held");
     }
 }

@@ -158,6 +158,12 @@ impl NameEngine {
         Ok(NameEngine { tables: VariantTables::builtin()? })
     }
 
+    /// The engine with the sites of `gazetteer` (a registry's own added to the compiled-in
+    /// ones) among its places.
+    pub fn with_gazetteer(gazetteer: &Gazetteer) -> Result<Self, TableError> {
+        Ok(NameEngine { tables: VariantTables::with_gazetteer(gazetteer)? })
+    }
+
     /// An engine with no variant tables (no equivalence sets, known-distinct pairs or
     /// patronymic exceptions): spelling rules, romanisation and skeletons only. For measuring
     /// what the tables add.

@@ -169,16 +169,22 @@ impl VariantTables {
     /// Parses the compiled-in data files. Fails only if a data file is malformed, which the
     /// crate's tests rule out.
     pub fn builtin() -> Result<Self, TableError> {
-        let mut t = VariantTables::empty();
-        t.add_sets(ARABIC_GIVEN, SetKind::ArabicGiven)?;
-        t.add_sets(SLAVIC_GIVEN, SetKind::SlavicGiven)?;
-        t.add_sets(PLACES, SetKind::Place)?;
         let gazetteer = crate::Gazetteer::builtin().map_err(|e| TableError {
             file: "data/gazetteer",
             line: 0,
             message: e.to_string(),
         })?;
-        t.add_facilities(&gazetteer)?;
+        VariantTables::with_gazetteer(&gazetteer)
+    }
+
+    /// The compiled-in tables with the sites of `gazetteer` (the compiled-in one and a
+    /// registry's own sites) as place sets.
+    pub fn with_gazetteer(gazetteer: &crate::Gazetteer) -> Result<Self, TableError> {
+        let mut t = VariantTables::empty();
+        t.add_sets(ARABIC_GIVEN, SetKind::ArabicGiven)?;
+        t.add_sets(SLAVIC_GIVEN, SetKind::SlavicGiven)?;
+        t.add_sets(PLACES, SetKind::Place)?;
+        t.add_facilities(gazetteer)?;
         t.add_distinct(DISTINCT)?;
         t.add_patronymics(PATRONYMIC_EXCEPTIONS)?;
         Ok(t)

@@ -60,6 +60,8 @@ pub enum Action {
     Export,
     /// The linkage model: show, export, import.
     Model,
+    /// Detention sites added to the gazetteer (they change how places match).
+    Sites,
     /// The audit chain: verify, anchor; backups and restores.
     Audit,
     /// Users of the web application: add, list, disable, reset.
@@ -85,6 +87,7 @@ impl Action {
             Action::Inquiries => "handle inquiries",
             Action::Export => "export records",
             Action::Model => "handle the linkage model",
+            Action::Sites => "add detention sites",
             Action::Audit => "handle the audit chain and backups",
             Action::Users => "handle users",
             Action::Sensitive => "see or flag sensitive records",
@@ -111,6 +114,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                     | Search
                     | Export
                     | Model
+                    | Sites
                     | Sensitive
                     | Purge
             )

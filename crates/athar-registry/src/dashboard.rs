@@ -110,7 +110,7 @@ impl Registry {
             sources: shown(stats.sources),
             quarantined: shown(stats.quarantined),
             by_status: bars(status),
-            by_facility: bars(self.facilities_grouped(facility)),
+            by_facility: bars(self.facilities_grouped(facility)?),
             by_year: bars(year),
             by_source: bars(source),
         })
@@ -118,8 +118,9 @@ impl Registry {
 
     /// Facility spellings counted as one where the name engine's places table equates them
     /// (Saydnaya, Sednaya, صيدنايا), under the table's canonical spelling.
-    fn facilities_grouped(&self, counts: Vec<(Option<String>, i64)>) -> Vec<(Option<String>, i64)> {
-        let tables = self.engine.tables();
+    fn facilities_grouped(&self, counts: Vec<(Option<String>, i64)>) -> Result<Vec<(Option<String>, i64)>> {
+        let names = self.names()?;
+        let tables = names.engine().tables();
         let mut grouped: Vec<(Option<String>, i64)> = Vec::new();
         for (label, n) in counts {
             let label = label.map(|l| {
@@ -140,7 +141,7 @@ impl Registry {
                 None => grouped.push((label, n)),
             }
         }
-        grouped
+        Ok(grouped)
     }
 }
 

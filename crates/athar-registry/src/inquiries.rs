@@ -135,7 +135,8 @@ impl Registry {
         if self.index_held() {
             return self.recheck();
         }
-        let counts = self.read(crate::link::kept::kept_term_counts_for_search)?;
+        let names = self.names()?;
+        let counts = self.read(|s| crate::link::kept::kept_term_counts_for_search(s, names.engine()))?;
         match counts {
             Some(counts) => {
                 let ids: Vec<i64> =
@@ -163,10 +164,11 @@ impl Registry {
         if ids.is_empty() || self.read(|s| Ok(s.inquiries(true)?.is_empty()))? {
             return Ok(0);
         }
+        let names = self.names()?;
         let found = self.read(|s| {
             let inputs: Vec<_> = s.link_inputs_of(ids)?.into_iter().map(|(input, _)| input).collect();
             let refs = s.person_export_of(ids)?;
-            let index = index_of(s, &self.engine, inputs, refs, Some((counts.clone(), counted)))?;
+            let index = index_of(s, names.engine(), inputs, refs, Some((counts.clone(), counted)))?;
             leads_of(s, &index)
         })?;
         self.add_found(found)

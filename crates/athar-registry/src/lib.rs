@@ -43,6 +43,7 @@ pub mod reports;
 mod review;
 pub mod search;
 pub mod sensitivity;
+pub mod sites;
 pub mod status;
 pub mod tokens;
 mod users;
@@ -65,19 +66,20 @@ pub use athar_store::{
     JudgementRow, Lead, LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,
 };
 
-use athar_names::NameEngine;
 use athar_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 /// A registry: its database and key file, a connection that writes, connections that read,
-/// the name engine, and the live search index.
+/// what it knows of names (the name engine, the gazetteer with its users' sites, the scanner),
+/// and the live search index.
 pub struct Registry {
     db: PathBuf,
     key: PathBuf,
     writer: Mutex<Store>,
     readers: Mutex<Vec<Store>>,
-    engine: NameEngine,
+    /// Built at first use, and again when sites are added (see [`Registry::names`]).
+    names: RwLock<Option<std::sync::Arc<sites::Names>>>,
     search: RwLock<Option<search::LiveIndex>>,
     /// How many times the search index was built from the whole store.
     index_builds: std::sync::atomic::AtomicUsize,
@@ -85,8 +87,6 @@ pub struct Registry {
     dashboard: Mutex<Option<(athar_store::ChangeStamp, dashboard::Dashboard)>>,
     /// Audit entries waiting for the next group commit (see [`Registry::audit`]).
     audits: AuditQueue,
-    /// The scanner over the gazetteer, built at its first use (a record's places, reports).
-    scanner: std::sync::OnceLock<std::result::Result<athar_scan::Scanner, String>>,
 }
 
 /// Audit entries waiting to be written, by ticket: the calls' order of arrival. Batches are
@@ -187,12 +187,11 @@ impl Registry {
             key: key.to_path_buf(),
             writer: Mutex::new(store),
             readers: Mutex::new(Vec::new()),
-            engine: NameEngine::new(),
+            names: RwLock::new(None),
             search: RwLock::new(None),
             index_builds: std::sync::atomic::AtomicUsize::new(0),
             dashboard: Mutex::new(None),
             audits: AuditQueue::default(),
-            scanner: std::sync::OnceLock::new(),
         }
     }
 
@@ -213,11 +212,6 @@ impl Registry {
     /// writes keep it current in place).
     pub fn index_builds(&self) -> usize {
         self.index_builds.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// The name engine the registry reads names with.
-    pub fn engine(&self) -> &NameEngine {
-        &self.engine
     }
 
     /// Runs `f` on a reading connection of this thread's own (from a pool; opened when none is

@@ -10,7 +10,7 @@ use crate::error::{invalid, Result};
 use crate::search::SearchNote;
 use crate::{Action, Actor, Registry, RegistryError};
 use athar_scan::read::{Report, Scanned};
-use athar_scan::{EntityKind, Scanner};
+use athar_scan::EntityKind;
 use athar_search::NameMention;
 use athar_store::{NewMention, NewSource};
 use serde::Serialize;
@@ -103,18 +103,11 @@ pub struct TextScan {
 }
 
 impl Registry {
-    /// The scanner over the compiled-in gazetteer, built once.
-    pub fn scanner(&self) -> Result<&Scanner> {
-        self.scanner
-            .get_or_init(Scanner::builtin)
-            .as_ref()
-            .map_err(|e| RegistryError::Invalid(format!("the gazetteer: {e}")))
-    }
-
     /// Fills a record's places as the gazetteer resolves them: its facility to a detention site
     /// (Saydnaya there is the prison), its birth place, residence and place to a town.
     pub(crate) fn resolve_places(&self, view: &mut athar_store::RecordView) -> Result<()> {
-        let scanner = self.scanner()?;
+        let names = self.names()?;
+        let scanner = names.scanner()?;
         view.places = PLACE_FIELDS
             .iter()
             .filter_map(|(field, detention)| {
@@ -135,13 +128,7 @@ impl Registry {
     /// `persons`, one audit entry (`search.scan`, naming the searches made and the persons
     /// shown) is written before the answer is returned; with `store`, each report is kept in
     /// its own transaction (a report kept before, by its SHA-256, is not kept twice).
-    pub fn scan_reports(
-        &self,
-        actor: &Actor,
-        scanner: &Scanner,
-        paths: &[PathBuf],
-        options: &ScanOptions,
-    ) -> Result<ReportScan> {
+    pub fn scan_reports(&self, actor: &Actor, paths: &[PathBuf], options: &ScanOptions) -> Result<ReportScan> {
         if options.persons {
             actor.require(Action::Search)?;
         }
@@ -149,6 +136,8 @@ impl Registry {
             actor.require(Action::Import)?;
         }
         let withheld = if options.persons { Some(self.withheld(actor)?) } else { None };
+        let names = self.names()?;
+        let scanner = names.scanner()?;
         let mut found: HashMap<PathBuf, Vec<NameMention>> = HashMap::new();
         let (mut searches, mut stopped, mut failure) = (0usize, false, None);
         let scanned = athar_scan::read::scan_paths(
@@ -225,7 +214,7 @@ impl Registry {
         if persons {
             actor.require(Action::Search)?;
         }
-        let mentions = self.scanner()?.scan(text);
+        let mentions = self.names()?.scanner()?.scan(text);
         let mut out = TextScan { mentions, ..TextScan::default() };
         if persons {
             let withheld = self.withheld(actor)?;

@@ -120,16 +120,18 @@ struct Compared {
     model: FsModel,
     model_is_default: bool,
     tf: TermFrequencies,
+    names: std::sync::Arc<crate::sites::Names>,
 }
 
 impl Registry {
     fn compared(&self, store: &Store) -> Result<Compared> {
+        let names = self.names()?;
         let inputs = store.link_inputs()?;
-        let records = link_records(&self.engine, &inputs);
+        let records = link_records(names.engine(), &inputs);
         let ids = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
         let (model, model_is_default) = crate::admin::stored_model(store)?;
         let tf = TermFrequencies::new(&records);
-        Ok(Compared { records, ids, model, model_is_default, tf })
+        Ok(Compared { names, records, ids, model, model_is_default, tf })
     }
 
     /// Why records `a` and `b` (ids or `SOURCE:SOURCE_RECORD_ID`) score what they score.
@@ -152,9 +154,9 @@ impl Registry {
             for r in [ra, rb] {
                 self.check_visible(&withheld, r.id.parse::<i64>().unwrap_or(0))?;
             }
-            let v = compare(&self.engine, ra, rb);
+            let v = compare(c.names.engine(), ra, rb);
             let mut e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
-            athar_link::annotate(&mut e, &self.engine, ra, rb);
+            athar_link::annotate(&mut e, c.names.engine(), ra, rb);
             let (x, y) = (ra.id.parse::<i64>().unwrap_or(0), rb.id.parse::<i64>().unwrap_or(0));
             let (lo, hi) = (x.min(y).to_string(), x.max(y).to_string());
             let judgement = store.judgements()?.into_iter().find(|j| j.record_a == lo && j.record_b == hi);
@@ -233,9 +235,9 @@ impl Registry {
                     let (Some(&i), Some(&j)) = (c.ids.get(&a), c.ids.get(&b)) else { continue };
                     let (ra, rb) = (&c.records[i], &c.records[j]);
                     let explanation = filter.explain.then(|| {
-                        let v = compare(&self.engine, ra, rb);
+                        let v = compare(c.names.engine(), ra, rb);
                         let mut e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
-                        athar_link::annotate(&mut e, &self.engine, ra, rb);
+                        athar_link::annotate(&mut e, c.names.engine(), ra, rb);
                         e
                     });
                     items.push(ReviewItem {

@@ -274,6 +274,8 @@ impl Registry {
     /// builds it again. `build`: build it when there is none (else leave it unbuilt: a command
     /// that never searches does not pay for an index).
     pub(crate) fn refresh_index(&self, changed: Option<&[i64]>, build: bool) -> Result<()> {
+        let names = self.names()?;
+        let engine = names.engine();
         let mut guard = self.search.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.read(|store| {
             store.read_snapshot(|store| {
@@ -283,12 +285,13 @@ impl Registry {
                     Some(live) if live.stamp == now => {}
                     Some(live)
                         if now.derived_version == live.stamp.derived_version
+                            && now.sites_version == live.stamp.sites_version
                             && now.last_record >= live.stamp.last_record =>
                     {
-                        catch_up(live, store, &self.engine, now, changed)?;
+                        catch_up(live, store, engine, now, changed)?;
                     }
                     _ if build || held => {
-                        *guard = Some(LiveIndex { index: whole_index(store, &self.engine)?, stamp: now });
+                        *guard = Some(LiveIndex { index: whole_index(store, engine)?, stamp: now });
                         self.index_builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     _ => {}

@@ -1385,8 +1385,7 @@ async fn a_pasted_text_names_sites_to_anyone_and_registered_persons_only_to_a_se
     let file = site._dir.path().join("testimony-17.txt");
     std::fs::write(&file, text).expect("report");
     let options = athar_registry::reports::ScanOptions { persons: true, max_searches: 100, store: true, places: false };
-    let scanner = site.app.registry.scanner().expect("scanner");
-    let scan = site.app.registry.scan_reports(&local(), scanner, &[file], &options).expect("scan");
+    let scan = site.app.registry.scan_reports(&local(), &[file], &options).expect("scan");
     assert!(scan.stored[0].source_id.is_some(), "{:?}", scan.stored);
     let person =
         scan.persons[0].iter().find(|p| p.text == "Mohammed Ahmad al-Halabi").expect("named").person_id.clone();

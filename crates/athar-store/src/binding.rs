@@ -490,6 +490,25 @@ pub(crate) fn check(conn: &Connection, keys: &Keys, entries: i64, deep: bool) ->
             _ => {}
         }
     }
+    // Sites users added: one slipped in or changed outside Athar would change how places match.
+    for (id, digest) in crate::sites::site_digests(conn)? {
+        match bound.get(&crate::sites::site_target(&id)) {
+            None => return Ok(Some(format!("site '{id}' is not in the audit chain: it was added outside Athar"))),
+            Some((seq, hash)) if *hash != digest => {
+                return Ok(Some(format!(
+                    "site '{id}' differs from what audit entry {seq} sealed: it was changed outside Athar"
+                )))
+            }
+            _ => {}
+        }
+    }
+    for (target, (seq, hash)) in &bound {
+        if let Some(id) = target.strip_prefix("site:") {
+            if hash != REMOVED && crate::sites::site_digest(conn, id)?.is_none() {
+                return Ok(Some(format!("site '{id}', sealed by audit entry {seq}, was removed outside Athar")));
+            }
+        }
+    }
     // Status changes: one added or changed outside Athar would rewrite a person's history.
     for (id, digest) in crate::status::status_digests(conn)? {
         match bound.get(&crate::status::status_target(id)) {

@@ -26,6 +26,7 @@ pub mod linkage;
 pub mod purge;
 pub mod reports;
 mod schema;
+pub mod sites;
 pub mod status;
 pub mod tally;
 pub mod tokens;
@@ -38,6 +39,7 @@ pub use linkage::{
     ChangeStamp, ExportRow, JudgementRow, LineageEvent, LinkInput, PersonsReport, PersonsStamp, RecordOrigin,
 };
 pub use reports::{NewMention, ReportMention};
+pub use sites::{NewSite, SiteRow};
 pub use users::{Credentials, UserRow};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};

@@ -70,6 +70,8 @@ pub struct ChangeStamp {
     pub persons_version: i64,
     pub model_trained_at: Option<String>,
     pub derived_version: i64,
+    /// A counter of the sites users added: they are names of places (see [`Store::sites_version`]).
+    pub sites_version: i64,
 }
 
 /// Counts a change to persons and seals the persons as they are now in the audit chain.
@@ -420,7 +422,8 @@ impl Store {
             "SELECT (SELECT COALESCE(MAX(record_id), 0) FROM records), \
              (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'persons_version'), \
              (SELECT trained_at FROM link_model WHERE id = 1), \
-             (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'derived_version')",
+             (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'derived_version'), \
+             (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'sites_version')",
             [],
             |r| {
                 Ok(ChangeStamp {
@@ -428,6 +431,7 @@ impl Store {
                     persons_version: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
                     model_trained_at: r.get(2)?,
                     derived_version: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                    sites_version: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
                 })
             },
         )?)

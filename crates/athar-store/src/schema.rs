@@ -235,6 +235,17 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX report_mentions_source ON report_mentions(source_id);
      CREATE INDEX report_mentions_record ON report_mentions(record_id) WHERE record_id IS NOT NULL;
      CREATE INDEX report_mentions_entity ON report_mentions(entity_id) WHERE entity_id IS NOT NULL;",
+    // 10: detention sites users added to the compiled-in gazetteer (the gazetteer's JSON), with
+    // where they learnt of each, the file it came from, who and when. Sealed in the audit chain.
+    "CREATE TABLE sites (
+        site_id TEXT PRIMARY KEY,
+        site_json TEXT NOT NULL,
+        source TEXT NOT NULL,
+        file_name TEXT,
+        file_sha256 TEXT,
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL
+     );",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the

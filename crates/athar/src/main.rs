@@ -3,6 +3,7 @@
 
 mod bar;
 mod bench_cmd;
+mod facilities_cmd;
 mod import_cmd;
 mod inquiry_cmd;
 mod link_cmd;
@@ -98,6 +99,9 @@ enum Command {
     /// Read reports (text, HTML) for the detention sites and places they name, in any script or
     /// spelling the gazetteer knows, and group reports that repeat one another.
     Scan(scan_cmd::ScanArgs),
+    /// The detention sites the registry knows: list them, add one, import a file of them.
+    #[command(subcommand)]
+    Facilities(facilities_cmd::FacilitiesCommand),
     /// Create the database and its key file (idempotent).
     Init {
         #[arg(long)]
@@ -272,6 +276,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Names(cmd) => names_cmd::run(cmd),
         Command::Scan(args) => scan_cmd::run(g, args),
+        Command::Facilities(cmd) => facilities_cmd::run(g, cmd),
         Command::Init { json } => store_cmd::init(g, json),
         Command::Import(args) => import_cmd::run(g, args),
         Command::Sources { json } => store_cmd::sources(g, json),

@@ -87,20 +87,32 @@ struct JsonProblem {
 }
 
 pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
-    let scanner = Scanner::builtin().map_err(|e| anyhow::anyhow!(e))?;
+    let builtin = || Scanner::builtin().map_err(|e| anyhow::anyhow!(e));
     if let Some(file) = &args.eval {
-        return eval(&scanner, file, args.json, args.errors);
+        return eval(&builtin()?, file, args.json, args.errors);
     }
-    let scan = if args.persons || args.store {
+    // A registry at --db adds the sites its users added to the compiled-in gazetteer; persons
+    // and storing need one.
+    let at_db = std::fs::metadata(&g.db).is_ok_and(|m| m.is_file() && m.len() > 0);
+    let registry = if args.persons || args.store || at_db { Some(g.registry()?) } else { None };
+    let mut registry_sites = 0;
+    let scan = if let Some(registry) = &registry {
         let options = ScanOptions {
             persons: args.persons,
             max_searches: args.max_searches,
             store: args.store,
             places: args.places,
         };
-        g.registry()?.scan_reports(&g.party(), &scanner, &args.paths, &options)?
+        registry_sites = registry
+            .names()?
+            .gazetteer()
+            .facilities()
+            .iter()
+            .filter(|f| athar_names::Gazetteer::is_registry_site(f))
+            .count();
+        registry.scan_reports(&g.party(), &args.paths, &options)?
     } else {
-        let scanned = athar_scan::read::scan_paths(&scanner, &args.paths, args.places, &|_| None, &mut |_, _, _| {});
+        let scanned = athar_scan::read::scan_paths(&builtin()?, &args.paths, args.places, &|_| None, &mut |_, _, _| {});
         ReportScan { persons: vec![Vec::new(); scanned.reports.len()], scanned, ..ReportScan::default() }
     };
     let Scanned { reports, problems, groups } = &scan.scanned;
@@ -161,7 +173,8 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
         let problems: Vec<JsonProblem> =
             problems.iter().map(|p| JsonProblem { file: name(&p.path), message: p.message.clone() }).collect();
         let mut out = serde_json::json!({
-            "reports": reports.len(), "mentions": mentions, "groups": groups, "problems": problems
+            "reports": reports.len(), "mentions": mentions, "groups": groups, "problems": problems,
+            "registry_sites": registry_sites
         });
         if args.persons {
             out["person_searches"] = scan.searches.into();
@@ -206,6 +219,12 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
                     );
                 }
             }
+        }
+        if registry_sites > 0 {
+            println!(
+                "\nsites: the compiled-in gazetteer and the {registry_sites} added to the registry at {}",
+                g.db.display()
+            );
         }
         if args.persons {
             println!(

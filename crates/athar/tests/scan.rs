@@ -272,3 +272,132 @@ fn a_records_place_of_detention_is_the_site_and_its_birth_place_the_town_of_one_
     assert!(String::from_utf8_lossy(&o.stdout).contains("facility:saydnaya"), "{}", String::from_utf8_lossy(&o.stdout));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_site_users_add_is_a_place_name_of_the_registry_everywhere_and_sealed_in_its_audit_chain() {
+    let d = dir("sites");
+    let db = d.join("r.db");
+    let db = db.to_str().expect("path");
+    let list = d.join("list.csv");
+    std::fs::write(
+        &list,
+        "given_name,father_name,family_name,birth_date,facility\nAhmad,Omar,Khatib,1980,Branch 290\n\
+         Ahmad,Omar,Khatib,1980,فرع 290\nSami,Adel,Hamwi,1975,Branch 215\n",
+    )
+    .expect("list");
+    let o = athar(&["--db", db, "import", list.to_str().expect("path"), "--source", "l"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = athar(&["--db", db, "link", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = d.join("report.txt");
+    std::fs::write(&report, "He was held in Branch 290, then moved; another detainee spoke of فرع 290.\n").expect("r");
+    let sites_in = |o: &Output| -> Vec<String> {
+        json(o)["mentions"]
+            .as_array()
+            .expect("mentions")
+            .iter()
+            .filter(|m| m["entity_kind"] == "facility")
+            .filter_map(|m| m["entity_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let searched = || -> Vec<String> {
+        let o = athar(&["--db", db, "search", "Ahmad Omar Khatib", "--facility", "فرع 290", "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut ids: Vec<String> = json(&o)["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .flat_map(|r| r["records"].as_array().cloned().unwrap_or_default())
+            .filter_map(|r| r["record_id"].as_str().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    };
+    // Before: an unknown branch is no site, and the search by its Arabic name finds only the
+    // record that writes it so.
+    let o = athar(&["--db", db, "scan", "--json", report.to_str().expect("path")]);
+    assert!(sites_in(&o).is_empty(), "{:?}", sites_in(&o));
+    assert_eq!(searched(), ["2"]);
+
+    let o = athar(&[
+        "--db",
+        db,
+        "facilities",
+        "add",
+        "branch_290",
+        "--kind",
+        "branch",
+        "--country",
+        "SY",
+        "--name",
+        "فرع 290",
+        "--name",
+        "Branch 290",
+        "--city",
+        "Damascus",
+        "--source",
+        "testimony T-12",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // After: the scanner, the search, the records' places and the link all know it.
+    let o = athar(&["--db", db, "scan", "--json", report.to_str().expect("path")]);
+    assert_eq!(sites_in(&o), ["facility:branch_290", "facility:branch_290"]);
+    assert_eq!(json(&o)["registry_sites"], 1);
+    assert_eq!(searched(), ["1", "2"], "Branch 290 and فرع 290 are one site now");
+    let o = athar(&["--db", db, "records", "show", "1", "--json"]);
+    assert!(json(&o)["places"].to_string().contains("facility:branch_290"), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = athar(&["--db", db, "link", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&o)["from_kept_state"], false, "other name tables: the link runs over every record");
+
+    // A file of sites: all or none, every bad row named; imported again, nothing twice.
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,kind,country,names,source\nroumieh,prison,LB,Roumieh prison;سجن رومية,HRW\nx2,prizon,SY,B jail,x\n\
+         x3,prison,SY,Branch 290,x\ndamascus,prison,SY,D jail,x\n",
+    )
+    .expect("bad");
+    let o = athar(&["--db", db, "facilities", "import", bad.to_str().expect("path")]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    for said in ["row 3", "prizon", "row 4", "already a name of site 'branch_290'", "row 5", "'damascus'", "no site"] {
+        assert!(e.contains(said), "{said}: {e}");
+    }
+    let added = || -> usize {
+        let o = athar(&["--db", db, "facilities", "list", "--added", "--json"]);
+        json(&o).as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(added(), 1, "nothing of the bad file was added");
+    let good = d.join("good.csv");
+    std::fs::write(
+        &good,
+        "id,kind,country,city,names,source\nroumieh,prison,LB,Roumieh,Roumieh prison;سجن رومية,HRW\n",
+    )
+    .expect("good");
+    for held in [false, true] {
+        let o = athar(&["--db", db, "facilities", "import", good.to_str().expect("path"), "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v = json(&o);
+        assert_eq!(v[if held { "held" } else { "added" }], serde_json::json!(["roumieh"]), "{v}");
+        assert_eq!(v["sha256"].as_str().map(str::len), Some(64));
+    }
+    assert_eq!(added(), 2);
+    let o = athar(&["--db", db, "facilities", "list", "--added", "--json"]);
+    let listed = json(&o);
+    assert_eq!(listed[1]["added"]["file_name"], "good.csv", "{listed}");
+    assert_eq!(listed[1]["sources"], serde_json::json!(["HRW"]));
+
+    // Sealed: a site changed outside Athar is named by the audit check.
+    let o = athar(&["--db", db, "audit", "verify"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    rusqlite::Connection::open(db)
+        .expect("raw")
+        .execute("UPDATE sites SET site_json = replace(site_json, 'Branch 290', 'Branch 291')", [])
+        .expect("tamper");
+    let o = athar(&["--db", db, "audit", "verify"]);
+    assert!(!o.status.success());
+    let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(said.contains("site 'branch_290'") && said.contains("changed outside Athar"), "{said}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -152,11 +152,10 @@ pub(crate) fn kept_term_counts(store: &Store) -> Result<Option<TermCounts>> {
 
 /// The kept name counts, when they were counted by the name engine a search uses (tables on,
 /// this program's tables and rules).
-pub(crate) fn kept_term_counts_for_search(store: &Store) -> Result<Option<TermCounts>> {
+pub(crate) fn kept_term_counts_for_search(store: &Store, engine: &NameEngine) -> Result<Option<TermCounts>> {
     let Some((_, bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
     let Ok(kept) = serde_json::from_slice::<Stamp>(&bytes) else { return Ok(None) };
-    let engine = NameEngine::new();
-    if kept.version != STATE_VERSION || !kept.name_tables || kept.keys_probe != keys_probe(&engine) {
+    if kept.version != STATE_VERSION || !kept.name_tables || kept.keys_probe != keys_probe(engine) {
         return Ok(None);
     }
     kept_term_counts(store)

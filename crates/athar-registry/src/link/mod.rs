@@ -130,7 +130,8 @@ impl Registry {
     pub fn link(&self, actor: &Actor, opts: &LinkOptions, progress: &dyn Progress) -> Result<LinkReport> {
         actor.require(Action::Link)?;
         let options = opts.cluster_options()?;
-        let engine = if opts.without_name_tables { NameEngine::without_tables() } else { self.engine.clone() };
+        let engine =
+            if opts.without_name_tables { NameEngine::without_tables() } else { self.names()?.engine().clone() };
         let _activity = athar_store::files::Activity::begin(&self.db, "a link");
         progress.phase("linking", None);
         let mut report = self.write(|store| {
