@@ -39,6 +39,8 @@ struct Cue {
     kind: CueKind,
     /// Arabic: matched inside a word (after joined prefixes), not only at its start.
     inside: bool,
+    /// The text between spaces, as a phrase is looked for among words.
+    padded: String,
 }
 
 /// The cue list.
@@ -47,8 +49,9 @@ pub struct Cues {
     cues: Vec<Cue>,
     /// Cues of one word matched at a word's start, by their first character.
     by_first: rustc_hash::FxHashMap<char, Vec<usize>>,
-    /// Cues of one word matched inside a word (Arabic).
+    /// Cues of one word matched inside a word (Arabic), and one automaton over them.
     inside: Vec<usize>,
+    inside_automaton: Option<aho_corasick::AhoCorasick>,
     /// Cues of several words.
     phrases: Vec<usize>,
 }
@@ -110,7 +113,8 @@ impl Cues {
                 return Err(at("the cue has no letters"));
             }
             let inside = folded.chars().next().is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
-            cues.push(Cue { text: folded, kind, inside });
+            let padded = format!(" {folded} ");
+            cues.push(Cue { text: folded, kind, inside, padded });
         }
         let mut by_first: rustc_hash::FxHashMap<char, Vec<usize>> = Default::default();
         let (mut inside, mut phrases) = (Vec::new(), Vec::new());
@@ -123,35 +127,52 @@ impl Cues {
                 by_first.entry(first).or_default().push(i);
             }
         }
-        Ok(Cues { cues, by_first, inside, phrases })
+        let inside_automaton = if inside.is_empty() {
+            None
+        } else {
+            let texts: Vec<&str> = inside.iter().map(|i| cues[*i].text.as_str()).collect();
+            Some(aho_corasick::AhoCorasick::new(texts).map_err(|e| format!("{file}: the cues' automaton: {e}"))?)
+        };
+        Ok(Cues { cues, by_first, inside, inside_automaton, phrases })
     }
 
-    /// The one-word cues a folded word meets.
+    /// The one-word cues a folded word meets (one inside an Arabic word may meet twice).
     fn hits<'a>(&'a self, word: &'a str) -> impl Iterator<Item = &'a Cue> + 'a {
         let first = word.chars().next();
         let arabic = first.is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
         let starting = first.and_then(|c| self.by_first.get(&c)).map(Vec::as_slice).unwrap_or(&[]);
-        let inside: &[usize] = if arabic { &self.inside } else { &[] };
-        starting.iter().chain(inside.iter()).map(|i| &self.cues[*i]).filter(move |c| {
-            if c.inside {
-                word.contains(c.text.as_str())
-            } else {
-                word.starts_with(c.text.as_str())
-            }
-        })
+        let inside = self.inside_automaton.as_ref().filter(|_| arabic).map(|a| a.find_overlapping_iter(word));
+        starting
+            .iter()
+            .map(|i| &self.cues[*i])
+            .filter(move |c| !c.inside && word.starts_with(c.text.as_str()))
+            .chain(inside.into_iter().flatten().map(|m| &self.cues[self.inside[m.pattern().as_usize()]]))
     }
 
     /// What the words around `start..end` of the folded `text` say.
     pub fn window(&self, text: &str, start: usize, end: usize) -> Window {
-        // The sentence's words only: up to a break on each side.
-        let sentence_start = text[..start].rfind(crate::fold::BREAK).map_or(0, |i| i + 1);
-        let sentence_end = text[end..].find(crate::fold::BREAK).map_or(text.len(), |i| end + i);
-        let before: Vec<&str> = text[sentence_start..start].split(' ').filter(|w| !w.is_empty()).collect();
-        let after: Vec<&str> = text[end..sentence_end].split(' ').filter(|w| !w.is_empty()).collect();
-        let near_before = &before[before.len().saturating_sub(WINDOW_WORDS)..];
-        let near_after = &after[..after.len().min(WINDOW_WORDS)];
+        self.read(text, start, end, WINDOW_WORDS)
+    }
+
+    /// What the words right beside `start..end` say (the kind of site, a number, a word of
+    /// something else): [`Window::detention`] and [`Window::other`] are not read.
+    pub fn beside(&self, text: &str, start: usize, end: usize) -> Window {
+        self.read(text, start, end, BESIDE_WORDS)
+    }
+
+    fn read(&self, text: &str, start: usize, end: usize, words: usize) -> Window {
+        // The sentence's words only, up to a break on each side, and only as many as are read:
+        // a long sentence costs what a short one does.
+        let break_word = |w: &&str| *w != crate::fold::BREAK_WORD;
+        let mut before: Vec<&str> =
+            text[..start].rsplit(' ').filter(|w| !w.is_empty()).take_while(break_word).take(words).collect();
+        before.reverse();
+        let after: Vec<&str> =
+            text[end..].split(' ').filter(|w| !w.is_empty()).take_while(break_word).take(words).collect();
+        let (near_before, near_after) = (&before[..], &after[..]);
         let mut w = Window::default();
-        for word in near_before.iter().chain(near_after.iter()) {
+        let full = words >= WINDOW_WORDS;
+        for word in near_before.iter().chain(near_after.iter()).filter(|_| full) {
             for cue in self.hits(word) {
                 match cue.kind {
                     CueKind::Detention | CueKind::Kind(_) => w.detention = true,
@@ -159,12 +180,12 @@ impl Cues {
                 }
             }
         }
-        if !self.phrases.is_empty() {
+        if full && !self.phrases.is_empty() {
             // Cues of several words (خرج من) are looked for in the window's text.
             let joined =
                 format!(" {} ", near_before.iter().chain(near_after.iter()).copied().collect::<Vec<_>>().join(" "));
             for cue in self.phrases.iter().map(|i| &self.cues[*i]) {
-                if joined.contains(&format!(" {} ", cue.text)) {
+                if joined.contains(cue.padded.as_str()) {
                     match cue.kind {
                         CueKind::Other => w.other = true,
                         _ => w.detention = true,
@@ -184,7 +205,7 @@ impl Cues {
         let beside = format!(" {} ", w.beside_words.join(" "));
         for cue in self.phrases.iter().map(|i| &self.cues[*i]) {
             if let CueKind::Kind(k) = cue.kind {
-                if beside.contains(&format!(" {} ", cue.text)) {
+                if beside.contains(cue.padded.as_str()) {
                     w.kind_beside = Some(k);
                 }
             }

@@ -40,6 +40,8 @@ impl Folded {
 /// Stands, as a word of its own, where a sentence ends (. ! ? ؟ ؛ ; or a line end): the words
 /// a name is read among stop there.
 pub const BREAK: char = '|';
+/// [`BREAK`] as a word of the folded text.
+pub const BREAK_WORD: &str = "|";
 
 /// Whether `c` ends a sentence: not a full stop before a digit or a lower-case letter
 /// (No. 215, St. petersburg), nor inside a number (2.5).
@@ -66,42 +68,110 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Ends a sentence in the folded text (once: a run of ends is one break), from original `at`.
+fn push_break(out: &mut Folded, at: usize) {
+    if !out.text.is_empty() && !out.text.ends_with(BREAK) {
+        out.text.push(' ');
+        out.origin.push(at as u32);
+        out.text.push(BREAK);
+        out.origin.push(at as u32);
+    }
+}
+
+/// Adds a folded character from original `at` (after a space, if one is pending).
+fn push_char(out: &mut Folded, f: char, at: usize, space_pending: &mut bool) {
+    if *space_pending && !out.text.is_empty() {
+        out.text.push(' ');
+        out.origin.push(at as u32);
+    }
+    *space_pending = false;
+    out.text.push(f);
+    for _ in 0..f.len_utf8() {
+        out.origin.push(at as u32);
+    }
+}
+
+/// The folded form of a common Arabic or Cyrillic letter, without Unicode's tables (the
+/// letters of a report in Arabic, Russian or Ukrainian, nearly all of them); `None`: the general
+/// path.
+fn fold_common(c: char) -> Option<char> {
+    match c as u32 {
+        // Arabic letters (not tatweel, U+0640, which is dropped).
+        0x0621..=0x063F | 0x0641..=0x064A => Some(fold_arabic_letter(c)),
+        // Cyrillic capitals А–Я, then Ѐ–Џ (Ё Є І Ї), and the small letters as they are.
+        0x0410..=0x042F => char::from_u32(c as u32 + 0x20),
+        0x0400..=0x040F => char::from_u32(c as u32 + 0x50).map(|l| if l == 'ё' { 'е' } else { l }),
+        0x0430..=0x045F => Some(if c == 'ё' { 'е' } else { c }),
+        _ => None,
+    }
+}
+
 /// Folds `text` (see the module's comment).
 pub fn fold(text: &str) -> Folded {
     let mut out = Folded { text: String::with_capacity(text.len()), origin: Vec::with_capacity(text.len() + 1) };
     let mut space_pending = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if ends_sentence(c, chars.peek().map(|(_, n)| *n), text, i) {
-            if !out.text.is_empty() && !out.text.ends_with(BREAK) {
-                out.text.push(' ');
-                out.origin.push(i as u32);
-                out.text.push(BREAK);
-                out.origin.push(i as u32);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Most of a text: ASCII words parted by single spaces, folded a stretch at a time (the
+        // same bytes, in lower case, each from its own byte: a space stands for the space).
+        if b.is_ascii_alphanumeric() {
+            let start = i;
+            loop {
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                if i + 1 < bytes.len() && bytes[i] == b' ' && bytes[i + 1].is_ascii_alphanumeric() {
+                    i += 1;
+                    continue;
+                }
+                break;
             }
-            space_pending = true;
+            if space_pending && !out.text.is_empty() {
+                out.text.push(' ');
+                out.origin.push(start as u32);
+            }
+            space_pending = false;
+            let run = &text[start..i];
+            out.text.push_str(run);
+            let len = out.text.len();
+            out.text[len - run.len()..].make_ascii_lowercase();
+            out.origin.extend(start as u32..i as u32);
             continue;
         }
-        let push = |out: &mut Folded, f: char, space_pending: &mut bool| {
-            if *space_pending && !out.text.is_empty() {
-                out.text.push(' ');
-                out.origin.push(i as u32);
-            }
-            *space_pending = false;
-            let before = out.text.len();
-            out.text.push(f);
-            for _ in before..out.text.len() {
-                out.origin.push(i as u32);
-            }
-        };
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                push(&mut out, c.to_ascii_lowercase(), &mut space_pending);
+        if b == b' ' {
+            space_pending = true;
+            i += 1;
+            continue;
+        }
+        if b.is_ascii() {
+            // Punctuation: a sentence's end, an apostrophe within a word, or a space.
+            let c = char::from(b);
+            let at = i;
+            i += 1;
+            if ends_sentence(c, text[i..].chars().next(), text, at) {
+                push_break(&mut out, at);
+                space_pending = true;
             } else if !is_apostrophe(c) || elided(&out.text) {
                 space_pending = true;
             }
             continue;
         }
+        let Some(c) = text[i..].chars().next() else { break };
+        let after = i + c.len_utf8();
+        let at = i;
+        i = after;
+        if let Some(f) = fold_common(c) {
+            push_char(&mut out, f, at, &mut space_pending);
+            continue;
+        }
+        if ends_sentence(c, text[after..].chars().next(), text, at) {
+            push_break(&mut out, at);
+            space_pending = true;
+            continue;
+        }
+        let push = |out: &mut Folded, f: char, space_pending: &mut bool| push_char(out, f, at, space_pending);
         if is_apostrophe(c) && elided(&out.text) {
             space_pending = true;
             continue;
@@ -151,6 +221,16 @@ mod tests {
         let f = fold(text);
         assert_eq!(f.text, "he was held in hims then sednaya بسجن صيدنايا е");
         assert_eq!(fold("Held in Adra. The bank, No. 215").text, "held in adra | the bank no 215");
+        assert_eq!(BREAK_WORD, BREAK.to_string());
+        // The shortcut for common letters folds them as the general path does.
+        for c in ('\u{0400}'..='\u{045F}').chain('\u{0621}'..='\u{064A}').filter(|c| *c != '\u{0640}') {
+            let general: String = if ('\u{0621}'..='\u{064A}').contains(&c) {
+                fold_arabic_letter(c).to_string()
+            } else {
+                c.to_lowercase().map(|l| if l == 'ё' { 'е' } else { l }).collect()
+            };
+            assert_eq!(fold_common(c).map(String::from), Some(general), "{c}");
+        }
         let at = f.text.find("hims").expect("hims");
         let (s, e) = f.original(text, at, at + "hims".len());
         assert_eq!(&text[s..e], "Ḩimş");
@@ -160,5 +240,30 @@ mod tests {
         assert_eq!(fold("Far' Falastin").text, "far falastin");
         assert_eq!(fold("la prison d'Adra, l’aéroport").text, "la prison d adra l aeroport");
         assert_eq!(fold("الفرع ٢١٥").text, "الفرع 215");
+    }
+
+    proptest::proptest! {
+        /// Whatever the text (any script, marks, punctuation, runs of spaces), the folded text
+        /// is words parted by single spaces, and every word maps back to whole characters of
+        /// the original.
+        #[test]
+        fn every_folded_word_maps_back_to_whole_characters(
+            text in "[a-zA-Z0-9 .,;!?'’\\-\n]{0,40}|[\u{0600}-\u{06FF}\u{0400}-\u{04FF}a-z .'’\u{1E00}-\u{1EFF}\u{0300}-\u{036F}]{0,40}"
+        ) {
+            let f = fold(&text);
+            proptest::prop_assert_eq!(f.origin.len(), f.text.len() + 1);
+            proptest::prop_assert!(!f.text.contains("  ") && !f.text.starts_with(' ') && !f.text.ends_with(' '));
+            let mut at = 0;
+            for word in f.text.split(' ') {
+                let (start, end) = (at, at + word.len());
+                at = end + 1;
+                if word.is_empty() {
+                    continue;
+                }
+                let (s, e) = f.original(&text, start, end);
+                proptest::prop_assert!(s <= e && e <= text.len(), "{} {}..{}", word, s, e);
+                proptest::prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e), "{} {}..{}", word, s, e);
+            }
+        }
     }
 }

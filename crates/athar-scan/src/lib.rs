@@ -26,7 +26,7 @@ use athar_names::gazetteer::{FacilityKind, Gazetteer};
 use athar_names::tables::SetKind;
 use athar_names::VariantTables;
 use context::{Cues, KindWord};
-use fold::{fold, is_word_char, Folded};
+use fold::{fold, Folded};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -436,14 +436,15 @@ impl Scanner {
             }
             let words_between = |at: usize, to: usize| {
                 let (a, b) = if at < span.start { (to, span.start) } else { (span.end, at) };
-                folded.text[a.min(b)..b.max(a)].split(' ').filter(|w| !w.is_empty()).count()
+                words_in(&folded.text.as_bytes()[a.min(b)..b.max(a)])
             };
             // Only sites a few hundred bytes away can be a dozen words away: found by bisection.
             let lo = sites_at.partition_point(|&at| at + NEAR_BYTES < span.start);
             let hi = sites_at.partition_point(|&at| at <= span.end + NEAR_BYTES);
             let near = sites_at[lo..hi].iter().any(|&at| {
                 let (a, b) = if at < span.start { (at, span.start) } else { (span.end, at) };
-                folded.text[a.min(b)..b.max(a)].matches(' ').count() <= context::WINDOW_WORDS
+                folded.text.as_bytes()[a.min(b)..b.max(a)].iter().filter(|c| **c == b' ').count()
+                    <= context::WINDOW_WORDS
             });
             // In a list of sites (Isolation, Olenivka and Taganrog): a town next to another
             // site, not one in that town (Izolyatsia in Donetsk), is its eponym site.
@@ -520,7 +521,7 @@ impl Scanner {
 
     /// The words around `start..end` of the folded text, within a bounded stretch (a line
     /// with no full stop stays cheap).
-    fn window(&self, t: &str, start: usize, end: usize) -> context::Window {
+    fn window(&self, t: &str, start: usize, end: usize, full: bool) -> context::Window {
         let mut lo = start.saturating_sub(NEAR_BYTES);
         while !t.is_char_boundary(lo) {
             lo += 1;
@@ -529,7 +530,11 @@ impl Scanner {
         while !t.is_char_boundary(hi) {
             hi -= 1;
         }
-        self.cues.window(&t[lo..hi], start - lo, end - lo)
+        if full {
+            self.cues.window(&t[lo..hi], start - lo, end - lo)
+        } else {
+            self.cues.beside(&t[lo..hi], start - lo, end - lo)
+        }
     }
 
     /// A kind of site and its number, no name (branche 215, الفرع ٢١٥ where the gazetteer
@@ -537,27 +542,54 @@ impl Scanner {
     fn kind_and_number(&self, text: &str, f: &Folded, taken: &[Span]) -> Vec<Mention> {
         let mut out = Vec::new();
         let t = f.text.as_str();
-        let mut words: Vec<(usize, &str)> = Vec::new();
-        let mut at = 0;
-        for w in t.split(' ') {
-            words.push((at, w));
-            at += w.len() + 1;
-        }
-        for (i, (start, word)) in words.iter().enumerate() {
-            // A number first (cheap), then whether the word before names a kind of site.
-            let Some((n_at, number)) =
-                words[i + 1..].iter().take(2).find(|(_, w)| w.bytes().all(|b| b.is_ascii_digit()) && !w.is_empty())
-            else {
+        let is_number = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+        // Each number that is a word of its own, and the two words before it: a kind of site and
+        // its number are at most one word apart (branche n 215). Numbers are few: the text is
+        // not cut into words for them.
+        let bytes = t.as_bytes();
+        let word_before = |end: usize| -> Option<(usize, &str)> {
+            // The word that ends at `end` (exclusive; a space follows it).
+            let from = t[..end].rfind(' ').map_or(0, |i| i + 1);
+            (from < end).then(|| (from, &t[from..end]))
+        };
+        let mut candidates: Vec<(usize, &str, usize, &str)> = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_digit() {
+                i += 1;
                 continue;
-            };
+            }
+            let at = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let whole = (at == 0 || bytes[at - 1] == b' ') && (i == bytes.len() || bytes[i] == b' ');
+            if !whole || at < 2 {
+                continue;
+            }
+            let number = &t[at..i];
+            let Some((w1_at, w1)) = word_before(at - 1) else { continue };
+            if !is_number(w1) {
+                candidates.push((w1_at, w1, at, number));
+                // The word before that, when the word between is no number (the first number
+                // after a kind is its number).
+                if let Some((w0_at, w0)) = w1_at.checked_sub(1).and_then(word_before) {
+                    if !is_number(w0) {
+                        candidates.push((w0_at, w0, at, number));
+                    }
+                }
+            }
+        }
+        candidates.sort_by_key(|c| c.0);
+        for (start, word, n_at, number) in candidates {
             let Some(kind) = self.cues.kind_of(word) else { continue };
             let end = n_at + number.len();
-            if taken.iter().any(|s| s.start < end && *start < s.end) {
+            if taken.iter().any(|s| s.start < end && start < s.end) {
                 continue;
             }
             // The bank's branche 215 is no intelligence branch: a kind and a number, weaker than a
             // name, is vetoed by a word of something else anywhere in its sentence.
-            if self.window(t, *start, end).other {
+            if self.window(t, start, end, true).other {
                 continue;
             }
             let sites: Vec<u32> = (0..self.sites.len() as u32)
@@ -567,7 +599,7 @@ impl Scanner {
                 })
                 .collect();
             if let [one] = sites.as_slice() {
-                let (offset, stop) = f.original(text, *start, end);
+                let (offset, stop) = f.original(text, start, end);
                 let site = &self.sites[*one as usize];
                 out.push(Mention {
                     offset,
@@ -594,13 +626,14 @@ impl Scanner {
             let name = &self.names[m.pattern().as_usize()];
             let (start, end) = (m.start(), m.end());
             // Start: a word's start, or after Arabic prefixes joined to the name.
-            let word_start = t[..start].rfind(|c: char| !is_word_char(c)).map_or(0, |i| i + 1);
+            // Folded text is words parted by single spaces (a break '|' is a word of its own).
+            let word_start = bytes[..start].iter().rposition(|b| *b == b' ').map_or(0, |i| i + 1);
             if word_start != start && !(name.arabic && arabic_prefix(&t[word_start..start])) {
                 continue;
             }
             // End: a word's end, or a Cyrillic ending after a stem (a Latin plural or
             // possessive `s`).
-            let word_end = t[end..].find(|c: char| !is_word_char(c)).map_or(t.len(), |i| end + i);
+            let word_end = bytes[end..].iter().position(|b| *b == b' ').map_or(t.len(), |i| end + i);
             if word_end != end {
                 let tail = &t[end..word_end];
                 let ending = tail.chars().count();
@@ -614,16 +647,18 @@ impl Scanner {
             }
             found.push(Span { start: word_start, end: word_end, name: m.pattern().as_usize() });
         }
-        // Longest first; a span inside a longer one is dropped.
+        // Longest first; a span that overlaps one kept is dropped. The kept spans never overlap,
+        // so by their starts only the one before and the one after can meet a new one.
         found.sort_by(|a, b| (b.end - b.start).cmp(&(a.end - a.start)).then(a.start.cmp(&b.start)));
-        let mut kept: Vec<Span> = Vec::new();
+        let mut kept: std::collections::BTreeMap<usize, Span> = std::collections::BTreeMap::new();
         for s in found {
-            if kept.iter().all(|k| s.end <= k.start || s.start >= k.end) {
-                kept.push(s);
+            let before = kept.range(..=s.start).next_back().is_some_and(|(_, k)| k.end > s.start);
+            let after = kept.range(s.start..).next().is_some_and(|(_, k)| k.start < s.end);
+            if !before && !after {
+                kept.insert(s.start, s);
             }
         }
-        kept.sort_by_key(|s| s.start);
-        kept
+        kept.into_values().collect()
     }
 
     /// How one span reads; `near_site`: another site is named near it; `listed`: in a list of
@@ -632,9 +667,6 @@ impl Scanner {
         let name = &self.names[span.name];
         let (offset, end) = f.original(text, span.start, span.end);
         let written = &text[offset..end];
-        let window = self.window(&f.text, span.start, span.end);
-        let other = window.other;
-        let detention = window.detention || near_site;
         let mention = |entity_kind, id: &str, label: &str, reading: Reading| Mention {
             offset,
             len: end - offset,
@@ -649,16 +681,17 @@ impl Scanner {
             let site = &self.sites[s as usize];
             mention(EntityKind::Facility, &site.id, &site.label, reading)
         };
+        // The words right beside first: most names (a town with no site there, a site's own
+        // name) need no more.
+        let beside = self.window(&f.text, span.start, span.end, false);
         // A name that names a site on its own.
         let standing = name.candidates.iter().find_map(|c| match c {
             Candidate::Site { site, bare: false } => Some(*site),
             _ => None,
         });
         if let Some(s) = standing {
-            return (!window.other_beside).then(|| site_mention(s, Reading::SiteName));
+            return (!beside.other_beside).then(|| site_mention(s, Reading::SiteName));
         }
-        // A bare name among words of detention, written as a name (capitalised).
-        let capitalised = written.chars().find(|c| c.is_alphabetic()).is_some_and(|c| !c.is_lowercase());
         let bare = name.candidates.iter().find_map(|c| match c {
             Candidate::Site { site, bare: true } => Some(*site),
             _ => None,
@@ -667,6 +700,19 @@ impl Scanner {
             Candidate::Place { place } => Some(&self.places[*place as usize]),
             _ => None,
         });
+        let may_be_site = bare.is_some()
+            || place.is_some_and(|p| {
+                (beside.kind_beside.is_some() && !p.sites.is_empty()) || p.eponym.is_some() || p.means_site.is_some()
+            });
+        if !may_be_site {
+            let place = place?;
+            return Some(mention(EntityKind::Place, &place.id, &place.label, Reading::Place));
+        }
+        let window = self.window(&f.text, span.start, span.end, true);
+        let other = window.other;
+        let detention = window.detention || near_site;
+        // A bare name among words of detention, written as a name (capitalised).
+        let capitalised = written.chars().find(|c| c.is_alphabetic()).is_some_and(|c| !c.is_lowercase());
         if !other {
             // A town beside a kind of site: the one such site there (by its number when the
             // text gives one, else the town's eponym).
@@ -736,6 +782,18 @@ impl Scanner {
         let place = place?;
         Some(mention(EntityKind::Place, &place.id, &place.label, Reading::Place))
     }
+}
+
+/// The words of a stretch of folded text (runs of anything but a space).
+fn words_in(bytes: &[u8]) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for b in bytes {
+        let space = *b == b' ';
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    words
 }
 
 /// Where a span starts in the original text.
