@@ -4,8 +4,9 @@
 //! followed). Plain text is read as UTF-8 (or UTF-16 with its byte-order mark) and scanned in
 //! pieces, so that a file of any size is read in bounded memory, with offsets into the file.
 //! HTML is reduced to its visible text (no scripts, styles or attributes), whose offsets the
-//! mentions give. Binary files, text in another encoding and PDF (no text extraction in this
-//! build) are reported, with the file, and skipped.
+//! mentions give; PDF to the text of its text layer (`pdf-extract`), likewise — a scanned image
+//! with no text layer is said to have none. Binary files and text in another encoding are
+//! reported, with the file, and skipped.
 
 use crate::{Mention, Scanner};
 use sha2::{Digest, Sha256};
@@ -16,6 +17,8 @@ use std::path::{Path, PathBuf};
 pub const PIECE: usize = 4 << 20;
 /// HTML larger than this is not read (it is read whole).
 pub const MAX_HTML: u64 = 64 << 20;
+/// PDF larger than this is not read (it is read whole, and its text extracted in memory).
+pub const MAX_PDF: u64 = 256 << 20;
 /// Text kept for grouping near-duplicates, per report.
 pub const MAX_KEPT: usize = 16 << 20;
 
@@ -35,6 +38,8 @@ pub enum Format {
     Utf16,
     /// HTML: offsets are into its visible text.
     Html,
+    /// PDF: offsets are into the text extracted from its text layer.
+    Pdf,
 }
 
 impl Format {
@@ -44,6 +49,7 @@ impl Format {
             Format::Text => "file",
             Format::Utf16 => "decoded_text",
             Format::Html => "visible_text",
+            Format::Pdf => "extracted_text",
         }
     }
 }
@@ -196,7 +202,25 @@ pub fn scan_file_with(
     let mut hash = Sha256::new();
     hash.update(&head);
     if head.starts_with(b"%PDF") {
-        return Err(problem("a PDF: this build reads no PDF text; give its text as a .txt file".into()));
+        if bytes > MAX_PDF {
+            return Err(problem(format!("a PDF larger than {} MB: not read", MAX_PDF >> 20)));
+        }
+        let mut all = head;
+        file.read_to_end(&mut all).map_err(|e| problem(e.to_string()))?;
+        hash.update(&all[n..]);
+        let text = pdf_text(&all).map_err(problem)?;
+        let mut mentions = scanner.scan(&text);
+        mentions.retain(wanted);
+        on_text(0, &text);
+        let sha256 = hex(hash.finalize().as_slice());
+        return Ok(Report {
+            path: path.to_path_buf(),
+            format: Format::Pdf,
+            bytes,
+            mentions,
+            text: kept(&text),
+            sha256,
+        });
     }
     let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
     if !utf16 && head.contains(&0) {
@@ -277,6 +301,21 @@ pub fn scan_file_with(
     }
     let sha256 = hex(hash.finalize().as_slice());
     Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, text: kept(&kept_text), sha256 })
+}
+
+/// The text of a PDF's text layer. A malformed PDF that makes the extractor fail — or panic, as
+/// it may on a hostile file — is a problem with the file, not the end of the scan.
+fn pdf_text(bytes: &[u8]) -> Result<String, String> {
+    let extracted = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes));
+    let text = match extracted {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => return Err(format!("a PDF whose text cannot be read ({e})")),
+        Err(_) => return Err("a PDF whose text cannot be read (the file is malformed)".into()),
+    };
+    if text.trim().is_empty() {
+        return Err("a PDF with no text layer (a scanned image?): run it through OCR first".into());
+    }
+    Ok(text)
 }
 
 /// Where the last character of `bytes` starts if it may be cut short (its lead byte and fewer

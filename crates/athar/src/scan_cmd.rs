@@ -190,6 +190,7 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
         for (r, rows) in reports.iter().zip(&rows) {
             let what = match r.format {
                 Format::Html => " (offsets into its visible text)",
+                Format::Pdf => " (PDF: offsets into its extracted text)",
                 Format::Utf16 => " (UTF-16: offsets into its text as UTF-8)",
                 Format::Text => "",
             };

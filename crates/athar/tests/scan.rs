@@ -401,3 +401,62 @@ fn a_site_users_add_is_a_place_name_of_the_registry_everywhere_and_sealed_in_its
     assert!(said.contains("site 'branch_290'") && said.contains("changed outside Athar"), "{said}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A one-page PDF whose text layer holds `lines` (Helvetica, one line each).
+fn pdf(lines: &[&str]) -> Vec<u8> {
+    let content = format!(
+        "BT /F1 12 Tf 72 720 Td {} ET",
+        lines.iter().map(|l| format!("({l}) Tj")).collect::<Vec<_>>().join(" 0 -14 Td ")
+    );
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = out.len();
+    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    for o in offsets {
+        out.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    out.push_str(&format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1));
+    out.into_bytes()
+}
+
+#[test]
+fn a_pdf_report_is_read_through_its_text_layer_and_a_pdf_without_one_is_named() {
+    let d = dir("pdf");
+    std::fs::write(
+        d.join("report.pdf"),
+        pdf(&["Two men were held in Sednaya prison for six years.", "Others: Branch 215."]),
+    )
+    .expect("pdf");
+    std::fs::write(d.join("scan.pdf"), pdf(&[])).expect("pdf");
+    std::fs::write(d.join("broken.pdf"), b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\nendobj\ntrailer \x00\x01")
+        .expect("pdf");
+    let o = athar(&["scan", "--json", d.to_str().expect("path")]);
+    let v = json(&o);
+    let found: Vec<(String, String, String)> = v["mentions"]
+        .as_array()
+        .expect("mentions")
+        .iter()
+        .map(|m| {
+            let s = |k: &str| m[k].as_str().unwrap_or("").to_string();
+            (s("text"), s("entity_id"), s("offsets_into"))
+        })
+        .collect();
+    let pair = |t: &str, id: &str| (t.to_string(), id.to_string(), "extracted_text".to_string());
+    assert_eq!(found, [pair("Sednaya prison", "facility:saydnaya"), pair("Branch 215", "facility:branch_215")]);
+    let problems = v["problems"].to_string();
+    assert!(problems.contains("scan.pdf") && problems.contains("no text layer"), "{problems}");
+    assert!(problems.contains("broken.pdf") && problems.contains("cannot be read"), "{problems}");
+    let _ = std::fs::remove_dir_all(&d);
+}
