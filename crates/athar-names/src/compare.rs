@@ -275,7 +275,8 @@ fn compare_parts_in(tables: &VariantTables, a: &NamePart, b: &NamePart, roles: b
         || (b.script == Script::Arabic && b.sets.is_empty() && a.script != Script::Arabic);
     // Across scripts with guessed vowels, a skeleton of two consonants or more that meets is
     // the evidence; the romanised forms need only be loosely alike.
-    let long_skeleton = a.skeletons.iter().any(|s| s.len() >= 2);
+    // (The skeleton they share, whichever side is first: a comparison is symmetric.)
+    let long_skeleton = a.skeletons.iter().any(|s| s.len() >= 2 && b.skeletons.contains(s));
     let floor = match (guessed, long_skeleton) {
         (true, true) => 0.5,
         (true, false) => 0.7,
