@@ -70,6 +70,9 @@ pub fn routes() -> Vec<Route> {
     };
     let upload =
         |path, handler| Route { body_limit: UPLOAD_LIMIT, ..r(Method::POST, path, Do(Action::Import), handler) };
+    // A pasted report (the scan page, the scan API): larger than a form, far smaller than a list.
+    let text =
+        |method, path, handler| Route { body_limit: TEXT_LIMIT, ..r(method, path, Do(Action::SeeCounts), handler) };
     vec![
         r(Method::GET, "/static/athar.css", Public, || get(pages::css)),
         r(Method::GET, "/lang/{code}", Public, || get(pages::language)),
@@ -83,6 +86,8 @@ pub fn routes() -> Vec<Route> {
         r(Method::POST, "/account/password", SignedIn, || post(pages::account_password)),
         r(Method::GET, "/", Do(Action::SeeCounts), || get(pages::home)),
         r(Method::GET, "/search", Do(Action::Search), || get(pages::search_form)),
+        r(Method::GET, "/scan", Do(Action::SeeCounts), || get(pages::scan_form)),
+        text(Method::POST, "/scan", || post(pages::scan).layer(axum::extract::DefaultBodyLimit::max(TEXT_LIMIT))),
         r(Method::POST, "/search", Do(Action::Search), || post(pages::search)),
         r(Method::GET, "/persons/{id}", Do(Action::ReadRecords), || get(pages::person)),
         r(Method::POST, "/persons/{id}/flags", Do(Action::Sensitive), || post(pages::person_flags)),
@@ -118,7 +123,7 @@ pub fn routes() -> Vec<Route> {
         r(Method::GET, "/api/dashboard", Do(Action::SeeCounts), || get(api::dashboard)),
         r(Method::GET, "/api/sources", Do(Action::SeeSources), || get(api::sources)),
         r(Method::POST, "/api/search", Do(Action::Search), || post(api::search)),
-        r(Method::POST, "/api/scan", Do(Action::SeeCounts), || post(api::scan)),
+        text(Method::POST, "/api/scan", || post(api::scan).layer(axum::extract::DefaultBodyLimit::max(TEXT_LIMIT))),
         r(Method::GET, "/api/persons/{id}", Do(Action::ReadRecords), || get(api::person)),
         r(Method::POST, "/api/persons/{id}/flags", Do(Action::Sensitive), || post(api::flags)),
         r(Method::GET, "/api/review", Do(Action::Judge), || get(api::review)),
@@ -208,6 +213,8 @@ pub(crate) const LANG_COOKIE: &str = "athar_lang";
 pub(crate) const DIGITS_COOKIE: &str = "athar_digits";
 /// A form's body at most (sign-in, users): larger is refused before it is read whole.
 const FORM_LIMIT: usize = 64 * 1024;
+/// The largest text sent to be scanned (200,000 characters of Arabic, URL-encoded, and more).
+const TEXT_LIMIT: usize = 4 * 1024 * 1024;
 /// An uploaded list at most.
 pub const UPLOAD_LIMIT: usize = 50 << 20;
 

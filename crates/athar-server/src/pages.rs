@@ -52,6 +52,7 @@ impl Frame {
             "sensitive" => Action::Sensitive,
             "export" => Action::Export,
             "purge" => Action::Purge,
+            "scan" => Action::SeeCounts,
             _ => return false,
         };
         self.actor.as_ref().is_some_and(|a| a.may(action))
@@ -974,6 +975,126 @@ pub async fn search(
         Err(e @ (RegistryError::Invalid(_) | RegistryError::NotFound(_) | RegistryError::Query(_))) => {
             let error = Some(e.to_string());
             render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None, withheld: 0 })
+        }
+        Err(e) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
+    }
+}
+
+/// The most characters a text pasted into the scan page may hold (a long report; a file is
+/// scanned with `athar scan`).
+pub(crate) const MAX_SCAN_CHARS: usize = 200_000;
+
+#[derive(Deserialize, Default)]
+pub struct ScanForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    persons: Option<String>,
+}
+
+/// One line of the scan page: a site or place, or a registered person.
+struct ScanRow {
+    offset: usize,
+    written: String,
+    label: String,
+    entity_id: String,
+    person: Option<String>,
+    confidence: String,
+}
+
+struct ScanFound {
+    rows: Vec<ScanRow>,
+    persons_asked: bool,
+    searches: usize,
+    withheld: usize,
+    stopped: bool,
+}
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+struct ScanPage {
+    page: Frame,
+    title: &'static str,
+    text: String,
+    persons: bool,
+    max_chars: usize,
+    error: Option<String>,
+    found: Option<ScanFound>,
+}
+
+pub async fn scan_form(Extension(ctx): Extension<Ctx>) -> Response {
+    let page = Frame::of(&ctx);
+    let title = page.t("scan.title");
+    let blank = ScanPage {
+        page,
+        title,
+        text: String::new(),
+        persons: false,
+        max_chars: MAX_SCAN_CHARS,
+        error: None,
+        found: None,
+    };
+    render(StatusCode::OK, blank)
+}
+
+/// A pasted text read for the sites and places it names, and — when asked, by a role that may
+/// search — the registered persons: each name searched counts against the user's search limits
+/// (the scan stops at the limit, and says so), one audit entry for the scan.
+pub async fn scan(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, Form(form): Form<ScanForm>) -> Response {
+    let Some(actor) = ctx.actor.clone() else { return see_other("/signin") };
+    let page = Frame::of(&ctx);
+    let title = page.t("scan.title");
+    let persons = form.persons.is_some() && actor.may(Action::Search);
+    let mut shown =
+        ScanPage { page, title, text: form.text.clone(), persons, max_chars: MAX_SCAN_CHARS, error: None, found: None };
+    if form.text.chars().count() > MAX_SCAN_CHARS {
+        shown.error = Some(shown.page.t("scan.too_long").to_string());
+        return render(StatusCode::PAYLOAD_TOO_LARGE, shown);
+    }
+    let left = if persons { searches_left(&app, &actor) } else { Some(0) };
+    if persons && left == Some(0) {
+        search_refused(&app, &actor).await;
+        shown.error = Some(shown.page.t("search.limited").to_string());
+        return render(StatusCode::TOO_MANY_REQUESTS, shown);
+    }
+    let max = left.unwrap_or(athar_registry::reports::DEFAULT_MAX_SEARCHES);
+    let (registry, who, text) = (app.registry.clone(), actor.clone(), form.text);
+    let answer = match blocking(move || registry.scan_text(&who, &text, persons, max)).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match answer {
+        Ok(found) => {
+            note_searches(&app, &actor, found.searches);
+            let mut rows: Vec<ScanRow> = found
+                .mentions
+                .iter()
+                .map(|m| ScanRow {
+                    offset: m.offset,
+                    written: m.text.clone(),
+                    label: m.label.clone(),
+                    entity_id: m.entity_id.clone(),
+                    person: None,
+                    confidence: format!("{:.2}", m.confidence),
+                })
+                .chain(found.persons.iter().map(|p| ScanRow {
+                    offset: p.offset,
+                    written: p.text.clone(),
+                    label: String::new(),
+                    entity_id: format!("person:{}", p.person_id),
+                    person: Some(p.person_id.clone()),
+                    confidence: format!("{:.2}", p.probability),
+                }))
+                .collect();
+            rows.sort_by_key(|r| r.offset);
+            shown.found = Some(ScanFound {
+                rows,
+                persons_asked: persons,
+                searches: found.searches,
+                withheld: found.withheld,
+                stopped: found.stopped,
+            });
+            render(StatusCode::OK, shown)
         }
         Err(e) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
     }

@@ -1344,8 +1344,21 @@ async fn a_pasted_text_names_sites_to_anyone_and_registered_persons_only_to_a_se
     assert_eq!(v["persons"].as_array().map(Vec::len), Some(0));
     let r = vera.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text, "persons": true})), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a viewer may not search: {}", r.body);
+    // The page: a viewer pastes the text and sees the sites; asking for persons is not offered,
+    // and asking anyway searches nothing.
+    let page = vera.get("/scan").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("name=\"text\"") && !page.body.contains("name=\"persons\""), "{}", page.body);
+    let page = vera.post("/scan", &[("text", text), ("persons", "on")]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("facility:saydnaya") && !page.body.contains("href=\"/persons/"), "{}", page.body);
     // A caseworker: the persons too, each name searched counted against the limits.
     let mut cora = site.signed_in("cora").await;
+    let page = cora.post("/scan", &[("text", text), ("persons", "on")]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("href=\"/persons/") && page.body.contains("Mohammed Ahmad al-Halabi"), "{}", page.body);
+    let page = cora.post("/scan", &[("text", &"Sednaya ".repeat(40_000))]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "a text past the page's bound is refused, said so");
     let r = cora.json(Method::POST, "/api/scan", Some(serde_json::json!({"text": text, "persons": true})), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
