@@ -2,7 +2,8 @@
 //!
 //! A path is a file or a folder (walked, symbolic links followed once: a loop is reported, not
 //! followed). Plain text is read as UTF-8 (or UTF-16 with its byte-order mark) and scanned in
-//! pieces, so that a file of any size is read in bounded memory, with offsets into the file.
+//! pieces, so that a file of any size is read in bounded memory, with offsets into the file
+//! (past [`MAX_MENTIONS`] in one report, mentions are counted, not held).
 //! HTML is reduced to its visible text (no scripts, styles or attributes), whose offsets the
 //! mentions give; PDF to the text of its text layer (`pdf-extract`), likewise — a scanned image
 //! with no text layer is said to have none. Binary files and text in another encoding are
@@ -21,6 +22,9 @@ pub const MAX_HTML: u64 = 64 << 20;
 pub const MAX_PDF: u64 = 256 << 20;
 /// Text kept for grouping near-duplicates, per report.
 pub const MAX_KEPT: usize = 16 << 20;
+/// Mentions kept per report: past them a report's mentions are counted, not held, so that a
+/// file of any size is scanned in bounded memory (a real report names far fewer).
+pub const MAX_MENTIONS: usize = 100_000;
 
 /// A file that could not be read as a report, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,8 +64,11 @@ pub struct Report {
     pub path: PathBuf,
     pub format: Format,
     pub bytes: u64,
-    /// The mentions, offsets into the file (plain text) or into `text` (HTML's visible text).
+    /// The mentions, offsets into the file (plain text) or into `text` (HTML's visible text);
+    /// the first [`MAX_MENTIONS`].
     pub mentions: Vec<Mention>,
+    /// Mentions found past [`MAX_MENTIONS`], counted only.
+    pub mentions_left_out: usize,
     /// The text read (HTML: its visible text), up to [`MAX_KEPT`] bytes, for grouping.
     pub text: String,
     /// The SHA-256 of the file's bytes as read (hex): what a report stored must still be.
@@ -201,54 +208,43 @@ pub fn scan_file_with(
     head.truncate(n);
     let mut hash = Sha256::new();
     hash.update(&head);
-    if head.starts_with(b"%PDF") {
-        if bytes > MAX_PDF {
-            return Err(problem(format!("a PDF larger than {} MB: not read", MAX_PDF >> 20)));
-        }
-        let mut all = head;
-        file.read_to_end(&mut all).map_err(|e| problem(e.to_string()))?;
-        hash.update(&all[n..]);
-        let text = pdf_text(&all).map_err(problem)?;
-        let mut mentions = scanner.scan(&text);
-        mentions.retain(wanted);
-        on_text(0, &text);
-        let sha256 = hex(hash.finalize().as_slice());
-        return Ok(Report {
-            path: path.to_path_buf(),
-            format: Format::Pdf,
-            bytes,
-            mentions,
-            text: kept(&text),
-            sha256,
-        });
-    }
+    let pdf = head.starts_with(b"%PDF");
     let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
-    if !utf16 && head.contains(&0) {
+    if !pdf && !utf16 && head.contains(&0) {
         return Err(problem("a binary file, not text".into()));
     }
-    if utf16 || is_html(path, &head) {
-        if bytes > MAX_HTML {
+    // PDF, UTF-16 and HTML are read whole: their text is made of the file's.
+    if pdf || utf16 || is_html(path, &head) {
+        if pdf && bytes > MAX_PDF {
+            return Err(problem(format!("a PDF larger than {} MB: not read", MAX_PDF >> 20)));
+        }
+        if !pdf && bytes > MAX_HTML {
             return Err(problem(format!("larger than {} MB: not read whole", MAX_HTML >> 20)));
         }
         let mut all = head;
         file.read_to_end(&mut all).map_err(|e| problem(e.to_string()))?;
         hash.update(&all[n..]);
-        let text = if utf16 { decode_utf16(&all).map_err(problem)? } else { utf8(all).map_err(problem)? };
-        let (format, text) = if is_html(path, text.as_bytes()) {
-            (Format::Html, visible_text(&text))
-        } else if utf16 {
-            (Format::Utf16, text)
+        let (format, text) = if pdf {
+            (Format::Pdf, pdf_text(&all).map_err(problem)?)
         } else {
-            (Format::Text, text)
+            let text = if utf16 { decode_utf16(&all).map_err(problem)? } else { utf8(all).map_err(problem)? };
+            if is_html(path, text.as_bytes()) {
+                (Format::Html, visible_text(&text))
+            } else if utf16 {
+                (Format::Utf16, text)
+            } else {
+                (Format::Text, text)
+            }
         };
-        let mut mentions = scanner.scan(&text);
-        mentions.retain(wanted);
+        let (mut mentions, mut mentions_left_out) = (Vec::new(), 0);
+        keep(&mut mentions, &mut mentions_left_out, scanner.scan(&text).into_iter().filter(wanted));
         on_text(0, &text);
         let sha256 = hex(hash.finalize().as_slice());
-        return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, text: kept(&text), sha256 });
+        let text = kept(&text);
+        return Ok(Report { path: path.to_path_buf(), format, bytes, mentions, mentions_left_out, text, sha256 });
     }
     // Plain UTF-8 text, in pieces cut after a line end (a name never spans a line end here).
-    let mut mentions = Vec::new();
+    let (mut mentions, mut mentions_left_out) = (Vec::new(), 0);
     let mut kept_text = String::new();
     let mut pending = head;
     let mut base = 0usize;
@@ -285,10 +281,11 @@ pub fn scan_file_with(
             ))
         })?;
         let skip = if base == 0 && bom { 3 } else { 0 };
-        for mut m in scanner.scan(&text[skip..]).into_iter().filter(wanted) {
+        let found = scanner.scan(&text[skip..]).into_iter().filter(wanted).map(|mut m| {
             m.offset += base + skip;
-            mentions.push(m);
-        }
+            m
+        });
+        keep(&mut mentions, &mut mentions_left_out, found);
         on_text(base + skip, &text[skip..]);
         if kept_text.len() < MAX_KEPT {
             let mut end = text.len().min(skip + MAX_KEPT - kept_text.len());
@@ -300,7 +297,19 @@ pub fn scan_file_with(
         base += piece.len();
     }
     let sha256 = hex(hash.finalize().as_slice());
-    Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, text: kept(&kept_text), sha256 })
+    let text = kept(&kept_text);
+    Ok(Report { path: path.to_path_buf(), format: Format::Text, bytes, mentions, mentions_left_out, text, sha256 })
+}
+
+/// Keeps `found` while fewer than [`MAX_MENTIONS`] are kept; counts the rest.
+fn keep(mentions: &mut Vec<Mention>, left_out: &mut usize, found: impl Iterator<Item = Mention>) {
+    for m in found {
+        if mentions.len() < MAX_MENTIONS {
+            mentions.push(m);
+        } else {
+            *left_out += 1;
+        }
+    }
 }
 
 /// The text of a PDF's text layer. A malformed PDF that makes the extractor fail — or panic, as
@@ -441,6 +450,25 @@ pub fn visible_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_keeps_its_first_mentions_and_counts_the_rest() {
+        let m = |offset| Mention {
+            offset,
+            len: 1,
+            text: "x".into(),
+            entity_id: "facility:x".into(),
+            entity_kind: crate::EntityKind::Facility,
+            label: "X".into(),
+            reading: crate::Reading::SiteName,
+            confidence: 0.9,
+        };
+        let (mut kept, mut left_out) = (Vec::new(), 0);
+        keep(&mut kept, &mut left_out, (0..MAX_MENTIONS - 2).map(m));
+        keep(&mut kept, &mut left_out, (0..7).map(m));
+        assert_eq!((kept.len(), left_out), (MAX_MENTIONS, 5));
+        assert_eq!(kept.last().map(|k| k.offset), Some(1), "the first found are kept, in order");
+    }
 
     #[test]
     fn a_piece_never_ends_inside_a_character() {

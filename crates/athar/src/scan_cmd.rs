@@ -176,6 +176,14 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
             "reports": reports.len(), "mentions": mentions, "groups": groups, "problems": problems,
             "registry_sites": registry_sites
         });
+        let left_out: Vec<serde_json::Value> = reports
+            .iter()
+            .filter(|r| r.mentions_left_out > 0)
+            .map(|r| serde_json::json!({"file": name(&r.path), "count": r.mentions_left_out}))
+            .collect();
+        if !left_out.is_empty() {
+            out["mentions_left_out"] = left_out.into();
+        }
         if args.persons {
             out["person_searches"] = scan.searches.into();
             out["persons_withheld"] = scan.withheld.into();
@@ -254,6 +262,15 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
             "warning: the search for persons stopped after {} searches (--max-searches): the rest of the text was \
              not searched for persons",
             scan.searches
+        );
+    }
+    for r in reports.iter().filter(|r| r.mentions_left_out > 0) {
+        eprintln!(
+            "warning: {}: {} more mentions past the first {} were counted, not listed (a report this dense is \
+             likely not a report; split it to see them all)",
+            name(&r.path),
+            r.mentions_left_out,
+            athar_scan::read::MAX_MENTIONS
         );
     }
     report_problems(problems, args.json);
