@@ -103,7 +103,10 @@ pub const SURE_AS_WRITTEN: f64 = 0.5;
 
 /// Per person: the best probability, its record, the records found, whether the best came from
 /// the other reading of the name.
-type ByPerson<'a> = FxHashMap<&'a str, (f64, u32, Vec<u32>, bool)>;
+type ByPerson<'a> = FxHashMap<&'a str, PersonBest>;
+
+/// A person's best probability, its record, the records found, whether from the other reading.
+type PersonBest = (f64, u32, Vec<u32>, bool);
 
 /// A search's answer: persons, best first, and how many records were scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -115,7 +118,27 @@ pub struct SearchResults {
     /// silence.
     #[serde(skip_serializing_if = "is_zero")]
     pub withheld: usize,
+    /// More persons than asked for fit the fields given about as well as the best: the list
+    /// cannot tell them apart, and a field the family may know would.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ambiguous: Option<Ambiguity>,
 }
+
+/// Namesakes the fields given cannot tell apart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ambiguity {
+    /// Persons within [`AMBIGUOUS_BITS`] of the best (the best included).
+    pub persons: usize,
+    /// The count stopped at the candidates scored ([`MAX_CANDIDATES`]): there may be more.
+    pub at_least: bool,
+    /// Fields the query did not give on which these persons' records differ, most telling
+    /// first (`mother_name`, `birth_date` …): asking the family for one would separate them.
+    pub separating: Vec<&'static str>,
+}
+
+/// Persons whose odds are within this many bits (a factor of two) of the best one's fit the
+/// query as well, as far as its fields can tell.
+pub const AMBIGUOUS_BITS: f64 = 1.0;
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -494,6 +517,7 @@ impl Index {
         ranked.sort_by(|x, y| {
             y.1 .0.total_cmp(&x.1 .0).then_with(|| extra(x.1 .1).cmp(&extra(y.1 .1))).then(x.0.cmp(y.0))
         });
+        let ambiguous = self.ambiguity(&q, query, &ranked, limit.clamp(1, MAX_LIMIT), candidates.len());
         ranked.truncate(limit.clamp(1, MAX_LIMIT));
         let results = ranked
             .into_iter()
@@ -508,7 +532,84 @@ impl Index {
                 }
             })
             .collect();
-        Ok(SearchResults { results, candidates: candidates.len(), withheld: 0 })
+        Ok(SearchResults { results, candidates: candidates.len(), withheld: 0, ambiguous })
+    }
+
+    /// Whether more than `limit` persons fit about as well as the best (see [`Ambiguity`]), and
+    /// which fields the query left out would separate them.
+    fn ambiguity(
+        &self,
+        q: &LinkRecord,
+        query: &Query,
+        ranked: &[(&str, PersonBest)],
+        limit: usize,
+        scored: usize,
+    ) -> Option<Ambiguity> {
+        let bits = |p: f64| {
+            let p = p.clamp(1e-12, 1.0 - 1e-12);
+            (p / (1.0 - p)).log2()
+        };
+        let best = bits(ranked.first()?.1 .0);
+        let tied: Vec<u32> =
+            ranked.iter().take_while(|(_, e)| best - bits(e.0) <= AMBIGUOUS_BITS).map(|(_, e)| e.1).collect();
+        if tied.len() <= limit {
+            return None;
+        }
+        // Each field the query left out, by how many distinct values the tied persons' records
+        // give it (among those that give one: at least half of them must).
+        let mut fields: Vec<(&'static str, usize)> = Vec::new();
+        let mut weigh = |name: &'static str, values: Vec<Option<u64>>| {
+            let given: Vec<u64> = values.into_iter().flatten().collect();
+            if given.len() * 2 < tied.len() {
+                return;
+            }
+            let mut distinct = given;
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() >= 2 {
+                fields.push((name, distinct.len()));
+            }
+        };
+        for kind in [ComparisonKind::MotherName, ComparisonKind::FatherName, ComparisonKind::GrandfatherName] {
+            if kind.name_field(q).is_some() {
+                continue;
+            }
+            let Some(slot) = athar_link::record::value_slot(kind) else { continue };
+            let values = tied
+                .iter()
+                .map(|r| Some(self.records[*r as usize].value_ids[slot]).filter(|v| *v != NO_VALUE_ID).map(u64::from))
+                .collect();
+            weigh(kind.name(), values);
+        }
+        if q.birth.is_none() {
+            weigh(
+                "birth_date",
+                tied.iter().map(|r| self.records[*r as usize].birth.as_ref().map(|b| b.year as u64)).collect(),
+            );
+        }
+        if ComparisonKind::BirthPlace.name_field(q).is_none() {
+            let slot = athar_link::record::value_slot(ComparisonKind::BirthPlace);
+            let values = tied
+                .iter()
+                .map(|r| {
+                    slot.map(|s| self.records[*r as usize].value_ids[s]).filter(|v| *v != NO_VALUE_ID).map(u64::from)
+                })
+                .collect();
+            weigh("birth_place", values);
+        }
+        if query.facility.is_none() {
+            let values = tied
+                .iter()
+                .map(|r| Some(self.facility[*r as usize]).filter(|v| *v != NO_VALUE).map(u64::from))
+                .collect();
+            weigh("facility", values);
+        }
+        fields.sort_by_key(|f| std::cmp::Reverse(f.1));
+        Some(Ambiguity {
+            persons: tied.len(),
+            at_least: scored >= MAX_CANDIDATES,
+            separating: fields.into_iter().map(|(f, _)| f).collect(),
+        })
     }
 
     /// Scores one reading of the query against `candidates` (those `keep` keeps), keeping the
@@ -761,6 +862,46 @@ mod tests {
         )
         .add("khatib", &[("given_name", "Ahmad"), ("family_name", "Khatib"), ("birth_date", "1990")]);
         r.index()
+    }
+
+    #[test]
+    fn namesakes_the_fields_given_cannot_tell_apart_are_said_with_the_fields_that_would() {
+        let mut r = Registry::new();
+        let mothers = ["Fatima", "Amina", "Khadija", "Zainab", "Maryam", "Huda", "Salma", "Rania"];
+        for (i, mother) in mothers.iter().enumerate() {
+            let year = (1970 + i).to_string();
+            r.add(
+                &format!("p{i}"),
+                &[
+                    ("given_name", "Mohammed"),
+                    ("father_name", "Ahmad"),
+                    ("family_name", "Halabi"),
+                    ("mother_name", mother),
+                    ("birth_date", &year),
+                ],
+            );
+        }
+        r.add("other", &[("given_name", "Sami"), ("family_name", "Khatib"), ("birth_date", "1980")]);
+        let index = r.index();
+        let name = Query { name: Some("Mohammed Ahmad Halabi".into()), ..Query::default() };
+        let found = index.search(&name, 5).unwrap();
+        assert_eq!(found.results.len(), 5);
+        let a = found.ambiguous.expect("eight namesakes, five listed");
+        assert_eq!((a.persons, a.at_least), (8, false));
+        assert!(a.separating.contains(&"mother_name") && a.separating.contains(&"birth_date"), "{a:?}");
+        assert!(!a.separating.contains(&"father_name"), "all give the same father: {a:?}");
+        // Room for them all: nothing hidden, nothing to say.
+        assert_eq!(index.search(&name, 10).unwrap().ambiguous, None);
+        // The mother's name given: one fits, the namesakes fall away.
+        let with_mother = Query { mother: Some("Amina".into()), ..name.clone() };
+        let found = index.search(&with_mother, 5).unwrap();
+        assert_eq!(found.results[0].person_id, "p1");
+        assert_eq!(found.ambiguous, None, "{:?}", found.ambiguous);
+        // The year given, the mother not: the mother's name is the field left to ask for.
+        let with_year = Query { born: Some("1975".into()), ..name };
+        if let Some(a) = index.search(&with_year, 1).unwrap().ambiguous {
+            assert!(!a.separating.contains(&"birth_date"), "{a:?}");
+        }
     }
 
     #[test]

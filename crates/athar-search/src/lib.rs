@@ -34,7 +34,8 @@ mod mentions;
 mod query;
 
 pub use index::{
-    Explained, Index, IndexEntry, IndexError, PersonMatch, RecordRef, SearchResults, MAX_CANDIDATES, MAX_LIMIT,
+    Ambiguity, Explained, Index, IndexEntry, IndexError, PersonMatch, RecordRef, SearchResults, AMBIGUOUS_BITS,
+    MAX_CANDIDATES, MAX_LIMIT,
 };
 pub use mentions::{NameMention, NameMentions, MAX_NAME_WORDS, MENTION_MIN_PROBABILITY};
 pub use query::{Query, QueryError};

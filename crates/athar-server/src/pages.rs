@@ -859,6 +859,9 @@ struct SearchPage {
     results: Option<Vec<Found>>,
     /// Matches withheld: records marked sensitive that the user's role may not see.
     withheld: usize,
+    /// More persons fit as well as the best than are shown: how many, and the fields that
+    /// would tell them apart.
+    ambiguous: Option<athar_registry::Ambiguity>,
 }
 
 pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
@@ -872,6 +875,7 @@ pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
             error: None,
             results: None,
             withheld: 0,
+            ambiguous: None,
         },
     )
 }
@@ -933,13 +937,16 @@ pub async fn search(
     let title = page.t("search.title");
     let Some(purpose) = form.purpose() else {
         let error = Some(page.t("search.needs_purpose").to_string());
-        return render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None, withheld: 0 });
+        return render(
+            StatusCode::BAD_REQUEST,
+            SearchPage { title, page, form, error, results: None, withheld: 0, ambiguous: None },
+        );
     };
     if over_search_limit(&app, &actor).await {
         let error = Some(page.t("search.limited").to_string());
         return render(
             StatusCode::TOO_MANY_REQUESTS,
-            SearchPage { title, page, form, error, results: None, withheld: 0 },
+            SearchPage { title, page, form, error, results: None, withheld: 0, ambiguous: None },
         );
     }
     let (registry, query) = (app.registry.clone(), form.query());
@@ -969,12 +976,23 @@ pub async fn search(
                 .collect();
             render(
                 StatusCode::OK,
-                SearchPage { title, page, form, error: None, results: Some(results), withheld: found.withheld },
+                SearchPage {
+                    title,
+                    page,
+                    form,
+                    error: None,
+                    results: Some(results),
+                    withheld: found.withheld,
+                    ambiguous: found.ambiguous,
+                },
             )
         }
         Err(e @ (RegistryError::Invalid(_) | RegistryError::NotFound(_) | RegistryError::Query(_))) => {
             let error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, SearchPage { title, page, form, error, results: None, withheld: 0 })
+            render(
+                StatusCode::BAD_REQUEST,
+                SearchPage { title, page, form, error, results: None, withheld: 0, ambiguous: None },
+            )
         }
         Err(e) => registry_error(&app, ctx.lang, Some(&ctx), e).await,
     }

@@ -157,5 +157,31 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
             );
         }
     }
+    if let Some(a) = &found.ambiguous {
+        fn field(f: &str) -> &str {
+            match f {
+                "mother_name" => "mother's name",
+                "father_name" => "father's name",
+                "grandfather_name" => "grandfather's name",
+                "birth_date" => "birth year",
+                "birth_place" => "birth place",
+                "facility" => "place of detention",
+                other => other,
+            }
+        }
+        let ask = match a.separating.as_slice() {
+            [] => String::new(),
+            fields => format!(
+                "; the {} would tell them apart: ask the family",
+                fields.iter().take(2).map(|f| field(f)).collect::<Vec<_>>().join(" or the ")
+            ),
+        };
+        println!(
+            "\nambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of two), \
+             more than are listed{ask}",
+            if a.at_least { "at least " } else { "" },
+            a.persons
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
