@@ -34,6 +34,10 @@ pub struct LinkArgs {
     /// rules, romanisation and skeletons only), to see what the tables add.
     #[arg(long)]
     without_name_tables: bool,
+    /// Also print each blocking rule's pairs and how the model's training (EM) went (the
+    /// JSON always holds them).
+    #[arg(long, short)]
+    verbose: bool,
     #[arg(long)]
     json: bool,
 }
@@ -59,11 +63,11 @@ pub fn link(global: &Global, args: LinkArgs) -> Result<ExitCode> {
         let bar = crate::bar::Bar::new();
         registry.link(&global.party(), &opts, &bar)?
     };
-    print_summary(&report, args.json);
+    print_summary(&report, args.json, args.verbose);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(s: &LinkReport, json: bool) {
+fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
     if let Some(w) = &s.thin_model {
         eprintln!("warning: {w}");
     }
@@ -113,7 +117,7 @@ fn print_summary(s: &LinkReport, json: bool) {
         ),
         None => println!("{} records, {} candidate pairs scored", s.records, s.pairs_scored),
     }
-    for r in &s.reports {
+    for r in s.reports.iter().filter(|_| verbose) {
         println!(
             "  rule {:<26} {:>9} pairs ({} new){}",
             r.rule,
@@ -126,7 +130,13 @@ fn print_summary(s: &LinkReport, json: bool) {
             }
         );
     }
-    if s.trained {
+    if s.trained && !verbose {
+        let converged = em.iter().filter(|e| e.converged).count();
+        println!(
+            "  model trained: EM converged on {converged} of {} rules (athar link --verbose: each rule, each EM)",
+            em.len()
+        );
+    } else if s.trained {
         if let Some(n) = s.prior_iterations {
             println!("  prior {:.3e}: expected matches agree with the scores after {n} iterations", s.model.prior);
         }

@@ -760,3 +760,12 @@ fn persons_are_listed_and_exported_with_their_best_names_in_each_script() {
     let o = env.run(&["persons", "list", "--limit", "0"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn link_says_little_by_default_and_each_rule_and_training_with_verbose() {
+    let env = Env::new();
+    let short = env.ok(&["link", "--full"]);
+    assert!(short.contains("model trained: EM converged on") && !short.contains("rule given+family"), "{short}");
+    let long = env.ok(&["link", "--full", "--verbose"]);
+    assert!(long.contains("rule given+family") && long.contains("EM on given+family"), "{long}");
+}

@@ -173,7 +173,7 @@ pub(crate) fn link_new(
     args: &LinkOptions,
     options: ClusterOptions,
     actor: &str,
-    phases: &mut Phases,
+    phases: &mut Phases<'_>,
 ) -> Result<Option<LinkReport>> {
     let Some(model_json) = store.model()? else { return Ok(None) };
     let Some((_, stamp_bytes)) = store.link_state("stamp")?.into_iter().next() else { return Ok(None) };
@@ -200,7 +200,7 @@ pub(crate) fn link_new(
     let Some(mut counts) = kept_term_counts(store)? else { return Ok(None) };
     let new_records = analysed_records(engine, &new_inputs);
     let new_ids: Vec<u32> = new_inputs.iter().map(|i| i.record_id as u32).collect();
-    phases.mark("reading");
+    phases.mark("reading", Some((new_inputs.len(), "new records")));
     let rules = default_rules();
     let (pairs, reports) = candidates_against(&new_records, &new_ids, &rules, args.max_block, &keys);
     drop(keys);
@@ -232,7 +232,7 @@ pub(crate) fn link_new(
         .collect();
     local_pairs.sort_unstable();
     local_pairs.dedup();
-    phases.mark("blocking");
+    phases.mark("blocking", Some((local_pairs.len(), "candidate pairs")));
     // Name counts of the whole registry, the new records added.
     let new_counts = TermCounts::of(&records[..n_new]);
     counts.add(&new_counts);
@@ -245,7 +245,7 @@ pub(crate) fn link_new(
         })
         .collect();
     drop(evidence);
-    phases.mark("scoring");
+    phases.mark("scoring", Some((scored.len(), "pairs scored")));
     // Existing persons, as local numbers; they stay whole.
     let mut person_number: FxHashMap<&str, u32> = FxHashMap::default();
     let existing: Vec<Option<u32>> = (0..records.len())
@@ -289,7 +289,7 @@ pub(crate) fn link_new(
     groups.sort_by_key(|g| g.1[0]);
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (record_id(a), record_id(b), p)).collect();
-    phases.mark("clustering");
+    phases.mark("clustering", None);
     let new_max = new_inputs.last().map_or(max_record, |i| i.record_id);
     let mut state = vec![
         ("term_counts".to_string(), counts.to_bytes()),
@@ -315,7 +315,7 @@ pub(crate) fn link_new(
     // Persons changed: open inquiries look again, at the new records (names weighed as the
     // index weighs them: with the tables).
     let new_ids: Vec<i64> = new_inputs.iter().map(|i| i.record_id).collect();
-    phases.mark("saving");
+    phases.mark("saving", None);
     Ok(Some(LinkReport {
         records: linked as usize + n_new,
         new_records: Some(n_new),

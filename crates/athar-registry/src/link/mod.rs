@@ -133,9 +133,8 @@ impl Registry {
         let engine =
             if opts.without_name_tables { NameEngine::without_tables() } else { self.names()?.engine().clone() };
         let _activity = athar_store::files::Activity::begin(&self.db, "a link");
-        progress.phase("linking", None);
         let mut report = self.write(|store| {
-            let mut phases = Phases::new();
+            let mut phases = Phases::new(progress);
             // A model trained on a small first list is retrained when the registry has grown
             // well past it (or a new kind of list arrived): its weights would merge different
             // people, or miss the same person.
@@ -148,7 +147,7 @@ impl Registry {
             let mut report = match kept {
                 Some(s) => s,
                 None => {
-                    phases = Phases::new();
+                    phases = Phases::new(progress);
                     link_all(store, &engine, opts, options, &actor.name, &mut phases, stale.is_some())?
                 }
             };
@@ -294,21 +293,39 @@ impl PairEvidence {
 }
 
 /// Wall time of each phase of a command, for its summary.
-pub(crate) struct Phases {
+pub(crate) struct Phases<'p> {
     last: std::time::Instant,
     done: Vec<(&'static str, f64)>,
+    progress: &'p dyn Progress,
 }
 
-impl Phases {
-    fn new() -> Self {
-        Phases { last: std::time::Instant::now(), done: Vec::new() }
+impl<'p> Phases<'p> {
+    fn new(progress: &'p dyn Progress) -> Self {
+        progress.phase("linking: reading the records", None);
+        Phases { last: std::time::Instant::now(), done: Vec::new(), progress }
     }
 
-    /// Ends the phase `name` now.
-    pub(crate) fn mark(&mut self, name: &'static str) {
+    /// Ends the phase `name` now, having counted `count` (records read, candidate pairs found,
+    /// pairs scored …); the progress names the phase that follows and the count so far.
+    pub(crate) fn mark(&mut self, name: &'static str, count: Option<(usize, &str)>) {
         let now = std::time::Instant::now();
         self.done.push((name, (now - self.last).as_secs_f64()));
         self.last = now;
+        let next = match name {
+            "reading" => "finding candidate pairs",
+            "blocking" => "training the model, or scoring",
+            "training" => "scoring the pairs",
+            "scoring" => "clustering into persons",
+            "clustering" => "saving the persons",
+            _ => "done",
+        };
+        match count {
+            Some((n, what)) => {
+                self.progress.phase(&format!("linking: {next} ({name}: {n} {what})"), None);
+                self.progress.done(n as u64);
+            }
+            None => self.progress.phase(&format!("linking: {next}"), None),
+        }
     }
 }
 
@@ -320,7 +337,7 @@ fn link_all(
     args: &LinkOptions,
     options: ClusterOptions,
     actor: &str,
-    phases: &mut Phases,
+    phases: &mut Phases<'_>,
     retrain: bool,
 ) -> Result<LinkReport> {
     // What the persons are as this link reads them: the save checks, write-locked, that no
@@ -331,7 +348,7 @@ fn link_all(
         invalid!("there are no records to link; import a list first (athar import FILE --source NAME)");
     }
     let records = link_records(engine, &inputs);
-    phases.mark("reading");
+    phases.mark("reading", Some((records.len(), "records")));
     // Without --full, persons made before are kept apart: a new record that would join two of
     // them, or two that now look alike, goes to review (only a human joins persons).
     let existing: Option<Vec<Option<u32>>> = if args.full {
@@ -373,7 +390,7 @@ fn link_all(
     };
     let reports = candidates.reports.clone();
     let block_keys = candidates.keys.take();
-    phases.mark("blocking");
+    phases.mark("blocking", Some((candidates.pairs.len(), "candidate pairs")));
     // The model: stored, or trained now.
     let (mut model, trained) = match (&stored, args.full || retrain) {
         (Some(_), false) => (crate::admin::stored_model(store)?.0, false),
@@ -416,7 +433,7 @@ fn link_all(
             (m, true)
         }
     };
-    phases.mark("training");
+    phases.mark("training", None);
     let tf = TermFrequencies::new(&records);
     // Each distinct pair compared and weighed once, on every core: its evidence, and the
     // weight of the person's own fields where relatives count (NaN where not), until the
@@ -447,7 +464,7 @@ fn link_all(
         .collect();
     drop(evidence);
     let pairs_scored = scored.len();
-    phases.mark("scoring");
+    phases.mark("scoring", Some((pairs_scored, "pairs scored")));
     // Judgements, by record index.
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let mut judgements = Vec::new();
@@ -492,12 +509,12 @@ fn link_all(
     groups.sort_by_key(|g| g[0]);
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
-    phases.mark("clustering");
+    phases.mark("clustering", None);
     let mut state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
     state.push(kept::band_entry(&options));
     drop(tf);
     let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
-    phases.mark("saving");
+    phases.mark("saving", None);
     Ok(LinkReport {
         records: records.len(),
         new_records,
