@@ -466,17 +466,19 @@ impl Index {
     /// [`MAX_LIMIT`]), each with the records found and an explanation of the best one. Scores
     /// at most [`MAX_CANDIDATES`] records, whatever the query.
     pub fn search(&self, query: &Query, limit: usize) -> Result<SearchResults, QueryError> {
-        self.search_among(query, None, limit)
+        self.search_among(query, None, limit, true)
     }
 
     /// As [`Index::search`], scoring `among` (record positions) instead of the candidates the
     /// query's keys find, when given: a name found in a text, whose candidates are the records
-    /// that hold two of its words.
+    /// that hold two of its words. `judge_ambiguity`: say whether namesakes past the limit fit
+    /// as well (a family's search; not a name read in a text, which keeps only its best).
     pub(crate) fn search_among(
         &self,
         query: &Query,
         among: Option<Vec<u32>>,
         limit: usize,
+        judge_ambiguity: bool,
     ) -> Result<SearchResults, QueryError> {
         let mut q = query.to_record(&self.engine)?;
         // The other reading of the name (family name first), when there is one.
@@ -517,7 +519,11 @@ impl Index {
         ranked.sort_by(|x, y| {
             y.1 .0.total_cmp(&x.1 .0).then_with(|| extra(x.1 .1).cmp(&extra(y.1 .1))).then(x.0.cmp(y.0))
         });
-        let ambiguous = self.ambiguity(&q, query, &ranked, limit.clamp(1, MAX_LIMIT), candidates.len());
+        let ambiguous = if judge_ambiguity {
+            self.ambiguity(&q, query, &ranked, limit.clamp(1, MAX_LIMIT), candidates.len())
+        } else {
+            None
+        };
         ranked.truncate(limit.clamp(1, MAX_LIMIT));
         let results = ranked
             .into_iter()

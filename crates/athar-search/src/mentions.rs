@@ -154,7 +154,7 @@ impl Index {
                         out.searches += 1;
                         let query = Query { name: Some(spoken.clone()), ..Query::default() };
                         let top = self
-                            .search_among(&query, among, 1)
+                            .search_among(&query, among, 1, false)
                             .ok()
                             .and_then(|found| found.results.into_iter().next())
                             .filter(|top| top.probability >= MENTION_MIN_PROBABILITY && names_agree(top));
