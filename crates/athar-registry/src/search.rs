@@ -291,7 +291,10 @@ impl Registry {
                         catch_up(live, store, engine, now, changed)?;
                     }
                     _ if build || held => {
-                        *guard = Some(LiveIndex { index: whole_index(store, engine)?, stamp: now });
+                        // Stamped with the sites the names were built with: if another process
+                        // added one since, the next call sees the difference and builds again.
+                        let stamp = ChangeStamp { sites_version: names.sites_version(), ..now };
+                        *guard = Some(LiveIndex { index: whole_index(store, engine)?, stamp });
                         self.index_builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     _ => {}

@@ -49,6 +49,11 @@ impl Names {
         &self.gazetteer
     }
 
+    /// The store's count of site changes these were built at.
+    pub fn sites_version(&self) -> i64 {
+        self.sites_version
+    }
+
     /// The report scanner over these sites and places, built at its first use.
     pub fn scanner(&self) -> Result<&Scanner> {
         self.scanner
@@ -136,6 +141,62 @@ fn kind_of(text: &str) -> Result<FacilityKind, String> {
     })
 }
 
+/// The longest name of a site, and the most names one site may have.
+const MAX_NAME_CHARS: usize = 200;
+const MAX_NAMES: usize = 50;
+/// The most sites one call adds.
+const MAX_SITES: usize = 5_000;
+
+/// Whether a text holds control characters or direction overrides.
+fn has_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// Why a site's names cannot stand as they are, if so: a name that names it on its own must not
+/// be a word of the reports' context, too short, a town's or a person's name (those are bare
+/// names: the site only among words of detention); a bare name must not be a town where sites
+/// stand already (it would take that town's mentions from them).
+fn names_problem(f: &Facility, names: &Names) -> Option<String> {
+    let tables = names.engine().tables();
+    let scanner = names.scanner().ok()?;
+    let kinds = |form: &str| -> Vec<athar_names::tables::SetKind> {
+        tables.lookup(form).iter().map(|id| tables.set(*id).kind).collect()
+    };
+    for form in f.forms() {
+        let town_or_person = kinds(form).iter().any(|k| *k != athar_names::tables::SetKind::Place)
+            || tables.lookup(form).iter().any(|id| {
+                names.gazetteer().facility(&tables.set(*id).id).is_none()
+                    && tables.set(*id).kind == athar_names::tables::SetKind::Place
+            });
+        if f.stands_alone(form) {
+            if let Some(why) = scanner.too_common_to_stand(form) {
+                return Some(why);
+            }
+            if town_or_person {
+                return Some(format!(
+                    "'{form}' is a town's or a person's name: give it with --bare (it then names the site only among \
+                     words of detention), and a name of the site's own"
+                ));
+            }
+        } else if town_or_person {
+            let key = athar_names::normalize::lookup_key(form);
+            let sites_there = names.gazetteer().facilities().iter().filter(|o| {
+                o.city_name().is_some_and(|c| athar_names::normalize::lookup_key(c) == key)
+                    || tables.lookup(form).iter().any(|id| o.city_name().is_some_and(|c| tables.lookup(c).contains(id)))
+            });
+            if let Some(other) = sites_there.into_iter().next() {
+                return Some(format!(
+                    "the bare name '{form}' is a town where site '{}' ({}) stands: it would take that town's mentions \
+                     among words of detention; give the site a name of its own",
+                    other.id,
+                    other.label()
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Whether a name is written in a native script (Arabic, Cyrillic) rather than Latin.
 fn is_native(name: &str) -> bool {
     name.chars().any(|c| {
@@ -151,6 +212,24 @@ impl SiteInput {
             return Err("say where the site is known from (--source: a report, a testimony, a list)".into());
         }
         let kind = kind_of(&self.kind)?;
+        let texts = self.names.iter().chain(&self.bare).map(String::as_str);
+        let fields = [Some(self.source.as_str()), self.city.as_deref(), self.authority.as_deref(), Some(&self.id)];
+        if let Some(bad) = texts.clone().chain(fields.into_iter().flatten()).find(|t| has_control(t)) {
+            return Err(format!(
+                "'{}' holds control or direction characters: give the text as it is read",
+                athar_store::escape_control(bad)
+            ));
+        }
+        if let Some(long) = texts.clone().find(|t| t.chars().count() > MAX_NAME_CHARS) {
+            return Err(format!(
+                "a name of {} characters is no site's name (at most {MAX_NAME_CHARS}): '{}…'",
+                long.chars().count(),
+                long.chars().take(40).collect::<String>()
+            ));
+        }
+        if texts.count() > MAX_NAMES {
+            return Err(format!("more than {MAX_NAMES} names for one site: give its names, not a list"));
+        }
         let names: Vec<String> = self.names.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
         let bare: Vec<String> = self.bare.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
         // A bare name not among the names is one more name of the site.
@@ -282,6 +361,12 @@ impl Registry {
         if sites.is_empty() {
             return Err(RegistryError::Invalid("no site to add".into()));
         }
+        if sites.len() > MAX_SITES {
+            return Err(RegistryError::Invalid(format!(
+                "{} sites at once: at most {MAX_SITES}; nothing was added",
+                sites.len()
+            )));
+        }
         let names = self.names()?;
         let held: BTreeMap<String, SiteRow> =
             self.read(|s| Ok(s.sites()?))?.into_iter().map(|r| (r.id.clone(), r)).collect();
@@ -326,6 +411,10 @@ impl Registry {
                 ));
                 continue;
             }
+            if let Some(why) = names_problem(&facility, &names) {
+                problems.push(format!("{at}{why}"));
+                continue;
+            }
             let id = facility.id.clone();
             match gazetteer.add_registry_site(facility, true) {
                 Ok(()) => new.push(NewSite {
@@ -352,7 +441,9 @@ impl Registry {
         Scanner::new(&gazetteer, engine.tables())
             .map_err(|e| RegistryError::Invalid(format!("the scanner with these sites: {e}; no site was added")))?;
         if !new.is_empty() {
-            self.write(|s| Ok(s.add_sites(&actor.name, &new)?))?;
+            // Checked against the sites as they were read: if another user added one meanwhile,
+            // nothing is added (the two could share a name).
+            self.write(|s| Ok(s.add_sites(&actor.name, &new, names.sites_version)?))?;
         }
         out.added = new.into_iter().map(|s| s.id).collect();
         if let Some((name, sha)) = file {
@@ -476,7 +567,13 @@ fn sites_of_table(path: &Path) -> Result<Vec<SiteInput>> {
     let list = |cells: &[String], name: &str| -> Vec<String> {
         column(name)
             .and_then(|i| cells.get(i))
-            .map(|c| c.split([';', '|']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .map(|c| {
+                // A JSON file's list of names comes as its JSON text.
+                match serde_json::from_str::<Vec<String>>(c.trim()) {
+                    Ok(list) if c.trim_start().starts_with('[') => list,
+                    _ => c.split([';', '|']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                }
+            })
             .unwrap_or_default()
     };
     let cell = |cells: &[String], name: &str| -> String {

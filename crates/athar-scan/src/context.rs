@@ -216,6 +216,12 @@ impl Cues {
         w
     }
 
+    /// Whether a folded word is one of the cue words (a word of detention, of something else,
+    /// or a kind of site): no site's name on its own.
+    pub fn is_cue(&self, word: &str) -> bool {
+        self.hits(word).next().is_some()
+    }
+
     /// The kind of site a single folded word names (branche, الفرع, СИЗО), if any.
     pub fn kind_of(&self, word: &str) -> Option<KindWord> {
         self.hits(word).find_map(|c| match c.kind {

@@ -378,6 +378,22 @@ impl Scanner {
         Ok(Scanner { automaton, names, sites, places, cues })
     }
 
+    /// Why `name` cannot name a site on its own, if it cannot: too short to be told from a
+    /// word, or a single word of the context lists (prison, branch, سجن, held).
+    pub fn too_common_to_stand(&self, name: &str) -> Option<String> {
+        let folded = fold(name).text;
+        if folded.chars().filter(|c| c.is_alphanumeric()).count() < 4 {
+            return Some(format!("'{name}' is too short to name a site on its own (4 letters or digits at least)"));
+        }
+        if !folded.contains(' ') && self.cues.is_cue(&folded) {
+            return Some(format!(
+                "'{name}' is a word of the reports' context (a kind of site, a word of detention): alone it names no \
+                 site; give the site's full name"
+            ));
+        }
+        None
+    }
+
     /// How many names the automaton holds.
     pub fn name_count(&self) -> usize {
         self.names.len()

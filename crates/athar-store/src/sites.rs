@@ -78,11 +78,18 @@ pub(crate) fn site_digests(conn: &rusqlite::Connection) -> Result<Vec<(String, S
 }
 
 impl Store {
-    /// Adds sites, all or none, each sealed in the audit chain (`site.add`). An id the
-    /// registry holds already is refused, naming it.
-    pub fn add_sites(&self, actor: &str, sites: &[NewSite]) -> Result<(), StoreError> {
+    /// Adds sites, all or none, each sealed in the audit chain (`site.add`), when the sites are
+    /// still those of `checked_at` (their [`Store::sites_version`] when they were checked
+    /// against). An id the registry holds already is refused, naming it.
+    pub fn add_sites(&self, actor: &str, sites: &[NewSite], checked_at: i64) -> Result<(), StoreError> {
         crate::check_actor(actor)?;
         write_tx(&self.conn, || {
+            if self.sites_version()? != checked_at {
+                return Err(StoreError::Invalid(
+                    "another user added sites while these were checked: nothing was added; run the command again"
+                        .into(),
+                ));
+            }
             let at = now();
             for s in sites {
                 let held: Option<String> = self

@@ -94,7 +94,26 @@ pub fn run(g: &crate::Global, args: ScanArgs) -> Result<ExitCode> {
     // A registry at --db adds the sites its users added to the compiled-in gazetteer; persons
     // and storing need one.
     let at_db = std::fs::metadata(&g.db).is_ok_and(|m| m.is_file() && m.len() > 0);
-    let registry = if args.persons || args.store || at_db { Some(g.registry()?) } else { None };
+    let registry = if args.persons || args.store {
+        Some(g.registry()?)
+    } else if at_db {
+        // Only its sites are wanted: a file there that does not open as a registry leaves the
+        // compiled-in gazetteer, said so.
+        match g.registry() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!(
+                    "warning: the registry at {} does not open ({}): only the compiled-in gazetteer's sites are looked \
+                     for",
+                    g.db.display(),
+                    athar_registry::escape_control(&format!("{e:#}"))
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
     let mut registry_sites = 0;
     let scan = if let Some(registry) = &registry {
         let options = ScanOptions {

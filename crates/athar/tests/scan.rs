@@ -355,13 +355,25 @@ fn a_site_users_add_is_a_place_name_of_the_registry_everywhere_and_sealed_in_its
     std::fs::write(
         &bad,
         "id,kind,country,names,source\nroumieh,prison,LB,Roumieh prison;سجن رومية,HRW\nx2,prizon,SY,B jail,x\n\
-         x3,prison,SY,Branch 290,x\ndamascus,prison,SY,D jail,x\n",
+         x3,prison,SY,Branch 290,x\ndamascus,prison,SY,D jail,x\nx6,prison,SY,Damascus,x\nx7,prison,SY,Prison,x\n",
     )
     .expect("bad");
     let o = athar(&["--db", db, "facilities", "import", bad.to_str().expect("path")]);
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
-    for said in ["row 3", "prizon", "row 4", "already a name of site 'branch_290'", "row 5", "'damascus'", "no site"] {
+    for said in [
+        "row 3",
+        "prizon",
+        "row 4",
+        "already a name of site 'branch_290'",
+        "row 5",
+        "'damascus'",
+        "row 6",
+        "a town's or a person's name",
+        "row 7",
+        "word of the reports' context",
+        "no site",
+    ] {
         assert!(e.contains(said), "{said}: {e}");
     }
     let added = || -> usize {
