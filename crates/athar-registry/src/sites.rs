@@ -280,6 +280,9 @@ pub struct SitesAdded {
     pub added: Vec<String>,
     /// The ids the registry held already, the same in every fact (a file imported again).
     pub held: Vec<String>,
+    /// Of those, the ones given with another source than the one kept (which stays).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_with_other_source: Vec<String>,
     /// The file read, and its SHA-256.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -394,6 +397,9 @@ impl Registry {
                     .and_then(|f| serde_json::to_string(&f).ok())
                     .is_some_and(|stored| stored == json);
                 if same {
+                    if row.source != input.source.trim() {
+                        out.held_with_other_source.push(facility.id.clone());
+                    }
                     out.held.push(facility.id);
                 } else {
                     problems.push(format!(

@@ -156,6 +156,12 @@ fn report(out: &SitesAdded, json: bool) -> Result<()> {
         (Some(f), Some(sha)) => format!(" from {f} (SHA-256 {sha})"),
         _ => String::new(),
     };
+    if !out.held_with_other_source.is_empty() {
+        eprintln!(
+            "note: held already with another source, which is kept (sites are never replaced): {}",
+            out.held_with_other_source.join(", ")
+        );
+    }
     if out.added.is_empty() {
         println!("nothing added{from}: the registry holds every site given already ({})", out.held.join(", "));
         return Ok(());

@@ -395,6 +395,11 @@ fn a_site_users_add_is_a_place_name_of_the_registry_everywhere_and_sealed_in_its
         assert_eq!(v["sha256"].as_str().map(str::len), Some(64));
     }
     assert_eq!(added(), 2);
+    // Again with another source: held, and said that the first source stays.
+    std::fs::write(&good, "id,kind,country,city,names,source\nroumieh,prison,LB,Roumieh,Roumieh prison;سجن رومية,UN\n")
+        .expect("good");
+    let o = athar(&["--db", db, "facilities", "import", good.to_str().expect("path"), "--json"]);
+    assert_eq!(json(&o)["held_with_other_source"], serde_json::json!(["roumieh"]));
     let o = athar(&["--db", db, "facilities", "list", "--added", "--json"]);
     let listed = json(&o);
     assert_eq!(listed[1]["added"]["file_name"], "good.csv", "{listed}");
