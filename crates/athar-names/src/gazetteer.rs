@@ -256,6 +256,14 @@ impl Gazetteer {
     pub fn source(&self, facility: &Facility, id: &str) -> Option<&Source> {
         self.sources.get(&facility.file)?.get(id)
     }
+
+    /// The sources a site cites for any of its facts, each once, as `title <address>`.
+    pub fn cited(&self, facility: &Facility) -> Vec<String> {
+        let mut ids: Vec<&String> = facility.cite.values().flatten().collect();
+        ids.sort();
+        ids.dedup();
+        ids.into_iter().filter_map(|id| self.source(facility, id)).map(|s| format!("{} <{}>", s.title, s.url)).collect()
+    }
 }
 
 /// Checks one site before it is added: a stable id used once, a name, a known country, and

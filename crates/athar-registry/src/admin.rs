@@ -61,7 +61,7 @@ impl Registry {
         if let Ok(id) = view.record_id.parse::<i64>() {
             self.check_visible(&self.withheld(actor)?, id)?;
         }
-        self.resolve_places(&mut view)?;
+        Registry::resolve_places(std::slice::from_mut(&mut view), self.names()?.scanner()?);
         self.audit(actor, "records.show", Some(&format!("record:{}", view.record_id)), Some(1), None)?;
         Ok(view)
     }

@@ -213,9 +213,7 @@ impl Registry {
             Ok((records, hidden, flags, reports))
         })?;
         let mut records = records;
-        for r in &mut records {
-            self.resolve_places(r)?;
-        }
+        Registry::resolve_places(&mut records, self.names()?.scanner()?);
         self.audit(actor, "persons.show", Some(&format!("person:{person}")), Some(records.len() as i64), None)?;
         Ok(PersonView { person_id: person.to_string(), records, withheld: hidden, flags, reports })
     }

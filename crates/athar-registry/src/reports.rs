@@ -102,12 +102,20 @@ pub struct TextScan {
     pub stopped: bool,
 }
 
+/// The most characters of a text read at once ([`Registry::scan_text`]); a longer report is a
+/// file, read in pieces.
+pub const MAX_TEXT_CHARS: usize = 200_000;
+
 impl Registry {
     /// Fills a record's places as the gazetteer resolves them: its facility to a detention site
     /// (Saydnaya there is the prison), its birth place, residence and place to a town.
-    pub(crate) fn resolve_places(&self, view: &mut athar_store::RecordView) -> Result<()> {
-        let names = self.names()?;
-        let scanner = names.scanner()?;
+    pub(crate) fn resolve_places(views: &mut [athar_store::RecordView], scanner: &athar_scan::Scanner) {
+        for view in views {
+            Self::resolve_view(view, scanner);
+        }
+    }
+
+    fn resolve_view(view: &mut athar_store::RecordView, scanner: &athar_scan::Scanner) {
         view.places = PLACE_FIELDS
             .iter()
             .filter_map(|(field, detention)| {
@@ -121,7 +129,6 @@ impl Registry {
                 })
             })
             .collect();
-        Ok(())
     }
 
     /// Reads and scans the reports under `paths` (see the module documentation). With
@@ -211,8 +218,13 @@ impl Registry {
     /// a text pasted into the web application or sent to the API: as [`Registry::scan_reports`]
     /// for one report that is not kept, at most `max_searches` searches.
     pub fn scan_text(&self, actor: &Actor, text: &str, persons: bool, max_searches: usize) -> Result<TextScan> {
-        if persons {
-            actor.require(Action::Search)?;
+        actor.require(if persons { Action::Search } else { Action::SeeCounts })?;
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(RegistryError::Invalid(format!(
+                "a text of {chars} characters: at most {MAX_TEXT_CHARS} are read at once; scan a longer report as a \
+                 file (athar scan FILE)"
+            )));
         }
         let mentions = self.names()?.scanner()?.scan(text);
         let mut out = TextScan { mentions, ..TextScan::default() };

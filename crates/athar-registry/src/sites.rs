@@ -16,7 +16,8 @@
 use crate::actor::{Action, Actor};
 use crate::{Registry, RegistryError, Result};
 use athar_names::gazetteer::REGISTRY_FILE;
-use athar_names::{Facility, FacilityKind, Gazetteer, NameEngine};
+use athar_names::tables::SetKind;
+use athar_names::{Facility, FacilityKind, Gazetteer, NameEngine, VariantTables};
 use athar_scan::Scanner;
 use athar_store::{NewSite, SiteRow};
 use serde::Serialize;
@@ -156,42 +157,43 @@ fn has_control(text: &str) -> bool {
 /// be a word of the reports' context, too short, a town's or a person's name (those are bare
 /// names: the site only among words of detention); a bare name must not be a town where sites
 /// stand already (it would take that town's mentions from them).
-fn names_problem(f: &Facility, names: &Names) -> Option<String> {
-    let tables = names.engine().tables();
-    let scanner = names.scanner().ok()?;
-    let kinds = |form: &str| -> Vec<athar_names::tables::SetKind> {
-        tables.lookup(form).iter().map(|id| tables.set(*id).kind).collect()
-    };
+fn names_problem(f: &Facility, tables: &VariantTables, scanner: &Scanner, gazetteer: &Gazetteer) -> Option<String> {
     for form in f.forms() {
-        let town_or_person = kinds(form).iter().any(|k| *k != athar_names::tables::SetKind::Place)
-            || tables.lookup(form).iter().any(|id| {
-                names.gazetteer().facility(&tables.set(*id).id).is_none()
-                    && tables.set(*id).kind == athar_names::tables::SetKind::Place
-            });
-        if f.stands_alone(form) {
-            if let Some(why) = scanner.too_common_to_stand(form) {
-                return Some(why);
+        let sets = tables.lookup(form);
+        // A person's name, or a town's (a place that is no site).
+        let town_or_person = sets.iter().any(|id| {
+            let set = tables.set(*id);
+            set.kind != SetKind::Place || gazetteer.facility(&set.id).is_none()
+        });
+        if !town_or_person {
+            if f.stands_alone(form) {
+                if let Some(why) = scanner.too_common_to_stand(form) {
+                    return Some(why);
+                }
             }
-            if town_or_person {
-                return Some(format!(
+            continue;
+        }
+        if f.stands_alone(form) {
+            return Some(scanner.too_common_to_stand(form).unwrap_or_else(|| {
+                format!(
                     "'{form}' is a town's or a person's name: give it with --bare (it then names the site only among \
                      words of detention), and a name of the site's own"
-                ));
-            }
-        } else if town_or_person {
-            let key = athar_names::normalize::lookup_key(form);
-            let sites_there = names.gazetteer().facilities().iter().filter(|o| {
-                o.city_name().is_some_and(|c| athar_names::normalize::lookup_key(c) == key)
-                    || tables.lookup(form).iter().any(|id| o.city_name().is_some_and(|c| tables.lookup(c).contains(id)))
-            });
-            if let Some(other) = sites_there.into_iter().next() {
-                return Some(format!(
-                    "the bare name '{form}' is a town where site '{}' ({}) stands: it would take that town's mentions \
-                     among words of detention; give the site a name of its own",
-                    other.id,
-                    other.label()
-                ));
-            }
+                )
+            }));
+        }
+        let key = athar_names::normalize::lookup_key(form);
+        let there = gazetteer.facilities().iter().find(|o| {
+            o.city_name().is_some_and(|c| {
+                athar_names::normalize::lookup_key(c) == key || tables.lookup(c).iter().any(|id| sets.contains(id))
+            })
+        });
+        if let Some(other) = there {
+            return Some(format!(
+                "the bare name '{form}' is a town where site '{}' ({}) stands: it would take that town's mentions \
+                 among words of detention; give the site a name of its own",
+                other.id,
+                other.label()
+            ));
         }
     }
     None
@@ -325,15 +327,7 @@ impl Registry {
                 let added = rows.get(&f.id).cloned();
                 let sources = match &added {
                     Some(row) => vec![row.source.clone()],
-                    None => {
-                        let mut ids: Vec<&String> = f.cite.values().flatten().collect();
-                        ids.sort();
-                        ids.dedup();
-                        ids.into_iter()
-                            .filter_map(|id| g.source(f, id))
-                            .map(|s| format!("{} <{}>", s.title, s.url))
-                            .collect()
-                    }
+                    None => g.cited(f),
                 };
                 SiteListing {
                     entity_id: format!("facility:{}", f.id),
@@ -371,6 +365,7 @@ impl Registry {
             )));
         }
         let names = self.names()?;
+        let scanner = names.scanner()?;
         let held: BTreeMap<String, SiteRow> =
             self.read(|s| Ok(s.sites()?))?.into_iter().map(|r| (r.id.clone(), r)).collect();
         let mut gazetteer = names.gazetteer().clone();
@@ -417,7 +412,7 @@ impl Registry {
                 ));
                 continue;
             }
-            if let Some(why) = names_problem(&facility, &names) {
+            if let Some(why) = names_problem(&facility, names.engine().tables(), scanner, &gazetteer) {
                 problems.push(format!("{at}{why}"));
                 continue;
             }
@@ -502,15 +497,7 @@ fn sites_of_toml(path: &Path, bytes: &[u8]) -> Result<Vec<SiteInput>> {
     Ok(g.facilities()
         .iter()
         .map(|f| {
-            let mut cited: Vec<&String> = f.cite.values().flatten().collect();
-            cited.sort();
-            cited.dedup();
-            let source = cited
-                .into_iter()
-                .filter_map(|id| g.source(f, id))
-                .map(|s| format!("{} <{}>", s.title, s.url))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let source = g.cited(f).join("; ");
             SiteInput {
                 id: f.id.clone(),
                 kind: f.kind.as_str().to_string(),

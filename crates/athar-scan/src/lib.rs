@@ -268,24 +268,13 @@ impl Scanner {
         let mut sites = Vec::new();
         for f in gazetteer.facilities() {
             let s = sites.len() as u32;
-            let mut numbers: Vec<String> = f
-                .forms()
-                .flat_map(|form| {
-                    fold(form)
-                        .text
-                        .split(' ')
-                        .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            numbers.sort();
-            numbers.dedup();
-            let mut words: Vec<String> =
-                f.forms().flat_map(|form| fold(form).text.split(' ').map(str::to_string).collect::<Vec<_>>()).collect();
+            // Its names folded once: their words, and the numbers among them (SIZO-1, Branch 215).
+            let forms: Vec<String> = f.forms().map(|form| fold(form).text).collect();
+            let mut words: Vec<String> = forms.iter().flat_map(|f| f.split(' ')).map(str::to_string).collect();
             words.sort();
             words.dedup();
-            let forms: Vec<String> = f.forms().map(|form| fold(form).text).collect();
+            let numbers: Vec<String> =
+                words.iter().filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())).cloned().collect();
             let unnumbered = forms.iter().any(|form| !form.split(' ').any(|w| w.bytes().all(|b| b.is_ascii_digit())));
             sites.push(Site {
                 id: f.id.clone(),

@@ -433,8 +433,9 @@ impl Index {
 
     /// Records (positions) that hold one of the keys `a` and one of the keys `b` (both
     /// sorted), at most `most` of them: the records of the rarer side are asked for the other's
-    /// keys, at most `visits` of them.
-    pub(crate) fn records_with_both(&self, a: &[u64], b: &[u64], visits: usize, most: usize) -> Vec<u32> {
+    /// keys, at most `visits` of them. `None` when a bound stopped the asking: the records found
+    /// are then not all there are, and the caller must not take them for all.
+    pub(crate) fn records_with_both(&self, a: &[u64], b: &[u64], visits: usize, most: usize) -> Option<Vec<u32>> {
         let total = |keys: &[u64]| keys.iter().filter_map(|k| self.by_key.get(k)).map(Vec::len).sum::<usize>();
         let (rare, other) = if total(a) <= total(b) { (a, b) } else { (b, a) };
         let mut found = Vec::new();
@@ -443,9 +444,7 @@ impl Index {
             for &r in list {
                 asked += 1;
                 if asked > visits || found.len() >= most {
-                    found.sort_unstable();
-                    found.dedup();
-                    return found;
+                    return None;
                 }
                 if self.record_holds(r, other) {
                     found.push(r);
@@ -454,7 +453,7 @@ impl Index {
         }
         found.sort_unstable();
         found.dedup();
-        found
+        Some(found)
     }
 
     /// The model that scores candidates.
@@ -576,7 +575,12 @@ impl Index {
                 fields.push((name, distinct.len()));
             }
         };
-        for kind in [ComparisonKind::MotherName, ComparisonKind::FatherName, ComparisonKind::GrandfatherName] {
+        for kind in [
+            ComparisonKind::MotherName,
+            ComparisonKind::FatherName,
+            ComparisonKind::GrandfatherName,
+            ComparisonKind::BirthPlace,
+        ] {
             if kind.name_field(q).is_some() {
                 continue;
             }
@@ -592,16 +596,6 @@ impl Index {
                 "birth_date",
                 tied.iter().map(|r| self.records[*r as usize].birth.as_ref().map(|b| b.year as u64)).collect(),
             );
-        }
-        if ComparisonKind::BirthPlace.name_field(q).is_none() {
-            let slot = athar_link::record::value_slot(ComparisonKind::BirthPlace);
-            let values = tied
-                .iter()
-                .map(|r| {
-                    slot.map(|s| self.records[*r as usize].value_ids[s]).filter(|v| *v != NO_VALUE_ID).map(u64::from)
-                })
-                .collect();
-            weigh("birth_place", values);
         }
         if query.facility.is_none() {
             let values = tied
@@ -903,11 +897,11 @@ mod tests {
         let found = index.search(&with_mother, 5).unwrap();
         assert_eq!(found.results[0].person_id, "p1");
         assert_eq!(found.ambiguous, None, "{:?}", found.ambiguous);
-        // The year given, the mother not: the mother's name is the field left to ask for.
+        // The year given: it separates them as well.
         let with_year = Query { born: Some("1975".into()), ..name };
-        if let Some(a) = index.search(&with_year, 1).unwrap().ambiguous {
-            assert!(!a.separating.contains(&"birth_date"), "{a:?}");
-        }
+        let found = index.search(&with_year, 1).unwrap();
+        assert_eq!(found.results[0].person_id, "p5");
+        assert_eq!(found.ambiguous, None, "{:?}", found.ambiguous);
     }
 
     #[test]

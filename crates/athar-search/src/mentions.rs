@@ -21,13 +21,12 @@ pub const MENTION_MIN_PROBABILITY: f64 = 0.5;
 pub const MAX_NAME_WORDS: usize = 5;
 
 /// Most records of a word's keys asked whether they hold another word of the same run too (the
-/// rarer word's records). Past it both words are common, and a pair that one record in a
-/// hundred of them holds is found before it with odds of 1 − 0.99¹⁰⁰⁰; a rarer pair of common
-/// names may be missed. Measured on a million records: 4,000 visits cost 40 % more time.
+/// rarer word's records). Past it both words are common: the run is searched among the
+/// search's own candidates instead (a search more, never a name missed).
 const HELD_TOGETHER_VISITS: usize = 1_000;
 
-/// Most records that hold two words of a run scored for it: a name that more records hold is
-/// too common for a mention (its probability for any one person stays below the floor).
+/// Most records that hold two words of a run kept as its candidates; past it, likewise, the
+/// search's own candidates.
 const HELD_TOGETHER_MOST: usize = 64;
 
 /// A registered person named in the text.
@@ -217,8 +216,9 @@ impl Index {
     }
 
     /// The records that hold the keys of the first name of `words` together with those of
-    /// another of them (at most [`HELD_TOGETHER_MOST`]); `None` when only one of the words
-    /// is a name (a kunya and a name: the search's own candidates).
+    /// another of them; `None` when only one of the words is a name (a kunya and a name), or
+    /// when more hold them than [`HELD_TOGETHER_MOST`] or [`HELD_TOGETHER_VISITS`] allow: the
+    /// search's own candidates then, never a partial list taken for all.
     fn held_together(&self, words: &[Word]) -> Option<Vec<u32>> {
         let keys: Vec<&[u64]> = words.iter().map(|w| &*w.keys).collect();
         let first = keys.iter().position(|k| !k.is_empty())?;
@@ -228,7 +228,7 @@ impl Index {
         }
         others.sort_unstable();
         others.dedup();
-        Some(self.records_with_both(keys[first], &others, HELD_TOGETHER_VISITS, HELD_TOGETHER_MOST))
+        self.records_with_both(keys[first], &others, HELD_TOGETHER_VISITS, HELD_TOGETHER_MOST)
     }
 
     /// Of `records`, those that hold the first name of `window` and another of its names.

@@ -203,20 +203,10 @@ pub async fn scan(
         Err(r) => return *r,
     };
     let Some(actor) = ctx.actor.clone() else { return error(StatusCode::UNAUTHORIZED, "not signed in") };
-    let left = if req.persons { crate::pages::searches_left(&app, &actor) } else { Some(0) };
-    if req.persons && left == Some(0) {
-        crate::pages::search_refused(&app, &actor).await;
-        return error(StatusCode::TOO_MANY_REQUESTS, "the search limit is reached (30 a minute, 300 a day)");
-    }
-    let registry = app.registry.clone();
-    let who = actor.clone();
-    let max = left.unwrap_or(athar_registry::reports::DEFAULT_MAX_SEARCHES);
-    match blocking(move || registry.scan_text(&who, &req.text, req.persons, max)).await {
-        Ok(Ok(found)) => {
-            crate::pages::note_searches(&app, &actor, found.searches);
-            ok(found)
-        }
-        Ok(Err(e)) => failed(&app, &ctx, e).await,
+    match crate::pages::scan_within_limits(&app, &actor, req.text, req.persons).await {
+        Ok(Some(Ok(found))) => ok(found),
+        Ok(Some(Err(e))) => failed(&app, &ctx, e).await,
+        Ok(None) => error(StatusCode::TOO_MANY_REQUESTS, "the search limit is reached (30 a minute, 300 a day)"),
         Err(r) => r,
     }
 }

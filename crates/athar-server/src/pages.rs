@@ -998,9 +998,9 @@ pub async fn search(
     }
 }
 
-/// The most characters a text pasted into the scan page may hold (a long report; a file is
-/// scanned with `athar scan`).
-pub(crate) const MAX_SCAN_CHARS: usize = 200_000;
+/// The most characters a text pasted into the scan page may hold: what the registry reads at
+/// once (a longer report is scanned as a file with `athar scan`).
+pub(crate) const MAX_SCAN_CHARS: usize = athar_registry::reports::MAX_TEXT_CHARS;
 
 #[derive(Deserialize, Default)]
 pub struct ScanForm {
@@ -1055,6 +1055,29 @@ pub async fn scan_form(Extension(ctx): Extension<Ctx>) -> Response {
     render(StatusCode::OK, blank)
 }
 
+/// `text` scanned for `actor` (persons too, when asked) within the user's search limits: each
+/// name searched is counted; `None` when persons were asked for and the limit is reached (the
+/// refusal audited, nothing scanned). The page and the API both scan through it.
+pub(crate) async fn scan_within_limits(
+    app: &Arc<App>,
+    actor: &Actor,
+    text: String,
+    persons: bool,
+) -> Result<Option<Result<athar_registry::reports::TextScan, RegistryError>>, Response> {
+    let left = if persons { searches_left(app, actor) } else { Some(0) };
+    if persons && left == Some(0) {
+        search_refused(app, actor).await;
+        return Ok(None);
+    }
+    let max = left.unwrap_or(athar_registry::reports::DEFAULT_MAX_SEARCHES);
+    let (registry, who) = (app.registry.clone(), actor.clone());
+    let answer = blocking(move || registry.scan_text(&who, &text, persons, max)).await?;
+    if let Ok(found) = &answer {
+        note_searches(app, actor, found.searches);
+    }
+    Ok(Some(answer))
+}
+
 /// A pasted text read for the sites and places it names, and — when asked, by a role that may
 /// search — the registered persons: each name searched counts against the user's search limits
 /// (the scan stops at the limit, and says so), one audit entry for the scan.
@@ -1069,21 +1092,16 @@ pub async fn scan(State(app): State<Arc<App>>, Extension(ctx): Extension<Ctx>, F
         shown.error = Some(shown.page.t("scan.too_long").to_string());
         return render(StatusCode::PAYLOAD_TOO_LARGE, shown);
     }
-    let left = if persons { searches_left(&app, &actor) } else { Some(0) };
-    if persons && left == Some(0) {
-        search_refused(&app, &actor).await;
-        shown.error = Some(shown.page.t("search.limited").to_string());
-        return render(StatusCode::TOO_MANY_REQUESTS, shown);
-    }
-    let max = left.unwrap_or(athar_registry::reports::DEFAULT_MAX_SEARCHES);
-    let (registry, who, text) = (app.registry.clone(), actor.clone(), form.text);
-    let answer = match blocking(move || registry.scan_text(&who, &text, persons, max)).await {
-        Ok(a) => a,
+    let answer = match scan_within_limits(&app, &actor, form.text, persons).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            shown.error = Some(shown.page.t("search.limited").to_string());
+            return render(StatusCode::TOO_MANY_REQUESTS, shown);
+        }
         Err(r) => return r,
     };
     match answer {
         Ok(found) => {
-            note_searches(&app, &actor, found.searches);
             let mut rows: Vec<ScanRow> = found
                 .mentions
                 .iter()
