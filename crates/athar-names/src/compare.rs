@@ -203,6 +203,12 @@ pub fn compare_parts(tables: &VariantTables, a: &NamePart, b: &NamePart) -> (Tok
     compare_parts_in(tables, a, b, true)
 }
 
+/// Whether two parts are the same name in any spelling ([`TokenLevel::is_same`]), whatever
+/// role each plays in its name (a word read alone has none).
+pub fn same_part(tables: &VariantTables, a: &NamePart, b: &NamePart) -> bool {
+    compare_parts_in(tables, a, b, false).0.is_same()
+}
+
 /// As [`compare_parts`]; with `roles` false, the parts' roles are not read (a name of one part
 /// has the role of its position, not one the structure showed: a father's name field holding
 /// "Mikhail" meets one holding "Mikhailovich").

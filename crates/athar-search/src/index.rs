@@ -214,6 +214,9 @@ pub struct Index {
     /// the same ids for the same texts.
     interner: athar_link::ValueInterner,
     value_ids: FxHashMap<Box<str>, u32>,
+    /// The distinct name parts the records hold, built when a text is first read for names
+    /// (and again after records are added).
+    registered: std::sync::OnceLock<crate::registered::RegisteredParts>,
 }
 
 /// Keys of a record's names: every part's skeletons and table names, hashed with the group of
@@ -266,6 +269,7 @@ impl Index {
             tf: TermFrequencies::default(),
             interner: athar_link::ValueInterner::default(),
             value_ids: FxHashMap::default(),
+            registered: std::sync::OnceLock::new(),
         };
         let (records, refs, facility, status) = index.take_entries(entries);
         let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
@@ -317,6 +321,7 @@ impl Index {
         keys: Vec<Vec<u64>>,
     ) {
         let first = self.records.len();
+        self.registered = std::sync::OnceLock::new();
         self.key_start.pop();
         for (k, ks) in keys.into_iter().enumerate() {
             self.key_start.push(self.keys_of.len() as u32);
@@ -405,55 +410,29 @@ impl Index {
         &self.engine
     }
 
-    /// The keys of `name` (as a person's own name) that some record holds: empty when the
-    /// registry holds no name like it.
-    pub(crate) fn name_keys(&self, name: &str) -> Vec<u64> {
-        self.analysis_keys(&self.engine.analyse(name))
-    }
-
-    /// The keys of a name already analysed that some record holds.
-    pub(crate) fn analysis_keys(&self, analysis: &NameAnalysis) -> Vec<u64> {
-        let mut keys: Vec<u64> = analysis
-            .keys()
-            .iter()
-            .map(|k| athar_link::blocking::key_hash(b'p', k))
-            .filter(|h| self.by_key.contains_key(h))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys
-    }
-
-    /// Whether the record at `position` holds one of `keys`.
-    pub(crate) fn record_holds(&self, position: u32, keys: &[u64]) -> bool {
-        let at = position as usize;
-        let own = &self.keys_of[self.key_start[at] as usize..self.key_start[at + 1] as usize];
-        keys.iter().any(|k| own.binary_search(k).is_ok())
-    }
-
-    /// Records (positions) that hold one of the keys `a` and one of the keys `b` (both
-    /// sorted), at most `most` of them: the records of the rarer side are asked for the other's
-    /// keys, at most `visits` of them. `None` when a bound stopped the asking: the records found
-    /// are then not all there are, and the caller must not take them for all.
-    pub(crate) fn records_with_both(&self, a: &[u64], b: &[u64], visits: usize, most: usize) -> Option<Vec<u32>> {
-        let total = |keys: &[u64]| keys.iter().filter_map(|k| self.by_key.get(k)).map(Vec::len).sum::<usize>();
-        let (rare, other) = if total(a) <= total(b) { (a, b) } else { (b, a) };
+    /// The forms of a person's own names some record holds that a word read alone (its
+    /// `analysis`) is the same name as, in any spelling (see `registered`): all of them, or
+    /// (`all` false) one, which says whether there is one.
+    pub(crate) fn same_forms(&self, analysis: &NameAnalysis, all: bool) -> crate::registered::SameForms {
+        use crate::registered::SameForms;
+        let table = self.registered();
+        let held = |k: u64| self.by_key.contains_key(&k);
         let mut found = Vec::new();
-        let mut asked = 0;
-        for list in rare.iter().filter_map(|k| self.by_key.get(k)) {
-            for &r in list {
-                asked += 1;
-                if asked > visits || found.len() >= most {
-                    return None;
-                }
-                if self.record_holds(r, other) {
-                    found.push(r);
-                }
+        for p in &analysis.parts {
+            match table.same_forms(self.engine.tables(), &self.records, p, held, all) {
+                SameForms::Known(forms) if !all && !forms.is_empty() => return SameForms::Known(forms),
+                SameForms::Known(forms) => found.extend(forms),
+                SameForms::Unknown => return SameForms::Unknown,
             }
         }
         found.sort_unstable();
         found.dedup();
-        Some(found)
+        SameForms::Known(found)
+    }
+
+    /// The registry's distinct name forms, built when first asked for (a text read for names).
+    pub(crate) fn registered(&self) -> &crate::registered::RegisteredParts {
+        self.registered.get_or_init(|| crate::registered::RegisteredParts::new(&self.records))
     }
 
     /// The model that scores candidates.

@@ -32,6 +32,7 @@
 mod index;
 mod mentions;
 mod query;
+mod registered;
 
 pub use index::{
     Ambiguity, Explained, Index, IndexEntry, IndexError, PersonMatch, RecordRef, SearchResults, AMBIGUOUS_BITS,

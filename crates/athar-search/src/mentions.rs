@@ -1,15 +1,17 @@
-//! Registered persons named in a text (a report, a testimony): runs of words the registry
-//! holds as names — two at least, or one after a kunya (`Abu Ahmad`) — each searched as a full
-//! name among the records that hold two of its words (a run that no record holds two words of
-//! costs no search: most runs of capitalised words in news are titles, places and agencies;
-//! the same name again in a text is the same answer), and kept when the best person's record agrees on two of its names at least (a given
-//! and a family name, say) with the model's probability past a floor. A lone given name is
-//! never a mention. Owns the reading of the text into candidate names and their acceptance;
-//! not the audit of the searches it makes, nor their limits (the registry's), nor facilities
-//! (`athar-scan`).
+//! Registered persons named in a text (a report, a testimony): runs of words that are the same
+//! name, in some spelling, as a name a record holds (not merely a word sharing a loose key with
+//! one: `War`, `New`, `Low` are no names) — two at least, or one after a kunya (`Abu Ahmad`) —,
+//! each searched as a full name among the records that hold two of its names (a run that no
+//! record holds two names of costs no search: most runs of capitalised words in news are
+//! titles, places and agencies; the same name again in a text is the same answer), and kept
+//! when the best person's record agrees on two of its names at least (a given and a family
+//! name, say) with the model's probability past a floor. A lone given name is never a mention.
+//! Owns the reading of the text into candidate names and their acceptance; not the audit of
+//! the searches it makes, nor their limits (the registry's), nor facilities (`athar-scan`).
 
 use crate::index::{Index, PersonMatch};
 use crate::query::Query;
+use crate::registered::SameForms;
 use athar_names::{NameAnalysis, Role, Script};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -20,14 +22,14 @@ pub const MENTION_MIN_PROBABILITY: f64 = 0.5;
 /// Most words of a name searched at once (given, father, grandfather, family and a particle).
 pub const MAX_NAME_WORDS: usize = 5;
 
-/// Most records of a word's keys asked whether they hold another word of the same run too (the
+/// Most records holding a word of a run asked whether they hold another word of it too (the
 /// rarer word's records). Past it both words are common: the run is searched among the
 /// search's own candidates instead (a search more, never a name missed).
-const HELD_TOGETHER_VISITS: usize = 1_000;
+const HELD_TOGETHER_VISITS: usize = 10_000;
 
 /// Most records that hold two words of a run kept as its candidates; past it, likewise, the
 /// search's own candidates.
-const HELD_TOGETHER_MOST: usize = 64;
+const HELD_TOGETHER_MOST: usize = crate::index::MAX_CANDIDATES;
 
 /// A registered person named in the text.
 #[derive(Debug, Clone, Serialize)]
@@ -59,8 +61,6 @@ struct Word<'t> {
     /// The form searched (an Arabic word without its conjunction or preposition, a Russian or
     /// Ukrainian name in its nominative) when the registry holds it as a name.
     name: Option<String>,
-    /// The keys of that form some record holds.
-    keys: std::rc::Rc<[u64]>,
     /// `Abu`, `Umm`, `bin`, `al-`, `abd`: a word that stands inside names, never one alone.
     particle: bool,
     kunya: bool,
@@ -72,34 +72,33 @@ impl Index {
     /// so). `searches` is what it took.
     pub fn name_mentions(&self, text: &str, max_searches: usize) -> NameMentions {
         let mut out = NameMentions::default();
-        // Each distinct word read once: the form the registry holds and its keys, particle,
-        // kunya.
-        type Read = (Option<String>, std::rc::Rc<[u64]>, bool, bool);
+        // Each distinct word read once: the form the registry holds, particle, kunya.
+        type Read = (Option<String>, bool, bool);
         let mut read: FxHashMap<&str, Read> = FxHashMap::default();
         let words: Vec<Word> = words(text)
             .map(|(start, end)| {
                 let w = &text[start..end];
-                let (name, keys, particle, kunya) = read
+                let (name, particle, kunya) = read
                     .entry(w)
                     .or_insert_with(|| {
                         // A word of the sentence (lower case, longer than any particle) is no
                         // name: not analysed.
                         if !capitalised(w) && w.chars().count() > 4 {
-                            return (None, Vec::new().into(), false, false);
+                            return (None, false, false);
                         }
                         let analysis = self.engine().analyse(w);
                         let particle =
                             !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
                         let found = if particle { None } else { self.registered_form(w, &analysis) };
-                        let (name, keys) = found.map_or((None, Vec::new()), |(n, k)| (Some(n), k));
-                        (name, keys.into(), particle, particle && is_kunya(w))
+                        (found, particle, particle && is_kunya(w))
                     })
                     .clone();
-                Word { start, end, text: w, name, keys, particle, kunya }
+                Word { start, end, text: w, name, particle, kunya }
             })
             .collect();
         // Each run of words asked once which records hold two of them.
         let mut together: FxHashMap<String, Option<Vec<u32>>> = FxHashMap::default();
+        let mut forms = FormsOf { index: self, read: FxHashMap::default() };
         let mut answers: FxHashMap<String, Option<PersonMatch>> = FxHashMap::default();
         let mut i = 0;
         while i < words.len() && !out.stopped {
@@ -117,7 +116,7 @@ impl Index {
             // cost — most runs of capitalised words are a place and a month, or two ministers).
             let run = &words[i..run_end.min(i + MAX_NAME_WORDS)];
             let run_text = run.iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
-            let among = together.entry(run_text).or_insert_with(|| self.held_together(run)).clone();
+            let among = together.entry(run_text).or_insert_with(|| self.held_together(run, &mut forms)).clone();
             if among.as_ref().is_some_and(Vec::is_empty) {
                 i += 1;
                 continue;
@@ -135,7 +134,7 @@ impl Index {
                     continue;
                 }
                 // The run's records that hold this window's first name with another of its own.
-                let among = among.as_ref().map(|records| self.holding_two(records, window));
+                let among = among.as_ref().map(|records| self.holding_two(records, window, &mut forms));
                 if among.as_ref().is_some_and(Vec::is_empty) {
                     continue;
                 }
@@ -183,17 +182,17 @@ impl Index {
 
     /// The word as the registry holds a name — as written, or (not found so) an Arabic word
     /// without its conjunction or preposition (وأحمد، بصيدنايا), a Cyrillic name in its
-    /// nominative (Рябкова, Олександром) — or `None`. A Latin or Cyrillic name is written with
-    /// a capital: a lower-case word is a word of the sentence.
-    fn registered_form(&self, word: &str, analysis: &NameAnalysis) -> Option<(String, Vec<u64>)> {
+    /// nominative (Рябкова, Олександром) — when it is the same name as a form some record
+    /// holds, or `None`. A Latin or Cyrillic name is written with a capital: a lower-case word
+    /// is a word of the sentence.
+    fn registered_form(&self, word: &str, analysis: &NameAnalysis) -> Option<String> {
         if !capitalised(word) {
             return None;
         }
-        let keys = self.analysis_keys(analysis);
-        if !keys.is_empty() {
-            return Some((word.to_string(), keys));
+        if self.same_forms(analysis, false).any() {
+            return Some(word.to_string());
         }
-        let forms: Vec<String> = match analysis.script {
+        let other_forms: Vec<String> = match analysis.script {
             Script::Arabic => ["و", "ف", "ب", "ل"]
                 .iter()
                 .filter_map(|p| word.strip_prefix(p))
@@ -209,37 +208,69 @@ impl Index {
                 .collect(),
             _ => Vec::new(),
         };
-        forms.into_iter().find_map(|f| {
-            let keys = self.name_keys(&f);
-            (!keys.is_empty()).then_some((f, keys))
-        })
+        other_forms.into_iter().find(|f| self.same_forms(&self.engine().analyse(f), false).any())
     }
 
-    /// The records that hold the keys of the first name of `words` together with those of
-    /// another of them; `None` when only one of the words is a name (a kunya and a name), or
-    /// when more hold them than [`HELD_TOGETHER_MOST`] or [`HELD_TOGETHER_VISITS`] allow: the
-    /// search's own candidates then, never a partial list taken for all.
-    fn held_together(&self, words: &[Word]) -> Option<Vec<u32>> {
-        let keys: Vec<&[u64]> = words.iter().map(|w| &*w.keys).collect();
-        let first = keys.iter().position(|k| !k.is_empty())?;
-        let mut others: Vec<u64> = keys.iter().skip(first + 1).flat_map(|k| k.iter()).copied().collect();
+    /// The records that hold a form of the first name of `words` together with one of
+    /// another of them; `None` when only one of the words is a name (a kunya and a name), when
+    /// a word's forms are not all known, or when more hold them than [`HELD_TOGETHER_MOST`] or
+    /// [`HELD_TOGETHER_VISITS`] allow: the search's own candidates then, never a partial list
+    /// taken for all.
+    fn held_together(&self, words: &[Word], forms: &mut FormsOf) -> Option<Vec<u32>> {
+        let first = words.iter().position(|w| w.name.is_some())?;
+        let firsts = forms.of(&words[first]);
+        let SameForms::Known(firsts) = &*firsts else { return None };
+        let mut others: Vec<u32> = Vec::new();
+        for w in words.iter().skip(first + 1).filter(|w| w.name.is_some()) {
+            match &*forms.of(w) {
+                SameForms::Known(f) => others.extend(f),
+                SameForms::Unknown => return None,
+            }
+        }
         if others.is_empty() {
             return None;
         }
         others.sort_unstable();
         others.dedup();
-        self.records_with_both(keys[first], &others, HELD_TOGETHER_VISITS, HELD_TOGETHER_MOST)
+        self.registered()
+            .records_with_both(firsts, &others, HELD_TOGETHER_VISITS)
+            .filter(|found| found.len() <= HELD_TOGETHER_MOST)
     }
 
-    /// Of `records`, those that hold the first name of `window` and another of its names.
-    fn holding_two(&self, records: &[u32], window: &[Word]) -> Vec<u32> {
-        let Some(first) = window.iter().position(|w| !w.keys.is_empty()) else { return Vec::new() };
-        let others: Vec<u64> = window[first + 1..].iter().flat_map(|w| w.keys.iter()).copied().collect();
-        records
-            .iter()
-            .copied()
-            .filter(|&r| self.record_holds(r, &window[first].keys) && self.record_holds(r, &others))
-            .collect()
+    /// Of `records` (held together by the run `window` is part of, so every word's forms are
+    /// known), those that hold a form of the first name of `window` and one of another of its
+    /// names.
+    fn holding_two(&self, records: &[u32], window: &[Word], forms: &mut FormsOf) -> Vec<u32> {
+        let mut known = |w: &Word| match &*forms.of(w) {
+            SameForms::Known(f) => f.clone(),
+            SameForms::Unknown => Vec::new(),
+        };
+        let Some(first) = window.iter().position(|w| w.name.is_some()) else { return Vec::new() };
+        let firsts = known(&window[first]);
+        let mut others: Vec<u32> = window[first + 1..].iter().flat_map(&mut known).collect();
+        others.sort_unstable();
+        others.dedup();
+        let table = self.registered();
+        records.iter().copied().filter(|&r| table.record_holds(r, &firsts) && table.record_holds(r, &others)).collect()
+    }
+}
+
+/// The registry's forms each name of a text is the same name as, found once per name.
+struct FormsOf<'i> {
+    index: &'i Index,
+    read: FxHashMap<String, std::rc::Rc<SameForms>>,
+}
+
+impl FormsOf<'_> {
+    /// All the forms `word` (a name) is the same name as; none for a word that is no name.
+    fn of(&mut self, word: &Word) -> std::rc::Rc<SameForms> {
+        let Some(name) = word.name.as_deref() else { return SameForms::Known(Vec::new()).into() };
+        if let Some(found) = self.read.get(name) {
+            return found.clone();
+        }
+        let found: std::rc::Rc<SameForms> = self.index.same_forms(&self.index.engine().analyse(name), true).into();
+        self.read.insert(name.to_string(), found.clone());
+        found
     }
 }
 
