@@ -7,7 +7,12 @@ use anyhow::{bail, Context, Result};
 use athar_registry::escape_control as esc;
 use athar_registry::link::{LinkOptions, LinkReport};
 use clap::Args;
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
+
+/// The probability at or above which `link` merges pairs unless told otherwise.
+pub const LINK_THRESHOLD: f64 = 0.95;
 
 #[derive(Args, Debug)]
 pub struct LinkArgs {
@@ -20,7 +25,7 @@ pub struct LinkArgs {
     #[arg(long)]
     full: bool,
     /// Probability at or above which pairs are merged.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = LINK_THRESHOLD)]
     threshold: f64,
     /// Probabilities LO,HI of pairs sent to review (never merged automatically). Default: from
     /// 0.5 (or the threshold, if lower) up to the threshold.
@@ -178,12 +183,26 @@ fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
     }
 }
 
-pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<ExitCode> {
-    let x = global.registry()?.explain(&global.party(), &a, &b)?;
+pub fn explain(global: &Global, a: String, b: String, json: bool, svg: Option<&Path>, force: bool) -> Result<ExitCode> {
+    let registry = global.registry()?;
+    // The chart's file is checked before the work: a refused path costs nothing.
+    let svg_out = svg.map(|p| crate::output::Output::open(p, &registry.own_files(), force)).transpose()?;
+    let x = registry.explain(&global.party(), &a, &b)?;
+    if let (Some(mut sink), Some(path)) = (svg_out, svg) {
+        let mut title = format!("Records {} and {}: match weights", x.record_a, x.record_b);
+        if let Some(j) = &x.judgement {
+            title.push_str(&format!(" (judged {} by {}: links keep it)", j.decision, j.actor));
+        }
+        sink.write_all(crate::charts::waterfall(&x.explanation, &title)?.as_bytes())?;
+        sink.finish().with_context(|| format!("cannot write {}", crate::output::describe(path)))?;
+    }
     if json {
         let mut v = serde_json::json!({"record_a": x.record_a, "record_b": x.record_b, "model": x.model, "explanation": x.explanation});
         if let Some(j) = &x.judgement {
             v["judgement"] = serde_json::to_value(j)?;
+        }
+        if let Some(path) = svg {
+            v["svg"] = serde_json::json!(path.display().to_string());
         }
         println!("{v}");
         return Ok(ExitCode::SUCCESS);
@@ -226,6 +245,9 @@ pub fn explain(global: &Global, a: String, b: String, json: bool) -> Result<Exit
         }
     }
     println!("  total {:+.2} bits → probability {:.4}", e.total, e.probability);
+    if let Some(path) = svg {
+        println!("waterfall chart written to {}", crate::output::describe(path));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,7 @@
 
 mod bar;
 mod bench_cmd;
+mod charts;
 mod facilities_cmd;
 mod import_cmd;
 mod inquiry_cmd;
@@ -160,6 +161,12 @@ enum Command {
         b: String,
         #[arg(long)]
         json: bool,
+        /// Also draw the match weights as a waterfall chart (SVG) into this file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+        /// Replace the --svg file if it exists (never a database or a key file).
+        #[arg(long)]
+        force: bool,
     },
     /// Pairs to review (never merged automatically), a page at a time, both records of each.
     /// Order: the least certain first — by the distance of the probability from the middle of
@@ -289,7 +296,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => store_cmd::audit(g, cmd),
         Command::Reindex { json } => store_cmd::reindex(g, json),
         Command::Link(args) => link_cmd::link(g, args),
-        Command::Explain { a, b, json } => link_cmd::explain(g, a, b, json),
+        Command::Explain { a, b, json, svg, force } => link_cmd::explain(g, a, b, json, svg.as_deref(), force),
         Command::Review(args) => link_cmd::review(g, args),
         Command::Judge(args) => link_cmd::judge(g, args),
         Command::Persons(cmd) => persons_cmd::persons(g, cmd),

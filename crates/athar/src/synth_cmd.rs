@@ -4,7 +4,7 @@
 use crate::output::{describe, CsvOut, Output};
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use athar_registry::eval::{f1, SweepPoint, Trap, Truth, TruthQuery};
+use athar_registry::eval::{f1, Trap, Truth, TruthQuery};
 use clap::Args;
 use std::collections::HashMap;
 use std::io::Write;
@@ -171,8 +171,13 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         pairs_out.is_some(),
     )?;
     if let (Some(mut sink), Some(path)) = (svg_out, &args.svg) {
-        sink.write_all(pr_chart(&r.threshold_sweep).as_bytes())?;
+        sink.write_all(
+            crate::charts::precision_recall(&r.threshold_sweep, crate::link_cmd::LINK_THRESHOLD)?.as_bytes(),
+        )?;
         sink.finish().with_context(|| format!("cannot write {}", describe(path)))?;
+        if !args.json {
+            println!("precision–recall chart written to {}", describe(path));
+        }
     }
     if let (Some(mut sink), Some(path)) = (pairs_out, &args.pairs) {
         let mut w = CsvOut::new(&mut sink);
@@ -215,6 +220,10 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         "traps": traps_out,
     });
     if args.json {
+        let mut report = report;
+        if let Some(path) = &args.svg {
+            report["svg"] = serde_json::json!(path.display().to_string());
+        }
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
     }
@@ -245,41 +254,6 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         println!("    {t:.2}  precision {p:.4}  recall {r:.4}  F1 {:.4}", f1(*p, *r));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A precision-recall chart of the sweep, as SVG.
-fn pr_chart(sweep: &[SweepPoint]) -> String {
-    let (w, h, m) = (480.0, 360.0, 48.0);
-    let x = |r: f64| m + r * (w - 2.0 * m);
-    let y = |p: f64| h - m - p * (h - 2.0 * m);
-    let points: Vec<String> = sweep.iter().map(|(_, p, r)| format!("{:.1},{:.1}", x(*r), y(*p))).collect();
-    let mut svg = String::new();
-    svg.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n"
-    ));
-    svg.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    svg.push_str(&format!("<line x1=\"{m}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>\n", h - m, w - m, h - m));
-    svg.push_str(&format!("<line x1=\"{m}\" y1=\"{m}\" x2=\"{m}\" y2=\"{}\" stroke=\"black\"/>\n", h - m));
-    svg.push_str(&format!("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">recall</text>\n", w / 2.0, h - 12.0));
-    svg.push_str(&format!(
-        "<text x=\"14\" y=\"{0}\" transform=\"rotate(-90 14 {0})\" text-anchor=\"middle\">precision</text>\n",
-        h / 2.0
-    ));
-    svg.push_str(&format!(
-        "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"{}\"/>\n",
-        points.join(" ")
-    ));
-    for (t, p, r) in sweep {
-        svg.push_str(&format!(
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f6feb\"/><text x=\"{:.1}\" y=\"{:.1}\">{t:.2}</text>\n",
-            x(*r),
-            y(*p),
-            x(*r) + 5.0,
-            y(*p) - 5.0
-        ));
-    }
-    svg.push_str("</svg>\n");
-    svg
 }
 
 /// `athar demo`: on a fresh machine, a registry built from generated lists, linked, with two

@@ -500,6 +500,19 @@ fn explain_shows_a_judgement_first_with_who_when_and_why() {
     // A pair nobody judged has none.
     let v = env.json(&["explain", "reg:r2", "ngo:n2", "--json"]);
     assert!(v.get("judgement").is_none());
+    // The waterfall chart says the judgement too, and each comparison; the text still starts
+    // with the judgement.
+    let svg = env.dir.path().join("pair.svg");
+    let text = env.ok(&["explain", "reg:r1", "ngo:n1", "--svg", svg.to_str().unwrap_or_default()]);
+    assert!(text.starts_with("JUDGED DIFFERENT"), "{text}");
+    assert!(text.contains("waterfall chart written to"), "{text}");
+    let chart = std::fs::read_to_string(&svg).expect("the chart is written");
+    for drawn in ["judged different by tester", "given_name: same name", "mother_name", "total → probability"] {
+        assert!(chart.contains(drawn), "{drawn} in the chart");
+    }
+    // An existing file is not replaced without --force.
+    let o = env.run(&["explain", "reg:r1", "ngo:n1", "--svg", svg.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 #[test]
