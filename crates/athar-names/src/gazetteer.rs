@@ -176,6 +176,29 @@ pub struct Gazetteer {
 
 const COUNTRIES: &[&str] = &["SY", "UA", "RU"];
 
+/// The countries a site may stand in: those of the shipped files, or any (a registry's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Countries {
+    Shipped,
+    Any,
+}
+
+impl Countries {
+    fn allow(self, country: &str) -> bool {
+        match self {
+            Countries::Shipped => COUNTRIES.contains(&country),
+            Countries::Any => country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Countries::Shipped => COUNTRIES.join(", "),
+            Countries::Any => "two capital letters (SY, UA, LB …)".to_string(),
+        }
+    }
+}
+
 /// The `file` of the sites a registry's users added.
 pub const REGISTRY_FILE: &str = "registry";
 
@@ -193,6 +216,17 @@ impl Gazetteer {
     /// Adds the sites of one file (TOML: `[sources.ID]` tables and `[[facility]]` entries),
     /// checking every one.
     pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), GazetteerError> {
+        self.add_file_of(file, text, Countries::Shipped)
+    }
+
+    /// As [`Gazetteer::add_file`], for a file of a registry's users (read before its sites are
+    /// added to the registry): every check of a shipped file, but any country given as two
+    /// capital letters, as for a site added alone.
+    pub fn add_users_file(&mut self, file: &str, text: &str) -> Result<(), GazetteerError> {
+        self.add_file_of(file, text, Countries::Any)
+    }
+
+    fn add_file_of(&mut self, file: &str, text: &str, countries: Countries) -> Result<(), GazetteerError> {
         let parsed: File = toml::from_str(text).map_err(|e| GazetteerError {
             file: file.to_string(),
             site: None,
@@ -200,7 +234,7 @@ impl Gazetteer {
         })?;
         for mut f in parsed.facility {
             f.file = file.to_string();
-            check(&f, &parsed.sources, self)?;
+            check(&f, &parsed.sources, self, countries)?;
             self.facilities.push(f);
         }
         self.sources.entry(file.to_string()).or_default().extend(parsed.sources);
@@ -217,7 +251,7 @@ impl Gazetteer {
         f.file = REGISTRY_FILE.to_string();
         f.cite.clear();
         f.evidence.clear();
-        check_site(&f, self, |c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))?;
+        check_site(&f, self, Countries::Any)?;
         for form in f.forms().filter(|_| new) {
             let key = crate::normalize::lookup_key(form);
             if let Some(other) =
@@ -268,8 +302,13 @@ impl Gazetteer {
 
 /// Checks one site before it is added: a stable id used once, a name, a known country, and
 /// every fact cited from a source the file lists, with a quote.
-fn check(f: &Facility, sources: &BTreeMap<String, Source>, g: &Gazetteer) -> Result<(), GazetteerError> {
-    check_site(f, g, |c| COUNTRIES.contains(&c))?;
+fn check(
+    f: &Facility,
+    sources: &BTreeMap<String, Source>,
+    g: &Gazetteer,
+    countries: Countries,
+) -> Result<(), GazetteerError> {
+    check_site(f, g, countries)?;
     let err = |message: String| GazetteerError { file: f.file.clone(), site: Some(f.id.clone()), message };
     let facts = [
         ("names", true),
@@ -310,13 +349,17 @@ fn check(f: &Facility, sources: &BTreeMap<String, Source>, g: &Gazetteer) -> Res
 }
 
 /// The checks of a site's own facts, cited or not: its id, names, country and coordinates.
-fn check_site(f: &Facility, g: &Gazetteer, country: impl Fn(&str) -> bool) -> Result<(), GazetteerError> {
+fn check_site(f: &Facility, g: &Gazetteer, countries: Countries) -> Result<(), GazetteerError> {
     let err = |message: String| GazetteerError { file: f.file.clone(), site: Some(f.id.clone()), message };
     if f.id.is_empty() || !f.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err(err("the id must be lower-case ASCII letters, digits and '_'".into()));
     }
     if let Some(other) = g.facility(&f.id) {
-        return Err(err(format!("the id is used twice (also in {})", other.file)));
+        return Err(err(if other.file == f.file {
+            "the id is used twice in the file: an id names one site".to_string()
+        } else {
+            format!("the id is used twice (also in {})", other.file)
+        }));
     }
     if f.forms().next().is_none() {
         return Err(err("the site has no name (native or latin)".into()));
@@ -330,13 +373,8 @@ fn check_site(f: &Facility, g: &Gazetteer, country: impl Fn(&str) -> bool) -> Re
     if let Some(bad) = f.forms().find(|form| !form.chars().any(char::is_alphabetic)) {
         return Err(err(format!("the name '{bad}' has no letter")));
     }
-    if !country(&f.country) {
-        let known = if f.file == REGISTRY_FILE {
-            "two capital letters (SY, UA, LB …)".to_string()
-        } else {
-            COUNTRIES.join(", ")
-        };
-        return Err(err(format!("country '{}' is not one of {known}", f.country)));
+    if !countries.allow(&f.country) {
+        return Err(err(format!("country '{}' is not one of {}", f.country, countries.describe())));
     }
     if let Some([lat, lon]) = f.coordinates {
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
@@ -430,6 +468,18 @@ quote = "X prison, in Homs"
             assert!(e.to_string().contains(expect), "{expect}: {e}");
             assert!(e.to_string().starts_with("t.toml"), "{e}");
         }
+        // A users' file may name a site in any country (two capitals), as a site added alone
+        // may; checked otherwise as a shipped file is.
+        let lebanon = good.replacen("country = \"SY\"", "country = \"LB\"", 1);
+        assert!(Gazetteer::default().add_users_file("mine.toml", &lebanon).is_ok());
+        let e = Gazetteer::default().add_users_file("mine.toml", &good.replacen("\"SY\"", "\"Lb\"", 1));
+        assert!(e.expect_err("not two capitals").to_string().contains("two capital letters"));
+        let e = Gazetteer::default().add_users_file("mine.toml", &good.replacen("city = [\"a\"]\n", "", 1));
+        assert!(e.expect_err("uncited").to_string().contains("the city cite no source"));
+        // The same id twice in one file is said so.
+        let twice = format!("{good}\n{}", &good[good.find("[[facility]]").unwrap_or(0)..]);
+        let e = Gazetteer::default().add_users_file("mine.toml", &twice).expect_err("one id twice");
+        assert!(e.to_string().contains("used twice in the file"), "{e}");
     }
 
     fn site(id: &str, country: &str, latin: &[&str]) -> Facility {

@@ -372,7 +372,13 @@ impl Registry {
         let mut problems = Vec::new();
         let mut out = SitesAdded::default();
         let mut new = Vec::new();
+        // Where each id was first given in this call.
+        let mut given: BTreeMap<String, String> = BTreeMap::new();
         for (i, input) in sites.iter().enumerate() {
+            let place = match &input.given_at {
+                Some(at) => at.clone(),
+                None => format!("site {}", i + 1),
+            };
             let at = match &input.given_at {
                 Some(at) => format!("{at} ('{}'): ", input.id.trim()),
                 None if sites.len() > 1 => format!("site {} ('{}'): ", i + 1, input.id.trim()),
@@ -385,6 +391,11 @@ impl Registry {
                     continue;
                 }
             };
+            if let Some(first) = given.get(&facility.id) {
+                problems.push(format!("{at}the id is given twice (also at {first}): an id names one site"));
+                continue;
+            }
+            given.insert(facility.id.clone(), place);
             let json = serde_json::to_string(&facility).map_err(|e| RegistryError::Invalid(e.to_string()))?;
             if let Some(row) = held.get(&facility.id) {
                 let same = serde_json::from_str::<Facility>(&row.site_json)
@@ -492,7 +503,7 @@ fn sites_of_toml(path: &Path, bytes: &[u8]) -> Result<Vec<SiteInput>> {
         RegistryError::Invalid(format!("{}: a TOML file is UTF-8 text, and this one is not ({e})", path.display()))
     })?;
     let mut g = Gazetteer::default();
-    g.add_file(&path.display().to_string(), text)
+    g.add_users_file(&path.display().to_string(), text)
         .map_err(|e| RegistryError::Invalid(format!("{e}; no site was added")))?;
     Ok(g.facilities()
         .iter()

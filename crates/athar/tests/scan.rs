@@ -355,7 +355,8 @@ fn a_site_users_add_is_a_place_name_of_the_registry_everywhere_and_sealed_in_its
     std::fs::write(
         &bad,
         "id,kind,country,names,source\nroumieh,prison,LB,Roumieh prison;سجن رومية,HRW\nx2,prizon,SY,B jail,x\n\
-         x3,prison,SY,Branch 290,x\ndamascus,prison,SY,D jail,x\nx6,prison,SY,Damascus,x\nx7,prison,SY,Prison,x\n",
+         x3,prison,SY,Branch 290,x\ndamascus,prison,SY,D jail,x\nx6,prison,SY,Damascus,x\nx7,prison,SY,Prison,x\n\
+         roumieh,prison,LB,Roumieh central prison,x\n",
     )
     .expect("bad");
     let o = athar(&["--db", db, "facilities", "import", bad.to_str().expect("path")]);
@@ -372,6 +373,8 @@ fn a_site_users_add_is_a_place_name_of_the_registry_everywhere_and_sealed_in_its
         "a town's or a person's name",
         "row 7",
         "word of the reports' context",
+        "row 8",
+        "the id is given twice (also at bad.csv row 2)",
         "no site",
     ] {
         assert!(e.contains(said), "{said}: {e}");
