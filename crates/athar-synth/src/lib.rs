@@ -8,6 +8,34 @@
 //! (`spell`), never by the engine's tables. Typos, missing fields, swapped name order,
 //! duplicates within a list, namesakes and siblings are part of it. Pure: it returns tables;
 //! the caller writes them.
+//!
+//! ## The disappearance
+//!
+//! Each person has an arrest (Syria, 2011–2020, most in 2011–2014) or a disappearance (occupied
+//! Ukraine, 2022–2024): a day, a town (the home town half the time), the site that first held
+//! them (a security branch; an occupation or filtration site) and, for some, a later site they
+//! were transferred to with the day of entry (a prison; a pre-trial centre in Russia). Sites
+//! and their spellings per kind of list are the generator's own (`data/synth/facilities.tsv`).
+//! What each list records follows the domain brief (`DOMAIN.md`, "Fields recorded in
+//! practice": a register writes the date a person entered and the site holding them; families
+//! remember the day of the arrest, the town, the branch they were told of; NGO lists record the
+//! date and place of arrest and the detaining authority). The brief gives no rates: those below
+//! are this generator's assumptions, stated so that figures can be read against them.
+//!
+//! | | share |
+//! |---|---|
+//! | Syrian persons transferred from their branch to a prison | 40 % |
+//! | Ukrainian persons transferred to a site in Russia | 30 % |
+//! | Brothers and sisters arrested in the same raid (day, town, branch) | 30 % |
+//! | Prison register (Arabic): the site holding the person / the day of entry there | 90 % / 80 % |
+//! | English NGO list: day of arrest (a third of them month only) / town / first branch | 60 % / 50 % / 40 % |
+//! | French list: day of arrest / town / a site (first or later) | 40 % / 30 % / 30 % |
+//! | Ukrainian register: day of disappearance / town / site | 80 % / 60 % / 30 % |
+//! | Romanised Ukrainian list: day of disappearance / last known site (Latin or Russian) | 50 % / 40 % |
+//! | Family inquiries: day of arrest (one in ten a few days off) / town / branch told of | 60 % / 60 % / 30 % |
+//!
+//! These values are drawn from a generator of their own (seeded from the same seed), so every
+//! other value of the lists is what it was before they were added.
 
 pub mod spell;
 
@@ -106,6 +134,117 @@ const UA_PLACES: &[(&str, &str)] = &[
     ("Сімферополь", "Симферополь"),
     ("Ізюм", "Изюм"),
 ];
+
+const FACILITIES: &str = include_str!("../../../data/synth/facilities.tsv");
+
+/// How a kind of list writes a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SiteStyle {
+    Arabic,
+    English,
+    French,
+    Ukrainian,
+    Russian,
+    Latin,
+}
+
+/// A site of the generator's table: its id, country, whether it holds persons first (a branch)
+/// or later (a prison), and its spellings per style.
+#[derive(Debug, Clone)]
+struct Site {
+    id: String,
+    syrian: bool,
+    first: bool,
+    forms: Vec<(SiteStyle, Vec<String>)>,
+}
+
+impl Site {
+    fn written(&self, style: SiteStyle, rng: &mut Rng) -> String {
+        let forms = self.forms.iter().find(|(s, _)| *s == style).map(|(_, f)| f.as_slice()).unwrap_or_default();
+        match forms.len() {
+            0 => self.id.clone(),
+            n => forms[rng.below(n as u64) as usize].clone(),
+        }
+    }
+}
+
+fn sites(text: &str) -> Vec<Site> {
+    let mut out: Vec<Site> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [id, country, role, style, forms] = cols[..] else { continue };
+        let style = match style {
+            "arabic" => SiteStyle::Arabic,
+            "english" => SiteStyle::English,
+            "french" => SiteStyle::French,
+            "ukrainian" => SiteStyle::Ukrainian,
+            "russian" => SiteStyle::Russian,
+            "latin" => SiteStyle::Latin,
+            _ => continue,
+        };
+        let forms: Vec<String> = forms.split('|').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        match out.iter_mut().find(|s| s.id == id) {
+            Some(site) => site.forms.push((style, forms)),
+            None => out.push(Site {
+                id: id.to_string(),
+                syrian: country == "SY",
+                first: role == "first",
+                forms: vec![(style, forms)],
+            }),
+        }
+    }
+    out
+}
+
+/// A day of the calendar (day at most 28: every month has it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Day {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl Day {
+    /// `months` later, another day of that month.
+    fn later(self, months: u32, rng: &mut Rng) -> Day {
+        let m = self.month as u32 - 1 + months;
+        Day { year: self.year + (m / 12) as i32, month: (m % 12) as u8 + 1, day: 1 + rng.below(28) as u8 }
+    }
+
+    /// A few days later (at most 27: within the month or the next).
+    fn days_later(self, days: u8) -> Day {
+        let d = self.day + days;
+        if d <= 28 {
+            Day { day: d, ..self }
+        } else {
+            let m = self.month % 12 + 1;
+            Day { year: self.year + i32::from(self.month == 12), month: m, day: d - 28 }
+        }
+    }
+
+    fn dmy(self, sep: char) -> String {
+        format!("{:02}{sep}{:02}{sep}{}", self.day, self.month, self.year)
+    }
+
+    fn iso(self) -> String {
+        format!("{}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    fn iso_month(self) -> String {
+        format!("{}-{:02}", self.year, self.month)
+    }
+}
+
+/// What happened to a person: the arrest (or disappearance), the site that first held them and
+/// the one they were transferred to, with the day of entry there.
+#[derive(Debug, Clone)]
+struct Disappearance {
+    arrest: Day,
+    /// The town: an index into the person's country's places.
+    town: usize,
+    first: usize,
+    later: Option<(usize, Day)>,
+}
 
 #[derive(Debug, Clone)]
 struct Person {
@@ -226,6 +365,67 @@ fn date_dmy(p: &Person, sep: char) -> String {
     format!("{:02}{sep}{:02}{sep}{}", p.day, p.month, p.year)
 }
 
+/// The seed of the disappearances' own generator, mixed with the lists' seed.
+const DISAPPEARANCE_SEED: u64 = 0xD15A_99EA_2A9C_E5ED;
+
+/// Each person's disappearance (see the module documentation), by person id.
+fn disappearances(
+    people: &[Person],
+    traps: &[(String, String, &'static str)],
+    seed: u64,
+) -> std::collections::HashMap<String, Disappearance> {
+    let mut rng = Rng::new(seed ^ DISAPPEARANCE_SEED ^ 0x5EED);
+    let table = sites(FACILITIES);
+    let pick = |rng: &mut Rng, syrian: bool, first: bool| {
+        let ids: Vec<usize> =
+            (0..table.len()).filter(|&i| table[i].syrian == syrian && table[i].first == first).collect();
+        ids[rng.below(ids.len() as u64) as usize]
+    };
+    let mut out = std::collections::HashMap::with_capacity(people.len());
+    for p in people {
+        let places: Vec<&str> =
+            if p.syrian { SY_PLACES.iter().map(|x| x.0).collect() } else { UA_PLACES.iter().map(|x| x.0).collect() };
+        let home = places.iter().position(|x| *x == p.place.0).unwrap_or(0);
+        let town = if rng.chance(0.5) { home } else { rng.below(places.len() as u64) as usize };
+        let arrest = if p.syrian {
+            let year = if rng.chance(0.6) { 2011 + rng.below(4) as i32 } else { 2015 + rng.below(6) as i32 };
+            Day { year, month: 1 + rng.below(12) as u8, day: 1 + rng.below(28) as u8 }
+        } else {
+            let year = if rng.chance(0.6) {
+                2022
+            } else if rng.chance(0.75) {
+                2023
+            } else {
+                2024
+            };
+            // From the invasion (24 February 2022) on.
+            let month = if year == 2022 { 3 + rng.below(10) as u8 } else { 1 + rng.below(12) as u8 };
+            Day { year, month, day: 1 + rng.below(28) as u8 }
+        };
+        let first = pick(&mut rng, p.syrian, true);
+        let transferred = rng.chance(if p.syrian { 0.4 } else { 0.3 });
+        let later =
+            transferred.then(|| (pick(&mut rng, p.syrian, false), arrest.later(1 + rng.below(12) as u32, &mut rng)));
+        out.insert(p.id.clone(), Disappearance { arrest, town, first, later });
+    }
+    // Brothers and sisters arrested in the same raid: the day, the town and the branch.
+    for (a, b, kind) in traps {
+        if *kind == "sibling" && rng.chance(0.3) {
+            if let Some(shared) = out.get(a).cloned() {
+                if let Some(d) = out.get_mut(b) {
+                    (d.arrest, d.town, d.first) = (shared.arrest, shared.town, shared.first);
+                    if let Some((_, entry)) = d.later.as_mut() {
+                        if (entry.year, entry.month) <= (d.arrest.year, d.arrest.month) {
+                            *entry = d.arrest.later(1, &mut rng);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Generates `persons` persons and their lists.
 pub fn generate(persons: usize, seed: u64) -> SynthOutput {
     let mut rng = Rng::new(seed);
@@ -308,6 +508,12 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             people.push(q);
         }
     }
+    let events = disappearances(&people, &traps, seed);
+    let mut drng = Rng::new(seed ^ DISAPPEARANCE_SEED);
+    let table = sites(FACILITIES);
+    let event = |p: &Person| events.get(&p.id).expect("every person has a disappearance");
+    // The site a list that knows only one names: the one holding the person last.
+    let latest = |d: &Disappearance| d.later.map_or(d.first, |(l, _)| l);
     let mut out = SynthOutput { traps, ..Default::default() };
     let add_list = |out: &mut SynthOutput,
                     name: &str,
@@ -365,6 +571,11 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
                 blank(&mut rng, 0.1, |_rng| date_dmy(p, '/')),
                 blank(&mut rng, 0.3, |_rng| p.place.0.clone()),
                 if p.male { "ذكر".into() } else { "أنثى".into() },
+                blank(&mut drng, 0.1, |r| table[latest(event(p))].written(SiteStyle::Arabic, r)),
+                blank(&mut drng, 0.2, |r| {
+                    let d = event(p);
+                    d.later.map_or_else(|| d.arrest.days_later(r.below(8) as u8), |(_, entry)| entry).dmy('/')
+                }),
             ],
         ));
     }
@@ -383,6 +594,8 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             "birth_date",
             "birth_place",
             "sex",
+            "مكان الاحتجاز",
+            "تاريخ الاحتجاز",
         ],
         rows,
         &mut rng,
@@ -410,6 +623,16 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
                 blank(&mut rng, 0.1, |_rng| born),
                 blank(&mut rng, 0.5, |rng| romanise(&p.place.1, Style::English, rng)),
                 "detained".into(),
+                blank(&mut drng, 0.4, |r| {
+                    let d = event(p).arrest;
+                    if r.chance(1.0 / 3.0) {
+                        d.iso_month()
+                    } else {
+                        d.iso()
+                    }
+                }),
+                blank(&mut drng, 0.5, |r| romanise(SY_PLACES[event(p).town].1, Style::English, r)),
+                blank(&mut drng, 0.6, |r| table[event(p).first].written(SiteStyle::English, r)),
             ],
         ));
     }
@@ -417,7 +640,17 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
         &mut out,
         "ngo_en",
         "ngo-list",
-        &["source_record_id", "full_name", "mother_name", "birth_date", "birth_place", "status"],
+        &[
+            "source_record_id",
+            "full_name",
+            "mother_name",
+            "birth_date",
+            "birth_place",
+            "status",
+            "date of arrest",
+            "place of arrest",
+            "detaining authority",
+        ],
         rows,
         &mut rng,
     );
@@ -435,6 +668,13 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
                 blank(&mut rng, 0.3, |rng| romanise(&p.father.1, Style::French, rng)),
                 blank(&mut rng, 0.7, |rng| romanise(&p.mother.1, Style::French, rng)),
                 blank(&mut rng, 0.3, |rng| if rng.chance(0.5) { date_dmy(p, '/') } else { p.year.to_string() }),
+                blank(&mut drng, 0.6, |_| event(p).arrest.dmy('/')),
+                blank(&mut drng, 0.7, |r| romanise(SY_PLACES[event(p).town].1, Style::French, r)),
+                blank(&mut drng, 0.7, |r| {
+                    let d = event(p);
+                    let site = if r.chance(0.5) { d.first } else { latest(d) };
+                    table[site].written(SiteStyle::French, r)
+                }),
             ],
         ));
     }
@@ -442,7 +682,17 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
         &mut out,
         "ngo_fr",
         "ngo-list",
-        &["source_record_id", "given_name", "family_name", "father_name", "mother_name", "birth_date"],
+        &[
+            "source_record_id",
+            "given_name",
+            "family_name",
+            "father_name",
+            "mother_name",
+            "birth_date",
+            "date d'arrestation",
+            "lieu d'arrestation",
+            "lieu de détention",
+        ],
         rows,
         &mut rng,
     );
@@ -460,6 +710,9 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
                 blank(&mut rng, 0.1, |_rng| p.father.0.clone()),
                 blank(&mut rng, 0.1, |_rng| date_dmy(p, '.')),
                 blank(&mut rng, 0.4, |_rng| p.place.0.clone()),
+                blank(&mut drng, 0.2, |_| event(p).arrest.dmy('.')),
+                blank(&mut drng, 0.4, |_| UA_PLACES[event(p).town].0.to_string()),
+                blank(&mut drng, 0.7, |r| table[latest(event(p))].written(SiteStyle::Ukrainian, r)),
             ],
         ));
     }
@@ -467,7 +720,17 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
         &mut out,
         "ua_register",
         "register",
-        &["source_record_id", "family_name", "given_name", "father_name", "birth_date", "birth_place"],
+        &[
+            "source_record_id",
+            "family_name",
+            "given_name",
+            "father_name",
+            "birth_date",
+            "birth_place",
+            "дата зникнення",
+            "місце зникнення",
+            "місце утримання",
+        ],
         rows,
         &mut rng,
     );
@@ -480,20 +743,42 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
         let fam = spell::cyrillic_to_latin(&p.family.1, &mut rng).to_uppercase();
         let g = spell::cyrillic_to_latin(&p.given.1, &mut rng);
         let pat = spell::cyrillic_to_latin(&p.father.1, &mut rng);
-        rows.push((p.id.clone(), vec![format!("{fam} {g} {pat}"), blank(&mut rng, 0.3, |_rng| p.year.to_string())]));
+        rows.push((
+            p.id.clone(),
+            vec![
+                format!("{fam} {g} {pat}"),
+                blank(&mut rng, 0.3, |_rng| p.year.to_string()),
+                blank(&mut drng, 0.5, |_| event(p).arrest.iso()),
+                blank(&mut drng, 0.6, |r| {
+                    let d = event(p);
+                    let style = if r.chance(0.5) { SiteStyle::Latin } else { SiteStyle::Russian };
+                    table[latest(d)].written(style, r)
+                }),
+            ],
+        ));
     }
-    add_list(&mut out, "ua_list", "ngo-list", &["source_record_id", "full_name", "birth_date"], rows, &mut rng);
+    add_list(
+        &mut out,
+        "ua_list",
+        "ngo-list",
+        &["source_record_id", "full_name", "birth_date", "date of disappearance", "last known facility"],
+        rows,
+        &mut rng,
+    );
     // 6. Family inquiries: the name as the family writes it, the mother's name, a year.
     let mut rows = Vec::new();
     for p in people.iter() {
         if !rng.chance(0.15) {
             continue;
         }
+        // How the family writes: in the list's script (None: Arabic or Cyrillic) or romanised.
+        let mut written: Option<Style> = None;
         let (name, mother) = if p.syrian {
             if rng.chance(0.5) {
                 (format!("{} {}", p.given.0, p.family.0), p.mother.0.clone())
             } else {
                 let s = if rng.chance(0.5) { Style::English } else { Style::French };
+                written = Some(s);
                 (
                     format!("{} {}", romanise(&p.given.1, s, &mut rng), romanise(&p.family.1, s, &mut rng)),
                     romanise(&p.mother.1, s, &mut rng),
@@ -503,13 +788,36 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             (format!("{} {}", p.given.0, p.family.0), p.mother.0.clone())
         };
         let year = if rng.chance(0.2) { p.year + if rng.chance(0.5) { 1 } else { -1 } } else { p.year };
-        rows.push((p.id.clone(), vec![name, blank(&mut rng, 0.3, |_rng| mother), year.to_string()]));
+        let d = event(p);
+        // The day as the family remembers it: one in ten a few days off.
+        let arrest = blank(&mut drng, 0.4, |r| {
+            let day = if r.chance(0.1) { d.arrest.days_later(1 + r.below(6) as u8) } else { d.arrest };
+            day.iso()
+        });
+        let town = blank(&mut drng, 0.4, |r| match (p.syrian, written) {
+            (true, None) => SY_PLACES[d.town].0.to_string(),
+            (true, Some(s)) => romanise(SY_PLACES[d.town].1, s, r),
+            (false, _) => UA_PLACES[d.town].0.to_string(),
+        });
+        let branch = blank(&mut drng, 0.7, |r| {
+            let style = match (p.syrian, written) {
+                (true, None) => SiteStyle::Arabic,
+                (true, Some(Style::French)) => SiteStyle::French,
+                (true, Some(_)) => SiteStyle::English,
+                (false, _) => SiteStyle::Ukrainian,
+            };
+            table[d.first].written(style, r)
+        });
+        rows.push((
+            p.id.clone(),
+            vec![name, blank(&mut rng, 0.3, |_rng| mother), year.to_string(), arrest, town, branch],
+        ));
     }
     add_list(
         &mut out,
         "inquiries",
         "inquiry",
-        &["source_record_id", "full_name", "mother_name", "birth_date"],
+        &["source_record_id", "full_name", "mother_name", "birth_date", "date of arrest", "place of arrest", "branch"],
         rows,
         &mut rng,
     );
@@ -563,6 +871,104 @@ mod tests {
         assert!(a.lists.iter().all(|l| l.rows.iter().all(|r| r.len() == l.headers.len())));
         assert!(!a.traps.is_empty());
         assert!(!a.queries.is_empty());
+    }
+
+    #[test]
+    fn the_disappearance_is_in_the_lists_at_the_stated_rates_and_in_the_sites_spellings() {
+        let out = generate(4000, 7);
+        let table = sites(FACILITIES);
+        let column = |list: &str, header: &str| -> Vec<String> {
+            let l = out.lists.iter().find(|l| l.name == list).expect(list);
+            let i = l.headers.iter().position(|h| h == header).expect(header);
+            l.rows.iter().map(|r| r[i].clone()).collect()
+        };
+        let share = |values: &[String]| values.iter().filter(|v| !v.is_empty()).count() as f64 / values.len() as f64;
+        for (list, header, rate) in [
+            ("register_ar", "مكان الاحتجاز", 0.9),
+            ("register_ar", "تاريخ الاحتجاز", 0.8),
+            ("ngo_en", "date of arrest", 0.6),
+            ("ngo_en", "place of arrest", 0.5),
+            ("ngo_en", "detaining authority", 0.4),
+            ("ngo_fr", "lieu de détention", 0.3),
+            ("ua_register", "дата зникнення", 0.8),
+            ("ua_list", "last known facility", 0.4),
+            ("inquiries", "date of arrest", 0.6),
+            ("inquiries", "branch", 0.3),
+        ] {
+            let got = share(&column(list, header));
+            assert!((got - rate).abs() < 0.05, "{list} {header}: {got:.3}, stated {rate}");
+        }
+        // Every site is written in one of the table's spellings.
+        let known = |v: &String| table.iter().any(|s| s.forms.iter().any(|(_, f)| f.contains(v)));
+        for (list, header) in
+            [("register_ar", "مكان الاحتجاز"), ("ngo_en", "detaining authority"), ("ua_list", "last known facility")]
+        {
+            assert!(column(list, header).iter().filter(|v| !v.is_empty()).all(known), "{list}");
+        }
+        // Syrian arrests from 2011 on (an entry up to a year later), Ukrainian ones from 2022.
+        let year = |v: &String| v.split(['-', '/', '.']).find(|p| p.len() == 4).and_then(|y| y.parse::<i32>().ok());
+        assert!(column("ngo_en", "date of arrest").iter().filter_map(year).all(|y| (2011..=2020).contains(&y)));
+        assert!(column("register_ar", "تاريخ الاحتجاز").iter().filter_map(year).all(|y| (2011..=2021).contains(&y)));
+        assert!(column("ua_register", "дата зникнення").iter().filter_map(year).all(|y| (2022..=2024).contains(&y)));
+        // A third of the English list's days are a month only.
+        let dates = column("ngo_en", "date of arrest");
+        let months = dates.iter().filter(|d| d.len() == 7).count() as f64
+            / dates.iter().filter(|d| !d.is_empty()).count() as f64;
+        assert!((months - 1.0 / 3.0).abs() < 0.06, "{months:.3}");
+    }
+
+    #[test]
+    fn brothers_and_sisters_are_sometimes_arrested_in_the_same_raid_and_transfers_follow_the_arrest() {
+        let person = |id: String, syrian: bool| Person {
+            id,
+            syrian,
+            male: true,
+            given: ("محمد".into(), "muḥammad".into()),
+            father: ("أحمد".into(), "aḥmad".into()),
+            grandfather: (String::new(), String::new()),
+            family: ("الحلبي".into(), "al-ḥalabī".into()),
+            mother: ("فاطمة".into(), "fāṭima".into()),
+            mother_family: (String::new(), String::new()),
+            year: 1980,
+            month: 1,
+            day: 1,
+            place: if syrian {
+                ("حلب".into(), "ḥalab".into())
+            } else {
+                ("Херсон".into(), "Херсон".into())
+            },
+        };
+        let people: Vec<Person> = (0..4000).map(|i| person(format!("T{}", i + 1), i % 5 != 0)).collect();
+        // Pairs of Syrians are brothers (as in `generate`, only Syrians have them).
+        let traps: Vec<(String, String, &'static str)> = (0..2000)
+            .filter(|i| (2 * i) % 5 != 0 && (2 * i + 1) % 5 != 0)
+            .map(|i| (format!("T{}", 2 * i + 1), format!("T{}", 2 * i + 2), "sibling"))
+            .collect();
+        let events = disappearances(&people, &traps, 3);
+        let same_raid = traps
+            .iter()
+            .filter(|(a, b, _)| {
+                let (x, y) = (&events[a], &events[b]);
+                x.arrest == y.arrest && x.town == y.town && x.first == y.first
+            })
+            .count() as f64
+            / traps.len() as f64;
+        assert!((same_raid - 0.3).abs() < 0.06, "{same_raid:.3} of brothers arrested together, stated 0.3");
+        let table = sites(FACILITIES);
+        let transferred = |syrian: bool| {
+            let ds: Vec<&Disappearance> =
+                people.iter().filter(|p| p.syrian == syrian).map(|p| &events[&p.id]).collect();
+            for d in &ds {
+                assert!(table[d.first].first && table[d.first].syrian == syrian, "first held at a first site");
+                if let Some((later, entry)) = d.later {
+                    assert!(!table[later].first && table[later].syrian == syrian, "transferred to a later site");
+                    assert!((entry.year, entry.month) > (d.arrest.year, d.arrest.month), "entry after the arrest");
+                }
+            }
+            ds.iter().filter(|d| d.later.is_some()).count() as f64 / ds.len() as f64
+        };
+        assert!((transferred(true) - 0.4).abs() < 0.05, "{:.3}", transferred(true));
+        assert!((transferred(false) - 0.3).abs() < 0.06, "{:.3}", transferred(false));
     }
 
     #[test]
