@@ -221,6 +221,12 @@ pub fn header_row_suggestion(path: &Path, opts: &ReadOptions) -> Option<(usize, 
 
 /// Opens a list without checking its header row.
 fn open_unchecked(path: &Path, opts: &ReadOptions) -> Result<Table, ReadError> {
+    if opts.header_row == Some(0) {
+        return Err(ReadError::Format {
+            path: path.to_path_buf(),
+            problem: "--header-row counts rows from 1 (the first row of the file); 0 names no row".into(),
+        });
+    }
     let mut head = Vec::with_capacity(SNIFF);
     File::open(path).map_err(io_err(path))?.take(SNIFF as u64).read_to_end(&mut head).map_err(io_err(path))?;
     if head.is_empty() {

@@ -126,6 +126,18 @@ impl SearchNote {
 /// Most persons a search returns.
 pub const MAX_LIMIT: usize = athar_search::MAX_LIMIT;
 
+/// A search asks for 1 to [`MAX_LIMIT`] persons: none asked for would answer "no one" for
+/// a registry that holds the person.
+pub fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 {
+        invalid!("--limit 0 asks for no person: ask for 1 to {MAX_LIMIT}");
+    }
+    if limit > MAX_LIMIT {
+        invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
+    }
+    Ok(())
+}
+
 impl Registry {
     /// The persons who could be the one `query` describes, best first (see
     /// [`athar_search::Index::search`]); the search's text is noted in the audit chain, only
@@ -144,9 +156,7 @@ impl Registry {
         why: Option<&str>,
     ) -> Result<SearchResults> {
         actor.require(Action::Search)?;
-        if limit > MAX_LIMIT {
-            invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
-        }
+        check_limit(limit)?;
         let query = checked_query(query.clone())?;
         let withheld = self.withheld(actor)?;
         // Asked for more when some persons are withheld, so that a page still holds `limit`.
@@ -208,9 +218,7 @@ impl Registry {
         limit: usize,
     ) -> Result<Vec<BatchAnswer>> {
         actor.require(Action::Search)?;
-        if limit > MAX_LIMIT {
-            invalid!("--limit {limit} is more than {MAX_LIMIT}; ask for at most {MAX_LIMIT} persons");
-        }
+        check_limit(limit)?;
         let withheld = self.withheld(actor)?;
         let answers = self.with_index(|index| {
             Ok(queries

@@ -910,7 +910,15 @@ impl Store {
     /// whole or not at all, private (mode 0600). The key file is not included: keep it apart.
     /// Refuses an existing file and the registry's own files.
     pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
-        files::check_output_path(out, &self.own_files(), false)?;
+        // What the file is (a registry's, a database, a folder) said first; then any file that
+        // exists is kept: there is no --force for a backup.
+        files::check_output_path(out, &self.own_files(), true)?;
+        if std::fs::symlink_metadata(out).is_ok() {
+            return Err(StoreError::Refused(format!(
+                "{}: exists already; a backup is written to a new file, never over one; nothing was written",
+                out.display()
+            )));
+        }
         let staged = files::AtomicFile::create(out)?;
         {
             let mut dst = Connection::open(staged.temporary_path())?;

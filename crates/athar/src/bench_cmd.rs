@@ -65,6 +65,7 @@ pub struct BenchScan {
     /// Text to scan: these reports (files or folders), repeated to --megabytes.
     #[arg(long, required = true)]
     reports: Vec<std::path::PathBuf>,
+    /// How many megabytes of report text to scan (the reports given, repeated).
     #[arg(long, default_value_t = 64)]
     megabytes: usize,
     /// Generated reports to group as near-duplicates (a tenth of them re-post a statement).

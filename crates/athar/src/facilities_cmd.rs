@@ -18,6 +18,7 @@ pub enum FacilitiesCommand {
         /// Only the sites users added to this registry.
         #[arg(long)]
         added: bool,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -43,6 +44,7 @@ pub enum FacilitiesCommand {
         /// detention (repeat).
         #[arg(long = "bare")]
         bare: Vec<String>,
+        /// The town or city the site is in (its own name, as places are written).
         #[arg(long)]
         city: Option<String>,
         /// Who runs or ran it.
@@ -54,6 +56,7 @@ pub enum FacilitiesCommand {
         /// Where the site is known from: a report, a testimony, a list (kept with it).
         #[arg(long)]
         source: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -62,7 +65,10 @@ pub enum FacilitiesCommand {
     /// source — several names in a cell parted by ';' — or a TOML file in the gazetteer's own
     /// format (its sources and quotes checked). A file imported again adds nothing twice.
     Import {
+        /// A table of sites (CSV, TSV, XLSX or JSON: columns id, kind, country, city, authority, names
+        /// or native and latin, bare, latitude, longitude, source) or a gazetteer TOML file.
         file: PathBuf,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },

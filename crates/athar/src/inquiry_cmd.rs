@@ -20,12 +20,16 @@ pub enum InquiryCommand {
     Add {
         /// The sought person's name as the family writes it.
         name: Option<String>,
+        /// The sought person's given name, when given apart from NAME.
         #[arg(long)]
         given: Option<String>,
+        /// The father's given name.
         #[arg(long)]
         father: Option<String>,
+        /// The family name, when given apart from NAME.
         #[arg(long)]
         family: Option<String>,
+        /// The mother's given name (the strongest field to tell namesakes apart).
         #[arg(long)]
         mother: Option<String>,
         /// Birth date, as an import reads one: a year (1990, ١٩٩٠), a date (12/03/1990, day first
@@ -36,8 +40,10 @@ pub enum InquiryCommand {
         /// How --born 03/04/1990 is read: day first (dmy, the default) or month first (mdy).
         #[arg(long, value_enum, default_value = "dmy")]
         date_order: crate::import_cmd::DateOrderArg,
+        /// Birth place or home town, in any script.
         #[arg(long)]
         place: Option<String>,
+        /// Sex, in any of the import's spellings (male, f, ذكر, чоловіча …).
         #[arg(long)]
         sex: Option<String>,
         /// The enquirer's name.
@@ -55,35 +61,44 @@ pub enum InquiryCommand {
         /// recipient not named receives nothing.
         #[arg(long)]
         consent: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Open inquiries (with --all, closed ones too), with their counts of leads.
     List {
+        /// Closed and withdrawn inquiries too.
         #[arg(long)]
         all: bool,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// One inquiry: the sought person, the enquirer, the consent.
     Show {
+        /// The inquiry's reference (INQ-…), as `inquiry list` shows it.
         reference: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Close an inquiry: it gets no new leads.
     Close {
+        /// The inquiry's reference (INQ-…).
         reference: String,
+        /// Why it is closed (found, the family withdrew …), kept with the inquiry.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Leads of open inquiries (or of one), each under the person that holds its record now;
     /// those found since the leads were last marked seen are NEW. Looking marks nothing.
     Leads {
+        /// One inquiry's reference (INQ-…); all open inquiries without it.
         reference: Option<String>,
         /// After showing them, mark the leads seen (they are then no longer new).
         #[arg(long)]
         seen: bool,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -91,13 +106,16 @@ pub enum InquiryCommand {
     /// authorities): the categories named (existence, status, whereabouts, contact), or all.
     /// Withdrawing existence withdraws everything for that recipient. Audited.
     Withdraw {
+        /// The inquiry's reference (INQ-…).
         reference: String,
+        /// The kind of recipient who may no longer receive anything: family, icrc, commission or authorities.
         recipient: String,
         /// The categories withdrawn; none: all of them.
         categories: Vec<String>,
     },
     /// Set a lead aside, with why: it stays, marked dismissed, and is no longer new.
     Dismiss {
+        /// The inquiry's reference (INQ-…).
         reference: String,
         /// The person of the lead, as `inquiry leads` shows it.
         person: String,

@@ -43,6 +43,7 @@ pub struct LinkArgs {
     /// JSON always holds them).
     #[arg(long, short)]
     verbose: bool,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

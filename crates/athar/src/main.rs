@@ -45,13 +45,13 @@ struct Cli {
 pub struct Global {
     /// The database file. Only init, import and demo create it; every other command refuses a
     /// missing one.
-    #[arg(long, global = true, env = "ATHAR_DB", default_value = "athar.db")]
+    #[arg(long, global = true, env = "ATHAR_DB", default_value = "athar.db", help_heading = "Global options")]
     pub db: PathBuf,
     /// The key file (default: beside the database, athar.db → athar.key). Keep a copy apart.
-    #[arg(long, global = true, env = "ATHAR_KEY_FILE")]
+    #[arg(long, global = true, env = "ATHAR_KEY_FILE", help_heading = "Global options")]
     pub key_file: Option<PathBuf>,
     /// Who is acting, for the audit chain (default: ATHAR_ACTOR, else the operating-system user).
-    #[arg(long, global = true, env = "ATHAR_ACTOR")]
+    #[arg(long, global = true, env = "ATHAR_ACTOR", help_heading = "Global options")]
     pub actor: Option<String>,
 }
 
@@ -105,6 +105,7 @@ enum Command {
     Facilities(facilities_cmd::FacilitiesCommand),
     /// Create the database and its key file (idempotent).
     Init {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -112,6 +113,7 @@ enum Command {
     Import(import_cmd::ImportArgs),
     /// List the imported sources.
     Sources {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -123,11 +125,13 @@ enum Command {
         /// Only this source (name or id).
         #[arg(long)]
         source: Option<String>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Counts of sources, records, quarantined rows and statuses.
     Stats {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -159,6 +163,7 @@ enum Command {
         a: String,
         /// Second record.
         b: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
         /// Also draw the match weights as a waterfall chart (SVG) into this file.
@@ -187,6 +192,7 @@ enum Command {
     Export(persons_cmd::ExportCommand),
     /// Recompute every record's derived fields from its raw row (after an upgrade).
     Reindex {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -318,6 +324,44 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {}", error_text(&e, g));
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument of every command, with the path of commands leading to it.
+    fn arguments(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String, bool)>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            out.push((path.to_string(), id.to_string(), arg.get_help().is_some()));
+        }
+        for sub in cmd.get_subcommands() {
+            arguments(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_flag_and_argument_of_every_command_says_what_it_is() {
+        let mut all = Vec::new();
+        arguments(&Cli::command(), "athar", &mut all);
+        assert!(all.len() > 150, "{} arguments: the walk reached the commands", all.len());
+        let blank: Vec<String> = all.iter().filter(|a| !a.2).map(|a| format!("{} --{}", a.0, a.1)).collect();
+        assert!(blank.is_empty(), "arguments with no description in --help: {blank:?}");
+    }
+
+    #[test]
+    fn the_global_options_are_shown_apart_from_a_commands_own() {
+        let cmd = Cli::command();
+        for id in ["db", "key_file", "actor"] {
+            let arg = cmd.get_arguments().find(|a| a.get_id().as_str() == id).expect(id);
+            assert_eq!(arg.get_help_heading(), Some("Global options"), "{id}");
         }
     }
 }

@@ -23,20 +23,30 @@ pub enum PersonsCommand {
         /// Which page (from 1).
         #[arg(long, default_value_t = 1)]
         page: usize,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// A person's records side by side, with sources.
     Show {
+        /// The person's id (P12), as search and `persons list` show it.
         person: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Move records out of a person into a new one; records judged different from the rest.
-    Split { person: String, records: Vec<String> },
+    Split {
+        /// The person's id (P12).
+        person: String,
+        /// The records to take out into a person of their own (ids or SOURCE:SOURCE_RECORD_ID).
+        records: Vec<String>,
+    },
     /// Where a person id came from: creations, merges, splits.
     History {
+        /// The person's id (P12).
         person: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -56,6 +66,7 @@ pub enum ExportCommand {
         /// database or a key file; an existing file only with --force.
         #[arg(long)]
         out: PathBuf,
+        /// csv (a spreadsheet) or json (one object per record).
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
         /// Replace the --out file if it exists (never a database or a key file).
@@ -68,19 +79,24 @@ pub enum ExportCommand {
     /// whom, each file's SHA-256, and what was left out and why). Records marked sensitive
     /// never leave.
     Leads {
+        /// Who receives the leads: family, icrc, commission or authorities (each inquiry's consent
+        /// says what that recipient may receive).
         #[arg(long)]
         recipient: String,
         /// The archive to write (not standard output: it is binary).
         #[arg(long)]
         out: PathBuf,
+        /// Replace the file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
     },
     /// Every record with its person, as a ZIP archive of persons.csv and manifest.json (each
     /// file's SHA-256, who made it and when, where the audit chain stood).
     Archive {
+        /// The archive to write (not standard output: it is binary).
         #[arg(long)]
         out: PathBuf,
+        /// Replace the file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
     },
@@ -235,12 +251,17 @@ pub enum ModelCommand {
     /// Write the model document to a file (- for standard output; an existing file only with
     /// --force, never a database or a key file).
     Export {
+        /// The file to write the model document to (JSON).
         file: PathBuf,
+        /// Replace the file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
     },
     /// Use a model document (checked before it replaces the stored one).
-    Import { file: PathBuf },
+    Import {
+        /// A model document written by `model export` (JSON).
+        file: PathBuf,
+    },
 }
 
 pub fn model(global: &Global, cmd: ModelCommand) -> Result<ExitCode> {

@@ -16,12 +16,16 @@ use std::process::ExitCode;
 pub struct SearchArgs {
     /// The name as the family writes it, in any script (parsed into parts by the name engine).
     name: Option<String>,
+    /// The given name, when given apart from NAME.
     #[arg(long)]
     given: Option<String>,
+    /// The father's given name.
     #[arg(long)]
     father: Option<String>,
+    /// The grandfather's given name.
     #[arg(long)]
     grandfather: Option<String>,
+    /// The family name, when given apart from NAME.
     #[arg(long)]
     family: Option<String>,
     /// The mother's given name.
@@ -56,6 +60,7 @@ pub struct SearchArgs {
     /// place …): one JSON line per row, in order.
     #[arg(long, value_name = "FILE.csv")]
     batch: Option<PathBuf>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -85,9 +90,7 @@ impl SearchArgs {
 }
 
 pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
-    if args.limit > athar_registry::search::MAX_LIMIT {
-        bail!("--limit {} is more than 100; ask for at most 100 persons", args.limit);
-    }
+    athar_registry::search::check_limit(args.limit)?;
     let registry = global.registry()?;
     if let Some(path) = &args.batch {
         let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;

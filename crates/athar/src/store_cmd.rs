@@ -15,6 +15,7 @@ pub enum RecordsCommand {
     Show {
         /// A record id, SOURCE:SOURCE_RECORD_ID, or SOURCE:ROW for a list without ids.
         record: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -33,6 +34,7 @@ pub enum RecordsCommand {
     },
     /// Every record marked sensitive, with its flags.
     Flagged {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -43,19 +45,23 @@ pub enum PurgeCommand {
     /// A source (by name or id): its records, raw rows, quarantined rows and original file,
     /// and the judgements, leads, flags and places in persons that point at its records.
     Source {
+        /// The source's name or id, as `athar sources` shows them.
         source: String,
         /// The source's name typed again: a purge cannot be undone.
         #[arg(long)]
         confirm: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// An inquiry, its enquirer and its leads.
     Inquiry {
+        /// The inquiry's reference (INQ-…), as `athar inquiry list` shows it.
         reference: String,
         /// The reference typed again: a purge cannot be undone.
         #[arg(long)]
         confirm: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -112,11 +118,13 @@ pub enum AuditCommand {
         /// hold that entry, so a cut-off tail shows too.
         #[arg(long, value_name = "COUNT:HASH")]
         anchor: Option<String>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Print the number of entries and the head hash, to keep elsewhere.
     Anchor {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -127,6 +135,7 @@ pub enum AuditCommand {
     Viewers {
         /// A person id (as search and `athar persons` show it), or R<record id>.
         person: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -277,10 +286,7 @@ pub fn stats(global: &Global, json: bool) -> Result<ExitCode> {
 }
 
 pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
-    global
-        .registry()?
-        .backup(&global.party(), &out)
-        .with_context(|| format!("backup to {} failed; nothing was written", out.display()))?;
+    global.registry()?.backup(&global.party(), &out).with_context(|| format!("backup to {} failed", out.display()))?;
     eprintln!(
         "backup written to {} (readable by you only); the key file {} is not in it — keep a copy of the key apart",
         out.display(),

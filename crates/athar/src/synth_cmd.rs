@@ -109,6 +109,7 @@ pub struct EvalArgs {
     /// Replace the --svg and --pairs files if they exist (never a database or a key file).
     #[arg(long)]
     force: bool,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

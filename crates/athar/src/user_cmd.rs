@@ -18,35 +18,47 @@ pub enum UserCommand {
     /// common one. Roles that see records get a second factor: scan the QR code printed with an
     /// authenticator app, and keep the recovery codes (shown once).
     Add {
+        /// The user's sign-in name.
         name: String,
         /// admin (users and audit), investigator (full records, imports, exports), caseworker
         /// (inquiries, search, review), viewer (counts only).
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// Read the password from standard input (one line) instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Every user: role, whether enrolled for a second factor, recovery codes left, disabled.
     List {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Disable a user: their sessions end at once and no sign-in is accepted.
-    Disable { name: String },
+    Disable {
+        /// The user's sign-in name.
+        name: String,
+    },
     /// New password, second factor and recovery codes for a user (a forgotten password, a lost
     /// phone): their sessions end.
     Reset {
+        /// The user's sign-in name.
         name: String,
+        /// Read the password from standard input (one line) instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Give a user another role: their sessions and API tokens end at once.
     Role {
+        /// The user's sign-in name.
         name: String,
+        /// The new role: admin, investigator, caseworker or viewer.
         #[arg(value_parser = parse_role)]
         role: Role,
     },
@@ -55,21 +67,30 @@ pub enum UserCommand {
     /// The token is printed once; only its keyed hash is kept. It ends when it expires, is
     /// revoked, or the user is disabled, reset, given another role or changes their password.
     Token {
+        /// The user's sign-in name.
         name: String,
+        /// What the token may do, comma-separated (counts, sources, read, search, judge, inquiries,
+        /// flags, audit, import, export): within the user's role.
         #[arg(long = "scope", value_delimiter = ',', required = true)]
         scopes: Vec<String>,
+        /// Days until the token expires (1 to 365).
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Every API token issued: user, scopes, expiry, whether revoked (never the secret).
     Tokens {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Revoke an API token at once (its id, as `user tokens` lists it).
-    Revoke { token_id: String },
+    Revoke {
+        /// The token's id, as `user tokens` shows it.
+        token_id: String,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

@@ -444,3 +444,23 @@ fn a_mistyped_registry_path_is_refused_never_answered_not_found() {
         assert!(!typo.exists() && !env.path("exx.key").exists(), "{args:?} made a registry");
     }
 }
+
+#[test]
+fn a_value_that_asks_for_nothing_is_refused_not_answered_with_nothing() {
+    // Issue 15 (an audit of the command line): `search --limit 0` answered "no person in the
+    // registry looks like this query", exit 0 — a false "not found" for a listed person;
+    // `--header-row 0` was read as 1; `backup` onto an existing file advised a --force it does
+    // not have.
+    let env = Env::new();
+    env.registry();
+    let e = env.fails(&["search", "Ahmad", "--limit", "0"]);
+    assert!(e.contains("--limit 0 asks for no person"), "{e}");
+    let list = env.write("l.csv", "source_record_id,given_name,family_name\n1,Ahmad,Khatib\n".as_bytes());
+    let e = env.fails(&["import", list.to_str().unwrap_or_default(), "--source", "z", "--header-row", "0"]);
+    assert!(e.contains("--header-row counts rows from 1"), "{e}");
+    let taken = env.write("taken.txt", b"mine");
+    let e = env.fails(&["backup", taken.to_str().unwrap_or_default()]);
+    assert!(e.contains("exists already") && !e.contains("--force"), "{e}");
+    assert_eq!(e.matches("nothing was written").count(), 1, "{e}");
+    assert_eq!(std::fs::read(&taken).ok(), Some(b"mine".to_vec()), "the file is kept");
+}
