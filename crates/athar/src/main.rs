@@ -209,7 +209,12 @@ enum Command {
     /// Build a registry from generated lists (./athar-demo.db, or --db when given), link them and
     /// explain two matches. An existing registry is replaced only when it holds nothing but an
     /// earlier demo's lists (no judgement, inquiry, user or list of anyone else).
-    Demo,
+    Demo {
+        /// Also print the full evaluation against the generated truth (pairwise and B-cubed
+        /// figures, traps, calibration, the threshold sweep).
+        #[arg(long)]
+        stats: bool,
+    },
     /// Serve the web application for caseworkers, reviewers and investigators (sign-in
     /// required for everything; users are added with `athar user add`).
     Serve {
@@ -313,7 +318,7 @@ fn main() -> ExitCode {
         Command::Inquiry(cmd) => inquiry_cmd::run(g, cmd),
         Command::Synth(args) => synth_cmd::synth(args),
         Command::Eval(args) => synth_cmd::eval(g, args),
-        Command::Demo => synth_cmd::demo(g, db_given),
+        Command::Demo { stats } => synth_cmd::demo(g, db_given, stats),
         Command::User(cmd) => user_cmd::run(g, cmd),
         Command::Serve { addr, insecure_http, tls_cert, tls_key } => {
             user_cmd::serve(g, addr, insecure_http, tls_cert.zip(tls_key))

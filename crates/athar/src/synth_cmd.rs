@@ -257,11 +257,84 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `athar demo`: on a fresh machine, a registry built from generated lists, linked, with two
-/// explained matches.
-/// The demo: a registry of generated lists at `--db` when given (else `./athar-demo.db`),
-/// replaced only when it holds nothing but an earlier demo's lists.
-pub fn demo(global: &Global, db_given: bool) -> Result<ExitCode> {
+/// A record's value of `field`, as written in its list (raw), else as derived.
+fn field_of(record: &serde_json::Value, field: &str) -> Option<String> {
+    ["raw", "derived"].iter().find_map(|part| {
+        record[part].as_array()?.iter().find_map(|cell| {
+            let (k, v) = (cell[0].as_str()?, cell[1].as_str()?);
+            (k == field && !v.trim().is_empty()).then(|| v.to_string())
+        })
+    })
+}
+
+/// Two records side by side: each as written in its list (every column, in the list's order),
+/// then what Athar read from each, field by field.
+fn side_by_side(a: &serde_json::Value, b: &serde_json::Value, terminal: bool) -> String {
+    use std::fmt::Write;
+    const W: usize = 36;
+    let cells = |r: &serde_json::Value, part: &str| -> Vec<(String, String)> {
+        r[part]
+            .as_array()
+            .map(|cells| {
+                cells
+                    .iter()
+                    .filter_map(|c| Some((c[0].as_str()?.to_string(), c[1].as_str()?.to_string())))
+                    .filter(|(_, v)| !v.trim().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let title = |r: &serde_json::Value| {
+        format!(
+            "{} row {}",
+            r["source"].as_str().unwrap_or(""),
+            r["row"].as_u64().map(|n| n.to_string()).unwrap_or_default()
+        )
+    };
+    let cut = |s: &str| -> String {
+        if s.chars().count() > W - 2 {
+            format!("{}…", s.chars().take(W - 3).collect::<String>())
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    let row = |out: &mut String, label: &str, x: &str, y: &str| {
+        let line = format!(
+            "  {} {} {}",
+            crate::output::bidi(&cut(label), 22, terminal),
+            crate::output::bidi(&cut(x), W, terminal),
+            crate::output::bidi(&cut(y), W, terminal)
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    };
+    row(&mut out, "", &title(a), &title(b));
+    let _ = writeln!(out, "  as written in the lists:");
+    let (ra, rb) = (cells(a, "raw"), cells(b, "raw"));
+    for i in 0..ra.len().max(rb.len()) {
+        let side = |c: &Vec<(String, String)>| c.get(i).map(|(k, v)| format!("{k}: {v}")).unwrap_or_default();
+        row(&mut out, "", &side(&ra), &side(&rb));
+    }
+    let _ = writeln!(out, "  as Athar reads them:");
+    let (da, db) = (cells(a, "derived"), cells(b, "derived"));
+    let mut fields: Vec<&String> = da.iter().chain(&db).map(|(k, _)| k).collect();
+    let order = |f: &String| da.iter().chain(&db).position(|(k, _)| k == f).unwrap_or(usize::MAX);
+    fields.sort_by_key(|f| order(f));
+    fields.dedup();
+    for f in fields {
+        let value =
+            |c: &Vec<(String, String)>| c.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone()).unwrap_or_default();
+        row(&mut out, f, &value(&da), &value(&db));
+    }
+    out
+}
+
+/// `athar demo`: on a fresh machine, a short story — a registry built from generated lists at
+/// `--db` when given (else `./athar-demo.db`; replaced only when it holds nothing but an
+/// earlier demo's lists), linked; how many persons; one match across scripts with both records
+/// side by side and explained; what to try next on persons that show something. The full
+/// evaluation with `stats`.
+pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
     let (db, key) = if db_given {
         (global.db.clone(), global.key_file())
     } else {
@@ -323,9 +396,22 @@ pub fn demo(global: &Global, db_given: bool) -> Result<ExitCode> {
     print!("{}", run(&["link"])?);
     let truth = dir.join("truth.csv");
     let traps = dir.join("traps.csv");
-    println!();
-    print!("{}", run(&["eval", "--truth", &truth.to_string_lossy(), "--traps", &traps.to_string_lossy()])?);
-    // Two explained matches: one across scripts (Arabic register ↔ English list), one Ukrainian.
+    let (truth, traps) = (truth.to_string_lossy(), traps.to_string_lossy());
+    if stats {
+        println!();
+        print!("{}", run(&["eval", "--truth", &truth, "--traps", &traps])?);
+    } else {
+        let v: serde_json::Value = serde_json::from_str(&run(&["eval", "--truth", &truth, "--json"])?)?;
+        let (p, r) =
+            (v["pairwise"]["precision"].as_f64().unwrap_or(0.0), v["pairwise"]["recall"].as_f64().unwrap_or(0.0));
+        println!(
+            "Against the generated truth: {:.1} % of the pairs linked are one person, and {:.1} % of the\n\
+             pairs that are one person were linked (athar demo --stats: the full evaluation).",
+            100.0 * p,
+            100.0 * r
+        );
+    }
+    // Persons and their records, from the export.
     let export = dir.join("persons.csv");
     run(&["export", "persons", "--out", &export.to_string_lossy()])?;
     let mut by_person: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -336,27 +422,47 @@ pub fn demo(global: &Global, db_given: bool) -> Result<ExitCode> {
     }
     let mut persons: Vec<_> = by_person.into_iter().collect();
     persons.sort();
-    for (a, b) in [("register_ar", "ngo_en"), ("ua_register", "ua_list")] {
-        let found = persons.iter().find_map(|(_, recs)| {
-            let x = recs.iter().find(|r| r.0 == a)?;
-            let y = recs.iter().find(|r| r.0 == b)?;
-            Some((format!("{}:{}", x.0, x.1), format!("{}:{}", y.0, y.1)))
+    // One match across scripts: a person with a record of the Arabic register and one of the
+    // English list, both shown in full, then why they are one.
+    let terminal = crate::output::terminal();
+    let pair = persons.iter().find_map(|(id, recs)| {
+        let x = recs.iter().find(|r| r.0 == "register_ar")?;
+        let y = recs.iter().find(|r| r.0 == "ngo_en")?;
+        Some((id.clone(), format!("{}:{}", x.0, x.1), format!("{}:{}", y.0, y.1)))
+    });
+    if let Some((person, x, y)) = &pair {
+        println!("\nOne person, {person}, in two lists and two scripts:");
+        let a: serde_json::Value = serde_json::from_str(&run(&["records", "show", x, "--json"])?)?;
+        let b: serde_json::Value = serde_json::from_str(&run(&["records", "show", y, "--json"])?)?;
+        print!("{}", side_by_side(&a, &b, terminal));
+        println!("\nWhy they are one (athar explain {x} {y}):");
+        print!("{}", run(&["explain", x, y])?);
+    }
+    // What to try next, on persons that show something: the one with the most records.
+    let most = persons.iter().max_by(|p, q| p.1.len().cmp(&q.1.len()).then(q.0.cmp(&p.0)));
+    let at = if db_given { format!("--db {} ", db.display()) } else { "--db athar-demo.db ".to_string() };
+    println!("\nTry next (the demo database is {}):", db.display());
+    if let Some((id, recs)) = most {
+        println!("  athar {at}persons show {id}   # a person with {} records from {} lists", recs.len(), {
+            let mut lists: Vec<&String> = recs.iter().map(|r| &r.0).collect();
+            lists.sort();
+            lists.dedup();
+            lists.len()
         });
-        if let Some((x, y)) = found {
-            println!("\nWhy {x} and {y} are one person:");
-            print!(
-                "{}",
-                run(&["records", "show", &x])?.lines().take(14).map(|l| format!("  {l}\n")).collect::<String>()
+    }
+    if let Some((person, _, y)) = &pair {
+        let b: serde_json::Value = serde_json::from_str(&run(&["records", "show", y, "--json"])?)?;
+        let name = field_of(&b, "full_name").unwrap_or_default();
+        if !name.is_empty() {
+            println!(
+                "  athar {at}search \"{}\"   # {person}, in Arabic in the register",
+                athar_registry::escape_control(&name)
             );
-            print!("{}", run(&["explain", &x, &y])?);
         }
     }
+    println!("  athar {at}review   # pairs left for a person to decide, both records of each");
+    println!("  athar names compare \"Mhd Abd al-Rahman Halabi\" \"محمد عبد الرحمن الحلبي\"");
+    println!("  athar import YOUR-LIST.csv --source NAME --dry-run");
     let _ = std::fs::remove_dir_all(&dir);
-    let at = if db_given { format!("--db {} ", db.display()) } else { "--db athar-demo.db ".to_string() };
-    println!(
-        "\nTry next (the demo database is {}):\n  athar {at}review\n  athar {at}persons show P1\n  \
-         athar names compare \"Mhd Abd al-Rahman Halabi\" \"محمد عبد الرحمن الحلبي\"\n  athar import YOUR-LIST.csv --source NAME --dry-run",
-        db.display()
-    );
     Ok(ExitCode::SUCCESS)
 }

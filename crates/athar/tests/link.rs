@@ -161,8 +161,25 @@ fn demo_runs_on_a_fresh_folder_and_explains_matches() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("persons"), "{out}");
-    assert!(out.matches("probability").count() >= 2, "two explained matches: {out}");
+    // A short story (issue 15): one match across scripts, both records side by side in full,
+    // explained; the statistics only when asked for; a next step on a person of several records.
+    let side_by_side = out.lines().find(|l| l.contains("register_ar row") && l.contains("ngo_en row"));
+    assert!(side_by_side.is_some(), "both records side by side: {out}");
+    assert!(out.contains("as written in the lists:") && out.contains("full_name: "), "{out}");
+    assert_eq!(out.matches("total ").count(), 1, "one explained match: {out}");
+    assert!(!out.contains("threshold sweep"), "the statistics behind --stats: {out}");
+    let next = out.lines().find(|l| l.contains("persons show P")).unwrap_or_default();
+    let records: usize =
+        next.split("a person with ").nth(1).and_then(|r| r.split(' ').next()?.parse().ok()).unwrap_or(0);
+    assert!(records >= 2, "the person suggested has several records: {next}");
+    assert!(out.lines().all(|l| l.chars().count() <= 100), "lines fit 100 columns: {out}");
     assert!(dir.path().join("athar-demo.db").exists());
+    let o = Command::new(env!("CARGO_BIN_EXE_athar"))
+        .args(["demo", "--stats"])
+        .current_dir(dir.path())
+        .output()
+        .expect("demo");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("threshold sweep"));
     // Recreated on each run.
     let o = Command::new(env!("CARGO_BIN_EXE_athar")).arg("demo").current_dir(dir.path()).output().expect("demo runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
