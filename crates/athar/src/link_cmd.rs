@@ -264,10 +264,10 @@ pub enum ReviewFormat {
 #[derive(Args, Debug)]
 pub struct ReviewArgs {
     /// Pairs a page holds (1 to 1000).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     limit: usize,
     /// Which page (from 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     page: usize,
     /// Only pairs with a record from this source (its name, as athar sources shows it).
     #[arg(long)]
@@ -421,8 +421,16 @@ pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(a), Some(b), Some(decision)) = (args.a, args.b, args.decision) else {
-        bail!("give two records and a decision: athar judge A B same|different|unsure, or --withdraw ID");
+        return Err(crate::output::usage(
+            "give two records and a decision: athar judge A B same|different|unsure, or --withdraw ID",
+        ));
     };
+    if !["same", "different", "unsure"].contains(&decision.as_str()) {
+        return Err(crate::output::usage(format!(
+            "the decision '{}' is none of same, different, unsure",
+            athar_registry::escape_control(&decision)
+        )));
+    }
     let j = registry.judge(&global.party(), &a, &b, &decision, args.note.as_deref())?;
     println!(
         "judgement {}: records {} and {} are {}; run athar link to apply",

@@ -326,6 +326,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if e.downcast_ref::<output::UsageError>().is_some() => {
+            eprintln!("error: {}\n\nFor more information, try '--help'.", error_text(&e, g));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {}", error_text(&e, g));
             ExitCode::from(1)

@@ -64,7 +64,9 @@ pub fn run(cmd: NamesCommand) -> Result<ExitCode> {
                 return compare_batch(&engine, &path);
             }
             let (Some(a), Some(b)) = (a, b) else {
-                bail!("give two names to compare (athar names compare \"A\" \"B\"), or --batch FILE.csv");
+                return Err(crate::output::usage(
+                    "give two names to compare (athar names compare \"A\" \"B\"), or --batch FILE.csv",
+                ));
             };
             let cmp = engine.compare_text(&a, &b);
             if json {

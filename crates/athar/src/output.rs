@@ -70,6 +70,26 @@ pub fn describe(path: &Path) -> String {
 
 pub use athar_registry::exports::csv_cell;
 
+/// A command typed wrongly (exit code 2, as clap's own): arguments missing, or a value outside
+/// a closed list of words Athar defines (a decision, a flag). A value read the way an import
+/// reads data — a status, a kind of site, a sex, a recipient, in any spelling — is input, and a
+/// wrong one an error the user fixes (exit code 1).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A [`UsageError`] as an `anyhow` error.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(message.into()))
+}
+
 /// A value for a terminal's text: control characters escaped, padded to `width` characters,
 /// and — when it holds right-to-left script and goes to a terminal — kept apart by Unicode's
 /// first-strong isolate … pop directional isolate, so that the columns around it do not swap

@@ -18,10 +18,10 @@ pub enum PersonsCommand {
     /// by name, use athar search.
     List {
         /// Persons a page holds (1 to 1000).
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
         limit: usize,
         /// Which page (from 1).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         page: usize,
         /// Print the result as JSON instead of text.
         #[arg(long)]
@@ -40,6 +40,7 @@ pub enum PersonsCommand {
         /// The person's id (P12).
         person: String,
         /// The records to take out into a person of their own (ids or SOURCE:SOURCE_RECORD_ID).
+        #[arg(required = true)]
         records: Vec<String>,
     },
     /// Where a person id came from: creations, merges, splits.
@@ -131,6 +132,9 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
     match cmd {
         PersonsCommand::List { limit, page, json } => {
             let list = registry.persons_list(&party, limit, page)?;
+            if page > list.pages && list.total > 0 {
+                anyhow::bail!("--page {page}: the list has {} page(s) of {limit} persons", list.pages);
+            }
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else {

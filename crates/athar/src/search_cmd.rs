@@ -54,7 +54,7 @@ pub struct SearchArgs {
     #[arg(long)]
     status: Option<String>,
     /// Number of persons to show (at most 100).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
     limit: usize,
     /// A CSV with a query per row (columns query_id, name, given, father, family, mother, born,
     /// place …): one JSON line per row, in order.

@@ -200,6 +200,13 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
                 .map(|f| f.trim().to_string())
                 .filter(|f| !f.is_empty())
                 .collect();
+            if let Some(f) = flags.iter().find(|f| !athar_registry::sensitivity::FLAGS.contains(&f.as_str())) {
+                return Err(crate::output::usage(format!(
+                    "'{}' is not a flag: {}",
+                    athar_registry::escape_control(f),
+                    athar_registry::sensitivity::FLAGS.join(", ")
+                )));
+            }
             let id = global.registry()?.set_flags(&global.party(), &record, &flags)?;
             if flags.is_empty() {
                 println!("record {id}: no sensitivity flag now");

@@ -453,8 +453,9 @@ fn a_value_that_asks_for_nothing_is_refused_not_answered_with_nothing() {
     // not have.
     let env = Env::new();
     env.registry();
-    let e = env.fails(&["search", "Ahmad", "--limit", "0"]);
-    assert!(e.contains("--limit 0 asks for no person"), "{e}");
+    let o = env.athar(&["search", "Ahmad", "--limit", "0"]);
+    assert_eq!(o.status.code(), Some(2), "a wrong --limit is wrong usage: {}", stderr(&o));
+    assert!(stderr(&o).contains("0 is not in 1..=100"), "{}", stderr(&o));
     let list = env.write("l.csv", "source_record_id,given_name,family_name\n1,Ahmad,Khatib\n".as_bytes());
     let e = env.fails(&["import", list.to_str().unwrap_or_default(), "--source", "z", "--header-row", "0"]);
     assert!(e.contains("--header-row counts rows from 1"), "{e}");
@@ -463,4 +464,34 @@ fn a_value_that_asks_for_nothing_is_refused_not_answered_with_nothing() {
     assert!(e.contains("exists already") && !e.contains("--force"), "{e}");
     assert_eq!(e.matches("nothing was written").count(), 1, "{e}");
     assert_eq!(std::fs::read(&taken).ok(), Some(b"mine".to_vec()), "the file is kept");
+}
+
+#[test]
+fn the_same_mistake_gets_the_same_exit_code_in_every_command() {
+    // Issue 15: 0 done, 1 an error the user fixes (bad input, refused, nothing found), 2 wrong
+    // usage (arguments missing, a value outside a closed list of Athar's words, a number out
+    // of a flag's range). The audit found missing arguments at 1 for judge, names compare and
+    // persons split but 2 elsewhere, a decision or a flag outside the list at 1, `--limit 0`
+    // at 1 and `--limit abc` at 2, and a page past the end at 1 for review but 0 for persons.
+    let env = Env::new();
+    env.registry();
+    for (args, code) in [
+        (&["judge", "1", "2"][..], 2),
+        (&["judge", "1", "2", "maybe"], 2),
+        (&["explain", "1"], 2),
+        (&["names", "compare", "Ahmad"], 2),
+        (&["persons", "split", "P1"], 2),
+        (&["records", "flag", "1", "weird"], 2),
+        (&["review", "--limit", "0"], 2),
+        (&["review", "--limit", "abc"], 2),
+        (&["persons", "list", "--limit", "0"], 2),
+        (&["search", "Ahmad", "--frobnicate"], 2),
+        (&["persons", "list", "--page", "999"], 1),
+        (&["explain", "1", "999"], 1),
+        (&["persons", "show", "P999"], 1),
+        (&["search", "Ahmad", "--status", "vanished"], 1),
+    ] {
+        let o = env.athar(args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+    }
 }
