@@ -108,9 +108,12 @@ fn bad_input_gets_the_same_clear_errors_as_the_command_line() {
     let bad = LinkOptions { threshold: 1.5, ..LinkOptions::default() };
     assert!(say(r.link(&me, &bad, &Silent).unwrap_err()).contains("not a probability"));
     let band = LinkOptions { review_band: Some((0.5, 0.99)), ..LinkOptions::default() };
-    assert!(say(r.link(&me, &band, &Silent).unwrap_err()).contains("must end at or below"));
+    assert!(say(r.link(&me, &band, &Silent).unwrap_err()).contains("the band ends at the threshold"));
+    let band = LinkOptions { review_band: Some((0.3, 0.9)), ..LinkOptions::default() };
+    assert!(say(r.link(&me, &band, &Silent).unwrap_err()).contains("neither merged nor sent to review"));
     // Search and inquiries.
     assert!(say(r.search(&me, &name_query("Omar"), 101).unwrap_err()).contains("at most 100"));
+    assert!(say(r.search(&me, &name_query("Omar"), 0).unwrap_err()).contains("asks for no person"));
     let sex = Query { sex: Some("xyz".into()), ..name_query("Omar") };
     assert!(say(r.search(&me, &sex, 5).unwrap_err()).contains("sex 'xyz' is not known"));
     let born = Query { born: Some("1990-13".into()), ..name_query("Omar") };

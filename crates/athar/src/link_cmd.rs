@@ -174,10 +174,9 @@ fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
     }
     println!("  time: {}", s.seconds.iter().map(|(n, t)| format!("{n} {t:.1} s")).collect::<Vec<_>>().join(", "));
     if s.unlike_groups > 0 {
-        println!(
-            "  {} strong pairs sent to review: the other records of the two persons they would join look unlike",
-            s.unlike_groups
-        );
+        let (n, pairs, persons) =
+            if s.unlike_groups == 1 { (1, "strong pair", "it") } else { (s.unlike_groups, "strong pairs", "they") };
+        println!("  {n} {pairs} sent to review: the other records of the two persons {persons} would join look unlike");
     }
     if s.refused > 0 {
         println!("  {} merges refused because a person judged two records different", s.refused);
@@ -189,6 +188,10 @@ pub fn explain(global: &Global, a: String, b: String, json: bool, svg: Option<&P
     // The chart's file is checked before the work: a refused path costs nothing.
     let svg_out = svg.map(|p| crate::output::Output::open(p, &registry.own_files(), force)).transpose()?;
     let x = registry.explain(&global.party(), &a, &b)?;
+    let thin = registry.model_warning()?;
+    if let Some(w) = &thin {
+        eprintln!("warning: {w}");
+    }
     if let (Some(mut sink), Some(path)) = (svg_out, svg) {
         let mut title = format!("Records {} and {}: match weights", x.record_a, x.record_b);
         if let Some(j) = &x.judgement {
@@ -204,6 +207,9 @@ pub fn explain(global: &Global, a: String, b: String, json: bool, svg: Option<&P
         }
         if let Some(path) = svg {
             v["svg"] = serde_json::json!(path.display().to_string());
+        }
+        if let Some(w) = &thin {
+            v["model_warning"] = serde_json::json!(w);
         }
         println!("{v}");
         return Ok(ExitCode::SUCCESS);
@@ -317,6 +323,9 @@ pub fn review(global: &Global, args: ReviewArgs) -> Result<ExitCode> {
         explain: format == ReviewFormat::Html,
     };
     let queue = registry.review(&global.party(), &filter)?;
+    if let Some(w) = registry.model_warning()? {
+        eprintln!("warning: {w}");
+    }
     if args.page > queue.pages && queue.total > 0 {
         bail!("--page {}: the queue has {} page(s) of {} pairs", args.page, queue.pages, args.limit);
     }

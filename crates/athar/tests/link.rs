@@ -528,6 +528,20 @@ fn explain_shows_a_judgement_first_with_who_when_and_why() {
     for drawn in ["judged different by tester", "given_name: same name", "mother_name", "total → probability"] {
         assert!(chart.contains(drawn), "{drawn} in the chart");
     }
+    // The model of these eight records is thin: explain and review say so, as link and search do.
+    let link = env.json(&["link", "--json"]);
+    let thin = link["model_warning"].as_str().expect("a thin model is said by link").to_string();
+    for args in [&["explain", "reg:r1", "ngo:n1"][..], &["review"]] {
+        let o = env.run(args);
+        assert!(String::from_utf8_lossy(&o.stderr).contains(&thin), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let v = env.json(&["explain", "reg:r1", "ngo:n1", "--json"]);
+    assert_eq!(v["model_warning"].as_str(), Some(thin.as_str()));
+    // A review band ending below the threshold is refused (it was widened to the threshold
+    // without a word).
+    let o = env.run(&["link", "--review-band", "0.3,0.9"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("neither merged nor sent to review"));
     // An existing file is not replaced without --force.
     let o = env.run(&["explain", "reg:r1", "ngo:n1", "--svg", svg.to_str().unwrap_or_default()]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));

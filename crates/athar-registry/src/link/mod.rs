@@ -72,7 +72,17 @@ impl LinkOptions {
                 }
                 if (hi - self.threshold).abs() > 1e-9 && hi > self.threshold {
                     invalid!(
-                        "--review-band ends at {hi} but --threshold is {}: the band must end at or below the threshold",
+                        "--review-band ends at {hi} but --threshold is {}: the band ends at the threshold",
+                        self.threshold
+                    );
+                }
+                if (hi - self.threshold).abs() > 1e-9 && hi < self.threshold {
+                    // The band was widened to the threshold without a word: pairs between HI
+                    // and the threshold must go somewhere, and merging them is not what was asked.
+                    invalid!(
+                        "--review-band ends at {hi}, below --threshold {}: the pairs between them would be neither merged \
+                         nor sent to review; end the band at the threshold ({lo},{}), or give --threshold {hi}",
+                        self.threshold,
                         self.threshold
                     );
                 }
