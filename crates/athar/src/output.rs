@@ -106,6 +106,34 @@ pub fn bidi(s: &str, width: usize, terminal: bool) -> String {
     }
 }
 
+/// Items (each already made with [`bidi`]) laid out in lines of at most `width` columns after
+/// `indent` spaces, two spaces apart; an item longer than a line has a line of its own. The
+/// isolate marks take no column.
+pub fn wrap_items(items: &[String], indent: usize, width: usize) -> Vec<String> {
+    let columns = |s: &str| s.chars().filter(|c| !matches!(c, '\u{2068}' | '\u{2069}')).count();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for item in items {
+        let w = columns(item);
+        if used > 0 && indent + used + 2 + w > width {
+            lines.push(format!("{}{line}", " ".repeat(indent)));
+            line.clear();
+            used = 0;
+        }
+        if used > 0 {
+            line.push_str("  ");
+            used += 2;
+        }
+        line.push_str(item);
+        used += w;
+    }
+    if used > 0 {
+        lines.push(format!("{}{line}", " ".repeat(indent)));
+    }
+    lines
+}
+
 /// Whether standard output is a terminal (text for a person, not for a program).
 pub fn terminal() -> bool {
     use std::io::IsTerminal;
@@ -140,6 +168,8 @@ impl<W: Write> CsvOut<W> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn right_to_left_values_are_isolated_for_a_terminal_only_and_padded_outside_the_marks() {
         assert_eq!(super::bidi("محمد", 6, true), "\u{2068}محمد\u{2069}  ");
@@ -148,7 +178,25 @@ mod tests {
         assert!(!super::bidi("a\u{1b}[2J", 0, true).contains('\u{1b}'), "escapes are shown, not run");
     }
 
-    use super::*;
+    #[test]
+    fn items_wrap_within_the_width_and_isolates_take_no_column() {
+        let fields = [
+            ("given_name", "محمد"),
+            ("father_name", "أحمد"),
+            ("family_name", "الحلبي"),
+            ("birth_date", "1985-01-01"),
+            ("birth_place", "حلب"),
+        ];
+        let items: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", bidi(v, 0, true))).collect();
+        let lines = wrap_items(&items, 6, 50);
+        assert!(lines.len() >= 2, "{lines:?}");
+        for l in &lines {
+            let columns = l.chars().filter(|c| !matches!(c, '\u{2068}' | '\u{2069}')).count();
+            assert!(columns <= 50, "{l}");
+            assert!(l.starts_with("      "));
+        }
+        assert_eq!(lines.join(" ").matches('\u{2068}').count(), 4, "each Arabic value isolated");
+    }
 
     #[test]
     fn formulas_are_neutralised_and_text_is_kept() {

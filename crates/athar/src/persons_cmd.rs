@@ -156,19 +156,23 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                     serde_json::json!({"person_id": view.person_id, "records": view.records, "reports": view.reports})
                 );
             } else {
+                let terminal = crate::output::terminal();
+                let cell = |s: &str| crate::output::bidi(s, 0, terminal);
                 println!("person {person}: {} records", view.records.len());
                 for v in &view.records {
-                    let derived: Vec<String> = v.derived.iter().map(|(k, val)| format!("{k}={val}")).collect();
                     println!(
-                        "  record {} — source {} row {}{}\n      {}",
+                        "  record {} — source {} row {}{}",
                         v.record_id,
                         esc(&v.source),
                         v.row,
                         v.source_record_id.as_deref().map(|s| format!(" (id {})", esc(s))).unwrap_or_default(),
-                        esc(&derived.join("  "))
                     );
+                    let derived: Vec<String> = v.derived.iter().map(|(k, val)| format!("{k}={}", cell(val))).collect();
+                    for line in crate::output::wrap_items(&derived, 6, 100) {
+                        println!("{line}");
+                    }
                     for p in &v.places {
-                        println!("      {} {} → {} ({})", p.field, esc(&p.value), esc(&p.label), p.entity_id);
+                        println!("      {} {} → {} ({})", p.field, cell(&p.value), cell(&p.label), p.entity_id);
                     }
                 }
                 if !view.reports.is_empty() {

@@ -242,13 +242,15 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
         view.row,
         esc(view.source_record_id.as_deref().unwrap_or("—"))
     );
+    let terminal = crate::output::terminal();
+    let cell = |s: &str, width: usize| crate::output::bidi(s, width, terminal);
     println!("\n  raw, as read:");
     for (h, v) in &view.raw {
-        println!("    {:<24} {}", esc(h), esc(v));
+        println!("    {} {}", cell(h, 24), cell(v, 0));
     }
     println!("\n  derived:");
     for (f, v) in &view.derived {
-        println!("    {f:<24} {}", esc(v));
+        println!("    {f:<24} {}", cell(v, 0));
     }
     if let Some(h) = &view.national_id_hash {
         println!("    {:<24} {}… (keyed hash)", "national_id", &h[..16.min(h.len())]);
@@ -256,7 +258,7 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
     if !view.places.is_empty() {
         println!("\n  places, as the gazetteer reads them:");
         for p in &view.places {
-            println!("    {:<24} {} → {} ({})", p.field, esc(&p.value), esc(&p.label), p.entity_id);
+            println!("    {:<24} {} → {} ({})", p.field, cell(&p.value, 0), cell(&p.label, 0), p.entity_id);
         }
     }
     Ok(ExitCode::SUCCESS)
