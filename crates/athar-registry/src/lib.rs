@@ -66,6 +66,8 @@ pub use athar_store::{
     JudgementRow, Lead, LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,
 };
 
+/// The decisions a person makes about two records (`athar judge A B same`).
+pub use athar_store::linkage::DECISIONS;
 use athar_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};

@@ -6,6 +6,7 @@ use crate::error::{invalid, Result};
 use crate::link::link_records;
 use crate::{Action, Actor, Registry, RegistryError};
 use athar_link::{cluster, compare, ClusterOptions, FsModel, Judgement, LinkRecord, TermFrequencies};
+use athar_store::linkage::DECISIONS;
 use athar_store::Store;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -261,7 +262,7 @@ impl Registry {
     /// B = C, A ≠ C).
     pub fn judge(&self, actor: &Actor, a: &str, b: &str, decision: &str, note: Option<&str>) -> Result<JudgeReport> {
         actor.require(Action::Judge)?;
-        if !matches!(decision, "same" | "different" | "unsure") {
+        if !DECISIONS.contains(&decision) {
             invalid!("'{decision}' is not a decision; use same, different or unsure");
         }
         let withheld = self.withheld(actor)?;

@@ -128,7 +128,7 @@ pub const MAX_LIMIT: usize = athar_search::MAX_LIMIT;
 
 /// A search asks for 1 to [`MAX_LIMIT`] persons: none asked for would answer "no one" for
 /// a registry that holds the person.
-pub fn check_limit(limit: usize) -> Result<()> {
+fn check_limit(limit: usize) -> Result<()> {
     if limit == 0 {
         invalid!("--limit 0 asks for no person: ask for 1 to {MAX_LIMIT}");
     }

@@ -414,20 +414,8 @@ impl Index {
     /// `analysis`) is the same name as, in any spelling (see `registered`): all of them, or
     /// (`all` false) one, which says whether there is one.
     pub(crate) fn same_forms(&self, analysis: &NameAnalysis, all: bool) -> crate::registered::SameForms {
-        use crate::registered::SameForms;
-        let table = self.registered();
         let held = |k: u64| self.by_key.contains_key(&k);
-        let mut found = Vec::new();
-        for p in &analysis.parts {
-            match table.same_forms(self.engine.tables(), &self.records, p, held, all) {
-                SameForms::Known(forms) if !all && !forms.is_empty() => return SameForms::Known(forms),
-                SameForms::Known(forms) => found.extend(forms),
-                SameForms::Unknown => return SameForms::Unknown,
-            }
-        }
-        found.sort_unstable();
-        found.dedup();
-        SameForms::Known(found)
+        self.registered().same_forms(self.engine.tables(), &self.records, analysis, held, all)
     }
 
     /// The registry's distinct name forms, built when first asked for (a text read for names).

@@ -7,7 +7,7 @@
 //! (`index`).
 
 use athar_link::{ComparisonKind, LinkRecord};
-use athar_names::{NamePart, PartKind, Role, VariantTables};
+use athar_names::{NameAnalysis, NamePart, PartKind, Role, VariantTables};
 use rustc_hash::FxHashMap;
 
 /// The fields whose parts are a person's own names (the keys a name in a text is looked up by).
@@ -111,15 +111,37 @@ impl RegisteredParts {
         OWN_NAMES[at.field as usize].name_field(record)?.parts.get(usize::from(at.part))
     }
 
-    /// The forms `word` (a part of a word read alone) is the same name as: those under each of
-    /// its keys that a record holds (`held`) — all of them, or (`all` false) the first found,
-    /// which says whether there is one.
+    /// The forms a word read alone (its `analysis`) is the same name as, part by part: those
+    /// under each key of a part that a record holds (`held`) — all of them, or (`all` false) the
+    /// first found, which says whether there is one.
     pub(crate) fn same_forms(
         &self,
         tables: &VariantTables,
         records: &[LinkRecord],
-        word: &NamePart,
+        analysis: &NameAnalysis,
         held: impl Fn(u64) -> bool,
+        all: bool,
+    ) -> SameForms {
+        let mut found = Vec::new();
+        for p in &analysis.parts {
+            match self.part_forms(tables, records, p, &held, all) {
+                SameForms::Known(forms) if !all && !forms.is_empty() => return SameForms::Known(forms),
+                SameForms::Known(forms) => found.extend(forms),
+                SameForms::Unknown => return SameForms::Unknown,
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        SameForms::Known(found)
+    }
+
+    /// As [`RegisteredParts::same_forms`], for one part.
+    fn part_forms(
+        &self,
+        tables: &VariantTables,
+        records: &[LinkRecord],
+        word: &NamePart,
+        held: &impl Fn(u64) -> bool,
         all: bool,
     ) -> SameForms {
         if !comparable(word) {
@@ -190,18 +212,8 @@ mod tests {
     }
 
     fn word_forms(table: &RegisteredParts, engine: &NameEngine, records: &[LinkRecord], word: &str) -> SameForms {
-        let a = engine.analyse(word);
-        let mut all = Vec::new();
-        for p in &a.parts {
-            // The keys the records hold (here, their parts' own).
-            match table.same_forms(engine.tables(), records, p, |k| table.by_key.contains_key(&k), true) {
-                SameForms::Known(f) => all.extend(f),
-                SameForms::Unknown => return SameForms::Unknown,
-            }
-        }
-        all.sort_unstable();
-        all.dedup();
-        SameForms::Known(all)
+        // The keys the records hold (here, their parts' own).
+        table.same_forms(engine.tables(), records, &engine.analyse(word), |k| table.by_key.contains_key(&k), true)
     }
 
     #[test]

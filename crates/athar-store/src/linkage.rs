@@ -9,6 +9,9 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// The decisions a person makes about two records.
+pub const DECISIONS: [&str; 3] = ["same", "different", "unsure"];
+
 /// A record's fields for linkage: id, derived clear fields by name, national-id hash.
 #[derive(Debug, Clone)]
 pub struct LinkInput {
@@ -265,7 +268,7 @@ impl Store {
         note: Option<&str>,
         actor: &str,
     ) -> Result<String, StoreError> {
-        if !matches!(decision, "same" | "different" | "unsure") {
+        if !DECISIONS.contains(&decision) {
             return Err(StoreError::Invalid(format!("'{decision}' is not a decision; use same, different or unsure")));
         }
         if a == b {

@@ -372,10 +372,10 @@ const DISAPPEARANCE_SEED: u64 = 0xD15A_99EA_2A9C_E5ED;
 fn disappearances(
     people: &[Person],
     traps: &[(String, String, &'static str)],
+    table: &[Site],
     seed: u64,
 ) -> std::collections::HashMap<String, Disappearance> {
     let mut rng = Rng::new(seed ^ DISAPPEARANCE_SEED ^ 0x5EED);
-    let table = sites(FACILITIES);
     let pick = |rng: &mut Rng, syrian: bool, first: bool| {
         let ids: Vec<usize> =
             (0..table.len()).filter(|&i| table[i].syrian == syrian && table[i].first == first).collect();
@@ -508,9 +508,9 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             people.push(q);
         }
     }
-    let events = disappearances(&people, &traps, seed);
-    let mut drng = Rng::new(seed ^ DISAPPEARANCE_SEED);
     let table = sites(FACILITIES);
+    let events = disappearances(&people, &traps, &table, seed);
+    let mut drng = Rng::new(seed ^ DISAPPEARANCE_SEED);
     let event = |p: &Person| events.get(&p.id).expect("every person has a disappearance");
     // The site a list that knows only one names: the one holding the person last.
     let latest = |d: &Disappearance| d.later.map_or(d.first, |(l, _)| l);
@@ -944,7 +944,8 @@ mod tests {
             .filter(|i| (2 * i) % 5 != 0 && (2 * i + 1) % 5 != 0)
             .map(|i| (format!("T{}", 2 * i + 1), format!("T{}", 2 * i + 2), "sibling"))
             .collect();
-        let events = disappearances(&people, &traps, 3);
+        let table = sites(FACILITIES);
+        let events = disappearances(&people, &traps, &table, 3);
         let same_raid = traps
             .iter()
             .filter(|(a, b, _)| {
@@ -954,7 +955,6 @@ mod tests {
             .count() as f64
             / traps.len() as f64;
         assert!((same_raid - 0.3).abs() < 0.06, "{same_raid:.3} of brothers arrested together, stated 0.3");
-        let table = sites(FACILITIES);
         let transferred = |syrian: bool| {
             let ds: Vec<&Disappearance> =
                 people.iter().filter(|p| p.syrian == syrian).map(|p| &events[&p.id]).collect();

@@ -68,10 +68,11 @@ fn draw_precision_recall(
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
     chart.draw_series(points.iter().map(|&(r, p)| Circle::new((r, p), 3, BLUE.filled()))).map_err(drawing_error)?;
     // Marked points: the link's default threshold and the best F1.
-    let nearest = |t: f64| sweep.iter().min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs())).copied();
+    // The link's threshold is marked only where the sweep has it: a neighbour would be named wrongly.
+    let at = |t: f64| sweep.iter().find(|p| (p.0 - t).abs() < 1e-9).copied();
     let best = sweep.iter().max_by(|a, b| f1(a.1, a.2).total_cmp(&f1(b.1, b.2))).copied();
     let mut placed: Vec<(i32, i32)> = Vec::new();
-    if let Some((t, p, r)) = nearest(link_threshold) {
+    if let Some((t, p, r)) = at(link_threshold) {
         chart
             .draw_series(std::iter::once(Circle::new((r, p), 7, RED.stroke_width(2))))
             .map_err(drawing_error)?
@@ -217,6 +218,9 @@ mod tests {
         assert!(svg.contains("link&apos;s default threshold 0.95") || svg.contains("link's default threshold 0.95"));
         // The best F1 of these points is at 0.9 (2 · 0.97 · 0.90 / 1.87 = 0.9337).
         assert!(svg.contains("best F1 0.934 at threshold 0.90"), "{svg}");
+        // A sweep without the link's threshold marks none (its neighbour is not it).
+        let svg = precision_recall(&sweep[..3], 0.95).unwrap();
+        assert!(!svg.contains("default threshold"), "no point is named the link's threshold");
     }
 
     #[test]

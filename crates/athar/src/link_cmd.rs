@@ -434,7 +434,7 @@ pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
             "give two records and a decision: athar judge A B same|different|unsure, or --withdraw ID",
         ));
     };
-    if !["same", "different", "unsure"].contains(&decision.as_str()) {
+    if !athar_registry::DECISIONS.contains(&decision.as_str()) {
         return Err(crate::output::usage(format!(
             "the decision '{}' is none of same, different, unsure",
             athar_registry::escape_control(&decision)

@@ -90,7 +90,6 @@ impl SearchArgs {
 }
 
 pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
-    athar_registry::search::check_limit(args.limit)?;
     let registry = global.registry()?;
     if let Some(path) = &args.batch {
         let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -430,11 +430,14 @@ pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
         let y = recs.iter().find(|r| r.0 == "ngo_en")?;
         Some((id.clone(), format!("{}:{}", x.0, x.1), format!("{}:{}", y.0, y.1)))
     });
+    // The Latin record, kept for the next steps (a search by its name).
+    let mut latin: Option<serde_json::Value> = None;
     if let Some((person, x, y)) = &pair {
         println!("\nOne person, {person}, in two lists and two scripts:");
         let a: serde_json::Value = serde_json::from_str(&run(&["records", "show", x, "--json"])?)?;
         let b: serde_json::Value = serde_json::from_str(&run(&["records", "show", y, "--json"])?)?;
         print!("{}", side_by_side(&a, &b, terminal));
+        latin = Some(b);
         println!("\nWhy they are one (athar explain {x} {y}):");
         print!("{}", run(&["explain", x, y])?);
     }
@@ -450,9 +453,8 @@ pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
             lists.len()
         });
     }
-    if let Some((person, _, y)) = &pair {
-        let b: serde_json::Value = serde_json::from_str(&run(&["records", "show", y, "--json"])?)?;
-        let name = field_of(&b, "full_name").unwrap_or_default();
+    if let (Some((person, _, _)), Some(b)) = (&pair, &latin) {
+        let name = field_of(b, "full_name").unwrap_or_default();
         if !name.is_empty() {
             println!(
                 "  athar {at}search \"{}\"   # {person}, in Arabic in the register",
