@@ -141,15 +141,6 @@ impl ComparisonKind {
     }
 }
 
-/// A date as a list gave it: `1985`, `1985-03`, `1985-03-15`.
-fn date_text(d: &BirthDate) -> String {
-    match (d.month, d.day) {
-        (Some(m), Some(day)) => format!("{}-{m:02}-{day:02}", d.year),
-        (Some(m), None) => format!("{}-{m:02}", d.year),
-        _ => d.year.to_string(),
-    }
-}
-
 /// Adds to each line of an explanation of `a` and `b` what a reader needs to follow it: the
 /// values compared, as each record writes them; for a name or a place, the name engine's
 /// reason (`both are forms of 'muhammad'`, `different names … (listed as known-distinct)`);
@@ -162,7 +153,7 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
             continue;
         }
         let (va, vb) = match k {
-            ComparisonKind::BirthDate => (a.birth.as_ref().map(date_text), b.birth.as_ref().map(date_text)),
+            ComparisonKind::BirthDate => (a.birth.map(|d| d.text()), b.birth.map(|d| d.text())),
             ComparisonKind::Sex => (a.sex.clone(), b.sex.clone()),
             // Kept only as a keyed hash: said present, never shown.
             ComparisonKind::NationalId => (
@@ -176,8 +167,19 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
         }
         if k == ComparisonKind::BirthDate && line.kind == crate::LineKind::Level {
             let year_only = |d: &Option<BirthDate>| d.is_some_and(|d| d.month.is_none());
-            if year_only(&a.birth) && year_only(&b.birth) && a.birth.map(|d| d.year) == b.birth.map(|d| d.year) {
-                line.level = "same year (both give the year only)".into();
+            if let (Some(x), Some(y)) = (a.birth, b.birth) {
+                if x.tolerance(y) > 0 {
+                    // A range or "about": the level says where the other date falls.
+                    let apart = (x.year - y.year).abs();
+                    let range = if x.spread > 0 { x.text() } else { y.text() };
+                    if apart <= x.tolerance(y) {
+                        line.level = format!("within the years given ({range})");
+                    } else if apart == x.tolerance(y) + 1 {
+                        line.level = format!("a year outside the years given ({range})");
+                    }
+                } else if year_only(&a.birth) && year_only(&b.birth) && x.year == y.year {
+                    line.level = "same year (both give the year only)".into();
+                }
             }
         }
         if let (Some(x), Some(y)) = (k.name_field(a), k.name_field(b)) {
@@ -421,6 +423,30 @@ mod tests {
         let mother = y.lines.iter().find(|l| l.field == Some(ComparisonKind::MotherName)).expect("mother");
         assert_eq!(mother.level, "missing on one side (neutral)");
         assert_eq!(mother.b.as_deref(), Some("Mariam"));
+    }
+
+    #[test]
+    fn a_range_of_years_is_shown_as_the_range_and_said_so() {
+        // Issue 15: `--born 1979-1981` was shown as "1980" beside "same year (one date has no month)".
+        let e = NameEngine::new();
+        let model = crate::FsModel::default_model();
+        let mut query = rec(&e, &[("given_name", "Ali")]);
+        query.birth = BirthDate::parse_query("1979/1981");
+        for (born, level) in [
+            ("1981", Some("within the years given (1979–1981)")),
+            ("1982-05-02", Some("a year outside the years given (1979–1981)")),
+            ("1975", None),
+        ] {
+            let r = rec(&e, &[("given_name", "Ali"), ("birth_date", born)]);
+            let mut x = model.explain(&compare(&e, &query, &r), &|_| None);
+            annotate(&mut x, &e, &query, &r);
+            let line = x.lines.iter().find(|l| l.field == Some(ComparisonKind::BirthDate)).expect("birth");
+            assert_eq!((line.a.as_deref(), line.b.as_deref()), (Some("1979–1981"), Some(born)));
+            match level {
+                Some(level) => assert_eq!(line.level, level),
+                None => assert!(!line.level.contains("years given"), "{line:?}"),
+            }
+        }
     }
 
     #[test]

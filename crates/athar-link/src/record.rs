@@ -46,6 +46,20 @@ impl BirthDate {
         Some(if approximate { BirthDate { month: None, day: None, spread: 2, ..d } } else { d })
     }
 
+    /// The date as a reader sees it: `1985`, `1985-03`, `1985-03-15`, or the years a range or
+    /// an approximate date covers (`1979–1981`).
+    pub fn text(&self) -> String {
+        if self.spread > 0 {
+            let spread = i32::from(self.spread);
+            return format!("{}–{}", self.year - spread, self.year + spread);
+        }
+        match (self.month, self.day) {
+            (Some(m), Some(day)) => format!("{}-{m:02}-{day:02}", self.year),
+            (Some(m), None) => format!("{}-{m:02}", self.year),
+            _ => self.year.to_string(),
+        }
+    }
+
     /// Reads the store's ISO forms: `1985`, `1985-03`, `1985-03-15`; approximate (`~1985`) and
     /// ranges (`1985/1987`) keep their first year only.
     pub fn parse_iso(s: &str) -> Option<BirthDate> {

@@ -7,7 +7,7 @@
 //! (given, father, grandfather, family, patronymic, kunya). Uses `tables` to tell a known name
 //! from a construct. Does not compare names (see `compare`).
 
-use crate::normalize::{fold_arabic_letter, normalize_into};
+use crate::normalize::{fold_arabic_letter, is_apostrophe, is_hyphen, normalize_into};
 use crate::script::{cyrillic_language, detect_script, is_letter, CyrillicLanguage, Script};
 use crate::tables::{EquivalenceId, SetKind, VariantTables};
 use crate::Text;
@@ -209,6 +209,65 @@ pub(crate) fn tokenize_with_numbers(text: &str) -> (Vec<Token>, Vec<Text>) {
         out.drain(..titles);
     }
     (out, numbers)
+}
+
+/// The words of `original` that a part's text (see [`NamePart::text`]) was read from, as the
+/// list wrote them: `AL-HALABI` for the family name `halabi` of "AL-HALABI, Mohammed",
+/// `Abd al-Rahman` for `abd al rahman`. Case, hyphens and apostrophes are not compared, and an
+/// article before the part is kept; `None` when no run of words reads as the part (a name
+/// split from a fused word, letters folded away).
+pub fn as_written<'a>(original: &'a str, part: &str) -> Option<&'a str> {
+    fn fold(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            if is_apostrophe(c) {
+                continue;
+            }
+            if c.is_whitespace() || is_hyphen(c) {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+        out.trim_end().to_string()
+    }
+    let want = fold(part);
+    if want.is_empty() {
+        return None;
+    }
+    let edge = |c: char| matches!(c, ',' | ';' | ':' | '(' | ')' | '[' | ']' | '.' | '/');
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    for w in original.split_whitespace() {
+        let start = at + original[at..].find(w).unwrap_or(0);
+        at = start + w.len();
+        let trimmed = w.trim_matches(edge);
+        if trimmed.is_empty() {
+            continue;
+        }
+        let offset = start + w.find(trimmed).unwrap_or(0);
+        words.push((offset, offset + trimmed.len()));
+    }
+    for i in 0..words.len() {
+        for j in i..words.len().min(i + 6) {
+            let run = &original[words[i].0..words[j].1];
+            let f = fold(run);
+            if f == want {
+                return Some(run);
+            }
+            let article =
+                LATIN_ARTICLES.iter().any(|a| f.strip_prefix(a).and_then(|r| r.strip_prefix(' ')) == Some(&want));
+            if article || f.strip_prefix("ال") == Some(&want) {
+                return Some(run);
+            }
+            if f.len() > want.len() + 8 {
+                break;
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -976,6 +1035,24 @@ pub(crate) fn name_cyrillic_language(tokens: &[Token]) -> CyrillicLanguage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_part_is_found_as_the_list_wrote_it() {
+        let e = crate::NameEngine::new();
+        let cases = [
+            ("AL-HALABI, Mohammed Abd al-Rahman", ["Mohammed", "Abd al-Rahman", "AL-HALABI"]),
+            ("Ely Khaleel Almuhammad", ["Ely", "Khaleel", "Almuhammad"]),
+            ("محمد عبد الرحمن الحلبي", ["محمد", "عبد الرحمن", "الحلبي"]),
+        ];
+        for (name, want) in cases {
+            let a = e.analyse(name);
+            let found: Vec<Option<&str>> = a.parts.iter().map(|p| as_written(name, &p.text)).collect();
+            assert_eq!(found, want.iter().map(|w| Some(*w)).collect::<Vec<_>>(), "{name}");
+        }
+        assert_eq!(as_written("Mohammed Ali", "hasan"), None, "a part not in the text is not made up");
+        assert_eq!(as_written("Mohammed Ali", ""), None);
+        assert_eq!(as_written("Hay'at Tahrir", "hayat"), Some("Hay'at"));
+    }
 
     #[test]
     fn bracketed_asides_are_not_parts() {

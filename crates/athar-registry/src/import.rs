@@ -202,7 +202,7 @@ fn date_advice(
     req: &ImportRequest,
     mapping: &HeaderMapping,
     first: &[std::result::Result<RawRow, RowError>],
-) -> Vec<String> {
+) -> (Vec<String>, Option<u64>) {
     let mut out = Vec::new();
     let columns: Vec<usize> =
         [Field::BirthDate, Field::EventDate].iter().filter_map(|f| mapping.column_of(*f)).collect();
@@ -251,7 +251,7 @@ fn date_advice(
         };
         out.push(format!("dates such as '{v}' (row {row}) read either way; they are read {taken}"));
     }
-    out
+    (out, early.map(|(row, _)| row))
 }
 
 fn open(req: &ImportRequest) -> Result<Opened> {
@@ -437,7 +437,13 @@ fn write_source(
             }
             match item {
                 Prepared::Record(rec, row_warnings) => {
-                    for w in row_warnings {
+                    // The early year the list's advice names is said once, there.
+                    let said = |w: &String| {
+                        notes
+                            .early_row
+                            .is_some_and(|r| w.starts_with(&format!("row {r}, ")) && w.contains(" is outside "))
+                    };
+                    for w in row_warnings.into_iter().filter(|w| !said(w)) {
                         if warnings.len() < MAX_WARNINGS {
                             warnings.push(w);
                         } else {
@@ -484,11 +490,21 @@ fn write_source(
     }
     let (imported, quarantined) = (imp.imported(), imp.quarantined());
     let recycled = imp.note_recycled(0.5)?;
+    // A list of which nothing could be read says the likeliest cause first: a title above the
+    // table (the --dry-run note, said here too).
+    let header_advice: Vec<&String> = notes.warnings.iter().filter(|w| w.contains("--header-row")).collect();
     let source_id = imp.commit(&new.actor).map_err(|e| {
-        if first_reasons.is_empty() {
+        if first_reasons.is_empty() && header_advice.is_empty() {
             RegistryError::Store(e)
         } else {
-            RegistryError::Invalid(format!("{e}. The first rows set aside: {}", first_reasons.join("; ")))
+            let mut said = e.to_string();
+            for a in &header_advice {
+                said.push_str(&format!(". {a}"));
+            }
+            if !first_reasons.is_empty() {
+                said.push_str(&format!(". The first rows set aside: {}", first_reasons.join("; ")));
+            }
+            RegistryError::Invalid(said)
         }
     })?;
     if let Some(r) = &recycled {
@@ -566,6 +582,8 @@ struct Notes {
     /// Why the import would be refused as it is.
     refuse: Option<String>,
     warnings: Vec<String>,
+    /// The row whose early year the warnings already explain (its own warning is not repeated).
+    early_row: Option<u64>,
     /// The first lines of the file read in each encoding that fits it.
     samples: Vec<(String, Vec<String>)>,
 }
@@ -577,7 +595,7 @@ impl Notes {
         mapping: &HeaderMapping,
         first: &[std::result::Result<RawRow, RowError>],
     ) -> Notes {
-        let mut notes = Notes { refuse: None, warnings: Vec::new(), samples: Vec::new() };
+        let mut notes = Notes { refuse: None, warnings: Vec::new(), early_row: None, samples: Vec::new() };
         if table.encoding_confidence == Some(athar_ingest::read::Confidence::Unsure) {
             let mut names: Vec<&str> = table.encoding.into_iter().collect();
             names.extend(table.encoding_alternatives.iter().copied());
@@ -603,7 +621,9 @@ impl Notes {
                 ));
             }
         }
-        notes.warnings.extend(date_advice(req, mapping, first));
+        let (advice, early_row) = date_advice(req, mapping, first);
+        notes.warnings.extend(advice);
+        notes.early_row = early_row;
         if let Some(i) = mapping.id_column() {
             let values: Vec<&str> = first
                 .iter()

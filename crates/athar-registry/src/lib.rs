@@ -52,7 +52,7 @@ pub use actor::{Action, Actor, Role};
 pub use admin::{AuditReport, ReindexReport};
 pub use error::{RegistryError, Result};
 pub use inquiries::{InquiryDetail, NewInquiry};
-pub use persons::{ExportRecord, PersonSummary, PersonView, PersonsPage, SplitReport};
+pub use persons::{ExportRecord, FoundPerson, PersonSummary, PersonView, PersonsPage, SplitReport};
 pub use progress::{Progress, Silent};
 pub use review::{Explanation, JudgeReport, RecordCard, ReviewFilter, ReviewItem, ReviewQueue};
 pub use search::SearchPurpose;
@@ -69,6 +69,15 @@ pub use athar_store::{
 /// The decisions a person makes about two records (`athar judge A B same`).
 pub use athar_store::linkage::DECISIONS;
 use athar_store::Store;
+
+/// A count with its noun in words a person reads: "1 record", "3 records".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};
 

@@ -25,8 +25,11 @@ pub struct PersonView {
 /// What a split did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SplitReport {
+    /// The person split.
     pub person_id: String,
     pub moved: usize,
+    /// The person the moved records now make (`R<record id>` for one record alone).
+    pub new_person_id: String,
 }
 
 /// A record of the export: every record exactly once, with its person (a record that matched
@@ -91,7 +94,7 @@ impl PersonSummary {
         }
         parts.extend(self.status.iter().cloned());
         parts.extend(self.facility.iter().cloned());
-        format!("{}  {} ({} records)", self.person_id, parts.join(" · "), self.records)
+        format!("{}  {} ({})", self.person_id, parts.join(" · "), crate::count(self.records, "record", "records"))
     }
 }
 
@@ -260,7 +263,7 @@ impl Registry {
             }
             // One write, locked from its start: the judgements that make the split last and the
             // persons as they are after it.
-            store.in_transaction(|store| {
+            let new = store.in_transaction(|store| {
                 if store.person_records(person)? != members {
                     return Err(athar_store::StoreError::Busy(format!(
                         "person {person} changed while the split was prepared; nothing changed — try again"
@@ -291,9 +294,15 @@ impl Registry {
                 others.sort();
                 groups.extend(others);
                 let review = store.review_pairs()?;
-                store.save_persons(&groups, &review, &[], &actor.name, "persons.split", None)
+                store.save_persons(&groups, &review, &[], &actor.name, "persons.split", None)?;
+                let first = moved[0];
+                Ok(store.person_export_of(&[first])?.into_iter().next().and_then(|row| row.0))
             })?;
-            Ok(SplitReport { person_id: person.to_string(), moved: moved.len() })
+            Ok(SplitReport {
+                person_id: person.to_string(),
+                moved: moved.len(),
+                new_person_id: new.unwrap_or_else(|| format!("R{}", moved[0])),
+            })
         })
         .and_then(|r| {
             self.refresh_index(None, false)?;
@@ -349,4 +358,38 @@ impl Registry {
         self.audit(actor, "persons.list", None, Some(persons.len() as i64), None)?;
         Ok(PersonsPage { total, page, pages: total.div_ceil(limit).max(1), persons })
     }
+
+    /// The persons whose name looks like `name`, best first, each as `persons list` shows
+    /// them (every record of the person counted, not only those the name found), with the
+    /// search's probability. A search of the registry: audited and limited as one.
+    pub fn persons_find(&self, actor: &Actor, name: &str, limit: usize) -> Result<Vec<FoundPerson>> {
+        actor.require(Action::ReadRecords)?;
+        let query = athar_search::Query { name: Some(name.to_string()), ..athar_search::Query::default() };
+        let found = self.search(actor, &query, limit)?;
+        let withheld = self.withheld(actor)?;
+        self.read(|s| {
+            let mut out = Vec::with_capacity(found.results.len());
+            for m in &found.results {
+                let mut ids = s.person_records(&m.person_id)?;
+                if ids.is_empty() {
+                    ids = m.records.iter().map(|r| r.record_id).collect();
+                }
+                ids.retain(|id| !withheld.record(*id));
+                let inputs: Vec<athar_store::LinkInput> = s.link_inputs_of(&ids)?.into_iter().map(|(i, _)| i).collect();
+                let persons: HashMap<i64, String> = ids.iter().map(|id| (*id, m.person_id.clone())).collect();
+                if let Some(person) = summaries(&inputs, &persons).into_iter().next() {
+                    out.push(FoundPerson { person, probability: m.probability });
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A person found by name (see [`Registry::persons_find`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundPerson {
+    #[serde(flatten)]
+    pub person: PersonSummary,
+    pub probability: f64,
 }

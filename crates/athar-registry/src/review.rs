@@ -113,6 +113,35 @@ pub struct JudgeReport {
     pub decision: String,
 }
 
+/// The comparisons of person names that a full name fills, part by part (see
+/// [`athar_link::LinkRecord::from_fields`]).
+const FROM_FULL_NAME: [&str; 4] = ["given_name", "father_name", "grandfather_name", "family_name"];
+
+/// A name value read from a full name, shown as the full name writes it (`Ely`, not the `ely`
+/// the name engine read; `AL-HALABI`), where the full name holds it. Display only: the
+/// comparison was made as it was.
+pub(crate) fn shown_as_written(comparison: &str, value: &mut Option<String>, full: Option<&str>) {
+    if !FROM_FULL_NAME.contains(&comparison) {
+        return;
+    }
+    if let (Some(v), Some(full)) = (value.as_mut(), full) {
+        if let Some(w) = athar_names::structure::as_written(full, v) {
+            *v = w.to_string();
+        }
+    }
+}
+
+/// The full name of each record input, as the list wrote it.
+pub(crate) fn full_names(inputs: &[athar_store::LinkInput]) -> HashMap<i64, String> {
+    inputs
+        .iter()
+        .filter_map(|i| {
+            let full = i.fields.iter().find(|(f, v)| *f == "full_name" && !v.trim().is_empty())?;
+            Some((i.record_id, full.1.clone()))
+        })
+        .collect()
+}
+
 /// Every record analysed, with the model and the registry's term frequencies: what explaining
 /// and reviewing compare with.
 struct Compared {
@@ -122,6 +151,27 @@ struct Compared {
     model_is_default: bool,
     tf: TermFrequencies,
     names: std::sync::Arc<crate::sites::Names>,
+    /// The records' full names as written, by record id (see [`shown_as_written`]).
+    full: HashMap<i64, String>,
+}
+
+impl Compared {
+    /// `e`, an explanation of records `a` and `b`, annotated for a reader: the values as the
+    /// records write them, the name engine's reasons.
+    fn annotated(&self, e: &mut athar_link::Explanation, a: &LinkRecord, b: &LinkRecord) {
+        athar_link::annotate(e, self.names.engine(), a, b);
+        let full = |r: &LinkRecord| r.id.parse::<i64>().ok().and_then(|id| self.full.get(&id)).map(String::as_str);
+        for l in &mut e.lines {
+            shown_as_written(&l.comparison, &mut l.a, full(a));
+            shown_as_written(&l.comparison, &mut l.b, full(b));
+        }
+    }
+
+    /// A record as a reviewer reads it (see [`card`]), names as written.
+    fn card(&self, r: &LinkRecord, origin: Option<&athar_store::RecordOrigin>) -> RecordCard {
+        let full = r.id.parse::<i64>().ok().and_then(|id| self.full.get(&id)).map(String::as_str);
+        card(r, origin, full)
+    }
 }
 
 impl Registry {
@@ -132,7 +182,8 @@ impl Registry {
         let ids = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
         let (model, model_is_default) = crate::admin::stored_model(store)?;
         let tf = TermFrequencies::new(&records);
-        Ok(Compared { names, records, ids, model, model_is_default, tf })
+        let full = full_names(&inputs);
+        Ok(Compared { names, records, ids, model, model_is_default, tf, full })
     }
 
     /// Why records `a` and `b` (ids or `SOURCE:SOURCE_RECORD_ID`) score what they score.
@@ -157,7 +208,7 @@ impl Registry {
             }
             let v = compare(c.names.engine(), ra, rb);
             let mut e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
-            athar_link::annotate(&mut e, c.names.engine(), ra, rb);
+            c.annotated(&mut e, ra, rb);
             let (x, y) = (ra.id.parse::<i64>().unwrap_or(0), rb.id.parse::<i64>().unwrap_or(0));
             let (lo, hi) = (x.min(y).to_string(), x.max(y).to_string());
             let judgement = store.judgements()?.into_iter().find(|j| j.record_a == lo && j.record_b == hi);
@@ -238,15 +289,15 @@ impl Registry {
                     let explanation = filter.explain.then(|| {
                         let v = compare(c.names.engine(), ra, rb);
                         let mut e = c.model.explain(&v, &|k| c.tf.share(k, ra, rb));
-                        athar_link::annotate(&mut e, c.names.engine(), ra, rb);
+                        c.annotated(&mut e, ra, rb);
                         e
                     });
                     items.push(ReviewItem {
                         record_a: a.to_string(),
                         record_b: b.to_string(),
                         probability: p,
-                        a: card(ra, origins.get(&a)),
-                        b: card(rb, origins.get(&b)),
+                        a: c.card(ra, origins.get(&a)),
+                        b: c.card(rb, origins.get(&b)),
                         explanation,
                     });
                 }
@@ -330,10 +381,18 @@ fn refuse_contradiction(store: &Store, ra: i64, rb: i64, decision: &str) -> Resu
 }
 
 /// A record in a line: its names, the mother's name, the birth year.
-fn card(r: &LinkRecord, origin: Option<&athar_store::RecordOrigin>) -> RecordCard {
+fn card(r: &LinkRecord, origin: Option<&athar_store::RecordOrigin>, full: Option<&str>) -> RecordCard {
     let name = |f: &athar_link::record::NameField| f.as_ref().map(|a| a.input.clone());
     let names: Vec<String> =
-        [name(&r.given), name(&r.father), name(&r.grandfather), name(&r.family)].into_iter().flatten().collect();
+        [("given_name", &r.given), ("father_name", &r.father), ("grandfather_name", &r.grandfather)]
+            .into_iter()
+            .chain([("family_name", &r.family)])
+            .filter_map(|(k, f)| {
+                let mut v = name(f);
+                shown_as_written(k, &mut v, full);
+                v
+            })
+            .collect();
     let mother: Vec<String> = [name(&r.mother_given), name(&r.mother_family)].into_iter().flatten().collect();
     RecordCard {
         record_id: r.id.clone(),

@@ -162,7 +162,8 @@ impl Registry {
         // Asked for more when some persons are withheld, so that a page still holds `limit`.
         let wider = (limit + withheld.persons.len()).min(MAX_LIMIT);
         let found = self.with_index(|index| Ok(index.search(&query, wider)?))?;
-        let found = withhold(found, &withheld, limit);
+        let mut found = withhold(found, &withheld, limit);
+        self.shown_as_written(&mut found, &query)?;
         let detail = SearchNote {
             query: Some(query.text()),
             purpose: why.map(str::to_string),
@@ -220,18 +221,29 @@ impl Registry {
         actor.require(Action::Search)?;
         check_limit(limit)?;
         let withheld = self.withheld(actor)?;
-        let answers = self.with_index(|index| {
+        let answered = self.with_index(|index| {
             Ok(queries
                 .into_iter()
-                .map(|q| BatchAnswer {
-                    id: q.id,
-                    answer: q.query.and_then(checked_query).and_then(|query| {
-                        let wider = (limit + withheld.persons.len()).min(MAX_LIMIT);
-                        Ok(withhold(index.search(&query, wider)?, &withheld, limit))
-                    }),
+                .map(|q| {
+                    let (answer, query) = match q.query.and_then(checked_query) {
+                        Ok(query) => {
+                            let wider = (limit + withheld.persons.len()).min(MAX_LIMIT);
+                            let found = index.search(&query, wider).map(|f| withhold(f, &withheld, limit));
+                            (found.map_err(Into::into), Some(query))
+                        }
+                        Err(e) => (Err(e), None),
+                    };
+                    (BatchAnswer { id: q.id, answer }, query)
                 })
                 .collect::<Vec<_>>())
         })?;
+        let mut answers = Vec::with_capacity(answered.len());
+        for (mut a, query) in answered {
+            if let (Ok(found), Some(query)) = (a.answer.as_mut(), query.as_ref()) {
+                self.shown_as_written(found, query)?;
+            }
+            answers.push(a);
+        }
         // The persons each answer showed, for the report of who saw whom (not the queries' text).
         let shown = answers
             .iter()
@@ -241,6 +253,25 @@ impl Registry {
         let detail = SearchNote { query: None, purpose: None, shown: shown.into_iter().collect() };
         self.audit(actor, "search.batch", Some(what), Some(answers.len() as i64), Some(&detail.text()))?;
         Ok(answers)
+    }
+
+    /// An answer's name values as the query and the records write them (`Ely`, not the `ely`
+    /// the name engine read; see [`crate::review::shown_as_written`]).
+    fn shown_as_written(&self, found: &mut SearchResults, query: &Query) -> Result<()> {
+        let ids: Vec<i64> = found.results.iter().map(|m| m.explained_record).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let inputs: Vec<LinkInput> = self.read(|s| Ok(s.link_inputs_of(&ids)?))?.into_iter().map(|(i, _)| i).collect();
+        let full = crate::review::full_names(&inputs);
+        for m in &mut found.results {
+            let written = full.get(&m.explained_record).map(String::as_str);
+            for l in &mut m.explanation {
+                crate::review::shown_as_written(&l.field, &mut l.query, query.name.as_deref());
+                crate::review::shown_as_written(&l.field, &mut l.record, written);
+            }
+        }
+        Ok(())
     }
 
     /// Builds the live search index now (a server, at start), so that the first search does

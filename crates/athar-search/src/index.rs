@@ -70,6 +70,10 @@ pub struct Explained {
     pub query: Option<String>,
     pub record: Option<String>,
     pub level: String,
+    /// The name engine's reason for a name or a place (`both are forms of 'muhammad'`,
+    /// `same name in another script`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Bits of evidence, rounded to two decimals.
     pub weight: f64,
 }
@@ -82,6 +86,9 @@ pub struct PersonMatch {
     pub probability: f64,
     pub records: Vec<RecordRef>,
     pub explanation: Vec<Explained>,
+    /// The record the explanation is of (the person's best).
+    #[serde(skip)]
+    pub explained_record: i64,
     /// How the query's name was read for this person when not as written: `family name first`
     /// (see [`Query`]'s other reading), which must beat the reading as written by more than
     /// [`OTHER_ORDER_BITS`] to be taken.
@@ -500,6 +507,7 @@ impl Index {
                     probability,
                     records: found.iter().map(|&c| self.refs[c as usize].clone()).collect(),
                     explanation: self.explain(read, &self.records[best as usize]),
+                    explained_record: self.refs[best as usize].record_id,
                     reading: turned.then_some("family name first"),
                 }
             })
@@ -642,16 +650,21 @@ impl Index {
         }
     }
 
+    /// Why `r` matches the query `q`: the lines of the model's explanation where both have a
+    /// value, each with the values as written, the level and the name engine's reason (see
+    /// [`athar_link::annotate`]).
     fn explain(&self, q: &LinkRecord, r: &LinkRecord) -> Vec<Explained> {
-        let e = self.model.explain(&compare(&self.engine, q, r), &|k| self.tf.share(k, q, r));
+        let mut e = self.model.explain(&compare(&self.engine, q, r), &|k| self.tf.share(k, q, r));
+        athar_link::annotate(&mut e, &self.engine, q, r);
         e.lines
-            .iter()
+            .into_iter()
             .filter(|l| l.kind != LineKind::Missing)
             .map(|l| Explained {
-                field: l.comparison.clone(),
-                query: l.field.and_then(|k| value_of(k, q)),
-                record: l.field.and_then(|k| value_of(k, r)),
-                level: l.level.clone(),
+                field: l.comparison,
+                query: l.a,
+                record: l.b,
+                level: l.level,
+                reason: l.reason,
                 weight: (l.weight * 100.0).round() / 100.0,
             })
             .collect()
@@ -734,20 +747,6 @@ impl Index {
         keep(&mut c, MAX_CANDIDATES);
         c.sort_by(order);
         c.into_iter().map(|(r, _)| r).collect()
-    }
-}
-
-/// A field's value as the explanation shows it (the national id never).
-fn value_of(k: ComparisonKind, r: &LinkRecord) -> Option<String> {
-    match k {
-        ComparisonKind::BirthDate => r.birth.map(|b| match (b.month, b.day) {
-            (Some(m), Some(d)) => format!("{}-{m:02}-{d:02}", b.year),
-            (Some(m), None) => format!("{}-{m:02}", b.year),
-            _ => b.year.to_string(),
-        }),
-        ComparisonKind::Sex => r.sex.clone(),
-        ComparisonKind::NationalId => None,
-        _ => k.name_field(r).map(|a| a.input.clone()),
     }
 }
 
@@ -890,6 +889,8 @@ mod tests {
         assert_eq!(mother.query.as_deref(), Some("Fatima"));
         assert_eq!(mother.record.as_deref(), Some("فاطمة"));
         assert!(mother.weight > 0.0);
+        // With the name engine's reason (issue 15: search lines had the level alone).
+        assert!(mother.reason.as_deref().is_some_and(|r| r.contains("fatima")), "{mother:?}");
         // Hassan's brother Hussein is not Muhammad: he may be listed, never first.
         assert_ne!(found.results[1].person_id, "hussein");
         assert!(!persons(&index, &q).contains(&"khatib".to_string()));

@@ -819,6 +819,8 @@ pub struct Bar {
     pub query: String,
     pub record: String,
     pub level: String,
+    /// The name engine's reason (`both are forms of 'muhammad'`), or empty.
+    pub reason: String,
     pub weight: f64,
     /// The bar's length, 0–100.
     pub length: u32,
@@ -842,6 +844,7 @@ fn bars(explanation: &[athar_registry::Explained]) -> Vec<Bar> {
             query: e.query.clone().unwrap_or_default(),
             record: e.record.clone().unwrap_or_default(),
             level: e.level.clone(),
+            reason: e.reason.clone().unwrap_or_default(),
             weight: e.weight,
             length: ((e.weight.abs().min(12.0) / 12.0) * 100.0).round() as u32,
             against: e.weight < 0.0,

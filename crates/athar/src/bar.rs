@@ -14,7 +14,13 @@ impl Bar {
     pub fn new() -> Bar {
         let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} ({per_sec}) {elapsed}")
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} ({rate}) {elapsed}")
+                .map(|s| {
+                    // Whole items per second: "41,233/s", not "41233.2871/s".
+                    s.with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec() as u64));
+                    })
+                })
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(200));

@@ -75,6 +75,9 @@ pub struct BenchScan {
     /// --db (one thread; noted in its audit chain as one benchmark entry).
     #[arg(long)]
     persons: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -112,6 +115,9 @@ pub struct BenchImport {
     /// Keep the generated file and database in this folder instead of a temporary one.
     #[arg(long)]
     dir: Option<std::path::PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 const GIVEN: &[&str] =
@@ -172,11 +178,17 @@ fn scan(global: &crate::Global, args: BenchScan) -> Result<ExitCode> {
     }
     let secs = started.elapsed().as_secs_f64();
     let mb = text.len() as f64 / f64::from(1u32 << 20);
-    println!(
-        "scan: {mb:.0} MB of report text in {secs:.2} s on one thread: {:.1} MB/s, {mentions} mentions ({} names in the automaton)",
-        mb / secs,
-        scanner.name_count()
-    );
+    let mut summary = serde_json::json!({
+        "megabytes": mb, "threads": 1,
+        "scan": {"seconds": secs, "mb_per_s": mb / secs, "mentions": mentions, "names": scanner.name_count()},
+    });
+    if !args.json {
+        println!(
+            "scan: {mb:.0} MB of report text in {secs:.2} s on one thread: {:.1} MB/s, {mentions} mentions ({} names in the automaton)",
+            mb / secs,
+            scanner.name_count()
+        );
+    }
     if args.persons {
         let registry = global.registry()?;
         let started = Instant::now();
@@ -198,11 +210,17 @@ fn scan(global: &crate::Global, args: BenchScan) -> Result<ExitCode> {
             }
             (started.elapsed().as_secs_f64(), found, searches)
         })?;
-        println!(
-            "persons: {mb:.0} MB, report by report, against {records} records (index built in {build:.1} s) in {secs:.2} \
-             s on one thread: {:.1} MB/s, {searches} searches, {found} mentions",
-            mb / secs
-        );
+        summary["persons"] = serde_json::json!({
+            "records": records, "index_seconds": build, "seconds": secs, "mb_per_s": mb / secs,
+            "searches": searches, "mentions": found,
+        });
+        if !args.json {
+            println!(
+                "persons: {mb:.0} MB, report by report, against {records} records (index built in {build:.1} s) in \
+                 {secs:.2} s on one thread: {:.1} MB/s, {searches} searches, {found} mentions",
+                mb / secs
+            );
+        }
     }
     // Near-duplicates: generated reports, one in ten re-posting one of 500 statements.
     let words: Vec<&str> = sample.split_whitespace().collect();
@@ -233,6 +251,14 @@ fn scan(global: &crate::Global, args: BenchScan) -> Result<ExitCode> {
     let groups = athar_scan::duplicates::group(&refs);
     let secs = started.elapsed().as_secs_f64();
     let grouped: usize = groups.iter().map(|g| g.members.len()).sum();
+    if args.json {
+        summary["near_duplicates"] = serde_json::json!({
+            "reports": args.group, "reposts": args.group.div_ceil(10), "seconds": secs,
+            "groups": groups.len(), "grouped": grouped,
+        });
+        println!("{summary}");
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "near-duplicates: {} generated reports of 300 words ({} re-post one of 500 statements) grouped in {secs:.1} s: {} groups, {grouped} reports in them",
         args.group,
@@ -442,6 +468,21 @@ fn import(args: BenchImport) -> Result<ExitCode> {
     let rss = String::from_utf8_lossy(&out.stderr)
         .lines()
         .find_map(|l| l.strip_prefix("peak-rss-mib: ").and_then(|v| v.parse::<f64>().ok()));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "rows": args.rows, "csv_bytes": size, "seconds": secs, "rows_per_s": args.rows as f64 / secs,
+                "peak_rss_mib": rss, "cores": cores,
+                "imported": report["imported"], "quarantined": report["quarantined"],
+            })
+        );
+        if args.dir.is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "import of {} rows ({:.0} MiB CSV): {:.2} s, {:.0} rows/s, peak memory {} — {} cores",
         args.rows,
@@ -449,7 +490,7 @@ fn import(args: BenchImport) -> Result<ExitCode> {
         secs,
         args.rows as f64 / secs,
         rss.map(|r| format!("{r:.0} MiB")).unwrap_or_else(|| "unknown".into()),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        cores
     );
     println!("imported {} quarantined {}", report["imported"], report["quarantined"]);
     if args.dir.is_none() {

@@ -89,6 +89,9 @@ pub enum InquiryCommand {
         /// Why it is closed (found, the family withdrew …), kept with the inquiry.
         #[arg(long)]
         reason: Option<String>,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Leads of open inquiries (or of one), each under the person that holds its record now;
     /// those found since the leads were last marked seen are NEW. Looking marks nothing.
@@ -112,6 +115,9 @@ pub enum InquiryCommand {
         recipient: String,
         /// The categories withdrawn; none: all of them.
         categories: Vec<String>,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Set a lead aside, with why: it stays, marked dismissed, and is no longer new.
     Dismiss {
@@ -122,6 +128,9 @@ pub enum InquiryCommand {
         /// Why (stored only encrypted).
         #[arg(long)]
         note: Option<String>,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -201,20 +210,33 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
                 );
             }
         }
-        InquiryCommand::Close { reference, reason } => {
+        InquiryCommand::Close { reference, reason, json } => {
             registry.close_inquiry(&party, &reference, reason.as_deref())?;
-            println!("inquiry {reference} closed; it gets no new leads");
+            if json {
+                println!("{}", serde_json::json!({"reference": reference, "status": "closed"}));
+            } else {
+                println!("inquiry {reference} closed; it gets no new leads");
+            }
         }
-        InquiryCommand::Withdraw { reference, recipient, categories } => {
+        InquiryCommand::Withdraw { reference, recipient, categories, json } => {
             let now = registry.withdraw_consent(&party, &reference, &recipient, &categories)?;
-            println!("inquiry {reference}: consent now {}", now.text());
+            if json {
+                println!("{}", serde_json::json!({"reference": reference, "consent": now.text()}));
+            } else {
+                println!("inquiry {reference}: consent now {}", now.text());
+            }
         }
-        InquiryCommand::Dismiss { reference, person, note } => {
+        InquiryCommand::Dismiss { reference, person, note, json } => {
             registry.dismiss_lead(&party, &reference, &person, note.as_deref())?;
-            println!("lead {person} of inquiry {reference} dismissed; it stays, marked");
+            if json {
+                println!("{}", serde_json::json!({"reference": reference, "person_id": person, "dismissed": true}));
+            } else {
+                println!("lead {person} of inquiry {reference} dismissed; it stays, marked");
+            }
         }
         InquiryCommand::Leads { reference, seen, json } => {
             let found = registry.leads(&party, reference.as_deref())?;
+            let any_new = found.iter().any(|(_, leads)| leads.iter().any(|l| l.new));
             if seen {
                 for (r, _) in &found {
                     registry.mark_leads_seen(&party, r)?;
@@ -246,10 +268,12 @@ pub fn run(global: &Global, cmd: InquiryCommand) -> Result<ExitCode> {
                         );
                     }
                 }
-                if seen {
-                    println!("(marked seen)");
-                } else {
-                    println!("(mark them seen with: athar inquiry leads REF --seen)");
+                if out.is_empty() {
+                    println!("no leads");
+                } else if seen && any_new {
+                    println!("(the new leads are marked seen)");
+                } else if any_new {
+                    println!("(mark the new leads seen with: athar inquiry leads REF --seen)");
                 }
             }
         }

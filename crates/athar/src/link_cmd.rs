@@ -216,7 +216,7 @@ pub fn explain(global: &Global, a: String, b: String, json: bool, svg: Option<&P
     }
     // A human decision comes first: it is what every link applies, whatever the model says.
     if let Some(j) = &x.judgement {
-        println!(
+        let said = format!(
             "JUDGED {} by {} on {}{} (judgement {}): every link keeps this, whatever the model says",
             j.decision.to_uppercase(),
             esc(&j.actor),
@@ -224,6 +224,7 @@ pub fn explain(global: &Global, a: String, b: String, json: bool, svg: Option<&P
             j.note.as_deref().map(|n| format!(" — \"{}\"", esc(n))).unwrap_or_default(),
             j.judgement_id
         );
+        println!("{}", crate::output::paragraph(&said, 2, 100));
     }
     let e = &x.explanation;
     println!(
@@ -238,17 +239,17 @@ pub fn explain(global: &Global, a: String, b: String, json: bool, svg: Option<&P
     let mut running = e.prior_weight;
     for l in &e.lines {
         running += l.weight;
-        println!(
-            "  {:<20} {:<40} {:>8}   = {running:+.2}",
-            esc(&l.comparison),
-            esc(&l.level),
-            format!("{:+.2}", l.weight)
-        );
-        // The values compared, and the name engine's reason.
-        if l.a.is_some() || l.b.is_some() {
-            let side = |v: &Option<String>| v.as_deref().map_or("—".to_string(), |v| isolate(v, terminal));
-            let reason = l.reason.as_deref().map(|r| format!("  ({})", esc(r))).unwrap_or_default();
-            println!("  {:<20} {} | {}{reason}", "", side(&l.a), side(&l.b));
+        let line = crate::output::ComparisonText {
+            field: &l.comparison,
+            level: &l.level,
+            weight: l.weight,
+            running: Some(running),
+            a: l.a.as_deref(),
+            b: l.b.as_deref(),
+            reason: l.reason.as_deref(),
+        };
+        for text in line.lines(2, terminal) {
+            println!("{text}");
         }
     }
     println!("  total {:+.2} bits → probability {:.4}", e.total, e.probability);
@@ -420,13 +421,20 @@ pub struct JudgeArgs {
     /// Withdraw judgement ID instead (it is kept, marked withdrawn).
     #[arg(long, value_name = "ID", conflicts_with_all = ["a", "b", "decision"])]
     withdraw: Option<String>,
+    /// Print the result as JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
     let registry = global.registry()?;
     if let Some(id) = args.withdraw {
         registry.withdraw(&global.party(), &id)?;
-        println!("judgement {id} withdrawn; run athar link to apply");
+        if args.json {
+            println!("{}", serde_json::json!({"withdrawn": id}));
+        } else {
+            println!("judgement {id} withdrawn; run athar link to apply");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(a), Some(b), Some(decision)) = (args.a, args.b, args.decision) else {
@@ -441,6 +449,10 @@ pub fn judge(global: &Global, args: JudgeArgs) -> Result<ExitCode> {
         )));
     }
     let j = registry.judge(&global.party(), &a, &b, &decision, args.note.as_deref())?;
+    if args.json {
+        println!("{}", serde_json::to_string(&j)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "judgement {}: records {} and {} are {}; run athar link to apply",
         j.judgement_id, j.record_a, j.record_b, j.decision

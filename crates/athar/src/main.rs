@@ -145,11 +145,17 @@ enum Command {
     Backup {
         /// The backup file to write (must not exist).
         out: PathBuf,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Replace the database with a backup made with the same key file.
     Restore {
         /// The backup file.
         input: PathBuf,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// The audit chain.
     #[command(subcommand)]
@@ -214,6 +220,10 @@ enum Command {
         /// figures, traps, calibration, the threshold sweep).
         #[arg(long)]
         stats: bool,
+        /// Print one JSON object at the end (what was imported, the link, the evaluation, one
+        /// match explained) instead of the story.
+        #[arg(long)]
+        json: bool,
     },
     /// Serve the web application for caseworkers, reviewers and investigators (sign-in
     /// required for everything; users are added with `athar user add`).
@@ -232,6 +242,10 @@ enum Command {
         /// TLS private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Print each status line (the index built, the address served) as a JSON object on
+        /// standard output, one per line, instead of text on standard error.
+        #[arg(long)]
+        json: bool,
     },
     /// The users of the web application: add, list, disable, reset.
     #[command(subcommand)]
@@ -302,8 +316,8 @@ fn main() -> ExitCode {
         Command::Quarantine { source, json } => store_cmd::quarantine(g, source, json),
         Command::Stats { json } => store_cmd::stats(g, json),
         Command::Purge(cmd) => store_cmd::purge(g, cmd),
-        Command::Backup { out } => store_cmd::backup(g, out),
-        Command::Restore { input } => store_cmd::restore(g, input),
+        Command::Backup { out, json } => store_cmd::backup(g, out, json),
+        Command::Restore { input, json } => store_cmd::restore(g, input, json),
         Command::Audit(cmd) => store_cmd::audit(g, cmd),
         Command::Reindex { json } => store_cmd::reindex(g, json),
         Command::Link(args) => link_cmd::link(g, args),
@@ -318,10 +332,10 @@ fn main() -> ExitCode {
         Command::Inquiry(cmd) => inquiry_cmd::run(g, cmd),
         Command::Synth(args) => synth_cmd::synth(args),
         Command::Eval(args) => synth_cmd::eval(g, args),
-        Command::Demo { stats } => synth_cmd::demo(g, db_given, stats),
+        Command::Demo { stats, json } => synth_cmd::demo(g, db_given, stats, json),
         Command::User(cmd) => user_cmd::run(g, cmd),
-        Command::Serve { addr, insecure_http, tls_cert, tls_key } => {
-            user_cmd::serve(g, addr, insecure_http, tls_cert.zip(tls_key))
+        Command::Serve { addr, insecure_http, tls_cert, tls_key, json } => {
+            user_cmd::serve(g, addr, insecure_http, tls_cert.zip(tls_key), json)
         }
     };
     match result {
@@ -363,6 +377,25 @@ mod tests {
         assert!(all.len() > 150, "{} arguments: the walk reached the commands", all.len());
         let blank: Vec<String> = all.iter().filter(|a| !a.2).map(|a| format!("{} --{}", a.0, a.1)).collect();
         assert!(blank.is_empty(), "arguments with no description in --help: {blank:?}");
+    }
+
+    /// Every command at the end of the tree (the ones that run), with whether it takes --json.
+    fn commands(cmd: &clap::Command, path: &str, out: &mut Vec<(String, bool)>) {
+        if cmd.get_subcommands().next().is_none() {
+            out.push((path.to_string(), cmd.get_arguments().any(|a| a.get_id().as_str() == "json")));
+        }
+        for sub in cmd.get_subcommands() {
+            commands(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_prints_json_when_asked() {
+        let mut all = Vec::new();
+        commands(&Cli::command(), "athar", &mut all);
+        assert!(all.len() > 50, "{} commands: the walk reached them", all.len());
+        let without: Vec<&String> = all.iter().filter(|c| !c.1).map(|c| &c.0).collect();
+        assert!(without.is_empty(), "commands without --json: {without:?}");
     }
 
     #[test]

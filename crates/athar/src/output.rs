@@ -110,20 +110,83 @@ pub fn bidi(s: &str, width: usize, terminal: bool) -> String {
 /// `indent` spaces, two spaces apart; an item longer than a line has a line of its own. The
 /// isolate marks take no column.
 pub fn wrap_items(items: &[String], indent: usize, width: usize) -> Vec<String> {
+    wrap_with(items, indent, width, 2)
+}
+
+/// A paragraph for a terminal: its first line from the margin, the next ones after `indent`
+/// spaces, word by word within `width` columns.
+pub fn paragraph(text: &str, indent: usize, width: usize) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    let mut lines = wrap_with(&words, indent, width, 1);
+    if let Some(first) = lines.first_mut() {
+        *first = first.trim_start().to_string();
+    }
+    lines.join("\n")
+}
+
+/// One comparison of an explanation, for a terminal: the field, the level and its weight (and
+/// the running total, where given) on one line; below it the values compared, as each side
+/// wrote them, and the name engine's reason, wrapped within 100 columns. `explain` and `search`
+/// both print their lines so.
+pub struct ComparisonText<'a> {
+    pub field: &'a str,
+    pub level: &'a str,
+    pub weight: f64,
+    pub running: Option<f64>,
+    pub a: Option<&'a str>,
+    pub b: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+impl ComparisonText<'_> {
+    pub fn lines(&self, indent: usize, terminal: bool) -> Vec<String> {
+        let esc = athar_registry::escape_control;
+        let mut out = vec![format!(
+            "{}{:<20} {:<40} {:>8}{}",
+            " ".repeat(indent),
+            esc(self.field),
+            esc(self.level),
+            format!("{:+.2}", self.weight),
+            self.running.map(|r| format!("   = {r:+.2}")).unwrap_or_default()
+        )];
+        if self.a.is_none() && self.b.is_none() {
+            return out;
+        }
+        let side = |v: Option<&str>| v.map_or("—".to_string(), |v| bidi(v, 0, terminal));
+        let mut items = vec![format!("{} | {}", side(self.a), side(self.b))];
+        if let Some(reason) = self.reason.filter(|r| !r.is_empty()) {
+            let words: Vec<&str> = reason.split_whitespace().collect();
+            let last = words.len().saturating_sub(1);
+            for (i, w) in words.iter().enumerate() {
+                let w = esc(w);
+                items.push(match (i == 0, i == last) {
+                    (true, true) => format!(" ({w})"),
+                    (true, false) => format!(" ({w}"),
+                    (false, true) => format!("{w})"),
+                    (false, false) => w.into_owned(),
+                });
+            }
+        }
+        out.extend(wrap_with(&items, indent + 21, 100, 1));
+        out
+    }
+}
+
+fn wrap_with(items: &[String], indent: usize, width: usize, gap: usize) -> Vec<String> {
     let columns = |s: &str| s.chars().filter(|c| !matches!(c, '\u{2068}' | '\u{2069}')).count();
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut used = 0;
     for item in items {
         let w = columns(item);
-        if used > 0 && indent + used + 2 + w > width {
+        if used > 0 && indent + used + gap + w > width {
             lines.push(format!("{}{line}", " ".repeat(indent)));
             line.clear();
             used = 0;
         }
         if used > 0 {
-            line.push_str("  ");
-            used += 2;
+            line.push_str(&" ".repeat(gap));
+            used += gap;
         }
         line.push_str(item);
         used += w;

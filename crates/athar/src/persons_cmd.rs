@@ -27,6 +27,20 @@ pub enum PersonsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The persons whose name looks like NAME, in any script or spelling, best first: each with
+    /// their best name in each script, birth year, status and place of detention. A search of
+    /// the registry (audited as one); athar search takes the mother's name, the birth year and
+    /// more, and says why each person matches.
+    Find {
+        /// The name, as the family or a list writes it.
+        name: String,
+        /// Persons to show, at most (1 to 100).
+        #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
+        limit: usize,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// A person's records side by side, with sources.
     Show {
         /// The person's id (P12), as search and `persons list` show it.
@@ -42,6 +56,9 @@ pub enum PersonsCommand {
         /// The records to take out into a person of their own (ids or SOURCE:SOURCE_RECORD_ID).
         #[arg(required = true)]
         records: Vec<String>,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Where a person id came from: creations, merges, splits.
     History {
@@ -73,6 +90,10 @@ pub enum ExportCommand {
         /// Replace the --out file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
+        /// Print what was written as JSON (on standard error when --out is -, which holds the
+        /// export itself).
+        #[arg(long)]
+        json: bool,
     },
     /// The leads of open inquiries for one kind of recipient (family, icrc, commission,
     /// authorities), each inquiry cut to what its enquirer consented that recipient may
@@ -90,6 +111,10 @@ pub enum ExportCommand {
         /// Replace the file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
+        /// Print what was written (files, rows, SHA-256, what was left out) as JSON instead of
+        /// text.
+        #[arg(long)]
+        json: bool,
     },
     /// Every record with its person, as a ZIP archive of persons.csv and manifest.json (each
     /// file's SHA-256, who made it and when, where the audit chain stood).
@@ -100,11 +125,14 @@ pub enum ExportCommand {
         /// Replace the file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
+        /// Print what was written (files, rows, SHA-256) as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 /// `athar export leads|archive`: a bundle written as a ZIP archive.
-fn export_bundle(global: &Global, out: &Path, force: bool, recipient: Option<&str>) -> Result<ExitCode> {
+fn export_bundle(global: &Global, out: &Path, force: bool, recipient: Option<&str>, json: bool) -> Result<ExitCode> {
     if out.as_os_str() == "-" {
         anyhow::bail!("an export archive is binary: give --out a file name (e.g. export.zip), not -");
     }
@@ -116,6 +144,13 @@ fn export_bundle(global: &Global, out: &Path, force: bool, recipient: Option<&st
     };
     sink.write_all(&bundle.zip()?)?;
     sink.finish().with_context(|| format!("cannot write {}", describe(out)))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"out": out, "files": bundle.manifest.files, "left_out": bundle.manifest.left_out})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     for f in &bundle.manifest.files {
         eprintln!("{}: {} rows, SHA-256 {}", f.name, f.rows, f.sha256);
     }
@@ -148,6 +183,19 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                 }
             }
         }
+        PersonsCommand::Find { name, limit, json } => {
+            let found = registry.persons_find(&party, &name, limit)?;
+            if json {
+                println!("{}", serde_json::json!({ "persons": found }));
+            } else if found.is_empty() {
+                println!("no person in the registry has a name like this");
+            } else {
+                let terminal = crate::output::terminal();
+                for f in &found {
+                    println!("{}  p={:.4}", crate::output::bidi(&f.person.line(), 0, terminal), f.probability);
+                }
+            }
+        }
         PersonsCommand::Show { person, json } => {
             let view = registry.person(&party, &person)?;
             if json {
@@ -158,7 +206,7 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
             } else {
                 let terminal = crate::output::terminal();
                 let cell = |s: &str| crate::output::bidi(s, 0, terminal);
-                println!("person {person}: {} records", view.records.len());
+                println!("person {person}: {}", athar_registry::count(view.records.len(), "record", "records"));
                 for v in &view.records {
                     println!(
                         "  record {} — source {} row {}{}",
@@ -212,19 +260,29 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
                 }
             }
         }
-        PersonsCommand::Split { person, records } => {
+        PersonsCommand::Split { person, records, json } => {
             let r = registry.split(&party, &person, &records)?;
-            println!("{} records moved out of {person} into a new person; see athar persons history {person}", r.moved);
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{} moved out of {person} into {}; see athar persons history {person}",
+                athar_registry::count(r.moved, "record", "records"),
+                r.new_person_id
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
-    let (out, format, force) = match cmd {
-        ExportCommand::Persons { out, format, force } => (out, format, force),
-        ExportCommand::Leads { recipient, out, force } => return export_bundle(global, &out, force, Some(&recipient)),
-        ExportCommand::Archive { out, force } => return export_bundle(global, &out, force, None),
+    let (out, format, force, json) = match cmd {
+        ExportCommand::Persons { out, format, force, json } => (out, format, force, json),
+        ExportCommand::Leads { recipient, out, force, json } => {
+            return export_bundle(global, &out, force, Some(&recipient), json)
+        }
+        ExportCommand::Archive { out, force, json } => return export_bundle(global, &out, force, None, json),
     };
     let registry = global.registry()?;
     // The output is checked before anything is read or audited: a refused path costs nothing.
@@ -246,8 +304,12 @@ pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
     }
     let to_stdout = sink.is_stdout();
     sink.finish().with_context(|| format!("cannot write {}", describe(&out)))?;
-    if !to_stdout {
-        eprintln!("{} records written to {}", rows.len(), describe(&out));
+    let written = serde_json::json!({"records": rows.len(), "out": describe(&out)});
+    match (json, to_stdout) {
+        (true, false) => println!("{written}"),
+        (true, true) => eprintln!("{written}"),
+        (false, false) => eprintln!("{} records written to {}", rows.len(), describe(&out)),
+        (false, true) => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -255,7 +317,11 @@ pub fn export(global: &Global, cmd: ExportCommand) -> Result<ExitCode> {
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
     /// Print the model document (JSON): the default one until `athar link` trains one.
-    Show,
+    Show {
+        /// Accepted for the sake of scripts: the document is JSON either way.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the model document to a file (- for standard output; an existing file only with
     /// --force, never a database or a key file).
     Export {
@@ -264,11 +330,18 @@ pub enum ModelCommand {
         /// Replace the file if it exists (never a database or a key file).
         #[arg(long)]
         force: bool,
+        /// Print what was written as JSON instead of text (on standard error when the file is
+        /// -, which holds the document itself).
+        #[arg(long)]
+        json: bool,
     },
     /// Use a model document (checked before it replaces the stored one).
     Import {
         /// A model document written by `model export` (JSON).
         file: PathBuf,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -276,22 +349,30 @@ pub fn model(global: &Global, cmd: ModelCommand) -> Result<ExitCode> {
     let registry = global.registry()?;
     let party = global.party();
     match cmd {
-        ModelCommand::Show => println!("{}", registry.model(&party)?.0.to_json()),
-        ModelCommand::Export { file, force } => {
+        ModelCommand::Show { json: _ } => println!("{}", registry.model(&party)?.0.to_json()),
+        ModelCommand::Export { file, force, json } => {
             let mut sink = Output::open(&file, &registry.own_files(), force)?;
             writeln!(sink, "{}", registry.model(&party)?.0.to_json())?;
             let to_stdout = sink.is_stdout();
             sink.finish().with_context(|| format!("cannot write {}", describe(&file)))?;
-            if !to_stdout {
-                eprintln!("model written to {}", describe(&file));
+            let written = serde_json::json!({"model_written_to": describe(&file)});
+            match (json, to_stdout) {
+                (true, false) => println!("{written}"),
+                (true, true) => eprintln!("{written}"),
+                (false, false) => eprintln!("model written to {}", describe(&file)),
+                (false, true) => {}
             }
         }
-        ModelCommand::Import { file } => {
+        ModelCommand::Import { file, json } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             registry
                 .import_model(&party, &text)
                 .with_context(|| format!("{} is not a usable model; nothing changed", file.display()))?;
-            eprintln!("model imported from {}; run athar link to apply it", file.display());
+            if json {
+                println!("{}", serde_json::json!({"model_imported_from": file, "applied": false}));
+            } else {
+                eprintln!("model imported from {}; run athar link to apply it", file.display());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

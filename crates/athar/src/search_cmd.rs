@@ -2,7 +2,6 @@
 //! registry library's search (a field the query lacks is neutral; the search text goes to the
 //! audit chain only encrypted); this module parses and prints.
 
-use crate::output::bidi;
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use athar_registry::search::BatchQuery;
@@ -139,24 +138,28 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
     }
     for (i, m) in found.results.iter().enumerate() {
         println!(
-            "{:>2}. person {}  p={:.4}  ({} records){}",
+            "{:>2}. person {}  p={:.4}  ({}){}",
             i + 1,
             m.person_id,
             m.probability,
-            m.records.len(),
+            athar_registry::count(m.records.len(), "record", "records"),
             m.reading.map(|r| format!("  — the name read {r}")).unwrap_or_default()
         );
         // Columns that fit 100 characters; a right-to-left value kept apart on a terminal.
         let terminal = crate::output::terminal();
         for l in &m.explanation {
-            println!(
-                "      {} {} {} {} {:+.2}",
-                bidi(&l.field, 18, false),
-                bidi(l.query.as_deref().unwrap_or("—"), 20, terminal),
-                bidi(l.record.as_deref().unwrap_or("—"), 20, terminal),
-                bidi(&l.level, 26, false),
-                l.weight
-            );
+            let line = crate::output::ComparisonText {
+                field: &l.field,
+                level: &l.level,
+                weight: l.weight,
+                running: None,
+                a: l.query.as_deref(),
+                b: l.record.as_deref(),
+                reason: l.reason.as_deref(),
+            };
+            for text in line.lines(6, terminal) {
+                println!("{text}");
+            }
         }
     }
     if let Some(a) = &found.ambiguous {
@@ -178,12 +181,13 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
                 fields.iter().take(2).map(|f| field(f)).collect::<Vec<_>>().join(" or the ")
             ),
         };
-        println!(
-            "\nambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of two), \
+        let said = format!(
+            "ambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of two), \
              more than are listed{ask}",
             if a.at_least { "at least " } else { "" },
             a.persons
         );
+        println!("\n{}", crate::output::paragraph(&said, 2, 100));
     }
     Ok(ExitCode::SUCCESS)
 }

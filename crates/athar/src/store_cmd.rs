@@ -31,6 +31,9 @@ pub enum RecordsCommand {
         /// Remove every flag of the record.
         #[arg(long)]
         clear: bool,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Every record marked sensitive, with its flags.
     Flagged {
@@ -193,7 +196,7 @@ pub fn sources(global: &Global, json: bool) -> Result<ExitCode> {
 pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
     let (record, json) = match cmd {
         RecordsCommand::Show { record, json } => (record, json),
-        RecordsCommand::Flag { record, flags, clear: _ } => {
+        RecordsCommand::Flag { record, flags, clear: _, json } => {
             let flags: Vec<String> = flags
                 .iter()
                 .flat_map(|f| f.split(','))
@@ -208,7 +211,9 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
                 )));
             }
             let id = global.registry()?.set_flags(&global.party(), &record, &flags)?;
-            if flags.is_empty() {
+            if json {
+                println!("{}", serde_json::json!({"record_id": id, "flags": flags}));
+            } else if flags.is_empty() {
                 println!("record {id}: no sensitivity flag now");
             } else {
                 println!("record {id}: marked {} (withheld from caseworkers and viewers)", flags.join(", "));
@@ -294,8 +299,12 @@ pub fn stats(global: &Global, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
+pub fn backup(global: &Global, out: PathBuf, json: bool) -> Result<ExitCode> {
     global.registry()?.backup(&global.party(), &out).with_context(|| format!("backup to {} failed", out.display()))?;
+    if json {
+        println!("{}", serde_json::json!({"backup": out, "key_file_included": false}));
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!(
         "backup written to {} (readable by you only); the key file {} is not in it — keep a copy of the key apart",
         out.display(),
@@ -304,9 +313,23 @@ pub fn backup(global: &Global, out: PathBuf) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn restore(global: &Global, input: PathBuf) -> Result<ExitCode> {
+pub fn restore(global: &Global, input: PathBuf, json: bool) -> Result<ExitCode> {
     let report = Registry::restore(&global.db, &global.key_file(), &input, &global.party())
         .with_context(|| format!("cannot restore {} into {}", input.display(), global.db.display()))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "restored": input,
+                "database": global.db,
+                "sources": report.sources,
+                "records": report.records,
+                "audit_entries": report.audit_entries,
+                "replaced_kept_as": report.set_aside,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!(
         "restored {} into {}: {} sources, {} records, audit chain of {} entries checked{}",
         input.display(),

@@ -25,6 +25,9 @@ pub struct SynthArgs {
     /// Replace files of those names in the folder (never a database or a key file).
     #[arg(long)]
     force: bool,
+    /// Print what was written as JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The generated lists are Athar's own: written as they are, cells unaltered (they are test
@@ -80,6 +83,21 @@ pub fn write_synth(persons: usize, seed: u64, out: &Path, force: bool) -> Result
 
 pub fn synth(args: SynthArgs) -> Result<ExitCode> {
     let files = write_synth(args.persons, args.seed, &args.out, args.force)?;
+    if args.json {
+        let lists: Vec<_> = files
+            .iter()
+            .map(|(name, path, kind)| serde_json::json!({"name": name, "kind": kind, "file": path}))
+            .collect();
+        let beside = |f: &str| args.out.join(f);
+        println!(
+            "{}",
+            serde_json::json!({
+                "persons": args.persons, "seed": args.seed, "lists": lists,
+                "truth": beside("truth.csv"), "queries": beside("queries.csv"), "traps": beside("traps.csv"),
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     for (name, path, kind) in &files {
         eprintln!("{name:<12} {kind:<9} {}", path.display());
     }
@@ -334,7 +352,14 @@ fn side_by_side(a: &serde_json::Value, b: &serde_json::Value, terminal: bool) ->
 /// earlier demo's lists), linked; how many persons; one match across scripts with both records
 /// side by side and explained; what to try next on persons that show something. The full
 /// evaluation with `stats`.
-pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
+pub fn demo(global: &Global, db_given: bool, stats: bool, json: bool) -> Result<ExitCode> {
+    // The story as text, or — with --json — one object at the end.
+    macro_rules! say {
+        ($($t:tt)*) => { if !json { println!($($t)*) } };
+    }
+    macro_rules! say_raw {
+        ($($t:tt)*) => { if !json { print!($($t)*) } };
+    }
     let (db, key) = if db_given {
         (global.db.clone(), global.key_file())
     } else {
@@ -385,26 +410,37 @@ pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
         }
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
-    println!("Athar demo — a registry built from generated lists of 400 persons (nothing real)\n");
+    let parse = |out: String| -> Result<serde_json::Value> { Ok(serde_json::from_str(&out)?) };
+    let mut summary = serde_json::json!({ "database": db, "persons_generated": 400 });
+    say!("Athar demo — a registry built from generated lists of 400 persons (nothing real)\n");
+    let mut imported = Vec::new();
     for (name, path, kind) in &files {
         let p = path.to_string_lossy();
         let out = run(&["import", &p, "--source", name, "--kind", kind, "--id-column", "source_record_id", "--json"])?;
-        let v: serde_json::Value = serde_json::from_str(&out)?;
-        println!("  imported {name:<12} {:>4} rows ({} quarantined)", v["rows"], v["quarantined"]);
+        let v = parse(out)?;
+        say!("  imported {name:<12} {:>4} rows ({} quarantined)", v["rows"], v["quarantined"]);
+        imported.push(serde_json::json!({"source": name, "rows": v["rows"], "quarantined": v["quarantined"]}));
     }
-    println!();
-    print!("{}", run(&["link"])?);
+    summary["imported"] = imported.into();
+    say!();
+    if json {
+        summary["link"] = parse(run(&["link", "--json"])?)?;
+    } else {
+        print!("{}", run(&["link"])?);
+    }
     let truth = dir.join("truth.csv");
     let traps = dir.join("traps.csv");
     let (truth, traps) = (truth.to_string_lossy(), traps.to_string_lossy());
-    if stats {
+    if json {
+        summary["evaluation"] = parse(run(&["eval", "--truth", &truth, "--traps", &traps, "--json"])?)?;
+    } else if stats {
         println!();
         print!("{}", run(&["eval", "--truth", &truth, "--traps", &traps])?);
     } else {
         let v: serde_json::Value = serde_json::from_str(&run(&["eval", "--truth", &truth, "--json"])?)?;
         let (p, r) =
             (v["pairwise"]["precision"].as_f64().unwrap_or(0.0), v["pairwise"]["recall"].as_f64().unwrap_or(0.0));
-        println!(
+        say!(
             "Against the generated truth: {:.1} % of the pairs linked are one person, and {:.1} % of the\n\
              pairs that are one person were linked (athar demo --stats: the full evaluation).",
             100.0 * p,
@@ -433,20 +469,26 @@ pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
     // The Latin record, kept for the next steps (a search by its name).
     let mut latin: Option<serde_json::Value> = None;
     if let Some((person, x, y)) = &pair {
-        println!("\nOne person, {person}, in two lists and two scripts:");
+        say!("\nOne person, {person}, in two lists and two scripts:");
         let a: serde_json::Value = serde_json::from_str(&run(&["records", "show", x, "--json"])?)?;
         let b: serde_json::Value = serde_json::from_str(&run(&["records", "show", y, "--json"])?)?;
-        print!("{}", side_by_side(&a, &b, terminal));
+        say_raw!("{}", side_by_side(&a, &b, terminal));
+        say!("\nWhy they are one (athar explain {x} {y}):");
+        if json {
+            let why = parse(run(&["explain", x, y, "--json"])?)?;
+            summary["example"] = serde_json::json!({"person_id": person, "records": [a, b], "explanation": why});
+        } else {
+            print!("{}", run(&["explain", x, y])?);
+        }
         latin = Some(b);
-        println!("\nWhy they are one (athar explain {x} {y}):");
-        print!("{}", run(&["explain", x, y])?);
     }
     // What to try next, on persons that show something: the one with the most records.
     let most = persons.iter().max_by(|p, q| p.1.len().cmp(&q.1.len()).then(q.0.cmp(&p.0)));
     let at = if db_given { format!("--db {} ", db.display()) } else { "--db athar-demo.db ".to_string() };
-    println!("\nTry next (the demo database is {}):", db.display());
+    say!("\nTry next (the demo database is {}):", db.display());
     if let Some((id, recs)) = most {
-        println!("  athar {at}persons show {id}   # a person with {} records from {} lists", recs.len(), {
+        summary["most_records"] = serde_json::json!({"person_id": id, "records": recs.len()});
+        say!("  athar {at}persons show {id}   # a person with {} records from {} lists", recs.len(), {
             let mut lists: Vec<&String> = recs.iter().map(|r| &r.0).collect();
             lists.sort();
             lists.dedup();
@@ -456,15 +498,18 @@ pub fn demo(global: &Global, db_given: bool, stats: bool) -> Result<ExitCode> {
     if let (Some((person, _, _)), Some(b)) = (&pair, &latin) {
         let name = field_of(b, "full_name").unwrap_or_default();
         if !name.is_empty() {
-            println!(
+            say!(
                 "  athar {at}search \"{}\"   # {person}, in Arabic in the register",
                 athar_registry::escape_control(&name)
             );
         }
     }
-    println!("  athar {at}review   # pairs left for a person to decide, both records of each");
-    println!("  athar names compare \"Mhd Abd al-Rahman Halabi\" \"محمد عبد الرحمن الحلبي\"");
-    println!("  athar import YOUR-LIST.csv --source NAME --dry-run");
+    say!("  athar {at}review   # pairs left for a person to decide, both records of each");
+    say!("  athar names compare \"Mhd Abd al-Rahman Halabi\" \"محمد عبد الرحمن الحلبي\"");
+    say!("  athar import YOUR-LIST.csv --source NAME --dry-run");
+    if json {
+        println!("{summary}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,9 @@ pub enum UserCommand {
     Disable {
         /// The user's sign-in name.
         name: String,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// New password, second factor and recovery codes for a user (a forgotten password, a lost
     /// phone): their sessions end.
@@ -61,6 +64,9 @@ pub enum UserCommand {
         /// The new role: admin, investigator, caseworker or viewer.
         #[arg(value_parser = parse_role)]
         role: Role,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Issue an API token to a user, for some of what their role may do (scopes: counts,
     /// sources, read, search, judge, inquiries, flags, audit, import, export) and for some days (at most 365).
@@ -90,6 +96,9 @@ pub enum UserCommand {
     Revoke {
         /// The token's id, as `user tokens` shows it.
         token_id: String,
+        /// Print the result as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -140,18 +149,26 @@ pub fn run(g: &Global, cmd: UserCommand) -> Result<ExitCode> {
                 }
             }
         }
-        UserCommand::Disable { name } => {
+        UserCommand::Disable { name, json } => {
             registry.disable_user(&me, &name)?;
-            println!("{} is disabled: their sessions have ended", esc(&name));
+            if json {
+                println!("{}", serde_json::json!({"name": name, "disabled": true}));
+            } else {
+                println!("{} is disabled: their sessions have ended", esc(&name));
+            }
         }
         UserCommand::Reset { name, password_stdin, json } => {
             let password = read_password(&name, password_stdin)?;
             let enrolment = registry.reset_user(&me, &name, &password)?;
             show_enrolment(&enrolment, json, "reset (their sessions have ended)")?;
         }
-        UserCommand::Role { name, role } => {
+        UserCommand::Role { name, role, json } => {
             registry.set_role(&me, &name, role)?;
-            println!("{} is now {} (their sessions and API tokens have ended)", esc(&name), role.name());
+            if json {
+                println!("{}", serde_json::json!({"name": name, "role": role.name()}));
+            } else {
+                println!("{} is now {} (their sessions and API tokens have ended)", esc(&name), role.name());
+            }
         }
         UserCommand::Token { name, scopes, days, json } => {
             let issued = registry.issue_token(&me, &name, &scopes, days)?;
@@ -191,9 +208,13 @@ pub fn run(g: &Global, cmd: UserCommand) -> Result<ExitCode> {
                 }
             }
         }
-        UserCommand::Revoke { token_id } => {
+        UserCommand::Revoke { token_id, json } => {
             registry.revoke_token(&me, &token_id)?;
-            println!("API token {token_id} revoked");
+            if json {
+                println!("{}", serde_json::json!({"token_id": token_id, "revoked": true}));
+            } else {
+                println!("API token {token_id} revoked");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -205,13 +226,21 @@ pub fn serve(
     addr: std::net::SocketAddr,
     insecure_http: bool,
     tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    json: bool,
 ) -> Result<ExitCode> {
     let registry = g.registry()?;
+    let say = |line: &str| {
+        if json {
+            println!("{}", serde_json::json!({ "status": line }));
+        } else {
+            eprintln!("{line}");
+        }
+    };
     if registry.users(&g.party())?.is_empty() {
-        eprintln!("note: there are no users yet; add one with athar user add NAME --role admin");
+        say("note: there are no users yet; add one with athar user add NAME --role admin");
     }
     let config = athar_server::Config { addr, insecure_http, tls };
-    athar_server::serve(registry, config, &|line| eprintln!("{line}"))?;
+    athar_server::serve(registry, config, &say)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -495,3 +495,73 @@ fn the_same_mistake_gets_the_same_exit_code_in_every_command() {
         assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn commands_that_changed_something_say_what_in_json_when_asked() {
+    // Issue 15: `--json` on every command that prints. These printed only text before.
+    let env = Env::new();
+    let list = env.write(
+        "people.csv",
+        "id,name,father,family,mother,born,place\n\
+         1,Mohammed,Ahmad,Halabi,Fatima,1985,Aleppo\n\
+         2,Mohammed,Ahmad,Halabi,Fatima,1985,Aleppo\n\
+         3,Khaled,Omar,Shami,Huda,1990,Homs\n"
+            .as_bytes(),
+    );
+    env.ok(&["import", list.to_str().expect("p"), "--source", "people", "--id-column", "id"]);
+    env.ok(&["link"]);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = env.ok(args);
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"))
+    };
+    let flagged = json(&["records", "flag", "people:3", "minor", "--json"]);
+    assert_eq!(flagged["flags"][0], "minor", "{flagged}");
+    let judged = json(&["judge", "people:1", "people:3", "different", "--json"]);
+    assert_eq!(judged["decision"], "different", "{judged}");
+    let id = judged["judgement_id"].as_str().expect("a judgement id").to_string();
+    assert_eq!(json(&["judge", "--withdraw", &id, "--json"])["withdrawn"], id.as_str());
+    // Three records teach the model little: a judgement makes the two copies one person.
+    json(&["judge", "people:1", "people:2", "same", "--json"]);
+    env.ok(&["link"]);
+    let person = json(&["persons", "list", "--json"])["persons"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["records"].as_u64() == Some(2)).map(|p| p["person_id"].clone()))
+        .and_then(|p| p.as_str().map(String::from))
+        .expect("the two copies are one person");
+    let split = json(&["persons", "split", &person, "people:2", "--json"]);
+    assert_eq!((split["person_id"].as_str(), split["moved"].as_u64()), (Some(person.as_str()), Some(1)), "{split}");
+    let new = split["new_person_id"].as_str().expect("the new person");
+    assert_ne!(new, person, "{split}");
+    assert_eq!(json(&["persons", "show", new, "--json"])["records"].as_array().map(Vec::len), Some(1));
+    let backup = env.path("b.db");
+    assert!(json(&["backup", backup.to_str().expect("p"), "--json"])["backup"].is_string());
+    let restored = json(&["restore", backup.to_str().expect("p"), "--json"]);
+    assert_eq!(restored["records"], 3, "{restored}");
+    let model = env.path("model.json");
+    assert!(json(&["model", "export", model.to_str().expect("p"), "--json"])["model_written_to"].is_string());
+    assert_eq!(json(&["model", "import", model.to_str().expect("p"), "--json"])["applied"], false);
+    let out = env.path("persons.csv");
+    assert_eq!(json(&["export", "persons", "--out", out.to_str().expect("p"), "--json"])["records"], 3);
+    let archive = env.path("a.zip");
+    let files = json(&["export", "archive", "--out", archive.to_str().expect("p"), "--json"]);
+    assert_eq!(files["files"][0]["name"], "persons.csv", "{files}");
+    let reference = json(&[
+        "inquiry",
+        "add",
+        "Khaled Omar Shami",
+        "--enquirer",
+        "Huda",
+        "--relationship",
+        "mother",
+        "--consent",
+        "family: status",
+        "--json",
+    ])["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_string();
+    assert_eq!(json(&["inquiry", "close", &reference, "--json"])["status"], "closed");
+    let synth = env.path("synth");
+    let made = json(&["synth", "--persons", "5", "--out", synth.to_str().expect("p"), "--json"]);
+    assert!(made["lists"].as_array().is_some_and(|l| l.len() > 2), "{made}");
+}
