@@ -88,13 +88,23 @@ impl ExportRecord {
 impl PersonSummary {
     /// One line: "P12  محمد أحمد الحلبي / Mohammed Ahmad al-Halabi · born 1985 · detained · Saydnaya (3 records)".
     pub fn line(&self) -> String {
+        let mut parts = self.parts();
+        let head = parts.remove(0);
+        format!("{head}  {}", parts.join(" · "))
+    }
+
+    /// The parts of [`PersonSummary::line`]: the person's id, then each part.
+    pub fn parts(&self) -> Vec<String> {
         let mut parts = vec![if self.names.is_empty() { "(no name)".to_string() } else { self.names.join(" / ") }];
         if let Some(b) = &self.born {
             parts.push(format!("born {b}"));
         }
         parts.extend(self.status.iter().cloned());
         parts.extend(self.facility.iter().cloned());
-        format!("{}  {} ({})", self.person_id, parts.join(" · "), crate::count(self.records, "record", "records"))
+        let last = parts.len() - 1;
+        parts[last].push_str(&format!(" ({})", crate::count(self.records, "record", "records")));
+        parts.insert(0, self.person_id.clone());
+        parts
     }
 }
 

@@ -54,6 +54,11 @@ pub struct RecordCard {
 impl RecordCard {
     /// One line: "name · mother M · born Y · place P · source:id (row N)".
     pub fn line(&self) -> String {
+        self.parts().join(" · ")
+    }
+
+    /// The parts of [`RecordCard::line`], for a reader that lays them out itself.
+    pub fn parts(&self) -> Vec<String> {
         let mut parts = vec![if self.name.is_empty() { "(no name)".to_string() } else { self.name.clone() }];
         if let Some(m) = &self.mother {
             parts.push(format!("mother {m}"));
@@ -66,7 +71,7 @@ impl RecordCard {
         }
         let id = self.source_record_id.as_deref().map_or(String::new(), |i| format!(":{i}"));
         parts.push(format!("{}{id} (row {})", self.source, self.row));
-        parts.join(" · ")
+        parts
     }
 }
 

@@ -116,10 +116,17 @@ fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
     }
     match s.new_records {
         Some(n) => println!(
-            "{} records, {n} new: {} candidate pairs scored (incremental{}; athar link --full recomputes all)",
-            s.records,
-            s.pairs_scored,
-            if s.from_kept_state { ", against the blocking keys the last link kept" } else { "" }
+            "{}",
+            crate::output::paragraph(
+                &format!(
+                    "{} records, {n} new: {} candidate pairs scored (incremental{}; athar link --full recomputes all)",
+                    s.records,
+                    s.pairs_scored,
+                    if s.from_kept_state { ", against the blocking keys the last link kept" } else { "" }
+                ),
+                2,
+                100
+            )
         ),
         None => println!("{} records, {} candidate pairs scored", s.records, s.pairs_scored),
     }
@@ -304,10 +311,6 @@ pub struct ReviewArgs {
     lang: String,
 }
 
-fn isolate(s: &str, terminal: bool) -> String {
-    crate::output::bidi(s, 0, terminal)
-}
-
 pub fn review(global: &Global, args: ReviewArgs) -> Result<ExitCode> {
     use std::io::{IsTerminal, Write};
     let format = if args.json { ReviewFormat::Json } else { args.format };
@@ -380,8 +383,9 @@ pub fn review(global: &Global, args: ReviewArgs) -> Result<ExitCode> {
                     i.probability
                 )?;
                 for c in [&i.a, &i.b] {
-                    let line = c.line();
-                    writeln!(sink, "       {}", isolate(&line, terminal))?;
+                    for line in crate::output::joined("       ", &c.parts(), 9, terminal) {
+                        writeln!(sink, "{line}")?;
+                    }
                 }
             }
             if queue.total > 0 {

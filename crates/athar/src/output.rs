@@ -113,6 +113,23 @@ pub fn wrap_items(items: &[String], indent: usize, width: usize) -> Vec<String> 
     wrap_with(items, indent, width, 2)
 }
 
+/// Parts of a line ("name · born 1985 · Saydnaya") after `head`, each kept apart for a terminal
+/// (see [`bidi`]) and wrapped between parts within 100 columns, the next lines after `indent`
+/// spaces.
+pub fn joined(head: &str, parts: &[String], indent: usize, terminal: bool) -> Vec<String> {
+    let last = parts.len().saturating_sub(1);
+    let items: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{}{}", bidi(p, 0, terminal), if i < last { " ·" } else { "" }))
+        .collect();
+    let mut lines = wrap_with(&items, indent, 100 - head.chars().count().saturating_sub(indent), 1);
+    if let Some(first) = lines.first_mut() {
+        *first = format!("{head}{}", first.trim_start());
+    }
+    lines
+}
+
 /// A paragraph for a terminal: its first line from the margin, the next ones after `indent`
 /// spaces, word by word within `width` columns.
 pub fn paragraph(text: &str, indent: usize, width: usize) -> String {

@@ -175,7 +175,10 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
             } else {
                 let terminal = crate::output::terminal();
                 for p in &list.persons {
-                    println!("{}", crate::output::bidi(&p.line(), 0, terminal));
+                    let parts = p.parts();
+                    for line in crate::output::joined(&format!("{}  ", parts[0]), &parts[1..], 6, terminal) {
+                        println!("{line}");
+                    }
                 }
                 println!("page {} of {} ({} persons)", list.page, list.pages, list.total);
                 if list.page < list.pages {
@@ -192,7 +195,11 @@ pub fn persons(global: &Global, cmd: PersonsCommand) -> Result<ExitCode> {
             } else {
                 let terminal = crate::output::terminal();
                 for f in &found {
-                    println!("{}  p={:.4}", crate::output::bidi(&f.person.line(), 0, terminal), f.probability);
+                    let mut parts = f.person.parts();
+                    parts.push(format!("p={:.4}", f.probability));
+                    for line in crate::output::joined(&format!("{}  ", parts[0]), &parts[1..], 6, terminal) {
+                        println!("{line}");
+                    }
                 }
             }
         }

@@ -173,20 +173,26 @@ pub fn sources(global: &Global, json: bool) -> Result<ExitCode> {
         println!("no sources yet; import a list with: athar import FILE --source NAME");
     } else {
         println!(
-            "{:>4}  {:<28} {:<9} {:>8} {:>8} {:>8}  imported at               sha256",
+            "{:>4}  {:<22} {:<9} {:>8} {:>8} {:>8}  imported at (UTC)  sha256",
             "id", "name", "kind", "rows", "imported", "quarant."
         );
         for s in &list {
+            // To the minute, the digest's start and a long name's: the full values are in --json.
+            let at = s.imported_at.get(..16).unwrap_or(&s.imported_at).replace('T', " ");
+            let name: String = if s.name.chars().count() > 22 {
+                s.name.chars().take(21).chain(['…']).collect()
+            } else {
+                s.name.clone()
+            };
             println!(
-                "{:>4}  {:<28} {:<9} {:>8} {:>8} {:>8}  {:<25} {}",
+                "{:>4}  {} {:<9} {:>8} {:>8} {:>8}  {at:<17}  {}…",
                 s.source_id,
-                esc(&s.name),
+                crate::output::bidi(&name, 22, crate::output::terminal()),
                 s.kind,
                 s.rows,
                 s.imported,
                 s.quarantined,
-                s.imported_at,
-                &s.sha256[..16.min(s.sha256.len())]
+                &s.sha256[..12.min(s.sha256.len())]
             );
         }
     }
@@ -371,14 +377,14 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
                 );
             } else if v.ok {
                 println!(
-                    "audit chain intact: {} entries, head {}{}",
+                    "audit chain intact: {} entries{}\n  head {}",
                     v.entries,
-                    v.head,
                     if deep {
                         "; every stored row hashed again and every record derived again: all as sealed"
                     } else {
                         ""
-                    }
+                    },
+                    v.head
                 );
             } else {
                 match v.first_bad {

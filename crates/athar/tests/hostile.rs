@@ -565,3 +565,40 @@ fn commands_that_changed_something_say_what_in_json_when_asked() {
     let made = json(&["synth", "--persons", "5", "--out", synth.to_str().expect("p"), "--json"]);
     assert!(made["lists"].as_array().is_some_and(|l| l.len() > 2), "{made}");
 }
+
+#[test]
+fn what_a_terminal_shows_fits_100_columns() {
+    // Issue 15: review, persons list, sources, link and audit verify printed lines of 101 to
+    // 143 columns. Arabic and Latin names side by side, long places, long source names.
+    let env = Env::new();
+    let lists = env.path("lists");
+    env.ok(&["synth", "--persons", "120", "--out", lists.to_str().expect("p")]);
+    for (name, kind) in [("register_ar", "register"), ("ngo_en", "ngo-list"), ("inquiries", "inquiry")] {
+        let file = lists.join(format!("{name}.csv"));
+        let source = format!("{name}_list_received_from_the_field_office_in_december");
+        env.ok(&[
+            "import",
+            file.to_str().expect("p"),
+            "--source",
+            &source,
+            "--kind",
+            kind,
+            "--id-column",
+            "source_record_id",
+        ]);
+    }
+    let mut shown = env.ok(&["link"]);
+    env.ok(&["link"]);
+    for args in [
+        &["link"][..],
+        &["sources"],
+        &["review", "--limit", "100"],
+        &["persons", "list", "--limit", "200"],
+        &["audit", "verify"],
+    ] {
+        shown.push_str(&env.ok(args));
+    }
+    let wide: Vec<&str> = shown.lines().filter(|l| l.chars().count() > 100).collect();
+    assert!(wide.is_empty(), "lines wider than 100 columns: {wide:#?}");
+    assert!(shown.lines().count() > 100, "the commands printed their pages");
+}
