@@ -1,7 +1,8 @@
 //! Comparisons and their levels: how two records agree, field by field.
 //!
 //! Owns the list of comparisons (given, father, grandfather and family name, mother's given
-//! and family name, birth date, birth place, residence, sex, national id), the levels of each
+//! and family name, birth date, birth place, residence, sex, national id, and the
+//! disappearance: its event date and the place of detention), the levels of each
 //! from strongest agreement to disagreement, and the comparison vector of a pair. A missing
 //! value on either side is `None`: neutral, never evidence against. Names are compared by the
 //! name engine (any script, any spelling). Does not weigh levels (see `model`).
@@ -25,6 +26,11 @@ pub enum ComparisonKind {
     Residence,
     Sex,
     NationalId,
+    /// The date of the disappearance a list records: an arrest, a disappearance, the entry to a
+    /// facility (lists that record different events differ by what EM learns, not more).
+    EventDate,
+    /// The place of detention, through the name engine (Branch 215 = فرع 215).
+    Facility,
 }
 
 impl ComparisonKind {
@@ -39,7 +45,7 @@ impl ComparisonKind {
         ComparisonKind::MotherFamilyName,
     ];
 
-    pub const ALL: [ComparisonKind; 11] = [
+    pub const ALL: [ComparisonKind; 13] = [
         ComparisonKind::GivenName,
         ComparisonKind::FatherName,
         ComparisonKind::GrandfatherName,
@@ -51,6 +57,8 @@ impl ComparisonKind {
         ComparisonKind::Residence,
         ComparisonKind::Sex,
         ComparisonKind::NationalId,
+        ComparisonKind::EventDate,
+        ComparisonKind::Facility,
     ];
 
     /// The levels of this comparison, strongest agreement first, disagreement last.
@@ -65,6 +73,8 @@ impl ComparisonKind {
                 "different",
             ],
             ComparisonKind::BirthPlace | ComparisonKind::Residence => &["same place", "similar", "different"],
+            ComparisonKind::EventDate => &["same day", "within a week", "within a month", "within a year", "different"],
+            ComparisonKind::Facility => &["same facility", "similar", "different"],
             ComparisonKind::Sex | ComparisonKind::NationalId => &["same", "different"],
             _ => &["same name (form or table)", "same name, other spelling", "similar", "different"],
         }
@@ -122,6 +132,8 @@ impl ComparisonKind {
             ComparisonKind::Residence => "residence",
             ComparisonKind::Sex => "sex",
             ComparisonKind::NationalId => "national_id",
+            ComparisonKind::EventDate => "event_date",
+            ComparisonKind::Facility => "facility",
         }
     }
 
@@ -136,6 +148,7 @@ impl ComparisonKind {
             ComparisonKind::MotherFamilyName => r.mother_family.as_deref(),
             ComparisonKind::BirthPlace => r.birth_place.as_deref(),
             ComparisonKind::Residence => r.residence.as_deref(),
+            ComparisonKind::Facility => r.facility.as_deref(),
             _ => None,
         }
     }
@@ -154,6 +167,7 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
         }
         let (va, vb) = match k {
             ComparisonKind::BirthDate => (a.birth.map(|d| d.text()), b.birth.map(|d| d.text())),
+            ComparisonKind::EventDate => (a.event.map(|d| d.text()), b.event.map(|d| d.text())),
             ComparisonKind::Sex => (a.sex.clone(), b.sex.clone()),
             // Kept only as a keyed hash: said present, never shown.
             ComparisonKind::NationalId => (
@@ -182,7 +196,10 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
                 }
             }
         }
-        if let (Some(x), Some(y)) = (k.name_field(a), k.name_field(b)) {
+        // A facility's level says it all: its words one by one ("'branch' has no counterpart")
+        // would not.
+        let parts_said = k != ComparisonKind::Facility;
+        if let (Some(x), Some(y), true) = (k.name_field(a), k.name_field(b), parts_said) {
             let c = athar_names::compare::compare_names_with(engine.tables(), x, y, true);
             let mut details: Vec<String> = Vec::new();
             for p in &c.parts {
@@ -280,6 +297,41 @@ fn date_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
     }
 }
 
+/// Days since 1970-01-01 of a date known to the day (proleptic Gregorian).
+fn day_number(year: i32, month: u8, day: u8) -> i64 {
+    let (y, m) =
+        if month <= 2 { (i64::from(year) - 1, i64::from(month) + 9) } else { (i64::from(year), i64::from(month) - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The event dates of two records: a partial date is as precise as it says — two dates known
+/// to the day are that many days apart; a month agrees "within a month" at best, a year
+/// "within a year".
+fn event_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
+    let (a, b) = (a?, b?);
+    if let ((Some(ma), Some(da)), (Some(mb), Some(db))) = ((a.month, a.day), (b.month, b.day)) {
+        let apart = (day_number(a.year, ma, da) - day_number(b.year, mb, db)).abs();
+        return Some(match apart {
+            0 => 0,
+            1..=7 => 1,
+            8..=31 => 2,
+            32..=366 => 3,
+            _ => 4,
+        });
+    }
+    let months = |d: BirthDate| d.month.map(|m| i64::from(d.year) * 12 + i64::from(m));
+    Some(match (months(a), months(b)) {
+        (Some(x), Some(y)) if (x - y).abs() <= 1 => 2,
+        (Some(x), Some(y)) if (x - y).abs() <= 12 => 3,
+        _ if a.year == b.year => 3,
+        _ => 4,
+    })
+}
+
 fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
     match (a, b) {
         (Some(x), Some(y)) => Some(if x == y { 0 } else { 1 }),
@@ -362,8 +414,16 @@ fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkR
         ComparisonKind::BirthDate => date_level(a.birth, b.birth),
         ComparisonKind::Sex => equal_level(&a.sex, &b.sex),
         ComparisonKind::NationalId => equal_level(&a.national_id_hash, &b.national_id_hash),
-        ComparisonKind::BirthPlace | ComparisonKind::Residence => place_level(engine, k.name_field(a), k.name_field(b)),
-        _ => name_level(engine, k.name_field(a), k.name_field(b)),
+        ComparisonKind::BirthPlace | ComparisonKind::Residence | ComparisonKind::Facility => {
+            place_level(engine, k.name_field(a), k.name_field(b))
+        }
+        ComparisonKind::EventDate => event_level(a.event, b.event),
+        ComparisonKind::GivenName
+        | ComparisonKind::FatherName
+        | ComparisonKind::GrandfatherName
+        | ComparisonKind::FamilyName
+        | ComparisonKind::MotherName
+        | ComparisonKind::MotherFamilyName => name_level(engine, k.name_field(a), k.name_field(b)),
     }
 }
 
@@ -423,6 +483,38 @@ mod tests {
         let mother = y.lines.iter().find(|l| l.field == Some(ComparisonKind::MotherName)).expect("mother");
         assert_eq!(mother.level, "missing on one side (neutral)");
         assert_eq!(mother.b.as_deref(), Some("Mariam"));
+    }
+
+    #[test]
+    fn event_dates_agree_as_far_as_each_date_is_known() {
+        let d = |s: &str| BirthDate::parse_iso(s);
+        let level = |a: &str, b: &str| event_level(d(a), d(b));
+        assert_eq!(level("2013-08-27", "2013-08-27"), Some(0));
+        assert_eq!(level("2013-08-27", "2013-09-02"), Some(1), "six days apart, across a month");
+        assert_eq!(level("2013-12-20", "2014-01-10"), Some(2), "three weeks apart, across a year");
+        assert_eq!(level("2013-03-01", "2013-11-30"), Some(3));
+        assert_eq!(level("2012-01-01", "2013-11-30"), Some(4));
+        // A partial date is as precise as it says: a month agrees within a month at best.
+        assert_eq!(level("2013-08", "2013-08-27"), Some(2));
+        assert_eq!(level("2013-08", "2013-09"), Some(2));
+        assert_eq!(level("2013", "2013-08-27"), Some(3), "a year agrees within a year at best");
+        assert_eq!(level("2013", "2015"), Some(4));
+        assert_eq!(level("2013", ""), None, "missing: neutral");
+        // Day numbers agree with the calendar (leap years included).
+        assert_eq!(day_number(1970, 1, 1), 0);
+        assert_eq!(day_number(2000, 3, 1) - day_number(2000, 2, 28), 2);
+        assert_eq!(day_number(1900, 3, 1) - day_number(1900, 2, 28), 1);
+    }
+
+    #[test]
+    fn the_facility_is_compared_by_the_name_engine() {
+        let e = NameEngine::new();
+        let a = rec(&e, &[("given_name", "Ali"), ("facility", "Saydnaya")]);
+        let b = rec(&e, &[("given_name", "Ali"), ("facility", "صيدنايا")]);
+        let c = rec(&e, &[("given_name", "Ali"), ("facility", "Adra")]);
+        let at = |x: &LinkRecord, y: &LinkRecord| compare(&e, x, y)[ComparisonKind::Facility as usize];
+        assert_eq!(at(&a, &b), Some(0), "one prison in two scripts");
+        assert_eq!(at(&a, &c), Some(2));
     }
 
     #[test]

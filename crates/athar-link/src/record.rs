@@ -110,17 +110,21 @@ pub struct LinkRecord {
     pub residence: NameField,
     pub sex: Option<String>,
     pub national_id_hash: Option<String>,
+    /// The date of the arrest, disappearance or entry to a facility the list records.
+    pub event: Option<BirthDate>,
+    /// The place of detention.
+    pub facility: NameField,
     /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
     /// are two equal texts, so a comparison of two values is computed once and reused.
     /// [`NO_VALUE`] where the field is missing or the record was not interned.
-    pub value_ids: [u32; 8],
+    pub value_ids: [u32; 9],
 }
 
 /// The value id of a missing or not interned value.
 pub const NO_VALUE: u32 = u32::MAX;
 
 /// The fields that carry a value id, in the order of [`LinkRecord::value_ids`].
-pub const VALUE_SLOTS: [crate::ComparisonKind; 8] = [
+pub const VALUE_SLOTS: [crate::ComparisonKind; 9] = [
     crate::ComparisonKind::GivenName,
     crate::ComparisonKind::FatherName,
     crate::ComparisonKind::GrandfatherName,
@@ -129,6 +133,7 @@ pub const VALUE_SLOTS: [crate::ComparisonKind; 8] = [
     crate::ComparisonKind::MotherFamilyName,
     crate::ComparisonKind::BirthPlace,
     crate::ComparisonKind::Residence,
+    crate::ComparisonKind::Facility,
 ];
 
 /// The slot of `k` in [`LinkRecord::value_ids`], for the comparisons that have one.
@@ -143,7 +148,8 @@ pub fn value_slot(k: crate::ComparisonKind) -> Option<usize> {
         MotherFamilyName => Some(5),
         BirthPlace => Some(6),
         Residence => Some(7),
-        BirthDate | Sex | NationalId => None,
+        Facility => Some(8),
+        BirthDate | Sex | NationalId | EventDate => None,
     }
 }
 
@@ -223,7 +229,9 @@ impl LinkRecord {
             residence: analysed(engine, get("residence"), cache),
             sex: get("sex").filter(|s| *s != "unknown").map(str::to_string),
             national_id_hash: national_id_hash.map(str::to_string),
-            value_ids: [NO_VALUE; 8],
+            event: get("event_date").and_then(BirthDate::parse_iso),
+            facility: analysed(engine, get("facility"), cache),
+            value_ids: [NO_VALUE; 9],
         };
         if let Some(full) = get("full_name") {
             let a = engine.analyse(full);

@@ -276,6 +276,8 @@ fn best_cut(groups: impl Iterator<Item = (usize, usize)>, true_pairs: usize) -> 
 /// A pair's pattern: each comparison's level (4 bits, 15 when missing) and the bands of how
 /// common its given and family names are (a band per factor of 8 in share).
 fn pattern(v: &athar_link::ComparisonVector, bands: [Option<f64>; 2]) -> u64 {
+    // Every level and both bands must fit the key: a comparison more would push bits off the top.
+    const _: () = assert!(athar_link::ComparisonKind::ALL.len() * 4 + 2 * 5 <= 64);
     let mut key = 0u64;
     for level in v {
         key = key << 4 | u64::from(level.map_or(15, |l| l.min(14)));
@@ -498,8 +500,10 @@ mod tests {
         // The model's best cut is all but the last pair: precision 2/3, recall 2/3.
         assert!((c.model.0 - 2.0 / 3.0).abs() < 1e-9, "{:?}", c.model);
         // A pattern knows each level and each band apart.
-        let v = [Some(0), None, None, Some(1), None, None, Some(2), None, None, None, None];
-        let w = [Some(0), None, None, Some(1), None, None, Some(3), None, None, None, None];
+        let mut v: athar_link::ComparisonVector = [None; athar_link::ComparisonKind::ALL.len()];
+        (v[0], v[3], v[6]) = (Some(0), Some(1), Some(2));
+        let mut w = v;
+        w[6] = Some(3);
         assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&w, [Some(0.01), None]));
         assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.0001), None]));
         assert_eq!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.011), None]));

@@ -592,6 +592,29 @@ fn a_lead_follows_its_record_into_a_person_and_is_marked_seen_only_when_asked() 
 }
 
 #[test]
+fn a_model_made_before_a_comparison_existed_is_trained_again() {
+    // Issue 17: a stored model without the event date and facility comparisons would give
+    // them no weight and no line, in silence.
+    let env = Env::new();
+    env.ok(&["link"]);
+    let model: serde_json::Value = serde_json::from_str(&env.ok(&["model", "show"])).expect("JSON");
+    let names: Vec<&str> =
+        model["comparisons"].as_array().expect("comparisons").iter().filter_map(|c| c["comparison"].as_str()).collect();
+    assert!(names.contains(&"event_date") && names.contains(&"facility"), "{names:?}");
+    let mut old = model.clone();
+    if let Some(list) = old["comparisons"].as_array_mut() {
+        list.retain(|c| !matches!(c["comparison"].as_str(), Some("event_date" | "facility")));
+    }
+    std::fs::write(env.path("old.json"), old.to_string()).expect("write");
+    env.ok(&["model", "import", env.path("old.json").to_str().expect("p")]);
+    let v = env.json(&["link", "--json"]);
+    let why = v["model_retrained_because"].as_str().unwrap_or("");
+    assert!(why.contains("event_date, facility"), "{v}");
+    let again: serde_json::Value = serde_json::from_str(&env.ok(&["model", "show"])).expect("JSON");
+    assert_eq!(again["comparisons"].as_array().map(Vec::len), model["comparisons"].as_array().map(Vec::len));
+}
+
+#[test]
 fn a_model_trained_on_a_small_first_list_is_retrained_when_the_registry_grows() {
     // Issue 15: after a 15-record first link, 1,400 more records linked with the first list's
     // model merged almost nothing (recall 0.00 on these lists) — or merged namesakes on others.

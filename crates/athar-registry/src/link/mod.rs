@@ -210,6 +210,15 @@ fn stale_model(store: &Store) -> Result<Option<String>> {
         return Ok(None);
     }
     let (model, _) = crate::admin::stored_model(store)?;
+    // A model made before a comparison existed gives it no weight at all: trained again.
+    let lacking: Vec<&str> = athar_link::ComparisonKind::ALL
+        .iter()
+        .filter(|k| !model.comparisons.iter().any(|c| c.comparison == **k))
+        .map(|k| k.name())
+        .collect();
+    if !lacking.is_empty() {
+        return Ok(Some(format!("the model was made before the comparisons {} existed", lacking.join(", "))));
+    }
     let Some(on) = &model.trained_on else { return Ok(None) };
     Ok(on.stale_for(store.max_record_id()? as usize, &source_kinds(store)?))
 }
