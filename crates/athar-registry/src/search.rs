@@ -40,10 +40,15 @@ pub(crate) struct LiveIndex {
 /// approximate year (`about 1990`, `حوالي 1990` → `~1990`, searched as 1990 ±2). A value the
 /// import would refuse is refused with the import's reason.
 pub fn born_iso(raw: &str, order: athar_ingest::dates::DateOrder) -> Result<String> {
+    date_iso(raw, order, "birth date")
+}
+
+/// As [`born_iso`], for a date named `what` in the messages (`date of arrest`).
+pub fn date_iso(raw: &str, order: athar_ingest::dates::DateOrder, what: &str) -> Result<String> {
     match athar_ingest::dates::parse_date(raw, order) {
         Ok(d) => Ok(d.to_iso()),
         Err(e) => invalid!(
-            "birth date '{}': {e}; give a year (1990), a date (12/03/1990), a range (1989-1991) or about 1990",
+            "{what} '{}': {e}; give a year (1990), a date (12/03/1990), a range (1989-1991) or about 1990",
             athar_store::escape_control(raw.trim())
         ),
     }
@@ -55,6 +60,9 @@ pub fn checked_query(mut query: Query) -> Result<Query> {
     // knows another order reads it first with `born_iso`).
     if let Some(raw) = query.born.take().filter(|b| !b.trim().is_empty()) {
         query.born = Some(born_iso(&raw, athar_ingest::dates::DateOrder::Dmy)?);
+    }
+    if let Some(raw) = query.arrested.take().filter(|a| !a.trim().is_empty()) {
+        query.arrested = Some(date_iso(&raw, athar_ingest::dates::DateOrder::Dmy, "date of arrest")?);
     }
     query.sex = known(query.sex.take(), parse_sex, |s| (s != Sex::Unknown).then(|| s.name()), "sex", "male or female")?;
     query.status = known(

@@ -831,6 +831,37 @@ mod tests {
     }
 
     #[test]
+    fn the_date_of_arrest_and_the_facility_a_family_gives_are_evidence() {
+        // Issue 17: namesakes told apart by what a family remembers of the arrest.
+        let mut r = Registry::new();
+        let name = [("given_name", "Mohammed"), ("family_name", "Halabi"), ("birth_date", "1985")];
+        let with = |extra: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+            name.iter().copied().chain(extra.iter().copied()).collect()
+        };
+        r.add("none", &with(&[]))
+            .add("adra", &with(&[("event_date", "2015-02-11"), ("facility", "Adra prison")]))
+            .add("saydnaya", &with(&[("event_date", "2013-08-27"), ("facility", "صيدنايا")]));
+        let index = r.index();
+        let ask = |q: Query| persons(&index, &Query { name: Some("Mohammed Halabi".into()), ..q });
+        assert_eq!(ask(Query { arrested: Some("2013-08".into()), ..Query::default() })[0], "saydnaya");
+        assert_eq!(ask(Query { arrested: Some("2015".into()), ..Query::default() })[0], "adra");
+        let at = ask(Query { facility: Some("Saydnaya".into()), ..Query::default() });
+        assert_eq!(at, ["saydnaya", "none"], "the same facility first; another left out; none kept");
+        let found = index
+            .search(
+                &Query {
+                    name: Some("Mohammed Halabi".into()),
+                    arrested: Some("2013-08-27".into()),
+                    ..Query::default()
+                },
+                1,
+            )
+            .unwrap();
+        let line = found.results[0].explanation.iter().find(|l| l.field == "event_date").expect("an event line");
+        assert_eq!((line.level.as_str(), line.record.as_deref()), ("same day", Some("2013-08-27")));
+    }
+
+    #[test]
     fn namesakes_the_fields_given_cannot_tell_apart_are_said_with_the_fields_that_would() {
         let mut r = Registry::new();
         let mothers = ["Fatima", "Amina", "Khadija", "Zainab", "Maryam", "Huda", "Salma", "Rania"];

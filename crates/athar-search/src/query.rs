@@ -24,11 +24,17 @@ pub struct Query {
     pub place: Option<String>,
     /// Canonical sex (`male`, `female`), as records store it.
     pub sex: Option<String>,
-    /// A place of detention: records that name another facility are left out.
+    /// A place of detention: records that name another facility are left out, and those that
+    /// name this one rank above those that name none.
     pub facility: Option<String>,
     /// Canonical status (`missing`, `detained`, `released`, `deceased`, `identified`): records
     /// with another known status are left out.
     pub status: Option<String>,
+    /// The date of the arrest or disappearance the family gives, in the store's ISO forms
+    /// (YYYY, YYYY-MM, YYYY-MM-DD): compared with the date each record gives of the arrest,
+    /// the disappearance or the entry to a facility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrested: Option<String>,
 }
 
 /// Why a query is refused. Nothing is searched for a refused query.
@@ -38,7 +44,9 @@ pub enum QueryError {
     NoName,
     #[error("birth date '{0}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")]
     BadDate(String),
-    #[error("birth year {0} is not plausible (1850–2100)")]
+    #[error("date of arrest '{0}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")]
+    BadArrestDate(String),
+    #[error("the year {0} is not plausible (1850–2100)")]
     ImplausibleYear(i32),
     #[error("a query of {0} characters is too long (at most {MAX_QUERY_CHARS})")]
     TooLong(usize),
@@ -66,6 +74,7 @@ impl Query {
             sex: get("sex"),
             facility: get("facility"),
             status: get("status"),
+            arrested: get("arrested"),
         }
     }
 
@@ -86,6 +95,7 @@ impl Query {
             sex: get("sex"),
             facility: get("facility"),
             status: get("status"),
+            arrested: get("event_date"),
         }
     }
 
@@ -103,6 +113,7 @@ impl Query {
             ("sex", &self.sex),
             ("facility", &self.facility),
             ("status", &self.status),
+            ("event_date", &self.arrested),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -118,25 +129,10 @@ impl Query {
             return Err(QueryError::TooLong(length));
         }
         if let Some(b) = self.born.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            // Each end of a range (or the one date), after an optional `~`.
-            let ends: Vec<&str> = b.trim_start_matches('~').split('/').collect();
-            if ends.len() > 2 {
-                return Err(QueryError::BadDate(b.to_string()));
-            }
-            for end in ends {
-                let date = BirthDate::parse_iso(end).ok_or_else(|| QueryError::BadDate(b.to_string()))?;
-                let well_formed = end.split('-').count() <= 3
-                    && date.month.is_none_or(|m| (1..=12).contains(&m))
-                    && date.day.is_none_or(|d| (1..=31).contains(&d))
-                    && end.split('-').skip(1).count()
-                        == usize::from(date.month.is_some()) + usize::from(date.day.is_some());
-                if !well_formed {
-                    return Err(QueryError::BadDate(b.to_string()));
-                }
-                if !(1850..=2100).contains(&date.year) {
-                    return Err(QueryError::ImplausibleYear(date.year));
-                }
-            }
+            check_date(b, true, QueryError::BadDate)?;
+        }
+        if let Some(a) = self.arrested.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            check_date(a, false, QueryError::BadArrestDate)?;
         }
         let named = [&self.name, &self.given, &self.father, &self.grandfather, &self.family, &self.mother]
             .iter()
@@ -148,11 +144,10 @@ impl Query {
     }
 
     /// The query as a linkage record (free text read by roles, fields filling or overriding
-    /// its parts), once checked.
+    /// its parts; the facility as evidence too), once checked.
     pub(crate) fn to_record(&self, engine: &NameEngine) -> Result<LinkRecord, QueryError> {
         self.check()?;
-        let fields: Vec<(&str, &str)> =
-            self.fields().into_iter().filter(|(k, _)| !matches!(*k, "facility" | "status")).collect();
+        let fields: Vec<(&str, &str)> = self.fields().into_iter().filter(|(k, _)| *k != "status").collect();
         let mut q = LinkRecord::from_fields(engine, "query", &fields, None);
         // A range or an "about" keeps its width in a search (a record's date is as given).
         if let Some(b) = self.born.as_deref() {
@@ -189,7 +184,7 @@ impl Query {
         }
         // The other fields as given (a father's name given apart wins over one read in the name).
         for (k, v) in self.fields() {
-            if matches!(k, "full_name" | "facility" | "status") {
+            if matches!(k, "full_name" | "status") {
                 continue;
             }
             fields.retain(|(f, _)| *f != k);
@@ -206,6 +201,32 @@ impl Query {
     pub fn text(&self) -> String {
         self.fields().iter().map(|(_, v)| *v).collect::<Vec<_>>().join(" | ")
     }
+}
+
+/// Refuses a date that is not one of the store's ISO forms (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`;
+/// with `range`, also `~YYYY` and `YYYY/YYYY`) or whose year is not plausible.
+fn check_date(text: &str, range: bool, bad: fn(String) -> QueryError) -> Result<(), QueryError> {
+    // Each end of a range (or the one date), after an optional `~`.
+    let body = if range { text.trim_start_matches('~') } else { text };
+    let ends: Vec<&str> = if range { body.split('/').collect() } else { vec![body] };
+    if ends.len() > 2 {
+        return Err(bad(text.to_string()));
+    }
+    for end in ends {
+        let date = BirthDate::parse_iso(end).ok_or_else(|| bad(text.to_string()))?;
+        let well_formed = end.split('-').count() <= 3
+            && !end.contains(['~', '/'])
+            && date.month.is_none_or(|m| (1..=12).contains(&m))
+            && date.day.is_none_or(|d| (1..=31).contains(&d))
+            && end.split('-').skip(1).count() == usize::from(date.month.is_some()) + usize::from(date.day.is_some());
+        if !well_formed {
+            return Err(bad(text.to_string()));
+        }
+        if !(1850..=2100).contains(&date.year) {
+            return Err(QueryError::ImplausibleYear(date.year));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

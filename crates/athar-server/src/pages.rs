@@ -767,6 +767,9 @@ pub struct SearchForm {
     pub place: String,
     #[serde(default)]
     pub facility: String,
+    /// The date of the arrest or disappearance.
+    #[serde(default)]
+    pub arrested: String,
     #[serde(default)]
     pub status: String,
     #[serde(default)]
@@ -797,6 +800,7 @@ impl SearchForm {
                 "place" => &self.place,
                 "sex" => &self.sex,
                 "facility" => &self.facility,
+                "arrested" => &self.arrested,
                 "status" => &self.status,
                 _ => return None,
             };

@@ -45,9 +45,15 @@ pub struct SearchArgs {
     #[arg(long)]
     sex: Option<String>,
     /// A place of detention (any script): records that name another facility are left out;
-    /// records that name none are kept.
+    /// records that name this one rank above those that name none, which are kept.
     #[arg(long)]
     facility: Option<String>,
+    /// The date of the arrest or disappearance, as the family gives it (2013, 08/2013,
+    /// 27/08/2013, read as --born is): evidence against the date each record gives of the
+    /// arrest, the disappearance or the entry to a facility (same day, within a week, a month,
+    /// a year).
+    #[arg(long, value_name = "DATE")]
+    arrested: Option<String>,
     /// missing, detained, released, deceased or identified (any of the import's spellings):
     /// records with another known status are left out.
     #[arg(long)]
@@ -84,6 +90,11 @@ impl SearchArgs {
             sex: self.sex.clone(),
             facility: self.facility.clone(),
             status: self.status.clone(),
+            arrested: self
+                .arrested
+                .as_deref()
+                .map(|a| athar_registry::search::date_iso(a, self.date_order.order(), "--arrested"))
+                .transpose()?,
         })
     }
 }
