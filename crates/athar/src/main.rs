@@ -356,43 +356,36 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
-    /// Every argument of every command, with the path of commands leading to it.
-    fn arguments(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String, bool)>) {
-        for arg in cmd.get_arguments() {
-            let id = arg.get_id().as_str();
-            if matches!(id, "help" | "version") {
-                continue;
-            }
-            out.push((path.to_string(), id.to_string(), arg.get_help().is_some()));
-        }
+    /// Every command of the tree, with the path of commands leading to it (`athar persons show`).
+    fn walk(cmd: &clap::Command, path: &str, visit: &mut dyn FnMut(&clap::Command, &str)) {
+        visit(cmd, path);
         for sub in cmd.get_subcommands() {
-            arguments(sub, &format!("{path} {}", sub.get_name()), out);
+            walk(sub, &format!("{path} {}", sub.get_name()), visit);
         }
     }
 
     #[test]
     fn every_flag_and_argument_of_every_command_says_what_it_is() {
         let mut all = Vec::new();
-        arguments(&Cli::command(), "athar", &mut all);
+        walk(&Cli::command(), "athar", &mut |cmd, path| {
+            for arg in cmd.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")) {
+                all.push((path.to_string(), arg.get_id().to_string(), arg.get_help().is_some()));
+            }
+        });
         assert!(all.len() > 150, "{} arguments: the walk reached the commands", all.len());
         let blank: Vec<String> = all.iter().filter(|a| !a.2).map(|a| format!("{} --{}", a.0, a.1)).collect();
         assert!(blank.is_empty(), "arguments with no description in --help: {blank:?}");
     }
 
-    /// Every command at the end of the tree (the ones that run), with whether it takes --json.
-    fn commands(cmd: &clap::Command, path: &str, out: &mut Vec<(String, bool)>) {
-        if cmd.get_subcommands().next().is_none() {
-            out.push((path.to_string(), cmd.get_arguments().any(|a| a.get_id().as_str() == "json")));
-        }
-        for sub in cmd.get_subcommands() {
-            commands(sub, &format!("{path} {}", sub.get_name()), out);
-        }
-    }
-
     #[test]
     fn every_command_prints_json_when_asked() {
+        // The commands at the end of the tree (the ones that run), with whether they take --json.
         let mut all = Vec::new();
-        commands(&Cli::command(), "athar", &mut all);
+        walk(&Cli::command(), "athar", &mut |cmd, path| {
+            if cmd.get_subcommands().next().is_none() {
+                all.push((path.to_string(), cmd.get_arguments().any(|a| a.get_id().as_str() == "json")));
+            }
+        });
         assert!(all.len() > 50, "{} commands: the walk reached them", all.len());
         let without: Vec<&String> = all.iter().filter(|c| !c.1).map(|c| &c.0).collect();
         assert!(without.is_empty(), "commands without --json: {without:?}");
