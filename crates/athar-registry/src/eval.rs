@@ -89,6 +89,9 @@ pub struct EvalReport {
     /// The model's prior and the truth's.
     pub prior: (f64, f64),
     pub ceiling: Ceiling,
+    /// The same, the comparisons of the disappearance ([`DISAPPEARANCE`]) left out of every
+    /// candidate pair (the same model otherwise): what they add.
+    pub ceiling_without_disappearance: Ceiling,
     /// Queries asked, recall@1, recall@10.
     pub search: Option<(usize, f64, f64)>,
     /// Every candidate pair with its verdict, when asked for.
@@ -150,7 +153,7 @@ impl Registry {
             .collect();
         // Blocking recall and a threshold sweep: candidate pairs made and scored again as the link
         // that trained the stored model made them (name tables on or off, block limit).
-        let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling, pairs } =
+        let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling, ceiling_without, pairs } =
             self.read(|s| sweep(s, truth_of, want_pairs))?;
         let search = match queries {
             Some(q) => Some(self.with_index(|index| Ok(recall(index, q, truth_of)))?),
@@ -168,6 +171,7 @@ impl Registry {
             calibration,
             prior,
             ceiling,
+            ceiling_without_disappearance: ceiling_without,
             search,
             pairs,
         })
@@ -241,8 +245,13 @@ struct Sweep {
     /// The model's prior and the truth's (true pairs over all pairs of the truth's records).
     prior: (f64, f64),
     ceiling: Ceiling,
+    ceiling_without: Ceiling,
     pairs: Vec<PairVerdict>,
 }
+
+/// The comparisons of the disappearance: what a list records of the arrest and detention.
+pub const DISAPPEARANCE: [athar_link::ComparisonKind; 2] =
+    [athar_link::ComparisonKind::EventDate, athar_link::ComparisonKind::Facility];
 
 /// How far the scoring is from what its comparisons allow, on the candidate pairs alone (no
 /// clustering, no judgements): the best pairwise F1 of the model's probabilities, and that of an
@@ -340,12 +349,24 @@ fn sweep(store: &Store, truth_of: &HashMap<String, String>, want_pairs: bool) ->
     let scored: Vec<athar_link::ScoredPair> =
         pairs.iter().enumerate().map(|(k, &(i, j))| (i, j, model.probability_of(&evidence.get(k)))).collect();
     let pairs_found = if want_pairs { scored_pairs(&inputs, &truth, &scored) } else { Vec::new() };
-    let patterns = map_with_cache(&pairs, |cache, &(i, j)| {
+    // Each pair's pattern, and — the disappearance left out — its pattern and probability.
+    let looked = map_with_cache(&pairs, |cache, &(i, j)| {
         let (a, b) = (&records[i as usize], &records[j as usize]);
-        let v = athar_link::compare_cached(&engine, a, b, cache);
+        let mut v = athar_link::compare_cached(&engine, a, b, cache);
         use athar_link::ComparisonKind::{FamilyName, GivenName};
-        pattern(&v, [tf.share(GivenName, a, b), tf.share(FamilyName, a, b)])
+        let bands = [tf.share(GivenName, a, b), tf.share(FamilyName, a, b)];
+        let with = pattern(&v, bands);
+        for k in DISAPPEARANCE {
+            v[k as usize] = None;
+        }
+        (with, pattern(&v, bands), model.probability(&v, &|k| tf.share(k, a, b)))
     });
+    let patterns: Vec<u64> = looked.iter().map(|l| l.0).collect();
+    let ceiling_without = {
+        let without: Vec<u64> = looked.iter().map(|l| l.1).collect();
+        let scored: Vec<athar_link::ScoredPair> = pairs.iter().zip(&looked).map(|(&(i, j), l)| (i, j, l.2)).collect();
+        ceiling(&scored, &without, &same, true_pairs)
+    };
     let ceiling = ceiling(&scored, &patterns, &same, true_pairs);
     let index: HashMap<i64, usize> = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
     let judgements: Vec<(usize, usize, Judgement)> = store
@@ -405,6 +426,7 @@ fn sweep(store: &Store, truth_of: &HashMap<String, String>, want_pairs: bool) ->
         calibration,
         prior: (model.prior, truth_prior),
         ceiling,
+        ceiling_without,
         pairs: pairs_found,
     })
 }

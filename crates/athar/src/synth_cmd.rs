@@ -132,6 +132,11 @@ pub struct EvalArgs {
     json: bool,
 }
 
+/// A best cut as JSON.
+fn best_json(b: athar_registry::eval::BestF1) -> serde_json::Value {
+    serde_json::json!({"f1": b.0, "precision": b.1, "recall": b.2})
+}
+
 pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     let registry = global.registry()?;
     // Outputs are checked before the work: a refused path costs nothing.
@@ -228,8 +233,14 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         "prior": {"model": prior.0, "truth": prior.1},
         "ceiling": {
             "patterns": ceiling.patterns,
-            "model": {"f1": ceiling.model.0, "precision": ceiling.model.1, "recall": ceiling.model.2},
-            "oracle": {"f1": ceiling.oracle.0, "precision": ceiling.oracle.1, "recall": ceiling.oracle.2},
+            "model": best_json(ceiling.model),
+            "oracle": best_json(ceiling.oracle),
+        },
+        "without_disappearance": {
+            "left_out": athar_registry::eval::DISAPPEARANCE.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "patterns": r.ceiling_without_disappearance.patterns,
+            "model": best_json(r.ceiling_without_disappearance.model),
+            "oracle": best_json(r.ceiling_without_disappearance.oracle),
         },
         "threshold_sweep": sweep_json,
         "records": matched,
@@ -260,6 +271,12 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         "  ceiling of these comparisons: {:.4} (P {:.4} R {:.4}), an oracle knowing the true share of each of {} \
          patterns of levels and name-frequency bands",
         o.0, o.1, o.2, ceiling.patterns
+    );
+    let (wm, wo) = (r.ceiling_without_disappearance.model, r.ceiling_without_disappearance.oracle);
+    println!(
+        "  without the disappearance (event_date and facility left out, the same model): best F1 of the\n    \
+         candidate pairs alone {:.4} (P {:.4} R {:.4}); ceiling {:.4}",
+        wm.0, wm.1, wm.2, wo.0
     );
     println!("  calibration (candidate pairs by probability: how many, share truly one person):");
     for (lo, n, share) in &r.calibration {

@@ -245,6 +245,15 @@ fn synth_lists_link_with_good_quality_against_their_truth() {
     assert!(share(9) > 0.9 && share(0) < 0.05, "{}", v["calibration"]);
     let (model, truth) = (v["prior"]["model"].as_f64().unwrap_or(0.0), v["prior"]["truth"].as_f64().unwrap_or(1.0));
     assert!(model > truth / 3.0 && model < truth * 3.0, "prior {model} against {truth}");
+    // What the disappearance adds (issue 17): the same pairs without the event date and the
+    // facility. An oracle on coarser patterns can only do worse; the generated lists carry the
+    // disappearance, so it does.
+    let without = &v["without_disappearance"];
+    assert_eq!(without["left_out"], serde_json::json!(["event_date", "facility"]), "{without}");
+    let (with_oracle, without_oracle) =
+        (v["ceiling"]["oracle"]["f1"].as_f64().unwrap_or(0.0), without["oracle"]["f1"].as_f64().unwrap_or(1.0));
+    assert!(without_oracle < with_oracle, "without {without_oracle}, with {with_oracle}");
+    assert!(without["model"]["f1"].as_f64().is_some_and(|f| f > 0.5), "{without}");
 }
 
 #[test]
