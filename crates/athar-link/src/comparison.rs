@@ -327,7 +327,8 @@ fn event_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
     Some(match (months(a), months(b)) {
         (Some(x), Some(y)) if (x - y).abs() <= 1 => 2,
         (Some(x), Some(y)) if (x - y).abs() <= 12 => 3,
-        _ if a.year == b.year => 3,
+        // A year, or the years a range or "about" covers (2012/2014 is 2013 ±1).
+        _ if (a.year - b.year).abs() <= a.tolerance(b) => 3,
         _ => 4,
     })
 }
@@ -500,6 +501,11 @@ mod tests {
         assert_eq!(level("2013", "2013-08-27"), Some(3), "a year agrees within a year at best");
         assert_eq!(level("2013", "2015"), Some(4));
         assert_eq!(level("2013", ""), None, "missing: neutral");
+        // A range a list gives keeps its width: 2012–2014 holds 2014.
+        let range = |a: &str, b: &str| event_level(BirthDate::parse_query(a), d(b));
+        assert_eq!(range("2012/2014", "2014-03-01"), Some(3));
+        assert_eq!(range("~2013", "2015-03-01"), Some(3), "about 2013 is 2011–2015");
+        assert_eq!(range("2012/2014", "2016-03-01"), Some(4));
         // Day numbers agree with the calendar (leap years included).
         assert_eq!(day_number(1970, 1, 1), 0);
         assert_eq!(day_number(2000, 3, 1) - day_number(2000, 2, 28), 2);

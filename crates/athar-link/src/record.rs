@@ -229,7 +229,8 @@ impl LinkRecord {
             residence: analysed(engine, get("residence"), cache),
             sex: get("sex").filter(|s| *s != "unknown").map(str::to_string),
             national_id_hash: national_id_hash.map(str::to_string),
-            event: get("event_date").and_then(BirthDate::parse_iso),
+            // A range or "about" a list gives keeps its width (2012/2014 is 2013 ±1).
+            event: get("event_date").and_then(BirthDate::parse_query),
             facility: analysed(engine, get("facility"), cache),
             value_ids: [NO_VALUE; 9],
         };

@@ -202,7 +202,7 @@ fn date_advice(
     req: &ImportRequest,
     mapping: &HeaderMapping,
     first: &[std::result::Result<RawRow, RowError>],
-) -> (Vec<String>, Option<u64>) {
+) -> (Vec<String>, Option<(u64, u32)>) {
     let mut out = Vec::new();
     let columns: Vec<usize> =
         [Field::BirthDate, Field::EventDate].iter().filter_map(|f| mapping.column_of(*f)).collect();
@@ -251,7 +251,7 @@ fn date_advice(
         };
         out.push(format!("dates such as '{v}' (row {row}) read either way; they are read {taken}"));
     }
-    (out, early.map(|(row, _)| row))
+    (out, early)
 }
 
 fn open(req: &ImportRequest) -> Result<Opened> {
@@ -439,9 +439,9 @@ fn write_source(
                 Prepared::Record(rec, row_warnings) => {
                     // The early year the list's advice names is said once, there.
                     let said = |w: &String| {
-                        notes
-                            .early_row
-                            .is_some_and(|r| w.starts_with(&format!("row {r}, ")) && w.contains(" is outside "))
+                        notes.early_row.is_some_and(|(r, year)| {
+                            w.starts_with(&format!("row {r}, ")) && w.contains(&format!("year {year} is outside "))
+                        })
                     };
                     for w in row_warnings.into_iter().filter(|w| !said(w)) {
                         if warnings.len() < MAX_WARNINGS {
@@ -582,8 +582,9 @@ struct Notes {
     /// Why the import would be refused as it is.
     refuse: Option<String>,
     warnings: Vec<String>,
-    /// The row whose early year the warnings already explain (its own warning is not repeated).
-    early_row: Option<u64>,
+    /// The row and year whose earliness the warnings already explain (its own warning is not
+    /// repeated).
+    early_row: Option<(u64, u32)>,
     /// The first lines of the file read in each encoding that fits it.
     samples: Vec<(String, Vec<String>)>,
 }

@@ -845,6 +845,7 @@ mod tests {
         let ask = |q: Query| persons(&index, &Query { name: Some("Mohammed Halabi".into()), ..q });
         assert_eq!(ask(Query { arrested: Some("2013-08".into()), ..Query::default() })[0], "saydnaya");
         assert_eq!(ask(Query { arrested: Some("2015".into()), ..Query::default() })[0], "adra");
+        assert_eq!(ask(Query { arrested: Some("2014/2016".into()), ..Query::default() })[0], "adra", "a range");
         let at = ask(Query { facility: Some("Saydnaya".into()), ..Query::default() });
         assert_eq!(at, ["saydnaya", "none"], "the same facility first; another left out; none kept");
         let found = index

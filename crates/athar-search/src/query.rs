@@ -132,7 +132,7 @@ impl Query {
             check_date(b, true, QueryError::BadDate)?;
         }
         if let Some(a) = self.arrested.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            check_date(a, false, QueryError::BadArrestDate)?;
+            check_date(a, true, QueryError::BadArrestDate)?;
         }
         let named = [&self.name, &self.given, &self.father, &self.grandfather, &self.family, &self.mother]
             .iter()

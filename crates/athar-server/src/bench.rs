@@ -135,6 +135,7 @@ fn form(query: &Query, csrf: &str) -> String {
         ("place", &query.place),
         ("sex", &query.sex),
         ("facility", &query.facility),
+        ("arrested", &query.arrested),
         ("status", &query.status),
     ];
     for (k, v) in &pairs {

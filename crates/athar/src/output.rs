@@ -123,7 +123,8 @@ pub fn joined(head: &str, parts: &[String], indent: usize, terminal: bool) -> Ve
         .enumerate()
         .map(|(i, p)| format!("{}{}", bidi(p, 0, terminal), if i < last { " ·" } else { "" }))
         .collect();
-    let mut lines = wrap_with(&items, indent, 100 - head.chars().count().saturating_sub(indent), 1);
+    let mut lines =
+        wrap_with(&items, indent, 100usize.saturating_sub(head.chars().count().saturating_sub(indent)).max(40), 1);
     if let Some(first) = lines.first_mut() {
         *first = format!("{head}{}", first.trim_start());
     }
@@ -170,7 +171,7 @@ impl ComparisonText<'_> {
             return out;
         }
         let side = |v: Option<&str>| v.map_or("—".to_string(), |v| bidi(v, 0, terminal));
-        let mut items = vec![format!("{} | {}", side(self.a), side(self.b))];
+        let mut items = vec![format!("{} |", side(self.a)), side(self.b)];
         if let Some(reason) = self.reason.filter(|r| !r.is_empty()) {
             let words: Vec<&str> = reason.split_whitespace().collect();
             let last = words.len().saturating_sub(1);

@@ -147,7 +147,7 @@ fn export_bundle(global: &Global, out: &Path, force: bool, recipient: Option<&st
     if json {
         println!(
             "{}",
-            serde_json::json!({"out": out, "files": bundle.manifest.files, "left_out": bundle.manifest.left_out})
+            serde_json::json!({"out": describe(out), "files": bundle.manifest.files, "left_out": bundle.manifest.left_out})
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -376,7 +376,10 @@ pub fn model(global: &Global, cmd: ModelCommand) -> Result<ExitCode> {
                 .import_model(&party, &text)
                 .with_context(|| format!("{} is not a usable model; nothing changed", file.display()))?;
             if json {
-                println!("{}", serde_json::json!({"model_imported_from": file, "applied": false}));
+                println!(
+                    "{}",
+                    serde_json::json!({"model_imported_from": file.display().to_string(), "applied": false})
+                );
             } else {
                 eprintln!("model imported from {}; run athar link to apply it", file.display());
             }

@@ -308,7 +308,7 @@ pub fn stats(global: &Global, json: bool) -> Result<ExitCode> {
 pub fn backup(global: &Global, out: PathBuf, json: bool) -> Result<ExitCode> {
     global.registry()?.backup(&global.party(), &out).with_context(|| format!("backup to {} failed", out.display()))?;
     if json {
-        println!("{}", serde_json::json!({"backup": out, "key_file_included": false}));
+        println!("{}", serde_json::json!({"backup": out.display().to_string(), "key_file_included": false}));
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
@@ -326,12 +326,12 @@ pub fn restore(global: &Global, input: PathBuf, json: bool) -> Result<ExitCode> 
         println!(
             "{}",
             serde_json::json!({
-                "restored": input,
-                "database": global.db,
+                "restored": input.display().to_string(),
+                "database": global.db.display().to_string(),
                 "sources": report.sources,
                 "records": report.records,
                 "audit_entries": report.audit_entries,
-                "replaced_kept_as": report.set_aside,
+                "replaced_kept_as": report.set_aside.as_ref().map(|p| p.display().to_string()),
             })
         );
         return Ok(ExitCode::SUCCESS);

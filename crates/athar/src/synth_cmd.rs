@@ -86,14 +86,16 @@ pub fn synth(args: SynthArgs) -> Result<ExitCode> {
     if args.json {
         let lists: Vec<_> = files
             .iter()
-            .map(|(name, path, kind)| serde_json::json!({"name": name, "kind": kind, "file": path}))
+            .map(|(name, path, kind)| serde_json::json!({"name": name, "kind": kind, "file": path.display().to_string()}))
             .collect();
         let beside = |f: &str| args.out.join(f);
         println!(
             "{}",
             serde_json::json!({
                 "persons": args.persons, "seed": args.seed, "lists": lists,
-                "truth": beside("truth.csv"), "queries": beside("queries.csv"), "traps": beside("traps.csv"),
+                "truth": beside("truth.csv").display().to_string(),
+                "queries": beside("queries.csv").display().to_string(),
+                "traps": beside("traps.csv").display().to_string(),
             })
         );
         return Ok(ExitCode::SUCCESS);
@@ -428,7 +430,7 @@ pub fn demo(global: &Global, db_given: bool, stats: bool, json: bool) -> Result<
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let parse = |out: String| -> Result<serde_json::Value> { Ok(serde_json::from_str(&out)?) };
-    let mut summary = serde_json::json!({ "database": db, "persons_generated": 400 });
+    let mut summary = serde_json::json!({ "database": db.display().to_string(), "persons_generated": 400 });
     say!("Athar demo — a registry built from generated lists of 400 persons (nothing real)\n");
     let mut imported = Vec::new();
     for (name, path, kind) in &files {
