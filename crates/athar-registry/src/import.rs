@@ -492,13 +492,12 @@ fn write_source(
     let recycled = imp.note_recycled(0.5)?;
     // A list of which nothing could be read says the likeliest cause first: a title above the
     // table (the --dry-run note, said here too).
-    let header_advice: Vec<&String> = notes.warnings.iter().filter(|w| w.contains("--header-row")).collect();
     let source_id = imp.commit(&new.actor).map_err(|e| {
-        if first_reasons.is_empty() && header_advice.is_empty() {
+        if first_reasons.is_empty() && notes.header_row.is_none() {
             RegistryError::Store(e)
         } else {
             let mut said = e.to_string();
-            for a in &header_advice {
+            if let Some(a) = &notes.header_row {
                 said.push_str(&format!(". {a}"));
             }
             if !first_reasons.is_empty() {
@@ -585,6 +584,8 @@ struct Notes {
     /// The row and year whose earliness the warnings already explain (its own warning is not
     /// repeated).
     early_row: Option<(u64, u32)>,
+    /// The row that looks like the table's header, in words, when the columns hold no name.
+    header_row: Option<String>,
     /// The first lines of the file read in each encoding that fits it.
     samples: Vec<(String, Vec<String>)>,
 }
@@ -596,7 +597,8 @@ impl Notes {
         mapping: &HeaderMapping,
         first: &[std::result::Result<RawRow, RowError>],
     ) -> Notes {
-        let mut notes = Notes { refuse: None, warnings: Vec::new(), early_row: None, samples: Vec::new() };
+        let mut notes =
+            Notes { refuse: None, warnings: Vec::new(), early_row: None, header_row: None, samples: Vec::new() };
         if table.encoding_confidence == Some(athar_ingest::read::Confidence::Unsure) {
             let mut names: Vec<&str> = table.encoding.into_iter().collect();
             names.extend(table.encoding_alternatives.iter().copied());
@@ -616,10 +618,12 @@ impl Notes {
         let named = mapping.roles.iter().any(|r| matches!(r, ColumnRole::Field(f) if f.is_name()));
         if !named {
             if let Some((n, names)) = athar_ingest::read::header_row_suggestion(&req.file, &read_options(req)) {
-                notes.warnings.push(format!(
+                let advice = format!(
                     "row {n} holds column names Athar knows ({}): if the table starts there, give --header-row {n}",
                     names.join(", ")
-                ));
+                );
+                notes.warnings.push(advice.clone());
+                notes.header_row = Some(advice);
             }
         }
         let (advice, early_row) = date_advice(req, mapping, first);

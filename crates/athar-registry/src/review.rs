@@ -136,13 +136,14 @@ pub(crate) fn shown_as_written(comparison: &str, value: &mut Option<String>, ful
     }
 }
 
-/// The full name of each record input, as the list wrote it.
-pub(crate) fn full_names(inputs: &[athar_store::LinkInput]) -> HashMap<i64, String> {
+/// The full name of each record input, as the list wrote it (taken out of the inputs, which
+/// are not needed after: a registry's names are not copied).
+pub(crate) fn full_names(inputs: Vec<athar_store::LinkInput>) -> HashMap<i64, String> {
     inputs
-        .iter()
+        .into_iter()
         .filter_map(|i| {
-            let full = i.fields.iter().find(|(f, v)| *f == "full_name" && !v.trim().is_empty())?;
-            Some((i.record_id, full.1.clone()))
+            let full = i.fields.into_iter().find(|(f, v)| *f == "full_name" && !v.trim().is_empty())?;
+            Some((i.record_id, full.1))
         })
         .collect()
 }
@@ -187,7 +188,7 @@ impl Registry {
         let ids = inputs.iter().enumerate().map(|(i, r)| (r.record_id, i)).collect();
         let (model, model_is_default) = crate::admin::stored_model(store)?;
         let tf = TermFrequencies::new(&records);
-        let full = full_names(&inputs);
+        let full = full_names(inputs);
         Ok(Compared { names, records, ids, model, model_is_default, tf, full })
     }
 
@@ -388,16 +389,19 @@ fn refuse_contradiction(store: &Store, ra: i64, rb: i64, decision: &str) -> Resu
 /// A record in a line: its names, the mother's name, the birth year.
 fn card(r: &LinkRecord, origin: Option<&athar_store::RecordOrigin>, full: Option<&str>) -> RecordCard {
     let name = |f: &athar_link::record::NameField| f.as_ref().map(|a| a.input.clone());
-    let names: Vec<String> =
-        [("given_name", &r.given), ("father_name", &r.father), ("grandfather_name", &r.grandfather)]
-            .into_iter()
-            .chain([("family_name", &r.family)])
-            .filter_map(|(k, f)| {
-                let mut v = name(f);
-                shown_as_written(k, &mut v, full);
-                v
-            })
-            .collect();
+    let names: Vec<String> = [
+        ("given_name", &r.given),
+        ("father_name", &r.father),
+        ("grandfather_name", &r.grandfather),
+        ("family_name", &r.family),
+    ]
+    .into_iter()
+    .filter_map(|(k, f)| {
+        let mut v = name(f);
+        shown_as_written(k, &mut v, full);
+        v
+    })
+    .collect();
     let mother: Vec<String> = [name(&r.mother_given), name(&r.mother_family)].into_iter().flatten().collect();
     RecordCard {
         record_id: r.id.clone(),

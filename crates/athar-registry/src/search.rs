@@ -271,7 +271,7 @@ impl Registry {
             return Ok(());
         }
         let inputs: Vec<LinkInput> = self.read(|s| Ok(s.link_inputs_of(&ids)?))?.into_iter().map(|(i, _)| i).collect();
-        let full = crate::review::full_names(&inputs);
+        let full = crate::review::full_names(inputs);
         for m in &mut found.results {
             let written = full.get(&m.explained_record).map(String::as_str);
             for l in &mut m.explanation {

@@ -129,10 +129,10 @@ impl Query {
             return Err(QueryError::TooLong(length));
         }
         if let Some(b) = self.born.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            check_date(b, true, QueryError::BadDate)?;
+            check_date(b, QueryError::BadDate)?;
         }
         if let Some(a) = self.arrested.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            check_date(a, true, QueryError::BadArrestDate)?;
+            check_date(a, QueryError::BadArrestDate)?;
         }
         let named = [&self.name, &self.given, &self.father, &self.grandfather, &self.family, &self.mother]
             .iter()
@@ -203,12 +203,11 @@ impl Query {
     }
 }
 
-/// Refuses a date that is not one of the store's ISO forms (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`;
-/// with `range`, also `~YYYY` and `YYYY/YYYY`) or whose year is not plausible.
-fn check_date(text: &str, range: bool, bad: fn(String) -> QueryError) -> Result<(), QueryError> {
+/// Refuses a date that is not one of the store's ISO forms (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`,
+/// `~YYYY`, `YYYY/YYYY`) or whose year is not plausible.
+fn check_date(text: &str, bad: fn(String) -> QueryError) -> Result<(), QueryError> {
     // Each end of a range (or the one date), after an optional `~`.
-    let body = if range { text.trim_start_matches('~') } else { text };
-    let ends: Vec<&str> = if range { body.split('/').collect() } else { vec![body] };
+    let ends: Vec<&str> = text.trim_start_matches('~').split('/').collect();
     if ends.len() > 2 {
         return Err(bad(text.to_string()));
     }

@@ -602,3 +602,18 @@ fn what_a_terminal_shows_fits_100_columns() {
     assert!(wide.is_empty(), "lines wider than 100 columns: {wide:#?}");
     assert!(shown.lines().count() > 100, "the commands printed their pages");
 }
+
+#[test]
+fn import_advice_fits_the_case_without_a_dry_run() {
+    // Issue 15: the title-row advice came only with --dry-run; a year before 1850 was warned twice.
+    let env = Env::new();
+    let titled = env.write("titled.csv", b"List of detainees, Aleppo 2013\nname,father,born\nMohammed,Ahmad,1985\n");
+    let said = env.fails(&["import", titled.to_str().expect("p"), "--source", "titled"]);
+    assert!(said.contains("give --header-row 2"), "{said}");
+    let early = env.write("early.csv", b"name,father,born\nMohammed,Ahmad,1840\nAli,Omar,1985\n");
+    let o = env.athar(&["import", early.to_str().expect("p"), "--source", "early"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert_eq!(out.matches("1840").count(), 2, "one warning, naming the year and the flag: {out}");
+    assert!(out.contains("--earliest-year 1840"), "{out}");
+}
