@@ -36,6 +36,21 @@
 //!
 //! These values are drawn from a generator of their own (seeded from the same seed), so every
 //! other value of the lists is what it was before they were added.
+//!
+//! ## The family's civil registry and the eldest son
+//!
+//! A Syrian family is entered in a civil registry (*qaid*: a place and a number, `DOMAIN.md`,
+//! "Fields recorded in practice"); brothers and sisters share their family's. Men may be known
+//! by a kunya, Abu and their eldest son's name (`DOMAIN.md`, 2.1). Rates, again this generator's
+//! assumptions, from a generator of their own (so every other value stays as it was):
+//!
+//! | | share |
+//! |---|---|
+//! | Registry place: the family's home town / another town | 80 % / 20 % |
+//! | Syrian men born before 1990 with an eldest son (his name drawn as a given name) | 50 % |
+//! | Prison register (Arabic): place and number of the registry, in one column | 50 % |
+//! | English NGO list: an alias, the kunya (of those with a son) | 20 % |
+//! | Family inquiries: the registry number / the son's name (of those with a son) | 30 % / 40 % |
 
 pub mod spell;
 
@@ -426,6 +441,45 @@ fn disappearances(
     out
 }
 
+const FAMILY_SEED: u64 = 0xFA31_1750_A1D5_0B5E;
+
+/// A Syrian family's civil registry and a man's eldest son (see the module documentation).
+#[derive(Debug, Clone, Default)]
+struct Family {
+    /// An index into the Syrian places, and the number there.
+    registry: Option<(usize, u32)>,
+    /// (script form, scholarly form) of the eldest son's given name.
+    son: Option<(String, String)>,
+}
+
+fn families(
+    people: &[Person],
+    traps: &[(String, String, &'static str)],
+    sons: &Pool,
+    seed: u64,
+) -> std::collections::HashMap<String, Family> {
+    let mut rng = Rng::new(seed ^ FAMILY_SEED);
+    let mut out = std::collections::HashMap::with_capacity(people.len());
+    for p in people.iter().filter(|p| p.syrian) {
+        let home = SY_PLACES.iter().position(|x| x.0 == p.place.0).unwrap_or(0);
+        let town = if rng.chance(0.8) { home } else { rng.below(SY_PLACES.len() as u64) as usize };
+        let number = 1 + rng.below(3000) as u32;
+        let son = (p.male && p.year < 1990 && rng.chance(0.5)).then(|| sons.pick(&mut rng).clone());
+        out.insert(p.id.clone(), Family { registry: Some((town, number)), son });
+    }
+    // Brothers and sisters are entered in their family's registry.
+    for (a, b, kind) in traps {
+        if *kind == "sibling" {
+            if let Some(registry) = out.get(a).and_then(|f| f.registry) {
+                if let Some(f) = out.get_mut(b) {
+                    f.registry = Some(registry);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Generates `persons` persons and their lists.
 pub fn generate(persons: usize, seed: u64) -> SynthOutput {
     let mut rng = Rng::new(seed);
@@ -511,6 +565,9 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
     let table = sites(FACILITIES);
     let events = disappearances(&people, &traps, &table, seed);
     let mut drng = Rng::new(seed ^ DISAPPEARANCE_SEED);
+    let kin = families(&people, &traps, &sy_m, seed);
+    let mut frng = Rng::new(seed ^ FAMILY_SEED ^ 0x11);
+    let family = |p: &Person| kin.get(&p.id).cloned().unwrap_or_default();
     let event = |p: &Person| events.get(&p.id).expect("every person has a disappearance");
     // The site a list that knows only one names: the one holding the person last.
     let latest = |d: &Disappearance| d.later.map_or(d.first, |(l, _)| l);
@@ -576,6 +633,10 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
                     let d = event(p);
                     d.later.map_or_else(|| d.arrest.days_later(r.below(8) as u8), |(_, entry)| entry).dmy('/')
                 }),
+                match family(p).registry {
+                    Some((town, number)) if frng.chance(0.5) => format!("{} - {number}", SY_PLACES[town].0),
+                    _ => String::new(),
+                },
             ],
         ));
     }
@@ -596,6 +657,7 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             "sex",
             "مكان الاحتجاز",
             "تاريخ الاحتجاز",
+            "محل ورقم القيد",
         ],
         rows,
         &mut rng,
@@ -633,6 +695,10 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
                 }),
                 blank(&mut drng, 0.5, |r| romanise(SY_PLACES[event(p).town].1, Style::English, r)),
                 blank(&mut drng, 0.6, |r| table[event(p).first].written(SiteStyle::English, r)),
+                match family(p).son {
+                    Some(son) if frng.chance(0.2) => format!("Abu {}", romanise(&son.1, Style::English, &mut frng)),
+                    _ => String::new(),
+                },
             ],
         ));
     }
@@ -650,6 +716,7 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             "date of arrest",
             "place of arrest",
             "detaining authority",
+            "alias",
         ],
         rows,
         &mut rng,
@@ -808,16 +875,36 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
             };
             table[d.first].written(style, r)
         });
+        let kin = family(p);
+        let registry = match kin.registry {
+            Some((_, number)) if frng.chance(0.3) => number.to_string(),
+            _ => String::new(),
+        };
+        let son = match (kin.son, written) {
+            (Some(son), None) if frng.chance(0.4) => son.0,
+            (Some(son), Some(s)) if frng.chance(0.4) => romanise(&son.1, s, &mut frng),
+            _ => String::new(),
+        };
         rows.push((
             p.id.clone(),
-            vec![name, blank(&mut rng, 0.3, |_rng| mother), year.to_string(), arrest, town, branch],
+            vec![name, blank(&mut rng, 0.3, |_rng| mother), year.to_string(), arrest, town, branch, registry, son],
         ));
     }
     add_list(
         &mut out,
         "inquiries",
         "inquiry",
-        &["source_record_id", "full_name", "mother_name", "birth_date", "date of arrest", "place of arrest", "branch"],
+        &[
+            "source_record_id",
+            "full_name",
+            "mother_name",
+            "birth_date",
+            "date of arrest",
+            "place of arrest",
+            "branch",
+            "registry number",
+            "son's name",
+        ],
         rows,
         &mut rng,
     );
@@ -894,6 +981,9 @@ mod tests {
             ("ua_list", "last known facility", 0.4),
             ("inquiries", "date of arrest", 0.6),
             ("inquiries", "branch", 0.3),
+            ("register_ar", "محل ورقم القيد", 0.5),
+            // Of the inquiries, four in five are for Syrian persons.
+            ("inquiries", "registry number", 0.3 * 0.8),
         ] {
             let got = share(&column(list, header));
             assert!((got - rate).abs() < 0.05, "{list} {header}: {got:.3}, stated {rate}");
