@@ -29,8 +29,19 @@ pub enum Field {
     Contact,
     Status,
     EventDate,
+    /// What the event date records: an arrest, a disappearance, the entry to a facility, a
+    /// transfer, a release or a death (see `data/ingest/event_kind_values.txt`).
+    EventKind,
     Facility,
+    /// Where the person was arrested or last seen (a town, a checkpoint).
+    ArrestPlace,
     Place,
+    /// The place of the civil registry (القيد) the person is entered in.
+    RegistryPlace,
+    /// The civil registry number (رقم القيد): stored encrypted, compared by a keyed hash.
+    RegistryNumber,
+    /// A son's name (the name a kunya, Abu X, is made of).
+    SonName,
     Notes,
     SourceRecordId,
 }
@@ -56,8 +67,13 @@ impl Field {
         Field::Contact,
         Field::Status,
         Field::EventDate,
+        Field::EventKind,
         Field::Facility,
+        Field::ArrestPlace,
         Field::Place,
+        Field::RegistryPlace,
+        Field::RegistryNumber,
+        Field::SonName,
         Field::Notes,
         Field::SourceRecordId,
     ];
@@ -84,8 +100,13 @@ impl Field {
             Field::Contact => "contact",
             Field::Status => "status",
             Field::EventDate => "event_date",
+            Field::EventKind => "event_kind",
             Field::Facility => "facility",
+            Field::ArrestPlace => "arrest_place",
             Field::Place => "place",
+            Field::RegistryPlace => "registry_place",
+            Field::RegistryNumber => "registry_number",
+            Field::SonName => "son_name",
             Field::Notes => "notes",
             Field::SourceRecordId => "source_record_id",
         }
@@ -112,7 +133,10 @@ impl Field {
     /// Identifiers, contact details and street addresses: stored encrypted, never printed at
     /// info level. (The town of residence stays in clear, to be compared.)
     pub fn is_sensitive(self) -> bool {
-        matches!(self, Field::NationalId | Field::Phone | Field::Email | Field::Contact | Field::Address)
+        matches!(
+            self,
+            Field::NationalId | Field::RegistryNumber | Field::Phone | Field::Email | Field::Contact | Field::Address
+        )
     }
 }
 

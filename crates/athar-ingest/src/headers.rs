@@ -640,7 +640,7 @@ mod tests {
                 f(Field::BirthPlace),
                 f(Field::Sex),
                 f(Field::EventDate),
-                f(Field::Place),
+                f(Field::ArrestPlace),
                 f(Field::Facility),
                 f(Field::Status),
                 f(Field::Notes),

@@ -9,9 +9,9 @@
 
 use crate::dates::{parse_date_with, DateRules};
 use crate::headers::{ColumnRole, HeaderMapping};
-use crate::values::{parse_sex, parse_status};
+use crate::values::{implied_event_kind, parse_event_kind, parse_sex, parse_status, EventKind};
 use crate::Field;
-use athar_names::normalize::lookup_key;
+use athar_names::normalize::{fold_digit, lookup_key};
 use athar_names::script::{detect_script, Script};
 use sha2::{Digest, Sha256};
 
@@ -21,6 +21,8 @@ pub struct ParsedRow {
     /// Canonical fields kept in clear, by name.
     pub fields: Vec<(&'static str, String)>,
     pub national_id: Option<String>,
+    /// The civil registry number (digits only, ASCII): stored as a keyed hash, never in clear.
+    pub registry_number: Option<String>,
     pub source_record_id: Option<String>,
     /// Per column: stored encrypted only.
     pub private: Vec<bool>,
@@ -53,6 +55,20 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A civil registry value, as one column often writes it (`دمشق - 123`, `Homs 45/2`): the
+/// words that hold a digit are the number (its digits, in ASCII), the others the place.
+fn split_registry(value: &str) -> (Option<String>, Option<String>) {
+    let (mut number, mut place) = (String::new(), Vec::new());
+    for word in value.split(|c: char| c.is_whitespace() || matches!(c, '-' | '،' | ',' | ':' | '؛' | ';')) {
+        if word.chars().any(|c| fold_digit(c).is_ascii_digit()) {
+            number.extend(word.chars().map(fold_digit).filter(char::is_ascii_alphanumeric));
+        } else if word.chars().any(char::is_alphabetic) {
+            place.push(word);
+        }
+    }
+    ((!number.is_empty()).then_some(number), (!place.is_empty()).then(|| place.join(" ")))
+}
+
 /// Parses one row; `Err` is the quarantine reason.
 pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: DateRules) -> Result<ParsedRow, String> {
     let mut out = ParsedRow { private: Vec::with_capacity(cells.len()), ..ParsedRow::default() };
@@ -72,7 +88,35 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                 let f = *f;
                 match f {
                     Field::SourceRecordId => out.source_record_id = Some(cell.clone()),
-                    Field::NationalId => out.national_id = Some(value.to_string()),
+                    Field::NationalId => out.national_id = Some(value.chars().map(fold_digit).collect()),
+                    Field::RegistryNumber => {
+                        let (number, place) = split_registry(value);
+                        match number {
+                            Some(n) => out.registry_number = Some(n),
+                            None => out.warnings.push(format!(
+                                "row {row}, column {}: the registry number holds no digits; kept as written, not \
+                                 compared",
+                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
+                            )),
+                        }
+                        // A column of place and number gives the place too, unless a column of
+                        // its own does.
+                        if let Some(place) = place {
+                            if mapping.column_of(Field::RegistryPlace).is_none() {
+                                out.fields.push(("registry_place", collapse(&place)));
+                            }
+                        }
+                    }
+                    Field::EventKind => {
+                        let kind = parse_event_kind(value);
+                        if kind.is_none() {
+                            out.warnings.push(format!(
+                                "row {row}, column {}: event kind not in the table; recorded as unknown",
+                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
+                            ));
+                        }
+                        out.fields.push(("event_kind", kind.unwrap_or(EventKind::Unknown).name().to_string()));
+                    }
                     Field::Phone | Field::Email | Field::Contact | Field::Address | Field::Notes => {}
                     Field::Sex => {
                         let sex = parse_sex(value);
@@ -118,6 +162,13 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                 }
             }
             _ => {}
+        }
+    }
+    // A list with no kind column says the kind in its date's header ("date of arrest").
+    if mapping.column_of(Field::EventKind).is_none() && out.fields.iter().any(|(k, _)| *k == "event_date") {
+        let header = mapping.column_of(Field::EventDate).and_then(|c| mapping.headers.get(c));
+        if let Some(kind) = header.and_then(|h| implied_event_kind(h)) {
+            out.fields.push(("event_kind", kind.name().to_string()));
         }
     }
     if !has_name {
@@ -169,4 +220,74 @@ pub fn file_sha256(path: &std::path::Path) -> std::io::Result<(String, u64)> {
         n += k as u64;
     }
     Ok((hex::encode(h.finalize()), n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::DateRules;
+    use crate::headers::map_headers;
+
+    fn row(headers: &[&str], cells: &[&str]) -> ParsedRow {
+        let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+        let mapping = map_headers(&headers, &[], None).expect("mapping");
+        let cells: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        parse_row(&mapping, &cells, 2, DateRules::default()).expect("a record")
+    }
+
+    fn field<'a>(p: &'a ParsedRow, name: &str) -> Option<&'a str> {
+        p.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_registry_column_of_place_and_number_gives_both() {
+        let p = row(&["الاسم الكامل", "محل ورقم القيد"], &["محمد الحلبي", "دمشق - ١٢٣"]);
+        assert_eq!(p.registry_number.as_deref(), Some("123"));
+        assert_eq!(field(&p, "registry_place"), Some("دمشق"));
+        assert!(p.fields.iter().all(|(k, _)| *k != "registry_number"), "the number is never in clear");
+        let col = 1;
+        assert!(p.private[col], "the registry column is stored encrypted");
+        // A place column of its own wins over the words of the number's column.
+        let p = row(&["full name", "registry place", "registry number"], &["Ali Hasan", "Homs", "Bab Amr 45/2"]);
+        assert_eq!(p.registry_number.as_deref(), Some("452"));
+        assert_eq!(field(&p, "registry_place"), Some("Homs"));
+        // No digit: nothing to compare, said so.
+        let p = row(&["full name", "qaid number"], &["Ali Hasan", "unknown"]);
+        assert_eq!(p.registry_number, None);
+        assert!(p.warnings.iter().any(|w| w.contains("no digits")), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn the_event_kind_from_its_column_or_from_the_date_header() {
+        let p = row(&["full name", "date of arrest"], &["Ali Hasan", "2013-04-02"]);
+        assert_eq!(field(&p, "event_kind"), Some("arrest"));
+        let p = row(&["full name", "event date", "event type"], &["Ali Hasan", "2013-04-02", "Transfer"]);
+        assert_eq!(field(&p, "event_kind"), Some("transfer"));
+        let p = row(&["full name", "event date"], &["Ali Hasan", "2013-04-02"]);
+        assert_eq!(field(&p, "event_kind"), None, "a header that names no event implies none");
+        let p = row(&["full name", "event date", "event type"], &["Ali Hasan", "2013-04-02", "picnic"]);
+        assert_eq!(field(&p, "event_kind"), Some("unknown"));
+        assert!(p.warnings.iter().any(|w| w.contains("event kind not in the table")));
+    }
+
+    #[test]
+    fn the_new_columns_of_a_disappearance_map_in_five_languages() {
+        for (header, field_name) in [
+            ("place of arrest", "arrest_place"),
+            ("مكان الاعتقال", "arrest_place"),
+            ("lieu d'arrestation", "arrest_place"),
+            ("Місце затримання", "arrest_place"),
+            ("Место ареста", "arrest_place"),
+            ("اسم الابن", "son_name"),
+            ("son's name", "son_name"),
+            ("Имя сына", "son_name"),
+            ("محل القيد", "registry_place"),
+        ] {
+            let p = row(&["full name", header], &["Ali Hasan", "Douma"]);
+            assert_eq!(field(&p, field_name), Some("Douma"), "{header}");
+        }
+        // Arabic-Indic digits of a national id are the ASCII ones.
+        let p = row(&["full name", "national id"], &["Ali Hasan", "٠١٢٣"]);
+        assert_eq!(p.national_id.as_deref(), Some("0123"));
+    }
 }

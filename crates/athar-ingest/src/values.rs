@@ -78,6 +78,78 @@ impl Sex {
     }
 }
 
+/// What a list's event date records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Arrest,
+    Disappearance,
+    /// The entry to a facility (a register's date of committal).
+    Entry,
+    Transfer,
+    Release,
+    Death,
+    Unknown,
+}
+
+impl EventKind {
+    pub const ALL: &'static [EventKind] = &[
+        EventKind::Arrest,
+        EventKind::Disappearance,
+        EventKind::Entry,
+        EventKind::Transfer,
+        EventKind::Release,
+        EventKind::Death,
+        EventKind::Unknown,
+    ];
+
+    /// The snake_case name, as in the data file and the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Arrest => "arrest",
+            EventKind::Disappearance => "disappearance",
+            EventKind::Entry => "entry",
+            EventKind::Transfer => "transfer",
+            EventKind::Release => "release",
+            EventKind::Death => "death",
+            EventKind::Unknown => "unknown",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.iter().copied().find(|s| s.name() == name)
+    }
+}
+
+/// The event kind of a raw value: `Some(EventKind::Unknown)` for an empty value, `None` for a
+/// non-empty value that is not in `data/ingest/event_kind_values.txt`.
+pub fn parse_event_kind(raw: &str) -> Option<EventKind> {
+    lookup(&EVENT_KIND_TABLE, raw, EventKind::Unknown)
+}
+
+/// The kind of event a date column's header names ("date of arrest" → arrest, تاريخ الاختفاء →
+/// disappearance), by a form of the table held whole in it; `None` for a header that names none
+/// ("event date") or more than one.
+pub fn implied_event_kind(header: &str) -> Option<EventKind> {
+    // An elided article is a word of its own here (date d'arrestation).
+    let key = normalize_value(&header.replace(['\'', '’', 'ʼ'], " "));
+    let words: Vec<&str> = key.split(' ').collect();
+    let mut found: Option<EventKind> = None;
+    for (form, kind) in &EVENT_KIND_TABLE.map {
+        if *kind == EventKind::Unknown {
+            continue;
+        }
+        let n = form.split(' ').count();
+        if words.windows(n).any(|w| w.join(" ") == *form) {
+            match found {
+                Some(k) if k != *kind => return None,
+                _ => found = Some(*kind),
+            }
+        }
+    }
+    found
+}
+
 /// The status of a raw value: `Some(Status::Unknown)` for an empty value, `None` for a non-empty
 /// value that is not in `data/ingest/status_values.txt` (the caller warns and stores `unknown`).
 pub fn parse_status(raw: &str) -> Option<Status> {
@@ -102,6 +174,11 @@ const STATUS_FILE: (&str, &str) =
     ("data/ingest/status_values.txt", include_str!("../../../data/ingest/status_values.txt"));
 const SEX_FILE: (&str, &str) = ("data/ingest/sex_values.txt", include_str!("../../../data/ingest/sex_values.txt"));
 
+const EVENT_KIND_FILE: (&str, &str) =
+    ("data/ingest/event_kind_values.txt", include_str!("../../../data/ingest/event_kind_values.txt"));
+
+static EVENT_KIND_TABLE: LazyLock<Table<EventKind>> =
+    LazyLock::new(|| parse_table(EVENT_KIND_FILE.0, EVENT_KIND_FILE.1, EventKind::from_name, normalize_value));
 static STATUS_TABLE: LazyLock<Table<Status>> =
     LazyLock::new(|| parse_table(STATUS_FILE.0, STATUS_FILE.1, Status::from_name, normalize_value));
 static SEX_TABLE: LazyLock<Table<Sex>> =
@@ -284,8 +361,33 @@ mod tests {
     fn tables_have_no_problems() {
         assert_eq!(STATUS_TABLE.problems, Vec::<String>::new());
         assert_eq!(SEX_TABLE.problems, Vec::<String>::new());
+        assert_eq!(EVENT_KIND_TABLE.problems, Vec::<String>::new());
+        for k in EventKind::ALL {
+            assert!(EVENT_KIND_TABLE.map.values().any(|v| v == k), "no form for {k:?}");
+        }
         assert!(STATUS_TABLE.map.len() > 150, "status table has {} forms", STATUS_TABLE.map.len());
         assert!(SEX_TABLE.map.len() > 30, "sex table has {} forms", SEX_TABLE.map.len());
+    }
+
+    #[test]
+    fn event_kinds_from_values_and_from_date_headers() {
+        assert_eq!(parse_event_kind("Arrest"), Some(EventKind::Arrest));
+        assert_eq!(parse_event_kind("الاعتقال"), Some(EventKind::Arrest));
+        assert_eq!(parse_event_kind("Викрадення"), Some(EventKind::Disappearance));
+        assert_eq!(parse_event_kind("écrou"), Some(EventKind::Entry));
+        assert_eq!(parse_event_kind(" - "), Some(EventKind::Unknown));
+        assert_eq!(parse_event_kind("sunday"), None);
+        assert_eq!(implied_event_kind("Date of arrest"), Some(EventKind::Arrest));
+        assert_eq!(implied_event_kind("تاريخ الاختفاء"), Some(EventKind::Disappearance));
+        assert_eq!(implied_event_kind("Дата затримання"), Some(EventKind::Arrest));
+        assert_eq!(implied_event_kind("date d'écrou"), Some(EventKind::Entry));
+        assert_eq!(implied_event_kind("date of disappearance"), Some(EventKind::Disappearance));
+        assert_eq!(implied_event_kind("Date d’arrestation"), Some(EventKind::Arrest));
+        // A header that names no event, or two, implies none.
+        assert_eq!(implied_event_kind("event date"), None);
+        assert_eq!(implied_event_kind("date of arrest or release"), None);
+        // A word that only contains a form is not it.
+        assert_eq!(implied_event_kind("rearrestation date"), None);
     }
 
     #[test]

@@ -31,6 +31,14 @@ pub enum ComparisonKind {
     EventDate,
     /// The place of detention, through the name engine (Branch 215 = فرع 215).
     Facility,
+    /// Where the person was arrested or disappeared, through the name engine.
+    ArrestPlace,
+    /// The civil registry (القيد): the number by its keyed hash, and its place. Brothers and
+    /// sisters share it (it is the family's entry), so it is family evidence, as EM learns.
+    Registry,
+    /// A son's name against a son's name or a kunya (Abu Ahmad): weak, a kunya may be an
+    /// honorific.
+    SonName,
 }
 
 impl ComparisonKind {
@@ -45,7 +53,7 @@ impl ComparisonKind {
         ComparisonKind::MotherFamilyName,
     ];
 
-    pub const ALL: [ComparisonKind; 13] = [
+    pub const ALL: [ComparisonKind; 16] = [
         ComparisonKind::GivenName,
         ComparisonKind::FatherName,
         ComparisonKind::GrandfatherName,
@@ -59,6 +67,9 @@ impl ComparisonKind {
         ComparisonKind::NationalId,
         ComparisonKind::EventDate,
         ComparisonKind::Facility,
+        ComparisonKind::ArrestPlace,
+        ComparisonKind::Registry,
+        ComparisonKind::SonName,
     ];
 
     /// The levels of this comparison, strongest agreement first, disagreement last.
@@ -72,7 +83,11 @@ impl ComparisonKind {
                 "within one year",
                 "different",
             ],
-            ComparisonKind::BirthPlace | ComparisonKind::Residence => &["same place", "similar", "different"],
+            ComparisonKind::BirthPlace | ComparisonKind::Residence | ComparisonKind::ArrestPlace => {
+                &["same place", "similar", "different"]
+            }
+            ComparisonKind::Registry => &["same registry (place and number)", "same number", "different"],
+            ComparisonKind::SonName => &["same son's name", "similar", "different"],
             ComparisonKind::EventDate => &["same day", "within a week", "within a month", "within a year", "different"],
             ComparisonKind::Facility => &["same facility", "similar", "different"],
             ComparisonKind::Sex | ComparisonKind::NationalId => &["same", "different"],
@@ -134,6 +149,9 @@ impl ComparisonKind {
             ComparisonKind::NationalId => "national_id",
             ComparisonKind::EventDate => "event_date",
             ComparisonKind::Facility => "facility",
+            ComparisonKind::ArrestPlace => "arrest_place",
+            ComparisonKind::Registry => "registry",
+            ComparisonKind::SonName => "son_name",
         }
     }
 
@@ -149,6 +167,8 @@ impl ComparisonKind {
             ComparisonKind::BirthPlace => r.birth_place.as_deref(),
             ComparisonKind::Residence => r.residence.as_deref(),
             ComparisonKind::Facility => r.facility.as_deref(),
+            ComparisonKind::ArrestPlace => r.arrest_place.as_deref(),
+            ComparisonKind::SonName => r.son.as_deref(),
             _ => None,
         }
     }
@@ -174,6 +194,8 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
                 a.national_id_hash.as_ref().map(|_| "(given)".to_string()),
                 b.national_id_hash.as_ref().map(|_| "(given)".to_string()),
             ),
+            // The registry's place as written; its number, only that it is given.
+            ComparisonKind::Registry => (registry_text(a), registry_text(b)),
             _ => (k.name_field(a).map(|n| n.input.clone()), k.name_field(b).map(|n| n.input.clone())),
         };
         if line.kind == crate::LineKind::Missing && va.is_none() && vb.is_none() {
@@ -323,6 +345,50 @@ fn event_level(a: Option<BirthDate>, b: Option<BirthDate>) -> Option<u8> {
     })
 }
 
+/// Whether two event kinds are the two ends of a detention (an arrest and a release or a
+/// death): their dates say nothing of each other. Kinds of the start (arrest, disappearance,
+/// entry, transfer) are compared, as EM learns how far apart they fall.
+fn different_ends(a: Option<&str>, b: Option<&str>) -> bool {
+    let end = |k: &str| matches!(k, "release" | "death");
+    match (a, b) {
+        (Some(x), Some(y)) => end(x) != end(y) || (end(x) && x != y),
+        _ => false,
+    }
+}
+
+/// The registry's place as written and "(number given)", or the number alone.
+fn registry_text(r: &LinkRecord) -> Option<String> {
+    match (&r.registry_place, &r.registry_number_hash) {
+        (Some(p), Some(_)) => Some(format!("{} (number given)", p.input)),
+        (None, Some(_)) => Some("(number given)".into()),
+        _ => None,
+    }
+}
+
+/// The civil registry: the same number in the same (or a similar) place, the same number
+/// where a place is missing, or different (another number, or the same number in another
+/// place — numbers restart in each registry). Neutral without a number on both sides.
+fn registry_level(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> Option<u8> {
+    let (x, y) = (a.registry_number_hash.as_ref()?, b.registry_number_hash.as_ref()?);
+    if x != y {
+        return Some(2);
+    }
+    Some(match place_level(engine, a.registry_place.as_deref(), b.registry_place.as_deref()) {
+        Some(0 | 1) => 0,
+        Some(_) => 2,
+        None => 1,
+    })
+}
+
+/// A son's name against a son's name: the same name (any spelling), similar, different.
+fn son_level(engine: &NameEngine, a: Option<&NameAnalysis>, b: Option<&NameAnalysis>) -> Option<u8> {
+    Some(match name_level(engine, a, b)? {
+        0 | 1 => 0,
+        2 => 1,
+        _ => 2,
+    })
+}
+
 fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
     match (a, b) {
         (Some(x), Some(y)) => Some(if x == y { 0 } else { 1 }),
@@ -405,10 +471,19 @@ fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkR
         ComparisonKind::BirthDate => date_level(a.birth, b.birth),
         ComparisonKind::Sex => equal_level(&a.sex, &b.sex),
         ComparisonKind::NationalId => equal_level(&a.national_id_hash, &b.national_id_hash),
-        ComparisonKind::BirthPlace | ComparisonKind::Residence | ComparisonKind::Facility => {
-            place_level(engine, k.name_field(a), k.name_field(b))
+        ComparisonKind::BirthPlace
+        | ComparisonKind::Residence
+        | ComparisonKind::Facility
+        | ComparisonKind::ArrestPlace => place_level(engine, k.name_field(a), k.name_field(b)),
+        ComparisonKind::EventDate => {
+            if different_ends(a.event_kind.as_deref(), b.event_kind.as_deref()) {
+                None
+            } else {
+                event_level(a.event, b.event)
+            }
         }
-        ComparisonKind::EventDate => event_level(a.event, b.event),
+        ComparisonKind::Registry => registry_level(engine, a, b),
+        ComparisonKind::SonName => son_level(engine, a.son.as_deref(), b.son.as_deref()),
         ComparisonKind::GivenName
         | ComparisonKind::FatherName
         | ComparisonKind::GrandfatherName
@@ -650,5 +725,53 @@ mod tests {
     fn term_key_is_the_same_across_scripts() {
         let e = NameEngine::new();
         assert_eq!(term_key(&e.analyse("محمد")), term_key(&e.analyse("Mohamed")));
+    }
+
+    #[test]
+    fn the_place_of_arrest_the_registry_and_a_sons_name_have_their_levels() {
+        let e = NameEngine::new();
+        let level = |k: ComparisonKind, a: &LinkRecord, b: &LinkRecord| compare(&e, a, b)[k as usize];
+        // The place of arrest through the name engine; a list's place of the event stands in.
+        let a = rec(&e, &[("given_name", "Ali"), ("arrest_place", "دوما")]);
+        let b = rec(&e, &[("given_name", "Ali"), ("place", "Douma")]);
+        let c = rec(&e, &[("given_name", "Ali"), ("arrest_place", "Homs")]);
+        assert_eq!(level(ComparisonKind::ArrestPlace, &a, &b), Some(0));
+        assert_eq!(level(ComparisonKind::ArrestPlace, &a, &c), Some(2));
+        // The registry: the number by its hash, the place through the engine.
+        let r = |place: Option<&str>, hash: Option<&str>| {
+            let mut f = vec![("given_name", "Ali")];
+            f.extend(place.map(|p| ("registry_place", p)));
+            rec(&e, &f).with_registry_number(hash)
+        };
+        let damascus = r(Some("دمشق"), Some("h1"));
+        assert_eq!(level(ComparisonKind::Registry, &damascus, &r(Some("Dimashq"), Some("h1"))), Some(0));
+        assert_eq!(level(ComparisonKind::Registry, &damascus, &r(None, Some("h1"))), Some(1));
+        assert_eq!(level(ComparisonKind::Registry, &damascus, &r(Some("Aleppo"), Some("h1"))), Some(2));
+        assert_eq!(level(ComparisonKind::Registry, &damascus, &r(Some("دمشق"), Some("h2"))), Some(2));
+        assert_eq!(level(ComparisonKind::Registry, &damascus, &r(Some("دمشق"), None)), None, "no number: neutral");
+        // A son's name against a kunya, in either script; a kunya is not the name it is made of.
+        let kunya = rec(&e, &[("full_name", "أبو أحمد محمد الحلبي")]);
+        assert_eq!(kunya.son.as_ref().map(|s| s.input.as_str()), Some("أحمد"));
+        let son = rec(&e, &[("given_name", "Mohammed"), ("son_name", "Ahmad")]);
+        let other = rec(&e, &[("given_name", "Mohammed"), ("son_name", "Khaled")]);
+        assert_eq!(level(ComparisonKind::SonName, &kunya, &son), Some(0));
+        assert_eq!(level(ComparisonKind::SonName, &kunya, &other), Some(2));
+        let latin = rec(&e, &[("full_name", "Abu Ahmad Mohammed Halabi")]);
+        assert_eq!(level(ComparisonKind::SonName, &latin, &son), Some(0));
+        assert_eq!(level(ComparisonKind::SonName, &son, &rec(&e, &[("given_name", "Mohammed")])), None);
+    }
+
+    #[test]
+    fn an_arrest_and_a_release_are_not_one_date_told_twice() {
+        let e = NameEngine::new();
+        let at = |date: &str, kind: &str| rec(&e, &[("given_name", "Ali"), ("event_date", date), ("event_kind", kind)]);
+        let level = |a: &LinkRecord, b: &LinkRecord| compare(&e, a, b)[ComparisonKind::EventDate as usize];
+        let arrest = at("2013-04-02", "arrest");
+        assert_eq!(level(&arrest, &at("2016-09-01", "release")), None, "the two ends of a detention");
+        assert_eq!(level(&arrest, &at("2013-04-09", "entry")), Some(1), "an entry a week later");
+        assert_eq!(level(&arrest, &at("2016-09-01", "arrest")), Some(4));
+        assert_eq!(level(&at("2016-09-01", "release"), &at("2016-09-01", "release")), Some(0));
+        assert_eq!(level(&at("2016-09-01", "release"), &at("2016-09-01", "death")), None);
+        assert_eq!(level(&arrest, &at("2013-04-02", "unknown")), Some(0), "an unknown kind is compared");
     }
 }

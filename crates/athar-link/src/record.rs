@@ -112,19 +112,29 @@ pub struct LinkRecord {
     pub national_id_hash: Option<String>,
     /// The date of the arrest, disappearance or entry to a facility the list records.
     pub event: Option<BirthDate>,
+    /// What the event date records (`arrest`, `entry`, `release` …), when the list says.
+    pub event_kind: Option<String>,
     /// The place of detention.
     pub facility: NameField,
+    /// Where the person was arrested or disappeared (the list's place of arrest, else the place
+    /// of the event it records).
+    pub arrest_place: NameField,
+    /// The civil registry: its place, and the keyed hash of its number.
+    pub registry_place: NameField,
+    pub registry_number_hash: Option<String>,
+    /// A son's name: the list's, else the one a kunya (Abu Ahmad, أبو أحمد) is made of.
+    pub son: NameField,
     /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
     /// are two equal texts, so a comparison of two values is computed once and reused.
     /// [`NO_VALUE`] where the field is missing or the record was not interned.
-    pub value_ids: [u32; 9],
+    pub value_ids: [u32; VALUE_SLOTS.len()],
 }
 
 /// The value id of a missing or not interned value.
 pub const NO_VALUE: u32 = u32::MAX;
 
 /// The fields that carry a value id, in the order of [`LinkRecord::value_ids`].
-pub const VALUE_SLOTS: [crate::ComparisonKind; 9] = [
+pub const VALUE_SLOTS: [crate::ComparisonKind; 11] = [
     crate::ComparisonKind::GivenName,
     crate::ComparisonKind::FatherName,
     crate::ComparisonKind::GrandfatherName,
@@ -134,6 +144,8 @@ pub const VALUE_SLOTS: [crate::ComparisonKind; 9] = [
     crate::ComparisonKind::BirthPlace,
     crate::ComparisonKind::Residence,
     crate::ComparisonKind::Facility,
+    crate::ComparisonKind::ArrestPlace,
+    crate::ComparisonKind::SonName,
 ];
 
 /// The slot of `k` in [`LinkRecord::value_ids`], for the comparisons that have one.
@@ -149,7 +161,9 @@ pub fn value_slot(k: crate::ComparisonKind) -> Option<usize> {
         BirthPlace => Some(6),
         Residence => Some(7),
         Facility => Some(8),
-        BirthDate | Sex | NationalId | EventDate => None,
+        ArrestPlace => Some(9),
+        SonName => Some(10),
+        BirthDate | Sex | NationalId | EventDate | Registry => None,
     }
 }
 
@@ -231,9 +245,24 @@ impl LinkRecord {
             national_id_hash: national_id_hash.map(str::to_string),
             // A range or "about" a list gives keeps its width (2012/2014 is 2013 ±1).
             event: get("event_date").and_then(BirthDate::parse_query),
+            event_kind: get("event_kind").filter(|k| *k != "unknown").map(str::to_string),
             facility: analysed(engine, get("facility"), cache),
-            value_ids: [NO_VALUE; 9],
+            arrest_place: analysed(engine, get("arrest_place").or_else(|| get("place")), cache),
+            registry_place: analysed(engine, get("registry_place"), cache),
+            registry_number_hash: None,
+            son: analysed(engine, get("son_name"), cache),
+            value_ids: [NO_VALUE; VALUE_SLOTS.len()],
         };
+        if r.son.is_none() {
+            // A kunya the engine read in a name the list gave: the name after Abu or Umm.
+            let kunya = ["given_name", "family_name", "full_name", "aliases"]
+                .into_iter()
+                .filter_map(&get)
+                .find_map(|text| son_of_kunya(&engine.analyse(text)));
+            if let Some(son) = kunya {
+                r.son = analysed(engine, Some(&son), cache);
+            }
+        }
         if let Some(full) = get("full_name") {
             let a = engine.analyse(full);
             let mut part = |role: Role| -> NameField {
@@ -262,6 +291,32 @@ impl LinkRecord {
         }
         r
     }
+}
+
+impl LinkRecord {
+    /// The record with the keyed hash of its civil registry number.
+    pub fn with_registry_number(mut self, hash: Option<&str>) -> LinkRecord {
+        self.registry_number_hash = hash.map(str::to_string);
+        self
+    }
+}
+
+/// The name a kunya of `a` is made of: `Ahmad` of `Abu Ahmad`, `الفضل` of `أبو الفضل`.
+fn son_of_kunya(a: &NameAnalysis) -> Option<String> {
+    let part = a.parts.iter().find(|p| p.role == Role::Kunya)?;
+    let mut words = part.text.split_whitespace();
+    let first = words.next()?;
+    let rest: Vec<&str> = words.collect();
+    if !rest.is_empty() {
+        return Some(rest.join(" "));
+    }
+    // Written as one word: أبوأحمد, abuahmad (rare), or abu-ahmad.
+    let folded: String = first.chars().collect();
+    ["ابو", "أبو", "abu-", "abou-", "umm-", "ام"]
+        .iter()
+        .find_map(|p| folded.strip_prefix(p))
+        .filter(|x| x.chars().count() >= 3)
+        .map(str::to_string)
 }
 
 #[cfg(test)]

@@ -18,6 +18,14 @@ pub struct AuditReport {
     /// `Some(false)` when the chain no longer holds the anchor given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor_held: Option<bool>,
+    /// Records an older Athar derived, not derived again by a deep check (their rules knew
+    /// fewer fields; the next link or a reindex derives them again).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub older_derived: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// What `reindex` did.
@@ -110,8 +118,9 @@ impl Registry {
         actor.require(Action::Audit)?;
         self.read(|s| {
             let mut verdict = s.verify_audit(deep)?;
+            let mut older_derived = 0;
             if verdict.ok && deep {
-                if let Some(problem) = check_derived(s)? {
+                if let Some(problem) = check_derived(s, &mut older_derived)? {
                     verdict.ok = false;
                     verdict.problem = Some(problem);
                 }
@@ -123,7 +132,7 @@ impl Registry {
             if anchor_held == Some(false) {
                 verdict.ok = false;
             }
-            Ok(AuditReport { verdict, anchor_held })
+            Ok(AuditReport { verdict, anchor_held, older_derived })
         })
     }
 
@@ -208,6 +217,7 @@ impl Registry {
                                     rec.record_id,
                                     &p.fields,
                                     p.national_id.as_deref(),
+                                    p.registry_number.as_deref(),
                                     p.fingerprint,
                                 )?;
                                 done += 1;

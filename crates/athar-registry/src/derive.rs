@@ -51,8 +51,9 @@ impl SourceRules {
 
 /// Derives every record's fields again and compares them with those stored (and its national
 /// id hash and fingerprint); the first record that differs, in words. A record that today's
-/// rules would set aside is not compared (its fields stay as imported).
-pub fn check_derived(store: &Store) -> Result<Option<String>> {
+/// rules would set aside is not compared (its fields stay as imported), nor one an older Athar
+/// derived (its rules knew fewer fields: the next link derives it again), which `stale` counts.
+pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
     let rules = SourceRules::of(store)?;
     let mut after = 0;
     loop {
@@ -60,6 +61,10 @@ pub fn check_derived(store: &Store) -> Result<Option<String>> {
         let Some(last) = batch.last() else { break };
         after = last.record_id;
         for rec in &batch {
+            if rec.derived_version < athar_store::DERIVED_VERSION {
+                *stale += 1;
+                continue;
+            }
             let Some(Ok(p)) = rules.derive(rec) else { continue };
             let mut want: Vec<(&str, &str)> = p
                 .fields
@@ -81,6 +86,9 @@ pub fn check_derived(store: &Store) -> Result<Option<String>> {
                 Some(format!("its {differs}"))
             } else if nid != rec.national_id_hash {
                 Some("its national id hash".to_string())
+            } else if p.registry_number.as_deref().map(|v| store.keys().identifier_hash(v)) != rec.registry_number_hash
+            {
+                Some("its registry number hash".to_string())
             } else if p.fingerprint != rec.fingerprint {
                 Some("its fingerprint".to_string())
             } else {

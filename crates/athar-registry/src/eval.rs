@@ -250,8 +250,13 @@ struct Sweep {
 }
 
 /// The comparisons of the disappearance: what a list records of the arrest and detention.
-pub const DISAPPEARANCE: [athar_link::ComparisonKind; 2] =
-    [athar_link::ComparisonKind::EventDate, athar_link::ComparisonKind::Facility];
+pub const DISAPPEARANCE: [athar_link::ComparisonKind; 5] = [
+    athar_link::ComparisonKind::EventDate,
+    athar_link::ComparisonKind::Facility,
+    athar_link::ComparisonKind::ArrestPlace,
+    athar_link::ComparisonKind::Registry,
+    athar_link::ComparisonKind::SonName,
+];
 
 /// How far the scoring is from what its comparisons allow, on the candidate pairs alone (no
 /// clustering, no judgements): the best pairwise F1 of the model's probabilities, and that of an
@@ -284,24 +289,24 @@ fn best_cut(groups: impl Iterator<Item = (usize, usize)>, true_pairs: usize) -> 
 
 /// A pair's pattern: each comparison's level (4 bits, 15 when missing) and the bands of how
 /// common its given and family names are (a band per factor of 8 in share).
-fn pattern(v: &athar_link::ComparisonVector, bands: [Option<f64>; 2]) -> u64 {
+fn pattern(v: &athar_link::ComparisonVector, bands: [Option<f64>; 2]) -> u128 {
     // Every level and both bands must fit the key: a comparison more would push bits off the top.
-    const _: () = assert!(athar_link::ComparisonKind::ALL.len() * 4 + 2 * 5 <= 64);
-    let mut key = 0u64;
+    const _: () = assert!(athar_link::ComparisonKind::ALL.len() * 4 + 2 * 5 <= 128);
+    let mut key = 0u128;
     for level in v {
-        key = key << 4 | u64::from(level.map_or(15, |l| l.min(14)));
+        key = key << 4 | u128::from(level.map_or(15, |l| l.min(14)));
     }
     for share in bands {
-        key = key << 5 | share.map_or(31, |s| ((-s.log2() / 3.0).floor().clamp(0.0, 30.0)) as u64);
+        key = key << 5 | share.map_or(31, |s| ((-s.log2() / 3.0).floor().clamp(0.0, 30.0)) as u128);
     }
     key
 }
 
-fn ceiling(scored: &[athar_link::ScoredPair], patterns: &[u64], same: &[bool], true_pairs: usize) -> Ceiling {
+fn ceiling(scored: &[athar_link::ScoredPair], patterns: &[u128], same: &[bool], true_pairs: usize) -> Ceiling {
     let mut order: Vec<usize> = (0..scored.len()).collect();
     order.sort_unstable_by(|&x, &y| scored[y].2.total_cmp(&scored[x].2));
     let model = best_cut(order.iter().map(|&k| (1, usize::from(same[k]))), true_pairs);
-    let mut groups: HashMap<u64, (usize, usize)> = HashMap::new();
+    let mut groups: HashMap<u128, (usize, usize)> = HashMap::new();
     for (k, key) in patterns.iter().enumerate() {
         let g = groups.entry(*key).or_default();
         g.0 += 1;
@@ -361,9 +366,9 @@ fn sweep(store: &Store, truth_of: &HashMap<String, String>, want_pairs: bool) ->
         }
         (with, pattern(&v, bands), model.probability(&v, &|k| tf.share(k, a, b)))
     });
-    let patterns: Vec<u64> = looked.iter().map(|l| l.0).collect();
+    let patterns: Vec<u128> = looked.iter().map(|l| l.0).collect();
     let ceiling_without = {
-        let without: Vec<u64> = looked.iter().map(|l| l.1).collect();
+        let without: Vec<u128> = looked.iter().map(|l| l.1).collect();
         let scored: Vec<athar_link::ScoredPair> = pairs.iter().zip(&looked).map(|(&(i, j), l)| (i, j, l.2)).collect();
         ceiling(&scored, &without, &same, true_pairs)
     };

@@ -565,6 +565,7 @@ fn prepare(
                 raw: raw.cells,
                 fields: parsed.fields,
                 national_id: parsed.national_id,
+                registry_number: parsed.registry_number,
                 fingerprint: parsed.fingerprint,
             };
             let prepared = PreparedRecord::new(keys, &rec, source_number, *next_id)?;

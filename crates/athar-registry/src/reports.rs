@@ -89,8 +89,14 @@ fn not_a_registry_file(path: &Path) -> Option<String> {
 }
 
 /// The record fields that name a place, and whether the place is one of detention.
-const PLACE_FIELDS: [(&str, bool); 4] =
-    [("facility", true), ("birth_place", false), ("residence", false), ("place", false)];
+const PLACE_FIELDS: [(&str, bool); 6] = [
+    ("facility", true),
+    ("birth_place", false),
+    ("residence", false),
+    ("place", false),
+    ("arrest_place", false),
+    ("registry_place", false),
+];
 
 /// What one text names (see [`Registry::scan_text`]).
 #[derive(Debug, Default, Serialize)]

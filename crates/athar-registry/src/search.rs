@@ -417,6 +417,7 @@ pub(crate) fn analysed_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec
                 input.national_id_hash.as_deref(),
                 cache,
             )
+            .with_registry_number(input.registry_number_hash.as_deref())
         })
         .collect()
 }

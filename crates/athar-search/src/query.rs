@@ -35,6 +35,10 @@ pub struct Query {
     /// the disappearance or the entry to a facility.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrested: Option<String>,
+    /// Where the person was arrested or disappeared (a town, a checkpoint; any script):
+    /// compared with the place of arrest each record gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrest_place: Option<String>,
 }
 
 /// Why a query is refused. Nothing is searched for a refused query.
@@ -59,7 +63,8 @@ pub const MAX_QUERY_CHARS: usize = 2_000;
 impl Query {
     /// A query from named values (a form, a CSV row): `get` answers a field's value by its
     /// name (`name`, `given`, `father`, `grandfather`, `family`, `mother`, `born`, `place`, `sex`,
-    /// `facility`, `status`); a value that is empty or blank is "not given".
+    /// `facility`, `status`, `arrested`, `arrest_place`); a value that is empty or blank is "not
+    /// given".
     pub fn from_named(get: impl Fn(&str) -> Option<String>) -> Query {
         let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         Query {
@@ -75,6 +80,7 @@ impl Query {
             facility: get("facility"),
             status: get("status"),
             arrested: get("arrested"),
+            arrest_place: get("arrest_place"),
         }
     }
 
@@ -96,6 +102,7 @@ impl Query {
             facility: get("facility"),
             status: get("status"),
             arrested: get("event_date"),
+            arrest_place: get("arrest_place"),
         }
     }
 
@@ -114,6 +121,7 @@ impl Query {
             ("facility", &self.facility),
             ("status", &self.status),
             ("event_date", &self.arrested),
+            ("arrest_place", &self.arrest_place),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -148,11 +156,7 @@ impl Query {
     pub(crate) fn to_record(&self, engine: &NameEngine) -> Result<LinkRecord, QueryError> {
         self.check()?;
         let fields: Vec<(&str, &str)> = self.fields().into_iter().filter(|(k, _)| *k != "status").collect();
-        let mut q = LinkRecord::from_fields(engine, "query", &fields, None);
-        // A range or an "about" keeps its width in a search (a record's date is as given).
-        if let Some(b) = self.born.as_deref() {
-            q.birth = BirthDate::parse_query(b).or(q.birth);
-        }
+        let q = self.record_of(engine, &fields);
         if !ComparisonKind::PERSON_NAMES.iter().any(|k| k.name_field(&q).is_some()) {
             return Err(QueryError::NoName);
         }
@@ -190,11 +194,21 @@ impl Query {
             fields.retain(|(f, _)| *f != k);
             fields.push((k, v));
         }
-        let mut q = LinkRecord::from_fields(engine, "query", &fields, None);
+        Some(self.record_of(engine, &fields))
+    }
+
+    /// The linkage record of the query's fields: a birth date given as a range or "about"
+    /// keeps its width (a record's date is as given), and the date a family gives is of the
+    /// arrest or disappearance (a record's date of release is not compared with it).
+    fn record_of(&self, engine: &NameEngine, fields: &[(&str, &str)]) -> LinkRecord {
+        let mut q = LinkRecord::from_fields(engine, "query", fields, None);
         if let Some(b) = self.born.as_deref() {
             q.birth = BirthDate::parse_query(b).or(q.birth);
         }
-        Some(q)
+        if q.event.is_some() {
+            q.event_kind = Some("arrest".into());
+        }
+        q
     }
 
     /// The query's text, for an audit trail that keeps it encrypted.

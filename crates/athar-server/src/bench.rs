@@ -136,6 +136,7 @@ fn form(query: &Query, csrf: &str) -> String {
         ("sex", &query.sex),
         ("facility", &query.facility),
         ("arrested", &query.arrested),
+        ("arrest_place", &query.arrest_place),
         ("status", &query.status),
     ];
     for (k, v) in &pairs {

@@ -770,6 +770,9 @@ pub struct SearchForm {
     /// The date of the arrest or disappearance.
     #[serde(default)]
     pub arrested: String,
+    /// Where the person was arrested or disappeared.
+    #[serde(default)]
+    pub arrest_place: String,
     #[serde(default)]
     pub status: String,
     #[serde(default)]
@@ -801,6 +804,7 @@ impl SearchForm {
                 "sex" => &self.sex,
                 "facility" => &self.facility,
                 "arrested" => &self.arrested,
+                "arrest_place" => &self.arrest_place,
                 "status" => &self.status,
                 _ => return None,
             };

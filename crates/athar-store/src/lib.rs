@@ -26,6 +26,7 @@ pub mod linkage;
 pub mod purge;
 pub mod reports;
 mod schema;
+pub use schema::DERIVED_VERSION;
 pub mod sites;
 pub mod status;
 pub mod tally;
@@ -116,6 +117,10 @@ pub const CLEAR_FIELDS: &[&str] = &[
     "event_date",
     "facility",
     "place",
+    "event_kind",
+    "arrest_place",
+    "registry_place",
+    "son_name",
 ];
 
 /// What `init` found and made.
@@ -175,6 +180,8 @@ pub struct NewRecord {
     pub fields: Vec<(&'static str, String)>,
     /// The national id, if any: stored only as a keyed hash (its raw cell is encrypted).
     pub national_id: Option<String>,
+    /// The civil registry number, if any: stored only as a keyed hash, as the national id.
+    pub registry_number: Option<String>,
     /// A hash of the record's names and dates, to recognise re-posted lists.
     pub fingerprint: i64,
 }
@@ -191,6 +198,7 @@ pub struct PreparedRecord {
     clear_json: String,
     private_enc: Option<Vec<u8>>,
     national_id_hash: Option<String>,
+    registry_number_hash: Option<String>,
     fingerprint: i64,
     row_mac: String,
     values: Vec<Option<String>>,
@@ -236,6 +244,7 @@ impl PreparedRecord {
             clear_json,
             private_enc,
             national_id_hash: rec.national_id.as_deref().map(|v| keys.identifier_hash(v)),
+            registry_number_hash: rec.registry_number.as_deref().map(|v| keys.identifier_hash(v)),
             fingerprint: rec.fingerprint,
             row_mac,
             values,
@@ -254,6 +263,8 @@ pub struct RecordView {
     pub raw: Vec<(String, String)>,
     pub derived: Vec<(String, String)>,
     pub national_id_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_number_hash: Option<String>,
     /// The record's places as the gazetteer and the places table resolve them (filled by the
     /// registry, which holds them; the store knows none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -282,7 +293,10 @@ pub struct StoredRecord {
     /// Derived clear fields, by name, in the order of [`CLEAR_FIELDS`].
     pub fields: Vec<(&'static str, String)>,
     pub national_id_hash: Option<String>,
+    pub registry_number_hash: Option<String>,
     pub fingerprint: i64,
+    /// The version of the rules its fields were derived by (see [`DERIVED_VERSION`]).
+    pub derived_version: i64,
 }
 
 /// A quarantined row.
@@ -754,7 +768,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT r.record_id, s.name, s.source_id, r.source_record_id, r.row, r.raw_clear, r.raw_private, \
-             r.national_id_hmac, s.columns_enc{cols} FROM records r JOIN sources s ON s.source_id = r.source_id \
+             r.national_id_hmac, s.columns_enc{cols}, r.registry_number_hmac FROM records r JOIN sources s ON s.source_id = r.source_id \
              WHERE r.record_id = ?1"
         );
         let row = self
@@ -777,10 +791,13 @@ impl Store {
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, Option<Vec<u8>>>(8)?,
                     derived,
+                    r.get::<_, Option<String>>(9 + CLEAR_FIELDS.len())?,
                 ))
             })
             .optional()?;
-        let Some((record_id, source, source_id, srid, row, raw_clear, raw_private, nid, columns, derived)) = row else {
+        let Some((record_id, source, source_id, srid, row, raw_clear, raw_private, nid, columns, derived, registry)) =
+            row
+        else {
             return Ok(None);
         };
         let raw = self.merge_raw(record_id, &raw_clear, raw_private.as_deref())?;
@@ -799,6 +816,7 @@ impl Store {
             raw,
             derived,
             national_id_hash: nid,
+            registry_number_hash: registry,
             places: Vec::new(),
         }))
     }
@@ -1026,8 +1044,8 @@ impl Store {
     pub fn stored_records(&self, after: i64, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
         let mut st = self.conn.prepare(&format!(
-            "SELECT record_id, source_id, row, raw_clear, raw_private, national_id_hmac, fingerprint, {cols} \
-             FROM records WHERE record_id > ?1 ORDER BY record_id LIMIT ?2"
+            "SELECT record_id, source_id, row, raw_clear, raw_private, national_id_hmac, fingerprint, {cols}, \
+             registry_number_hmac, derived_version FROM records WHERE record_id > ?1 ORDER BY record_id LIMIT ?2"
         ))?;
         let rows = st
             .query_map(params![after, limit], |r| {
@@ -1045,7 +1063,9 @@ impl Store {
                         raw: Vec::new(),
                         fields,
                         national_id_hash: r.get(5)?,
+                        registry_number_hash: r.get(7 + CLEAR_FIELDS.len())?,
                         fingerprint: r.get(6)?,
+                        derived_version: r.get(8 + CLEAR_FIELDS.len())?,
                     },
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<Vec<u8>>>(4)?,
@@ -1079,12 +1099,23 @@ impl Store {
             .collect()
     }
 
+    /// How many records were derived by an older Athar's rules (before a field they may hold
+    /// was known): `reindex` derives them again.
+    pub fn stale_derived(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM records WHERE derived_version < ?1",
+            [schema::DERIVED_VERSION],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Replaces the derived fields of a record (raw values are never touched).
     pub fn update_derived(
         &self,
         record_id: i64,
         fields: &[(&'static str, String)],
         national_id: Option<&str>,
+        registry_number: Option<&str>,
         fingerprint: i64,
     ) -> Result<(), StoreError> {
         let mut sets = String::new();
@@ -1094,11 +1125,14 @@ impl Store {
             values.push(fields.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone()));
         }
         let nid = national_id.map(|v| self.keys.identifier_hash(v));
+        let registry = registry_number.map(|v| self.keys.identifier_hash(v));
         let sql = format!(
-            "UPDATE records SET {sets}national_id_hmac = ?{}, fingerprint = ?{}, derived_version = ?{} WHERE record_id = ?1",
+            "UPDATE records SET {sets}national_id_hmac = ?{}, fingerprint = ?{}, derived_version = ?{}, \
+             registry_number_hmac = ?{} WHERE record_id = ?1",
             CLEAR_FIELDS.len() + 2,
             CLEAR_FIELDS.len() + 3,
-            CLEAR_FIELDS.len() + 4
+            CLEAR_FIELDS.len() + 4,
+            CLEAR_FIELDS.len() + 5
         );
         let mut p: Vec<&dyn rusqlite::ToSql> = vec![&record_id];
         for v in &values {
@@ -1108,6 +1142,7 @@ impl Store {
         p.push(&fingerprint);
         let version = schema::DERIVED_VERSION;
         p.push(&version);
+        p.push(&registry);
         self.conn.execute(&sql, p.as_slice())?;
         // What links kept was derived from the old fields.
         self.conn.execute("DELETE FROM link_state", [])?;
@@ -1316,6 +1351,7 @@ impl Import<'_> {
         }
         p.push(&rec.record_id);
         p.push(&rec.row_mac);
+        p.push(&rec.registry_number_hash);
         self.tx.prepare_cached(schema::INSERT_RECORD)?.execute(p.as_slice())?;
         self.digest.record(rec.record_id, Some(&rec.row_mac));
         self.next_record_id += 1;

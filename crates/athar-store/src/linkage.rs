@@ -18,6 +18,8 @@ pub struct LinkInput {
     pub record_id: i64,
     pub fields: Vec<(&'static str, String)>,
     pub national_id_hash: Option<String>,
+    /// The keyed hash of the civil registry number.
+    pub registry_number_hash: Option<String>,
 }
 
 /// A judgement as stored.
@@ -117,7 +119,8 @@ pub struct LineageEvent {
     pub detail: Option<String>,
 }
 
-/// A row that starts with record id, national-id hash and [`CLEAR_FIELDS`].
+/// A row that starts with record id, national-id hash, [`CLEAR_FIELDS`] and the registry
+/// number's hash.
 fn link_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkInput> {
     let mut fields = Vec::new();
     for (k, f) in CLEAR_FIELDS.iter().enumerate() {
@@ -125,7 +128,12 @@ fn link_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkInput> {
             fields.push((*f, v));
         }
     }
-    Ok(LinkInput { record_id: r.get(0)?, national_id_hash: r.get(1)?, fields })
+    Ok(LinkInput {
+        record_id: r.get(0)?,
+        national_id_hash: r.get(1)?,
+        fields,
+        registry_number_hash: r.get(2 + CLEAR_FIELDS.len())?,
+    })
 }
 
 /// See [`Store::linked_extent`]; on any connection or transaction.
@@ -218,9 +226,9 @@ impl Store {
     /// Every record's fields for linkage, in record-id order.
     pub fn link_inputs(&self) -> Result<Vec<LinkInput>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT record_id, national_id_hmac, {cols} FROM records ORDER BY record_id"))?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac FROM records ORDER BY record_id"
+        ))?;
         let rows = st.query_map([], link_input)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
@@ -378,7 +386,7 @@ impl Store {
     pub fn link_inputs_after(&self, record_id: i64) -> Result<Vec<LinkInput>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
         let mut st = self.conn.prepare(&format!(
-            "SELECT record_id, national_id_hmac, {cols} FROM records WHERE record_id > ?1 ORDER BY record_id"
+            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac FROM records WHERE record_id > ?1 ORDER BY record_id"
         ))?;
         let rows = st.query_map([record_id], link_input)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -389,14 +397,14 @@ impl Store {
     pub fn link_inputs_of(&self, ids: &[i64]) -> Result<Vec<(LinkInput, Option<String>)>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
         let mut st = self.conn.prepare(&format!(
-            "SELECT record_id, national_id_hmac, {cols}, \
+            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac, \
              (SELECT person_id FROM person_records p WHERE p.record_id = records.record_id) \
              FROM records WHERE record_id = ?1"
         ))?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let row = st
-                .query_row([id], |r| Ok((link_input(r)?, r.get::<_, Option<String>>(2 + CLEAR_FIELDS.len())?)))
+                .query_row([id], |r| Ok((link_input(r)?, r.get::<_, Option<String>>(3 + CLEAR_FIELDS.len())?)))
                 .optional()?;
             out.extend(row);
         }

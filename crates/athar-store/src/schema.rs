@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// Version of the derived fields: bump when derivation changes, so `reindex` knows what is old.
-pub const DERIVED_VERSION: i64 = 1;
+pub const DERIVED_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: meta, audit chain, sources and their files, records, quarantine.
@@ -246,6 +246,16 @@ const MIGRATIONS: &[&str] = &[
         added_by TEXT NOT NULL,
         added_at TEXT NOT NULL
      );",
+    // 11: what a record says of the disappearance beyond its date and facility: the kind of
+    // event its date records, the place of arrest, the civil registry (its place in clear, its
+    // number only as a keyed hash) and a son's name. Older records get them from their raw rows
+    // at the next link (their derived version is older: see `Store::stale_derived`).
+    "ALTER TABLE records ADD COLUMN event_kind TEXT;
+     ALTER TABLE records ADD COLUMN arrest_place TEXT;
+     ALTER TABLE records ADD COLUMN registry_place TEXT;
+     ALTER TABLE records ADD COLUMN son_name TEXT;
+     ALTER TABLE records ADD COLUMN registry_number_hmac TEXT;
+     CREATE INDEX records_derived_version ON records(derived_version);",
 ];
 
 /// The trigger that keeps raw values, and what binds them, as imported (put back by the
@@ -258,12 +268,13 @@ pub(crate) const RAW_IMMUTABLE_TRIGGER: &str = "CREATE TRIGGER records_raw_immut
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// The INSERT of a record: fixed columns, then [`CLEAR_FIELDS`] in order, then the record id
-/// (given by the import) and the MAC of its raw values.
+/// (given by the import), the MAC of its raw values and the keyed hash of its registry number.
 pub(crate) const INSERT_RECORD: &str = "INSERT INTO records(source_id, row, source_record_id, raw_clear, raw_private, \
      national_id_hmac, fingerprint, derived_version, full_name, given_name, father_name, grandfather_name, family_name, \
      mother_name, mother_family_name, aliases, sex, birth_date, birth_place, residence, status, event_date, facility, \
-     place, record_id, row_mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+     place, event_kind, arrest_place, registry_place, son_name, record_id, row_mac, registry_number_hmac) \
+     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
+     ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
 
 /// The migration after which stored data is bound to the audit chain.
 const BINDING_MIGRATION: usize = 5;
@@ -301,7 +312,7 @@ mod tests {
         let cols = INSERT_RECORD.split('(').nth(1).unwrap_or("");
         let names: Vec<&str> = cols.split(')').next().unwrap_or("").split(',').map(str::trim).collect();
         assert_eq!(&names[8..8 + CLEAR_FIELDS.len()], CLEAR_FIELDS);
-        assert_eq!(&names[8 + CLEAR_FIELDS.len()..], ["record_id", "row_mac"]);
+        assert_eq!(&names[8 + CLEAR_FIELDS.len()..], ["record_id", "row_mac", "registry_number_hmac"]);
         let placeholders = INSERT_RECORD.matches('?').count();
         assert_eq!(placeholders, names.len());
     }

@@ -52,6 +52,7 @@ fn record(row: i64, name: &str, phone: &str) -> NewRecord {
         private: vec![false, true],
         fields: vec![("full_name", name.into())],
         national_id: None,
+        registry_number: None,
         fingerprint: row,
     }
 }

@@ -25,6 +25,7 @@ fn record(row: i64, given: &str, phone: &str) -> NewRecord {
         private: vec![false, true, true],
         fields: vec![("given_name", given.into())],
         national_id: Some("AB-123".into()),
+        registry_number: None,
         fingerprint: given.len() as i64,
     }
 }

@@ -105,11 +105,28 @@ fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
         if let Some(why) = &s.retrained_because {
             v["model_retrained_because"] = serde_json::json!(why);
         }
+        if let Some(n) = s.rederived {
+            v["rederived"] = serde_json::json!(n);
+        }
         if let Some(w) = &s.thin_model {
             v["model_warning"] = serde_json::json!(w);
         }
         println!("{v}");
         return;
+    }
+    if let Some(n) = s.rederived {
+        println!(
+            "{}",
+            crate::output::paragraph(
+                &format!(
+                    "{} derived again from their raw rows first: an older Athar derived them, before the fields \
+                     it compares now",
+                    athar_registry::count(n as usize, "record", "records")
+                ),
+                2,
+                100
+            )
+        );
     }
     if let Some(why) = &s.retrained_because {
         println!("model retrained: {why}");

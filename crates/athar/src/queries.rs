@@ -1,7 +1,7 @@
 //! Queries read from a CSV file (`search --batch`, `eval --queries`, `bench search`): one per
 //! row, its columns named as the search flags (`name`, `given`, `father`, `grandfather`,
-//! `family`, `mother`, `born`, `place`, `sex`, `facility`, `status`); an empty cell or a missing
-//! column is "not given", other columns are ignored.
+//! `family`, `mother`, `born`, `place`, `sex`, `facility`, `status`, `arrested`,
+//! `arrest_place`); an empty cell or a missing column is "not given", other columns are ignored.
 
 use athar_registry::Query;
 

@@ -54,6 +54,10 @@ pub struct SearchArgs {
     /// a year).
     #[arg(long, value_name = "DATE")]
     arrested: Option<String>,
+    /// Where the person was arrested or disappeared, as the family gives it (a town, a
+    /// checkpoint; any script): evidence against the place of arrest each record gives.
+    #[arg(long, value_name = "PLACE")]
+    arrest_place: Option<String>,
     /// missing, detained, released, deceased or identified (any of the import's spellings):
     /// records with another known status are left out.
     #[arg(long)]
@@ -95,6 +99,7 @@ impl SearchArgs {
                 .as_deref()
                 .map(|a| athar_registry::search::date_iso(a, self.date_order.order(), "--arrested"))
                 .transpose()?,
+            arrest_place: self.arrest_place.clone(),
         })
     }
 }

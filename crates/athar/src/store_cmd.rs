@@ -266,6 +266,9 @@ pub fn records(global: &Global, cmd: RecordsCommand) -> Result<ExitCode> {
     if let Some(h) = &view.national_id_hash {
         println!("    {:<24} {}… (keyed hash)", "national_id", &h[..16.min(h.len())]);
     }
+    if let Some(h) = &view.registry_number_hash {
+        println!("    {:<24} {}… (keyed hash)", "registry_number", &h[..16.min(h.len())]);
+    }
     if !view.places.is_empty() {
         println!("\n  places, as the gazetteer reads them:");
         for p in &view.places {
@@ -386,6 +389,21 @@ pub fn audit(global: &Global, cmd: AuditCommand) -> Result<ExitCode> {
                     },
                     v.head
                 );
+                if report.older_derived > 0 {
+                    println!(
+                        "{}",
+                        crate::output::paragraph(
+                            &format!(
+                                "{} derived by an older Athar {} not derived again (today's rules know more fields); \
+                                 the next athar link, or athar reindex, derives them again",
+                                athar_registry::count(report.older_derived as usize, "record", "records"),
+                                if report.older_derived == 1 { "was" } else { "were" }
+                            ),
+                            2,
+                            100
+                        )
+                    );
+                }
             } else {
                 match v.first_bad {
                     Some(seq) => println!(

@@ -275,10 +275,22 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         o.0, o.1, o.2, ceiling.patterns
     );
     let (wm, wo) = (r.ceiling_without_disappearance.model, r.ceiling_without_disappearance.oracle);
+    let left_out: Vec<&str> = athar_registry::eval::DISAPPEARANCE.iter().map(|k| k.name()).collect();
     println!(
-        "  without the disappearance (event_date and facility left out, the same model): best F1 of the\n    \
-         candidate pairs alone {:.4} (P {:.4} R {:.4}); ceiling {:.4}",
-        wm.0, wm.1, wm.2, wo.0
+        "{}",
+        crate::output::paragraph(
+            &format!(
+                "without the disappearance and the family's registry ({} left out, the same model): best F1 of \
+                 the candidate pairs alone {:.4} (P {:.4} R {:.4}); ceiling {:.4}",
+                left_out.join(", "),
+                wm.0,
+                wm.1,
+                wm.2,
+                wo.0
+            ),
+            2,
+            100
+        )
     );
     println!("  calibration (candidate pairs by probability: how many, share truly one person):");
     for (lo, n, share) in &r.calibration {

@@ -226,6 +226,33 @@ fn older_registry(env: &Env) {
 }
 
 #[test]
+fn records_an_older_athar_derived_are_derived_again_before_a_link_compares_them() {
+    let env = Env::new();
+    older_registry(&env);
+    // A deep check does not take the older rules' fields for tampering: it says what it left.
+    let out = verify(&env);
+    assert!(out.contains("intact") && out.contains("derived by an older Athar"), "{out}");
+    let link: serde_json::Value = serde_json::from_str(&env.ok(&["link", "--json"])).expect("JSON");
+    let records = link["records"].as_i64().unwrap_or(0);
+    assert!(records > 0 && link["rederived"].as_i64() == Some(records), "{link}");
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    let older: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM records WHERE derived_version < (SELECT MAX(derived_version) FROM records)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(older, 0);
+    // Now every record is derived by today's rules, and checked as such; a second link has
+    // nothing to derive again.
+    let out = verify(&env);
+    assert!(out.contains("intact") && !out.contains("older Athar"), "{out}");
+    let again: serde_json::Value = serde_json::from_str(&env.ok(&["link", "--json"])).expect("JSON");
+    assert!(again.get("rederived").is_none(), "{again}");
+}
+
+#[test]
 fn a_registry_made_by_the_previous_athar_is_sealed_once_and_verifies() {
     let env = Env::new();
     older_registry(&env);

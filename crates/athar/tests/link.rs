@@ -245,11 +245,15 @@ fn synth_lists_link_with_good_quality_against_their_truth() {
     assert!(share(9) > 0.9 && share(0) < 0.05, "{}", v["calibration"]);
     let (model, truth) = (v["prior"]["model"].as_f64().unwrap_or(0.0), v["prior"]["truth"].as_f64().unwrap_or(1.0));
     assert!(model > truth / 3.0 && model < truth * 3.0, "prior {model} against {truth}");
-    // What the disappearance adds (issue 17): the same pairs without the event date and the
-    // facility. An oracle on coarser patterns can only do worse; the generated lists carry the
+    // What the disappearance adds (issue 17): the same pairs without the event date, the
+    // facility, the place of arrest, the civil registry and the son's name. An oracle on coarser patterns can only do worse; the generated lists carry the
     // disappearance, so it does.
     let without = &v["without_disappearance"];
-    assert_eq!(without["left_out"], serde_json::json!(["event_date", "facility"]), "{without}");
+    assert_eq!(
+        without["left_out"],
+        serde_json::json!(["event_date", "facility", "arrest_place", "registry", "son_name"]),
+        "{without}"
+    );
     let (with_oracle, without_oracle) =
         (v["ceiling"]["oracle"]["f1"].as_f64().unwrap_or(0.0), without["oracle"]["f1"].as_f64().unwrap_or(1.0));
     assert!(without_oracle < with_oracle, "without {without_oracle}, with {with_oracle}");
@@ -844,4 +848,49 @@ fn link_says_little_by_default_and_each_rule_and_training_with_verbose() {
     assert!(short.contains("model trained: EM converged on") && !short.contains("rule given+family"), "{short}");
     let long = env.ok(&["link", "--full", "--verbose"]);
     assert!(long.contains("rule given+family") && long.contains("EM on given+family"), "{long}");
+}
+
+#[test]
+fn the_arrest_the_registry_and_the_son_are_read_compared_and_the_number_kept_secret() {
+    let env = Env::new();
+    let reg = "م,الاسم الكامل,اسم الأم,تاريخ الاعتقال,مكان الاعتقال,محل ورقم القيد\n\
+               1,أبو أحمد محمد الحلبي,فاطمة,12/03/2013,دوما,دمشق - ٩٠٧٣١٣\n";
+    let inq =
+        "case no,full name,mother's name,date of release,place of arrest,registry place,registry number,son's name\n\
+               c1,Mohammed Halabi,Fatima,01/09/2016,Douma,Damascus,907313,Ahmad\n";
+    std::fs::write(env.path("reg2.csv"), reg).expect("write");
+    std::fs::write(env.path("inq.csv"), inq).expect("write");
+    env.ok(&["import", env.path("reg2.csv").to_str().expect("p"), "--source", "reg2"]);
+    env.ok(&["import", env.path("inq.csv").to_str().expect("p"), "--source", "inq", "--kind", "inquiry"]);
+    let shown = env.json(&["records", "show", "reg2:1", "--json"]);
+    let derived = shown["derived"].to_string();
+    for want in ["\"registry_place\",\"دمشق\"", "\"arrest_place\",\"دوما\"", "\"event_kind\",\"arrest\""] {
+        assert!(derived.contains(want), "{want}: {derived}");
+    }
+    assert!(!derived.contains("907313"), "the number is not a derived field: {derived}");
+    assert!(shown["registry_number_hash"].is_string(), "{shown}");
+    // Never in clear in the database: the raw cell is encrypted, the field a keyed hash.
+    let db = std::fs::read(env.path("athar.db")).expect("db");
+    for number in ["907313", "٩٠٧٣١٣"] {
+        assert!(!db.windows(number.len()).any(|w| w == number.as_bytes()), "{number} in clear in the database");
+    }
+    let e = env.json(&["explain", "reg2:1", "inq:c1", "--json"]);
+    let lines = e["explanation"]["lines"].as_array().expect("lines").clone();
+    let level = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["comparison"] == name && l["kind"] != "term_frequency")
+            .map(|l| l["level"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(level("registry"), "same registry (place and number)".to_string(), "{lines:?}");
+    assert_eq!(level("arrest_place"), "same place");
+    assert_eq!(level("son_name"), "same son's name", "the kunya Abu Ahmad and the son Ahmad");
+    // An arrest and a release are the two ends of a detention: their dates are not compared.
+    let event = lines.iter().find(|l| l["comparison"] == "event_date").expect("event date line");
+    assert_eq!((event["a"].as_str(), event["b"].as_str()), (Some("2013-03-12"), Some("2016-09-01")), "{event}");
+    assert_eq!(event["weight"].as_f64(), Some(0.0), "{event}");
+    // Search weighs the place of arrest too.
+    let found = env.json(&["search", "Muhammad al-Halabi", "--arrest-place", "دوما", "--json"]);
+    assert!(found.to_string().contains("arrest_place"), "{found}");
 }

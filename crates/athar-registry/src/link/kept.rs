@@ -334,6 +334,7 @@ pub(crate) fn link_new(
         seconds: Vec::new(),
         index_seconds: None,
         retrained_because: None,
+        rederived: None,
         thin_model: None,
     }))
 }

@@ -128,6 +128,9 @@ pub struct LinkReport {
     pub index_seconds: Option<f64>,
     /// Why the stored model was trained again, when it was stale.
     pub retrained_because: Option<String>,
+    /// Records an older Athar had derived, derived again from their raw rows before linking
+    /// (their lists may hold fields it did not know: a place of arrest, a registry number).
+    pub rederived: Option<i64>,
     /// A warning when the model was trained on too few pairs to trust.
     pub thin_model: Option<String>,
     #[serde(skip)]
@@ -142,6 +145,10 @@ impl Registry {
         let options = opts.cluster_options()?;
         let engine =
             if opts.without_name_tables { NameEngine::without_tables() } else { self.names()?.engine().clone() };
+        // Fields an older Athar did not derive would be missing from every comparison: the
+        // records are derived again first (raw rows are never touched).
+        let rederived =
+            if self.read(|s| Ok(s.stale_derived()?))? > 0 { Some(self.reindex(actor)?.reindexed) } else { None };
         let _activity = athar_store::files::Activity::begin(&self.db, "a link");
         let mut report = self.write(|store| {
             let mut phases = Phases::new(progress);
@@ -162,6 +169,7 @@ impl Registry {
                 }
             };
             report.retrained_because = stale;
+            report.rederived = rederived;
             report.thin_model = thin_model(&report.model);
             report.seconds = phases.done;
             Ok(report)
@@ -552,6 +560,7 @@ fn link_all(
         seconds: Vec::new(),
         index_seconds: None,
         retrained_because: None,
+        rederived: None,
         thin_model: None,
     })
 }
