@@ -51,6 +51,13 @@
 //! | Prison register (Arabic): place and number of the registry, in one column | 50 % |
 //! | English NGO list: an alias, the kunya (of those with a son) | 20 % |
 //! | Family inquiries: the registry number / the son's name (of those with a son) | 30 % / 40 % |
+//!
+//! ## Names in the other order
+//!
+//! Lists and families write names in both orders (issue 17 saw "Abdu Ali Muhammad", family name
+//! first, and records whose given and family names were swapped). From a generator of their own:
+//! Syrian family inquiries write the family name first, with no comma, 10 % of the time; the
+//! French list puts the given and family names in each other's column 3 % of the time.
 
 pub mod spell;
 
@@ -442,6 +449,7 @@ fn disappearances(
 }
 
 const FAMILY_SEED: u64 = 0xFA31_1750_A1D5_0B5E;
+const ORDER_SEED: u64 = 0x0BDE_8F1B_57A3_2C9D;
 
 /// A Syrian family's civil registry and a man's eldest son (see the module documentation).
 #[derive(Debug, Clone, Default)]
@@ -567,6 +575,7 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
     let mut drng = Rng::new(seed ^ DISAPPEARANCE_SEED);
     let kin = families(&people, &traps, &sy_m, seed);
     let mut frng = Rng::new(seed ^ FAMILY_SEED ^ 0x11);
+    let mut orng = Rng::new(seed ^ ORDER_SEED);
     let family = |p: &Person| kin.get(&p.id).cloned().unwrap_or_default();
     let event = |p: &Person| events.get(&p.id).expect("every person has a disappearance");
     // The site a list that knows only one names: the one holding the person last.
@@ -727,11 +736,15 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
         if !rng.chance(0.3) {
             continue;
         }
+        let (given, family) =
+            (romanise(&p.given.1, Style::French, &mut rng), romanise(&p.family.1, Style::French, &mut rng));
+        // A clerk's slip: each name in the other's column.
+        let (given, family) = if orng.chance(0.03) { (family, given) } else { (given, family) };
         rows.push((
             p.id.clone(),
             vec![
-                romanise(&p.given.1, Style::French, &mut rng),
-                romanise(&p.family.1, Style::French, &mut rng),
+                given,
+                family,
                 blank(&mut rng, 0.3, |rng| romanise(&p.father.1, Style::French, rng)),
                 blank(&mut rng, 0.7, |rng| romanise(&p.mother.1, Style::French, rng)),
                 blank(&mut rng, 0.3, |rng| if rng.chance(0.5) { date_dmy(p, '/') } else { p.year.to_string() }),
@@ -840,16 +853,22 @@ pub fn generate(persons: usize, seed: u64) -> SynthOutput {
         }
         // How the family writes: in the list's script (None: Arabic or Cyrillic) or romanised.
         let mut written: Option<Style> = None;
+        // Some families write the family name first, with no comma to say so.
+        let order = |given: String, family: String, orng: &mut Rng| {
+            if orng.chance(0.1) {
+                format!("{family} {given}")
+            } else {
+                format!("{given} {family}")
+            }
+        };
         let (name, mother) = if p.syrian {
             if rng.chance(0.5) {
-                (format!("{} {}", p.given.0, p.family.0), p.mother.0.clone())
+                (order(p.given.0.clone(), p.family.0.clone(), &mut orng), p.mother.0.clone())
             } else {
                 let s = if rng.chance(0.5) { Style::English } else { Style::French };
                 written = Some(s);
-                (
-                    format!("{} {}", romanise(&p.given.1, s, &mut rng), romanise(&p.family.1, s, &mut rng)),
-                    romanise(&p.mother.1, s, &mut rng),
-                )
+                let (given, family) = (romanise(&p.given.1, s, &mut rng), romanise(&p.family.1, s, &mut rng));
+                (order(given, family, &mut orng), romanise(&p.mother.1, s, &mut rng))
             }
         } else {
             (format!("{} {}", p.given.0, p.family.0), p.mother.0.clone())
