@@ -7,7 +7,7 @@
 //! Mohammeds with all Mohammeds is not blocking. Does not score pairs.
 
 use crate::comparison::ComparisonKind;
-use crate::record::{BirthDate, LinkRecord};
+use crate::record::{BirthDate, LinkRecord, OtherReading};
 use athar_names::NameAnalysis;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -34,11 +34,21 @@ pub struct BlockingRule {
     pub not_trained: Vec<ComparisonKind>,
     /// A smaller block limit for this rule than the run's (a key that alone says little).
     pub max_block: Option<usize>,
+    /// Whether a record's names read the other way round (see [`crate::record::OtherReading`])
+    /// give keys too, beside the names as read: a record read the other way round meets the
+    /// records that read its names as written.
+    pub other_reading: bool,
 }
 
 impl BlockingRule {
     fn new(name: &str, parts: &[KeyPart]) -> Self {
-        BlockingRule { name: name.into(), parts: parts.to_vec(), not_trained: Vec::new(), max_block: None }
+        BlockingRule {
+            name: name.into(),
+            parts: parts.to_vec(),
+            not_trained: Vec::new(),
+            max_block: None,
+            other_reading: false,
+        }
     }
 
     /// The comparisons EM must not train on this rule's pairs: those it blocks on (its pairs
@@ -82,6 +92,14 @@ pub fn default_rules() -> Vec<BlockingRule> {
     // it makes a sixth of all pairs and finds little, so its blocks stay small.
     let mut birth_date = BlockingRule::new("birth_date", &[KeyPart::BirthDate]);
     birth_date.max_block = Some(BIRTH_DATE_MAX_BLOCK);
+    // A person whose list swapped the given and family name, or wrote the family name first,
+    // meets the others under the names read the other way round, in the year of birth (on the
+    // names alone, Mohammed Ahmad and Ahmad Mohammed, two persons, met too often).
+    let mut other_order = BlockingRule::new(
+        "given+family+birth_year, read the other way round",
+        &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName), KeyPart::BirthYear],
+    );
+    other_order.other_reading = true;
     vec![
         BlockingRule::new("given+family", &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName)]),
         family_mother,
@@ -95,6 +113,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
         BlockingRule::new("birth_place+birth_date", &[KeyPart::Name(BirthPlace), KeyPart::BirthDate]),
         birth_date,
         BlockingRule::new("national_id", &[KeyPart::NationalId]),
+        other_order,
     ]
 }
 
@@ -137,10 +156,13 @@ fn name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
     out.extend(p.skeletons.iter().filter(|s| !s.is_empty()).map(|s| key_hash(b's', s)));
 }
 
-fn part_keys(r: &LinkRecord, part: KeyPart, out: &mut Vec<u64>) {
+fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &mut Vec<u64>) {
     out.clear();
     match part {
-        KeyPart::Name(k) => name_keys(k.name_field(r), out),
+        KeyPart::Name(k) => match other {
+            Some(o) if OtherReading::NAMES.contains(&k) => name_keys(o.name_field(k), out),
+            _ => name_keys(k.name_field(r), out),
+        },
         KeyPart::BirthYear => out.extend(r.birth.map(|b| b.year as u64)),
         KeyPart::BirthDate => {
             if let Some(BirthDate { year, month: Some(m), day: Some(d), .. }) = r.birth {
@@ -156,10 +178,21 @@ fn part_keys(r: &LinkRecord, part: KeyPart, out: &mut Vec<u64>) {
 /// The rule's keys of a record: every combination of its parts' keys (none when a part has
 /// no key).
 pub fn rule_keys(r: &LinkRecord, rule: &BlockingRule) -> Vec<u64> {
+    let mut keys = reading_keys(r, None, rule);
+    if let Some(other) = r.other_reading.as_deref().filter(|_| rule.other_reading) {
+        keys.extend(reading_keys(r, Some(other), rule));
+        keys.sort_unstable();
+        keys.dedup();
+    }
+    keys
+}
+
+/// The rule's keys of one reading of a record's names.
+fn reading_keys(r: &LinkRecord, other: Option<&OtherReading>, rule: &BlockingRule) -> Vec<u64> {
     let mut combos = vec![0x51_7c_c1_b7_27_22_0a_95u64];
     let mut keys = Vec::new();
     for (n, part) in rule.parts.iter().enumerate() {
-        part_keys(r, *part, &mut keys);
+        part_keys(r, other, *part, &mut keys);
         if keys.is_empty() {
             return Vec::new();
         }
@@ -606,6 +639,29 @@ mod tests {
         assert_eq!(c.reports.iter().map(|r| r.new_pairs).sum::<usize>(), all.len());
         assert_eq!(c.position(0, 2).map(|k| all[k]), Some((0, 2)));
         assert_eq!(c.position(0, 3), None);
+    }
+
+    #[test]
+    fn names_written_the_other_way_round_meet_their_person_in_the_birth_year() {
+        let e = NameEngine::new();
+        let recs: Vec<LinkRecord> = [
+            vec![("given_name", "علي"), ("father_name", "محمد"), ("family_name", "عبده"), ("birth_date", "1980")],
+            vec![("full_name", "Abdo Ali Muhammad"), ("birth_date", "1980")],
+            vec![("given_name", "Abdo"), ("family_name", "Ali"), ("birth_date", "1980-05-02")],
+            vec![("full_name", "Abdo Ali Muhammad"), ("birth_date", "1991")],
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
+        .collect();
+        let c = candidate_pairs(&recs, &default_rules(), 1000);
+        let other = c.reports.iter().position(|r| r.rule.contains("other way round")).expect("the rule");
+        let by_other: Vec<(u32, u32)> = c.by_rule[other].iter().map(|&k| c.pairs[k as usize]).collect();
+        // Family name first, and given and family name swapped, both meet the names as written.
+        assert!(by_other.contains(&(0, 1)) && by_other.contains(&(0, 2)), "{by_other:?}");
+        assert!(c.reports[other].new_pairs >= 2, "{:?}", c.reports[other]);
+        // Not born in the same year: not by this rule.
+        assert!(!by_other.contains(&(0, 3)), "{by_other:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! value on either side is `None`: neutral, never evidence against. Names are compared by the
 //! name engine (any script, any spelling). Does not weigh levels (see `model`).
 
-use crate::record::{value_slot, BirthDate, LinkRecord, NO_VALUE};
+use crate::record::{value_slot, BirthDate, LinkRecord, OtherReading, NO_VALUE};
 use athar_names::{NameAnalysis, NameEngine, TokenLevel};
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +180,28 @@ impl ComparisonKind {
 /// "missing on both sides" where neither record has the value, and "both give the year only"
 /// where two partial dates agree on their year.
 pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) {
+    // The names as compared: one record's may be read the other way round.
+    let aligned = other_reading(engine, a, b, &compare_straight(engine, a, b), None);
+    annotate_read(e, engine, a, b, aligned);
+}
+
+/// As [`annotate`], for a comparison of the names as each record reads them
+/// ([`compare_straight`]).
+pub fn annotate_as_read(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) {
+    annotate_read(e, engine, a, b, None);
+}
+
+fn annotate_read(
+    e: &mut crate::Explanation,
+    engine: &NameEngine,
+    a: &LinkRecord,
+    b: &LinkRecord,
+    aligned: Option<Alignment>,
+) {
+    let field = |k: ComparisonKind, r: &'_ LinkRecord, first: bool| match aligned {
+        Some(al) => al.name_field(k, r, first).map(|n| n.input.clone()),
+        None => k.name_field(r).map(|n| n.input.clone()),
+    };
     for line in &mut e.lines {
         let Some(k) = line.field else { continue };
         if line.kind == crate::LineKind::TermFrequency || line.kind == crate::LineKind::Relatives {
@@ -196,7 +218,7 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
             ),
             // The registry's place as written; its number, only that it is given.
             ComparisonKind::Registry => (registry_text(a), registry_text(b)),
-            _ => (k.name_field(a).map(|n| n.input.clone()), k.name_field(b).map(|n| n.input.clone())),
+            _ => (field(k, a, true), field(k, b, false)),
         };
         if line.kind == crate::LineKind::Missing && va.is_none() && vb.is_none() {
             line.level = "missing on both sides (neutral)".into();
@@ -221,7 +243,11 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
         // A facility's level says it all: its words one by one ("'branch' has no counterpart")
         // would not.
         let parts_said = k != ComparisonKind::Facility;
-        if let (Some(x), Some(y), true) = (k.name_field(a), k.name_field(b), parts_said) {
+        let (x, y) = match aligned {
+            Some(al) => (al.name_field(k, a, true), al.name_field(k, b, false)),
+            None => (k.name_field(a), k.name_field(b)),
+        };
+        if let (Some(x), Some(y), true) = (x, y, parts_said) {
             let c = athar_names::compare::compare_names_with(engine.tables(), x, y, true);
             let mut details: Vec<String> = Vec::new();
             for p in &c.parts {
@@ -236,6 +262,12 @@ pub fn annotate(e: &mut crate::Explanation, engine: &NameEngine, a: &LinkRecord,
                 if !said.is_empty() && !details.contains(&said) {
                     details.push(said);
                 }
+            }
+            if let Some(al) = aligned.filter(|_| OtherReading::NAMES.contains(&k)) {
+                let read = if al.first { a } else { b };
+                let how = read.other_reading.as_deref().map_or("", |o| o.how);
+                let side = if al.first { "the first record" } else { "the second record" };
+                details.insert(0, format!("{side} read with its {how}"));
             }
             if !details.is_empty() {
                 line.reason = Some(details.join("; "));
@@ -460,10 +492,93 @@ impl LevelCache {
 /// As [`compare`], reusing the levels of value pairs already in `cache`. The result is the
 /// same as without the cache.
 pub fn compare_cached(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord, cache: &mut LevelCache) -> ComparisonVector {
+    let mut v = compare_cached_as_read(engine, a, b, cache);
+    if let Some(aligned) = other_reading(engine, a, b, &v, Some(cache)) {
+        aligned.apply(&mut v);
+    }
+    v
+}
+
+/// As [`compare_cached`], the names as each record reads them (no other reading): for a
+/// search, which reads the query both ways itself (see `athar_search::Query`).
+pub fn compare_cached_as_read(
+    engine: &NameEngine,
+    a: &LinkRecord,
+    b: &LinkRecord,
+    cache: &mut LevelCache,
+) -> ComparisonVector {
     ComparisonKind::ALL.map(|k| match value_slot(k) {
         Some(slot) => cache.level(engine, k, slot, a, b),
         None => compare_one(engine, k, a, b),
     })
+}
+
+/// Which record of a pair is read the other way round (see [`OtherReading`]), and the levels of
+/// the names so read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alignment {
+    /// `true`: the first record's other reading; `false`: the second's.
+    pub first: bool,
+    pub levels: [Option<u8>; 4],
+}
+
+impl Alignment {
+    fn apply(&self, v: &mut ComparisonVector) {
+        for (k, l) in OtherReading::NAMES.iter().zip(self.levels) {
+            v[*k as usize] = l;
+        }
+    }
+
+    /// The value of name comparison `k` of record `r` (the first if `first`) as aligned.
+    pub fn name_field<'a>(&self, k: ComparisonKind, r: &'a LinkRecord, first: bool) -> Option<&'a NameAnalysis> {
+        match (first == self.first, r.other_reading.as_deref()) {
+            (true, Some(o)) if OtherReading::NAMES.contains(&k) => o.name_field(k),
+            _ => k.name_field(r),
+        }
+    }
+}
+
+/// The names of a pair read the other way round on one side, when that reading agrees on both
+/// the given and the family name (the same name, any spelling) and the names as read (`v`) do
+/// not: the better reading wins only by evidence. The first record's reading is tried first.
+pub fn other_reading(
+    engine: &NameEngine,
+    a: &LinkRecord,
+    b: &LinkRecord,
+    v: &ComparisonVector,
+    mut cache: Option<&mut LevelCache>,
+) -> Option<Alignment> {
+    let agrees = |l: Option<u8>| matches!(l, Some(0 | 1));
+    if (a.other_reading.is_none() && b.other_reading.is_none())
+        || (agrees(v[ComparisonKind::GivenName as usize]) && agrees(v[ComparisonKind::FamilyName as usize]))
+    {
+        return None;
+    }
+    for (first, read, other) in [(true, a, b), (false, b, a)] {
+        let Some(o) = read.other_reading.as_deref() else { continue };
+        let mut level = |i: usize| {
+            let k = OtherReading::NAMES[i];
+            let slot = value_slot(k).unwrap_or(0);
+            let (x, y) = (o.ids[i], other.value_ids[slot]);
+            let (xa, ya) = (o.names[i].as_deref(), k.name_field(other));
+            match cache.as_deref_mut() {
+                Some(c) if x != NO_VALUE && y != NO_VALUE => *c
+                    .levels
+                    .entry((ComparisonKind::GivenName, x.min(y), x.max(y)))
+                    .or_insert_with(|| name_level(engine, xa, ya)),
+                _ => name_level(engine, xa, ya),
+            }
+        };
+        let (given, family) = (level(0), level(3));
+        if agrees(given) && agrees(family) {
+            // A name read the other way round is less sure than one read as written: its
+            // agreement counts one level down (the same name is "other spelling", another
+            // spelling "similar").
+            let down = |l: Option<u8>| l.map(|l| l + 1);
+            return Some(Alignment { first, levels: [down(given), level(1), level(2), down(family)] });
+        }
+    }
+    None
 }
 
 fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<u8> {
@@ -495,6 +610,15 @@ fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkR
 
 /// Compares two records on every comparison.
 pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
+    let mut v = compare_straight(engine, a, b);
+    if let Some(aligned) = other_reading(engine, a, b, &v, None) {
+        aligned.apply(&mut v);
+    }
+    v
+}
+
+/// As [`compare`], the names as each record reads them (no other reading).
+pub fn compare_straight(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
     ComparisonKind::ALL.map(|k| compare_one(engine, k, a, b))
 }
 
@@ -628,14 +752,17 @@ mod tests {
         assert_eq!(recs[0].value_ids[0], recs[3].value_ids[0], "one text, one id");
         assert_ne!(recs[0].value_ids[0], recs[1].value_ids[0]);
         let mut cache = LevelCache::default();
+        let mut sizes = Vec::new();
         for _ in 0..2 {
             for a in &recs {
                 for b in &recs {
                     assert_eq!(compare_cached(&e, a, b, &mut cache), compare(&e, a, b));
                 }
             }
+            sizes.push(cache.len());
         }
-        // One entry per distinct (comparison, value, value) over the filled slots, in either
+        assert_eq!(sizes[0], sizes[1], "a second pass finds every pair of values in the cache");
+        // At least one entry per distinct (comparison, value, value) over the filled slots, in either
         // order, whatever the number of record pairs that hold them.
         let mut distinct = std::collections::HashSet::new();
         for a in &recs {
@@ -648,7 +775,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cache.len(), distinct.len());
+        // (and the names read the other way round, tried where the names as read disagree).
+        assert!(cache.len() >= distinct.len(), "{} < {}", cache.len(), distinct.len());
         assert!(distinct.len() < recs.len() * recs.len() * 4, "recs 0 and 3 share their values");
     }
 
@@ -773,5 +901,42 @@ mod tests {
         assert_eq!(level(&at("2016-09-01", "release"), &at("2016-09-01", "release")), Some(0));
         assert_eq!(level(&at("2016-09-01", "release"), &at("2016-09-01", "death")), None);
         assert_eq!(level(&arrest, &at("2013-04-02", "unknown")), Some(0), "an unknown kind is compared");
+    }
+
+    #[test]
+    fn names_written_the_other_way_round_are_read_so_only_when_both_names_then_agree() {
+        let e = NameEngine::new();
+        let level = |k: ComparisonKind, v: &ComparisonVector| v[k as usize];
+        let straight = rec(&e, &[("given_name", "Mohammed"), ("father_name", "Ahmad"), ("family_name", "Halabi")]);
+        // A list that put each name in the other's column.
+        let swapped = rec(&e, &[("given_name", "الحلبي"), ("father_name", "أحمد"), ("family_name", "محمد")]);
+        // Read so, they agree, one level below an agreement as written (a reading is less sure).
+        let v = compare(&e, &straight, &swapped);
+        assert!(matches!(level(ComparisonKind::GivenName, &v), Some(1 | 2)), "{v:?}");
+        assert!(matches!(level(ComparisonKind::FamilyName, &v), Some(1 | 2)), "{v:?}");
+        assert!(matches!(level(ComparisonKind::FatherName, &v), Some(0 | 1)), "not lowered: {v:?}");
+        assert_eq!(compare_straight(&e, &straight, &swapped)[ComparisonKind::GivenName as usize], Some(3));
+        // A full name written family name first, against the names split.
+        let first = rec(&e, &[("full_name", "Abdo Ali Muhammad")]);
+        let split = rec(&e, &[("given_name", "علي"), ("father_name", "محمد"), ("family_name", "عبده")]);
+        let v = compare(&e, &first, &split);
+        for k in [ComparisonKind::GivenName, ComparisonKind::FatherName, ComparisonKind::FamilyName] {
+            assert!(matches!(level(k, &v), Some(0..=2)), "{k:?}: {v:?}");
+        }
+        assert_eq!(compare_straight(&e, &first, &split)[ComparisonKind::FamilyName as usize], Some(3));
+        // The names as read win when they agree, and another reading that agrees on one name
+        // only is not taken.
+        assert_eq!(compare(&e, &straight, &straight), compare_straight(&e, &straight, &straight));
+        let half = rec(&e, &[("given_name", "Halabi"), ("family_name", "Khatib")]);
+        assert_eq!(compare(&e, &straight, &half), compare_straight(&e, &straight, &half));
+        // The explanation says which record was read how, and shows the names so read.
+        let model = crate::FsModel::default_model();
+        let mut x = model.explain(&compare(&e, &straight, &swapped), &|_| None);
+        annotate(&mut x, &e, &straight, &swapped);
+        let given = x.lines.iter().find(|l| l.field == Some(ComparisonKind::GivenName)).expect("given");
+        // (either record could be the one swapped: the first is tried first).
+        assert_eq!((given.a.as_deref(), given.b.as_deref()), (Some("Halabi"), Some("الحلبي")), "{given:?}");
+        let reason = given.reason.as_deref().unwrap_or("");
+        assert!(reason.starts_with("the first record read with its given and family names swapped"), "{reason}");
     }
 }

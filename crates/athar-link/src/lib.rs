@@ -26,7 +26,10 @@ pub use blocking::{
     RuleReport, DEFAULT_MAX_BLOCK,
 };
 pub use cluster::{cluster, cluster_with_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair};
-pub use comparison::{annotate, compare, compare_cached, ComparisonKind, ComparisonVector, LevelCache};
+pub use comparison::{
+    annotate, annotate_as_read, compare, compare_cached, compare_cached_as_read, compare_straight, ComparisonKind,
+    ComparisonVector, LevelCache,
+};
 pub use frequency::{TermCounts, TermFrequencies};
 pub use model::{Explanation, FsModel, LineKind, ModelError};
 pub use record::{intern_values, AnalysisCache, BirthDate, LinkRecord, ValueInterner};

@@ -124,14 +124,51 @@ pub struct LinkRecord {
     pub registry_number_hash: Option<String>,
     /// A son's name: the list's, else the one a kunya (Abu Ahmad, أبو أحمد) is made of.
     pub son: NameField,
+    /// The person's names read the other way round, where a list may have written them so (see
+    /// [`OtherReading`]); compared only when the names as read disagree.
+    pub other_reading: Option<Box<OtherReading>>,
     /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
     /// are two equal texts, so a comparison of two values is computed once and reused.
     /// [`NO_VALUE`] where the field is missing or the record was not interned.
     pub value_ids: [u32; VALUE_SLOTS.len()],
 }
 
+/// How a full name written family name first is read (see [`OtherReading::how`]).
+pub const FAMILY_FIRST: &str = "family name first";
+
 /// The value id of a missing or not interned value.
 pub const NO_VALUE: u32 = u32::MAX;
+
+/// A record's own names (given, father, grandfather, family) read another way: a list that
+/// split them may have swapped the given and the family name; a full name may have been written
+/// family name first ("Abdu Ali Muhammad": family Abdu, given Ali, father Muhammad). Linking
+/// takes this reading for a pair only when it agrees on both the given and the family name and
+/// the names as read do not.
+#[derive(Debug, Clone)]
+pub struct OtherReading {
+    /// Given, father, grandfather, family, as [`OtherReading::NAMES`].
+    pub names: [NameField; 4],
+    /// Their value ids (see [`intern_values`]).
+    pub ids: [u32; 4],
+    /// How the names were read: `given and family names swapped` or `family name first`.
+    pub how: &'static str,
+}
+
+impl OtherReading {
+    /// The comparisons of the names a reading holds, in order.
+    pub const NAMES: [crate::ComparisonKind; 4] = [
+        crate::ComparisonKind::GivenName,
+        crate::ComparisonKind::FatherName,
+        crate::ComparisonKind::GrandfatherName,
+        crate::ComparisonKind::FamilyName,
+    ];
+
+    /// The reading's value of a name comparison (`None` for the others).
+    pub fn name_field(&self, k: crate::ComparisonKind) -> Option<&NameAnalysis> {
+        let i = Self::NAMES.iter().position(|n| *n == k)?;
+        self.names[i].as_deref()
+    }
+}
 
 /// The fields that carry a value id, in the order of [`LinkRecord::value_ids`].
 pub const VALUE_SLOTS: [crate::ComparisonKind; 11] = [
@@ -185,19 +222,24 @@ impl ValueInterner {
     pub fn intern(&mut self, records: &mut [LinkRecord]) {
         for r in records.iter_mut() {
             for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
-                r.value_ids[slot] = match kind.name_field(r) {
-                    Some(a) => match self.ids.get(a.input.as_str()) {
-                        Some(id) => *id,
-                        None => {
-                            let id = self.ids.len() as u32;
-                            self.ids.insert(a.input.clone(), id);
-                            id
-                        }
-                    },
-                    None => NO_VALUE,
-                };
+                r.value_ids[slot] = self.id_of(kind.name_field(r));
+            }
+            if let Some(other) = r.other_reading.as_mut() {
+                for i in 0..4 {
+                    other.ids[i] = self.id_of(other.names[i].as_deref());
+                }
             }
         }
+    }
+
+    fn id_of(&mut self, value: Option<&NameAnalysis>) -> u32 {
+        let Some(a) = value else { return NO_VALUE };
+        if let Some(id) = self.ids.get(a.input.as_str()) {
+            return *id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(a.input.clone(), id);
+        id
     }
 }
 
@@ -251,6 +293,7 @@ impl LinkRecord {
             registry_place: analysed(engine, get("registry_place"), cache),
             registry_number_hash: None,
             son: analysed(engine, get("son_name"), cache),
+            other_reading: None,
             value_ids: [NO_VALUE; VALUE_SLOTS.len()],
         };
         if r.son.is_none() {
@@ -288,6 +331,17 @@ impl LinkRecord {
             if r.family.is_none() {
                 r.family = part(Role::Family);
             }
+            if get("given_name").is_none() && get("family_name").is_none() {
+                r.other_reading = family_first(&a, |t| analysed(engine, Some(t), cache));
+            }
+        }
+        if r.other_reading.is_none() && get("given_name").is_some() && get("family_name").is_some() {
+            // A list that split the names may have put each in the other's column.
+            r.other_reading = Some(Box::new(OtherReading {
+                names: [r.family.clone(), r.father.clone(), r.grandfather.clone(), r.given.clone()],
+                ids: [NO_VALUE; 4],
+                how: "given and family names swapped",
+            }));
         }
         r
     }
@@ -299,6 +353,25 @@ impl LinkRecord {
         self.registry_number_hash = hash.map(str::to_string);
         self
     }
+}
+
+/// A full name read family name first, where the engine read it given name first: two to four
+/// plain names (no patronymic, kunya or compound the engine placed by its form, no order the
+/// capitals or a comma already told). The first is the family name, then the given name, the
+/// father's and the grandfather's.
+fn family_first(a: &NameAnalysis, mut analyse: impl FnMut(&str) -> NameField) -> Option<Box<OtherReading>> {
+    let parts: Vec<_> = a.parts.iter().filter(|p| p.role != Role::Particle).collect();
+    let plain = parts.iter().all(|p| matches!(p.role, Role::Given | Role::Father | Role::Grandfather | Role::Family));
+    if !(2..=4).contains(&parts.len()) || !plain || parts[0].role != Role::Given {
+        return None;
+    }
+    let mut names: [NameField; 4] = [None, None, None, None];
+    names[3] = analyse(&parts[0].text);
+    names[0] = analyse(&parts[1].text);
+    for (slot, p) in [1, 2].into_iter().zip(&parts[2..]) {
+        names[slot] = analyse(&p.text);
+    }
+    Some(Box::new(OtherReading { names, ids: [NO_VALUE; 4], how: FAMILY_FIRST }))
 }
 
 /// The name a kunya of `a` is made of: `Ahmad` of `Abu Ahmad`, `الفضل` of `أبو الفضل`.

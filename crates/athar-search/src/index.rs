@@ -5,7 +5,8 @@
 use crate::query::{Query, QueryError};
 use athar_link::record::{NO_VALUE as NO_VALUE_ID, VALUE_SLOTS};
 use athar_link::{
-    compare, compare_cached, ComparisonKind, FsModel, LevelCache, LineKind, LinkRecord, TermCounts, TermFrequencies,
+    compare_cached_as_read, compare_straight, ComparisonKind, FsModel, LevelCache, LineKind, LinkRecord, TermCounts,
+    TermFrequencies,
 };
 use athar_names::{NameAnalysis, NameEngine, Text};
 use rayon::prelude::*;
@@ -611,7 +612,7 @@ impl Index {
                 continue;
             }
             let r = &self.records[c as usize];
-            let v = compare_cached(&self.engine, reading, r, &mut cache);
+            let v = compare_cached_as_read(&self.engine, reading, r, &mut cache);
             let p = self.model.probability(&v, &|k| self.tf.share_given(k, count(k), r));
             let odds = p / (1.0 - p).max(f64::MIN_POSITIVE) * discount;
             let p = odds / (1.0 + odds);
@@ -654,8 +655,8 @@ impl Index {
     /// value, each with the values as written, the level and the name engine's reason (see
     /// [`athar_link::annotate`]).
     fn explain(&self, q: &LinkRecord, r: &LinkRecord) -> Vec<Explained> {
-        let mut e = self.model.explain(&compare(&self.engine, q, r), &|k| self.tf.share(k, q, r));
-        athar_link::annotate(&mut e, &self.engine, q, r);
+        let mut e = self.model.explain(&compare_straight(&self.engine, q, r), &|k| self.tf.share(k, q, r));
+        athar_link::annotate_as_read(&mut e, &self.engine, q, r);
         e.lines
             .into_iter()
             .filter(|l| l.kind != LineKind::Missing)

@@ -171,30 +171,20 @@ impl Query {
     /// already told), with no given or family name given apart (a father's name given apart is
     /// kept). Checked like the query.
     pub(crate) fn family_first(&self, engine: &NameEngine) -> Option<LinkRecord> {
-        use athar_names::Role;
-        if self.given.is_some() || self.family.is_some() {
-            return None;
+        // The reading linkage makes of a full name (athar_link::record::OtherReading).
+        let q = self.to_record(engine).ok()?;
+        let other = q.other_reading.as_deref().filter(|o| o.how == athar_link::record::FAMILY_FIRST)?;
+        let [given, father, grandfather, family] = other.names.clone();
+        let mut r = q.clone();
+        (r.given, r.family) = (given, family);
+        if self.father.is_none() {
+            r.father = father;
         }
-        let a = engine.analyse(self.name.as_deref()?);
-        let parts: Vec<_> = a.parts.iter().filter(|p| p.role != Role::Particle).collect();
-        let plain =
-            parts.iter().all(|p| matches!(p.role, Role::Given | Role::Father | Role::Grandfather | Role::Family));
-        if !(2..=4).contains(&parts.len()) || !plain || parts[0].role != Role::Given {
-            return None;
+        if self.grandfather.is_none() {
+            r.grandfather = grandfather;
         }
-        let mut fields: Vec<(&str, &str)> = vec![("family_name", &parts[0].text), ("given_name", &parts[1].text)];
-        for (role, p) in ["father_name", "grandfather_name"].into_iter().zip(&parts[2..]) {
-            fields.push((role, &p.text));
-        }
-        // The other fields as given (a father's name given apart wins over one read in the name).
-        for (k, v) in self.fields() {
-            if matches!(k, "full_name" | "status") {
-                continue;
-            }
-            fields.retain(|(f, _)| *f != k);
-            fields.push((k, v));
-        }
-        Some(self.record_of(engine, &fields))
+        r.other_reading = None;
+        Some(r)
     }
 
     /// The linkage record of the query's fields: a birth date given as a range or "about"
