@@ -69,11 +69,21 @@ fn split_registry(value: &str) -> (Option<String>, Option<String>) {
     ((!number.is_empty()).then_some(number), (!place.is_empty()).then(|| place.join(" ")))
 }
 
+/// A value looked up in its table (sex, status, event kind): its name, or `unknown` with a
+/// warning that names the row and column (never the value: warnings are printed).
+fn looked_up(out: &mut ParsedRow, field: &'static str, what: &str, found: Option<&str>, row: u64, header: &str) {
+    if found.is_none() {
+        out.warnings.push(format!("row {row}, column {header}: {what} not in the table; recorded as unknown"));
+    }
+    out.fields.push((field, found.unwrap_or("unknown").to_string()));
+}
+
 /// Parses one row; `Err` is the quarantine reason.
 pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: DateRules) -> Result<ParsedRow, String> {
     let mut out = ParsedRow { private: Vec::with_capacity(cells.len()), ..ParsedRow::default() };
     let mut has_name = false;
     let mut birth_iso = String::new();
+    let header = |i: usize| mapping.headers.get(i).map(String::as_str).unwrap_or("?");
     for (i, cell) in cells.iter().enumerate() {
         let role = mapping.roles.get(i);
         out.private.push(is_private(role));
@@ -96,7 +106,7 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                             None => out.warnings.push(format!(
                                 "row {row}, column {}: the registry number holds no digits; kept as written, not \
                                  compared",
-                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
+                                header(i)
                             )),
                         }
                         // A column of place and number gives the place too, unless a column of
@@ -108,36 +118,17 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                         }
                     }
                     Field::EventKind => {
-                        let kind = parse_event_kind(value);
-                        if kind.is_none() {
-                            out.warnings.push(format!(
-                                "row {row}, column {}: event kind not in the table; recorded as unknown",
-                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
-                            ));
-                        }
-                        out.fields.push(("event_kind", kind.unwrap_or(EventKind::Unknown).name().to_string()));
+                        let kind = parse_event_kind(value).map(EventKind::name);
+                        looked_up(&mut out, "event_kind", "event kind", kind, row, header(i));
                     }
                     Field::Phone | Field::Email | Field::Contact | Field::Address | Field::Notes => {}
                     Field::Sex => {
-                        let sex = parse_sex(value);
-                        if sex.is_none() {
-                            out.warnings.push(format!(
-                                "row {row}, column {}: sex value not in the table; recorded as unknown",
-                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
-                            ));
-                        }
-                        out.fields.push(("sex", sex.unwrap_or(crate::values::Sex::Unknown).name().to_string()));
+                        let sex = parse_sex(value).map(crate::values::Sex::name);
+                        looked_up(&mut out, "sex", "sex value", sex, row, header(i));
                     }
                     Field::Status => {
-                        let status = parse_status(value);
-                        if status.is_none() {
-                            out.warnings.push(format!(
-                                "row {row}, column {}: status value not in the table; recorded as unknown",
-                                mapping.headers.get(i).map(String::as_str).unwrap_or("?")
-                            ));
-                        }
-                        out.fields
-                            .push(("status", status.unwrap_or(crate::values::Status::Unknown).name().to_string()));
+                        let status = parse_status(value).map(crate::values::Status::name);
+                        looked_up(&mut out, "status", "status value", status, row, header(i));
                     }
                     Field::BirthDate | Field::EventDate => match parse_date_with(value, dates) {
                         Ok(d) => {
@@ -149,7 +140,7 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                         }
                         Err(e) => out.warnings.push(format!(
                             "row {row}, column {}: {} not understood ({e}); kept as written",
-                            mapping.headers.get(i).map(String::as_str).unwrap_or("?"),
+                            header(i),
                             f.name()
                         )),
                     },
