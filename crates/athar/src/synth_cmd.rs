@@ -277,7 +277,7 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     let (wm, wo) = (r.ceiling_without_disappearance.model, r.ceiling_without_disappearance.oracle);
     let left_out: Vec<&str> = athar_registry::eval::DISAPPEARANCE.iter().map(|k| k.name()).collect();
     println!(
-        "{}",
+        "  {}",
         crate::output::paragraph(
             &format!(
                 "without the disappearance and the family's registry ({} left out, the same model): best F1 of \
@@ -288,7 +288,7 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
                 wm.2,
                 wo.0
             ),
-            2,
+            4,
             100
         )
     );
