@@ -110,8 +110,8 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
                             )),
                         }
                         // A column of place and number gives the place too, unless a column of
-                        // its own does.
-                        if let Some(place) = place {
+                        // its own does (words with no number are not a registry: "unknown").
+                        if let (Some(place), true) = (place, out.registry_number.is_some()) {
                             if mapping.column_of(Field::RegistryPlace).is_none() {
                                 out.fields.push(("registry_place", collapse(&place)));
                             }
@@ -245,6 +245,7 @@ mod tests {
         // No digit: nothing to compare, said so.
         let p = row(&["full name", "qaid number"], &["Ali Hasan", "unknown"]);
         assert_eq!(p.registry_number, None);
+        assert_eq!(field(&p, "registry_place"), None, "words without a number are no registry");
         assert!(p.warnings.iter().any(|w| w.contains("no digits")), "{:?}", p.warnings);
     }
 

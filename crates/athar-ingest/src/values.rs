@@ -131,8 +131,9 @@ pub fn parse_event_kind(raw: &str) -> Option<EventKind> {
 /// disappearance), by a form of the table held whole in it; `None` for a header that names none
 /// ("event date") or more than one.
 pub fn implied_event_kind(header: &str) -> Option<EventKind> {
-    // An elided article is a word of its own here (date d'arrestation).
-    let key = normalize_value(&header.replace(['\'', '’', 'ʼ'], " "));
+    // An elided article is a word of its own here (date d'arrestation), and a header's
+    // separators are spaces (Release_Date, date-of-death), as header mapping reads them.
+    let key = crate::headers::normalize_header(&header.replace(['\'', '’', 'ʼ'], " "));
     let words: Vec<&str> = key.split(' ').collect();
     let mut found: Option<EventKind> = None;
     for (form, kind) in &EVENT_KIND_TABLE.map {
@@ -383,6 +384,9 @@ mod tests {
         assert_eq!(implied_event_kind("date d'écrou"), Some(EventKind::Entry));
         assert_eq!(implied_event_kind("date of disappearance"), Some(EventKind::Disappearance));
         assert_eq!(implied_event_kind("Date d’arrestation"), Some(EventKind::Arrest));
+        assert_eq!(implied_event_kind("Release_Date"), Some(EventKind::Release));
+        assert_eq!(implied_event_kind("date-of-death"), Some(EventKind::Death));
+        assert_eq!(implied_event_kind("تاريخ إخلاء السبيل"), Some(EventKind::Release));
         // A header that names no event, or two, implies none.
         assert_eq!(implied_event_kind("event date"), None);
         assert_eq!(implied_event_kind("date of arrest or release"), None);

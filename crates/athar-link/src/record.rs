@@ -298,7 +298,9 @@ impl LinkRecord {
         };
         if r.son.is_none() {
             // A kunya the engine read in a name the list gave: the name after Abu or Umm.
-            let kunya = ["given_name", "family_name", "full_name", "aliases"]
+            // Not the family name: Abu Zeid is a family's name, and all its members would share a
+            // "son".
+            let kunya = ["given_name", "full_name", "aliases"]
                 .into_iter()
                 .filter_map(&get)
                 .find_map(|text| son_of_kunya(&engine.analyse(text)));
@@ -333,6 +335,16 @@ impl LinkRecord {
             }
             if get("given_name").is_none() && get("family_name").is_none() {
                 r.other_reading = family_first(&a, |t| analysed(engine, Some(t), cache));
+                // A father's or grandfather's name the list gave apart is kept, as in the names
+                // as read.
+                if let Some(o) = r.other_reading.as_mut() {
+                    if get("father_name").is_some() {
+                        o.names[1] = r.father.clone();
+                    }
+                    if get("grandfather_name").is_some() {
+                        o.names[2] = r.grandfather.clone();
+                    }
+                }
             }
         }
         if r.other_reading.is_none() && get("given_name").is_some() && get("family_name").is_some() {
@@ -384,7 +396,7 @@ fn son_of_kunya(a: &NameAnalysis) -> Option<String> {
         return Some(rest.join(" "));
     }
     // Written as one word: أبوأحمد, abuahmad (rare), or abu-ahmad.
-    let folded: String = first.chars().collect();
+    let folded = first.to_lowercase();
     ["ابو", "أبو", "abu-", "abou-", "umm-", "ام"]
         .iter()
         .find_map(|p| folded.strip_prefix(p))

@@ -223,8 +223,11 @@ impl Registry {
                                 done += 1;
                             }
                             // A record today's rules would set aside keeps its derived fields:
-                            // records are never removed.
-                            Some(Err(_)) => kept += 1,
+                            // records are never removed. It is not derived again at every link.
+                            Some(Err(_)) => {
+                                store.keep_derived(rec.record_id)?;
+                                kept += 1;
+                            }
                             None => {}
                         }
                     }

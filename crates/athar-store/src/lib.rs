@@ -1109,6 +1109,16 @@ impl Store {
         )?)
     }
 
+    /// Marks a record's derived fields as today's rules' without changing them: a record those
+    /// rules would set aside keeps the fields it was imported with (records are never removed).
+    pub fn keep_derived(&self, record_id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE records SET derived_version = ?2 WHERE record_id = ?1",
+            params![record_id, schema::DERIVED_VERSION],
+        )?;
+        Ok(())
+    }
+
     /// Replaces the derived fields of a record (raw values are never touched).
     pub fn update_derived(
         &self,

@@ -317,6 +317,14 @@ fn derived_fields_changed_in_the_file_are_named_by_deep_verify() {
     assert!(!o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("record 2") && out.contains("family_name"), "{out}");
+    // Saying the record was derived by an older Athar does not hide the change.
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute("UPDATE records SET derived_version = 1 WHERE record_id = 2", []).expect("tamper");
+    drop(conn);
+    let o = env.athar(&["audit", "verify", "--deep"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("record 2") && out.contains("family_name"), "{out}");
 }
 
 #[test]
