@@ -49,26 +49,6 @@ impl SourceRules {
     }
 }
 
-/// The fields the first version of the derived fields knew and derives as today's rules do
-/// (`place` is not among them: the place of arrest has a field of its own since).
-const FIELDS_OF_VERSION_1: &[&str] = &[
-    "full_name",
-    "given_name",
-    "father_name",
-    "grandfather_name",
-    "family_name",
-    "mother_name",
-    "mother_family_name",
-    "aliases",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "residence",
-    "status",
-    "event_date",
-    "facility",
-];
-
 /// Derives every record's fields again and compares them with those stored (and its national
 /// id hash and fingerprint); the first record that differs, in words. A record that today's
 /// rules would set aside is not compared (its fields stay as imported). A record an older Athar
@@ -88,7 +68,8 @@ pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
             let Some(Ok(p)) = rules.derive(rec) else { continue };
             let compared = |k: &str| {
                 if older {
-                    FIELDS_OF_VERSION_1.contains(&k)
+                    // `place` is derived otherwise since: the place of arrest has a field of its own.
+                    athar_store::CLEAR_FIELDS[..athar_store::CLEAR_FIELDS_OF_VERSION_1].contains(&k) && k != "place"
                 } else {
                     athar_store::CLEAR_FIELDS.contains(&k)
                 }

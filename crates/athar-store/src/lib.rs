@@ -123,6 +123,9 @@ pub const CLEAR_FIELDS: &[&str] = &[
     "son_name",
 ];
 
+/// How many of [`CLEAR_FIELDS`], the first ones, the first version of the derived fields knew.
+pub const CLEAR_FIELDS_OF_VERSION_1: usize = 16;
+
 /// What `init` found and made.
 #[derive(Debug, Clone, Serialize)]
 pub struct InitReport {

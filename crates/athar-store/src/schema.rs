@@ -312,6 +312,8 @@ mod tests {
         let cols = INSERT_RECORD.split('(').nth(1).unwrap_or("");
         let names: Vec<&str> = cols.split(')').next().unwrap_or("").split(',').map(str::trim).collect();
         assert_eq!(&names[8..8 + CLEAR_FIELDS.len()], CLEAR_FIELDS);
+        // The fields of the first version come first, and end with the place.
+        assert_eq!(CLEAR_FIELDS[crate::CLEAR_FIELDS_OF_VERSION_1 - 1], "place");
         assert_eq!(&names[8 + CLEAR_FIELDS.len()..], ["record_id", "row_mac", "registry_number_hmac"]);
         let placeholders = INSERT_RECORD.matches('?').count();
         assert_eq!(placeholders, names.len());
