@@ -49,6 +49,10 @@ pub struct HeaderMapping {
     pub roles: Vec<ColumnRole>,
     /// One sentence per problem: every unmapped column, every field claimed by two columns.
     pub warnings: Vec<String>,
+    /// The kind of event the event date's header names, when no column gives it
+    /// ("date of arrest": arrest), read once for every row.
+    #[serde(skip)]
+    pub event_kind: Option<crate::values::EventKind>,
 }
 
 impl HeaderMapping {
@@ -532,7 +536,16 @@ pub fn map_headers(
             Field::ALL.iter().filter(|f| f.is_name()).map(|f| f.name()).collect::<Vec<_>>().join(", ")
         ));
     }
-    Ok(HeaderMapping { headers, roles, warnings })
+    // A list with no kind column says the kind in its date's header ("date of arrest").
+    let event_kind = if roles.contains(&ColumnRole::Field(Field::EventKind)) {
+        None
+    } else {
+        roles
+            .iter()
+            .position(|r| *r == ColumnRole::Field(Field::EventDate))
+            .and_then(|c| crate::values::implied_event_kind(&headers[c]))
+    };
+    Ok(HeaderMapping { headers, roles, warnings, event_kind })
 }
 
 /// `'Name'`, or `'Name' (column 3)` when the header appears more than once.

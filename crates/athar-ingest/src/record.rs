@@ -9,7 +9,7 @@
 
 use crate::dates::{parse_date_with, DateRules};
 use crate::headers::{ColumnRole, HeaderMapping};
-use crate::values::{implied_event_kind, parse_event_kind, parse_sex, parse_status, EventKind};
+use crate::values::{parse_event_kind, parse_sex, parse_status, EventKind};
 use crate::Field;
 use athar_names::normalize::{fold_digit, lookup_key};
 use athar_names::script::{detect_script, Script};
@@ -156,11 +156,8 @@ pub fn parse_row(mapping: &HeaderMapping, cells: &[String], row: u64, dates: Dat
         }
     }
     // A list with no kind column says the kind in its date's header ("date of arrest").
-    if mapping.column_of(Field::EventKind).is_none() && out.fields.iter().any(|(k, _)| *k == "event_date") {
-        let header = mapping.column_of(Field::EventDate).and_then(|c| mapping.headers.get(c));
-        if let Some(kind) = header.and_then(|h| implied_event_kind(h)) {
-            out.fields.push(("event_kind", kind.name().to_string()));
-        }
+    if let Some(kind) = mapping.event_kind.filter(|_| out.fields.iter().any(|(k, _)| *k == "event_date")) {
+        out.fields.push(("event_kind", kind.name().to_string()));
     }
     if !has_name {
         return Err("no usable name: the name columns are empty or hold no letters".into());

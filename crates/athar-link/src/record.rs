@@ -296,20 +296,23 @@ impl LinkRecord {
             other_reading: None,
             value_ids: [NO_VALUE; VALUE_SLOTS.len()],
         };
+        // The full name, analysed once for its kunya and its parts.
+        let full = get("full_name").map(|t| engine.analyse(t));
         if r.son.is_none() {
             // A kunya the engine read in a name the list gave: the name after Abu or Umm.
             // Not the family name: Abu Zeid is a family's name, and all its members would share a
             // "son".
-            let kunya = ["given_name", "full_name", "aliases"]
-                .into_iter()
-                .filter_map(&get)
-                .find_map(|text| son_of_kunya(&engine.analyse(text)));
+            let kunya = r
+                .given
+                .as_deref()
+                .and_then(son_of_kunya)
+                .or_else(|| full.as_ref().and_then(son_of_kunya))
+                .or_else(|| get("aliases").and_then(|t| son_of_kunya(&cache.analyse(engine, t))));
             if let Some(son) = kunya {
                 r.son = analysed(engine, Some(&son), cache);
             }
         }
-        if let Some(full) = get("full_name") {
-            let a = engine.analyse(full);
+        if let Some(a) = full {
             let mut part = |role: Role| -> NameField {
                 let text: Vec<&str> = a.parts.iter().filter(|p| p.role == role).map(|p| p.text.as_str()).collect();
                 if text.is_empty() {

@@ -456,7 +456,7 @@ impl Index {
     ) -> Result<SearchResults, QueryError> {
         let mut q = query.to_record(&self.engine)?;
         // The other reading of the name (family name first), when there is one.
-        let mut other = query.family_first(&self.engine);
+        let mut other = Query::family_first(&q);
         // The query's values get ids no record holds: each candidate value is compared with the
         // query's once, however many candidates share it (each reading with its own cache).
         for r in std::iter::once(&mut q).chain(other.as_mut()) {

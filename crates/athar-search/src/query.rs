@@ -170,19 +170,12 @@ impl Query {
     /// first (not a Slavic name with a patronymic, a kunya, or one whose order the capitals
     /// already told), with no given or family name given apart (a father's name given apart is
     /// kept). Checked like the query.
-    pub(crate) fn family_first(&self, engine: &NameEngine) -> Option<LinkRecord> {
-        // The reading linkage makes of a full name (athar_link::record::OtherReading).
-        let q = self.to_record(engine).ok()?;
+    pub(crate) fn family_first(q: &LinkRecord) -> Option<LinkRecord> {
+        // The reading linkage makes of a full name (athar_link::record::OtherReading) of the
+        // query's record (`to_record`); it keeps a father's name given apart.
         let other = q.other_reading.as_deref().filter(|o| o.how == athar_link::record::FAMILY_FIRST)?;
-        let [given, father, grandfather, family] = other.names.clone();
         let mut r = q.clone();
-        (r.given, r.family) = (given, family);
-        if self.father.is_none() {
-            r.father = father;
-        }
-        if self.grandfather.is_none() {
-            r.grandfather = grandfather;
-        }
+        [r.given, r.father, r.grandfather, r.family] = other.names.clone();
         r.other_reading = None;
         Some(r)
     }

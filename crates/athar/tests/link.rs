@@ -892,5 +892,7 @@ fn the_arrest_the_registry_and_the_son_are_read_compared_and_the_number_kept_sec
     assert_eq!(event["weight"].as_f64(), Some(0.0), "{event}");
     // Search weighs the place of arrest too.
     let found = env.json(&["search", "Muhammad al-Halabi", "--arrest-place", "دوما", "--json"]);
-    assert!(found.to_string().contains("arrest_place"), "{found}");
+    let lines = found["results"][0]["explanation"].as_array().cloned().unwrap_or_default();
+    let line = lines.iter().find(|l| l["field"] == "arrest_place").unwrap_or_else(|| panic!("{found}"));
+    assert_eq!((line["query"].as_str(), line["level"].as_str()), (Some("دوما"), Some("same place")), "{line}");
 }
