@@ -64,6 +64,21 @@ pub struct PairVerdict {
     pub same_person: Option<bool>,
 }
 
+/// The review queue against the truth: how many pairs it holds, and the share of true pairs
+/// that are either merged or within reach of a review (the two records' persons are a pair of
+/// the queue, so that a reviewer who says "same" joins them).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ReviewReach {
+    /// Pairs waiting for review (no judgement decides them).
+    pub pairs: usize,
+    /// Those pairs per record evaluated.
+    pub pairs_per_record: f64,
+    /// True pairs merged, over all true pairs.
+    pub merged: f64,
+    /// True pairs merged or whose persons a review pair joins, over all true pairs.
+    pub merged_or_review: f64,
+}
+
 /// How often pairs of one kind of trap were merged.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrapRate {
@@ -92,6 +107,8 @@ pub struct EvalReport {
     /// The same, the comparisons of the disappearance ([`DISAPPEARANCE`]) left out of every
     /// candidate pair (the same model otherwise): what they add.
     pub ceiling_without_disappearance: Ceiling,
+    /// What a caseworker who works through the review queue reaches.
+    pub review: ReviewReach,
     /// Queries asked, recall@1, recall@10.
     pub search: Option<(usize, f64, f64)>,
     /// Every candidate pair with its verdict, when asked for.
@@ -119,12 +136,19 @@ impl Registry {
         let (mut pred, mut truth) = (Vec::new(), Vec::new());
         let mut person_of_truth: HashMap<String, Vec<String>> = HashMap::new();
         let mut matched = 0usize;
+        // Every record's person label, the truth's records or not (a review pair may hold one
+        // the truth does not know).
+        let mut label_of_record: HashMap<i64, usize> = HashMap::new();
+        for (p, rid, _, _) in &export {
+            let p = p.clone().unwrap_or_else(|| format!("R{rid}"));
+            let n = labels_p.len();
+            label_of_record.insert(*rid, *labels_p.entry(p).or_insert(n));
+        }
         for (p, rid, source, srid) in &export {
             let Some(t) = srid.as_deref().and_then(|s| truth_of.get(&key(source, s))) else { continue };
             matched += 1;
             let p = p.clone().unwrap_or_else(|| format!("R{rid}"));
-            let n = labels_p.len();
-            pred.push(*labels_p.entry(p.clone()).or_insert(n));
+            pred.push(labels_p[&p]);
             let n = labels_t.len();
             truth.push(*labels_t.entry(t.clone()).or_insert(n));
             person_of_truth.entry(t.clone()).or_default().push(p);
@@ -135,6 +159,10 @@ impl Registry {
         }
         let (pp, pr) = pairwise(&pred, &truth);
         let (bp, br) = bcubed(&pred, &truth);
+        let queue = self.read(|s| Ok(s.review_pairs()?))?;
+        let joined: Vec<(usize, usize)> =
+            queue.iter().filter_map(|(a, b, _)| Some((*label_of_record.get(a)?, *label_of_record.get(b)?))).collect();
+        let review = review_reach(&pred, &truth, &joined, queue.len());
         let mut by_kind: HashMap<String, (usize, usize)> = HashMap::new();
         for t in traps {
             let (Some(pa), Some(pb)) = (person_of_truth.get(&t.person_a), person_of_truth.get(&t.person_b)) else {
@@ -172,6 +200,7 @@ impl Registry {
             prior,
             ceiling,
             ceiling_without_disappearance: ceiling_without,
+            review,
             search,
             pairs,
         })
@@ -210,6 +239,38 @@ fn pairwise(pred: &[usize], truth: &[usize]) -> (f64, f64) {
     let p = if pred_pairs == 0 { 1.0 } else { both as f64 / pred_pairs as f64 };
     let r = if true_pairs == 0 { 1.0 } else { both as f64 / true_pairs as f64 };
     (p, r)
+}
+
+/// The review queue's reach (see [`ReviewReach`]): `joined` holds the persons (labels of
+/// `pred`) each review pair joins; `pairs` is the queue's length.
+fn review_reach(pred: &[usize], truth: &[usize], joined: &[(usize, usize)], pairs: usize) -> ReviewReach {
+    let joined: HashSet<(usize, usize)> = joined.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+    // Each true person's records, counted by the person they were put in.
+    let mut by_truth: HashMap<usize, HashMap<usize, usize>> = HashMap::new();
+    for (p, t) in pred.iter().zip(truth) {
+        *by_truth.entry(*t).or_default().entry(*p).or_default() += 1;
+    }
+    let (mut all, mut merged, mut reached) = (0usize, 0usize, 0usize);
+    for parts in by_truth.values() {
+        let parts: Vec<(usize, usize)> = parts.iter().map(|(&p, &n)| (p, n)).collect();
+        for (k, &(p, n)) in parts.iter().enumerate() {
+            merged += n * (n - 1) / 2;
+            for &(q, m) in &parts[k + 1..] {
+                all += n * m;
+                if joined.contains(&(p.min(q), p.max(q))) {
+                    reached += n * m;
+                }
+            }
+        }
+    }
+    all += merged;
+    let share = |n: usize| if all == 0 { 1.0 } else { n as f64 / all as f64 };
+    ReviewReach {
+        pairs,
+        pairs_per_record: pairs as f64 / pred.len().max(1) as f64,
+        merged: share(merged),
+        merged_or_review: share(merged + reached),
+    }
 }
 
 /// B-cubed precision and recall.
@@ -534,6 +595,21 @@ mod tests {
         assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&w, [Some(0.01), None]));
         assert_ne!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.0001), None]));
         assert_eq!(pattern(&v, [Some(0.01), None]), pattern(&v, [Some(0.011), None]));
+    }
+
+    #[test]
+    fn the_review_queue_reaches_the_true_pairs_its_pairs_join() {
+        // One true person of four records, put in three persons: {0,1}, {2}, {3}.
+        let pred = [0, 0, 1, 2, 3];
+        let truth = [7, 7, 7, 7, 8];
+        // Six true pairs; one merged.
+        let none = review_reach(&pred, &truth, &[], 0);
+        assert!((none.merged - 1.0 / 6.0).abs() < 1e-9 && (none.merged_or_review - none.merged).abs() < 1e-9);
+        // A review pair joins {0,1} with {2}: two more true pairs within reach; one between
+        // persons of different true persons reaches none.
+        let some = review_reach(&pred, &truth, &[(1, 0), (2, 3)], 2);
+        assert!((some.merged_or_review - 3.0 / 6.0).abs() < 1e-9, "{some:?}");
+        assert!((some.pairs_per_record - 2.0 / 5.0).abs() < 1e-9);
     }
 
     #[test]

@@ -231,6 +231,7 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     let report = serde_json::json!({
         "search": r.search.map(|(n, r1, r10)| serde_json::json!({"queries": n, "recall_at_1": r1, "recall_at_10": r10})),
         "blocking_recall": r.blocking_recall,
+        "review": r.review,
         "calibration": r.calibration.iter().map(|(lo, n, share)| serde_json::json!({"from": lo, "pairs": n, "same_person": share})).collect::<Vec<_>>(),
         "prior": {"model": prior.0, "truth": prior.1},
         "ceiling": {
@@ -266,6 +267,11 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         println!("  {k} pairs merged: {} of {} ({:.3})", v.merged, v.pairs, v.merge_rate);
     }
     println!("  blocking recall {:.4} (true pairs that blocking generated)", r.blocking_recall);
+    let q = r.review;
+    println!(
+        "  review queue: {} pairs ({:.3} per record); true pairs merged {:.4}, merged or joined by a review pair {:.4}",
+        q.pairs, q.pairs_per_record, q.merged, q.merged_or_review
+    );
     println!("  prior: model {:.2e}, truth {:.2e} (true pairs over all pairs of records)", prior.0, prior.1);
     let (m, o) = (ceiling.model, ceiling.oracle);
     println!("  best pairwise F1 of the candidate pairs alone (no clustering): {:.4} (P {:.4} R {:.4})", m.0, m.1, m.2);
