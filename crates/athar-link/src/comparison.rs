@@ -428,6 +428,18 @@ fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
     }
 }
 
+/// Which comparison a cached level is filed under: comparisons that run one function on the
+/// values share their levels (Ahmad against Ahmed is one comparison, as given, father's or
+/// family name; Douma against Duma one, as place of birth, of residence or of arrest).
+fn cache_class(k: ComparisonKind) -> ComparisonKind {
+    use ComparisonKind::*;
+    match k {
+        GivenName | FatherName | GrandfatherName | FamilyName | MotherName | MotherFamilyName => GivenName,
+        BirthPlace | Residence | Facility | ArrestPlace => BirthPlace,
+        other => other,
+    }
+}
+
 /// Value ids at or past this are not looked up in the array of a value against itself (a
 /// query's values have ids near `u32::MAX`).
 const SAME_LIMIT: u32 = 1 << 28;
@@ -468,7 +480,10 @@ impl LevelCache {
         }
         if x != y || x >= SAME_LIMIT {
             // Levels are symmetric: one entry serves both orders.
-            return *self.levels.entry((k, x.min(y), x.max(y))).or_insert_with(|| compare_one(engine, k, a, b));
+            return *self
+                .levels
+                .entry((cache_class(k), x.min(y), x.max(y)))
+                .or_insert_with(|| compare_one(engine, k, a, b));
         }
         if self.same.len() <= slot {
             self.same.resize(slot + 1, Vec::new());
@@ -562,15 +577,19 @@ pub fn other_reading(
             let (x, y) = (o.ids[i], other.value_ids[slot]);
             let (xa, ya) = (o.names[i].as_deref(), k.name_field(other));
             match cache.as_deref_mut() {
-                Some(c) if x != NO_VALUE && y != NO_VALUE => *c
-                    .levels
-                    .entry((ComparisonKind::GivenName, x.min(y), x.max(y)))
-                    .or_insert_with(|| name_level(engine, xa, ya)),
+                Some(c) if x != NO_VALUE && y != NO_VALUE => {
+                    *c.levels.entry((cache_class(k), x.min(y), x.max(y))).or_insert_with(|| name_level(engine, xa, ya))
+                }
                 _ => name_level(engine, xa, ya),
             }
         };
-        let (given, family) = (level(0), level(3));
-        if agrees(given) && agrees(family) {
+        // Most pairs do not agree on the given name so read: the family name is not compared.
+        let given = level(0);
+        if !agrees(given) {
+            continue;
+        }
+        let family = level(3);
+        if agrees(family) {
             // A name read the other way round is less sure than one read as written: its
             // agreement counts one level down (the same name is "other spelling", another
             // spelling "similar").
@@ -744,6 +763,11 @@ mod tests {
             [("full_name", "Mhd Ahmed Halaby"), ("birth_place", "Halab")],
             [("full_name", "Mohammed Ahmad al-Halabi"), ("birth_place", "Homs")],
             [("full_name", "Hassan Ali Khatib"), ("birth_place", "Aleppo")],
+            // The same texts in other fields (a level filed once serves every name or place
+            // comparison), and names swapped (the other reading).
+            [("given_name", "Ahmad"), ("family_name", "Mohammed")],
+            [("given_name", "Halabi"), ("family_name", "Mohammed")],
+            [("full_name", "Ali Hassan"), ("residence", "Aleppo")],
         ]
         .iter()
         .map(|f| rec(&e, f))
@@ -770,7 +794,7 @@ mod tests {
                 for (slot, k) in crate::record::VALUE_SLOTS.iter().enumerate() {
                     let (x, y) = (a.value_ids[slot], b.value_ids[slot]);
                     if x != NO_VALUE && y != NO_VALUE {
-                        distinct.insert((*k, x.min(y), x.max(y)));
+                        distinct.insert((cache_class(*k), x.min(y), x.max(y)));
                     }
                 }
             }

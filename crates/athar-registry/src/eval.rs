@@ -5,7 +5,7 @@
 //! door's.
 
 use crate::error::{invalid, Result};
-use crate::link::{link_records, map_with_cache, PairEvidence};
+use crate::link::{link_records, map_with_cache, LevelCaches, PairEvidence};
 use crate::{Action, Actor, Registry, RegistryError};
 use athar_search::Query;
 use athar_store::{LinkInput, Store};
@@ -411,12 +411,13 @@ fn sweep(store: &Store, truth_of: &HashMap<String, String>, want_pairs: bool) ->
     let blocking_recall = if true_pairs == 0 { 1.0 } else { found as f64 / true_pairs as f64 };
     let tf = athar_link::TermFrequencies::new(&records);
     // Scored as `link` scores them.
-    let evidence = PairEvidence::new(&engine, &records, &pairs, &model, &tf);
+    let caches = LevelCaches::new();
+    let evidence = PairEvidence::new(&caches, &engine, &records, &pairs, &model, &tf);
     let scored: Vec<athar_link::ScoredPair> =
         pairs.iter().enumerate().map(|(k, &(i, j))| (i, j, model.probability_of(&evidence.get(k)))).collect();
     let pairs_found = if want_pairs { scored_pairs(&inputs, &truth, &scored) } else { Vec::new() };
     // Each pair's pattern, and — the disappearance left out — its pattern and probability.
-    let looked = map_with_cache(&pairs, |cache, &(i, j)| {
+    let looked = map_with_cache(&caches, &pairs, |cache, &(i, j)| {
         let (a, b) = (&records[i as usize], &records[j as usize]);
         let mut v = athar_link::compare_cached(&engine, a, b, cache);
         use athar_link::ComparisonKind::{FamilyName, GivenName};

@@ -237,7 +237,7 @@ pub(crate) fn link_new(
     let new_counts = TermCounts::of(&records[..n_new]);
     counts.add(&new_counts);
     let tf = TermFrequencies::from_counts(counts.clone(), &records);
-    let evidence = PairEvidence::new(engine, &records, &local_pairs, &model, &tf);
+    let evidence = PairEvidence::new(&super::LevelCaches::new(), engine, &records, &local_pairs, &model, &tf);
     let scored: Vec<ScoredPair> = (0..evidence.len())
         .map(|k| {
             let (i, j) = local_pairs[k];

@@ -268,20 +268,52 @@ fn random_pairs(n: usize, count: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// Maps `items` on every core in order, each thread with one [`LevelCache`] for its whole
-/// share: rayon's `map_init` starts a new cache for every piece of work it splits off, and a
-/// cache of name pairs pays only when it lives long (محمد against Mohammed is compared once,
-/// not once per piece).
-pub fn map_with_cache<T: Sync, R: Send>(items: &[T], f: impl Fn(&mut LevelCache, &T) -> R + Sync) -> Vec<R> {
+/// Level caches that outlive one map: the phases of a link (training, then scoring) compare
+/// many of the same name pairs, and each piece of a map takes whichever cache is free, so that
+/// محمد against Mohammed is compared once per thread for the whole link, not once per piece
+/// and phase.
+pub struct LevelCaches(Vec<std::sync::Mutex<LevelCache>>);
+
+impl LevelCaches {
+    /// One cache per thread of the pool, and one for a caller outside it.
+    pub fn new() -> Self {
+        LevelCaches((0..=rayon::current_num_threads()).map(|_| Default::default()).collect())
+    }
+
+    /// Runs `f` with a cache no other piece holds (a new one should all be taken).
+    fn with<R>(&self, f: impl FnOnce(&mut LevelCache) -> R) -> R {
+        match self.0.iter().find_map(|c| c.try_lock().ok()) {
+            Some(mut cache) => f(&mut cache),
+            None => f(&mut LevelCache::default()),
+        }
+    }
+}
+
+impl Default for LevelCaches {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Maps `items` on every core in order, each piece of work with a cache of `caches` for its
+/// whole share: rayon's `map_init` starts a new cache for every piece it splits off, and a
+/// cache of name pairs pays only when it lives long.
+pub fn map_with_cache<T: Sync, R: Send>(
+    caches: &LevelCaches,
+    items: &[T],
+    f: impl Fn(&mut LevelCache, &T) -> R + Sync,
+) -> Vec<R> {
     let pieces = 2 * rayon::current_num_threads().max(1);
     let f = &f;
-    items
+    let done: Vec<Vec<R>> = items
         .par_chunks(items.len().div_ceil(pieces).max(1))
-        .flat_map_iter(|chunk| {
-            let mut cache = LevelCache::default();
-            chunk.iter().map(move |x| f(&mut cache, x))
-        })
-        .collect()
+        .map(|chunk| caches.with(|cache| chunk.iter().map(|x| f(cache, x)).collect()))
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    for piece in done {
+        out.extend(piece);
+    }
+    out
 }
 
 /// What each candidate pair says under a model, compactly (millions are held at once): its
@@ -291,13 +323,14 @@ pub struct PairEvidence(Vec<(f32, f32)>);
 
 impl PairEvidence {
     pub fn new(
+        caches: &LevelCaches,
         engine: &NameEngine,
         records: &[LinkRecord],
         pairs: &[(u32, u32)],
         model: &FsModel,
         tf: &TermFrequencies,
     ) -> Self {
-        PairEvidence(map_with_cache(pairs, |cache, &(i, j)| {
+        PairEvidence(map_with_cache(caches, pairs, |cache, &(i, j)| {
             let (a, b) = (&records[i as usize], &records[j as usize]);
             let v = compare_cached(engine, a, b, cache);
             let e = model.evidence(&v, &|k| tf.share(k, a, b));
@@ -418,6 +451,8 @@ fn link_all(
     let reports = candidates.reports.clone();
     let block_keys = candidates.keys.take();
     phases.mark("blocking", Some((candidates.pairs.len(), "candidate pairs")));
+    // The levels of value pairs compared in training serve the scoring.
+    let caches = LevelCaches::new();
     // The model: stored, or trained now.
     let (mut model, trained) = match (&stored, args.full || retrain) {
         (Some(_), false) => (crate::admin::stored_model(store)?.0, false),
@@ -435,7 +470,7 @@ fn link_all(
                 .map(|positions| {
                     let stride = (positions.len() / TRAINING_SAMPLE).max(1);
                     let sample: Vec<u32> = positions.iter().step_by(stride).copied().collect();
-                    map_with_cache(&sample, |cache, &k| {
+                    map_with_cache(&caches, &sample, |cache, &k| {
                         let (i, j) = candidates.pairs[k as usize];
                         compare_cached(engine, &records[i as usize], &records[j as usize], cache)
                     })
@@ -465,7 +500,8 @@ fn link_all(
     // Each distinct pair compared and weighed once, on every core: its evidence, and the
     // weight of the person's own fields where relatives count (NaN where not), until the
     // prior is known.
-    let evidence = PairEvidence::new(engine, &records, &candidates.pairs, &model, &tf);
+    let evidence = PairEvidence::new(&caches, engine, &records, &candidates.pairs, &model, &tf);
+    drop(caches);
     let mut prior_iterations = None;
     if trained {
         let stride = (evidence.len() / PRIOR_SAMPLE).max(1);
