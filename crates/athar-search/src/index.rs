@@ -225,7 +225,15 @@ pub struct Index {
     /// The distinct name parts the records hold, built when a text is first read for names
     /// (and again after records are added).
     registered: std::sync::OnceLock<crate::registered::RegisteredParts>,
+    /// The registered forms each word read in texts is the same name as (see
+    /// [`Index::same_forms`]), by the word and whether all were asked for: what the registry
+    /// holds, not what any text asked, so a word of many reports (Mohammed, Aleppo, Ministry)
+    /// is looked up once. Emptied with `registered`, and when it holds [`MOST_WORDS_KEPT`].
+    forms_of_words: std::sync::Mutex<FxHashMap<(Box<str>, bool), crate::registered::SameForms>>,
 }
+
+/// Most words whose registered forms [`Index`] keeps.
+const MOST_WORDS_KEPT: usize = 200_000;
 
 /// Keys of a record's names: every part's skeletons and table names, hashed with the group of
 /// the field — the person's own names (given, father, grandfather, family, which lists put in
@@ -278,6 +286,7 @@ impl Index {
             interner: athar_link::ValueInterner::default(),
             value_ids: FxHashMap::default(),
             registered: std::sync::OnceLock::new(),
+            forms_of_words: Default::default(),
         };
         let (records, refs, facility, status) = index.take_entries(entries);
         let keys: Vec<Vec<u64>> = records.par_iter().map(record_keys).collect();
@@ -330,6 +339,7 @@ impl Index {
     ) {
         let first = self.records.len();
         self.registered = std::sync::OnceLock::new();
+        self.forget_words();
         self.key_start.pop();
         for (k, ks) in keys.into_iter().enumerate() {
             self.key_start.push(self.keys_of.len() as u32);
@@ -422,8 +432,31 @@ impl Index {
     /// `analysis`) is the same name as, in any spelling (see `registered`): all of them, or
     /// (`all` false) one, which says whether there is one.
     pub(crate) fn same_forms(&self, analysis: &NameAnalysis, all: bool) -> crate::registered::SameForms {
+        let key = (Box::<str>::from(analysis.input.as_str()), all);
+        if let Some(found) = self.words_kept().get(&key) {
+            return found.clone();
+        }
         let held = |k: u64| self.by_key.contains_key(&k);
-        self.registered().same_forms(self.engine.tables(), &self.records, analysis, held, all)
+        let found = self.registered().same_forms(self.engine.tables(), &self.records, analysis, held, all);
+        let mut memo = self.words_kept();
+        if memo.len() >= MOST_WORDS_KEPT {
+            memo.clear();
+        }
+        memo.insert(key, found.clone());
+        found
+    }
+
+    /// Forgets the registered forms of the words read so far (they are found again when next
+    /// read): what a registry's new records change, and what a measure of reports never read
+    /// before wants.
+    pub fn forget_words(&self) {
+        self.words_kept().clear();
+    }
+
+    /// The registered forms of the words read so far (a panic elsewhere while it was held
+    /// leaves it whole: an entry is inserted complete or not at all).
+    fn words_kept(&self) -> std::sync::MutexGuard<'_, FxHashMap<(Box<str>, bool), crate::registered::SameForms>> {
+        self.forms_of_words.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The registry's distinct name forms, built when first asked for (a text read for names).

@@ -459,6 +459,28 @@ mod tests {
     }
 
     #[test]
+    fn a_name_registered_after_a_text_was_read_is_found_in_the_next() {
+        let mut index = registry();
+        let text = "Witnesses saw Yusuf Haddad taken at the checkpoint.";
+        assert!(found(&index, text).is_empty(), "no such person yet");
+        let engine = NameEngine::new();
+        let fields = [("given_name", "Youssef"), ("family_name", "Haddad")];
+        index
+            .add(vec![IndexEntry {
+                record: LinkRecord::from_fields(&engine, "7", &fields, None),
+                reference: RecordRef::new(7, "P7", "list", None),
+                facility: None,
+                status: None,
+            }])
+            .expect("added in record order");
+        // The words read before (none of them a registered name then) are read again.
+        assert_eq!(found(&index, text), [("Yusuf Haddad".to_string(), "P7".to_string())]);
+        // And kept words are only a shortcut: forgetting them changes no answer.
+        index.forget_words();
+        assert_eq!(found(&index, text), [("Yusuf Haddad".to_string(), "P7".to_string())]);
+    }
+
+    #[test]
     fn searches_stop_at_the_budget_and_are_counted() {
         let index = registry();
         let text = "Sergei Ryabkov. Ahmad Khatib. Sergey Ivanov. Sergei Ryabkov.";
