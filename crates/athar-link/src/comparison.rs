@@ -428,11 +428,17 @@ fn equal_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
     }
 }
 
-/// Which comparison a cached level is filed under: comparisons that run one function on the
-/// values share their levels (Ahmad against Ahmed is one comparison, as given, father's or
-/// family name; Douma against Duma one, as place of birth, of residence or of arrest).
-fn cache_class(k: ComparisonKind) -> ComparisonKind {
+/// Which comparison a cached level of values `x` and `y` is filed under: comparisons that run
+/// one function on the values share their levels (Ahmad against Ahmed is one comparison, as
+/// given, father's or family name; Douma against Duma one, as place of birth, of residence or
+/// of arrest) — where the ids name texts. A search's query gives all its values one id (past
+/// [`SAME_LIMIT`]): its given and family names are two values, filed under their own
+/// comparisons.
+fn cache_class(k: ComparisonKind, x: u32, y: u32) -> ComparisonKind {
     use ComparisonKind::*;
+    if x.max(y) >= SAME_LIMIT {
+        return k;
+    }
     match k {
         GivenName | FatherName | GrandfatherName | FamilyName | MotherName | MotherFamilyName => GivenName,
         BirthPlace | Residence | Facility | ArrestPlace => BirthPlace,
@@ -482,7 +488,7 @@ impl LevelCache {
             // Levels are symmetric: one entry serves both orders.
             return *self
                 .levels
-                .entry((cache_class(k), x.min(y), x.max(y)))
+                .entry((cache_class(k, x, y), x.min(y), x.max(y)))
                 .or_insert_with(|| compare_one(engine, k, a, b));
         }
         if self.same.len() <= slot {
@@ -577,9 +583,10 @@ pub fn other_reading(
             let (x, y) = (o.ids[i], other.value_ids[slot]);
             let (xa, ya) = (o.names[i].as_deref(), k.name_field(other));
             match cache.as_deref_mut() {
-                Some(c) if x != NO_VALUE && y != NO_VALUE => {
-                    *c.levels.entry((cache_class(k), x.min(y), x.max(y))).or_insert_with(|| name_level(engine, xa, ya))
-                }
+                Some(c) if x != NO_VALUE && y != NO_VALUE => *c
+                    .levels
+                    .entry((cache_class(k, x, y), x.min(y), x.max(y)))
+                    .or_insert_with(|| name_level(engine, xa, ya)),
                 _ => name_level(engine, xa, ya),
             }
         };
@@ -794,7 +801,7 @@ mod tests {
                 for (slot, k) in crate::record::VALUE_SLOTS.iter().enumerate() {
                     let (x, y) = (a.value_ids[slot], b.value_ids[slot]);
                     if x != NO_VALUE && y != NO_VALUE {
-                        distinct.insert((cache_class(*k), x.min(y), x.max(y)));
+                        distinct.insert((cache_class(*k, x, y), x.min(y), x.max(y)));
                     }
                 }
             }
@@ -802,6 +809,30 @@ mod tests {
         // (and the names read the other way round, tried where the names as read disagree).
         assert!(cache.len() >= distinct.len(), "{} < {}", cache.len(), distinct.len());
         assert!(distinct.len() < recs.len() * recs.len() * 4, "recs 0 and 3 share their values");
+    }
+
+    #[test]
+    fn a_query_whose_values_share_one_id_is_compared_field_by_field() {
+        // A search gives every value of its query one id no record holds: the level of the
+        // query's given name against a record's "Ahmad" is not that of its family name.
+        let e = NameEngine::new();
+        let mut recs: Vec<LinkRecord> = [
+            [("given_name", "Ahmad"), ("family_name", "Khatib"), ("birth_place", "Aleppo")],
+            [("given_name", "Hassan"), ("family_name", "Ahmad"), ("birth_place", "Homs")],
+            [("given_name", "Khatib"), ("family_name", "Hassan"), ("birth_place", "Halab")],
+        ]
+        .iter()
+        .map(|f| rec(&e, f))
+        .collect();
+        crate::record::intern_values(&mut recs);
+        let mut query = rec(&e, &[("given_name", "Ahmed"), ("family_name", "Hasan"), ("birth_place", "Aleppo")]);
+        query.value_ids = [u32::MAX - 1; crate::record::VALUE_SLOTS.len()];
+        let mut cache = LevelCache::default();
+        for _ in 0..2 {
+            for r in &recs {
+                assert_eq!(compare_cached_as_read(&e, &query, r, &mut cache), compare_straight(&e, &query, r));
+            }
+        }
     }
 
     #[test]
