@@ -100,6 +100,12 @@ pub fn default_rules() -> Vec<BlockingRule> {
         &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName), KeyPart::BirthYear],
     );
     other_order.other_reading = true;
+    // Records without a birth year are left out of a common name's block, split by year: the
+    // father's name finds them (Ahmad Khalid al-Ali, no year, in one list; with a year in another).
+    let three_names = BlockingRule::new(
+        "given+father+family",
+        &[KeyPart::Name(GivenName), KeyPart::Name(FatherName), KeyPart::Name(FamilyName)],
+    );
     vec![
         BlockingRule::new("given+family", &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName)]),
         family_mother,
@@ -108,6 +114,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
             &[KeyPart::Name(GivenName), KeyPart::Name(FatherName), KeyPart::BirthYear],
         ),
         BlockingRule::new("family+birth_year", &[KeyPart::Name(FamilyName), KeyPart::BirthYear]),
+        three_names,
         family_place,
         BlockingRule::new("given+birth_date", &[KeyPart::Name(GivenName), KeyPart::BirthDate]),
         BlockingRule::new("birth_place+birth_date", &[KeyPart::Name(BirthPlace), KeyPart::BirthDate]),
