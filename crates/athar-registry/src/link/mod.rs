@@ -28,9 +28,6 @@ pub use athar_link::DEFAULT_MAX_BLOCK;
 /// Candidate pairs the prior's fixed point is computed on (evenly drawn when there are more).
 const PRIOR_SAMPLE: usize = 1_000_000;
 
-/// Pairs of one blocking rule EM learns from (evenly drawn when the rule made more).
-const TRAINING_SAMPLE: usize = 250_000;
-
 /// How to link.
 #[derive(Debug, Clone)]
 pub struct LinkOptions {
@@ -298,21 +295,22 @@ impl Default for LevelCaches {
 /// Maps `items` on every core in order, each piece of work with a cache of `caches` for its
 /// whole share: rayon's `map_init` starts a new cache for every piece it splits off, and a
 /// cache of name pairs pays only when it lives long.
-pub fn map_with_cache<T: Sync, R: Send>(
+pub fn map_with_cache<T: Sync, R: Send + Default + Clone>(
     caches: &LevelCaches,
     items: &[T],
     f: impl Fn(&mut LevelCache, &T) -> R + Sync,
 ) -> Vec<R> {
-    let pieces = 2 * rayon::current_num_threads().max(1);
-    let f = &f;
-    let done: Vec<Vec<R>> = items
-        .par_chunks(items.len().div_ceil(pieces).max(1))
-        .map(|chunk| caches.with(|cache| chunk.iter().map(|x| f(cache, x)).collect()))
-        .collect();
-    let mut out = Vec::with_capacity(items.len());
-    for piece in done {
-        out.extend(piece);
-    }
+    let piece = items.len().div_ceil(2 * rayon::current_num_threads().max(1)).max(1);
+    // Each piece writes its share in place: one vector of results, not one per piece copied
+    // into another (millions of pairs).
+    let mut out = vec![R::default(); items.len()];
+    out.par_chunks_mut(piece).zip(items.par_chunks(piece)).for_each(|(done, chunk)| {
+        caches.with(|cache| {
+            for (slot, x) in done.iter_mut().zip(chunk) {
+                *slot = f(cache, x);
+            }
+        })
+    });
     out
 }
 
@@ -462,15 +460,13 @@ fn link_all(
             let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
             let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(engine, &records[i], &records[j])).collect();
             estimate_u(&mut m, &random);
-            // EM learns from an even sample of each rule's pairs: a million patterns say as
-            // much as sixteen million.
+            // EM learns from an even sample of each rule's pairs (blocking's): a million
+            // patterns say as much as sixteen million.
             let vectors: Vec<Vec<athar_link::ComparisonVector>> = candidates
                 .by_rule
                 .iter()
-                .map(|positions| {
-                    let stride = (positions.len() / TRAINING_SAMPLE).max(1);
-                    let sample: Vec<u32> = positions.iter().step_by(stride).copied().collect();
-                    map_with_cache(&caches, &sample, |cache, &k| {
+                .map(|sample| {
+                    map_with_cache(&caches, sample, |cache, &k| {
                         let (i, j) = candidates.pairs[k as usize];
                         compare_cached(engine, &records[i as usize], &records[j as usize], cache)
                     })
@@ -479,11 +475,11 @@ fn link_all(
             let training: Vec<TrainingSet> = rules
                 .iter()
                 .zip(&vectors)
-                .zip(&candidates.by_rule)
-                .map(|((r, v), positions)| TrainingSet {
+                .zip(&candidates.reports)
+                .map(|((r, v), made)| TrainingSet {
                     rule: r.name.as_str(),
                     vectors: v,
-                    pairs: positions.len(),
+                    pairs: made.pairs,
                     blocked: r.blocked_comparisons(),
                 })
                 .collect();
@@ -500,6 +496,8 @@ fn link_all(
     // Each distinct pair compared and weighed once, on every core: its evidence, and the
     // weight of the person's own fields where relatives count (NaN where not), until the
     // prior is known.
+    // Each rule's pairs served training only (a million records: some 300 MB).
+    drop(std::mem::take(&mut candidates.by_rule));
     let evidence = PairEvidence::new(&caches, engine, &records, &candidates.pairs, &model, &tf);
     drop(caches);
     let mut prior_iterations = None;
@@ -558,12 +556,13 @@ fn link_all(
             }
         }
     }
+    // The scored pairs hold every candidate pair: the list of them is not needed past here.
+    drop(candidates);
     let clustering =
         cluster_with_persons(records.len(), &scored, &judgements, options, existing.as_deref()).map_err(|c| {
             RegistryError::Invalid(format!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))
         })?;
     drop(scored);
-    drop(candidates);
     let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
     for (i, p) in clustering.person.iter().enumerate() {
         groups.entry(*p).or_default().push(inputs[i].record_id);
