@@ -162,7 +162,7 @@ impl Registry {
         let queue = self.read(|s| Ok(s.review_pairs()?))?;
         let joined: Vec<(usize, usize)> =
             queue.iter().filter_map(|(a, b, _)| Some((*label_of_record.get(a)?, *label_of_record.get(b)?))).collect();
-        let review = review_reach(&pred, &truth, &joined, queue.len());
+        let review = review_reach(&pred, &truth, &joined, queue.len(), export.len());
         let mut by_kind: HashMap<String, (usize, usize)> = HashMap::new();
         for t in traps {
             let (Some(pa), Some(pb)) = (person_of_truth.get(&t.person_a), person_of_truth.get(&t.person_b)) else {
@@ -242,9 +242,29 @@ fn pairwise(pred: &[usize], truth: &[usize]) -> (f64, f64) {
 }
 
 /// The review queue's reach (see [`ReviewReach`]): `joined` holds the persons (labels of
-/// `pred`) each review pair joins; `pairs` is the queue's length.
-fn review_reach(pred: &[usize], truth: &[usize], joined: &[(usize, usize)], pairs: usize) -> ReviewReach {
-    let joined: HashSet<(usize, usize)> = joined.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+/// `pred`) each review pair joins — a chain of them joins its ends too, as a reviewer who says
+/// "same" to each does —; `pairs` is the queue's length, `records` the registry's.
+fn review_reach(
+    pred: &[usize],
+    truth: &[usize],
+    joined: &[(usize, usize)],
+    pairs: usize,
+    records: usize,
+) -> ReviewReach {
+    // The persons a chain of review pairs joins, as one group each.
+    let mut group: HashMap<usize, usize> = HashMap::new();
+    fn root(group: &mut HashMap<usize, usize>, x: usize) -> usize {
+        let mut r = x;
+        while let Some(&up) = group.get(&r).filter(|&&up| up != r) {
+            r = up;
+        }
+        group.insert(x, r);
+        r
+    }
+    for &(a, b) in joined {
+        let (ra, rb) = (root(&mut group, a), root(&mut group, b));
+        group.insert(ra.max(rb), ra.min(rb));
+    }
     // Each true person's records, counted by the person they were put in.
     let mut by_truth: HashMap<usize, HashMap<usize, usize>> = HashMap::new();
     for (p, t) in pred.iter().zip(truth) {
@@ -257,7 +277,7 @@ fn review_reach(pred: &[usize], truth: &[usize], joined: &[(usize, usize)], pair
             merged += n * (n - 1) / 2;
             for &(q, m) in &parts[k + 1..] {
                 all += n * m;
-                if joined.contains(&(p.min(q), p.max(q))) {
+                if root(&mut group, p) == root(&mut group, q) {
                     reached += n * m;
                 }
             }
@@ -267,7 +287,7 @@ fn review_reach(pred: &[usize], truth: &[usize], joined: &[(usize, usize)], pair
     let share = |n: usize| if all == 0 { 1.0 } else { n as f64 / all as f64 };
     ReviewReach {
         pairs,
-        pairs_per_record: pairs as f64 / pred.len().max(1) as f64,
+        pairs_per_record: pairs as f64 / records.max(1) as f64,
         merged: share(merged),
         merged_or_review: share(merged + reached),
     }
@@ -604,13 +624,18 @@ mod tests {
         let pred = [0, 0, 1, 2, 3];
         let truth = [7, 7, 7, 7, 8];
         // Six true pairs; one merged.
-        let none = review_reach(&pred, &truth, &[], 0);
+        let none = review_reach(&pred, &truth, &[], 0, 5);
         assert!((none.merged - 1.0 / 6.0).abs() < 1e-9 && (none.merged_or_review - none.merged).abs() < 1e-9);
         // A review pair joins {0,1} with {2}: two more true pairs within reach; one between
         // persons of different true persons reaches none.
-        let some = review_reach(&pred, &truth, &[(1, 0), (2, 3)], 2);
+        let some = review_reach(&pred, &truth, &[(1, 0), (2, 3)], 2, 5);
         assert!((some.merged_or_review - 3.0 / 6.0).abs() < 1e-9, "{some:?}");
+        // Review pairs per record of the registry (the truth may know fewer).
         assert!((some.pairs_per_record - 2.0 / 5.0).abs() < 1e-9);
+        assert!((review_reach(&pred, &truth, &[], 2, 10).pairs_per_record - 0.2).abs() < 1e-9);
+        // A chain {0,1} – {2} – {3}: a reviewer who says "same" twice joins all four records.
+        let chain = review_reach(&pred, &truth, &[(0, 1), (1, 2)], 2, 5);
+        assert!((chain.merged_or_review - 1.0).abs() < 1e-9, "{chain:?}");
     }
 
     #[test]
