@@ -53,8 +53,9 @@ impl SourceRules {
 /// id hash and fingerprint); the first record that differs, in words. A record that today's
 /// rules would set aside is not compared (its fields stay as imported). A record an older Athar
 /// derived (its rules knew fewer fields: the next link derives it again), which `stale` counts,
-/// is compared on the fields both versions derive alike, and its fingerprint: a name changed in
-/// the file is found whatever the version says.
+/// is compared on the fields both versions derive alike, its national id hash (as that version
+/// made it), and its fingerprint, and must hold none of the fields that version did not derive:
+/// a field changed in the file is found whatever the version says.
 pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
     let rules = SourceRules::of(store)?;
     let mut after = 0;
@@ -80,8 +81,28 @@ pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
             let mut have: Vec<(&str, &str)> =
                 rec.fields.iter().filter(|(k, _)| compared(k)).map(|(k, v)| (*k, v.as_str())).collect();
             have.sort_unstable();
-            let nid = p.national_id.as_deref().map(|v| store.keys().identifier_hash(v));
-            let what = if want != have {
+            let keys = store.keys();
+            let nid = p.national_id.as_deref().map(|v| keys.identifier_hash(v));
+            // The first version hashed the national id as written, Arabic-Indic digits and all:
+            // the stored hash is that of the cell the id comes from.
+            let nid_as_written = || {
+                rec.raw.iter().any(|c| {
+                    let folded: String = c.chars().map(athar_names::normalize::fold_digit).collect();
+                    nid.as_deref() == Some(keys.identifier_hash(&folded).as_str())
+                        && rec.national_id_hash.as_deref() == Some(keys.identifier_hash(c).as_str())
+                })
+            };
+            // Fields an older version never derived are empty in its records.
+            let not_of_its_version = rec
+                .fields
+                .iter()
+                .map(|(k, _)| *k)
+                .find(|k| older && athar_store::CLEAR_FIELDS[athar_store::CLEAR_FIELDS_OF_VERSION_1..].contains(k));
+            let what = if let Some(k) = not_of_its_version {
+                Some(format!("its {k}, a field the version it is marked with did not derive"))
+            } else if older && rec.registry_number_hash.is_some() {
+                Some("its registry number hash, which the version it is marked with did not derive".to_string())
+            } else if want != have {
                 let differs = want
                     .iter()
                     .find(|w| !have.contains(w))
@@ -89,7 +110,7 @@ pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
                     .map(|(k, _)| *k)
                     .unwrap_or("a field");
                 Some(format!("its {differs}"))
-            } else if nid != rec.national_id_hash && !older {
+            } else if nid != rec.national_id_hash && !(older && nid_as_written()) {
                 Some("its national id hash".to_string())
             } else if p.registry_number.as_deref().map(|v| store.keys().identifier_hash(v)) != rec.registry_number_hash
                 && !older

@@ -328,6 +328,45 @@ fn derived_fields_changed_in_the_file_are_named_by_deep_verify() {
 }
 
 #[test]
+fn a_record_marked_older_still_answers_for_its_national_id_and_the_fields_its_version_lacked() {
+    let env = Env::new();
+    let list = env.write(
+        "ids.csv",
+        "id,name,family,national id,born\n1,Mohammed,Halabi,١٢٣٤٥٦,1985\n2,Khaled,Shami,654321,1990\n".as_bytes(),
+    );
+    env.ok(&["import", list.to_str().expect("p"), "--source", "ids", "--id-column", "id", "--private-id"]);
+    // Marked as derived by the first version, the records are intact as they are.
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute("UPDATE records SET derived_version = 1", []).expect("mark");
+    drop(conn);
+    assert!(env.ok(&["audit", "verify", "--deep"]).contains("intact"));
+    // Their national id hash changed: found, whatever the version says.
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    let hash = |id: i64| -> String {
+        conn.query_row("SELECT national_id_hmac FROM records WHERE record_id = ?1", [id], |r| r.get(0)).expect("hash")
+    };
+    let (first, second) = (hash(1), hash(2));
+    conn.execute("UPDATE records SET national_id_hmac = ?1 WHERE record_id = 2", [&first]).expect("tamper");
+    drop(conn);
+    let o = env.athar(&["audit", "verify", "--deep"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("record 2") && out.contains("national id"), "{out}");
+    // A field the first version never derived, written into such a record: found.
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute("UPDATE records SET national_id_hmac = ?1 WHERE record_id = 2", [&second]).expect("restore");
+    drop(conn);
+    assert!(env.ok(&["audit", "verify", "--deep"]).contains("intact"), "restored");
+    let conn = rusqlite::Connection::open(env.db()).expect("raw");
+    conn.execute("UPDATE records SET event_kind = 'release' WHERE record_id = 1", []).expect("tamper");
+    drop(conn);
+    let o = env.athar(&["audit", "verify", "--deep"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("record 1") && out.contains("event_kind"), "{out}");
+}
+
+#[test]
 fn a_locked_registry_says_what_holds_it_and_shows_nothing_unaudited() {
     let env = Env::new();
     env.registry();
