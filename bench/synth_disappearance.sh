@@ -10,22 +10,21 @@ seed="${2:-7}"
 cd "$(dirname "$0")/.."
 cargo build --release -q
 athar="$PWD/target/release/athar"
+. bench/lists.sh
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 "$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
 family='place of arrest|lieu d'"'"'arrestation|місце зникнення|محل ورقم القيد|alias|registry number|son'"'"'s name'
 event='تاريخ الاحتجاز|مكان الاحتجاز|date of arrest|detaining authority|date d'"'"'arrestation|lieu de détention|дата зникнення|місце утримання|date of disappearance|last known facility|branch'
 for mode in every without_family without_any; do
-  for name in register_ar ngo_en ngo_fr ua_register ua_list inquiries; do
-    case "$name" in register_ar|ua_register) kind=register ;; inquiries) kind=inquiry ;; *) kind=ngo-list ;; esac
+  for name in $LISTS; do
     maps=()
     IFS=',' read -ra headers < <(head -1 "$dir/lists/$name.csv")
     for h in "${headers[@]}"; do
       if [ "$mode" != every ] && [[ "$h" =~ ^($family)$ ]]; then maps+=(--map "$h=-"); fi
       if [ "$mode" = without_any ] && [[ "$h" =~ ^($event)$ ]]; then maps+=(--map "$h=-"); fi
     done
-    "$athar" --db "$dir/$mode.db" import "$dir/lists/$name.csv" --source "$name" --kind "$kind" \
-      --id-column source_record_id "${maps[@]}" >/dev/null
+    import_list "$athar" "$dir/$mode.db" "$dir" "$name" "${maps[@]}"
   done
   echo "== $mode"
   TIMEFORMAT='  link %R s'
