@@ -135,6 +135,8 @@ pub struct LinkRecord {
 
 /// How a full name written family name first is read (see [`OtherReading::how`]).
 pub const FAMILY_FIRST: &str = "family name first";
+/// [`OtherReading::how`] of split names read with the given and family names swapped.
+pub const SWAPPED: &str = "given and family names swapped";
 
 /// The value id of a missing or not interned value.
 pub const NO_VALUE: u32 = u32::MAX;
@@ -307,7 +309,7 @@ impl LinkRecord {
                 .as_deref()
                 .and_then(son_of_kunya)
                 .or_else(|| full.as_ref().and_then(son_of_kunya))
-                .or_else(|| get("aliases").and_then(|t| son_of_kunya(&cache.analyse(engine, t))));
+                .or_else(|| get("aliases").and_then(|t| son_of_kunya(&engine.analyse(t))));
             if let Some(son) = kunya {
                 r.son = analysed(engine, Some(&son), cache);
             }
@@ -355,7 +357,7 @@ impl LinkRecord {
             r.other_reading = Some(Box::new(OtherReading {
                 names: [r.family.clone(), r.father.clone(), r.grandfather.clone(), r.given.clone()],
                 ids: [NO_VALUE; 4],
-                how: "given and family names swapped",
+                how: SWAPPED,
             }));
         }
         r

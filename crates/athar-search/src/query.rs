@@ -169,7 +169,8 @@ impl Query {
     /// family name swapped. Only for a free-text name of two to four names read given name
     /// first (not a Slavic name with a patronymic, a kunya, or one whose order the capitals
     /// already told), with no given or family name given apart (a father's name given apart is
-    /// kept). Checked like the query.
+    /// kept). `q` is the query's record ([`Query::to_record`]); its reading is the one linkage
+    /// makes of a full name.
     pub(crate) fn family_first(q: &LinkRecord) -> Option<LinkRecord> {
         // The reading linkage makes of a full name (athar_link::record::OtherReading) of the
         // query's record (`to_record`); it keeps a father's name given apart.
