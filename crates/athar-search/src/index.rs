@@ -235,6 +235,9 @@ pub struct Index {
 /// Most words whose registered forms [`Index`] keeps.
 const MOST_WORDS_KEPT: usize = 200_000;
 
+/// Longest word (in bytes) whose registered forms [`Index`] keeps.
+const MOST_WORD_BYTES: usize = 64;
+
 /// Keys of a record's names: every part's skeletons and table names, hashed with the group of
 /// the field — the person's own names (given, father, grandfather, family, which lists put in
 /// any order) or the mother's — so that a query's family name does not find every record
@@ -438,6 +441,11 @@ impl Index {
         }
         let held = |k: u64| self.by_key.contains_key(&k);
         let found = self.registered().same_forms(self.engine.tables(), &self.records, analysis, held, all);
+        // A word longer than any name (a pasted run of letters) is not kept: 200,000 of them
+        // would be a text's worth of memory.
+        if analysis.input.len() > MOST_WORD_BYTES {
+            return found;
+        }
         let mut memo = self.words_kept();
         if memo.len() >= MOST_WORDS_KEPT {
             memo.clear();
@@ -455,7 +463,9 @@ impl Index {
 
     /// The registered forms of the words read so far (a panic elsewhere while it was held
     /// leaves it whole: an entry is inserted complete or not at all).
-    fn words_kept(&self) -> std::sync::MutexGuard<'_, FxHashMap<(Box<str>, bool), crate::registered::SameForms>> {
+    pub(crate) fn words_kept(
+        &self,
+    ) -> std::sync::MutexGuard<'_, FxHashMap<(Box<str>, bool), crate::registered::SameForms>> {
         self.forms_of_words.lock().unwrap_or_else(|e| e.into_inner())
     }
 

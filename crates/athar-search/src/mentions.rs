@@ -481,6 +481,16 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_letters_longer_than_any_name_is_not_kept() {
+        let index = registry();
+        let long = format!("Ryabkov{}", "a".repeat(100));
+        found(&index, &format!("Sergey Ryabkov and Sergey {long}."));
+        let kept = index.words_kept();
+        assert!(kept.keys().any(|(w, _)| &**w == "Ryabkov"), "a name is kept");
+        assert!(kept.keys().all(|(w, _)| w.len() <= 64), "{:?}", kept.keys().map(|k| k.0.len()).max());
+    }
+
+    #[test]
     fn searches_stop_at_the_budget_and_are_counted() {
         let index = registry();
         let text = "Sergei Ryabkov. Ahmad Khatib. Sergey Ivanov. Sergei Ryabkov.";
