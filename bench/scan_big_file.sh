@@ -9,10 +9,8 @@ set -euo pipefail
 gigabytes="${1:-1}"
 reports="${REPORTS:-../shared/reports}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 sample="$dir/sample.txt"
 cat "$reports"/* > "$sample"
 target=$((gigabytes * 1024 * 1024 * 1024))

@@ -9,10 +9,8 @@ persons="${1:-660000}"
 seed="${2:-7}"
 megabytes="${3:-4}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 "$athar" --db "$dir/s.db" link >/dev/null
 "$athar" --db "$dir/s.db" bench scan --reports ../shared/reports --megabytes "$megabytes" --persons

@@ -14,10 +14,8 @@ rate="${3:-300}"
 seconds="${4:-60}"
 max_seconds="${5:-20}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 echo "== bench serve ($persons persons, seed $seed; $(nproc) cores)"
 "$athar" --db "$dir/s.db" bench serve --queries "$dir/lists/queries.csv" --rate "$rate" --seconds "$seconds" \

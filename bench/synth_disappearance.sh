@@ -8,11 +8,8 @@ set -euo pipefail
 persons="${1:-10000}"
 seed="${2:-7}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-. bench/lists.sh
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 "$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
 family='place of arrest|lieu d'"'"'arrestation|місце зникнення|محل ورقم القيد|alias|registry number|son'"'"'s name'
 event='تاريخ الاحتجاز|مكان الاحتجاز|date of arrest|detaining authority|date d'"'"'arrestation|lieu de détention|дата зникнення|місце утримання|date of disappearance|last known facility|branch'

@@ -7,10 +7,8 @@ set -euo pipefail
 persons="${1:-10000}"
 seed="${2:-11}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 "$athar" --db "$dir/s.db" link >/dev/null
 python3 - "$dir/lists/queries.csv" "$dir/lists/queries_ff.csv" <<'PY'

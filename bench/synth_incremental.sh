@@ -11,10 +11,8 @@ persons="${1:-10000}"
 seed="${2:-11}"
 rows="${3:-}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" inquiries
 later="$dir/lists/inquiries.csv"
 if [ -n "$rows" ]; then head -n "$((rows + 1))" "$later" >"$dir/later.csv"; later="$dir/later.csv"; fi

@@ -7,10 +7,8 @@ set -euo pipefail
 persons="${1:-10000}"
 seed="${2:-11}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 echo "== link ($persons persons, seed $seed; $(nproc) cores)"
 /usr/bin/time -f "wall %e s, peak RSS %M KiB" "$athar" --db "$dir/s.db" link

@@ -5,7 +5,7 @@
 #   bench/synth_lists.sh ATHAR DIR PERSONS SEED [LATER]
 set -euo pipefail
 athar="$1"; dir="$2"; persons="$3"; seed="$4"; later="${5:-}"
-. "$(dirname "$0")/lists.sh"
+. "$(dirname "$0")/common.sh"
 "$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
 for name in $LISTS; do
   case " $later " in *" $name "*) continue ;; esac

@@ -10,10 +10,8 @@ persons="${1:-10000}"
 seed="${2:-11}"
 rows="${3:-1000}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" inquiries
 head -n "$((rows + 1))" "$dir/lists/inquiries.csv" >"$dir/later.csv"
 "$athar" --db "$dir/s.db" link >/dev/null

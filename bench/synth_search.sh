@@ -11,10 +11,8 @@ seed="${2:-11}"
 threads="${3:-1}"
 queries="${4:-}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 q="$dir/lists/queries.csv"
 if [ -n "$queries" ]; then head -n "$((queries + 1))" "$q" >"$dir/q.csv"; q="$dir/q.csv"; fi

@@ -9,11 +9,8 @@ persons="${1:-200000}"
 seed="${2:-7}"
 rate="${3:-0.3}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-athar="$PWD/target/release/athar"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-. bench/lists.sh
+. bench/common.sh
+setup_bench
 # Generated only (every list "later"), then edited, then imported.
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" "$LISTS"
 python3 bench/spelling_edits.py "$dir/lists" "$rate"

@@ -1,6 +1,14 @@
-# Sourced by the bench scripts: the lists `athar synth` writes, and how each is imported.
-#   . bench/lists.sh; import_list ATHAR DB DIR NAME [IMPORT OPTIONS...]
+# Sourced by the bench scripts, from the repository's root: the release build and a scratch
+# folder; the lists `athar synth` writes, and how each is imported.
+#   . bench/common.sh; setup_bench; import_list "$athar" DB "$dir" NAME [IMPORT OPTIONS...]
 # shellcheck shell=bash
+# Builds the release binary and sets `athar` to it, and `dir` to a scratch folder removed at exit.
+setup_bench() {
+  cargo build --release -q
+  athar="$PWD/target/release/athar"
+  dir="$(mktemp -d)"
+  trap 'rm -rf "$dir"' EXIT
+}
 LISTS="register_ar ngo_en ngo_fr ua_register ua_list inquiries"
 kind_of() {
   case "$1" in register_ar|ua_register) echo register ;; ngo_en|ngo_fr|ua_list) echo ngo-list ;; inquiries) echo inquiry ;; esac
