@@ -305,6 +305,14 @@ fn a_registry_made_by_the_previous_athar_is_sealed_once_and_verifies() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("NOT"), "{}", String::from_utf8_lossy(&o.stdout));
 }
 
+/// Asserts that `audit verify --deep` fails, naming the record and what of it changed.
+fn deep_verify_names(env: &Env, record: i64, what: &str) {
+    let o = env.athar(&["audit", "verify", "--deep"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(&format!("record {record}")) && out.contains(what), "{out}");
+}
+
 #[test]
 fn derived_fields_changed_in_the_file_are_named_by_deep_verify() {
     let env = Env::new();
@@ -313,18 +321,12 @@ fn derived_fields_changed_in_the_file_are_named_by_deep_verify() {
     conn.execute("UPDATE records SET family_name = 'Assad' WHERE record_id = 2", []).expect("tamper");
     drop(conn);
     assert!(env.ok(&["audit", "verify"]).contains("intact"), "the cheap check does not derive");
-    let o = env.athar(&["audit", "verify", "--deep"]);
-    assert!(!o.status.success());
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("record 2") && out.contains("family_name"), "{out}");
+    deep_verify_names(&env, 2, "family_name");
     // Saying the record was derived by an older Athar does not hide the change.
     let conn = rusqlite::Connection::open(env.db()).expect("raw");
     conn.execute("UPDATE records SET derived_version = 1 WHERE record_id = 2", []).expect("tamper");
     drop(conn);
-    let o = env.athar(&["audit", "verify", "--deep"]);
-    assert!(!o.status.success());
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("record 2") && out.contains("family_name"), "{out}");
+    deep_verify_names(&env, 2, "family_name");
 }
 
 #[test]
@@ -348,10 +350,7 @@ fn a_record_marked_older_still_answers_for_its_national_id_and_the_fields_its_ve
     let (first, second) = (hash(1), hash(2));
     conn.execute("UPDATE records SET national_id_hmac = ?1 WHERE record_id = 2", [&first]).expect("tamper");
     drop(conn);
-    let o = env.athar(&["audit", "verify", "--deep"]);
-    assert!(!o.status.success());
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("record 2") && out.contains("national id"), "{out}");
+    deep_verify_names(&env, 2, "national id");
     // A field the first version never derived, written into such a record: found.
     let conn = rusqlite::Connection::open(env.db()).expect("raw");
     conn.execute("UPDATE records SET national_id_hmac = ?1 WHERE record_id = 2", [&second]).expect("restore");
@@ -360,10 +359,7 @@ fn a_record_marked_older_still_answers_for_its_national_id_and_the_fields_its_ve
     let conn = rusqlite::Connection::open(env.db()).expect("raw");
     conn.execute("UPDATE records SET event_kind = 'release' WHERE record_id = 1", []).expect("tamper");
     drop(conn);
-    let o = env.athar(&["audit", "verify", "--deep"]);
-    assert!(!o.status.success());
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("record 1") && out.contains("event_kind"), "{out}");
+    deep_verify_names(&env, 1, "event_kind");
 }
 
 #[test]
