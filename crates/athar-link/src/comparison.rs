@@ -644,6 +644,19 @@ fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkR
     }
 }
 
+/// Whether a record gives what comparison `k` compares (as written or read the other way
+/// round): a comparison with a record that does not is missing whatever the other holds.
+pub fn gives(k: ComparisonKind, r: &LinkRecord) -> bool {
+    match k {
+        ComparisonKind::BirthDate => r.birth.is_some(),
+        ComparisonKind::EventDate => r.event.is_some(),
+        ComparisonKind::Sex => r.sex.is_some(),
+        ComparisonKind::NationalId => r.national_id_hash.is_some(),
+        ComparisonKind::Registry => r.registry_number_hash.is_some(),
+        _ => k.name_field(r).is_some() || r.other_reading.as_deref().is_some_and(|o| o.name_field(k).is_some()),
+    }
+}
+
 /// Compares two records on every comparison.
 pub fn compare(engine: &NameEngine, a: &LinkRecord, b: &LinkRecord) -> ComparisonVector {
     let mut v = compare_straight(engine, a, b);

@@ -252,6 +252,14 @@ impl TermFrequencies {
         self.share_given(k, self.count(k, a), b)
     }
 
+    /// The least share of records a value held by `count` records (see
+    /// [`TermFrequencies::count`]) has in any pair that agrees on it (a pair's share is the
+    /// larger of its two values'); `None` when not known.
+    pub fn least_share(&self, k: ComparisonKind, count: Option<u32>) -> Option<f64> {
+        let (_, c) = self.counts(k)?;
+        Some(f64::from(count?) / c.counts.values as f64)
+    }
+
     /// As [`TermFrequencies::share`], with the first record's count already looked up (a
     /// query scored against many records).
     pub fn share_given(&self, k: ComparisonKind, a_count: Option<u32>, b: &LinkRecord) -> Option<f64> {

@@ -27,8 +27,8 @@ pub use blocking::{
 };
 pub use cluster::{cluster, cluster_with_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair};
 pub use comparison::{
-    annotate, annotate_as_read, compare, compare_cached, compare_cached_as_read, compare_straight, ComparisonKind,
-    ComparisonVector, LevelCache,
+    annotate, annotate_as_read, compare, compare_cached, compare_cached_as_read, compare_straight, gives,
+    ComparisonKind, ComparisonVector, LevelCache,
 };
 pub use frequency::{TermCounts, TermFrequencies};
 pub use model::{Explanation, FsModel, LineKind, ModelError};

@@ -365,6 +365,41 @@ impl FsModel {
         probability(self.combine(self.prior_weight(), e, None))
     }
 
+    /// The most weight (in bits, prior included) any record can score against a record that
+    /// gives the comparisons `gives` says it gives (the others are missing, so neutral): each
+    /// at its best level, an exact agreement with the term-frequency adjustment of the least
+    /// share of records its value can have (`least_share`: `None` when not known, and then the
+    /// most an adjustment adds). No pair scores more: the class of relatives only takes away.
+    /// What a caller that wants only pairs past a probability asks before scoring any.
+    pub fn best_weight(
+        &self,
+        gives: &dyn Fn(ComparisonKind) -> bool,
+        least_share: &dyn Fn(ComparisonKind) -> Option<f64>,
+    ) -> f64 {
+        let mut total = self.prior_weight();
+        for p in self.comparisons.iter().filter(|p| gives(p.comparison)) {
+            let best = p.levels.iter().enumerate().map(|(i, l)| {
+                let adj = if i <= 1 && p.comparison.term_frequency() {
+                    match least_share(p.comparison) {
+                        Some(f) => (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS),
+                        None => MAX_TF_BITS,
+                    }
+                } else {
+                    0.0
+                };
+                l.weight() + adj
+            });
+            // A comparison either side lacks is neutral: never below nothing.
+            total += best.fold(0.0, f64::max);
+        }
+        total
+    }
+
+    /// The probability of a match weight in bits.
+    pub fn probability_of_weight(weight: f64) -> f64 {
+        probability(weight)
+    }
+
     fn evidence_walk(
         &self,
         v: &ComparisonVector,

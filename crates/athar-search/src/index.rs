@@ -559,6 +559,21 @@ impl Index {
         Ok(SearchResults { results, candidates: candidates.len(), withheld: 0, ambiguous })
     }
 
+    /// Whether some record could be the person `query` describes with `least` probability or
+    /// more: the most any record can score against it, every field it gives agreeing at its
+    /// best (see [`FsModel::best_weight`]), in either reading of the name. `false` is sure
+    /// (no search could find one), and costs no record read: a common given and family name
+    /// alone are no one in particular in a large registry.
+    pub(crate) fn may_reach(&self, query: &Query, least: f64) -> bool {
+        let Ok(q) = query.to_record(&self.engine) else { return true };
+        let other = Query::family_first(&q);
+        std::iter::once(&q).chain(other.as_ref()).any(|r| {
+            let best =
+                self.model.best_weight(&|k| athar_link::gives(k, r), &|k| self.tf.least_share(k, self.tf.count(k, r)));
+            FsModel::probability_of_weight(best) >= least
+        })
+    }
+
     /// Whether more than `limit` persons fit about as well as the best (see [`Ambiguity`]), and
     /// which fields the query left out would separate them.
     fn ambiguity(
@@ -1094,6 +1109,68 @@ mod tests {
         assert_eq!(index.search(&q, 0).unwrap().results.len(), 1);
         // Results are best first.
         assert!(found.results.windows(2).all(|w| w[0].probability >= w[1].probability));
+    }
+
+    #[test]
+    fn no_record_scores_past_the_most_a_query_can_reach() {
+        // Term frequencies count: many records, a few common names.
+        let mut r = Registry::new();
+        let givens = ["Mohammed", "محمد", "Ahmad", "Олександр", "Sergey", "Khaled"];
+        let families = ["Halabi", "الحلبي", "Khatib", "Коваленко", "Ryabkov", "Shami", "Idlibi"];
+        for i in 0..1_200 {
+            let born = (1950 + i % 50).to_string();
+            let mother = ["Fatima", "Zainab", "Amina"][i % 3];
+            let fields = [
+                ("given_name", givens[i % givens.len()]),
+                ("family_name", families[i % families.len()]),
+                ("father_name", givens[(i / 7) % givens.len()]),
+                ("mother_name", mother),
+                ("birth_date", born.as_str()),
+                ("event_date", if i % 2 == 0 { "2013-08-27" } else { "2015" }),
+                ("facility", if i % 2 == 0 { "Saydnaya" } else { "Adra prison" }),
+            ];
+            r.add(&format!("p{i}"), &fields);
+        }
+        let mut index = r.index();
+        let queries = [
+            Query { name: Some("Mohammed Halabi".into()), ..Query::default() },
+            Query {
+                name: Some("محمد أحمد الحلبي".into()), born: Some("1960".into()), ..Query::default()
+            },
+            Query { name: Some("Halabi Mohammed".into()), mother: Some("Fatima".into()), ..Query::default() },
+            Query {
+                name: Some("Sergei Ryabkov".into()),
+                arrested: Some("2013-08".into()),
+                facility: Some("Sednaya".into()),
+                ..Query::default()
+            },
+            Query { given: Some("Khaled".into()), family: Some("Shami".into()), ..Query::default() },
+        ];
+        // The default model, and models whose levels weigh in another order (the bound must
+        // not assume the first level is the best).
+        let default = FsModel::default_model();
+        let mut reordered = default.clone();
+        for (i, c) in reordered.comparisons.iter_mut().enumerate() {
+            c.levels.rotate_left(1 + i % 2);
+        }
+        for model in [None, Some(reordered)] {
+            index.set_model(model);
+            for q in &queries {
+                let found = index.search(q, MAX_LIMIT).expect("a name");
+                assert!(!found.results.is_empty(), "{q:?}");
+                for m in &found.results {
+                    // (Less a rounding: a record that agrees on all is the bound, summed in another order.)
+                    let p = m.probability;
+                    assert!(index.may_reach(q, p * (1.0 - 1e-9)), "{q:?}: {} scored {p} past the bound", m.person_id);
+                }
+            }
+        }
+        // A registry where no one could be named by two common names alone: nothing reaches.
+        let mut sure_of_nothing = default.clone();
+        sure_of_nothing.prior = 1e-15;
+        index.set_model(Some(sure_of_nothing));
+        assert!(!index.may_reach(&queries[0], 0.5));
+        assert!(index.may_reach(&queries[0], 1e-12));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Registered persons named in a text (a report, a testimony): runs of words that are the same
 //! name, in some spelling, as a name a record holds (not merely a word sharing a loose key with
 //! one: `War`, `New`, `Low` are no names) — two at least, or one after a kunya (`Abu Ahmad`) —,
-//! each searched as a full name among the records that hold two of its names (a run that no
-//! record holds two names of costs no search: most runs of capitalised words in news are
-//! titles, places and agencies; the same name again in a text is the same answer), and kept
+//! each searched as a full name, when some record could be its person with a mention's
+//! probability at all (two common names alone in a large registry are no one: the model's
+//! bound says so before any record is read), among the records that hold two of its names (a
+//! run that no record holds two names of costs no search: most runs of capitalised words in
+//! news are titles, places and agencies; the same name again in a text is the same answer), and kept
 //! when the best person's record agrees on two of its names at least (a given and a family
 //! name, say) with the model's probability past a floor. A lone given name is never a mention.
 //! Owns the reading of the text into candidate names and their acceptance; not the audit of
@@ -111,48 +113,63 @@ impl Index {
                 i += 1;
                 continue;
             }
+            let run = &words[i..run_end.min(i + MAX_NAME_WORDS)];
+            // Each length from the shortest that could be a name to the longest, with the name
+            // searched (each word in the form the registry holds).
+            let windows: Vec<(usize, String)> = ((i + 2)..=run_end.min(i + MAX_NAME_WORDS))
+                .filter(|&end| {
+                    let window = &words[i..end];
+                    let names = window.iter().filter(|w| w.name.is_some()).count();
+                    window.last().is_some_and(|w| w.name.is_some()) && (names >= 2 || window[0].kunya)
+                })
+                .map(|end| {
+                    let spoken: Vec<&str> = words[i..end].iter().map(|w| w.name.as_deref().unwrap_or(w.text)).collect();
+                    (end, spoken.join(" "))
+                })
+                .collect();
+            // A name no record could be the person of with the probability a mention needs (two
+            // common names, in a large registry) has no mention: no search, no records looked
+            // up (the same name again in the text: the same answer).
+            for (_, spoken) in &windows {
+                if !answers.contains_key(spoken) && !self.may_reach(&name_query(spoken), MENTION_MIN_PROBABILITY) {
+                    answers.insert(spoken.clone(), None);
+                }
+            }
+            if windows.iter().all(|(_, spoken)| matches!(answers.get(spoken), Some(None))) {
+                i += 1;
+                continue;
+            }
             // The records that hold the run's first name with another of its words: the only
             // ones a name here can be (none: the run names no one registered, at no search's
             // cost — most runs of capitalised words are a place and a month, or two ministers).
-            let run = &words[i..run_end.min(i + MAX_NAME_WORDS)];
             let run_text = run.iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
             let among = together.entry(run_text).or_insert_with(|| self.held_together(run, &mut forms)).clone();
             if among.as_ref().is_some_and(Vec::is_empty) {
                 i += 1;
                 continue;
             }
-            // Each length from the shortest that could be a name to the longest: the best
-            // probability wins (a longer name when they tie, it says more).
+            // The best probability wins (a longer name when they tie, it says more).
             let mut best: Option<(usize, PersonMatch)> = None;
-            for end in (i + 2)..=run_end.min(i + MAX_NAME_WORDS) {
-                let window = &words[i..end];
-                if window.last().is_some_and(|w| w.name.is_none()) {
-                    continue;
-                }
-                let names = window.iter().filter(|w| w.name.is_some()).count();
-                if names < 2 && !window[0].kunya {
-                    continue;
-                }
-                // The run's records that hold this window's first name with another of its own.
-                let among = among.as_ref().map(|records| self.holding_two(records, window, &mut forms));
-                if among.as_ref().is_some_and(Vec::is_empty) {
-                    continue;
-                }
-                let spoken: Vec<&str> = window.iter().map(|w| w.name.as_deref().unwrap_or(w.text)).collect();
-                let spoken = spoken.join(" ");
-                // The same name again in the text: the same answer, no new search.
+            for (end, spoken) in windows {
                 let top = match answers.get(&spoken) {
                     Some(top) => top.clone(),
                     None => {
+                        // The run's records that hold this window's first name with another of
+                        // its own.
+                        let window = &words[i..end];
+                        let among = among.as_ref().map(|records| self.holding_two(records, window, &mut forms));
+                        if among.as_ref().is_some_and(Vec::is_empty) {
+                            answers.insert(spoken, None);
+                            continue;
+                        }
                         if out.searches >= max_searches {
                             // A name left to search and none allowed: the rest is not read.
                             out.stopped = true;
                             break;
                         }
                         out.searches += 1;
-                        let query = Query { name: Some(spoken.clone()), ..Query::default() };
                         let top = self
-                            .search_among(&query, among, 1, false)
+                            .search_among(&name_query(&spoken), among, 1, false)
                             .ok()
                             .and_then(|found| found.results.into_iter().next())
                             .filter(|top| top.probability >= MENTION_MIN_PROBABILITY && names_agree(top));
@@ -272,6 +289,11 @@ impl FormsOf<'_> {
         self.read.insert(name.to_string(), found.clone());
         found
     }
+}
+
+/// The search of a name read in a text: the name alone.
+fn name_query(spoken: &str) -> Query {
+    Query { name: Some(spoken.to_string()), ..Query::default() }
 }
 
 /// Whether the person's best record agrees with the name searched on two of the person's
@@ -488,6 +510,21 @@ mod tests {
         let kept = index.words_kept();
         assert!(kept.keys().any(|(w, _)| &**w == "Ryabkov"), "a name is kept");
         assert!(kept.keys().all(|(w, _)| w.len() <= 64), "{:?}", kept.keys().map(|k| k.0.len()).max());
+    }
+
+    #[test]
+    fn a_name_no_record_could_be_the_person_of_costs_no_search() {
+        let mut index = registry();
+        let text = "Deputy Foreign Minister Sergei Ryabkov said so.";
+        let found = index.name_mentions(text, 1000);
+        assert_eq!((found.searches, found.mentions.len()), (1, 1));
+        // A model under which even a record agreeing on both names stays below a mention's
+        // probability (what two common names are in a large registry).
+        let mut unsure = athar_link::FsModel::default_model();
+        unsure.prior = 1e-15;
+        index.set_model(Some(unsure));
+        let found = index.name_mentions(text, 1000);
+        assert_eq!((found.searches, found.mentions.len(), found.stopped), (0, 0, false));
     }
 
     #[test]
