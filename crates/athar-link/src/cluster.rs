@@ -5,7 +5,8 @@
 //! so a component splits along its weakest links: pairs are merged strongest first), pairs at
 //! or above the merge threshold are merged — unless the other records of the two groups it would
 //! join say otherwise (see [`ClusterOptions::min_mean_between`]) — pairs in the review band are
-//! listed for review and never merged automatically, and contradictory judgements (A = B,
+//! listed for review (the strongest between two persons, none between persons judged
+//! different) and never merged automatically, and contradictory judgements (A = B,
 //! B = C, A ≠ C) are refused.
 //! Does not score pairs (see `model`) or keep ids stable across runs (the store's job).
 
@@ -296,7 +297,14 @@ pub fn cluster_with_persons(
             review.push((a, b, p));
         }
     }
-    review.retain(|&(a, b, _)| uf.find(a) != uf.find(b));
+    // One pair per two persons, the strongest (pairs come strongest first): a decision on it
+    // decides theirs — "same" joins the persons, "different" keeps them apart —, so the others
+    // between them would only ask again. None between persons a judgement keeps apart.
+    let mut asked: std::collections::HashSet<(usize, usize)> = Default::default();
+    review.retain(|&(a, b, _)| {
+        let (ra, rb) = (uf.find(a), uf.find(b));
+        ra != rb && !uf.forbidden(a, b) && asked.insert((ra.min(rb), ra.max(rb)))
+    });
     review_order(&mut review, (opts.review_from, opts.merge_at));
     let person = (0..n).map(|i| uf.find(i)).collect();
     Ok(Clustering { person, review, refused, unlike_groups })
@@ -345,6 +353,19 @@ mod tests {
         assert_ne!(c.person[1], c.person[2]);
         assert_ne!(c.person[2], c.person[3]);
         assert_eq!(c.review, vec![(1, 2, 0.7)]);
+    }
+
+    #[test]
+    fn two_persons_are_asked_about_once_and_never_after_a_different() {
+        // Persons {0, 1} and {2, 3}: three pairs between them in the band. One decision
+        // decides all three: the strongest is asked.
+        let pairs = [(0, 1, 0.99), (2, 3, 0.99), (0, 2, 0.6), (1, 3, 0.8), (1, 2, 0.7), (3, 4, 0.55)];
+        let c = cluster(5, &pairs, &[], ClusterOptions::default()).expect("ok");
+        assert_eq!(c.review, vec![(1, 3, 0.8), (3, 4, 0.55)]);
+        // A "different" between the two persons (on another pair than the ones scored): none of
+        // their pairs is asked again.
+        let c = cluster(5, &pairs, &[(0, 3, Judgement::Different)], ClusterOptions::default()).expect("ok");
+        assert_eq!(c.review, vec![(3, 4, 0.55)]);
     }
 
     #[test]

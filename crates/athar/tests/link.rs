@@ -687,6 +687,10 @@ fn a_record_and_its_copy_in_another_script_carry_no_siblings_penalty() {
 #[test]
 fn review_pages_filters_and_writes_each_format_in_the_band_order() {
     let env = Env::new();
+    // Names alone, each like a person of the lists: unsure pairs with several persons (the
+    // queue asks about two persons once).
+    std::fs::write(env.path("names.csv"), "name\nSami Haddad\nKhaled Shami\nMohammed Halabi\n").expect("write");
+    env.ok(&["import", env.path("names.csv").to_str().expect("p"), "--source", "names"]);
     env.ok(&["link", "--threshold", "0.99", "--review-band", "0.001,0.99"]);
     let queue = env.json(&["review", "--format", "json"]);
     let total = queue["total"].as_u64().expect("total");
@@ -705,7 +709,7 @@ fn review_pages_filters_and_writes_each_format_in_the_band_order() {
     let first = &queue["items"][0];
     for side in ["a", "b"] {
         assert!(!first[side]["name"].as_str().unwrap_or("").is_empty(), "{first}");
-        assert!(["reg", "ngo"].contains(&first[side]["source"].as_str().unwrap_or("")), "{first}");
+        assert!(["reg", "ngo", "names"].contains(&first[side]["source"].as_str().unwrap_or("")), "{first}");
     }
     // Pages.
     let page = env.json(&["review", "--json", "--limit", "1", "--page", "2"]);
