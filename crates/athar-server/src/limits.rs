@@ -46,18 +46,64 @@ impl Counter {
         limit.count.saturating_sub(q.len())
     }
 
+    /// Takes up to `want` events at once under every one of `limits` (key and limit), as many as
+    /// the tightest leaves: all are counted now, in one step, so that two callers at once cannot
+    /// both take the last one. Returns how many were taken ([`Counter::give_back`] returns the
+    /// unused).
+    pub fn take(&self, limits: &[(&str, Limit)], want: usize) -> usize {
+        let now = Instant::now();
+        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut granted = want;
+        for (key, limit) in limits {
+            if let Some(q) = map.get_mut(*key) {
+                while q.front().is_some_and(|t| now.duration_since(*t) > limit.window) {
+                    q.pop_front();
+                }
+                granted = granted.min(limit.count.saturating_sub(q.len()));
+            } else {
+                granted = granted.min(limit.count);
+            }
+        }
+        if granted > 0 {
+            drop_old_keys(&mut map);
+            for (key, limit) in limits {
+                let q = map.entry(key.to_string()).or_default();
+                q.extend(std::iter::repeat_n(now, granted));
+                while q.len() > limit.count {
+                    q.pop_front();
+                }
+            }
+        }
+        granted
+    }
+
+    /// Returns `n` events taken and not used (the latest of each key).
+    pub fn give_back(&self, keys: &[&str], n: usize) {
+        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in keys {
+            if let Some(q) = map.get_mut(*key) {
+                q.truncate(q.len().saturating_sub(n));
+            }
+        }
+    }
+
     /// Counts an event of `key`; keeps at most `keep` of them.
     pub fn note(&self, key: &str, keep: usize) {
         let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 100_000 {
-            // Old keys are dropped rather than memory grown without end by made-up names.
-            map.retain(|_, q| q.back().is_some_and(|t| t.elapsed() < Duration::from_secs(24 * 60 * 60)));
-        }
+        drop_old_keys(&mut map);
         let q = map.entry(key.to_string()).or_default();
         q.push_back(Instant::now());
         while q.len() > keep {
             q.pop_front();
         }
+    }
+}
+
+/// Past 100,000 keys, those with no event in a day are dropped, rather than memory grown
+/// without end by made-up names.
+fn drop_old_keys(map: &mut HashMap<String, VecDeque<Instant>>) {
+    if map.len() > 100_000 {
+        map.retain(|_, q| q.back().is_some_and(|t| t.elapsed() < Duration::from_secs(24 * 60 * 60)));
     }
 }
 
@@ -78,5 +124,33 @@ mod tests {
         let short = Limit { count: 1, window: Duration::from_millis(0) };
         std::thread::sleep(Duration::from_millis(2));
         assert!(!c.reached("account:sara", short), "events older than the window do not count");
+    }
+
+    #[test]
+    fn what_is_taken_at_once_is_counted_at_once_and_the_unused_given_back() {
+        let c = Counter::default();
+        let minute = Limit { count: 30, window: Duration::from_secs(60) };
+        let day = Limit { count: 40, window: Duration::from_secs(3600) };
+        let limits = [("minute:sara", minute), ("day:sara", day)];
+        // Two scans at once: the second gets what the first left, not the same 30.
+        assert_eq!(c.take(&limits, 2_000), 30);
+        assert_eq!(c.take(&limits, 2_000), 0);
+        c.give_back(&["minute:sara", "day:sara"], 25);
+        assert_eq!(c.remaining("minute:sara", minute), 25);
+        // Each limit counts what is taken: the day had 35 left.
+        assert_eq!(c.take(&limits, 1), 1);
+        assert_eq!(c.remaining("day:sara", day), 34);
+        // From many threads at once, never more than the limit.
+        let c = std::sync::Arc::new(Counter::default());
+        let taken: usize = (0..8)
+            .map(|_| {
+                let c = c.clone();
+                std::thread::spawn(move || (0..20).map(|_| c.take(&[("k", minute)], 1)).sum::<usize>())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap_or(0))
+            .sum();
+        assert_eq!(taken, 30);
     }
 }

@@ -891,43 +891,44 @@ pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
     )
 }
 
-/// How many searches `actor` may still make now (the least of the minute's and the day's), or
-/// `None` when the limits are lifted (the load benchmark).
-pub(crate) fn searches_left(app: &App, actor: &Actor) -> Option<usize> {
+/// The user's search limits: the minute's and the day's, by key.
+fn search_limits(actor: &Actor) -> [(String, limits::Limit); 2] {
+    [
+        (format!("minute:{}", actor.name), limits::SEARCHES_A_MINUTE),
+        (format!("day:{}", actor.name), limits::SEARCHES_A_DAY),
+    ]
+}
+
+/// Takes up to `want` searches from `actor`'s limits at once (the least of the minute's and the
+/// day's left): counted now, so that two requests at once cannot both spend the last ones.
+/// `None` when the limits are lifted (the load benchmark). What a request did not use goes
+/// back ([`give_back_searches`]).
+pub(crate) fn take_searches(app: &App, actor: &Actor, want: usize) -> Option<usize> {
     if app.search_limit_lifted {
         return None;
     }
-    let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
-    Some(
-        app.searches
-            .remaining(&minute, limits::SEARCHES_A_MINUTE)
-            .min(app.searches.remaining(&day, limits::SEARCHES_A_DAY)),
-    )
+    let limits = search_limits(actor);
+    let keyed: Vec<(&str, limits::Limit)> = limits.iter().map(|(k, l)| (k.as_str(), *l)).collect();
+    Some(app.searches.take(&keyed, want))
 }
 
-/// Counts `n` searches `actor` made (a text scanned for persons makes several).
-pub(crate) fn note_searches(app: &App, actor: &Actor, n: usize) {
-    let (minute, day) = (format!("minute:{}", actor.name), format!("day:{}", actor.name));
-    for _ in 0..n {
-        app.searches.note(&minute, limits::SEARCHES_A_MINUTE.count);
-        app.searches.note(&day, limits::SEARCHES_A_DAY.count);
+/// Returns `n` searches taken and not made.
+pub(crate) fn give_back_searches(app: &App, actor: &Actor, n: usize) {
+    if n > 0 && !app.search_limit_lifted {
+        let limits = search_limits(actor);
+        let keys: Vec<&str> = limits.iter().map(|(k, _)| k.as_str()).collect();
+        app.searches.give_back(&keys, n);
     }
 }
 
 /// Whether `actor` has reached a search limit (30 a minute, 300 a day; the refusal audited);
 /// else the search is counted.
 pub(crate) async fn over_search_limit(app: &Arc<App>, actor: &Actor) -> bool {
-    match searches_left(app, actor) {
-        None => false,
-        Some(0) => {
-            search_refused(app, actor).await;
-            true
-        }
-        Some(_) => {
-            note_searches(app, actor, 1);
-            false
-        }
+    if take_searches(app, actor, 1) == Some(0) {
+        search_refused(app, actor).await;
+        return true;
     }
+    false
 }
 
 /// Notes in the audit chain that a search was refused at the limit.
@@ -1075,18 +1076,22 @@ pub(crate) async fn scan_within_limits(
     text: String,
     persons: bool,
 ) -> Result<Option<Result<athar_registry::reports::TextScan, RegistryError>>, Response> {
-    let left = if persons { searches_left(app, actor) } else { Some(0) };
-    if persons && left == Some(0) {
+    let want = athar_registry::reports::DEFAULT_MAX_SEARCHES;
+    let taken = if persons { take_searches(app, actor, want) } else { Some(0) };
+    if persons && taken == Some(0) {
         search_refused(app, actor).await;
         return Ok(None);
     }
-    let max = left.unwrap_or(athar_registry::reports::DEFAULT_MAX_SEARCHES);
+    let max = taken.unwrap_or(want);
     let (registry, who) = (app.registry.clone(), actor.clone());
-    let answer = blocking(move || registry.scan_text(&who, &text, persons, max)).await?;
-    if let Ok(found) = &answer {
-        note_searches(app, actor, found.searches);
-    }
-    Ok(Some(answer))
+    let answer = blocking(move || registry.scan_text(&who, &text, persons, max)).await;
+    // The searches taken and not made go back (all of them when the scan failed).
+    let made = match &answer {
+        Ok(Ok(found)) => found.searches,
+        _ => 0,
+    };
+    give_back_searches(app, actor, taken.unwrap_or(0).saturating_sub(made));
+    Ok(Some(answer?))
 }
 
 /// A pasted text read for the sites and places it names, and — when asked, by a role that may
