@@ -21,6 +21,8 @@ pub enum KeyPart {
     BirthYear,
     /// The whole birth date, where day and month are known.
     BirthDate,
+    /// The whole date of the disappearance (an arrest, an entry), where day and month are known.
+    EventDate,
     NationalId,
 }
 
@@ -60,6 +62,7 @@ impl BlockingRule {
             .map(|p| match p {
                 KeyPart::Name(k) => *k,
                 KeyPart::BirthYear | KeyPart::BirthDate => ComparisonKind::BirthDate,
+                KeyPart::EventDate => ComparisonKind::EventDate,
                 KeyPart::NationalId => ComparisonKind::NationalId,
             })
             .collect();
@@ -73,7 +76,8 @@ impl BlockingRule {
 /// birth year that a common name's block, split by year, leaves out); family name + birth place;
 /// given name + whole birth date; birth place + whole birth date; the whole birth date alone
 /// (in blocks of at most 20); the national id; given + family name + birth year read the other
-/// way round. The three on the whole date find a person whose family name is missing or
+/// way round; given or family name + the whole date of the disappearance; given + mother's
+/// name. The three on the whole date find a person whose family name is missing or
 /// misspelt in one list, or whose names are both written another way. Family + birth place
 /// finds a person whose given name is written as a nickname, an initial or a title in one list
 /// (on the historical-figures set it raised blocking recall from 0.56 to 0.66); like the
@@ -123,6 +127,15 @@ pub fn default_rules() -> Vec<BlockingRule> {
         birth_date,
         BlockingRule::new("national_id", &[KeyPart::NationalId]),
         other_order,
+        // A name written so differently in two lists that neither name's keys meet (a dropped
+        // letter, another romanisation, on top of the lists' own ways): the day of the arrest
+        // or the entry, or the mother's name, with the other name. On 20,000 generated persons
+        // whose name words were each misspelt with probability 0.3, these three raised blocking
+        // recall from 0.799 to 0.839 and pairwise F1 from 0.666 to 0.687, for 17 % more pairs;
+        // on `athar synth`'s own 10,000, from 0.965 to 0.970 (F1 0.838 to 0.839).
+        BlockingRule::new("given+event_date", &[KeyPart::Name(GivenName), KeyPart::EventDate]),
+        BlockingRule::new("family+event_date", &[KeyPart::Name(FamilyName), KeyPart::EventDate]),
+        BlockingRule::new("given+mother", &[KeyPart::Name(GivenName), KeyPart::Name(MotherName)]),
     ]
 }
 
@@ -177,15 +190,22 @@ fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &
             _ => name_keys(k.name_field(r), out),
         },
         KeyPart::BirthYear => out.extend(r.birth.map(|b| b.year as u64)),
-        KeyPart::BirthDate => {
-            if let Some(BirthDate { year, month: Some(m), day: Some(d), .. }) = r.birth {
-                out.push(((year as u64) << 16) | (u64::from(m) << 8) | u64::from(d));
-            }
-        }
+        KeyPart::BirthDate => out.extend(whole_date(r.birth)),
+        KeyPart::EventDate => out.extend(whole_date(r.event)),
         KeyPart::NationalId => out.extend(r.national_id_hash.iter().map(|h| key_hash(b'#', h))),
     }
     out.sort_unstable();
     out.dedup();
+}
+
+/// A date's key where its day and month are known.
+fn whole_date(d: Option<BirthDate>) -> Option<u64> {
+    match d {
+        Some(BirthDate { year, month: Some(m), day: Some(d), .. }) => {
+            Some(((year as u64) << 16) | (u64::from(m) << 8) | u64::from(d))
+        }
+        _ => None,
+    }
 }
 
 /// The rule's keys of a record: every combination of its parts' keys (none when a part has
