@@ -109,8 +109,8 @@ pub struct EvalReport {
     pub ceiling_without_disappearance: Ceiling,
     /// What a caseworker who works through the review queue reaches.
     pub review: ReviewReach,
-    /// Queries asked, recall@1, recall@10.
-    pub search: Option<(usize, f64, f64)>,
+    /// Recall of family-style queries, overall and by what the family gave.
+    pub search: Option<SearchRecall>,
     /// Every candidate pair with its verdict, when asked for.
     #[serde(skip)]
     pub pairs: Vec<PairVerdict>,
@@ -563,37 +563,140 @@ fn scored_pairs(
     w
 }
 
-/// Recall@1 and recall@10 of family-style queries against the truth: the share of queries
-/// whose person is in the registry and comes first, or among the first ten.
-fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap<String, String>) -> (usize, f64, f64) {
+/// Recall@1 and recall@10 of some queries: how many, and the share whose person (in the
+/// registry) comes first, or among the first ten.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct RecallAt {
+    pub queries: usize,
+    pub at_1: f64,
+    pub at_10: f64,
+}
+
+/// Recall of family-style queries against the truth, overall and by what the family gave
+/// (the mother's name, the birth year), and how the search's ambiguity flag fell: on the
+/// name-only queries it missed (the flag is what tells the caseworker to ask for more), and on
+/// the queries whose person it ranked first (a flag there is a needless doubt).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SearchRecall {
+    pub all: RecallAt,
+    /// Queries that carry the mother's name or the birth year.
+    pub mother_or_year: RecallAt,
+    /// Queries that carry both.
+    pub mother_and_year: RecallAt,
+    /// Queries that carry neither (a name, perhaps a father's name or a place).
+    pub name_only: RecallAt,
+    /// Name-only queries whose person is not among the first ten, and how many of them the
+    /// search said were ambiguous.
+    pub name_only_missed: usize,
+    pub name_only_missed_flagged: usize,
+    /// Queries whose person comes first, and how many of them were flagged ambiguous.
+    pub first: usize,
+    pub first_flagged: usize,
+}
+
+/// Recall@1 and recall@10 of family-style queries against the truth (see [`SearchRecall`]):
+/// the queries whose person is in the registry.
+fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap<String, String>) -> SearchRecall {
     let in_registry: HashSet<&String> = truth.values().collect();
-    let (mut n, mut top1, mut top10) = (0usize, 0usize, 0usize);
+    // Per group (all, mother or year, both, neither): queries, first, among ten.
+    let mut counts = [[0usize; 3]; 4];
+    let mut out = SearchRecall::default();
     for q in queries {
         if !in_registry.contains(&q.person) {
             continue;
         }
-        n += 1;
-        let Ok(query) = crate::search::checked_query(q.query) else { continue };
-        let Ok(found) = index.search(&query, 10) else { continue };
-        let rank = found.results.iter().position(|m| {
-            m.records
-                .iter()
-                .any(|x| truth.get(&key(&x.source, x.source_record_id.as_deref().unwrap_or(""))) == Some(&q.person))
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let (mother, year) = (given(&q.query.mother), given(&q.query.born));
+        let groups = [true, mother || year, mother && year, !mother && !year];
+        let found = crate::search::checked_query(q.query).ok().and_then(|query| index.search(&query, 10).ok());
+        let rank = found.as_ref().and_then(|found| {
+            found.results.iter().position(|m| {
+                m.records
+                    .iter()
+                    .any(|x| truth.get(&key(&x.source, x.source_record_id.as_deref().unwrap_or(""))) == Some(&q.person))
+            })
         });
-        if rank == Some(0) {
-            top1 += 1;
+        let flagged = found.as_ref().is_some_and(|f| f.ambiguous.is_some());
+        for (g, _) in groups.iter().enumerate().filter(|(_, inside)| **inside) {
+            counts[g][0] += 1;
+            counts[g][1] += usize::from(rank == Some(0));
+            counts[g][2] += usize::from(rank.is_some());
         }
-        if rank.is_some() {
-            top10 += 1;
+        if rank == Some(0) {
+            out.first += 1;
+            out.first_flagged += usize::from(flagged);
+        }
+        if rank.is_none() && !mother && !year {
+            out.name_only_missed += 1;
+            out.name_only_missed_flagged += usize::from(flagged);
         }
     }
-    let r = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
-    (n, r(top1), r(top10))
+    let at = |[n, first, ten]: [usize; 3]| {
+        let r = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        RecallAt { queries: n, at_1: r(first), at_10: r(ten) }
+    };
+    (out.all, out.mother_or_year, out.mother_and_year, out.name_only) =
+        (at(counts[0]), at(counts[1]), at(counts[2]), at(counts[3]));
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_recall_is_told_by_what_the_family_gave_and_the_ambiguity_flag_is_counted() {
+        use athar_search::{Index, IndexEntry, Query, RecordRef};
+        let engine = athar_names::NameEngine::new();
+        let mut entries = Vec::new();
+        let mut truth = HashMap::new();
+        let mut add = |person: &str, fields: &[(&str, &str)]| {
+            let id = entries.len() as i64 + 1;
+            let source_id = format!("r{id}");
+            truth.insert(key("reg", &source_id), person.to_string());
+            entries.push(IndexEntry {
+                record: athar_link::LinkRecord::from_fields(&engine, &source_id, fields, None),
+                reference: RecordRef::new(id, person, "reg", Some(&source_id)),
+                facility: None,
+                status: None,
+            });
+        };
+        // Fourteen namesakes, then the person looked for (whose id sorts last among equals).
+        for i in 0..14 {
+            let born = (1950 + i).to_string();
+            add(
+                &format!("p{i:02}"),
+                &[("full_name", "Mohammed Halabi"), ("mother_name", "Zainab"), ("birth_date", &born)],
+            );
+        }
+        add("z-sought", &[("full_name", "Mohammed Halabi"), ("mother_name", "Fatima"), ("birth_date", "1985")]);
+        add("khatib", &[("full_name", "Ahmad Khatib"), ("birth_date", "1990")]);
+        let index = Index::new(engine, entries, None);
+        let ask = |name: &str, mother: Option<&str>, born: Option<&str>, person: &str| TruthQuery {
+            query: Query {
+                name: Some(name.into()),
+                mother: mother.map(str::to_string),
+                born: born.map(str::to_string),
+                ..Query::default()
+            },
+            person: person.into(),
+        };
+        let queries = vec![
+            ask("Muhammad al-Halabi", Some("Fatima"), Some("1985"), "z-sought"),
+            ask("Ahmad Khatib", None, Some("1990"), "khatib"),
+            // The name alone: fifteen persons fit it as well; the one sought is not in the ten.
+            ask("Mohammed Halabi", None, None, "z-sought"),
+            // A person the registry does not hold: not counted.
+            ask("Omar Shami", None, Some("1970"), "nobody"),
+        ];
+        let r = recall(&index, queries, &truth);
+        assert_eq!(r.all, RecallAt { queries: 3, at_1: 2.0 / 3.0, at_10: 2.0 / 3.0 });
+        assert_eq!(r.mother_or_year, RecallAt { queries: 2, at_1: 1.0, at_10: 1.0 });
+        assert_eq!(r.mother_and_year, RecallAt { queries: 1, at_1: 1.0, at_10: 1.0 });
+        assert_eq!(r.name_only, RecallAt { queries: 1, at_1: 0.0, at_10: 0.0 });
+        assert_eq!((r.name_only_missed, r.name_only_missed_flagged), (1, 1), "the miss is said to be ambiguous");
+        assert_eq!((r.first, r.first_flagged), (2, 0), "no needless doubt where the family gave enough");
+    }
 
     #[test]
     fn the_ceiling_knows_what_a_ranking_gets_wrong() {

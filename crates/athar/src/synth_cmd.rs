@@ -229,7 +229,23 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     let traps_out: serde_json::Map<String, serde_json::Value> =
         r.traps.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
     let report = serde_json::json!({
-        "search": r.search.map(|(n, r1, r10)| serde_json::json!({"queries": n, "recall_at_1": r1, "recall_at_10": r10})),
+        "search": r.search.as_ref().map(|s| {
+            let at = |r: &athar_registry::eval::RecallAt| {
+                serde_json::json!({"queries": r.queries, "recall_at_1": r.at_1, "recall_at_10": r.at_10})
+            };
+            serde_json::json!({
+                "queries": s.all.queries, "recall_at_1": s.all.at_1, "recall_at_10": s.all.at_10,
+                "with_mother_or_birth_year": at(&s.mother_or_year),
+                "with_mother_and_birth_year": at(&s.mother_and_year),
+                "name_only": at(&s.name_only),
+                "ambiguous": {
+                    "name_only_missed_at_10": s.name_only_missed,
+                    "of_which_flagged": s.name_only_missed_flagged,
+                    "person_first": s.first,
+                    "of_which_flagged_needlessly": s.first_flagged,
+                },
+            })
+        }),
         "blocking_recall": r.blocking_recall,
         "review": r.review,
         "calibration": r.calibration.iter().map(|(lo, n, share)| serde_json::json!({"from": lo, "pairs": n, "same_person": share})).collect::<Vec<_>>(),
@@ -302,8 +318,28 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
     for (lo, n, share) in &r.calibration {
         println!("    {lo:.1}–{:.1}  {n:>9}  {share:.3}", lo + 0.1);
     }
-    if let Some((n, r1, r10)) = r.search {
-        println!("  search: {n} queries for persons in the registry, recall@1 {r1:.4}, recall@10 {r10:.4}");
+    if let Some(s) = &r.search {
+        let at = |r: &athar_registry::eval::RecallAt| {
+            format!("{} queries, recall@1 {:.4}, recall@10 {:.4}", r.queries, r.at_1, r.at_10)
+        };
+        println!(
+            "  search: {} queries for persons in the registry, recall@1 {:.4}, recall@10 {:.4}",
+            s.all.queries, s.all.at_1, s.all.at_10
+        );
+        println!("    with the mother's name or the birth year: {}", at(&s.mother_or_year));
+        println!("    with both: {}", at(&s.mother_and_year));
+        println!("    with neither (a name, perhaps a father or a place): {}", at(&s.name_only));
+        let share = |k: usize, n: usize| if n == 0 { 0.0 } else { 100.0 * k as f64 / n as f64 };
+        println!(
+            "    said ambiguous: {} of the {} name-only queries whose person is not in the first ten ({:.1} %); \
+             {} of the {} whose person comes first ({:.1} %)",
+            s.name_only_missed_flagged,
+            s.name_only_missed,
+            share(s.name_only_missed_flagged, s.name_only_missed),
+            s.first_flagged,
+            s.first,
+            share(s.first_flagged, s.first)
+        );
     }
     println!("  threshold sweep (pairwise, judgements applied):");
     for (t, p, r) in &r.threshold_sweep {
