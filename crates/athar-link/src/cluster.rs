@@ -5,8 +5,8 @@
 //! so a component splits along its weakest links: pairs are merged strongest first), pairs at
 //! or above the merge threshold are merged — unless the other records of the two groups it would
 //! join say otherwise (see [`ClusterOptions::min_mean_between`]) — pairs in the review band are
-//! listed for review (the strongest between two persons, none between persons judged
-//! different) and never merged automatically, and contradictory judgements (A = B,
+//! listed for review (every one: the queue asks about two persons once, see
+//! [`one_per_two_persons`]) and never merged automatically, and contradictory judgements (A = B,
 //! B = C, A ≠ C) are refused.
 //! Does not score pairs (see `model`) or keep ids stable across runs (the store's job).
 
@@ -297,17 +297,46 @@ pub fn cluster_with_persons(
             review.push((a, b, p));
         }
     }
-    // One pair per two persons, the strongest (pairs come strongest first): a decision on it
-    // decides theirs — "same" joins the persons, "different" keeps them apart —, so the others
-    // between them would only ask again. None between persons a judgement keeps apart.
-    let mut asked: std::collections::HashSet<(usize, usize)> = Default::default();
-    review.retain(|&(a, b, _)| {
-        let (ra, rb) = (uf.find(a), uf.find(b));
-        ra != rb && !uf.forbidden(a, b) && asked.insert((ra.min(rb), ra.max(rb)))
-    });
+    review.retain(|&(a, b, _)| uf.find(a) != uf.find(b));
     review_order(&mut review, (opts.review_from, opts.merge_at));
     let person = (0..n).map(|i| uf.find(i)).collect();
     Ok(Clustering { person, review, refused, unlike_groups })
+}
+
+/// The pairs to review, one per two persons: the strongest pair between them (on a tie, the
+/// first by record ids), in record order. A decision on it decides theirs — "same" makes one
+/// person of the two, "different" keeps them apart —, so the queue asks once; after a
+/// "different", the next pair between them (a record merged wrongly on one side may be the
+/// other's true match). Pairs whose records are one person now are left out. `person_of`: the
+/// person of a record.
+pub fn one_per_two_persons<T, P>(pairs: &[(T, T, f64)], person_of: impl Fn(T) -> P) -> Vec<(T, T, f64)>
+where
+    T: Copy + Ord,
+    P: Ord,
+{
+    let mut best: std::collections::BTreeMap<(P, P), (T, T, f64)> = Default::default();
+    for &(a, b, p) in pairs {
+        let (pa, pb) = (person_of(a), person_of(b));
+        if pa == pb {
+            continue;
+        }
+        let key = if pa < pb { (pa, pb) } else { (pb, pa) };
+        let pair = (a.min(b), a.max(b), p);
+        match best.entry(key) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(pair);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                let held = *o.get();
+                if p > held.2 || (p == held.2 && (pair.0, pair.1) < (held.0, held.1)) {
+                    o.insert(pair);
+                }
+            }
+        }
+    }
+    let mut out: Vec<(T, T, f64)> = best.into_values().collect();
+    out.sort_by_key(|x| (x.0, x.1));
+    out
 }
 
 /// How wide a step of uncertainty is when ordering the review queue: pairs whose probabilities
@@ -356,16 +385,18 @@ mod tests {
     }
 
     #[test]
-    fn two_persons_are_asked_about_once_and_never_after_a_different() {
-        // Persons {0, 1} and {2, 3}: three pairs between them in the band. One decision
-        // decides all three: the strongest is asked.
+    fn two_persons_are_asked_about_once_and_again_after_a_different() {
+        // Persons {0, 1} and {2, 3}: three pairs between them in the band, all kept by the
+        // clustering; the queue asks about the two persons once, with the strongest pair.
         let pairs = [(0, 1, 0.99), (2, 3, 0.99), (0, 2, 0.6), (1, 3, 0.8), (1, 2, 0.7), (3, 4, 0.55)];
         let c = cluster(5, &pairs, &[], ClusterOptions::default()).expect("ok");
-        assert_eq!(c.review, vec![(1, 3, 0.8), (3, 4, 0.55)]);
-        // A "different" between the two persons (on another pair than the ones scored): none of
-        // their pairs is asked again.
-        let c = cluster(5, &pairs, &[(0, 3, Judgement::Different)], ClusterOptions::default()).expect("ok");
-        assert_eq!(c.review, vec![(3, 4, 0.55)]);
+        assert_eq!(c.review.len(), 4);
+        let asked = one_per_two_persons(&c.review, |r| c.person[r]);
+        assert_eq!(asked, vec![(1, 3, 0.8), (3, 4, 0.55)]);
+        // A "different" on that pair: the next pair between the two persons is asked (one side
+        // may hold a record merged wrongly, whose true match is on the other).
+        let undecided: Vec<_> = c.review.iter().copied().filter(|p| (p.0, p.1) != (1, 3)).collect();
+        assert_eq!(one_per_two_persons(&undecided, |r| c.person[r]), vec![(1, 2, 0.7), (3, 4, 0.55)]);
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub use blocking::{
     candidate_pairs, candidate_pairs_where, candidates_against, default_rules, BlockKeys, BlockingRule, Candidates,
     RuleReport, DEFAULT_MAX_BLOCK,
 };
-pub use cluster::{cluster, cluster_with_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair};
+pub use cluster::{
+    cluster, cluster_with_persons, one_per_two_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair,
+};
 pub use comparison::{
     annotate, annotate_as_read, compare, compare_cached, compare_cached_as_read, compare_straight, gives,
     ComparisonKind, ComparisonVector, LevelCache,

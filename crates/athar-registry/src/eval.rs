@@ -159,7 +159,7 @@ impl Registry {
         }
         let (pp, pr) = pairwise(&pred, &truth);
         let (bp, br) = bcubed(&pred, &truth);
-        let queue = self.read(|s| Ok(s.review_pairs()?))?;
+        let queue = self.read(crate::review::queue_pairs)?;
         let joined: Vec<(usize, usize)> =
             queue.iter().filter_map(|(a, b, _)| Some((*label_of_record.get(a)?, *label_of_record.get(b)?))).collect();
         let review = review_reach(&pred, &truth, &joined, queue.len(), export.len());
@@ -583,7 +583,8 @@ pub struct SearchRecall {
     pub mother_or_year: RecallAt,
     /// Queries that carry both.
     pub mother_and_year: RecallAt,
-    /// Queries that carry neither (a name, perhaps a father's name or a place).
+    /// Queries that carry neither (a name, perhaps with a father's name, a place, a date of
+    /// arrest or a facility).
     pub name_only: RecallAt,
     /// Name-only queries whose person is not among the first ten, and how many of them the
     /// search said were ambiguous.

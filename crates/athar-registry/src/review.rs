@@ -265,7 +265,7 @@ impl Registry {
                     )));
                 }
             }
-            let mut pairs = store.review_pairs()?;
+            let mut pairs = queue_pairs(store)?;
             pairs.retain(|(a, b, p)| {
                 !withheld.record(*a)
                     && !withheld.record(*b)
@@ -351,6 +351,18 @@ impl Registry {
 }
 
 /// Refuses a judgement that contradicts those in force.
+/// The review queue: the pairs no judgement decides, one per two persons (see
+/// [`athar_link::one_per_two_persons`]); the store keeps them all, so that after a "different"
+/// the next pair between the two persons is asked.
+pub(crate) fn queue_pairs(store: &Store) -> Result<Vec<(i64, i64, f64)>> {
+    let pairs = store.review_pairs()?;
+    if pairs.is_empty() {
+        return Ok(pairs);
+    }
+    let persons = store.persons_of_records()?;
+    Ok(athar_link::one_per_two_persons(&pairs, |r| persons.get(&r).ok_or(r)))
+}
+
 fn refuse_contradiction(store: &Store, ra: i64, rb: i64, decision: &str) -> Result<()> {
     let mut all: Vec<(i64, i64, Judgement)> = store
         .judgements()?

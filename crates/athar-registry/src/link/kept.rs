@@ -323,7 +323,8 @@ pub(crate) fn link_new(
         reports,
         pairs_scored: scored.len(),
         persons,
-        review: review.len(),
+        // The queue asks about two persons once.
+        review: athar_link::one_per_two_persons(&clustering.review, |r| clustering.person[r]).len(),
         refused: clustering.refused.len(),
         unlike_groups: clustering.unlike_groups,
         trained: false,

@@ -584,7 +584,8 @@ fn link_all(
         reports,
         pairs_scored,
         persons: report,
-        review: review.len(),
+        // The queue asks about two persons once.
+        review: athar_link::one_per_two_persons(&clustering.review, |r| clustering.person[r]).len(),
         refused: clustering.refused.len(),
         unlike_groups: clustering.unlike_groups,
         trained,
