@@ -224,6 +224,26 @@ impl Registry {
     /// a text pasted into the web application or sent to the API: as [`Registry::scan_reports`]
     /// for one report that is not kept, at most `max_searches` searches.
     pub fn scan_text(&self, actor: &Actor, text: &str, persons: bool, max_searches: usize) -> Result<TextScan> {
+        let mut left = max_searches;
+        self.scan_text_within(actor, text, persons, &mut || match left.checked_sub(1) {
+            Some(rest) => {
+                left = rest;
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// As [`Registry::scan_text`], asking `may_search` before each search for a person whether
+    /// one more may be made (and counting it): the user's search limits, shared with the
+    /// requests made meanwhile, taken one search at a time.
+    pub fn scan_text_within(
+        &self,
+        actor: &Actor,
+        text: &str,
+        persons: bool,
+        may_search: &mut dyn FnMut() -> bool,
+    ) -> Result<TextScan> {
         actor.require(if persons { Action::Search } else { Action::SeeCounts })?;
         let chars = text.chars().count();
         if chars > MAX_TEXT_CHARS {
@@ -236,7 +256,7 @@ impl Registry {
         let mut out = TextScan { mentions, ..TextScan::default() };
         if persons {
             let withheld = self.withheld(actor)?;
-            let found = self.with_index(|index| Ok(index.name_mentions(text, max_searches)))?;
+            let found = self.with_index(|index| Ok(index.name_mentions_within(text, may_search)))?;
             out.searches = found.searches;
             out.stopped = found.stopped;
             let (mut shown, hidden) = self.shown_persons(actor, &withheld, vec![found.mentions], found.searches)?;

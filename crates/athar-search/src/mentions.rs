@@ -73,6 +73,20 @@ impl Index {
     /// most `max_searches` searches made (the rest of the text is not read: the caller says
     /// so). `searches` is what it took.
     pub fn name_mentions(&self, text: &str, max_searches: usize) -> NameMentions {
+        let mut left = max_searches;
+        self.name_mentions_within(text, &mut || match left.checked_sub(1) {
+            Some(rest) => {
+                left = rest;
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// As [`Index::name_mentions`], asking `may_search` before each search whether one more
+    /// may be made (and counting it): a budget shared with other requests (the user's search
+    /// limits), taken one search at a time. A `false` stops the reading there.
+    pub fn name_mentions_within(&self, text: &str, may_search: &mut dyn FnMut() -> bool) -> NameMentions {
         let mut out = NameMentions::default();
         // Each distinct word read once: the form the registry holds, particle, kunya.
         type Read = (Option<String>, bool, bool);
@@ -162,7 +176,7 @@ impl Index {
                             answers.insert(spoken, None);
                             continue;
                         }
-                        if out.searches >= max_searches {
+                        if !may_search() {
                             // A name left to search and none allowed: the rest is not read.
                             out.stopped = true;
                             break;

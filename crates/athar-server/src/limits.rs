@@ -48,8 +48,7 @@ impl Counter {
 
     /// Takes up to `want` events at once under every one of `limits` (key and limit), as many as
     /// the tightest leaves: all are counted now, in one step, so that two callers at once cannot
-    /// both take the last one. Returns how many were taken ([`Counter::give_back`] returns the
-    /// unused).
+    /// both take the last one. Returns how many were taken.
     pub fn take(&self, limits: &[(&str, Limit)], want: usize) -> usize {
         let now = Instant::now();
         let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -75,16 +74,6 @@ impl Counter {
             }
         }
         granted
-    }
-
-    /// Returns `n` events taken and not used (the latest of each key).
-    pub fn give_back(&self, keys: &[&str], n: usize) {
-        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for key in keys {
-            if let Some(q) = map.get_mut(*key) {
-                q.truncate(q.len().saturating_sub(n));
-            }
-        }
     }
 
     /// Counts an event of `key`; keeps at most `keep` of them.
@@ -127,19 +116,16 @@ mod tests {
     }
 
     #[test]
-    fn what_is_taken_at_once_is_counted_at_once_and_the_unused_given_back() {
+    fn what_is_taken_at_once_is_counted_at_once_under_every_limit() {
         let c = Counter::default();
         let minute = Limit { count: 30, window: Duration::from_secs(60) };
         let day = Limit { count: 40, window: Duration::from_secs(3600) };
         let limits = [("minute:sara", minute), ("day:sara", day)];
-        // Two scans at once: the second gets what the first left, not the same 30.
-        assert_eq!(c.take(&limits, 2_000), 30);
-        assert_eq!(c.take(&limits, 2_000), 0);
-        c.give_back(&["minute:sara", "day:sara"], 25);
-        assert_eq!(c.remaining("minute:sara", minute), 25);
-        // Each limit counts what is taken: the day had 35 left.
-        assert_eq!(c.take(&limits, 1), 1);
-        assert_eq!(c.remaining("day:sara", day), 34);
+        assert_eq!(c.take(&limits, 25), 25);
+        // The tightest limit decides: five left in the minute.
+        assert_eq!(c.take(&limits, 10), 5);
+        assert_eq!(c.take(&limits, 1), 0);
+        assert_eq!(c.remaining("day:sara", day), 10, "each limit counted what was taken");
         // From many threads at once, never more than the limit.
         let c = std::sync::Arc::new(Counter::default());
         let taken: usize = (0..8)

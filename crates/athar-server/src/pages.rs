@@ -891,40 +891,32 @@ pub async fn search_form(Extension(ctx): Extension<Ctx>) -> Response {
     )
 }
 
-/// The user's search limits: the minute's and the day's, by key.
-fn search_limits(actor: &Actor) -> [(String, limits::Limit); 2] {
-    [
-        (format!("minute:{}", actor.name), limits::SEARCHES_A_MINUTE),
-        (format!("day:{}", actor.name), limits::SEARCHES_A_DAY),
-    ]
+/// A user's search limits: the minute's and the day's, by key.
+fn search_limits(actor_name: &str) -> [(String, limits::Limit); 2] {
+    [(format!("minute:{actor_name}"), limits::SEARCHES_A_MINUTE), (format!("day:{actor_name}"), limits::SEARCHES_A_DAY)]
 }
 
-/// Takes up to `want` searches from `actor`'s limits at once (the least of the minute's and the
-/// day's left): counted now, so that two requests at once cannot both spend the last ones.
-/// `None` when the limits are lifted (the load benchmark). What a request did not use goes
-/// back ([`give_back_searches`]).
-pub(crate) fn take_searches(app: &App, actor: &Actor, want: usize) -> Option<usize> {
+/// Takes one search from a user's limits, counted in the same step as it is allowed, so that
+/// two requests at once cannot both make the last one: whether it may be made. Always, when the
+/// limits are lifted (the load benchmark).
+pub(crate) fn take_search(app: &App, actor_name: &str) -> bool {
     if app.search_limit_lifted {
-        return None;
+        return true;
     }
-    let limits = search_limits(actor);
+    let limits = search_limits(actor_name);
     let keyed: Vec<(&str, limits::Limit)> = limits.iter().map(|(k, l)| (k.as_str(), *l)).collect();
-    Some(app.searches.take(&keyed, want))
+    app.searches.take(&keyed, 1) == 1
 }
 
-/// Returns `n` searches taken and not made.
-pub(crate) fn give_back_searches(app: &App, actor: &Actor, n: usize) {
-    if n > 0 && !app.search_limit_lifted {
-        let limits = search_limits(actor);
-        let keys: Vec<&str> = limits.iter().map(|(k, _)| k.as_str()).collect();
-        app.searches.give_back(&keys, n);
-    }
+/// Whether a user has no search left now (never, when the limits are lifted).
+fn no_search_left(app: &App, actor_name: &str) -> bool {
+    !app.search_limit_lifted && search_limits(actor_name).iter().any(|(k, l)| app.searches.remaining(k, *l) == 0)
 }
 
 /// Whether `actor` has reached a search limit (30 a minute, 300 a day; the refusal audited);
 /// else the search is counted.
 pub(crate) async fn over_search_limit(app: &Arc<App>, actor: &Actor) -> bool {
-    if take_searches(app, actor, 1) == Some(0) {
+    if !take_search(app, &actor.name) {
         search_refused(app, actor).await;
         return true;
     }
@@ -1076,22 +1068,23 @@ pub(crate) async fn scan_within_limits(
     text: String,
     persons: bool,
 ) -> Result<Option<Result<athar_registry::reports::TextScan, RegistryError>>, Response> {
-    let want = athar_registry::reports::DEFAULT_MAX_SEARCHES;
-    let taken = if persons { take_searches(app, actor, want) } else { Some(0) };
-    if persons && taken == Some(0) {
+    // No search left at all: refused (audited) before anything is read. Else each name is
+    // searched only when a search can be taken then (the scan stops at the limit, and says so).
+    if persons && no_search_left(app, &actor.name) {
         search_refused(app, actor).await;
         return Ok(None);
     }
-    let max = taken.unwrap_or(want);
-    let (registry, who) = (app.registry.clone(), actor.clone());
-    let answer = blocking(move || registry.scan_text(&who, &text, persons, max)).await;
-    // The searches taken and not made go back (all of them when the scan failed).
-    let made = match &answer {
-        Ok(Ok(found)) => found.searches,
-        _ => 0,
-    };
-    give_back_searches(app, actor, taken.unwrap_or(0).saturating_sub(made));
-    Ok(Some(answer?))
+    let (registry, who, limits_of) = (app.registry.clone(), actor.clone(), app.clone());
+    let answer = blocking(move || {
+        let mut made = 0usize;
+        let mut may_search = || {
+            made += 1;
+            made <= athar_registry::reports::DEFAULT_MAX_SEARCHES && take_search(&limits_of, &who.name)
+        };
+        registry.scan_text_within(&who, &text, persons, &mut may_search)
+    })
+    .await?;
+    Ok(Some(answer))
 }
 
 /// A pasted text read for the sites and places it names, and — when asked, by a role that may
