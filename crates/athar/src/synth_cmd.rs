@@ -328,7 +328,7 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         );
         println!("    with the mother's name or the birth year: {}", at(&s.mother_or_year));
         println!("    with both: {}", at(&s.mother_and_year));
-        println!("    with neither (a name, perhaps a father or a place): {}", at(&s.name_only));
+        println!("    with neither the mother's name nor the birth year: {}", at(&s.name_only));
         let share = |k: usize, n: usize| if n == 0 { 0.0 } else { 100.0 * k as f64 / n as f64 };
         println!(
             "    said ambiguous: {} of the {} name-only queries whose person is not in the first ten ({:.1} %); \
