@@ -462,10 +462,15 @@ fn link_all(
             estimate_u(&mut m, &random);
             // EM learns from an even sample of each rule's pairs (blocking's): a million
             // patterns say as much as sixteen million.
+            // A rule that does not train gives EM no pairs (and costs no comparison here).
             let vectors: Vec<Vec<athar_link::ComparisonVector>> = candidates
                 .by_rule
                 .iter()
-                .map(|sample| {
+                .zip(&rules)
+                .map(|(sample, rule)| {
+                    if !rule.trains {
+                        return Vec::new();
+                    }
                     map_with_cache(&caches, sample, |cache, &k| {
                         let (i, j) = candidates.pairs[k as usize];
                         compare_cached(engine, &records[i as usize], &records[j as usize], cache)
