@@ -151,7 +151,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
         // letter, another romanisation, on top of the lists' own ways): the day of the arrest
         // or the entry, or the mother's name, with the other name. On 20,000 generated persons
         // whose name words were each misspelt with probability 0.3, these three raised blocking
-        // recall from 0.799 to 0.837 and pairwise F1 from 0.666 to 0.686, for 5.5 % more pairs;
+        // recall from 0.799 to 0.837 and pairwise F1 from 0.666 to 0.685, for 5.5 % more pairs;
         // on `athar synth`'s own 10,000, from 0.965 to 0.970 (F1 0.838 to 0.839).
         given_event,
         family_event,
