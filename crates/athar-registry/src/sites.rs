@@ -450,12 +450,22 @@ impl Registry {
         // The tables and the scanner are built with them before anything is stored.
         let engine = NameEngine::with_gazetteer(&gazetteer)
             .map_err(|e| RegistryError::Invalid(format!("the name tables with these sites: {e}; no site was added")))?;
-        Scanner::new(&gazetteer, engine.tables())
+        let scanner = Scanner::new(&gazetteer, engine.tables())
             .map_err(|e| RegistryError::Invalid(format!("the scanner with these sites: {e}; no site was added")))?;
         if !new.is_empty() {
             // Checked against the sites as they were read: if another user added one meanwhile,
             // nothing is added (the two could share a name).
             self.write(|s| Ok(s.add_sites(&actor.name, &new, names.sites_version)?))?;
+            // The tables and the scanner just built are the registry's now, at the next count of
+            // site changes (the store's sites in the order they were added, as `Names::build`
+            // reads them): not built a second time.
+            let built = Names {
+                engine,
+                gazetteer,
+                sites_version: names.sites_version + 1,
+                scanner: OnceLock::from(Ok(scanner)),
+            };
+            *self.names.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(built));
         }
         out.added = new.into_iter().map(|s| s.id).collect();
         if let Some((name, sha)) = file {

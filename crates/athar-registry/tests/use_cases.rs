@@ -152,3 +152,42 @@ fn consent_is_kept_as_clauses_and_withdrawn_with_an_audit_entry() {
     assert!(log.iter().any(|x| x.action == "inquiry.consent.withdraw"));
     assert!(r.verify_audit(&me(), true, None).expect("verify").verdict.ok, "the new consent is sealed");
 }
+
+#[test]
+fn a_site_added_reads_alike_here_and_in_another_process() {
+    use athar_registry::sites::{Names, SiteInput};
+    let r = Reg::new();
+    let site = SiteInput {
+        id: "branch_290".into(),
+        kind: "branch".into(),
+        country: "SY".into(),
+        city: Some("Damascus".into()),
+        names: vec!["فرع 290".into(), "Branch 290".into()],
+        source: "a testimony read by the team".into(),
+        ..SiteInput::default()
+    };
+    let before = r.registry.names().expect("names");
+    r.registry.add_sites(&me(), &[site]).expect("added");
+    let held = r.registry.names().expect("names");
+    assert!(!std::sync::Arc::ptr_eq(&before, &held), "the tables with the site are the registry's now");
+    assert!(std::sync::Arc::ptr_eq(&held, &r.registry.names().expect("names")), "and kept");
+    // This process keeps the tables it built to check the site; another builds them from the store: the same sites, in the same order, at the
+    // same count of changes, and a text reads the same.
+    let other = r.other();
+    let built = other.names().expect("names");
+    assert_eq!(held.sites_version(), built.sites_version());
+    let ids = |n: &Names| n.gazetteer().facilities().iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&held), ids(&built));
+    let text = "He was held in Branch 290, then in فرع 290 again, and in Saydnaya prison.";
+    let read = |reg: &athar_registry::Registry| -> Vec<(usize, String)> {
+        reg.scan_text(&me(), text, false, 0)
+            .expect("scan")
+            .mentions
+            .into_iter()
+            .map(|m| (m.offset, m.entity_id))
+            .collect()
+    };
+    let here = read(&r.registry);
+    assert!(here.iter().filter(|(_, id)| id == "facility:branch_290").count() == 2, "{here:?}");
+    assert_eq!(here, read(&other));
+}
