@@ -6,9 +6,8 @@
 set -euo pipefail
 megabytes="${1:-64}"
 cd "$(dirname "$0")/.."
-cargo build --release -q
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+. bench/common.sh
+setup_bench
 python3 - "$dir" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open("data/gazetteer/facility_mentions.jsonl", encoding="utf-8")]
@@ -16,4 +15,4 @@ for lang in ("ar", "ru", "uk"):
     with open(f"{sys.argv[1]}/{lang}.txt", "w", encoding="utf-8") as f:
         f.write("\n".join(r["text"] for r in rows if r["lang"] == lang) + "\n")
 PY
-target/release/athar bench scan --reports "$dir" --megabytes "$megabytes" --group 10 | grep '^scan'
+"$athar" bench scan --reports "$dir" --megabytes "$megabytes" --group 10 | grep '^scan'
