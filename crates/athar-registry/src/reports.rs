@@ -153,6 +153,8 @@ impl Registry {
         let scanner = names.scanner()?;
         let mut found: HashMap<PathBuf, Vec<NameMention>> = HashMap::new();
         let (mut searches, mut stopped, mut failure) = (0usize, false, None);
+        // One budget for all the reports read.
+        let mut budget = athar_search::searches_up_to(options.max_searches);
         let scanned = athar_scan::read::scan_paths(
             scanner,
             paths,
@@ -165,8 +167,7 @@ impl Registry {
                 if stopped {
                     return;
                 }
-                let left = options.max_searches.saturating_sub(searches);
-                match self.with_index(|index| Ok(index.name_mentions(text, left))) {
+                match self.with_index(|index| Ok(index.name_mentions_within(text, &mut budget))) {
                     Ok(m) => {
                         searches += m.searches;
                         stopped |= m.stopped;
@@ -224,14 +225,7 @@ impl Registry {
     /// a text pasted into the web application or sent to the API: as [`Registry::scan_reports`]
     /// for one report that is not kept, at most `max_searches` searches.
     pub fn scan_text(&self, actor: &Actor, text: &str, persons: bool, max_searches: usize) -> Result<TextScan> {
-        let mut left = max_searches;
-        self.scan_text_within(actor, text, persons, &mut || match left.checked_sub(1) {
-            Some(rest) => {
-                left = rest;
-                true
-            }
-            None => false,
-        })
+        self.scan_text_within(actor, text, persons, &mut athar_search::searches_up_to(max_searches))
     }
 
     /// As [`Registry::scan_text`], asking `may_search` before each search for a person whether

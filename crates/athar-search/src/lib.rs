@@ -38,5 +38,5 @@ pub use index::{
     Ambiguity, Explained, Index, IndexEntry, IndexError, PersonMatch, RecordRef, SearchResults, AMBIGUOUS_BITS,
     MAX_CANDIDATES, MAX_LIMIT,
 };
-pub use mentions::{NameMention, NameMentions, MAX_NAME_WORDS, MENTION_MIN_PROBABILITY};
+pub use mentions::{searches_up_to, NameMention, NameMentions, MAX_NAME_WORDS, MENTION_MIN_PROBABILITY};
 pub use query::{Query, QueryError};

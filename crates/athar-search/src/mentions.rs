@@ -73,14 +73,7 @@ impl Index {
     /// most `max_searches` searches made (the rest of the text is not read: the caller says
     /// so). `searches` is what it took.
     pub fn name_mentions(&self, text: &str, max_searches: usize) -> NameMentions {
-        let mut left = max_searches;
-        self.name_mentions_within(text, &mut || match left.checked_sub(1) {
-            Some(rest) => {
-                left = rest;
-                true
-            }
-            None => false,
-        })
+        self.name_mentions_within(text, &mut searches_up_to(max_searches))
     }
 
     /// As [`Index::name_mentions`], asking `may_search` before each search whether one more
@@ -302,6 +295,19 @@ impl FormsOf<'_> {
         let found: std::rc::Rc<SameForms> = self.index.same_forms(&self.index.engine().analyse(name), true).into();
         self.read.insert(name.to_string(), found.clone());
         found
+    }
+}
+
+/// A budget of at most `max` searches, for [`Index::name_mentions_within`]: each call takes one
+/// while some are left.
+pub fn searches_up_to(max: usize) -> impl FnMut() -> bool {
+    let mut left = max;
+    move || match left.checked_sub(1) {
+        Some(rest) => {
+            left = rest;
+            true
+        }
+        None => false,
     }
 }
 
