@@ -79,6 +79,14 @@ pub struct Clustering {
     pub unlike_groups: usize,
 }
 
+impl Clustering {
+    /// How many pairs the review queue asks about: one per two persons (see
+    /// [`one_per_two_persons`]).
+    pub fn pairs_to_ask(&self) -> usize {
+        one_per_two_persons(&self.review, |r| self.person[r]).len()
+    }
+}
+
 /// Every scored pair of each record, for the mean probability between two groups.
 struct Neighbours {
     /// `start[i]..start[i + 1]` indexes record i's neighbours.

@@ -323,8 +323,7 @@ pub(crate) fn link_new(
         reports,
         pairs_scored: scored.len(),
         persons,
-        // The queue asks about two persons once.
-        review: athar_link::one_per_two_persons(&clustering.review, |r| clustering.person[r]).len(),
+        review: clustering.pairs_to_ask(),
         refused: clustering.refused.len(),
         unlike_groups: clustering.unlike_groups,
         trained: false,

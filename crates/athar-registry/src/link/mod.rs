@@ -589,8 +589,7 @@ fn link_all(
         reports,
         pairs_scored,
         persons: report,
-        // The queue asks about two persons once.
-        review: athar_link::one_per_two_persons(&clustering.review, |r| clustering.person[r]).len(),
+        review: clustering.pairs_to_ask(),
         refused: clustering.refused.len(),
         unlike_groups: clustering.unlike_groups,
         trained,
