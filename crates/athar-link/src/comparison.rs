@@ -696,6 +696,42 @@ mod tests {
     }
 
     #[test]
+    fn gives_says_what_every_comparison_finds_missing() {
+        // `gives` restates when `compare_one` has nothing to compare: a record with every field
+        // compares every kind with itself, one with none compares none (a kind added to one and
+        // not the other fails here).
+        let e = NameEngine::new();
+        let full = rec(
+            &e,
+            &[
+                ("given_name", "Ahmad"),
+                ("father_name", "Ali"),
+                ("grandfather_name", "Omar"),
+                ("family_name", "Khatib"),
+                ("mother_name", "Fatima"),
+                ("mother_family_name", "Halabi"),
+                ("birth_date", "1980-02-03"),
+                ("birth_place", "Homs"),
+                ("residence", "Hama"),
+                ("sex", "male"),
+                ("event_date", "2013-08-27"),
+                ("facility", "Saydnaya"),
+                ("arrest_place", "Homs"),
+                ("registry_place", "Homs"),
+                ("son_name", "Khaled"),
+            ],
+        );
+        let full = LinkRecord { national_id_hash: Some("id".into()), ..full }.with_registry_number(Some("n"));
+        let empty = rec(&e, &[("given_name", "Ahmad")]);
+        for k in ComparisonKind::ALL {
+            assert_eq!(gives(k, &full), compare_one(&e, k, &full, &full).is_some(), "{k:?}");
+            let none = gives(k, &empty);
+            assert_eq!(none, compare_one(&e, k, &empty, &full).is_some(), "{k:?}");
+            assert_eq!(none, k == ComparisonKind::GivenName, "{k:?}");
+        }
+    }
+
+    #[test]
     fn an_annotated_explanation_shows_the_values_the_engines_reason_and_what_is_missing_on_both_sides() {
         let e = NameEngine::new();
         let a = rec(&e, &[("given_name", "حسن"), ("family_name", "الخطيب"), ("birth_date", "1978")]);
