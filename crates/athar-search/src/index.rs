@@ -497,7 +497,18 @@ impl Index {
         limit: usize,
         judge_ambiguity: bool,
     ) -> Result<SearchResults, QueryError> {
-        let mut q = query.to_record(&self.engine)?;
+        self.search_record(query, query.to_record(&self.engine)?, among, limit, judge_ambiguity)
+    }
+
+    /// As [`Index::search_among`], with the query's record already made (`Query::to_record`).
+    pub(crate) fn search_record(
+        &self,
+        query: &Query,
+        mut q: LinkRecord,
+        among: Option<Vec<u32>>,
+        limit: usize,
+        judge_ambiguity: bool,
+    ) -> Result<SearchResults, QueryError> {
         // The other reading of the name (family name first), when there is one.
         let mut other = Query::family_first(&q);
         // The query's values get ids no record holds: each candidate value is compared with the
@@ -559,15 +570,15 @@ impl Index {
         Ok(SearchResults { results, candidates: candidates.len(), withheld: 0, ambiguous })
     }
 
-    /// Whether some record could be the person `query` describes with `least` probability or
+    /// Whether some record could be the person a query describes (its record `q`, see
+    /// `Query::to_record`) with `least` probability or
     /// more: the most any record can score against it, every field it gives agreeing at its
     /// best (see [`FsModel::best_weight`]), in either reading of the name. `false` is sure
     /// (no search could find one), and costs no record read: a common given and family name
     /// alone are no one in particular in a large registry.
-    pub(crate) fn may_reach(&self, query: &Query, least: f64) -> bool {
-        let Ok(q) = query.to_record(&self.engine) else { return true };
-        let other = Query::family_first(&q);
-        std::iter::once(&q).chain(other.as_ref()).any(|r| {
+    pub(crate) fn may_reach(&self, q: &LinkRecord, least: f64) -> bool {
+        let other = Query::family_first(q);
+        std::iter::once(q).chain(other.as_ref()).any(|r| {
             let best =
                 self.model.best_weight(&|k| athar_link::gives(k, r), &|k| self.tf.least_share(k, self.tf.count(k, r)));
             FsModel::probability_of_weight(best) >= least
@@ -1161,7 +1172,12 @@ mod tests {
                 for m in &found.results {
                     // (Less a rounding: a record that agrees on all is the bound, summed in another order.)
                     let p = m.probability;
-                    assert!(index.may_reach(q, p * (1.0 - 1e-9)), "{q:?}: {} scored {p} past the bound", m.person_id);
+                    let record = q.to_record(index.engine()).expect("a name");
+                    assert!(
+                        index.may_reach(&record, p * (1.0 - 1e-9)),
+                        "{q:?}: {} scored {p} past the bound",
+                        m.person_id
+                    );
                 }
             }
         }
@@ -1169,8 +1185,9 @@ mod tests {
         let mut sure_of_nothing = default.clone();
         sure_of_nothing.prior = 1e-15;
         index.set_model(Some(sure_of_nothing));
-        assert!(!index.may_reach(&queries[0], 0.5));
-        assert!(index.may_reach(&queries[0], 1e-12));
+        let record = queries[0].to_record(index.engine()).expect("a name");
+        assert!(!index.may_reach(&record, 0.5));
+        assert!(index.may_reach(&record, 1e-12));
     }
 
     #[test]

@@ -109,6 +109,9 @@ impl Index {
         let mut together: FxHashMap<String, Option<Vec<u32>>> = FxHashMap::default();
         let mut forms = FormsOf { index: self, read: FxHashMap::default() };
         let mut answers: FxHashMap<String, Option<PersonMatch>> = FxHashMap::default();
+        // The records of the names that may reach a mention, made once for the bound and the
+        // search.
+        let mut records: FxHashMap<String, athar_link::LinkRecord> = FxHashMap::default();
         let mut i = 0;
         while i < words.len() && !out.stopped {
             // A name starts with a name or a kunya; particles join its words.
@@ -138,8 +141,16 @@ impl Index {
             // common names, in a large registry) has no mention: no search, no records looked
             // up (the same name again in the text: the same answer).
             for (_, spoken) in &windows {
-                if !answers.contains_key(spoken) && !self.may_reach(&name_query(spoken), MENTION_MIN_PROBABILITY) {
-                    answers.insert(spoken.clone(), None);
+                if answers.contains_key(spoken) || records.contains_key(spoken) {
+                    continue;
+                }
+                match name_query(spoken).to_record(self.engine()) {
+                    Ok(q) if self.may_reach(&q, MENTION_MIN_PROBABILITY) => {
+                        records.insert(spoken.clone(), q);
+                    }
+                    _ => {
+                        answers.insert(spoken.clone(), None);
+                    }
                 }
             }
             if windows.iter().all(|(_, spoken)| matches!(answers.get(spoken), Some(None))) {
@@ -175,8 +186,12 @@ impl Index {
                             break;
                         }
                         out.searches += 1;
-                        let top = self
-                            .search_among(&name_query(&spoken), among, 1, false)
+                        let query = name_query(&spoken);
+                        let found = match records.remove(&spoken) {
+                            Some(q) => self.search_record(&query, q, among, 1, false),
+                            None => self.search_among(&query, among, 1, false),
+                        };
+                        let top = found
                             .ok()
                             .and_then(|found| found.results.into_iter().next())
                             .filter(|top| top.probability >= MENTION_MIN_PROBABILITY && names_agree(top));
