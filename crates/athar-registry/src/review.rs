@@ -265,7 +265,9 @@ impl Registry {
                     )));
                 }
             }
-            let mut pairs = queue_pairs(store)?;
+            // The filters first, then one pair per two persons: the strongest pair the filters
+            // keep (a withheld record's pair must not hide the two persons' other pairs).
+            let mut pairs = store.review_pairs()?;
             pairs.retain(|(a, b, p)| {
                 !withheld.record(*a)
                     && !withheld.record(*b)
@@ -278,6 +280,7 @@ impl Registry {
                 let from = |id: &i64| origins.get(id).is_some_and(|o| &o.source == source);
                 pairs.retain(|(a, b, _)| from(a) || from(b));
             }
+            let mut pairs = one_per_two_persons(store, pairs)?;
             let band = crate::link::kept::kept_band(store)?;
             athar_link::review_order(&mut pairs, band);
             let total = pairs.len();
@@ -350,12 +353,15 @@ impl Registry {
     }
 }
 
-/// Refuses a judgement that contradicts those in force.
 /// The review queue: the pairs no judgement decides, one per two persons (see
 /// [`athar_link::one_per_two_persons`]); the store keeps them all, so that after a "different"
 /// the next pair between the two persons is asked.
 pub(crate) fn queue_pairs(store: &Store) -> Result<Vec<(i64, i64, f64)>> {
-    let pairs = store.review_pairs()?;
+    one_per_two_persons(store, store.review_pairs()?)
+}
+
+/// Of `pairs`, the strongest between each two persons (by the store's persons).
+fn one_per_two_persons(store: &Store, pairs: Vec<(i64, i64, f64)>) -> Result<Vec<(i64, i64, f64)>> {
     if pairs.is_empty() {
         return Ok(pairs);
     }
@@ -363,6 +369,7 @@ pub(crate) fn queue_pairs(store: &Store) -> Result<Vec<(i64, i64, f64)>> {
     Ok(athar_link::one_per_two_persons(&pairs, |r| persons.get(&r).ok_or(r)))
 }
 
+/// Refuses a judgement that contradicts those in force.
 fn refuse_contradiction(store: &Store, ra: i64, rb: i64, decision: &str) -> Result<()> {
     let mut all: Vec<(i64, i64, Judgement)> = store
         .judgements()?

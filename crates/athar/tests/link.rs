@@ -704,8 +704,21 @@ fn the_queue_asks_about_two_persons_once_and_again_after_a_different() {
             .filter(|(a, b)| [a, b].iter().any(|r| env.person_of(r) == hussein))
             .collect()
     };
-    let asked = between(&env.json(&["review", "--format", "json"]));
+    let queue = env.json(&["review", "--format", "json"]);
+    let asked = between(&queue);
     assert_eq!(asked.len(), 1, "{asked:?}");
+    // A filter that leaves out that pair shows the next between the two persons, not neither.
+    let strongest = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| (side(&i["a"]), side(&i["b"])) == asked[0])
+        .and_then(|i| i["probability"].as_f64())
+        .expect("probability");
+    let below = format!("{}", strongest - 1e-9);
+    let filtered = between(&env.json(&["review", "--format", "json", "--max", &below]));
+    assert_eq!(filtered.len(), 1, "{filtered:?}");
+    assert_ne!(filtered[0], asked[0]);
     let (a, b) = &asked[0];
     env.ok(&["judge", a, b, "different"]);
     // The next pair between them, without a link: Hassan's other record may be Hussein's.
