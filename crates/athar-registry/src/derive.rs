@@ -57,6 +57,9 @@ impl SourceRules {
 /// made it), and its fingerprint, and must hold none of the fields that version did not derive:
 /// a field changed in the file is found whatever the version says.
 pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
+    // An older record is checked against what the first version derived: a third version must
+    // say here what the second derived, or its records would be called tampered.
+    const _: () = assert!(athar_store::DERIVED_VERSION == 2, "say what each older version derived");
     let rules = SourceRules::of(store)?;
     let mut after = 0;
     loop {
@@ -83,10 +86,10 @@ pub fn check_derived(store: &Store, stale: &mut i64) -> Result<Option<String>> {
             have.sort_unstable();
             let keys = store.keys();
             let nid = p.national_id.as_deref().map(|v| keys.identifier_hash(v));
-            // The first version hashed the national id as written, Arabic-Indic digits and all:
-            // the stored hash is that of the cell the id comes from.
+            // The first version hashed the national id as written (trimmed), Arabic-Indic digits
+            // and all: the stored hash is that of the cell the id comes from.
             let nid_as_written = || {
-                rec.raw.iter().any(|c| {
+                rec.raw.iter().map(|c| c.trim()).any(|c| {
                     let folded: String = c.chars().map(athar_names::normalize::fold_digit).collect();
                     nid.as_deref() == Some(keys.identifier_hash(&folded).as_str())
                         && rec.national_id_hash.as_deref() == Some(keys.identifier_hash(c).as_str())
