@@ -46,34 +46,30 @@ impl Counter {
         limit.count.saturating_sub(q.len())
     }
 
-    /// Takes up to `want` events at once under every one of `limits` (key and limit), as many as
-    /// the tightest leaves: all are counted now, in one step, so that two callers at once cannot
-    /// both take the last one. Returns how many were taken.
-    pub fn take(&self, limits: &[(&str, Limit)], want: usize) -> usize {
+    /// Takes one event under every one of `limits` (key and limit) if each has room: counted now,
+    /// in the step that allows it, so that two callers at once cannot both take the last one.
+    pub fn take_one(&self, limits: &[(&str, Limit)]) -> bool {
         let now = Instant::now();
         let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut granted = want;
         for (key, limit) in limits {
             if let Some(q) = map.get_mut(*key) {
                 while q.front().is_some_and(|t| now.duration_since(*t) > limit.window) {
                     q.pop_front();
                 }
-                granted = granted.min(limit.count.saturating_sub(q.len()));
-            } else {
-                granted = granted.min(limit.count);
-            }
-        }
-        if granted > 0 {
-            drop_old_keys(&mut map);
-            for (key, limit) in limits {
-                let q = map.entry(key.to_string()).or_default();
-                q.extend(std::iter::repeat_n(now, granted));
-                while q.len() > limit.count {
-                    q.pop_front();
+                if q.len() >= limit.count {
+                    return false;
                 }
             }
         }
-        granted
+        drop_old_keys(&mut map);
+        for (key, limit) in limits {
+            let q = map.entry(key.to_string()).or_default();
+            q.push_back(now);
+            while q.len() > limit.count {
+                q.pop_front();
+            }
+        }
+        true
     }
 
     /// Counts an event of `key`; keeps at most `keep` of them.
@@ -116,22 +112,21 @@ mod tests {
     }
 
     #[test]
-    fn what_is_taken_at_once_is_counted_at_once_under_every_limit() {
+    fn what_is_taken_is_counted_at_once_under_every_limit() {
         let c = Counter::default();
         let minute = Limit { count: 30, window: Duration::from_secs(60) };
         let day = Limit { count: 40, window: Duration::from_secs(3600) };
         let limits = [("minute:sara", minute), ("day:sara", day)];
-        assert_eq!(c.take(&limits, 25), 25);
-        // The tightest limit decides: five left in the minute.
-        assert_eq!(c.take(&limits, 10), 5);
-        assert_eq!(c.take(&limits, 1), 0);
-        assert_eq!(c.remaining("day:sara", day), 10, "each limit counted what was taken");
+        let taken = (0..50).filter(|_| c.take_one(&limits)).count();
+        // The tightest limit decides, and each counted what was taken.
+        assert_eq!(taken, 30);
+        assert_eq!(c.remaining("day:sara", day), 10);
         // From many threads at once, never more than the limit.
         let c = std::sync::Arc::new(Counter::default());
         let taken: usize = (0..8)
             .map(|_| {
                 let c = c.clone();
-                std::thread::spawn(move || (0..20).map(|_| c.take(&[("k", minute)], 1)).sum::<usize>())
+                std::thread::spawn(move || (0..20).filter(|_| c.take_one(&[("k", minute)])).count())
             })
             .collect::<Vec<_>>()
             .into_iter()

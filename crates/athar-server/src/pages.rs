@@ -905,7 +905,7 @@ pub(crate) fn take_search(app: &App, actor_name: &str) -> bool {
     }
     let limits = search_limits(actor_name);
     let keyed: Vec<(&str, limits::Limit)> = limits.iter().map(|(k, l)| (k.as_str(), *l)).collect();
-    app.searches.take(&keyed, 1) == 1
+    app.searches.take_one(&keyed)
 }
 
 /// Whether a user has no search left now (never, when the limits are lifted).
