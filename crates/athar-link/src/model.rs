@@ -232,6 +232,13 @@ pub struct Evidence {
     pub own_present: bool,
 }
 
+/// What an exact agreement on a value shared by a share `f` of records adds to a level whose
+/// average u is `u`: its u is `f`, not `u` (bounded, see [`MAX_TF_BITS`]). One formula for the
+/// score and its bound ([`FsModel::best_weight`]).
+fn tf_adjustment(u: f64, f: f64) -> f64 {
+    (u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS)
+}
+
 fn probability(weight: f64) -> f64 {
     1.0 / (1.0 + (-weight).exp2())
 }
@@ -381,7 +388,7 @@ impl FsModel {
             let best = p.levels.iter().enumerate().map(|(i, l)| {
                 let adj = if i <= 1 && p.comparison.term_frequency() {
                     match least_share(p.comparison) {
-                        Some(f) => (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS),
+                        Some(f) => tf_adjustment(l.u, f),
                         None => MAX_TF_BITS,
                     }
                 } else {
@@ -463,7 +470,7 @@ impl FsModel {
                     // too: محمد and Mohammed are as common as either.
                     // Bounded: a rare value adds at most MAX_TF_BITS (a garbled spelling is rare
                     // too, and must not count as a rare name).
-                    let adj = (l.u.max(EPS) / f.max(EPS)).log2().min(MAX_TF_BITS);
+                    let adj = tf_adjustment(l.u, f);
                     total += adj;
                     if k.is_individual() {
                         own += adj;
