@@ -170,7 +170,6 @@ fn a_site_added_reads_alike_here_and_in_another_process() {
     r.registry.add_sites(&me(), &[site]).expect("added");
     let held = r.registry.names().expect("names");
     assert!(!std::sync::Arc::ptr_eq(&before, &held), "the tables with the site are the registry's now");
-    assert!(std::sync::Arc::ptr_eq(&held, &r.registry.names().expect("names")), "and kept");
     // This process keeps the tables it built to check the site; another builds them from the store: the same sites, in the same order, at the
     // same count of changes, and a text reads the same.
     let other = r.other();

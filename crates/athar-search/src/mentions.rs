@@ -163,6 +163,12 @@ impl Index {
             let run_text = run.iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
             let among = together.entry(run_text).or_insert_with(|| self.held_together(run, &mut forms)).clone();
             if among.as_ref().is_some_and(Vec::is_empty) {
+                // No record holds two of these words: none of its names is anyone (the same
+                // name again in the text is not weighed again).
+                for (_, spoken) in windows {
+                    records.remove(&spoken);
+                    answers.entry(spoken).or_insert(None);
+                }
                 i += 1;
                 continue;
             }
