@@ -466,7 +466,10 @@ pub fn demo(global: &Global, db_given: bool, stats: bool, json: bool) -> Result<
             let _ = std::fs::remove_file(&key);
         }
     }
-    let dir = std::env::temp_dir().join(format!("athar-demo-{}", std::process::id()));
+    // Removed when the demo ends, by an error too.
+    let scratch =
+        tempfile::Builder::new().prefix("athar-demo-").tempdir().context("cannot make a temporary directory")?;
+    let dir = scratch.path().to_path_buf();
     let files = write_synth(400, 2024, &dir, true)?;
     let exe = std::env::current_exe().context("cannot find the athar binary")?;
     let run = |args: &[&str]| -> Result<String> {
@@ -583,6 +586,6 @@ pub fn demo(global: &Global, db_given: bool, stats: bool, json: bool) -> Result<
     if json {
         println!("{summary}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ fn stdout(o: &Output) -> String {
 }
 
 fn tmp(name: &str, content: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("athar-cli-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("athar-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let p = dir.join(name);
     std::fs::write(&p, content).expect("write temp file");
@@ -105,12 +105,14 @@ fn eval_without_data_says_where_it_looked() {
 #[test]
 fn output_into_a_pipe_closed_early_ends_quietly() {
     use std::io::{BufRead, BufReader};
-    let dir = std::env::temp_dir().join(format!("athar-cli-pipe-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("athar-cli-pipe-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     // The demo prints many lines with println!, which panicked on a closed pipe.
     let mut child = Command::new(env!("CARGO_BIN_EXE_athar"))
         .arg("demo")
         .current_dir(&dir)
+        // Killed by the closed pipe, the demo cannot remove its generated lists: they stay here.
+        .env("TMPDIR", &dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
