@@ -17,7 +17,7 @@ const MAX_UNITS: usize = 32;
 /// vowels folded to `a e i u` (o, ou, oo → u; ee → i; y between a consonant and the end or
 /// another consonant → i). Doubled units collapse, and a final h after a or e (ta marbuta) is
 /// dropped. Letters outside a–z are ignored.
-fn units(word: &str, out: &mut [u8; MAX_UNITS]) -> usize {
+fn units_into(word: &str, out: &mut [u8; MAX_UNITS]) -> usize {
     let mut letters = [0u8; 2 * MAX_UNITS];
     let mut len = 0;
     for c in word.bytes().filter(u8::is_ascii_lowercase).take(letters.len()) {
@@ -120,27 +120,67 @@ fn indel(u: u8, vowel_scale: f32) -> f32 {
 /// `guessed_vowels`: one side's vowels are a guess (an Arabic-script name the tables do not
 /// know), so vowel edits cost half.
 pub fn distance(a: &str, b: &str, guessed_vowels: bool) -> f32 {
-    let (mut ua, mut ub) = ([0u8; MAX_UNITS], [0u8; MAX_UNITS]);
-    let (na, nb) = (units(a, &mut ua), units(b, &mut ub));
-    let scale = if guessed_vowels { 0.5 } else { 1.0 };
-    let (ua, ub) = (&ua[..na], &ub[..nb]);
-    // One row of the edit-distance table at a time.
-    let mut prev = [0f32; MAX_UNITS + 1];
-    let mut row = [0f32; MAX_UNITS + 1];
-    for j in 1..=nb {
-        prev[j] = prev[j - 1] + indel(ub[j - 1], scale);
+    distance_within(a, b, guessed_vowels, f32::INFINITY)
+}
+
+/// As [`distance`], when only a distance up to `limit` matters: past it, the answer is some
+/// value above `limit` (what the distance is known to pass once a whole row of the table
+/// does — every cost is positive), found without reading the rest of the spellings. Most
+/// spellings compared are of other names: this is what keeps them cheap.
+pub fn distance_within(a: &str, b: &str, guessed_vowels: bool, limit: f32) -> f32 {
+    Units::of(a).distance_within(&Units::of(b), guessed_vowels, limit)
+}
+
+/// A spelling read into sound units (see [`units_into`]), once for the many spellings it is
+/// measured against.
+#[derive(Debug, Clone, Copy)]
+pub struct Units {
+    units: [u8; MAX_UNITS],
+    len: usize,
+}
+
+impl Default for Units {
+    fn default() -> Self {
+        Units { units: [0; MAX_UNITS], len: 0 }
     }
-    for i in 1..=na {
-        row[0] = prev[0] + indel(ua[i - 1], scale);
+}
+
+impl Units {
+    pub fn of(spelling: &str) -> Units {
+        let mut units = [0u8; MAX_UNITS];
+        let len = units_into(spelling, &mut units);
+        Units { units, len }
+    }
+
+    /// [`distance_within`] of the two spellings these units were read from.
+    pub fn distance_within(&self, other: &Units, guessed_vowels: bool, limit: f32) -> f32 {
+        let scale = if guessed_vowels { 0.5 } else { 1.0 };
+        let (ua, ub) = (&self.units[..self.len], &other.units[..other.len]);
+        let (na, nb) = (ua.len(), ub.len());
+        // One row of the edit-distance table at a time.
+        let mut prev = [0f32; MAX_UNITS + 1];
+        let mut row = [0f32; MAX_UNITS + 1];
         for j in 1..=nb {
-            let sub = prev[j - 1] + substitution(ua[i - 1], ub[j - 1], scale);
-            let del = prev[j] + indel(ua[i - 1], scale);
-            let ins = row[j - 1] + indel(ub[j - 1], scale);
-            row[j] = sub.min(del).min(ins);
+            prev[j] = prev[j - 1] + indel(ub[j - 1], scale);
         }
-        std::mem::swap(&mut prev, &mut row);
+        for i in 1..=na {
+            row[0] = prev[0] + indel(ua[i - 1], scale);
+            let mut least = row[0];
+            for j in 1..=nb {
+                let sub = prev[j - 1] + substitution(ua[i - 1], ub[j - 1], scale);
+                let del = prev[j] + indel(ua[i - 1], scale);
+                let ins = row[j - 1] + indel(ub[j - 1], scale);
+                row[j] = sub.min(del).min(ins);
+                least = least.min(row[j]);
+            }
+            // Every path to the end crosses this row: the distance is at least its least.
+            if least > limit {
+                return least;
+            }
+            std::mem::swap(&mut prev, &mut row);
+        }
+        prev[nb]
     }
-    prev[nb]
 }
 
 #[cfg(test)]
@@ -193,6 +233,24 @@ mod tests {
         for (a, b) in [("ali", "eli"), ("abdulrahman", "abderrahmane"), ("x", "")] {
             assert_eq!(distance(a, b, false), distance(b, a, false));
             assert_eq!(distance(a, a, false), 0.0);
+        }
+    }
+
+    #[test]
+    fn a_distance_within_a_limit_is_exact_up_to_it_and_above_it_past_it() {
+        let words =
+            ["ali", "eli", "hasan", "husayn", "khalifeh", "khelifa", "muhammad", "mahmud", "x", "", "abdulrahman"];
+        for a in words {
+            for b in words {
+                for limit in [0.0, 0.3, 0.5, 1.0, 2.5] {
+                    let (full, within) = (distance(a, b, false), distance_within(a, b, false, limit));
+                    if full <= limit {
+                        assert_eq!(within, full, "{a} / {b} within {limit}");
+                    } else {
+                        assert!(within > limit && within <= full, "{a} / {b} within {limit}: {within} for {full}");
+                    }
+                }
+            }
         }
     }
 

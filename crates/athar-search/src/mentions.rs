@@ -63,6 +63,8 @@ struct Word<'t> {
     /// The form searched (an Arabic word without its conjunction or preposition, a Russian or
     /// Ukrainian name in its nominative) when the registry holds it as a name.
     name: Option<String>,
+    /// How the name engine reads `name` (read once, for the registry's forms of it too).
+    analysis: Option<std::rc::Rc<NameAnalysis>>,
     /// `Abu`, `Umm`, `bin`, `al-`, `abd`: a word that stands inside names, never one alone.
     particle: bool,
     kunya: bool,
@@ -82,7 +84,7 @@ impl Index {
     pub fn name_mentions_within(&self, text: &str, may_search: &mut dyn FnMut() -> bool) -> NameMentions {
         let mut out = NameMentions::default();
         // Each distinct word read once: the form the registry holds, particle, kunya.
-        type Read = (Option<String>, bool, bool);
+        type Read = (Option<(String, std::rc::Rc<NameAnalysis>)>, bool, bool);
         let mut read: FxHashMap<&str, Read> = FxHashMap::default();
         let words: Vec<Word> = words(text)
             .map(|(start, end)| {
@@ -98,11 +100,12 @@ impl Index {
                         let analysis = self.engine().analyse(w);
                         let particle =
                             !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
-                        let found = if particle { None } else { self.registered_form(w, &analysis) };
-                        (found, particle, particle && is_kunya(w))
+                        let found = if particle { None } else { self.registered_form(w, analysis) };
+                        (found.map(|(form, analysis)| (form, analysis.into())), particle, particle && is_kunya(w))
                     })
                     .clone();
-                Word { start, end, text: w, name, particle, kunya }
+                let (name, analysis) = name.unzip();
+                Word { start, end, text: w, name, analysis, particle, kunya }
             })
             .collect();
         // Each run of words asked once which records hold two of them.
@@ -230,12 +233,12 @@ impl Index {
     /// nominative (Рябкова, Олександром) — when it is the same name as a form some record
     /// holds, or `None`. A Latin or Cyrillic name is written with a capital: a lower-case word
     /// is a word of the sentence.
-    fn registered_form(&self, word: &str, analysis: &NameAnalysis) -> Option<String> {
+    fn registered_form(&self, word: &str, analysis: NameAnalysis) -> Option<(String, NameAnalysis)> {
         if !capitalised(word) {
             return None;
         }
-        if self.same_forms(analysis, false).any() {
-            return Some(word.to_string());
+        if self.same_forms(&analysis, false).any() {
+            return Some((word.to_string(), analysis));
         }
         let other_forms: Vec<String> = match analysis.script {
             Script::Arabic => ["و", "ف", "ب", "ل"]
@@ -253,7 +256,10 @@ impl Index {
                 .collect(),
             _ => Vec::new(),
         };
-        other_forms.into_iter().find(|f| self.same_forms(&self.engine().analyse(f), false).any())
+        other_forms.into_iter().find_map(|f| {
+            let analysis = self.engine().analyse(&f);
+            self.same_forms(&analysis, false).any().then_some((f, analysis))
+        })
     }
 
     /// The records that hold a form of the first name of `words` together with one of
@@ -313,7 +319,11 @@ impl FormsOf<'_> {
         if let Some(found) = self.read.get(name) {
             return found.clone();
         }
-        let found: std::rc::Rc<SameForms> = self.index.same_forms(&self.index.engine().analyse(name), true).into();
+        let found = match word.analysis.as_deref() {
+            Some(analysis) => self.index.same_forms(analysis, true),
+            None => self.index.same_forms(&self.index.engine().analyse(name), true),
+        };
+        let found: std::rc::Rc<SameForms> = found.into();
         self.read.insert(name.to_string(), found.clone());
         found
     }
