@@ -86,17 +86,29 @@ impl Index {
         // Each distinct word read once: the form the registry holds, particle, kunya.
         type Read = (Option<(String, std::rc::Rc<NameAnalysis>)>, bool, bool);
         let mut read: FxHashMap<&str, Read> = FxHashMap::default();
-        let words: Vec<Word> = words(text)
-            .map(|(start, end)| {
+        // A word of the sentence (lower case, longer than any particle) is no name, nor part
+        // of one.
+        let spans: Vec<(usize, usize)> = words(text).collect();
+        let may_be_named = |&(start, end): &(usize, usize)| {
+            let w = &text[start..end];
+            capitalised(w) || w.chars().count() <= 4
+        };
+        let candidate: Vec<bool> = spans.iter().map(may_be_named).collect();
+        // A name is two words at least, in a row with spaces alone between them: a word with
+        // no such neighbour that may be one (a capital after a full stop, a country in a
+        // sentence) is not analysed — no run it starts could be searched.
+        let joined = |k: usize| candidate[k] && candidate[k + 1] && spaced(text, spans[k].1, spans[k + 1].0);
+        let words: Vec<Word> = (0..spans.len())
+            .map(|k| {
+                let (start, end) = spans[k];
                 let w = &text[start..end];
+                let neighboured = (k > 0 && joined(k - 1)) || (k + 1 < spans.len() && joined(k));
+                if !neighboured {
+                    return Word { start, end, text: w, name: None, analysis: None, particle: false, kunya: false };
+                }
                 let (name, particle, kunya) = read
                     .entry(w)
                     .or_insert_with(|| {
-                        // A word of the sentence (lower case, longer than any particle) is no
-                        // name: not analysed.
-                        if !capitalised(w) && w.chars().count() > 4 {
-                            return (None, false, false);
-                        }
                         let analysis = self.engine().analyse(w);
                         let particle =
                             !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
@@ -445,12 +457,18 @@ fn run_end(text: &str, words: &[Word], i: usize) -> usize {
         if w.name.is_none() && !w.particle {
             break;
         }
-        if end > i && !text[words[end - 1].end..w.start].chars().all(|c| c == ' ' || c == '\u{a0}') {
+        if end > i && !spaced(text, words[end - 1].end, w.start) {
             break;
         }
         end += 1;
     }
     end.max(i + 1)
+}
+
+/// Whether the text between two words (`from..to`) is spaces alone: the words may stand in
+/// one name.
+fn spaced(text: &str, from: usize, to: usize) -> bool {
+    text[from..to].chars().all(|c| c == ' ' || c == '\u{a0}')
 }
 
 #[cfg(test)]
@@ -576,6 +594,19 @@ mod tests {
         index.set_model(Some(unsure));
         let found = index.name_mentions(text, 1000);
         assert_eq!((found.searches, found.mentions.len(), found.stopped), (0, 0, false));
+    }
+
+    #[test]
+    fn a_word_with_no_neighbour_a_name_could_share_is_not_looked_up() {
+        let index = registry();
+        let found = index.name_mentions("Khatib spoke. Moscow reported that Sergey Ryabkov met: Ahmad.", 1000);
+        assert_eq!(found.mentions.len(), 1);
+        let kept = |w: &str| index.words_kept().keys().any(|(k, _)| &**k == w);
+        // Looked up: the words of a run that could be a name.
+        assert!(kept("Sergey") && kept("Ryabkov"));
+        // Not: a name alone (before a full stop, after a colon), a capital between a full stop
+        // and a word of the sentence, a word of the sentence.
+        assert!(!kept("Khatib") && !kept("Ahmad") && !kept("Moscow") && !kept("reported"));
     }
 
     #[test]
