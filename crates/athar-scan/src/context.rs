@@ -52,8 +52,10 @@ pub struct Cues {
     /// Cues of one word matched inside a word (Arabic), and one automaton over them.
     inside: Vec<usize>,
     inside_automaton: Option<aho_corasick::AhoCorasick>,
-    /// Cues of several words.
+    /// Cues of several words, and one automaton over them padded with spaces (a phrase
+    /// among whole words).
     phrases: Vec<usize>,
+    phrase_automaton: Option<aho_corasick::AhoCorasick>,
 }
 
 /// What the words around a match say.
@@ -133,7 +135,13 @@ impl Cues {
             let texts: Vec<&str> = inside.iter().map(|i| cues[*i].text.as_str()).collect();
             Some(aho_corasick::AhoCorasick::new(texts).map_err(|e| format!("{file}: the cues' automaton: {e}"))?)
         };
-        Ok(Cues { cues, by_first, inside, inside_automaton, phrases })
+        let phrase_automaton = if phrases.is_empty() {
+            None
+        } else {
+            let texts: Vec<&str> = phrases.iter().map(|i| cues[*i].padded.as_str()).collect();
+            Some(aho_corasick::AhoCorasick::new(texts).map_err(|e| format!("{file}: the phrases' automaton: {e}"))?)
+        };
+        Ok(Cues { cues, by_first, inside, inside_automaton, phrases, phrase_automaton })
     }
 
     /// The one-word cues a folded word meets (one inside an Arabic word may meet twice).
@@ -147,6 +155,17 @@ impl Cues {
             .map(|i| &self.cues[*i])
             .filter(move |c| !c.inside && word.starts_with(c.text.as_str()))
             .chain(inside.into_iter().flatten().map(|m| &self.cues[self.inside[m.pattern().as_usize()]]))
+    }
+
+    /// The phrases (cues of several words) in `padded`, words between single spaces with one
+    /// before and after, each with its place in the cue list.
+    fn phrases_in<'a>(&'a self, padded: &'a str) -> impl Iterator<Item = (usize, &'a Cue)> + 'a {
+        self.phrase_automaton.iter().flat_map(move |a| {
+            a.find_overlapping_iter(padded).map(|m| {
+                let at = self.phrases[m.pattern().as_usize()];
+                (at, &self.cues[at])
+            })
+        })
     }
 
     /// What the words around `start..end` of the folded `text` say.
@@ -182,14 +201,11 @@ impl Cues {
         }
         if full && !self.phrases.is_empty() {
             // Cues of several words (خرج من) are looked for in the window's text.
-            let joined =
-                format!(" {} ", near_before.iter().chain(near_after.iter()).copied().collect::<Vec<_>>().join(" "));
-            for cue in self.phrases.iter().map(|i| &self.cues[*i]) {
-                if joined.contains(cue.padded.as_str()) {
-                    match cue.kind {
-                        CueKind::Other => w.other = true,
-                        _ => w.detention = true,
-                    }
+            let joined = padded(near_before.iter().chain(near_after.iter()));
+            for (_, cue) in self.phrases_in(&joined) {
+                match cue.kind {
+                    CueKind::Other => w.other = true,
+                    _ => w.detention = true,
                 }
             }
         }
@@ -202,14 +218,16 @@ impl Cues {
         let beside_after = &after[..after.len().min(BESIDE_WORDS)];
         w.beside_words = beside_before.iter().chain(beside_after.iter()).map(|w| w.to_string()).collect();
         w.other_beside = w.beside_words.iter().any(|word| self.hits(word).any(|c| c.kind == CueKind::Other));
-        let beside = format!(" {} ", w.beside_words.join(" "));
-        for cue in self.phrases.iter().map(|i| &self.cues[*i]) {
-            if let CueKind::Kind(k) = cue.kind {
-                if beside.contains(cue.padded.as_str()) {
-                    w.kind_beside = Some(k);
-                }
-            }
-        }
+        // A kind of site in several words beside (detention centre): the last in the list wins.
+        let beside = padded(w.beside_words.iter());
+        w.kind_beside = self
+            .phrases_in(&beside)
+            .filter_map(|(at, cue)| match cue.kind {
+                CueKind::Kind(k) => Some((at, k)),
+                _ => None,
+            })
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, k)| k);
         if w.kind_beside.is_none() {
             w.kind_beside = beside_after.iter().chain(beside_before.iter().rev()).find_map(|word| self.kind_of(word));
         }
@@ -229,6 +247,16 @@ impl Cues {
             _ => None,
         })
     }
+}
+
+/// Words joined by single spaces, with one before and after (how phrases are looked for).
+fn padded<S: AsRef<str>>(words: impl Iterator<Item = S>) -> String {
+    let mut out = String::from(" ");
+    for w in words {
+        out.push_str(w.as_ref());
+        out.push(' ');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -507,7 +507,11 @@ impl Scanner {
                     return Some(m);
                 }
                 // Back to the town it was read from, if it is one.
-                let span = spans.iter().find(|s| f_start(&folded, s) == m.offset)?;
+                // Spans are in text order, apart: found by bisection.
+                let span = spans.get(spans.partition_point(|s| f_start(&folded, s) < m.offset))?;
+                if f_start(&folded, span) != m.offset {
+                    return None;
+                }
                 let place = self.names[span.name].candidates.iter().find_map(|c| match c {
                     Candidate::Place { place } => Some(&self.places[*place as usize]),
                     _ => None,
@@ -543,7 +547,8 @@ impl Scanner {
     }
 
     /// A kind of site and its number, no name (branche 215, الفرع ٢١٥ where the gazetteer
-    /// writes Branch 215 otherwise): the one site of that kind with that number.
+    /// writes Branch 215 otherwise): the one site of that kind with that number. `taken`: the
+    /// spans of names, in text order and apart (as [`Scanner::spans`] gives them).
     fn kind_and_number(&self, text: &str, f: &Folded, taken: &[Span]) -> Vec<Mention> {
         let mut out = Vec::new();
         let t = f.text.as_str();
@@ -589,7 +594,10 @@ impl Scanner {
         for (start, word, n_at, number) in candidates {
             let Some(kind) = self.cues.kind_of(word) else { continue };
             let end = n_at + number.len();
-            if taken.iter().any(|s| s.start < end && start < s.end) {
+            // The first span taken that ends past `start` (in text order and apart, their ends
+            // are in order too) is the only one that may overlap.
+            let next = taken.partition_point(|s| s.end <= start);
+            if taken.get(next).is_some_and(|s| s.start < end) {
                 continue;
             }
             // The bank's branche 215 is no intelligence branch: a kind and a number, weaker than a
