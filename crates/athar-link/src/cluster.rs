@@ -96,10 +96,11 @@ struct Neighbours {
 }
 
 impl Neighbours {
-    fn new(n: usize, pairs: &[ScoredPair], valid: &[u32]) -> Self {
+    /// The pairs of records under `n` (a pair naming another is no one's neighbour).
+    fn new(n: usize, pairs: &[ScoredPair]) -> Self {
+        let valid = || pairs.iter().filter(|&&(a, b, _)| (a as usize) < n && (b as usize) < n);
         let mut start = vec![0usize; n + 1];
-        for &k in valid {
-            let (a, b, _) = pairs[k as usize];
+        for &(a, b, _) in valid() {
             start[a as usize + 1] += 1;
             start[b as usize + 1] += 1;
         }
@@ -109,8 +110,7 @@ impl Neighbours {
         let mut next = start.clone();
         let mut other = vec![0u32; start[n]];
         let mut probability = vec![0f32; start[n]];
-        for &k in valid {
-            let (a, b, p) = pairs[k as usize];
+        for &(a, b, p) in valid() {
             for (x, y) in [(a as usize, b), (b as usize, a)] {
                 other[next[x]] = y;
                 probability[next[x]] = p as f32;
@@ -247,18 +247,20 @@ pub fn cluster_with_persons(
         judgements.iter().map(|&(x, y, _)| (x.min(y), x.max(y))).collect();
     let judged = |a: usize, b: usize| judged_pairs.contains(&(a.min(b), a.max(b)));
     // Merges, strongest first, never across a "different".
-    let valid: Vec<u32> = (0..pairs.len() as u32)
-        .filter(|&k| (pairs[k as usize].0 as usize) < n && (pairs[k as usize].1 as usize) < n)
-        .collect();
     // Only pairs that may merge or go to review are walked, strongest first; the others count
-    // in the means between groups only.
+    // in the means between groups only. (No list of all the valid pairs is made: at a million
+    // records, 60 million of them, it was the link's peak of memory.)
     let lowest = opts.review_from.min(opts.merge_at);
-    let mut order: Vec<u32> = valid.iter().copied().filter(|&k| pairs[k as usize].2 >= lowest).collect();
+    let mut order: Vec<u32> = (0..pairs.len() as u32)
+        .filter(|&k| {
+            let (a, b, p) = pairs[k as usize];
+            (a as usize) < n && (b as usize) < n && p >= lowest
+        })
+        .collect();
     order.sort_unstable_by(|&x, &y| pairs[y as usize].2.total_cmp(&pairs[x as usize].2).then(x.cmp(&y)));
     let mut review = Vec::new();
     let mut refused = Vec::new();
-    let neighbours = Neighbours::new(n, pairs, &valid);
-    drop(valid);
+    let neighbours = Neighbours::new(n, pairs);
     // The records of each group (by root), and the merges already held back (by the roots and
     // sizes of both groups: a group that grew is looked at again).
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];
