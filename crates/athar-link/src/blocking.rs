@@ -155,6 +155,18 @@ pub fn default_rules() -> Vec<BlockingRule> {
     );
     given_near.max_block = Some(NEAR_MAX_BLOCK);
     given_near.trains = false;
+    // Given and family name swapped, or the family name written first, and no birth year on
+    // one side: the names read the other way round alone, in blocks of 20 at most (Mohammed
+    // Ahmad and Ahmad Mohammed, two persons, are too many to compare all). On the misspelt
+    // 20,000, blocking recall 0.887 to 0.891 for 3 % more pairs; on `athar synth`'s 10,000,
+    // 0.976 to 0.982 for 4 % more.
+    let mut other_order_names = BlockingRule::new(
+        "given+family, read the other way round",
+        &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName)],
+    );
+    other_order_names.other_reading = true;
+    other_order_names.max_block = Some(NEAR_MAX_BLOCK);
+    other_order_names.trains = false;
     vec![
         BlockingRule::new("given+family", &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName)]),
         family_mother,
@@ -181,6 +193,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
         given_mother,
         family_near,
         given_near,
+        other_order_names,
     ]
 }
 
@@ -238,12 +251,13 @@ fn name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
     out.extend(p.skeletons.iter().filter(|s| !s.is_empty()).map(|s| key_hash(b's', s)));
 }
 
-/// Skeletons shorter than this give no keys with a letter left out: two letters say too
-/// little (every Mohammed Kh-l-something would meet).
+/// Skeletons shorter than this give no keys with a letter left out: a key of one letter says
+/// too little (every Ali beside every Mohammed L-something would meet). Three letters give
+/// keys of two, which meet the names whose whole skeleton is those two.
 const NEAR_MIN_LETTERS: usize = 3;
 
 /// A name field's skeletons, each of three letters or more also with one letter left out:
-/// Khalaf (XLF) and Kahlaf (KHLF) meet at HLF, Radchenko and Radhenko likewise. Not the
+/// Khalaf (XLF or HLF) and Kahlaf (KHLF) meet at HLF, Radchenko and Radhenko likewise. Not the
 /// table's names: two spellings of a name the tables know meet under [`name_keys`] already.
 fn near_name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
     let Some(a) = f else { return };
@@ -815,6 +829,27 @@ mod tests {
         // Another given name with the same family name: skeletons of two letters or fewer
         // (Afra: F-R, Ali: L) give no keys a letter shorter.
         assert!(!c.pairs.contains(&(0, 4)) && !c.pairs.contains(&(1, 4)), "{:?}", c.pairs);
+    }
+
+    #[test]
+    fn names_swapped_meet_without_a_birth_year_in_a_small_block() {
+        let e = NameEngine::new();
+        let recs: Vec<LinkRecord> = [
+            vec![("given_name", "Ali"), ("family_name", "Abdo")],
+            vec![("given_name", "Abdo"), ("family_name", "Ali"), ("birth_date", "1980")],
+            vec![("given_name", "Omar"), ("family_name", "Abdo")],
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
+        .collect();
+        let rules = default_rules();
+        let c = candidate_pairs(&recs, &rules, 1000);
+        let at = rules.iter().position(|r| r.name == "given+family, read the other way round").expect("the rule");
+        assert!(!rules[at].trains);
+        let by: Vec<(u32, u32)> = c.by_rule[at].iter().map(|&k| c.pairs[k as usize]).collect();
+        assert!(by.contains(&(0, 1)), "{by:?}");
+        assert!(!by.iter().any(|&(i, j)| i == 2 || j == 2), "{by:?}");
     }
 
     #[test]
