@@ -39,6 +39,10 @@ pub enum ComparisonKind {
     /// A son's name against a son's name or a kunya (Abu Ahmad): weak, a kunya may be an
     /// honorific.
     SonName,
+    /// Whether the two records come from one list: a list seldom names one person twice (a
+    /// register, an NGO's list), so two of its records alike are namesakes more often than
+    /// two records of two lists — by how much, EM learns from the lists themselves.
+    List,
 }
 
 impl ComparisonKind {
@@ -53,7 +57,7 @@ impl ComparisonKind {
         ComparisonKind::MotherFamilyName,
     ];
 
-    pub const ALL: [ComparisonKind; 16] = [
+    pub const ALL: [ComparisonKind; 17] = [
         ComparisonKind::GivenName,
         ComparisonKind::FatherName,
         ComparisonKind::GrandfatherName,
@@ -70,6 +74,7 @@ impl ComparisonKind {
         ComparisonKind::ArrestPlace,
         ComparisonKind::Registry,
         ComparisonKind::SonName,
+        ComparisonKind::List,
     ];
 
     /// The levels of this comparison, strongest agreement first, disagreement last.
@@ -88,6 +93,7 @@ impl ComparisonKind {
             }
             ComparisonKind::Registry => &["same registry (place and number)", "same number", "different"],
             ComparisonKind::SonName => &["same son's name", "similar", "different"],
+            ComparisonKind::List => &["two lists", "one list"],
             ComparisonKind::EventDate => &["same day", "within a week", "within a month", "within a year", "different"],
             ComparisonKind::Facility => &["same facility", "similar", "different"],
             ComparisonKind::Sex | ComparisonKind::NationalId => &["same", "different"],
@@ -152,6 +158,7 @@ impl ComparisonKind {
             ComparisonKind::ArrestPlace => "arrest_place",
             ComparisonKind::Registry => "registry",
             ComparisonKind::SonName => "son_name",
+            ComparisonKind::List => "list",
         }
     }
 
@@ -635,6 +642,8 @@ fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkR
         }
         ComparisonKind::Registry => registry_level(engine, a, b),
         ComparisonKind::SonName => son_level(engine, a.son.as_deref(), b.son.as_deref()),
+        // Level 0: two lists; 1: one list.
+        ComparisonKind::List => Some(u8::from(a.list? == b.list?)),
         ComparisonKind::GivenName
         | ComparisonKind::FatherName
         | ComparisonKind::GrandfatherName
@@ -653,6 +662,7 @@ pub fn gives(k: ComparisonKind, r: &LinkRecord) -> bool {
         ComparisonKind::Sex => r.sex.is_some(),
         ComparisonKind::NationalId => r.national_id_hash.is_some(),
         ComparisonKind::Registry => r.registry_number_hash.is_some(),
+        ComparisonKind::List => r.list.is_some(),
         _ => k.name_field(r).is_some() || r.other_reading.as_deref().is_some_and(|o| o.name_field(k).is_some()),
     }
 }
@@ -696,6 +706,26 @@ mod tests {
     }
 
     #[test]
+    fn two_records_of_one_list_or_two_lists_and_a_query_of_none() {
+        let e = NameEngine::new();
+        let r = |list| rec(&e, &[("given_name", "Ahmad")]).with_list(list);
+        assert_eq!(compare_one(&e, ComparisonKind::List, &r(Some(1)), &r(Some(1))), Some(1));
+        assert_eq!(compare_one(&e, ComparisonKind::List, &r(Some(1)), &r(Some(2))), Some(0));
+        // A search's query comes from no list: neutral.
+        assert_eq!(compare_one(&e, ComparisonKind::List, &r(None), &r(Some(2))), None);
+        // The default model weighs one list mildly against, two lists mildly for.
+        let model = crate::FsModel::default_model();
+        let mut v: ComparisonVector = [None; ComparisonKind::ALL.len()];
+        let w = |v: &ComparisonVector| model.weight(v, &|_| None);
+        let none = w(&v);
+        v[ComparisonKind::List as usize] = Some(1);
+        let one = w(&v) - none;
+        v[ComparisonKind::List as usize] = Some(0);
+        let two = w(&v) - none;
+        assert!((-2.0..0.0).contains(&one) && (0.0..1.0).contains(&two), "{one} {two}");
+    }
+
+    #[test]
     fn gives_says_what_every_comparison_finds_missing() {
         // `gives` restates when `compare_one` has nothing to compare: a record with every field
         // compares every kind with itself, one with none compares none (a kind added to one and
@@ -721,7 +751,9 @@ mod tests {
                 ("son_name", "Khaled"),
             ],
         );
-        let full = LinkRecord { national_id_hash: Some("id".into()), ..full }.with_registry_number(Some("n"));
+        let full = LinkRecord { national_id_hash: Some("id".into()), ..full }
+            .with_registry_number(Some("n"))
+            .with_list(Some(1));
         let empty = rec(&e, &[("given_name", "Ahmad")]);
         for k in ComparisonKind::ALL {
             assert_eq!(gives(k, &full), compare_one(&e, k, &full, &full).is_some(), "{k:?}");

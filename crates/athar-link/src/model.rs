@@ -257,6 +257,10 @@ impl FsModel {
                     (0..n).map(|i| if i + 1 == n { 0.05 } else { 0.95 * 0.6f64.powi(i as i32) }).collect();
                 let u_raw: Vec<f64> =
                     (0..n).map(|i| if i + 1 == n { 0.9 } else { 0.1 * 0.5f64.powi((n - 2 - i) as i32) }).collect();
+                // Two records of one list: a mild default against (a list names a person
+                // twice now and then), until EM learns it from the lists.
+                let (m_raw, u_raw) =
+                    if *k == ComparisonKind::List { (vec![0.9, 0.1], vec![0.75, 0.25]) } else { (m_raw, u_raw) };
                 let (ms, us): (f64, f64) = (m_raw.iter().sum(), u_raw.iter().sum());
                 ComparisonParams {
                     comparison: *k,

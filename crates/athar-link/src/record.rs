@@ -127,6 +127,9 @@ pub struct LinkRecord {
     /// The person's names read the other way round, where a list may have written them so (see
     /// [`OtherReading`]); compared only when the names as read disagree.
     pub other_reading: Option<Box<OtherReading>>,
+    /// The list (source) the record came from, where it came from one (a search's query did
+    /// not): two records of one list are seldom one person, as EM learns.
+    pub list: Option<u32>,
     /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
     /// are two equal texts, so a comparison of two values is computed once and reused.
     /// [`NO_VALUE`] where the field is missing or the record was not interned.
@@ -202,7 +205,7 @@ pub fn value_slot(k: crate::ComparisonKind) -> Option<usize> {
         Facility => Some(8),
         ArrestPlace => Some(9),
         SonName => Some(10),
-        BirthDate | Sex | NationalId | EventDate | Registry => None,
+        BirthDate | Sex | NationalId | EventDate | Registry | List => None,
     }
 }
 
@@ -296,6 +299,7 @@ impl LinkRecord {
             registry_number_hash: None,
             son: analysed(engine, get("son_name"), cache),
             other_reading: None,
+            list: None,
             value_ids: [NO_VALUE; VALUE_SLOTS.len()],
         };
         // The full name, analysed once for its kunya and its parts.
@@ -368,6 +372,12 @@ impl LinkRecord {
     /// The record with the keyed hash of its civil registry number.
     pub fn with_registry_number(mut self, hash: Option<&str>) -> LinkRecord {
         self.registry_number_hash = hash.map(str::to_string);
+        self
+    }
+
+    /// The record as one of the list `list`.
+    pub fn with_list(mut self, list: Option<u32>) -> LinkRecord {
+        self.list = list;
         self
     }
 }

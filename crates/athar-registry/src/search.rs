@@ -418,6 +418,7 @@ pub(crate) fn analysed_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec
                 cache,
             )
             .with_registry_number(input.registry_number_hash.as_deref())
+            .with_list(u32::try_from(input.source_id).ok())
         })
         .collect()
 }

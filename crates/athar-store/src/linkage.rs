@@ -20,6 +20,8 @@ pub struct LinkInput {
     pub national_id_hash: Option<String>,
     /// The keyed hash of the civil registry number.
     pub registry_number_hash: Option<String>,
+    /// The list (source) the record was imported from.
+    pub source_id: i64,
 }
 
 /// A judgement as stored.
@@ -133,6 +135,7 @@ fn link_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkInput> {
         national_id_hash: r.get(1)?,
         fields,
         registry_number_hash: r.get(2 + CLEAR_FIELDS.len())?,
+        source_id: r.get(3 + CLEAR_FIELDS.len())?,
     })
 }
 
@@ -227,7 +230,7 @@ impl Store {
     pub fn link_inputs(&self) -> Result<Vec<LinkInput>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
         let mut st = self.conn.prepare(&format!(
-            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac FROM records ORDER BY record_id"
+            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac, source_id FROM records ORDER BY record_id"
         ))?;
         let rows = st.query_map([], link_input)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -386,7 +389,7 @@ impl Store {
     pub fn link_inputs_after(&self, record_id: i64) -> Result<Vec<LinkInput>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
         let mut st = self.conn.prepare(&format!(
-            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac FROM records WHERE record_id > ?1 ORDER BY record_id"
+            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac, source_id FROM records WHERE record_id > ?1 ORDER BY record_id"
         ))?;
         let rows = st.query_map([record_id], link_input)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -397,14 +400,14 @@ impl Store {
     pub fn link_inputs_of(&self, ids: &[i64]) -> Result<Vec<(LinkInput, Option<String>)>, StoreError> {
         let cols = CLEAR_FIELDS.join(", ");
         let mut st = self.conn.prepare(&format!(
-            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac, \
+            "SELECT record_id, national_id_hmac, {cols}, registry_number_hmac, source_id, \
              (SELECT person_id FROM person_records p WHERE p.record_id = records.record_id) \
              FROM records WHERE record_id = ?1"
         ))?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let row = st
-                .query_row([id], |r| Ok((link_input(r)?, r.get::<_, Option<String>>(3 + CLEAR_FIELDS.len())?)))
+                .query_row([id], |r| Ok((link_input(r)?, r.get::<_, Option<String>>(4 + CLEAR_FIELDS.len())?)))
                 .optional()?;
             out.extend(row);
         }
