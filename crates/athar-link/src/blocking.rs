@@ -747,19 +747,20 @@ mod tests {
     use super::*;
     use athar_names::NameEngine;
 
+    /// Records of `fields`, each with its position as id.
+    fn records<F: AsRef<[(&'static str, &'static str)]>>(fields: &[F]) -> Vec<LinkRecord> {
+        let e = NameEngine::new();
+        fields.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f.as_ref(), None)).collect()
+    }
+
     #[test]
     fn spellings_across_scripts_meet_and_strangers_do_not() {
-        let e = NameEngine::new();
-        let recs: Vec<LinkRecord> = [
+        let recs = records(&[
             [("given_name", "Mohammed"), ("family_name", "al-Halabi")],
             [("given_name", "محمد"), ("family_name", "الحلبي")],
             [("given_name", "Mhd"), ("family_name", "Halaby")],
             [("given_name", "Olena"), ("family_name", "Shevchenko")],
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
-        .collect();
+        ]);
         let c = candidate_pairs(&recs, &default_rules(), 1000);
         let all = &c.pairs;
         for p in [(0, 1), (0, 2), (1, 2)] {
@@ -780,17 +781,12 @@ mod tests {
 
     #[test]
     fn names_written_the_other_way_round_meet_their_person_in_the_birth_year() {
-        let e = NameEngine::new();
-        let recs: Vec<LinkRecord> = [
+        let recs = records(&[
             vec![("given_name", "علي"), ("father_name", "محمد"), ("family_name", "عبده"), ("birth_date", "1980")],
             vec![("full_name", "Abdo Ali Muhammad"), ("birth_date", "1980")],
             vec![("given_name", "Abdo"), ("family_name", "Ali"), ("birth_date", "1980-05-02")],
             vec![("full_name", "Abdo Ali Muhammad"), ("birth_date", "1991")],
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
-        .collect();
+        ]);
         let c = candidate_pairs(&recs, &default_rules(), 1000);
         let other = c.reports.iter().position(|r| r.rule.contains("other way round")).expect("the rule");
         let by_other: Vec<(u32, u32)> = c.by_rule[other].iter().map(|&k| c.pairs[k as usize]).collect();
@@ -803,18 +799,13 @@ mod tests {
 
     #[test]
     fn a_name_a_letter_apart_meets_with_the_other_name_the_same() {
-        let e = NameEngine::new();
-        let recs: Vec<LinkRecord> = [
+        let recs = records(&[
             [("given_name", "عففراء"), ("family_name", "غانم")],
             [("given_name", "Afra"), ("family_name", "Ghanim")],
             [("given_name", "Sergey"), ("family_name", "Radchenko")],
             [("given_name", "Sergey"), ("family_name", "Radhenko")],
             [("given_name", "Ali"), ("family_name", "Ghanim")],
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
-        .collect();
+        ]);
         let c = candidate_pairs(&recs, &default_rules(), 1000);
         let by = |name: &str| -> Vec<(u32, u32)> {
             let at = c.reports.iter().position(|r| r.rule.contains(name)).expect("the rule");
@@ -833,16 +824,11 @@ mod tests {
 
     #[test]
     fn names_swapped_meet_without_a_birth_year_in_a_small_block() {
-        let e = NameEngine::new();
-        let recs: Vec<LinkRecord> = [
+        let recs = records(&[
             vec![("given_name", "Ali"), ("family_name", "Abdo")],
             vec![("given_name", "Abdo"), ("family_name", "Ali"), ("birth_date", "1980")],
             vec![("given_name", "Omar"), ("family_name", "Abdo")],
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None))
-        .collect();
+        ]);
         let rules = default_rules();
         let c = candidate_pairs(&recs, &rules, 1000);
         let at = rules.iter().position(|r| r.name == "given+family, read the other way round").expect("the rule");
