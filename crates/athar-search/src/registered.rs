@@ -121,10 +121,11 @@ impl RegisteredParts {
         analysis: &NameAnalysis,
         held: impl Fn(u64) -> bool,
         all: bool,
+        written: bool,
     ) -> SameForms {
         let mut found = Vec::new();
         for p in &analysis.parts {
-            match self.part_forms(tables, records, p, &held, all) {
+            match self.part_forms(tables, records, p, &held, all, written) {
                 SameForms::Known(forms) if !all && !forms.is_empty() => return SameForms::Known(forms),
                 SameForms::Known(forms) => found.extend(forms),
                 SameForms::Unknown => return SameForms::Unknown,
@@ -143,6 +144,7 @@ impl RegisteredParts {
         word: &NamePart,
         held: &impl Fn(u64) -> bool,
         all: bool,
+        written: bool,
     ) -> SameForms {
         if !comparable(word) {
             return SameForms::Known(Vec::new());
@@ -152,7 +154,13 @@ impl RegisteredParts {
             match self.by_key.get(&key) {
                 Some(forms) if forms.len() <= MOST_FORMS => {
                     let same_name = |&f: &u32| {
-                        self.part(records, f).is_some_and(|p| athar_names::compare::same_part(tables, word, p))
+                        self.part(records, f).is_some_and(|p| {
+                            if written {
+                                p.core == word.core
+                            } else {
+                                athar_names::compare::same_part(tables, word, p)
+                            }
+                        })
                     };
                     if all {
                         same.extend(forms.iter().copied().filter(same_name));
@@ -213,7 +221,14 @@ mod tests {
 
     fn word_forms(table: &RegisteredParts, engine: &NameEngine, records: &[LinkRecord], word: &str) -> SameForms {
         // The keys the records hold (here, their parts' own).
-        table.same_forms(engine.tables(), records, &engine.analyse(word), |k| table.by_key.contains_key(&k), true)
+        table.same_forms(
+            engine.tables(),
+            records,
+            &engine.analyse(word),
+            |k| table.by_key.contains_key(&k),
+            true,
+            false,
+        )
     }
 
     #[test]
