@@ -1,6 +1,8 @@
 //! Registered persons named in a text (a report, a testimony): runs of words that are the same
 //! name, in some spelling, as a name a record holds (not merely a word sharing a loose key with
-//! one: `War`, `New`, `Low` are no names) — two at least, or one after a kunya (`Abu Ahmad`) —,
+//! one: `War`, `New`, `Low` are no names; in Arabic script, which has no capitals, a name as
+//! some record writes it, prefixes aside, since most words of an Arabic sentence sound like
+//! some name among a million) — two at least, or one after a kunya (`Abu Ahmad`) —,
 //! each searched as a full name, when some record could be its person with a mention's
 //! probability at all (two common names alone in a large registry are no one: the model's
 //! bound says so before any record is read), among the records that hold two of its names (a
