@@ -245,10 +245,14 @@ pub fn key_hash(tag: u8, text: &str) -> u64 {
 /// Keys of a name field: the table name of its first part where known, and its skeletons —
 /// several, so that spelling variants meet.
 fn name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
-    let Some(a) = f else { return };
-    let Some(p) = a.parts.iter().find(|p| p.role != athar_names::Role::Particle) else { return };
+    let Some(p) = keyed_part(f) else { return };
     out.extend(p.equivalence.iter().map(|e| key_hash(b'=', e)));
     out.extend(p.skeletons.iter().filter(|s| !s.is_empty()).map(|s| key_hash(b's', s)));
+}
+
+/// The part of a name field that gives its keys: its first that is no particle.
+fn keyed_part(f: Option<&NameAnalysis>) -> Option<&athar_names::NamePart> {
+    f?.parts.iter().find(|p| p.role != athar_names::Role::Particle)
 }
 
 /// Skeletons shorter than this give no keys with a letter left out: a key of one letter says
@@ -260,16 +264,14 @@ const NEAR_MIN_LETTERS: usize = 3;
 /// Khalaf (XLF or HLF) and Kahlaf (KHLF) meet at HLF, Radchenko and Radhenko likewise. Not the
 /// table's names: two spellings of a name the tables know meet under [`name_keys`] already.
 fn near_name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
-    let Some(a) = f else { return };
-    let Some(p) = a.parts.iter().find(|p| p.role != athar_names::Role::Particle) else { return };
+    let Some(p) = keyed_part(f) else { return };
     let mut shorter = String::new();
     for s in p.skeletons.iter().filter(|s| !s.is_empty()) {
         out.push(key_hash(b's', s));
-        let letters: Vec<(usize, char)> = s.char_indices().collect();
-        if letters.len() < NEAR_MIN_LETTERS {
+        if s.chars().count() < NEAR_MIN_LETTERS {
             continue;
         }
-        for &(at, c) in &letters {
+        for (at, c) in s.char_indices() {
             shorter.clear();
             shorter.push_str(&s[..at]);
             shorter.push_str(&s[at + c.len_utf8()..]);
