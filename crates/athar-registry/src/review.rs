@@ -360,12 +360,56 @@ pub(crate) fn queue_pairs(store: &Store) -> Result<Vec<(i64, i64, f64)>> {
     one_per_two_persons(store, store.review_pairs()?)
 }
 
-/// Of `pairs`, the strongest between each two persons (by the store's persons).
+/// Of `pairs`, the strongest between each two persons (by the store's persons, two of them
+/// joined by a "same" judgement counting as one until the next link joins them in the store:
+/// the queue does not ask about them again).
 fn one_per_two_persons(store: &Store, pairs: Vec<(i64, i64, f64)>) -> Result<Vec<(i64, i64, f64)>> {
     if pairs.is_empty() {
         return Ok(pairs);
     }
-    let persons = store.persons_of_records()?;
+    let mut persons = store.persons_of_records()?;
+    let same: Vec<(String, String)> = store
+        .judgements()?
+        .into_iter()
+        .filter(|j| j.decision == "same")
+        .filter_map(|j| {
+            let person = |r: &str| r.parse::<i64>().ok().and_then(|r| persons.get(&r).cloned());
+            Some((person(&j.record_a)?, person(&j.record_b)?))
+        })
+        .collect();
+    if !same.is_empty() {
+        // Each person joined so to the least of its group, by repeated relabelling (judgements
+        // are few).
+        let mut label: HashMap<String, String> = HashMap::new();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (a, b) in &same {
+                let la = label.get(a).unwrap_or(a).clone();
+                let lb = label.get(b).unwrap_or(b).clone();
+                let least = la.clone().min(lb.clone());
+                for (p, l) in [(a, la), (b, lb)] {
+                    if l != least {
+                        label.insert(p.clone(), least.clone());
+                        changed = true;
+                    }
+                }
+            }
+            // Persons labelled through another take that one's label too.
+            let snapshot = label.clone();
+            for l in label.values_mut() {
+                if let Some(next) = snapshot.get(l.as_str()).filter(|n| *n != l) {
+                    *l = next.clone();
+                    changed = true;
+                }
+            }
+        }
+        for p in persons.values_mut() {
+            if let Some(l) = label.get(p.as_str()) {
+                *p = l.clone();
+            }
+        }
+    }
     Ok(athar_link::one_per_two_persons(&pairs, |r| persons.get(&r).ok_or(r)))
 }
 

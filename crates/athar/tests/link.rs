@@ -728,6 +728,33 @@ fn the_queue_asks_about_two_persons_once_and_again_after_a_different() {
 }
 
 #[test]
+fn after_a_same_the_queue_asks_nothing_more_about_the_two_persons() {
+    // Hassan (reg:r3 = ngo:n3) and his brother Hussein (reg:r4): two pairs between the two
+    // persons; "same" on the one asked makes one person of them until the next link.
+    let env = Env::new();
+    env.ok(&["link", "--threshold", "0.99", "--review-band", "0.001,0.99"]);
+    let hussein = env.person_of("reg:r4");
+    let side = |i: &serde_json::Value| {
+        format!("{}:{}", i["source"].as_str().unwrap_or(""), i["source_record_id"].as_str().unwrap_or(""))
+    };
+    let between = |q: &serde_json::Value| -> Vec<(String, String)> {
+        q["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| (side(&i["a"]), side(&i["b"])))
+            .filter(|(a, b)| [a, b].iter().any(|r| env.person_of(r) == hussein))
+            .collect()
+    };
+    let asked = between(&env.json(&["review", "--format", "json"]));
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let (a, b) = &asked[0];
+    env.ok(&["judge", a, b, "same"]);
+    let after = between(&env.json(&["review", "--format", "json"]));
+    assert!(after.is_empty(), "{after:?}");
+}
+
+#[test]
 fn review_pages_filters_and_writes_each_format_in_the_band_order() {
     let env = Env::new();
     // Names alone, each like a person of the lists: unsure pairs with several persons (the
