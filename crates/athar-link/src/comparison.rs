@@ -41,7 +41,8 @@ pub enum ComparisonKind {
     SonName,
     /// Whether the two records come from one list: a list seldom names one person twice (a
     /// register, an NGO's list), so two of its records alike are namesakes more often than
-    /// two records of two lists — by how much, EM learns from the lists themselves.
+    /// two records of two lists — by how much, the confident pairs of the lists say (not EM:
+    /// see `train_m`).
     List,
 }
 

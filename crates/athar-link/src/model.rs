@@ -258,7 +258,7 @@ impl FsModel {
                 let u_raw: Vec<f64> =
                     (0..n).map(|i| if i + 1 == n { 0.9 } else { 0.1 * 0.5f64.powi((n - 2 - i) as i32) }).collect();
                 // Two records of one list: a mild default against (a list names a person
-                // twice now and then), until EM learns it from the lists.
+                // twice now and then), until the confident pairs of the lists say how much.
                 let (m_raw, u_raw) =
                     if *k == ComparisonKind::List { (vec![0.9, 0.1], vec![0.75, 0.25]) } else { (m_raw, u_raw) };
                 let (ms, us): (f64, f64) = (m_raw.iter().sum(), u_raw.iter().sum());
@@ -746,6 +746,7 @@ pub fn train_by_rules(model: &mut FsModel, rules: &[TrainingSet<'_>], max_matche
     let shares: Vec<f64> = reports.iter().map(|r| r.match_share).collect();
     let trained: Vec<_> = rules.iter().filter(|t| !t.vectors.is_empty()).collect();
     refine_m_on_confident_pairs(model, &trained, &shares);
+    list_neutral_where_unseen(model);
     // A comparison no rule trained keeps its default m, against the u of random pairs.
     for (c, _) in model.comparisons.iter_mut().zip(&counts).filter(|(_, n)| **n <= 0.0) {
         monotone_levels(c);
@@ -756,6 +757,22 @@ pub fn train_by_rules(model: &mut FsModel, rules: &[TrainingSet<'_>], max_matche
     }
     model.training = Some(reports.clone());
     reports
+}
+
+/// The list comparison says nothing where random pairs never showed one of its levels (a
+/// registry of one list: every pair is of one list, and "two lists" would otherwise weigh its
+/// u of half a count for a match, some +15 bits, once a second list came and the model was
+/// not trained again): m is then u, a weight of 0 at every level.
+fn list_neutral_where_unseen(model: &mut FsModel) {
+    /// Below a share of random pairs of 1 in 1,000, a level was not seen to speak of.
+    const SEEN: f64 = 1e-3;
+    if let Some(c) = model.comparisons.iter_mut().find(|c| c.comparison == ComparisonKind::List) {
+        if c.levels.iter().any(|l| l.u < SEEN) {
+            for l in &mut c.levels {
+                l.m = l.u;
+            }
+        }
+    }
 }
 
 /// Makes a comparison's weights fall from its strongest level to its weakest, as its levels
@@ -1046,6 +1063,27 @@ mod tests {
         assert!((c.levels.iter().map(|l| l.m).sum::<f64>() - 1.0).abs() < 1e-9);
         // Levels already above the floor keep their order and nearly their m.
         assert!(w[0] > w[1] && w[1] > w[2] && (c.levels[0].m - 0.9).abs() < 1e-3, "{:?}", c.levels);
+    }
+
+    #[test]
+    fn a_list_level_random_pairs_never_showed_weighs_nothing() {
+        let mut m = FsModel::default_model();
+        let list = |m: &mut FsModel| {
+            m.comparisons.iter_mut().find(|c| c.comparison == ComparisonKind::List).map(|c| c.levels.clone())
+        };
+        if let Some(c) = m.comparisons.iter_mut().find(|c| c.comparison == ComparisonKind::List) {
+            // One list only: every random pair was of one list.
+            c.levels[0].u = 0.5 / 20_000.0;
+            c.levels[1].u = 1.0 - c.levels[0].u;
+        }
+        list_neutral_where_unseen(&mut m);
+        let levels = list(&mut m).expect("the list comparison");
+        assert!(levels.iter().all(|l| l.weight().abs() < 1e-9), "{levels:?}");
+        // Both levels seen: left as trained.
+        let mut m = FsModel::default_model();
+        let before = list(&mut m);
+        list_neutral_where_unseen(&mut m);
+        assert_eq!(list(&mut m), before);
     }
 
     #[test]

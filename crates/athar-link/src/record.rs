@@ -128,7 +128,7 @@ pub struct LinkRecord {
     /// [`OtherReading`]); compared only when the names as read disagree.
     pub other_reading: Option<Box<OtherReading>>,
     /// The list (source) the record came from, where it came from one (a search's query did
-    /// not): two records of one list are seldom one person, as EM learns.
+    /// not): two records of one list are seldom one person, as the confident pairs say.
     pub list: Option<u32>,
     /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
     /// are two equal texts, so a comparison of two values is computed once and reused.
