@@ -152,7 +152,9 @@ impl RegisteredParts {
         let mut same = Vec::new();
         for key in part_keys(word).filter(|&k| held(k)) {
             match self.by_key.get(&key) {
-                Some(forms) if forms.len() <= MOST_FORMS => {
+                // Comparing written forms is cheap: a common key is read whole then, not
+                // taken for "unknown" (which would count every common-sounding word a name).
+                Some(forms) if forms.len() <= MOST_FORMS || written => {
                     let same_name = |&f: &u32| {
                         self.part(records, f).is_some_and(|p| {
                             if written {
