@@ -28,7 +28,7 @@ impl Counter {
     pub fn reached(&self, key: &str, limit: Limit) -> bool {
         let now = Instant::now();
         let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(q) = map.get_mut(key) else { return false };
+        let Some(q) = map.get_mut(key) else { return limit.count == 0 };
         while q.front().is_some_and(|t| now.duration_since(*t) > limit.window) {
             q.pop_front();
         }
@@ -52,13 +52,15 @@ impl Counter {
         let now = Instant::now();
         let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (key, limit) in limits {
-            if let Some(q) = map.get_mut(*key) {
+            let used = map.get_mut(*key).map_or(0, |q| {
                 while q.front().is_some_and(|t| now.duration_since(*t) > limit.window) {
                     q.pop_front();
                 }
-                if q.len() >= limit.count {
-                    return false;
-                }
+                q.len()
+            });
+            // A limit of none allows none, a key never seen included.
+            if used >= limit.count {
+                return false;
             }
         }
         drop_old_keys(&mut map);
@@ -133,5 +135,14 @@ mod tests {
             .map(|t| t.join().unwrap_or(0))
             .sum();
         assert_eq!(taken, 30);
+    }
+
+    #[test]
+    fn a_limit_of_none_allows_none_to_a_key_never_seen() {
+        let c = Counter::default();
+        let none = Limit { count: 0, window: Duration::from_secs(60) };
+        assert!(c.reached("new", none));
+        assert!(!c.take_one(&[("new", none)]));
+        assert_eq!(c.remaining("new", none), 0);
     }
 }

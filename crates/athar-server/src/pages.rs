@@ -910,7 +910,7 @@ pub(crate) fn take_search(app: &App, actor_name: &str) -> bool {
 
 /// Whether a user has no search left now (never, when the limits are lifted).
 fn no_search_left(app: &App, actor_name: &str) -> bool {
-    !app.search_limit_lifted && search_limits(actor_name).iter().any(|(k, l)| app.searches.remaining(k, *l) == 0)
+    !app.search_limit_lifted && search_limits(actor_name).iter().any(|(k, l)| app.searches.reached(k, *l))
 }
 
 /// Whether `actor` has reached a search limit (30 a minute, 300 a day; the refusal audited);
