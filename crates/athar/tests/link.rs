@@ -65,6 +65,21 @@ impl Env {
     fn person_of(&self, rec: &str) -> String {
         self.persons().into_iter().find(|(_, r)| r == rec).map(|(p, _)| p).unwrap_or_default()
     }
+
+    /// The pairs of a review queue (`review --format json`) that involve `person`, each as
+    /// `source:record` twice and its probability.
+    fn asked_about(&self, queue: &serde_json::Value, person: &str) -> Vec<(String, String, f64)> {
+        let side = |i: &serde_json::Value| {
+            format!("{}:{}", i["source"].as_str().unwrap_or(""), i["source_record_id"].as_str().unwrap_or(""))
+        };
+        queue["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| (side(&i["a"]), side(&i["b"]), i["probability"].as_f64().unwrap_or(f64::NAN)))
+            .filter(|(a, b, _)| [a, b].iter().any(|r| self.person_of(r) == person))
+            .collect()
+    }
 }
 
 #[test]
@@ -692,34 +707,17 @@ fn the_queue_asks_about_two_persons_once_and_again_after_a_different() {
     env.ok(&["link", "--threshold", "0.99", "--review-band", "0.001,0.99"]);
     assert_eq!(env.person_of("reg:r3"), env.person_of("ngo:n3"));
     let hussein = env.person_of("reg:r4");
-    let side = |i: &serde_json::Value| {
-        format!("{}:{}", i["source"].as_str().unwrap_or(""), i["source_record_id"].as_str().unwrap_or(""))
-    };
-    let between = |q: &serde_json::Value| -> Vec<(String, String)> {
-        q["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|i| (side(&i["a"]), side(&i["b"])))
-            .filter(|(a, b)| [a, b].iter().any(|r| env.person_of(r) == hussein))
-            .collect()
-    };
+    let between = |q: &serde_json::Value| env.asked_about(q, &hussein);
     let queue = env.json(&["review", "--format", "json"]);
     let asked = between(&queue);
     assert_eq!(asked.len(), 1, "{asked:?}");
     // A filter that leaves out that pair shows the next between the two persons, not neither.
-    let strongest = queue["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| (side(&i["a"]), side(&i["b"])) == asked[0])
-        .and_then(|i| i["probability"].as_f64())
-        .expect("probability");
+    let strongest = asked[0].2;
     let below = format!("{}", strongest - 1e-9);
     let filtered = between(&env.json(&["review", "--format", "json", "--max", &below]));
     assert_eq!(filtered.len(), 1, "{filtered:?}");
     assert_ne!(filtered[0], asked[0]);
-    let (a, b) = &asked[0];
+    let (a, b, _) = &asked[0];
     env.ok(&["judge", a, b, "different"]);
     // The next pair between them, without a link: Hassan's other record may be Hussein's.
     let next = between(&env.json(&["review", "--format", "json"]));
@@ -734,21 +732,10 @@ fn after_a_same_the_queue_asks_nothing_more_about_the_two_persons() {
     let env = Env::new();
     env.ok(&["link", "--threshold", "0.99", "--review-band", "0.001,0.99"]);
     let hussein = env.person_of("reg:r4");
-    let side = |i: &serde_json::Value| {
-        format!("{}:{}", i["source"].as_str().unwrap_or(""), i["source_record_id"].as_str().unwrap_or(""))
-    };
-    let between = |q: &serde_json::Value| -> Vec<(String, String)> {
-        q["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|i| (side(&i["a"]), side(&i["b"])))
-            .filter(|(a, b)| [a, b].iter().any(|r| env.person_of(r) == hussein))
-            .collect()
-    };
+    let between = |q: &serde_json::Value| env.asked_about(q, &hussein);
     let asked = between(&env.json(&["review", "--format", "json"]));
     assert_eq!(asked.len(), 1, "{asked:?}");
-    let (a, b) = &asked[0];
+    let (a, b, _) = &asked[0];
     env.ok(&["judge", a, b, "same"]);
     let after = between(&env.json(&["review", "--format", "json"]));
     assert!(after.is_empty(), "{after:?}");
