@@ -175,8 +175,9 @@ impl NameEngine {
         &self.tables
     }
 
-    /// Analyses a written name: tokens, parts with roles, romanisation, keys.
-    pub fn analyse(&self, text: &str) -> NameAnalysis {
+    /// The tokens of a written name, the numbers written apart in it, and its raw parts: the
+    /// first steps of [`NameEngine::analyse`], which [`NameEngine::part_cores`] stops after.
+    fn raw_parts(&self, text: &str) -> (Vec<structure::Token>, Vec<Text>, Vec<RawPart>) {
         let (mut tokens, mut numbers) = structure::tokenize_with_numbers(text);
         // A name has a handful of parts; a pasted document does not become a name of thousands
         // (which every comparison would align, part against part). Import, linking, search and
@@ -185,8 +186,27 @@ impl NameEngine {
         numbers.truncate(MAX_TOKENS);
         let mut tokens = structure::split_fused_names(tokens, &self.tables, text);
         tokens.truncate(MAX_TOKENS);
-        let lang = structure::name_cyrillic_language(&tokens);
         let raw = structure::group(&tokens, &self.tables);
+        (tokens, numbers, raw)
+    }
+
+    /// The cores of a written name's parts ([`NamePart::core`]), with each part's kind and
+    /// script, as [`NameEngine::analyse`] gives them — without the rest of the analysis
+    /// (romanisation, skeletons, sets, roles), about half its cost: what asks whether a word
+    /// is written as some known name before analysing it. `None` when numbers are written in
+    /// the name (`Branch 215`): the analysis may read its parts anew then.
+    pub fn part_cores(&self, text: &str) -> Option<Vec<(Text, PartKind, Script)>> {
+        let (tokens, numbers, raw) = self.raw_parts(text);
+        if !numbers.is_empty() {
+            return None;
+        }
+        Some(raw.iter().map(|p| (p.key.clone(), p.kind, structure::script_of(&tokens, p))).collect())
+    }
+
+    /// Analyses a written name: tokens, parts with roles, romanisation, keys.
+    pub fn analyse(&self, text: &str) -> NameAnalysis {
+        let (tokens, numbers, raw) = self.raw_parts(text);
+        let lang = structure::name_cyrillic_language(&tokens);
         let mut parts: Vec<NamePart> = raw.iter().map(|p| self.build_part(&tokens, p, lang)).collect();
         let slavic_given: Vec<bool> = parts
             .iter()
@@ -244,11 +264,7 @@ impl NameEngine {
 
     fn build_part(&self, tokens: &[structure::Token], raw: &RawPart, lang: CyrillicLanguage) -> NamePart {
         let t = &self.tables;
-        let script = raw.tokens.clone().map(|k| tokens[k].script).fold(Script::None, |acc, s| match acc {
-            Script::None => s,
-            a if a == s => a,
-            _ => Script::Mixed,
-        });
+        let script = structure::script_of(tokens, raw);
         let mut text = Text::default();
         for (i, k) in raw.tokens.clone().enumerate() {
             if i > 0 {

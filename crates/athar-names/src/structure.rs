@@ -922,6 +922,15 @@ pub(crate) fn group(tokens: &[Token], tables: &VariantTables) -> Vec<RawPart> {
     parts
 }
 
+/// The script of a raw part: its tokens', or `Mixed` when they differ.
+pub(crate) fn script_of(tokens: &[Token], raw: &RawPart) -> Script {
+    raw.tokens.clone().map(|k| tokens[k].script).fold(Script::None, |acc, s| match acc {
+        Script::None => s,
+        a if a == s => a,
+        _ => Script::Mixed,
+    })
+}
+
 /// Assigns roles to parts: Arabic order (given, father, grandfather, family), `bin` marking the
 /// father, kunyas, patronymics and the Slavic orders (Given Patronymic Family / FAMILY Given
 /// Patronymic).

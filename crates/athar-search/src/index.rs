@@ -229,7 +229,7 @@ pub struct Index {
     /// [`Index::same_forms`]), by the word and whether all were asked for: what the registry
     /// holds, not what any text asked, so a word of many reports (Mohammed, Aleppo, Ministry)
     /// is looked up once. Emptied with `registered`, and when it holds [`MOST_WORDS_KEPT`].
-    forms_of_words: std::sync::Mutex<FxHashMap<(Box<str>, u8), crate::registered::SameForms>>,
+    forms_of_words: std::sync::Mutex<FxHashMap<(Box<str>, bool), crate::registered::SameForms>>,
 }
 
 /// Most words whose registered forms [`Index`] keeps.
@@ -435,23 +435,12 @@ impl Index {
     /// `analysis`) is the same name as, in any spelling (see `registered`): all of them, or
     /// (`all` false) one, which says whether there is one.
     pub(crate) fn same_forms(&self, analysis: &NameAnalysis, all: bool) -> crate::registered::SameForms {
-        self.forms_asked(analysis, all, false)
-    }
-
-    /// As [`Index::same_forms`] (one form), the forms written as the word is, not its other
-    /// spellings: a word of a text in a script without capitals, where most words of the
-    /// sentence sound like some name among a million.
-    pub(crate) fn written_forms(&self, analysis: &NameAnalysis) -> crate::registered::SameForms {
-        self.forms_asked(analysis, false, true)
-    }
-
-    fn forms_asked(&self, analysis: &NameAnalysis, all: bool, written: bool) -> crate::registered::SameForms {
-        let key = (Box::<str>::from(analysis.input.as_str()), u8::from(all) | u8::from(written) << 1);
+        let key = (Box::<str>::from(analysis.input.as_str()), all);
         if let Some(found) = self.words_kept().get(&key) {
             return found.clone();
         }
         let held = |k: u64| self.by_key.contains_key(&k);
-        let found = self.registered().same_forms(self.engine.tables(), &self.records, analysis, held, all, written);
+        let found = self.registered().same_forms(self.engine.tables(), &self.records, analysis, held, all);
         // A word longer than any name (a pasted run of letters) is not kept: 200,000 of them
         // would be a text's worth of memory.
         if analysis.input.len() > MOST_WORD_BYTES {
@@ -476,7 +465,7 @@ impl Index {
     /// leaves it whole: an entry is inserted complete or not at all).
     pub(crate) fn words_kept(
         &self,
-    ) -> std::sync::MutexGuard<'_, FxHashMap<(Box<str>, u8), crate::registered::SameForms>> {
+    ) -> std::sync::MutexGuard<'_, FxHashMap<(Box<str>, bool), crate::registered::SameForms>> {
         self.forms_of_words.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -16,7 +16,7 @@
 use crate::index::{Index, PersonMatch};
 use crate::query::Query;
 use crate::registered::SameForms;
-use athar_names::{NameAnalysis, Role, Script};
+use athar_names::{NameAnalysis, PartKind, Role, Script};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -57,6 +57,10 @@ pub struct NameMentions {
     pub stopped: bool,
 }
 
+/// How a word of the text reads, once per distinct word: the form the registry holds of it
+/// (with the name engine's reading of that form), whether it is a particle, whether a kunya.
+type Read = (Option<(String, std::rc::Rc<NameAnalysis>)>, bool, bool);
+
 /// A word of the text: where it is, its text, and what the registry holds of it.
 struct Word<'t> {
     start: usize,
@@ -85,8 +89,7 @@ impl Index {
     /// limits), taken one search at a time. A `false` stops the reading there.
     pub fn name_mentions_within(&self, text: &str, may_search: &mut dyn FnMut() -> bool) -> NameMentions {
         let mut out = NameMentions::default();
-        // Each distinct word read once: the form the registry holds, particle, kunya.
-        type Read = (Option<(String, std::rc::Rc<NameAnalysis>)>, bool, bool);
+        // Each distinct word read once.
         let mut read: FxHashMap<&str, Read> = FxHashMap::default();
         // A word of the sentence (lower case, longer than any particle) is no name, nor part
         // of one.
@@ -108,16 +111,7 @@ impl Index {
                 if !neighboured {
                     return Word { start, end, text: w, name: None, analysis: None, particle: false, kunya: false };
                 }
-                let (name, particle, kunya) = read
-                    .entry(w)
-                    .or_insert_with(|| {
-                        let analysis = self.engine().analyse(w);
-                        let particle =
-                            !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
-                        let found = if particle { None } else { self.registered_form(w, analysis) };
-                        (found.map(|(form, analysis)| (form, analysis.into())), particle, particle && is_kunya(w))
-                    })
-                    .clone();
+                let (name, particle, kunya) = read.entry(w).or_insert_with(|| self.read_word(w)).clone();
                 let (name, analysis) = name.unzip();
                 Word { start, end, text: w, name, analysis, particle, kunya }
             })
@@ -242,6 +236,47 @@ impl Index {
         out
     }
 
+    /// How a word of the text reads (see [`Read`]).
+    fn read_word(&self, word: &str) -> Read {
+        if self.arabic_written_by_no_record(word) {
+            return (None, false, false);
+        }
+        self.read_word_whole(word)
+    }
+
+    /// As [`Index::read_word`], always through the name engine's analysis of the word.
+    fn read_word_whole(&self, word: &str) -> Read {
+        let analysis = self.engine().analyse(word);
+        let particle = !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
+        let found = if particle { None } else { self.registered_form(word, analysis) };
+        (found.map(|(form, analysis)| (form, analysis.into())), particle, particle && is_kunya(word))
+    }
+
+    /// Whether `word` is an Arabic word of plain names (no particle, kunya or number) that no
+    /// record writes as it, nor as it reads without its conjunction or preposition: told by
+    /// its parts' cores alone, before the analysis, which would say no name too (most words of
+    /// an Arabic sentence; see [`Index::registered_form`]).
+    fn arabic_written_by_no_record(&self, word: &str) -> bool {
+        if athar_names::script::detect_script(word) != Script::Arabic {
+            return false;
+        }
+        let engine = self.engine();
+        let table = self.registered();
+        let plain_arabic = |cores: &[(athar_names::Text, PartKind, Script)]| {
+            !cores.is_empty()
+                && cores.iter().all(|(core, kind, script)| {
+                    *script == Script::Arabic
+                        && matches!(kind, PartKind::Name | PartKind::Compound)
+                        && !table.writes_core(core)
+                })
+        };
+        let written_by_none = |form: &str| {
+            engine.part_cores(form).is_some_and(|cores| cores.iter().all(|(core, _, _)| !table.writes_core(core)))
+        };
+        engine.part_cores(word).is_some_and(|cores| plain_arabic(&cores))
+            && without_arabic_prefix(word).all(written_by_none)
+    }
+
     /// The word as the registry holds a name — as written, or (not found so) an Arabic word
     /// without its conjunction or preposition (وأحمد، بصيدنايا), a Cyrillic name in its
     /// nominative (Рябкова, Олександром) — when it is the same name as a form some record
@@ -257,17 +292,12 @@ impl Index {
         // search (`FormsOf`).
         let arabic = analysis.script == Script::Arabic;
         let registered =
-            |a: &NameAnalysis| if arabic { self.written_forms(a).any() } else { self.same_forms(a, false).any() };
+            |a: &NameAnalysis| if arabic { self.registered().writes(a) } else { self.same_forms(a, false).any() };
         if registered(&analysis) {
             return Some((word.to_string(), analysis));
         }
         let other_forms: Vec<String> = match analysis.script {
-            Script::Arabic => ["و", "ف", "ب", "ل"]
-                .iter()
-                .filter_map(|p| word.strip_prefix(p))
-                .filter(|rest| rest.chars().count() >= 3)
-                .map(str::to_string)
-                .collect(),
+            Script::Arabic => without_arabic_prefix(word).map(str::to_string).collect(),
             Script::Cyrillic => CYRILLIC_CASES
                 .iter()
                 .filter_map(|(ending, nominative)| {
@@ -389,6 +419,12 @@ fn capitalised(word: &str) -> bool {
     [word, last].iter().any(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
 }
 
+/// An Arabic word without the conjunction or preposition joined to it (وأحمد، بصيدنايا), for
+/// each it may begin with, when three letters are left at least.
+fn without_arabic_prefix(word: &str) -> impl Iterator<Item = &str> {
+    ["و", "ف", "ب", "ل"].into_iter().filter_map(move |p| word.strip_prefix(p)).filter(|rest| rest.chars().count() >= 3)
+}
+
 fn is_kunya(word: &str) -> bool {
     let w = word.to_lowercase();
     matches!(w.as_str(), "abu" | "abou" | "abo" | "umm" | "um" | "om" | "أبو" | "ابو" | "أم" | "ام" | "абу")
@@ -487,16 +523,21 @@ mod tests {
     use athar_link::LinkRecord;
     use athar_names::NameEngine;
 
+    type Person<'a> = (&'a str, &'a [(&'a str, &'a str)]);
+
     fn registry() -> Index {
-        let engine = NameEngine::new();
-        let people: &[(&str, &[(&str, &str)])] = &[
+        registry_of(&[
             ("P1", &[("given_name", "Sergey"), ("family_name", "Ryabkov")]),
             ("P2", &[("given_name", "Олександр"), ("family_name", "Коваленко")]),
             ("P3", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
             ("P4", &[("given_name", "Ahmad"), ("family_name", "Khatib")]),
             ("P5", &[("given_name", "Sergey"), ("family_name", "Ivanov")]),
             ("P6", &[("given_name", "Bashar"), ("family_name", "al-Assad")]),
-        ];
+        ])
+    }
+
+    fn registry_of(people: &[Person]) -> Index {
+        let engine = NameEngine::new();
         let entries = people
             .iter()
             .enumerate()
@@ -631,6 +672,43 @@ mod tests {
         assert!(index.registered_form("Khateeb", b).is_some());
         // Written as a record writes it, a conjunction joined: found.
         assert_eq!(index.name_mentions("قال ومحمد أحمد الحلبي إنه", 1000).mentions.len(), 1);
+    }
+
+    #[test]
+    fn an_arabic_word_no_record_writes_is_told_before_its_analysis_and_read_the_same() {
+        let index = registry_of(&[
+            ("P1", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
+            ("P2", &[("given_name", "عبد الرحمن"), ("father_name", "نور الدين"), ("family_name", "آل سعود")]),
+            ("P3", &[("given_name", "عبدالله"), ("family_name", "أبو زيد")]),
+            ("P4", &[("given_name", "حسية"), ("family_name", "لبابيدي")]),
+            ("P5", &[("given_name", "فاطمة"), ("family_name", "بن علي")]),
+        ]);
+        // Names as records write them, with conjunctions and prepositions joined, articles,
+        // compounds written fused and apart, kunyas, particles, ta marbuta written ه, numbers,
+        // Latin and mixed words, and the words of an ordinary sentence.
+        let text = "قال ومحمد وأحمد بالحلبي والحلبي الحلبى لمحمد فمحمد عبد الرحمن عبدالرحمن نور الدين \
+                    نورالدين آل سعود أبو زيد ابو زيد بن علي بنت عبدالله وعبدالله حسيه حسية لبابيدي \
+                    فاطمه وفاطمة الفرع 215 فرع٢١٥ Ahmad محمدAli أم أحمد في سجن صيدنايا العسكري \
+                    قبل أن يفرج عنه في عفو عام ولم نسمع عنه شيئا بعدها";
+        let (mut quick, mut whole_named) = (0, 0);
+        for (start, end) in words(text) {
+            let w = &text[start..end];
+            let whole = index.read_word_whole(w);
+            whole_named += usize::from(whole.0.is_some());
+            if index.arabic_written_by_no_record(w) {
+                quick += 1;
+                assert!(whole.0.is_none() && !whole.1 && !whole.2, "{w}: told no name, but read {whole:?}");
+            }
+            let read = index.read_word(w);
+            assert_eq!(
+                (read.0.map(|(form, _)| form), read.1, read.2),
+                (whole.0.map(|(form, _)| form), whole.1, whole.2),
+                "{w}"
+            );
+        }
+        // Not vacuous: both ways were taken.
+        assert!(quick >= 15, "{quick} words told quickly");
+        assert!(whole_named >= 10, "{whole_named} words named");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use athar_link::{ComparisonKind, LinkRecord};
 use athar_names::{NameAnalysis, NamePart, PartKind, Role, VariantTables};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The fields whose parts are a person's own names (the keys a name in a text is looked up by).
 const OWN_NAMES: [ComparisonKind; 4] = [
@@ -50,6 +50,8 @@ impl SameForms {
 pub(crate) struct RegisteredParts {
     forms: Vec<PartAt>,
     by_key: FxHashMap<u64, Vec<u32>>,
+    /// Every form as written (its core): whether some record writes a word so.
+    cores: FxHashSet<athar_names::Text>,
     /// Each form's records (positions), sorted.
     records_of: Vec<Vec<u32>>,
     /// Each record's forms, sorted: `forms_of[form_start[r]..form_start[r + 1]]`.
@@ -84,6 +86,7 @@ impl RegisteredParts {
                     }
                     let id = *ids.entry(p.core.as_str()).or_insert_with(|| {
                         let id = table.forms.len() as u32;
+                        table.cores.insert(p.core.clone());
                         table.forms.push(PartAt { record: r as u32, field: f as u8, part: i as u16 });
                         table.records_of.push(Vec::new());
                         for key in part_keys(p) {
@@ -111,6 +114,18 @@ impl RegisteredParts {
         OWN_NAMES[at.field as usize].name_field(record)?.parts.get(usize::from(at.part))
     }
 
+    /// Whether some record writes a name part as `core` ([`NamePart::core`]: normalised,
+    /// without its article) — not another spelling of it.
+    pub(crate) fn writes_core(&self, core: &str) -> bool {
+        self.cores.contains(core)
+    }
+
+    /// Whether some record writes one of the parts of a word read alone (its `analysis`) as
+    /// the word does, a part that can be compared alone (not an article, nor a kunya).
+    pub(crate) fn writes(&self, analysis: &NameAnalysis) -> bool {
+        analysis.parts.iter().any(|p| comparable(p) && self.writes_core(&p.core))
+    }
+
     /// The forms a word read alone (its `analysis`) is the same name as, part by part: those
     /// under each key of a part that a record holds (`held`) — all of them, or (`all` false) the
     /// first found, which says whether there is one.
@@ -121,11 +136,10 @@ impl RegisteredParts {
         analysis: &NameAnalysis,
         held: impl Fn(u64) -> bool,
         all: bool,
-        written: bool,
     ) -> SameForms {
         let mut found = Vec::new();
         for p in &analysis.parts {
-            match self.part_forms(tables, records, p, &held, all, written) {
+            match self.part_forms(tables, records, p, &held, all) {
                 SameForms::Known(forms) if !all && !forms.is_empty() => return SameForms::Known(forms),
                 SameForms::Known(forms) => found.extend(forms),
                 SameForms::Unknown => return SameForms::Unknown,
@@ -144,7 +158,6 @@ impl RegisteredParts {
         word: &NamePart,
         held: &impl Fn(u64) -> bool,
         all: bool,
-        written: bool,
     ) -> SameForms {
         if !comparable(word) {
             return SameForms::Known(Vec::new());
@@ -152,17 +165,9 @@ impl RegisteredParts {
         let mut same = Vec::new();
         for key in part_keys(word).filter(|&k| held(k)) {
             match self.by_key.get(&key) {
-                // Comparing written forms is cheap: a common key is read whole then, not
-                // taken for "unknown" (which would count every common-sounding word a name).
-                Some(forms) if forms.len() <= MOST_FORMS || written => {
+                Some(forms) if forms.len() <= MOST_FORMS => {
                     let same_name = |&f: &u32| {
-                        self.part(records, f).is_some_and(|p| {
-                            if written {
-                                p.core == word.core
-                            } else {
-                                athar_names::compare::same_part(tables, word, p)
-                            }
-                        })
+                        self.part(records, f).is_some_and(|p| athar_names::compare::same_part(tables, word, p))
                     };
                     if all {
                         same.extend(forms.iter().copied().filter(same_name));
@@ -223,14 +228,7 @@ mod tests {
 
     fn word_forms(table: &RegisteredParts, engine: &NameEngine, records: &[LinkRecord], word: &str) -> SameForms {
         // The keys the records hold (here, their parts' own).
-        table.same_forms(
-            engine.tables(),
-            records,
-            &engine.analyse(word),
-            |k| table.by_key.contains_key(&k),
-            true,
-            false,
-        )
+        table.same_forms(engine.tables(), records, &engine.analyse(word), |k| table.by_key.contains_key(&k), true)
     }
 
     #[test]
