@@ -933,7 +933,23 @@ fn the_arrest_the_registry_and_the_son_are_read_compared_and_the_number_kept_sec
     // Never in clear in the database: the raw cell is encrypted, the field a keyed hash.
     let db = std::fs::read(env.path("athar.db")).expect("db");
     for number in ["907313", "٩٠٧٣١٣"] {
-        assert!(!db.windows(number.len()).any(|w| w == number.as_bytes()), "{number} in clear in the database");
+        // Every keyed hash is stored as 64 hex digits, random with each registry's key: six of
+        // them may read 907313 by chance (about once in 13,000 runs; it happened once). A
+        // match inside such a run is no number in clear.
+        let in_clear = db.windows(number.len()).enumerate().find(|&(i, w)| {
+            if w != number.as_bytes() {
+                return false;
+            }
+            let hex_run = |range: &mut dyn Iterator<Item = usize>| {
+                range.take_while(|&k| db.get(k).is_some_and(u8::is_ascii_hexdigit)).count()
+            };
+            let run = hex_run(&mut (0..i).rev()) + number.len() + hex_run(&mut (i + number.len()..db.len()));
+            !(number.is_ascii() && run >= 32)
+        });
+        if let Some((i, _)) = in_clear {
+            let around = String::from_utf8_lossy(&db[i.saturating_sub(40)..(i + number.len() + 40).min(db.len())]);
+            panic!("{number} in clear in the database at byte {i}: {around:?}");
+        }
     }
     let e = env.json(&["explain", "reg2:1", "inq:c1", "--json"]);
     let lines = e["explanation"]["lines"].as_array().expect("lines").clone();
