@@ -254,12 +254,14 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
             "patterns": ceiling.patterns,
             "model": best_json(ceiling.model),
             "oracle": best_json(ceiling.oracle),
+            "held_out": best_json(ceiling.held_out),
         },
         "without_disappearance": {
             "left_out": athar_registry::eval::DISAPPEARANCE.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "patterns": r.ceiling_without_disappearance.patterns,
             "model": best_json(r.ceiling_without_disappearance.model),
             "oracle": best_json(r.ceiling_without_disappearance.oracle),
+            "held_out": best_json(r.ceiling_without_disappearance.held_out),
         },
         "threshold_sweep": sweep_json,
         "records": matched,
@@ -296,6 +298,19 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
          patterns of levels and name-frequency bands",
         o.0, o.1, o.2, ceiling.patterns
     );
+    let h = ceiling.held_out;
+    println!(
+        "  {}",
+        crate::output::paragraph(
+            &format!(
+                "held out: {:.4} (P {:.4} R {:.4}), the oracle learning each pattern's share on one half of the \
+                 pairs and ranking the other half by it (a pattern of one pair no longer ranked by its own truth)",
+                h.0, h.1, h.2
+            ),
+            4,
+            100
+        )
+    );
     let (wm, wo) = (r.ceiling_without_disappearance.model, r.ceiling_without_disappearance.oracle);
     let left_out: Vec<&str> = athar_registry::eval::DISAPPEARANCE.iter().map(|k| k.name()).collect();
     println!(
@@ -303,12 +318,13 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         crate::output::paragraph(
             &format!(
                 "without the disappearance and the family's registry ({} left out, the same model): best F1 of \
-                 the candidate pairs alone {:.4} (P {:.4} R {:.4}); ceiling {:.4}",
+                 the candidate pairs alone {:.4} (P {:.4} R {:.4}); ceiling {:.4}, held out {:.4}",
                 left_out.join(", "),
                 wm.0,
                 wm.1,
                 wm.2,
-                wo.0
+                wo.0,
+                r.ceiling_without_disappearance.held_out.0
             ),
             4,
             100
