@@ -243,12 +243,31 @@ const MOST_WORD_BYTES: usize = 64;
 /// any order) or the mother's — so that a query's family name does not find every record
 /// whose mother bears it.
 fn record_keys(r: &LinkRecord) -> Vec<u64> {
+    let mut keys = group_keys(r, KeyGroup::Own);
+    keys.extend(group_keys(r, KeyGroup::Mother));
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The fields a record's keys come from: its own names, or its mother's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyGroup {
+    Own,
+    Mother,
+}
+
+/// A record's keys from one group of its fields (see [`record_keys`]).
+fn group_keys(r: &LinkRecord, group: KeyGroup) -> Vec<u64> {
     let mut keys = Vec::new();
     for k in ComparisonKind::PERSON_NAMES {
-        let group =
-            if matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName) { b'm' } else { b'p' };
+        let mother = matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName);
+        if mother != (group == KeyGroup::Mother) {
+            continue;
+        }
+        let tag = if mother { b'm' } else { b'p' };
         if let Some(a) = k.name_field(r) {
-            keys.extend(a.keys().iter().map(|key| athar_link::blocking::key_hash(group, key)));
+            keys.extend(a.keys().iter().map(|key| athar_link::blocking::key_hash(tag, key)));
         }
     }
     keys.sort_unstable();
@@ -745,42 +764,53 @@ impl Index {
     /// MAX_CANDIDATES. Keys are taken rarest first; see [`POOL`].
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let n = self.records.len().max(1) as f32;
-        let mut lists: Vec<(u64, &Vec<u32>)> =
-            record_keys(q).into_iter().filter_map(|k| self.by_key.get(&k).map(|l| (k, l))).collect();
-        lists.sort_by_key(|(_, l)| l.len());
         let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
-        let mut hits: FxHashMap<u32, f32> = FxHashMap::default();
         // A pool drawn from lists of common names alone is bounded: the records born within a
         // year of the query's birth year (when both have one), at most BIG_POOL of them.
         let near = |r: &u32| match (q.birth, self.records[*r as usize].birth) {
             (Some(x), Some(y)) => (x.year - y.year).abs() <= 1 + x.tolerance(y),
             _ => true,
         };
-        let mut rest = &lists[..];
-        if let [(_, a), (_, b), ..] = lists[..] {
-            if a.len() > SCAN_MAX {
-                // Only common names: start from the records that hold the two rarest together.
-                let (wa, wb) = (weight(a), weight(b));
-                hits.extend(sorted_intersection(a, b).filter(near).take(BIG_POOL).map(|r| (r, wa + wb)));
-                if !hits.is_empty() {
-                    rest = &lists[2..];
+        let mut hits: FxHashMap<u32, f32> = FxHashMap::default();
+        let mut late: Vec<(u64, f32)> = Vec::new();
+        // The person's own names and the mother's each draw a pool: a record that gives no
+        // mother's name is found by its own names though the mother's is the query's rarest
+        // key (and a record of another spelling of the names by the mother's).
+        for group in [KeyGroup::Own, KeyGroup::Mother] {
+            let mut lists: Vec<(u64, &Vec<u32>)> =
+                group_keys(q, group).into_iter().filter_map(|k| self.by_key.get(&k).map(|l| (k, l))).collect();
+            lists.sort_by_key(|(_, l)| l.len());
+            let mut pool: FxHashMap<u32, f32> = FxHashMap::default();
+            let mut rest = &lists[..];
+            if let [(_, a), (_, b), ..] = lists[..] {
+                if a.len() > SCAN_MAX {
+                    // Only common names: start from the records that hold the two rarest together.
+                    let (wa, wb) = (weight(a), weight(b));
+                    pool.extend(sorted_intersection(a, b).filter(near).take(BIG_POOL).map(|r| (r, wa + wb)));
+                    if !pool.is_empty() {
+                        rest = &lists[2..];
+                    }
                 }
             }
-        }
-        // Rarest first, read in full while the pool is small (a common key into an empty pool:
-        // its records born near the query, at most BIG_POOL); the common keys after that only
-        // add to the records found, asked of each record's own keys.
-        let mut late: Vec<(u64, f32)> = Vec::new();
-        for (k, list) in rest {
-            let w = weight(list);
-            if hits.is_empty() && list.len() > SCAN_MAX {
-                hits.extend(list.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, w)));
-            } else if late.is_empty() && (hits.is_empty() || (hits.len() < POOL && list.len() <= SCAN_MAX)) {
-                for &r in list.iter() {
-                    *hits.entry(r).or_default() += w;
+            // Rarest first, read in full while the pool is small (a common key into an empty
+            // pool: its records born near the query, at most BIG_POOL); the common keys after
+            // that only add to the records found, asked of each record's own keys.
+            let mut some_late = false;
+            for (k, list) in rest {
+                let w = weight(list);
+                if pool.is_empty() && list.len() > SCAN_MAX {
+                    pool.extend(list.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, w)));
+                } else if !some_late && (pool.is_empty() || (pool.len() < POOL && list.len() <= SCAN_MAX)) {
+                    for &r in list.iter() {
+                        *pool.entry(r).or_default() += w;
+                    }
+                } else {
+                    some_late = true;
+                    late.push((*k, w));
                 }
-            } else {
-                late.push((*k, w));
+            }
+            for (r, w) in pool {
+                *hits.entry(r).or_default() += w;
             }
         }
         // The birth year, where both have one, ranks the pool too: a namesake born ten years
@@ -1216,5 +1246,39 @@ mod tests {
         for k in ["field", "query", "record", "level", "weight"] {
             assert!(line.get(k).is_some(), "explanation lines have {k}: {line}");
         }
+    }
+
+    #[test]
+    fn a_record_without_the_mothers_name_is_found_when_her_name_is_the_querys_rarest_key() {
+        // More records of mothers named Iman than a pool holds, none of them the person, more
+        // still of the person's own names, and the person's own record, which gives no
+        // mother's name: her name is the query's rarest key, and the person's own names must
+        // still draw the record.
+        let mut r = Registry::new();
+        let families = ["Khatib", "Darwish", "Haddad", "Najjar", "Sabbagh", "Tahhan", "Jabri", "Kurdi"];
+        for i in 0..(POOL + 100) {
+            let family = families[i % families.len()];
+            let year = (1950 + i % 50).to_string();
+            r.add(
+                &format!("other{i}"),
+                &[("given_name", "Omar"), ("family_name", family), ("mother_name", "Iman"), ("birth_date", &year)],
+            );
+        }
+        // The person's own names are common too (Ali shares the key of Allu and علو).
+        for i in 0..(POOL + 300) {
+            r.add(&format!("mahmoud{i}"), &[("given_name", "Mahmoud"), ("family_name", "Ali")]);
+        }
+        r.add(
+            "alu",
+            &[("given_name", "محمود"), ("father_name", "محمد"), ("family_name", "علو"), ("birth_date", "1983-10-11")],
+        );
+        let index = r.index();
+        let query = Query {
+            name: Some("Mahmud Allu".into()),
+            mother: Some("Iman".into()),
+            born: Some("1983".into()),
+            ..Query::default()
+        };
+        assert_eq!(persons(&index, &query).first().map(String::as_str), Some("alu"));
     }
 }
