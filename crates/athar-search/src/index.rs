@@ -164,14 +164,16 @@ pub const MAX_CANDIDATES: usize = 300;
 /// While fewer records than this share a key with the query, each key's records are read in
 /// full; past it, a key only counts for the records already found (looked up in each record's
 /// sorted keys), so that "Mohammed" costs a lookup per candidate, not a pass over a fifth of
-/// the registry.
+/// the registry. The person's own names and the mother's each draw such a pool, and each
+/// gives its best this many records at most.
 const POOL: usize = 4 * MAX_CANDIDATES;
 
 /// The longest list of a key read in full while the pool is small; a longer one only adds to
 /// the records found.
 const SCAN_MAX: usize = 8 * POOL;
 
-/// The most records a query of common names alone draws its pool from (see `candidates`).
+/// The most records a query of common names alone draws its pool from (see `candidates`):
+/// the own names' pool, or the mother's when the own names found none.
 const BIG_POOL: usize = 4 * SCAN_MAX;
 
 /// What a birth year within one year adds to a candidate's key weight (and a farther one
@@ -761,7 +763,8 @@ impl Index {
 
     /// Candidates: the records that share the rarest name keys with the query, each key
     /// weighed by how rare it is (log of registry size over its records), at most
-    /// MAX_CANDIDATES. Keys are taken rarest first; see [`POOL`].
+    /// MAX_CANDIDATES. The person's own names and the mother's each draw a pool (at most
+    /// [`POOL`] records each), keys taken rarest first; see [`POOL`].
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let n = self.records.len().max(1) as f32;
         let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
@@ -771,19 +774,35 @@ impl Index {
             (Some(x), Some(y)) => (x.year - y.year).abs() <= 1 + x.tolerance(y),
             _ => true,
         };
+        // The birth year, where both have one, ranks a pool: a namesake born ten years apart
+        // is not the person looked for.
+        let year = |r: u32| match (q.birth, self.records[r as usize].birth) {
+            (Some(born), Some(b)) if (b.year - born.year).abs() <= 1 + born.tolerance(b) => YEAR_AGREES,
+            (Some(_), Some(_)) => -YEAR_AGREES,
+            _ => 0.0,
+        };
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let keep = |c: &mut Vec<(u32, f32)>, n: usize| {
+            if c.len() > n {
+                c.select_nth_unstable_by(n, order);
+                c.truncate(n);
+            }
+        };
         let mut hits: FxHashMap<u32, f32> = FxHashMap::default();
         let mut late: Vec<(u64, f32)> = Vec::new();
         // The person's own names and the mother's each draw a pool: a record that gives no
         // mother's name is found by its own names though the mother's is the query's rarest
-        // key (and a record of another spelling of the names by the mother's).
+        // key. The mother's common names read no long list once the own names found records:
+        // they only add to the records found.
         for group in [KeyGroup::Own, KeyGroup::Mother] {
+            let open = group == KeyGroup::Own || hits.is_empty();
             let mut lists: Vec<(u64, &Vec<u32>)> =
                 group_keys(q, group).into_iter().filter_map(|k| self.by_key.get(&k).map(|l| (k, l))).collect();
             lists.sort_by_key(|(_, l)| l.len());
             let mut pool: FxHashMap<u32, f32> = FxHashMap::default();
             let mut rest = &lists[..];
             if let [(_, a), (_, b), ..] = lists[..] {
-                if a.len() > SCAN_MAX {
+                if open && a.len() > SCAN_MAX {
                     // Only common names: start from the records that hold the two rarest together.
                     let (wa, wb) = (weight(a), weight(b));
                     pool.extend(sorted_intersection(a, b).filter(near).take(BIG_POOL).map(|r| (r, wa + wb)));
@@ -798,9 +817,10 @@ impl Index {
             let mut some_late = false;
             for (k, list) in rest {
                 let w = weight(list);
-                if pool.is_empty() && list.len() > SCAN_MAX {
+                let short = list.len() <= SCAN_MAX;
+                if open && pool.is_empty() && !short {
                     pool.extend(list.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, w)));
-                } else if !some_late && (pool.is_empty() || (pool.len() < POOL && list.len() <= SCAN_MAX)) {
+                } else if !some_late && short && pool.len() < POOL {
                     for &r in list.iter() {
                         *pool.entry(r).or_default() += w;
                     }
@@ -809,27 +829,14 @@ impl Index {
                     late.push((*k, w));
                 }
             }
-            for (r, w) in pool {
-                *hits.entry(r).or_default() += w;
+            // Each group's best, by its keys and the birth year, into the pool of both.
+            let mut best: Vec<(u32, f32)> = pool.into_iter().map(|(r, w)| (r, w + year(r))).collect();
+            keep(&mut best, POOL);
+            for (r, scored) in best {
+                *hits.entry(r).or_default() += scored - year(r);
             }
         }
-        // The birth year, where both have one, ranks the pool too: a namesake born ten years
-        // apart is not the person looked for.
-        if let Some(born) = q.birth {
-            for (r, h) in hits.iter_mut() {
-                if let Some(b) = self.records[*r as usize].birth {
-                    *h += if (b.year - born.year).abs() <= 1 + born.tolerance(b) { YEAR_AGREES } else { -YEAR_AGREES };
-                }
-            }
-        }
-        let mut c: Vec<(u32, f32)> = hits.into_iter().collect();
-        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        let keep = |c: &mut Vec<(u32, f32)>, n: usize| {
-            if c.len() > n {
-                c.select_nth_unstable_by(n, order);
-                c.truncate(n);
-            }
-        };
+        let mut c: Vec<(u32, f32)> = hits.into_iter().map(|(r, w)| (r, w + year(r))).collect();
         // The common keys decide among the best of the pool only (each adds little next to a
         // rare key or the birth year).
         if !late.is_empty() {
