@@ -512,6 +512,71 @@ const DIN_FUSED: &[&str] = &[
     "uddeen", "eddeen", "addeen", "ideen", "ud-din", "aldine", "eldine", "edin", "edine", "udin",
 ];
 
+/// What a word written alone may be inside a name: a word that joins names rather than being
+/// one. Which one it is depends on the words around it (see `group`), so this says only that it
+/// may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Particle {
+    /// ال, al, el (written apart from its name).
+    Article,
+    /// bin, ibn, bint, بن, ابن, بنت.
+    Nasab,
+    /// Abu, Umm, أبو, أم: a kunya, when a name follows.
+    Kunya,
+    /// Abd, عبد, before al-X.
+    Abd,
+    /// Āl, آل: "house of".
+    House,
+}
+
+/// The particle a word written alone may be (see [`Particle`]), from the tables of particles
+/// the grouping of a name's words reads.
+pub fn particle_of(word: &str) -> Option<Particle> {
+    // Every particle is a word of six letters at most: a longer one (most words of a text) is
+    // told without reading it as a name; plain ASCII letters fold to their lower case.
+    if word.chars().filter(|c| c.is_alphabetic()).nth(6).is_some() {
+        return None;
+    }
+    if word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return particle_folded(&word.to_ascii_lowercase(), false);
+    }
+    // Arabic, the short words of whose sentences are many: its vowel marks and tatweel left
+    // out, the hamza and madda seats of alef read as alef (آل apart: the house of).
+    if word.chars().any(|c| matches!(c, '\u{0600}'..='\u{06FF}')) {
+        let letters: String =
+            word.chars().filter(|c| !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')).collect();
+        if word.trim_matches(|c: char| !is_letter(c)) == "آل" {
+            return Some(Particle::House);
+        }
+        let folded: String =
+            letters.chars().map(|c| if matches!(c, 'أ' | 'إ' | 'آ' | 'ٱ') { 'ا' } else { c }).collect();
+        return particle_folded(&folded, false);
+    }
+    let (tokens, numbers) = tokenize_with_numbers(word);
+    let [t] = &tokens[..] else { return None };
+    if !numbers.is_empty() {
+        return None;
+    }
+    particle_folded(&t.folded, t.house)
+}
+
+/// As [`particle_of`], of a word as folded (`house`: written Āl or آل).
+fn particle_folded(f: &str, house: bool) -> Option<Particle> {
+    if house {
+        Some(Particle::House)
+    } else if NASAB.contains(&f) {
+        Some(Particle::Nasab)
+    } else if LATIN_ARTICLES.contains(&f) || f == "ال" {
+        Some(Particle::Article)
+    } else if KUNYA_ABU.contains(&f) || KUNYA_UMM.contains(&f) {
+        Some(Particle::Kunya)
+    } else if ABD_PREFIXES.contains(&f) || f == "عبد" {
+        Some(Particle::Abd)
+    } else {
+        None
+    }
+}
+
 /// Whether `t` is an article of the word `next`: ال, al/el, or an assimilated form written apart
 /// before its sun letter (ar-Rahman, "Ar Raqqah", "ash Shami") or with a hyphen.
 fn is_article(t: &Token, next: Option<&Token>) -> bool {
@@ -1044,6 +1109,73 @@ pub(crate) fn name_cyrillic_language(tokens: &[Token]) -> CyrillicLanguage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_particle_is_told_alike_by_its_letters_and_by_its_token() {
+        let words = [
+            "al",
+            "Al",
+            "EL",
+            "bin",
+            "Ibn",
+            "BINT",
+            "abu",
+            "Abou",
+            "umm",
+            "Om",
+            "abd",
+            "Abdul",
+            "Abdoun",
+            "Ahmad",
+            "the",
+            "Bashar",
+            "as",
+            "Āl",
+            "آل",
+            "بن",
+            "ابن",
+            "بنت",
+            "أبو",
+            "أم",
+            "عبد",
+            "ال",
+            "محمد",
+            "Abū",
+            "Ibn-Sina",
+            "ibn's",
+            "al7",
+            "أَبو",
+            "ابـن",
+            "إبن",
+            "ٱبن",
+            "آـل",
+            "بِن",
+            "عبدالله",
+            "الحلبي",
+            "أمّ",
+            "في",
+            "من",
+            "Ibn-بن",
+            "آلِ",
+            "آلُ",
+        ];
+        for w in words {
+            let (tokens, numbers) = tokenize_with_numbers(w);
+            let by_token = match &tokens[..] {
+                [t] if numbers.is_empty() => particle_folded(&t.folded, t.house),
+                _ => None,
+            };
+            assert_eq!(particle_of(w), by_token, "{w}");
+        }
+        let told = |w: &str| particle_of(w);
+        assert_eq!(told("Āl"), Some(Particle::House));
+        assert_eq!(told("آل"), Some(Particle::House));
+        assert_eq!(told("bint"), Some(Particle::Nasab));
+        assert_eq!(told("أبو"), Some(Particle::Kunya));
+        assert_eq!(told("al"), Some(Particle::Article));
+        assert_eq!(told("Abdul"), Some(Particle::Abd));
+        assert_eq!(told("Bashar"), None);
+    }
 
     #[test]
     fn a_part_is_found_as_the_list_wrote_it() {

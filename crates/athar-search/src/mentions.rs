@@ -16,6 +16,7 @@
 use crate::index::{Index, PersonMatch};
 use crate::query::Query;
 use crate::registered::SameForms;
+use athar_names::structure::Particle;
 use athar_names::{NameAnalysis, PartKind, Role, Script};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -238,13 +239,29 @@ impl Index {
 
     /// How a word of the text reads (see [`Read`]).
     fn read_word(&self, word: &str) -> Read {
-        if self.arabic_written_by_no_record(word) {
-            return (None, false, false);
-        }
-        self.read_word_whole(word)
+        // A word in lower case is no name (see `registered_form`), only perhaps a particle:
+        // told by its parts' kinds, as the analysis tells it (numbers in it aside).
+        let in_lower_case = || -> Option<Read> {
+            let cores = self.engine().part_cores(word)?;
+            let particle = !cores.is_empty()
+                && cores.iter().all(|(_, kind, _)| matches!(kind, PartKind::Nasab | PartKind::HouseOf));
+            Some((None, particle, particle && is_kunya(word)))
+        };
+        let (name, particle, kunya) = if self.arabic_written_by_no_record(word) {
+            (None, false, false)
+        } else if let Some(read) = (!capitalised(word)).then(in_lower_case).flatten() {
+            read
+        } else {
+            self.read_word_whole(word)
+        };
+        // Read alone, `bin`, `al`, `Abu` are names to the engine (which tells a particle by the
+        // words around it): a word that may be one joins the names beside it.
+        let listed = athar_names::structure::particle_of(word);
+        (name, particle || listed.is_some(), kunya || (listed == Some(Particle::Kunya) && is_kunya(word)))
     }
 
-    /// As [`Index::read_word`], always through the name engine's analysis of the word.
+    /// As [`Index::read_word`], through the name engine's analysis of the word, and without
+    /// the particles the engine tells only by the words around them.
     fn read_word_whole(&self, word: &str) -> Read {
         let analysis = self.engine().analyse(word);
         let particle = !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
@@ -675,7 +692,7 @@ mod tests {
     }
 
     #[test]
-    fn an_arabic_word_no_record_writes_is_told_before_its_analysis_and_read_the_same() {
+    fn a_word_told_before_its_analysis_is_read_as_the_analysis_reads_it() {
         let index = registry_of(&[
             ("P1", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
             ("P2", &[("given_name", "عبد الرحمن"), ("father_name", "نور الدين"), ("family_name", "آل سعود")]),
@@ -683,14 +700,17 @@ mod tests {
             ("P4", &[("given_name", "حسية"), ("family_name", "لبابيدي")]),
             ("P5", &[("given_name", "فاطمة"), ("family_name", "بن علي")]),
         ]);
-        // Names as records write them, with conjunctions and prepositions joined, articles,
+        // Latin and Cyrillic words in lower case (particles among them) and capitalised; Arabic
+        // names as records write them, with conjunctions and prepositions joined, articles,
         // compounds written fused and apart, kunyas, particles, ta marbuta written ه, numbers,
-        // Latin and mixed words, and the words of an ordinary sentence.
-        let text = "قال ومحمد وأحمد بالحلبي والحلبي الحلبى لمحمد فمحمد عبد الرحمن عبدالرحمن نور الدين \
+        // mixed words, and the words of an ordinary sentence.
+        let text = "al bin ibn abu umm bint el ben ibn-Ahmad the of said with de van Al-Halabi Abu Bin Sergey \
+                    и в з Олександр бен ал-Халабі \
+                    قال ومحمد وأحمد بالحلبي والحلبي الحلبى لمحمد فمحمد عبد الرحمن عبدالرحمن نور الدين \
                     نورالدين آل سعود أبو زيد ابو زيد بن علي بنت عبدالله وعبدالله حسيه حسية لبابيدي \
                     فاطمه وفاطمة الفرع 215 فرع٢١٥ Ahmad محمدAli أم أحمد في سجن صيدنايا العسكري \
                     قبل أن يفرج عنه في عفو عام ولم نسمع عنه شيئا بعدها";
-        let (mut quick, mut whole_named) = (0, 0);
+        let (mut quick, mut whole_named, mut listed_particles) = (0, 0, 0);
         for (start, end) in words(text) {
             let w = &text[start..end];
             let whole = index.read_word_whole(w);
@@ -700,15 +720,35 @@ mod tests {
                 assert!(whole.0.is_none() && !whole.1 && !whole.2, "{w}: told no name, but read {whole:?}");
             }
             let read = index.read_word(w);
+            let listed = athar_names::structure::particle_of(w);
             assert_eq!(
                 (read.0.map(|(form, _)| form), read.1, read.2),
-                (whole.0.map(|(form, _)| form), whole.1, whole.2),
+                (
+                    whole.0.map(|(form, _)| form),
+                    whole.1 || listed.is_some(),
+                    whole.2 || (listed == Some(Particle::Kunya) && is_kunya(w))
+                ),
                 "{w}"
             );
+            listed_particles += usize::from(listed.is_some());
         }
         // Not vacuous: both ways were taken.
         assert!(quick >= 15, "{quick} words told quickly");
         assert!(whole_named >= 10, "{whole_named} words named");
+        assert!(listed_particles >= 10, "{listed_particles} particles");
+    }
+
+    #[test]
+    fn particles_written_apart_join_the_names_of_a_mention() {
+        let index = registry_of(&[
+            ("P1", &[("given_name", "Ahmad"), ("father_name", "Khalid"), ("family_name", "al-Zoubi")]),
+            ("P2", &[("given_name", "Bashar"), ("family_name", "al-Assad")]),
+            ("P3", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
+        ]);
+        let text = "Witnesses saw Ahmad bin Khalid al-Zoubi in Adra. Bashar al Assad fled. \
+                    وشوهد محمد بن أحمد الحلبي في صيدنايا.";
+        let texts: Vec<String> = found(&index, text).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(texts, ["Ahmad bin Khalid al-Zoubi", "Bashar al Assad", "محمد بن أحمد الحلبي"]);
     }
 
     #[test]
