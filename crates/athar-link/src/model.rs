@@ -877,8 +877,9 @@ const MIN_CONFIDENT_PAIRS: usize = 100;
 /// for matches and inflate m of disagreement: on generated lists, EM put 21 % of matches at
 /// "different birth year", where the truth has none. Only the disagreement is taken from the
 /// confident pairs because they lean to the fullest records (registers with whole dates), which
-/// skews how agreement splits between levels such as "exact" and "same year". A comparison with
-/// fewer than 100 such pairs keeps EM's m.
+/// skews how agreement splits between levels such as "exact" and "same year" — except among
+/// levels that all need the fuller records, whose split they read too
+/// ([`SPLIT_ON_CONFIDENT_PAIRS`]). A comparison with fewer than 100 such pairs keeps EM's m.
 fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], shares: &[f64]) {
     let nk = ComparisonKind::ALL.len();
     let weights: Vec<Vec<f64>> = ComparisonKind::ALL
@@ -932,11 +933,13 @@ fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], 
     }
     for (kind, group) in &SPLIT_ON_CONFIDENT_PAIRS {
         let Some(counts) = ComparisonKind::ALL.iter().position(|k| k == kind).map(|ki| &counts[ki]) else { continue };
-        let seen: Vec<f64> = group.iter().map(|&l| counts.get(l).copied().unwrap_or(0) as f64 + 0.5).collect();
-        let n: f64 = seen.iter().sum();
-        if n < MIN_CONFIDENT_PAIRS as f64 {
+        let pairs: usize = group.iter().map(|&l| counts.get(l).copied().unwrap_or(0)).sum();
+        if pairs < MIN_CONFIDENT_PAIRS {
             continue;
         }
+        // Half a count when never seen, as above.
+        let seen: Vec<f64> = group.iter().map(|&l| counts.get(l).copied().unwrap_or(0) as f64 + 0.5).collect();
+        let n: f64 = seen.iter().sum();
         let Some(c) = model.comparisons.iter_mut().find(|c| c.comparison == *kind) else { continue };
         let mass: f64 = group.iter().filter_map(|&l| c.levels.get(l)).map(|l| l.m).sum();
         for (&l, seen) in group.iter().zip(&seen) {

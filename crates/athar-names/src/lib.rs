@@ -191,7 +191,8 @@ impl NameEngine {
     }
 
     /// The cores of a written name's parts ([`NamePart::core`]), with each part's kind and
-    /// script, as [`NameEngine::analyse`] gives them — without the rest of the analysis
+    /// script, as [`NameEngine::analyse`] gives them (a Latin or Cyrillic place named for a
+    /// person aside: a name here, a toponym there) — without the rest of the analysis
     /// (romanisation, skeletons, sets, roles), about half its cost: what asks whether a word
     /// is written as some known name before analysing it. `None` when numbers are written in
     /// the name (`Branch 215`): the analysis may read its parts anew then.

@@ -347,10 +347,12 @@ pub const DISAPPEARANCE: [athar_link::ComparisonKind; 5] = [
 ///
 /// The oracle flatters itself on small patterns: a pattern of one pair is always right. So a
 /// second, held-out oracle learns each pattern's share on one half of the pairs and ranks the
-/// other half by it (each half in turn): what a learner given half the truth could reach with
-/// these comparisons. Its share of a pattern is `(true + p) / (seen + 1)`, the model's
-/// probability `p` standing for one pair more, so that a pattern the other half saw rarely or
-/// never is ranked mostly as the model ranks it.
+/// other half by it (each half in turn): about what a learner given half the truth could
+/// reach with these comparisons. Its share of a pattern is `(true + p) / (seen + 1)`, the
+/// model's probability `p` standing for one pair more, so that a pattern the other half saw
+/// rarely or never is ranked mostly as the model ranks it. Anchored so on the model, which
+/// reads exact name frequencies where a pattern has bands, and ranked pair by pair, it is not
+/// bound to stay under the oracle.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ceiling {
     pub patterns: usize,
