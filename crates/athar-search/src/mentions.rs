@@ -291,7 +291,7 @@ impl Index {
             engine.part_cores(form).is_some_and(|cores| cores.iter().all(|(core, _, _)| !table.writes_core(core)))
         };
         engine.part_cores(word).is_some_and(|cores| plain_arabic(&cores))
-            && without_arabic_prefix(word).all(written_by_none)
+            && without_arabic_prefix(word).all(|form| written_by_none(&form))
     }
 
     /// The word as the registry holds a name — as written, or (not found so) an Arabic word
@@ -314,7 +314,7 @@ impl Index {
             return Some((word.to_string(), analysis));
         }
         let other_forms: Vec<String> = match analysis.script {
-            Script::Arabic => without_arabic_prefix(word).map(str::to_string).collect(),
+            Script::Arabic => without_arabic_prefix(word).map(std::borrow::Cow::into_owned).collect(),
             Script::Cyrillic => CYRILLIC_CASES
                 .iter()
                 .filter_map(|(ending, nominative)| {
@@ -436,10 +436,19 @@ fn capitalised(word: &str) -> bool {
     [word, last].iter().any(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
 }
 
-/// An Arabic word without the conjunction or preposition joined to it (وأحمد، بصيدنايا), for
-/// each it may begin with, when three letters are left at least.
-fn without_arabic_prefix(word: &str) -> impl Iterator<Item = &str> {
-    ["و", "ف", "ب", "ل"].into_iter().filter_map(move |p| word.strip_prefix(p)).filter(|rest| rest.chars().count() >= 3)
+/// An Arabic word without the conjunction or preposition joined to it (وأحمد، بصيدنايا), or
+/// both (ولمحمد، وبالحلبي), for each it may begin with, when three letters are left at least;
+/// and ل before the article, which writes لل (للحلبي: ل + الحلبي).
+fn without_arabic_prefix(word: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    let conjunctions = move || ["و", "ف"].into_iter().filter_map(move |c| word.strip_prefix(c));
+    let once = ["و", "ف", "ب", "ل"].into_iter().filter_map(move |p| word.strip_prefix(p));
+    let twice = conjunctions().flat_map(|rest| ["ب", "ل"].into_iter().filter_map(move |p| rest.strip_prefix(p)));
+    let article = std::iter::once(word)
+        .chain(conjunctions())
+        .filter_map(|w| w.strip_prefix("لل"))
+        .filter(|rest| rest.chars().count() >= 3)
+        .map(|rest| std::borrow::Cow::Owned(format!("ال{rest}")));
+    once.chain(twice).filter(|rest| rest.chars().count() >= 3).map(std::borrow::Cow::Borrowed).chain(article)
 }
 
 fn is_kunya(word: &str) -> bool {
@@ -739,16 +748,25 @@ mod tests {
     }
 
     #[test]
-    fn particles_written_apart_join_the_names_of_a_mention() {
+    fn particles_written_apart_and_prefixes_joined_are_read_in_a_mention() {
         let index = registry_of(&[
             ("P1", &[("given_name", "Ahmad"), ("father_name", "Khalid"), ("family_name", "al-Zoubi")]),
             ("P2", &[("given_name", "Bashar"), ("family_name", "al-Assad")]),
             ("P3", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
         ]);
         let text = "Witnesses saw Ahmad bin Khalid al-Zoubi in Adra. Bashar al Assad fled. \
-                    وشوهد محمد بن أحمد الحلبي في صيدنايا.";
+                    وشوهد محمد بن أحمد الحلبي في صيدنايا. رسالة ولمحمد أحمد الحلبي. سلمت لمحمد أحمد للحلبي.";
         let texts: Vec<String> = found(&index, text).into_iter().map(|(t, _)| t).collect();
-        assert_eq!(texts, ["Ahmad bin Khalid al-Zoubi", "Bashar al Assad", "محمد بن أحمد الحلبي"]);
+        assert_eq!(
+            texts,
+            [
+                "Ahmad bin Khalid al-Zoubi",
+                "Bashar al Assad",
+                "محمد بن أحمد الحلبي",
+                "ولمحمد أحمد الحلبي",
+                "لمحمد أحمد للحلبي"
+            ]
+        );
     }
 
     #[test]
