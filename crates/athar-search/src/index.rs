@@ -1288,4 +1288,30 @@ mod tests {
         };
         assert_eq!(persons(&index, &query).first().map(String::as_str), Some("alu"));
     }
+
+    #[test]
+    fn the_mothers_common_name_does_not_crowd_out_the_persons_own_records() {
+        // The person's own names are common (more records than SCAN_MAX), the mother's a
+        // little less so, and thousands of strangers' records give her name and the query's
+        // birth year: they must not take every seat before the person's own record.
+        let mut r = Registry::new();
+        for i in 0..(SCAN_MAX + 400) {
+            r.add(&format!("mahmoud{i}"), &[("given_name", "Mahmoud"), ("family_name", "Ali")]);
+        }
+        for i in 0..(SCAN_MAX + 100) {
+            r.add(
+                &format!("omar{i}"),
+                &[("given_name", "Omar"), ("family_name", "Haddad"), ("mother_name", "Iman"), ("birth_date", "1983")],
+            );
+        }
+        r.add("alu", &[("given_name", "محمود"), ("family_name", "علو"), ("birth_date", "1983-10-11")]);
+        let index = r.index();
+        let query = Query {
+            name: Some("Mahmud Allu".into()),
+            mother: Some("Iman".into()),
+            born: Some("1983".into()),
+            ..Query::default()
+        };
+        assert_eq!(persons(&index, &query).first().map(String::as_str), Some("alu"));
+    }
 }
