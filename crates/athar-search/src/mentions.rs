@@ -17,7 +17,7 @@ use crate::index::{Index, PersonMatch};
 use crate::query::Query;
 use crate::registered::SameForms;
 use athar_names::structure::Particle;
-use athar_names::{NameAnalysis, PartKind, Role, Script};
+use athar_names::{NameAnalysis, PartKind, Script};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -237,36 +237,18 @@ impl Index {
         out
     }
 
-    /// How a word of the text reads (see [`Read`]).
+    /// How a word of the text reads (see [`Read`]). Read alone, `bin`, `al`, `Abu` are names
+    /// to the engine (which tells a particle by the words around it): a word that may be one
+    /// joins the names beside it. A word in lower case is no name (see `registered_form`); nor
+    /// is an Arabic word no record writes, told before its analysis.
     fn read_word(&self, word: &str) -> Read {
-        // A word in lower case is no name (see `registered_form`), only perhaps a particle:
-        // told by its parts' kinds, as the analysis tells it (numbers in it aside).
-        let in_lower_case = || -> Option<Read> {
-            let cores = self.engine().part_cores(word)?;
-            let particle = !cores.is_empty()
-                && cores.iter().all(|(_, kind, _)| matches!(kind, PartKind::Nasab | PartKind::HouseOf));
-            Some((None, particle, particle && is_kunya(word)))
-        };
-        let (name, particle, kunya) = if self.arabic_written_by_no_record(word) {
-            (None, false, false)
-        } else if let Some(read) = (!capitalised(word)).then(in_lower_case).flatten() {
-            read
-        } else {
-            self.read_word_whole(word)
-        };
-        // Read alone, `bin`, `al`, `Abu` are names to the engine (which tells a particle by the
-        // words around it): a word that may be one joins the names beside it.
         let listed = athar_names::structure::particle_of(word);
-        (name, particle || listed.is_some(), kunya || (listed == Some(Particle::Kunya) && is_kunya(word)))
-    }
-
-    /// As [`Index::read_word`], through the name engine's analysis of the word, and without
-    /// the particles the engine tells only by the words around them.
-    fn read_word_whole(&self, word: &str) -> Read {
-        let analysis = self.engine().analyse(word);
-        let particle = !analysis.parts.is_empty() && analysis.parts.iter().all(|p| p.role == Role::Particle);
-        let found = if particle { None } else { self.registered_form(word, analysis) };
-        (found.map(|(form, analysis)| (form, analysis.into())), particle, particle && is_kunya(word))
+        let name = if !capitalised(word) || self.arabic_written_by_no_record(word) {
+            None
+        } else {
+            self.registered_form(word, self.engine().analyse(word))
+        };
+        (name.map(|(form, analysis)| (form, analysis.into())), listed.is_some(), listed == Some(Particle::Kunya))
     }
 
     /// Whether `word` is an Arabic word of plain names (no particle, kunya or number) that no
@@ -449,11 +431,6 @@ fn without_arabic_prefix(word: &str) -> impl Iterator<Item = std::borrow::Cow<'_
         .filter(|rest| rest.chars().count() >= 3)
         .map(|rest| std::borrow::Cow::Owned(format!("ال{rest}")));
     once.chain(twice).filter(|rest| rest.chars().count() >= 3).map(std::borrow::Cow::Borrowed).chain(article)
-}
-
-fn is_kunya(word: &str) -> bool {
-    let w = word.to_lowercase();
-    matches!(w.as_str(), "abu" | "abou" | "abo" | "umm" | "um" | "om" | "أبو" | "ابو" | "أم" | "ام" | "абу")
 }
 
 /// Case endings of Russian and Ukrainian names and what the nominative ends with instead
@@ -722,23 +699,17 @@ mod tests {
         let (mut quick, mut whole_named, mut listed_particles) = (0, 0, 0);
         for (start, end) in words(text) {
             let w = &text[start..end];
-            let whole = index.read_word_whole(w);
-            whole_named += usize::from(whole.0.is_some());
+            // The whole reading: the word's analysis, and the form the registry holds of it.
+            let whole = index.registered_form(w, index.engine().analyse(w)).map(|(form, _)| form);
+            whole_named += usize::from(whole.is_some());
             if index.arabic_written_by_no_record(w) {
                 quick += 1;
-                assert!(whole.0.is_none() && !whole.1 && !whole.2, "{w}: told no name, but read {whole:?}");
+                assert!(whole.is_none(), "{w}: told no name, but read {whole:?}");
             }
-            let read = index.read_word(w);
+            let (name, particle, kunya) = index.read_word(w);
+            assert_eq!(name.map(|(form, _)| form), whole, "{w}");
             let listed = athar_names::structure::particle_of(w);
-            assert_eq!(
-                (read.0.map(|(form, _)| form), read.1, read.2),
-                (
-                    whole.0.map(|(form, _)| form),
-                    whole.1 || listed.is_some(),
-                    whole.2 || (listed == Some(Particle::Kunya) && is_kunya(w))
-                ),
-                "{w}"
-            );
+            assert_eq!((particle, kunya), (listed.is_some(), listed == Some(Particle::Kunya)), "{w}");
             listed_particles += usize::from(listed.is_some());
         }
         // Not vacuous: both ways were taken.
