@@ -745,8 +745,8 @@ pub fn train_by_rules(model: &mut FsModel, rules: &[TrainingSet<'_>], max_matche
     }
     let shares: Vec<f64> = reports.iter().map(|r| r.match_share).collect();
     let trained: Vec<_> = rules.iter().filter(|t| !t.vectors.is_empty()).collect();
-    refine_m_on_confident_pairs(model, &trained, &shares);
-    list_neutral_where_unseen(model);
+    let refined = refine_m_on_confident_pairs(model, &trained, &shares);
+    list_neutral_unless_read(model, refined.contains(&ComparisonKind::List));
     // A comparison no rule trained keeps its default m, against the u of random pairs.
     for (c, _) in model.comparisons.iter_mut().zip(&counts).filter(|(_, n)| **n <= 0.0) {
         monotone_levels(c);
@@ -759,15 +759,18 @@ pub fn train_by_rules(model: &mut FsModel, rules: &[TrainingSet<'_>], max_matche
     reports
 }
 
-/// The list comparison says nothing where random pairs never showed one of its levels (a
-/// registry of one list: every pair is of one list, and "two lists" would otherwise weigh its
-/// u of half a count for a match, some +15 bits, once a second list came and the model was
-/// not trained again): m is then u, a weight of 0 at every level.
-fn list_neutral_where_unseen(model: &mut FsModel) {
+/// The list comparison says nothing (m is u, a weight of 0 at every level) unless its m was
+/// read from confident pairs (`read`; EM never trains it), and where random pairs never showed
+/// one of its levels. Unread, its default m against the u of the registry's own lists would
+/// weigh a guess: with one list of 95 % of records, "two lists" some +3 bits. Unseen (a
+/// registry of one list: every pair is of one list), "two lists" would weigh its u of half a
+/// count for a match, some +15 bits, once a second list came and the model was not trained
+/// again.
+fn list_neutral_unless_read(model: &mut FsModel, read: bool) {
     /// Below a share of random pairs of 1 in 1,000, a level was not seen to speak of.
     const SEEN: f64 = 1e-3;
     if let Some(c) = model.comparisons.iter_mut().find(|c| c.comparison == ComparisonKind::List) {
-        if c.levels.iter().any(|l| l.u < SEEN) {
+        if !read || c.levels.iter().any(|l| l.u < SEEN) {
             for l in &mut c.levels {
                 l.m = l.u;
             }
@@ -880,7 +883,9 @@ const MIN_CONFIDENT_PAIRS: usize = 100;
 /// skews how agreement splits between levels such as "exact" and "same year" — except among
 /// levels that all need the fuller records, whose split they read too
 /// ([`SPLIT_ON_CONFIDENT_PAIRS`]). A comparison with fewer than 100 such pairs keeps EM's m.
-fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], shares: &[f64]) {
+/// Returns the comparisons whose disagreement it read.
+fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], shares: &[f64]) -> Vec<ComparisonKind> {
+    let mut read = Vec::new();
     let nk = ComparisonKind::ALL.len();
     let weights: Vec<Vec<f64>> = ComparisonKind::ALL
         .iter()
@@ -930,6 +935,7 @@ fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], 
         for l in agreeing {
             l.m *= (1.0 - disagree) / em_agree;
         }
+        read.push(*k);
     }
     for (kind, group) in &SPLIT_ON_CONFIDENT_PAIRS {
         let Some(counts) = ComparisonKind::ALL.iter().position(|k| k == kind).map(|ki| &counts[ki]) else { continue };
@@ -948,6 +954,7 @@ fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], 
             }
         }
     }
+    read
 }
 
 /// Levels of a comparison whose split of matches among themselves is read from the confident
@@ -1104,7 +1111,7 @@ mod tests {
     }
 
     #[test]
-    fn a_list_level_random_pairs_never_showed_weighs_nothing() {
+    fn a_list_level_unseen_or_unread_weighs_nothing() {
         let mut m = FsModel::default_model();
         let list = |m: &mut FsModel| {
             m.comparisons.iter_mut().find(|c| c.comparison == ComparisonKind::List).map(|c| c.levels.clone())
@@ -1114,14 +1121,18 @@ mod tests {
             c.levels[0].u = 0.5 / 20_000.0;
             c.levels[1].u = 1.0 - c.levels[0].u;
         }
-        list_neutral_where_unseen(&mut m);
+        list_neutral_unless_read(&mut m, true);
         let levels = list(&mut m).expect("the list comparison");
         assert!(levels.iter().all(|l| l.weight().abs() < 1e-9), "{levels:?}");
-        // Both levels seen: left as trained.
+        // Both levels seen: left as read from the confident pairs; not read, neutral too.
         let mut m = FsModel::default_model();
         let before = list(&mut m);
-        list_neutral_where_unseen(&mut m);
+        list_neutral_unless_read(&mut m, true);
         assert_eq!(list(&mut m), before);
+        assert!(before.as_ref().is_some_and(|l| l.iter().any(|l| l.weight().abs() > 0.1)), "{before:?}");
+        list_neutral_unless_read(&mut m, false);
+        let levels = list(&mut m).expect("the list comparison");
+        assert!(levels.iter().all(|l| l.weight().abs() < 1e-9), "{levels:?}");
     }
 
     #[test]
