@@ -334,8 +334,7 @@ fn tokenize_all(text: &str, numbers: &mut Vec<Text>) -> Vec<Token> {
     let mut light = String::with_capacity(text.len() + 4);
     for piece in text.split_whitespace() {
         // Āl / آل, perhaps with punctuation around it: only a short piece can be one.
-        let house =
-            piece.len() <= 8 && matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل");
+        let house = is_house(piece);
         // ş / Ş (U+015F / U+015E: the byte 0xC5 first).
         let cedilla_s = piece.as_bytes().contains(&0xC5) && piece.contains(['ş', 'Ş']);
         // All in capitals (no small letter; most pieces answer at their second letter).
@@ -534,23 +533,22 @@ pub enum Particle {
 pub fn particle_of(word: &str) -> Option<Particle> {
     // Every particle is a word of six letters at most: a longer one (most words of a text) is
     // told without reading it as a name; plain ASCII letters fold to their lower case.
-    if word.chars().filter(|c| c.is_alphabetic()).nth(6).is_some() {
+    if word.chars().filter(|&c| crate::script::is_letter(c)).nth(6).is_some() {
         return None;
     }
     if word.bytes().all(|b| b.is_ascii_alphabetic()) {
         return particle_folded(&word.to_ascii_lowercase(), false);
     }
-    // Arabic, the short words of whose sentences are many: its vowel marks and tatweel left
-    // out, the hamza and madda seats of alef read as alef (آل apart: the house of).
-    if word.chars().any(|c| matches!(c, '\u{0600}'..='\u{06FF}')) {
-        let letters: String =
-            word.chars().filter(|c| !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')).collect();
-        if word.trim_matches(|c: char| !is_letter(c)) == "آل" {
-            return Some(Particle::House);
-        }
-        let folded: String =
-            letters.chars().map(|c| if matches!(c, 'أ' | 'إ' | 'آ' | 'ٱ') { 'ا' } else { c }).collect();
-        return particle_folded(&folded, false);
+    // Arabic, the short words of whose sentences are many: folded as the tokens are (marks
+    // and tatweel out, the seats of hamza and madda on alef read as alef), without reading
+    // it as a name.
+    if word.chars().any(|c| matches!(c, '\u{0600}'..='\u{06FF}')) && word.chars().all(|c| !c.is_ascii()) {
+        let folded: String = word
+            .chars()
+            .filter(|&c| !crate::normalize::is_arabic_mark(c))
+            .map(crate::normalize::fold_arabic_letter)
+            .collect();
+        return particle_folded(&folded, is_house(word));
     }
     let (tokens, numbers) = tokenize_with_numbers(word);
     let [t] = &tokens[..] else { return None };
@@ -558,6 +556,11 @@ pub fn particle_of(word: &str) -> Option<Particle> {
         return None;
     }
     particle_folded(&t.folded, t.house)
+}
+
+/// Whether a piece of text is Āl / آل ("house of"), perhaps with punctuation around it.
+fn is_house(piece: &str) -> bool {
+    piece.len() <= 8 && matches!(piece.trim_matches(|c: char| !is_letter(c)), "Āl" | "āl" | "ĀL" | "آل")
 }
 
 /// As [`particle_of`], of a word as folded (`house`: written Āl or آل).
@@ -1167,7 +1170,23 @@ mod tests {
             };
             assert_eq!(particle_of(w), by_token, "{w}");
         }
-        let told = |w: &str| particle_of(w);
+        // Every word of up to three of these pieces, as the tokens read it.
+        let pieces = ["ب", "ن", "ـ", "َ", "ا", "أ", "ٲ", "ل", "آ", "ع", "د", "ّ", "ؐ", "A", "b", "i", "n", "l", "u", "m"];
+        for a in pieces {
+            for b in pieces {
+                for c in ["", "ن", "ـ", "ل", "n", "d", "َ"] {
+                    let w = format!("{a}{b}{c}");
+                    let (tokens, numbers) = tokenize_with_numbers(&w);
+                    let by_token = match &tokens[..] {
+                        [t] if numbers.is_empty() => particle_folded(&t.folded, t.house),
+                        _ => None,
+                    };
+                    assert_eq!(particle_of(&w), by_token, "{w}");
+                }
+            }
+        }
+        assert_eq!(particle_of("بـــــــن"), Some(Particle::Nasab), "stretched by tatweel");
+        let told = particle_of;
         assert_eq!(told("Āl"), Some(Particle::House));
         assert_eq!(told("آل"), Some(Particle::House));
         assert_eq!(told("bint"), Some(Particle::Nasab));
