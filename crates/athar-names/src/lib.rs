@@ -67,13 +67,26 @@ impl NameAnalysis {
         !self.parts.iter().any(|p| p.role != Role::Particle)
     }
 
-    /// Every blocking key of the name: all skeletons of all parts, and `=id` for known names.
+    /// Every blocking key of the name: all skeletons of all parts, and `=id` for known names
+    /// ([`NameAnalysis::part_keys`], one list), then two adjacent words read as one.
     pub fn keys(&self) -> Vec<Text> {
         let mut keys: Vec<Text> = Vec::with_capacity(self.parts.len() * 3);
-        for p in &self.parts {
-            if p.role == Role::Particle {
-                continue;
+        for k in self.part_keys().into_iter().flatten() {
+            if !keys.contains(&k) {
+                keys.push(k);
             }
+        }
+        keys.extend(self.joined_keys());
+        keys
+    }
+
+    /// The blocking keys of each part that is a name (particles have none), in the order
+    /// written: its skeletons and `=id` for a known name. A record holds a name when it holds
+    /// any key of its part.
+    pub fn part_keys(&self) -> Vec<Vec<Text>> {
+        let mut parts = Vec::with_capacity(self.parts.len());
+        for p in self.parts.iter().filter(|p| p.role != Role::Particle) {
+            let mut keys: Vec<Text> = Vec::with_capacity(p.skeletons.len() + p.equivalence.len());
             for s in &p.skeletons {
                 if !s.is_empty() && !keys.contains(s) {
                     keys.push(s.clone());
@@ -87,9 +100,18 @@ impl NameAnalysis {
                     keys.push(k);
                 }
             }
+            if !keys.is_empty() {
+                parts.push(keys);
+            }
         }
-        // Two adjacent words read as one, for a name typed together elsewhere (SMIRNOVMIKHAIL).
+        parts
+    }
+
+    /// Two adjacent words read as one, for a name typed together elsewhere (SMIRNOVMIKHAIL):
+    /// the first skeletons of both, joined.
+    pub fn joined_keys(&self) -> Vec<Text> {
         let words: Vec<&NamePart> = self.parts.iter().filter(|p| p.role != Role::Particle).collect();
+        let mut keys = Vec::new();
         for w in words.windows(2) {
             if w[0].kind == PartKind::Name && w[1].kind == PartKind::Name {
                 if let (Some(x), Some(y)) = (w[0].skeletons.first(), w[1].skeletons.first()) {

@@ -458,3 +458,23 @@ fn a_family_name_in_capitals_before_the_others_is_read_as_the_family_name() {
         assert_eq!(a.parts[0].role, Role::Given, "{text}");
     }
 }
+
+#[test]
+fn keys_are_told_by_part_and_two_words_read_as_one() {
+    let e = engine();
+    let a = e.analyse("Ahmad bin Khalil al-Halabi");
+    let parts = a.part_keys();
+    // Particles (bin, al-) have no keys; each name holds all its spellings' keys.
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    let khalil = e.analyse("Halil").part_keys();
+    assert_eq!(khalil.len(), 1);
+    assert!(khalil[0].iter().any(|k| k == "=khalil"), "{khalil:?}");
+    assert!(khalil[0].iter().all(|k| parts[1].contains(k)), "{khalil:?} in {:?}", parts[1]);
+    // The name's keys are its parts' keys and the joined words, each once.
+    let keys = a.keys();
+    assert_eq!(
+        keys.len(),
+        parts.iter().flatten().collect::<std::collections::HashSet<_>>().len() + a.joined_keys().len()
+    );
+    assert_eq!(a.joined_keys().len(), 2, "Ahmad+Khalil, Khalil+Halabi: {:?}", a.joined_keys());
+}

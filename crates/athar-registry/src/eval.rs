@@ -628,6 +628,11 @@ pub struct SearchRecall {
     /// search said were ambiguous.
     pub name_only_missed: usize,
     pub name_only_missed_flagged: usize,
+    /// Queries whose person is not among the first ten, and how many of them the search never
+    /// scored a record of the person for (none was among its candidates): a miss of finding,
+    /// not of ranking.
+    pub missed: usize,
+    pub missed_unscored: usize,
     /// Queries whose person comes first, and how many of them were flagged ambiguous.
     pub first: usize,
     pub first_flagged: usize,
@@ -647,14 +652,13 @@ fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap
         let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
         let (mother, year) = (given(&q.query.mother), given(&q.query.born));
         let groups = [true, mother || year, mother && year, !mother && !year];
-        let found = crate::search::checked_query(q.query).ok().and_then(|query| index.search(&query, 10).ok());
-        let rank = found.as_ref().and_then(|found| {
-            found.results.iter().position(|m| {
-                m.records
-                    .iter()
-                    .any(|x| truth.get(&key(&x.source, x.source_record_id.as_deref().unwrap_or(""))) == Some(&q.person))
-            })
-        });
+        let query = crate::search::checked_query(q.query).ok();
+        let found = query.as_ref().and_then(|query| index.search(query, 10).ok());
+        let ours = |x: &&athar_search::RecordRef| {
+            truth.get(&key(&x.source, x.source_record_id.as_deref().unwrap_or(""))) == Some(&q.person)
+        };
+        let rank =
+            found.as_ref().and_then(|found| found.results.iter().position(|m| m.records.iter().any(|x| ours(&x))));
         let flagged = found.as_ref().is_some_and(|f| f.ambiguous.is_some());
         for (g, _) in groups.iter().enumerate().filter(|(_, inside)| **inside) {
             counts[g][0] += 1;
@@ -664,6 +668,11 @@ fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap
         if rank == Some(0) {
             out.first += 1;
             out.first_flagged += usize::from(flagged);
+        }
+        if rank.is_none() {
+            out.missed += 1;
+            let scored = query.as_ref().and_then(|query| index.candidate_records(query).ok());
+            out.missed_unscored += usize::from(!scored.is_some_and(|c| c.iter().any(ours)));
         }
         if rank.is_none() && !mother && !year {
             out.name_only_missed += 1;
@@ -735,6 +744,7 @@ mod tests {
         assert_eq!(r.name_only, RecallAt { queries: 1, at_1: 0.0, at_10: 0.0 });
         assert_eq!((r.name_only_missed, r.name_only_missed_flagged), (1, 1), "the miss is said to be ambiguous");
         assert_eq!((r.first, r.first_flagged), (2, 0), "no needless doubt where the family gave enough");
+        assert_eq!((r.missed, r.missed_unscored), (1, 0), "the namesakes' person was scored, and ranked past ten");
     }
 
     #[test]

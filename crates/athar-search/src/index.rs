@@ -10,7 +10,7 @@ use athar_link::{
 };
 use athar_names::{NameAnalysis, NameEngine, Text};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
@@ -204,6 +204,9 @@ pub enum IndexError {
 pub struct Index {
     engine: NameEngine,
     records: Vec<LinkRecord>,
+    /// Each record's birth date, apart from the record: the candidates of a common name read
+    /// tens of thousands of them.
+    births: Vec<Option<athar_link::record::BirthDate>>,
     refs: Vec<RecordRef>,
     /// Each record's facility and status, as an index into `values` ([`NO_VALUE`]: none
     /// stated): a registry names few of each.
@@ -261,7 +264,17 @@ enum KeyGroup {
 
 /// A record's keys from one group of its fields (see [`record_keys`]).
 fn group_keys(r: &LinkRecord, group: KeyGroup) -> Vec<u64> {
-    let mut keys = Vec::new();
+    let mut keys: Vec<u64> = group_names(r, group).into_iter().flatten().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The names of one group of a record's fields, each as its keys (a record holds the name
+/// when it holds any of them): every part of every field, and each pair of adjacent words read
+/// as one.
+fn group_names(r: &LinkRecord, group: KeyGroup) -> Vec<Vec<u64>> {
+    let mut names = Vec::new();
     for k in ComparisonKind::PERSON_NAMES {
         let mother = matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName);
         if mother != (group == KeyGroup::Mother) {
@@ -269,12 +282,12 @@ fn group_keys(r: &LinkRecord, group: KeyGroup) -> Vec<u64> {
         }
         let tag = if mother { b'm' } else { b'p' };
         if let Some(a) = k.name_field(r) {
-            keys.extend(a.keys().iter().map(|key| athar_link::blocking::key_hash(tag, key)));
+            let hash = |keys: &[Text]| keys.iter().map(|key| athar_link::blocking::key_hash(tag, key)).collect();
+            names.extend(a.part_keys().iter().map(|keys| hash(keys)));
+            names.extend(a.joined_keys().iter().map(|key| hash(std::slice::from_ref(key))));
         }
     }
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    names
 }
 
 impl Index {
@@ -297,6 +310,7 @@ impl Index {
         let mut index = Index {
             engine,
             records: Vec::new(),
+            births: Vec::new(),
             refs: Vec::new(),
             facility: Vec::new(),
             status: Vec::new(),
@@ -373,6 +387,7 @@ impl Index {
             }
         }
         self.key_start.push(self.keys_of.len() as u32);
+        self.births.extend(records.iter().map(|r| r.birth));
         self.records.extend(records);
         self.refs.extend(refs);
         self.facility.extend(facility);
@@ -505,6 +520,13 @@ impl Index {
     /// at most [`MAX_CANDIDATES`] records, whatever the query.
     pub fn search(&self, query: &Query, limit: usize) -> Result<SearchResults, QueryError> {
         self.search_among(query, None, limit, true)
+    }
+
+    /// The records a search for `query` scores (its candidates, see `candidates`): whether a
+    /// search that missed a person never scored their records is what this tells a measure.
+    pub fn candidate_records(&self, query: &Query) -> Result<Vec<&RecordRef>, QueryError> {
+        let q = query.to_record(&self.engine)?;
+        Ok(self.candidates(&q).into_iter().map(|c| &self.refs[c as usize]).collect())
     }
 
     /// As [`Index::search`], scoring `among` (record positions) instead of the candidates the
@@ -761,26 +783,29 @@ impl Index {
             .collect()
     }
 
-    /// Candidates: the records that share the rarest name keys with the query, each key
-    /// weighed by how rare it is (log of registry size over its records), at most
-    /// MAX_CANDIDATES. The person's own names and the mother's each draw a pool (at most
-    /// [`POOL`] records each), keys taken rarest first; see [`POOL`].
+    /// Candidates: the records that share the rarest names with the query, or two common
+    /// ones, ranked by the name keys they share with it (each weighed by how rare it is: log
+    /// of registry size over its records) and the birth year, at most MAX_CANDIDATES. The
+    /// person's own names and the mother's each draw a pool (its best [`POOL`] records); see
+    /// [`POOL`].
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let n = self.records.len().max(1) as f32;
         let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
         // A pool drawn from lists of common names alone is bounded: the records born within a
         // year of the query's birth year (when both have one), at most BIG_POOL of them.
-        let near = |r: &u32| match (q.birth, self.records[*r as usize].birth) {
+        let near = |r: &u32| match (q.birth, self.births[*r as usize]) {
             (Some(x), Some(y)) => (x.year - y.year).abs() <= 1 + x.tolerance(y),
             _ => true,
         };
         // The birth year, where both have one, ranks a pool: a namesake born ten years apart
         // is not the person looked for.
-        let year = |r: u32| match (q.birth, self.records[r as usize].birth) {
+        let year = |r: u32| match (q.birth, self.births[r as usize]) {
             (Some(born), Some(b)) if (b.year - born.year).abs() <= 1 + born.tolerance(b) => YEAR_AGREES,
             (Some(_), Some(_)) => -YEAR_AGREES,
             _ => 0.0,
         };
+        let keys_of =
+            |r: u32| &self.keys_of[self.key_start[r as usize] as usize..self.key_start[r as usize + 1] as usize];
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         let keep = |c: &mut Vec<(u32, f32)>, n: usize| {
             if c.len() > n {
@@ -788,68 +813,71 @@ impl Index {
                 c.truncate(n);
             }
         };
-        let mut hits: FxHashMap<u32, f32> = FxHashMap::default();
-        let mut late: Vec<(u64, f32)> = Vec::new();
-        // The person's own names and the mother's each draw a pool: a record that gives no
-        // mother's name is found by its own names though the mother's is the query's rarest
-        // key. The mother's common names read no long list once the own names found records:
-        // they only add to the records found.
-        for group in [KeyGroup::Own, KeyGroup::Mother] {
-            let open = group == KeyGroup::Own || hits.is_empty();
-            let mut lists: Vec<(u64, &Vec<u32>)> =
-                group_keys(q, group).into_iter().filter_map(|k| self.by_key.get(&k).map(|l| (k, l))).collect();
-            lists.sort_by_key(|(_, l)| l.len());
+        // Each group's names, each as its keys and their lists (a name's size is its longest
+        // list); every key of the query the registry holds, with its weight, by key.
+        let size = |name: &Vec<(u64, &Vec<u32>)>| name.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
+        let mut weighed: Vec<(u64, f32)> = Vec::new();
+        let groups = [KeyGroup::Own, KeyGroup::Mother].map(|group| {
+            let mut names: Vec<Vec<(u64, &Vec<u32>)>> = group_names(q, group)
+                .iter()
+                .map(|keys| keys.iter().filter_map(|k| self.by_key.get(k).map(|l| (*k, l))).collect())
+                .filter(|lists: &Vec<_>| !lists.is_empty())
+                .collect();
+            weighed.extend(names.iter().flatten().map(|(k, list)| (*k, weight(list))));
+            names.sort_by_key(size);
+            (group, names)
+        });
+        weighed.sort_by_key(|(k, _)| *k);
+        weighed.dedup_by_key(|(k, _)| *k);
+        // A record's rank: the weights of the query's keys it holds, and the birth year.
+        let rank = |r: u32| held_weight(keys_of(r), &weighed) + year(r);
+        let mut pools: Vec<FxHashMap<u32, f32>> = Vec::with_capacity(2);
+        for (group, names) in &groups {
+            // The mother's common names read no long list once the own names found records.
+            let open = *group == KeyGroup::Own || pools.iter().all(|p| p.is_empty());
             let mut pool: FxHashMap<u32, f32> = FxHashMap::default();
-            let mut rest = &lists[..];
-            if let [(_, a), (_, b), ..] = lists[..] {
-                if open && a.len() > SCAN_MAX {
-                    // Only common names: start from the records that hold the two rarest together.
-                    let (wa, wb) = (weight(a), weight(b));
-                    pool.extend(sorted_intersection(a, b).filter(near).take(BIG_POOL).map(|r| (r, wa + wb)));
-                    if !pool.is_empty() {
-                        rest = &lists[2..];
-                    }
+            // The rare names' records, read in full while the pool is small.
+            for name in names.iter().filter(|name| size(name) <= SCAN_MAX) {
+                if pool.len() >= POOL {
+                    break;
+                }
+                for r in name_records(name) {
+                    pool.entry(r).or_insert_with(|| rank(r));
                 }
             }
-            // Rarest first, read in full while the pool is small (a common key into an empty
-            // pool: its records born near the query, at most BIG_POOL); the common keys after
-            // that only add to the records found, asked of each record's own keys.
-            let mut some_late = false;
-            for (k, list) in rest {
-                let w = weight(list);
-                let short = list.len() <= SCAN_MAX;
-                if open && pool.is_empty() && !short {
-                    pool.extend(list.iter().copied().filter(near).take(BIG_POOL).map(|r| (r, w)));
-                } else if !some_late && short && pool.len() < POOL {
-                    for &r in list.iter() {
-                        *pool.entry(r).or_default() += w;
+            // The records that hold the two rarest common names together (born near the
+            // query), whatever rare name they lack: a rare name may be written so that it shares
+            // no key (Kheleel for Khalil), or be two words read as one (Ahmad Khalil) that a
+            // record writes apart. One common name alone draws a pool only where nothing else
+            // did. At most BIG_POOL records more.
+            if open {
+                let common: Vec<&Vec<(u64, &Vec<u32>)>> = names.iter().filter(|name| size(name) > SCAN_MAX).collect();
+                let holding: Option<Box<dyn Iterator<Item = u32>>> = match common[..] {
+                    [a, b, ..] => {
+                        let holds_b = move |r: &u32| b.iter().any(|(k, _)| keys_of(*r).binary_search(k).is_ok());
+                        Some(Box::new(name_records(a).filter(near).filter(holds_b)))
                     }
-                } else {
-                    some_late = true;
-                    late.push((*k, w));
+                    [a] if pool.is_empty() => Some(Box::new(name_records(a).filter(near))),
+                    _ => None,
+                };
+                let limit = pool.len() + BIG_POOL;
+                for r in holding.into_iter().flatten() {
+                    if pool.len() >= limit {
+                        break;
+                    }
+                    pool.entry(r).or_insert_with(|| rank(r));
                 }
             }
-            // Each group's best, by its keys and the birth year, into the pool of both.
-            let mut best: Vec<(u32, f32)> = pool.into_iter().map(|(r, w)| (r, w + year(r))).collect();
-            keep(&mut best, POOL);
-            for (r, scored) in best {
-                *hits.entry(r).or_default() += scored - year(r);
-            }
+            pools.push(pool);
         }
-        let mut c: Vec<(u32, f32)> = hits.into_iter().map(|(r, w)| (r, w + year(r))).collect();
-        // The common keys decide among the best of the pool only (each adds little next to a
-        // rare key or the birth year).
-        if !late.is_empty() {
-            keep(&mut c, POOL);
-            for (r, h) in c.iter_mut() {
-                let r = *r as usize;
-                let own = &self.keys_of[self.key_start[r] as usize..self.key_start[r + 1] as usize];
-                for (k, w) in &late {
-                    if own.binary_search(k).is_ok() {
-                        *h += w;
-                    }
-                }
-            }
+        // Each group's best into the pool of both: a record that gives no mother's name is
+        // found by its own names though the mother's is the query's rarest key.
+        let mut c: Vec<(u32, f32)> = Vec::new();
+        let mut taken: FxHashSet<u32> = FxHashSet::default();
+        for pool in pools {
+            let mut best: Vec<(u32, f32)> = pool.into_iter().collect();
+            keep(&mut best, POOL);
+            c.extend(best.into_iter().filter(|(r, _)| taken.insert(*r)));
         }
         keep(&mut c, MAX_CANDIDATES);
         c.sort_by(order);
@@ -857,15 +885,40 @@ impl Index {
     }
 }
 
-/// The records in both sorted lists.
-fn sorted_intersection<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
-    let mut j = 0;
-    a.iter().copied().filter(move |&r| {
-        while j < b.len() && b[j] < r {
-            j += 1;
+/// The records that hold a name: any of its keys (their lists).
+fn name_records<'a>(name: &[(u64, &'a Vec<u32>)]) -> impl Iterator<Item = u32> + 'a {
+    sorted_union(name.iter().map(|(_, l)| l.as_slice()).collect())
+}
+
+/// The records of sorted lists, each once, in order (the lists of one name's keys overlap).
+fn sorted_union(lists: Vec<&[u32]>) -> impl Iterator<Item = u32> + '_ {
+    let mut at = vec![0usize; lists.len()];
+    std::iter::from_fn(move || {
+        let next = lists.iter().zip(&at).filter_map(|(l, &i)| l.get(i)).min().copied()?;
+        for (l, i) in lists.iter().zip(at.iter_mut()) {
+            if l.get(*i) == Some(&next) {
+                *i += 1;
+            }
         }
-        j < b.len() && b[j] == r
+        Some(next)
     })
+}
+
+/// The weight of the keys `held` (sorted) that are `weighed` (sorted by key).
+fn held_weight(held: &[u64], weighed: &[(u64, f32)]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < held.len() && j < weighed.len() {
+        match held[i].cmp(&weighed[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += weighed[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -1310,5 +1363,34 @@ mod tests {
             );
         }
         assert_eq!(first_for_mahmud_allu(r).as_deref(), Some("alu"));
+    }
+    #[test]
+    fn a_record_that_writes_a_name_between_two_common_ones_is_a_candidate() {
+        // Thousands of records hold Ahmad, or Khalil, without the other; a few write "Ahmad
+        // Khalil" (two words read as one: a rare key, which fills the pool first); the
+        // person's record writes the father's name between them and gives no mother's name.
+        let mut r = Registry::new();
+        let names = ["Darwish", "Haddad", "Najjar", "Sabbagh", "Tahhan", "Jabri", "Kurdi", "Hamwi"];
+        for i in 0..(SCAN_MAX + 100) {
+            let year = (1950 + i % 50).to_string();
+            let full = format!("Ahmad Omar {}", names[i % names.len()]);
+            r.add(&format!("ahmad{i}"), &[("full_name", &full), ("birth_date", &year)]);
+            let full = format!("{} Hasan Khalil", names[i % names.len()]);
+            r.add(&format!("khalil{i}"), &[("full_name", &full), ("birth_date", &year)]);
+        }
+        for i in 0..5 {
+            r.add(
+                &format!("namesake{i}"),
+                &[("full_name", "Ahmad Khalil"), ("mother_name", "Huda"), ("birth_date", "1940")],
+            );
+        }
+        r.add("person", &[("full_name", "Ahmad Muhamad Kheleel"), ("birth_date", "1976-11-08")]);
+        let query = Query {
+            name: Some("Ahmad Khalil".into()),
+            mother: Some("Sawsan".into()),
+            born: Some("1976".into()),
+            ..Query::default()
+        };
+        assert_eq!(persons(&r.index(), &query).first().map(String::as_str), Some("person"));
     }
 }

@@ -238,6 +238,8 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
                 "with_mother_or_birth_year": at(&s.mother_or_year),
                 "with_mother_and_birth_year": at(&s.mother_and_year),
                 "name_only": at(&s.name_only),
+                "missed_at_10": s.missed,
+                "of_which_never_scored": s.missed_unscored,
                 "ambiguous": {
                     "name_only_missed_at_10": s.name_only_missed,
                     "of_which_flagged": s.name_only_missed_flagged,
@@ -346,6 +348,12 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         println!("    with both: {}", at(&s.mother_and_year));
         println!("    with neither the mother's name nor the birth year: {}", at(&s.name_only));
         let share = |k: usize, n: usize| if n == 0 { 0.0 } else { 100.0 * k as f64 / n as f64 };
+        println!(
+            "    not in the first ten: {} queries, of which {} ({:.1} %) never scored a record of the person (none was a candidate)",
+            s.missed,
+            s.missed_unscored,
+            share(s.missed_unscored, s.missed)
+        );
         println!(
             "    said ambiguous: {} of the {} name-only queries whose person is not in the first ten ({:.1} %); \
              {} of the {} whose person comes first ({:.1} %)",
