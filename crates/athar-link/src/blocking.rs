@@ -26,6 +26,9 @@ pub enum KeyPart {
     BirthDate,
     /// The whole date of the disappearance (an arrest, an entry), where day and month are known.
     EventDate,
+    /// The year and month of the disappearance, where the month is known (a day given on one
+    /// side only, or two days of one month apart).
+    EventMonth,
     NationalId,
 }
 
@@ -68,7 +71,7 @@ impl BlockingRule {
             .map(|p| match p {
                 KeyPart::Name(k) | KeyPart::NameNear(k) => *k,
                 KeyPart::BirthYear | KeyPart::BirthDate => ComparisonKind::BirthDate,
-                KeyPart::EventDate => ComparisonKind::EventDate,
+                KeyPart::EventDate | KeyPart::EventMonth => ComparisonKind::EventDate,
                 KeyPart::NationalId => ComparisonKind::NationalId,
             })
             .collect();
@@ -82,8 +85,8 @@ impl BlockingRule {
 /// birth year that a common name's block, split by year, leaves out); family name + birth place;
 /// given name + whole birth date; birth place + whole birth date; the whole birth date alone
 /// (in blocks of at most 20); the national id; given + family name + birth year read the other
-/// way round; given or family name + the whole date of the disappearance; given + mother's
-/// name. The three on the whole date find a person whose family name is missing or
+/// way round; given or family name + the whole date of the disappearance; given and family
+/// name + its month; given + mother's name. The three on the whole date find a person whose family name is missing or
 /// misspelt in one list, or whose names are both written another way. Family + birth place
 /// finds a person whose given name is written as a nickname, an initial or a title in one list
 /// (on the historical-figures set it raised blocking recall from 0.56 to 0.66); like the
@@ -167,6 +170,18 @@ pub fn default_rules() -> Vec<BlockingRule> {
     other_order_names.other_reading = true;
     other_order_names.max_block = Some(NEAR_MAX_BLOCK);
     other_order_names.trains = false;
+    // The given and family name with the month of the arrest or the entry (a day given on one
+    // side only, or two days of one month): a common name's block, split by birth year, leaves
+    // out a record without one, or one a year apart. Of 4,305 true pairs blocking missed at
+    // 100,000 generated persons (`athar synth`, seed 7), 3,104 had a birth year on one side
+    // only and 847 two years one apart. This rule raised blocking recall there from 0.9482 to
+    // 0.9536 for 1.2 % more pairs (pairwise F1 0.7233 to 0.7242). It does not train, as the
+    // rules on the day do not.
+    let mut names_event_month = BlockingRule::new(
+        "given+family+event_month",
+        &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName), KeyPart::EventMonth],
+    );
+    names_event_month.trains = false;
     vec![
         BlockingRule::new("given+family", &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName)]),
         family_mother,
@@ -190,6 +205,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
         // on `athar synth`'s own 10,000, from 0.965 to 0.970 (F1 0.838 to 0.839).
         given_event,
         family_event,
+        names_event_month,
         given_mother,
         family_near,
         given_near,
@@ -297,6 +313,9 @@ fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &
         KeyPart::BirthYear => out.extend(r.birth.map(|b| b.year as u64)),
         KeyPart::BirthDate => out.extend(whole_date(r.birth)),
         KeyPart::EventDate => out.extend(whole_date(r.event)),
+        KeyPart::EventMonth => {
+            out.extend(r.event.and_then(|d| Some(((d.year as u64) << 16) | (u64::from(d.month?) << 8))))
+        }
         KeyPart::NationalId => out.extend(r.national_id_hash.iter().map(|h| key_hash(b'#', h))),
     }
     out.sort_unstable();
@@ -841,6 +860,36 @@ mod tests {
         let by: Vec<(u32, u32)> = c.by_rule[at].iter().map(|&k| c.pairs[k as usize]).collect();
         assert!(by.contains(&(0, 1)), "{by:?}");
         assert!(!by.iter().any(|&(i, j)| i == 2 || j == 2), "{by:?}");
+    }
+
+    #[test]
+    fn a_common_name_meets_its_person_in_the_month_of_the_arrest() {
+        // Ten Ali Hassans, too many for one block, most with a birth year; the person's two
+        // records give the arrest in one month (one to the day) and one of them no birth year.
+        let e = NameEngine::new();
+        let mut fields: Vec<Vec<(&str, &str)>> = (0..8)
+            .map(|i| {
+                let event = ["2014-10-02", "2013-09-22", "2015-01-01", ""][i % 4];
+                vec![("given_name", "Ali"), ("family_name", "Hassan"), ("birth_date", "1980"), ("event_date", event)]
+            })
+            .collect();
+        fields.push(vec![
+            ("given_name", "Ali"),
+            ("family_name", "Hassan"),
+            ("birth_date", "1979"),
+            ("event_date", "2014-09-22"),
+        ]);
+        fields.push(vec![("full_name", "علي حسن"), ("event_date", "2014-09")]);
+        let recs: Vec<LinkRecord> =
+            fields.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f, None)).collect();
+        let rules = default_rules();
+        let c = candidate_pairs(&recs, &rules, 5);
+        let at = rules.iter().position(|r| r.name == "given+family+event_month").expect("the rule");
+        assert!(!rules[at].trains, "its pairs are chosen by a shared day of arrest: not for EM");
+        let by: Vec<(u32, u32)> = c.by_rule[at].iter().map(|&k| c.pairs[k as usize]).collect();
+        assert_eq!(by, vec![(0, 4), (1, 5), (2, 6), (8, 9)], "records arrested in one month meet, no others");
+        let without: Vec<BlockingRule> = rules.iter().filter(|r| r.name != rules[at].name).cloned().collect();
+        assert!(!candidate_pairs(&recs, &without, 5).pairs.contains(&(8, 9)), "no other rule finds them");
     }
 
     #[test]
