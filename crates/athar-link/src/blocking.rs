@@ -174,18 +174,20 @@ pub fn default_rules() -> Vec<BlockingRule> {
     // side only, or two days of one month): a common name's block, split by birth year, leaves
     // out a record without one, or one a year apart. Of 4,305 true pairs blocking missed at
     // 100,000 generated persons (`athar synth`, seed 7), 3,104 had a birth year on one side
-    // only and 847 two years one apart. This rule raised blocking recall there from 0.9482 to
-    // 0.9536 for 1.2 % more pairs (pairwise F1 0.7233 to 0.7242). Where one of the names is
-    // misspelt too, the other name with the month finds the pair, in blocks of 20: on 20,000
-    // persons whose name words were misspelt with probability 0.3, the three rules raised
-    // blocking recall from 0.8921 to 0.8989 (F1 0.7034 to 0.7044) for 7.5 % more pairs; at
-    // 100,000 they make 5.8 % more pairs, for a blocking recall of 0.9541. They do not train,
-    // as the rules on the day do not.
+    // only and 847 two years one apart. Where one of the names is misspelt too, the other
+    // name with the month finds the pair. The three rules, in blocks of 20 (the names' own
+    // blocks of a month are large at a million records): on 20,000 persons whose name words
+    // were misspelt with probability 0.3, blocking recall 0.8921 to 0.8989 (F1 0.7034 to
+    // 0.7044) for 7.5 % more pairs; at 100,000 persons 0.9482 to 0.9538 for 5.6 % more; at
+    // 1,007,203 records 0.8790 to 0.8891 for 6.6 % more (peak memory of the link 3.88 to 4.00
+    // GiB; without the block limit on the names' rule 0.8930, 11 % more pairs, 4.51 GiB).
+    // They do not train, as the rules on the day do not.
     let mut names_event_month = BlockingRule::new(
         "given+family+event_month",
         &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName), KeyPart::EventMonth],
     );
     names_event_month.trains = false;
+    names_event_month.max_block = Some(GIVEN_MOTHER_MAX_BLOCK);
     let mut family_event_month =
         BlockingRule::new("family+event_month", &[KeyPart::Name(FamilyName), KeyPart::EventMonth]);
     family_event_month.trains = false;
@@ -902,8 +904,8 @@ mod tests {
         assert!(!rules[at].trains, "its pairs are chosen by a shared day of arrest: not for EM");
         let by: Vec<(u32, u32)> = c.by_rule[at].iter().map(|&k| c.pairs[k as usize]).collect();
         assert_eq!(by, vec![(0, 4), (1, 5), (2, 6), (8, 9)], "records arrested in one month meet, no others");
-        // The given or the family name alone with the month: in blocks of 20 at most.
-        for name in ["family+event_month", "given+event_month"] {
+        // In blocks of 20 at most: a common name's month is a large block at a million records.
+        for name in ["given+family+event_month", "family+event_month", "given+event_month"] {
             let r = rules.iter().find(|r| r.name == name).expect("the rule");
             assert!(!r.trains && r.max_block == Some(GIVEN_MOTHER_MAX_BLOCK), "{r:?}");
         }
