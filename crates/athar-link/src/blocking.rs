@@ -246,7 +246,8 @@ pub const RULE_SAMPLE: usize = 250_000;
 /// on one day), and their blocks, even split by birth year, would be most of these rules'
 /// pairs. On 1,007,203 generated records, the three new rules made 12.3M pairs more than
 /// before (67.1M, peak memory 4.45 GB); limited so, 4.4M (57.5M, 4.02 GB), with the blocking
-/// recall on 20,000 persons with misspelt names 0.837 instead of 0.839.
+/// recall on 20,000 persons with misspelt names 0.837 instead of 0.839. The three rules on
+/// names with the month of the disappearance keep to it too (see [`default_rules`]).
 pub const GIVEN_MOTHER_MAX_BLOCK: usize = 20;
 
 /// The block limit of the rule on the whole birth date alone.

@@ -1,6 +1,6 @@
-//! The candidate index and the search over it: name keys → records, the rarest keys first, the
-//! linkage model's comparisons on the candidates, the best record per person, explained. Owns
-//! ranking; not the reading of the store, nor printing.
+//! The candidate index and the search over it: name keys → records, the rare names read first
+//! and two common ones together, the linkage model's comparisons on the candidates, the best
+//! record per person, explained. Owns ranking; not the reading of the store, nor printing.
 
 use crate::query::{Query, QueryError};
 use athar_link::record::{NO_VALUE as NO_VALUE_ID, VALUE_SLOTS};
@@ -161,19 +161,20 @@ pub const MAX_LIMIT: usize = 100;
 /// search needs the recall more than the millisecond.
 pub const MAX_CANDIDATES: usize = 300;
 
-/// While fewer records than this share a key with the query, each key's records are read in
-/// full; past it, a key only counts for the records already found (looked up in each record's
-/// sorted keys), so that "Mohammed" costs a lookup per candidate, not a pass over a fifth of
-/// the registry. The person's own names and the mother's each draw such a pool, and each
-/// gives its best this many records at most.
+/// While fewer records than this were found, each rare name's records are read in full. The
+/// person's own names and the mother's each draw such a pool, and each gives its best this
+/// many records at most (ranked by the query's keys they hold, each looked up in the record's
+/// sorted keys, and the birth year).
 const POOL: usize = 4 * MAX_CANDIDATES;
 
-/// The longest list of a key read in full while the pool is small; a longer one only adds to
-/// the records found.
+/// A name whose longest key list is longer than this is common: its records are read only
+/// where they hold a second common name of the query too (or where nothing else was found),
+/// so that "Mohammed" alone never costs a pass over a fifth of the registry.
 const SCAN_MAX: usize = 8 * POOL;
 
-/// The most records a query of common names alone draws its pool from (see `candidates`):
-/// the own names' pool, or the mother's when the own names found none.
+/// The most records the common names add to a pool (see `candidates`): those holding two of
+/// them, or one where nothing else was found; the own names' pool, or the mother's when the
+/// own names found none.
 const BIG_POOL: usize = 4 * SCAN_MAX;
 
 /// What a birth year within one year adds to a candidate's key weight (and a farther one
@@ -791,8 +792,8 @@ impl Index {
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let n = self.records.len().max(1) as f32;
         let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
-        // A pool drawn from lists of common names alone is bounded: the records born within a
-        // year of the query's birth year (when both have one), at most BIG_POOL of them.
+        // The common names' records are bounded: those born within a year of the query's birth
+        // year (when both have one), at most BIG_POOL of them.
         let near = |r: &u32| match (q.birth, self.births[*r as usize]) {
             (Some(x), Some(y)) => (x.year - y.year).abs() <= 1 + x.tolerance(y),
             _ => true,
@@ -836,7 +837,8 @@ impl Index {
             // The mother's common names read no long list once the own names found records.
             let open = *group == KeyGroup::Own || pools.iter().all(|p| p.is_empty());
             let mut pool: FxHashMap<u32, f32> = FxHashMap::default();
-            // The rare names' records, read in full while the pool is small.
+            // The rare names' records, read in full while the pool is small. (A rare spelling's
+            // list of a common name is not: the spelling would outweigh the other names.)
             for name in names.iter().filter(|name| size(name) <= SCAN_MAX) {
                 if pool.len() >= POOL {
                     break;
@@ -846,26 +848,34 @@ impl Index {
                 }
             }
             // The records that hold the two rarest common names together (born near the
-            // query), whatever rare name they lack: a rare name may be written so that it shares
-            // no key (Kheleel for Khalil), or be two words read as one (Ahmad Khalil) that a
-            // record writes apart. One common name alone draws a pool only where nothing else
-            // did. At most BIG_POOL records more.
+            // query), whatever rare name they lack: a rare name may be misspelt so that it
+            // shares no key, or be two words read as one (Ahmad Khalil) that a record writes
+            // apart. The second name is told by the keys the first lacks (Mahmoud and Muhammad
+            // share a skeleton); a name repeated is one name. One common name alone draws a
+            // pool only where nothing else did. At most BIG_POOL records more.
             if open {
                 let common: Vec<&Vec<(u64, &Vec<u32>)>> = names.iter().filter(|name| size(name) > SCAN_MAX).collect();
-                let holding: Option<Box<dyn Iterator<Item = u32>>> = match common[..] {
-                    [a, b, ..] => {
-                        let holds_b = move |r: &u32| b.iter().any(|(k, _)| keys_of(*r).binary_search(k).is_ok());
-                        Some(Box::new(name_records(a).filter(near).filter(holds_b)))
-                    }
-                    [a] if pool.is_empty() => Some(Box::new(name_records(a).filter(near))),
-                    _ => None,
-                };
                 let limit = pool.len() + BIG_POOL;
-                for r in holding.into_iter().flatten() {
-                    if pool.len() >= limit {
-                        break;
+                let draw = |pool: &mut FxHashMap<u32, f32>, records: &mut dyn Iterator<Item = u32>| {
+                    for r in records {
+                        if pool.len() >= limit {
+                            break;
+                        }
+                        pool.entry(r).or_insert_with(|| rank(r));
                     }
-                    pool.entry(r).or_insert_with(|| rank(r));
+                };
+                if let Some(a) = common.first() {
+                    let second = common[1..].iter().find_map(|b| {
+                        let keys: Vec<u64> = b.iter().map(|(k, _)| *k).collect();
+                        keys.iter().any(|k| !a.iter().any(|(x, _)| x == k)).then_some(keys)
+                    });
+                    if let Some(b) = second {
+                        let holds_b = |r: &u32| b.iter().any(|k| keys_of(*r).binary_search(k).is_ok());
+                        draw(&mut pool, &mut name_records(a).filter(near).filter(holds_b));
+                    }
+                    if pool.is_empty() {
+                        draw(&mut pool, &mut name_records(a).filter(near));
+                    }
                 }
             }
             pools.push(pool);
