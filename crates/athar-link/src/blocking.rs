@@ -330,9 +330,7 @@ fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &
         KeyPart::BirthYear => out.extend(r.birth.map(|b| b.year as u64)),
         KeyPart::BirthDate => out.extend(whole_date(r.birth)),
         KeyPart::EventDate => out.extend(whole_date(r.event)),
-        KeyPart::EventMonth => {
-            out.extend(r.event.and_then(|d| Some(((d.year as u64) << 16) | (u64::from(d.month?) << 8))))
-        }
+        KeyPart::EventMonth => out.extend(r.event.and_then(month_key)),
         KeyPart::NationalId => out.extend(r.national_id_hash.iter().map(|h| key_hash(b'#', h))),
     }
     out.sort_unstable();
@@ -341,12 +339,13 @@ fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &
 
 /// A date's key where its day and month are known.
 fn whole_date(d: Option<BirthDate>) -> Option<u64> {
-    match d {
-        Some(BirthDate { year, month: Some(m), day: Some(d), .. }) => {
-            Some(((year as u64) << 16) | (u64::from(m) << 8) | u64::from(d))
-        }
-        _ => None,
-    }
+    let d = d?;
+    Some(month_key(d)? | u64::from(d.day?))
+}
+
+/// A date's year and month as a key, where the month is known (its day's bits left 0).
+fn month_key(d: BirthDate) -> Option<u64> {
+    Some(((d.year as u64) << 16) | (u64::from(d.month?) << 8))
 }
 
 /// The rule's keys of a record: every combination of its parts' keys (none when a part has

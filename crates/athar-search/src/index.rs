@@ -249,8 +249,11 @@ const MOST_WORD_BYTES: usize = 64;
 /// any order) or the mother's — so that a query's family name does not find every record
 /// whose mother bears it.
 fn record_keys(r: &LinkRecord) -> Vec<u64> {
-    let mut keys = group_keys(r, KeyGroup::Own);
-    keys.extend(group_keys(r, KeyGroup::Mother));
+    let mut keys: Vec<u64> = [KeyGroup::Own, KeyGroup::Mother]
+        .into_iter()
+        .flat_map(|group| group_fields(r, group))
+        .flat_map(|(tag, a)| a.keys().into_iter().map(move |key| athar_link::blocking::key_hash(tag, &key)))
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -263,12 +266,13 @@ enum KeyGroup {
     Mother,
 }
 
-/// A record's keys from one group of its fields (see [`record_keys`]).
-fn group_keys(r: &LinkRecord, group: KeyGroup) -> Vec<u64> {
-    let mut keys: Vec<u64> = group_names(r, group).into_iter().flatten().collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+/// The name fields of one group of a record's, each with the tag its keys are hashed with.
+fn group_fields(r: &LinkRecord, group: KeyGroup) -> impl Iterator<Item = (u8, &NameAnalysis)> {
+    ComparisonKind::PERSON_NAMES.iter().filter_map(move |k| {
+        let mother = matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName);
+        let field = k.name_field(r).filter(|_| mother == (group == KeyGroup::Mother))?;
+        Some((if mother { b'm' } else { b'p' }, field))
+    })
 }
 
 /// The names of one group of a record's fields, each as its keys (a record holds the name
@@ -276,17 +280,10 @@ fn group_keys(r: &LinkRecord, group: KeyGroup) -> Vec<u64> {
 /// as one.
 fn group_names(r: &LinkRecord, group: KeyGroup) -> Vec<Vec<u64>> {
     let mut names = Vec::new();
-    for k in ComparisonKind::PERSON_NAMES {
-        let mother = matches!(k, ComparisonKind::MotherName | ComparisonKind::MotherFamilyName);
-        if mother != (group == KeyGroup::Mother) {
-            continue;
-        }
-        let tag = if mother { b'm' } else { b'p' };
-        if let Some(a) = k.name_field(r) {
-            let hash = |keys: &[Text]| keys.iter().map(|key| athar_link::blocking::key_hash(tag, key)).collect();
-            names.extend(a.part_keys().iter().map(|keys| hash(keys)));
-            names.extend(a.joined_keys().iter().map(|key| hash(std::slice::from_ref(key))));
-        }
+    for (tag, a) in group_fields(r, group) {
+        let hash = |keys: &[Text]| keys.iter().map(|key| athar_link::blocking::key_hash(tag, key)).collect();
+        names.extend(a.part_keys().iter().map(|keys| hash(keys)));
+        names.extend(a.joined_keys().iter().map(|key| hash(std::slice::from_ref(key))));
     }
     names
 }
@@ -792,18 +789,20 @@ impl Index {
     fn candidates(&self, q: &LinkRecord) -> Vec<u32> {
         let n = self.records.len().max(1) as f32;
         let weight = |list: &Vec<u32>| (n / list.len() as f32).ln().max(0.01);
+        // Whether a record's birth year is within a year of the query's (None: one has none).
+        let within_year = |r: u32| match (q.birth, self.births[r as usize]) {
+            (Some(x), Some(y)) => Some((x.year - y.year).abs() <= 1 + x.tolerance(y)),
+            _ => None,
+        };
         // The common names' records are bounded: those born within a year of the query's birth
         // year (when both have one), at most BIG_POOL of them.
-        let near = |r: &u32| match (q.birth, self.births[*r as usize]) {
-            (Some(x), Some(y)) => (x.year - y.year).abs() <= 1 + x.tolerance(y),
-            _ => true,
-        };
+        let near = |r: &u32| within_year(*r) != Some(false);
         // The birth year, where both have one, ranks a pool: a namesake born ten years apart
         // is not the person looked for.
-        let year = |r: u32| match (q.birth, self.births[r as usize]) {
-            (Some(born), Some(b)) if (b.year - born.year).abs() <= 1 + born.tolerance(b) => YEAR_AGREES,
-            (Some(_), Some(_)) => -YEAR_AGREES,
-            _ => 0.0,
+        let year = |r: u32| match within_year(r) {
+            Some(true) => YEAR_AGREES,
+            Some(false) => -YEAR_AGREES,
+            None => 0.0,
         };
         let keys_of =
             |r: u32| &self.keys_of[self.key_start[r as usize] as usize..self.key_start[r as usize + 1] as usize];
