@@ -938,7 +938,7 @@ fn refine_m_on_confident_pairs(model: &mut FsModel, rules: &[&TrainingSet<'_>], 
         read.push(*k);
     }
     for (kind, group) in &SPLIT_ON_CONFIDENT_PAIRS {
-        let Some(counts) = ComparisonKind::ALL.iter().position(|k| k == kind).map(|ki| &counts[ki]) else { continue };
+        let counts = &counts[*kind as usize];
         let pairs: usize = group.iter().map(|&l| counts.get(l).copied().unwrap_or(0)).sum();
         if pairs < MIN_CONFIDENT_PAIRS {
             continue;

@@ -184,7 +184,17 @@ impl Registry {
         let Sweep { blocking_recall, points: sweep, calibration, prior, ceiling, ceiling_without, pairs } =
             self.read(|s| sweep(s, truth_of, want_pairs))?;
         let search = match queries {
-            Some(q) => Some(self.with_index(|index| Ok(recall(index, q, truth_of)))?),
+            Some(q) => {
+                let asked = q.len();
+                let r = self.with_index(|index| Ok(recall(index, q, truth_of)))?;
+                if r.all.queries == 0 {
+                    invalid!(
+                        "none of the {asked} queries is for a person of the truth file: check that the queries' \
+                         person_id names the truth's persons"
+                    );
+                }
+                Some(r)
+            }
             None => None,
         };
         self.audit(actor, "eval", Some(what), Some(matched as i64), None)?;
@@ -621,6 +631,11 @@ pub struct SearchRecall {
     pub mother_or_year: RecallAt,
     /// Queries that carry both.
     pub mother_and_year: RecallAt,
+    /// The queries that carry both, by what the person's records in the registry give: the
+    /// mother's name and a birth year (on one record or two), a year only, the mother's name
+    /// only, neither. A search cannot find a person by a field no record of theirs gives:
+    /// among namesakes, such a query is ambiguous whatever the ranking.
+    pub mother_and_year_by_records: [RecallAt; 4],
     /// Queries that carry neither (a name, perhaps with a father's name, a place, a date of
     /// arrest or a facility).
     pub name_only: RecallAt,
@@ -633,6 +648,9 @@ pub struct SearchRecall {
     /// not of ranking.
     pub missed: usize,
     pub missed_unscored: usize,
+    /// Queries the search refused (a name it cannot read, a date it cannot read): counted as
+    /// missed.
+    pub refused: usize,
     /// Queries whose person comes first, and how many of them were flagged ambiguous.
     pub first: usize,
     pub first_flagged: usize,
@@ -642,8 +660,18 @@ pub struct SearchRecall {
 /// the queries whose person is in the registry.
 fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap<String, String>) -> SearchRecall {
     let in_registry: HashSet<&String> = truth.values().collect();
-    // Per group (all, mother or year, both, neither): queries, first, among ten.
-    let mut counts = [[0usize; 3]; 4];
+    // Whether some record of each person gives the mother's name, and a birth year.
+    let mut gives: HashMap<&String, (bool, bool)> = HashMap::new();
+    for (r, mother, year) in index.mother_and_year_given() {
+        if let Some(p) = truth.get(&key(&r.source, r.source_record_id.as_deref().unwrap_or(""))) {
+            let e = gives.entry(p).or_default();
+            (e.0, e.1) = (e.0 || mother, e.1 || year);
+        }
+    }
+    // Per group (all, mother or year, both, neither): queries, first, among ten; then the
+    // queries with both, by what the person's records give (both, the year, the mother's
+    // name, neither).
+    let mut counts = [[0usize; 3]; 8];
     let mut out = SearchRecall::default();
     for q in queries {
         if !in_registry.contains(&q.person) {
@@ -651,7 +679,18 @@ fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap
         }
         let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
         let (mother, year) = (given(&q.query.mother), given(&q.query.born));
-        let groups = [true, mother || year, mother && year, !mother && !year];
+        let (m, y) = gives.get(&q.person).copied().unwrap_or_default();
+        let both = mother && year;
+        let groups = [
+            true,
+            mother || year,
+            both,
+            !mother && !year,
+            both && m && y,
+            both && !m && y,
+            both && m && !y,
+            both && !m && !y,
+        ];
         let query = crate::search::checked_query(q.query).ok();
         let found = query.as_ref().and_then(|query| index.search(query, 10).ok());
         let ours = |x: &&athar_search::RecordRef| {
@@ -671,8 +710,12 @@ fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap
         }
         if rank.is_none() {
             out.missed += 1;
-            let scored = query.as_ref().and_then(|query| index.candidate_records(query).ok());
-            out.missed_unscored += usize::from(!scored.is_some_and(|c| c.iter().any(ours)));
+            // A query the checks refuse is counted apart: it scored nothing, but not for want
+            // of finding.
+            match query.as_ref().map(|query| index.candidate_records(query)) {
+                Some(Ok(scored)) => out.missed_unscored += usize::from(!scored.iter().any(ours)),
+                _ => out.refused += 1,
+            }
         }
         if rank.is_none() && !mother && !year {
             out.name_only_missed += 1;
@@ -685,6 +728,7 @@ fn recall(index: &athar_search::Index, queries: Vec<TruthQuery>, truth: &HashMap
     };
     (out.all, out.mother_or_year, out.mother_and_year, out.name_only) =
         (at(counts[0]), at(counts[1]), at(counts[2]), at(counts[3]));
+    out.mother_and_year_by_records = [at(counts[4]), at(counts[5]), at(counts[6]), at(counts[7])];
     out
 }
 
@@ -734,17 +778,29 @@ mod tests {
             ask("Ahmad Khatib", None, Some("1990"), "khatib"),
             // The name alone: fifteen persons fit it as well; the one sought is not in the ten.
             ask("Mohammed Halabi", None, None, "z-sought"),
+            // A birth date the checks refuse: missed, and counted as refused.
+            ask("Ahmad Khatib", None, Some("31/13/1990"), "khatib"),
             // A person the registry does not hold: not counted.
             ask("Omar Shami", None, Some("1970"), "nobody"),
         ];
         let r = recall(&index, queries, &truth);
-        assert_eq!(r.all, RecallAt { queries: 3, at_1: 2.0 / 3.0, at_10: 2.0 / 3.0 });
-        assert_eq!(r.mother_or_year, RecallAt { queries: 2, at_1: 1.0, at_10: 1.0 });
+        assert_eq!(r.all, RecallAt { queries: 4, at_1: 0.5, at_10: 0.5 });
+        assert_eq!(r.mother_or_year, RecallAt { queries: 3, at_1: 2.0 / 3.0, at_10: 2.0 / 3.0 });
         assert_eq!(r.mother_and_year, RecallAt { queries: 1, at_1: 1.0, at_10: 1.0 });
         assert_eq!(r.name_only, RecallAt { queries: 1, at_1: 0.0, at_10: 0.0 });
         assert_eq!((r.name_only_missed, r.name_only_missed_flagged), (1, 1), "the miss is said to be ambiguous");
         assert_eq!((r.first, r.first_flagged), (2, 0), "no needless doubt where the family gave enough");
-        assert_eq!((r.missed, r.missed_unscored), (1, 0), "the namesakes' person was scored, and ranked past ten");
+        assert_eq!(
+            (r.missed, r.missed_unscored, r.refused),
+            (2, 0, 1),
+            "the namesakes' person was scored, and ranked past ten; the unreadable date refused"
+        );
+        let none = RecallAt::default();
+        assert_eq!(
+            r.mother_and_year_by_records,
+            [RecallAt { queries: 1, at_1: 1.0, at_10: 1.0 }, none, none, none],
+            "the one query with both: its person's record gives both"
+        );
     }
 
     #[test]

@@ -437,6 +437,12 @@ impl Index {
         self.refs.binary_search_by_key(&record_id, |r| r.record_id).ok()
     }
 
+    /// Every record with whether it gives a mother's name and a birth year, in record order:
+    /// what a search by both can find a record by.
+    pub fn mother_and_year_given(&self) -> impl Iterator<Item = (&RecordRef, bool, bool)> + '_ {
+        self.refs.iter().zip(&self.records).map(|(r, x)| (r, x.mother_given.is_some(), x.birth.is_some()))
+    }
+
     /// Every record's person, in record order.
     pub fn persons(&self) -> impl Iterator<Item = (i64, &str)> + '_ {
         self.refs.iter().map(|r| (r.record_id, r.person_id.as_str()))
@@ -522,9 +528,11 @@ impl Index {
 
     /// The records a search for `query` scores (its candidates, see `candidates`): whether a
     /// search that missed a person never scored their records is what this tells a measure.
+    /// The facility and status filters leave out what a search leaves out.
     pub fn candidate_records(&self, query: &Query) -> Result<Vec<&RecordRef>, QueryError> {
         let q = query.to_record(&self.engine)?;
-        Ok(self.candidates(&q).into_iter().map(|c| &self.refs[c as usize]).collect())
+        let (keep, mut seen) = (self.filter(query), FxHashMap::default());
+        Ok(self.candidates(&q).into_iter().filter(|&c| keep(c, &mut seen)).map(|c| &self.refs[c as usize]).collect())
     }
 
     /// As [`Index::search`], scoring `among` (record positions) instead of the candidates the

@@ -237,9 +237,16 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
                 "queries": s.all.queries, "recall_at_1": s.all.at_1, "recall_at_10": s.all.at_10,
                 "with_mother_or_birth_year": at(&s.mother_or_year),
                 "with_mother_and_birth_year": at(&s.mother_and_year),
+                "with_both_by_what_the_records_give": {
+                    "both": at(&s.mother_and_year_by_records[0]),
+                    "birth_year_only": at(&s.mother_and_year_by_records[1]),
+                    "mother_only": at(&s.mother_and_year_by_records[2]),
+                    "neither": at(&s.mother_and_year_by_records[3]),
+                },
                 "name_only": at(&s.name_only),
                 "missed_at_10": s.missed,
                 "of_which_never_scored": s.missed_unscored,
+                "of_which_refused": s.refused,
                 "ambiguous": {
                     "name_only_missed_at_10": s.name_only_missed,
                     "of_which_flagged": s.name_only_missed_flagged,
@@ -346,13 +353,20 @@ pub fn eval(global: &Global, args: EvalArgs) -> Result<ExitCode> {
         );
         println!("    with the mother's name or the birth year: {}", at(&s.mother_or_year));
         println!("    with both: {}", at(&s.mother_and_year));
+        for (what, r) in
+            ["both", "a birth year only", "the mother's name only", "neither"].iter().zip(&s.mother_and_year_by_records)
+        {
+            println!("      whose records give {what}: {}", at(r));
+        }
         println!("    with neither the mother's name nor the birth year: {}", at(&s.name_only));
         let share = |k: usize, n: usize| if n == 0 { 0.0 } else { 100.0 * k as f64 / n as f64 };
         println!(
-            "    not in the first ten: {} queries, of which {} ({:.1} %) never scored a record of the person (none was a candidate)",
+            "    not in the first ten: {} queries, of which {} ({:.1} %) never scored a record of the person \
+             (none was a candidate), {} refused",
             s.missed,
             s.missed_unscored,
-            share(s.missed_unscored, s.missed)
+            share(s.missed_unscored, s.missed),
+            s.refused
         );
         println!(
             "    said ambiguous: {} of the {} name-only queries whose person is not in the first ten ({:.1} %); \

@@ -935,7 +935,9 @@ fn the_arrest_the_registry_and_the_son_are_read_compared_and_the_number_kept_sec
     for number in ["907313", "٩٠٧٣١٣"] {
         // Every keyed hash is stored as 64 hex digits, random with each registry's key: six of
         // them may read 907313 by chance (about once in 13,000 runs; it happened once). A
-        // match inside such a run is no number in clear.
+        // match inside a run of whole hashes (a multiple of 64 digits: they may stand side by
+        // side) is no number in clear; a number written beside a hash makes a run of another
+        // length, and fails.
         let in_clear = db.windows(number.len()).enumerate().find(|&(i, w)| {
             if w != number.as_bytes() {
                 return false;
@@ -944,7 +946,7 @@ fn the_arrest_the_registry_and_the_son_are_read_compared_and_the_number_kept_sec
                 range.take_while(|&k| db.get(k).is_some_and(u8::is_ascii_hexdigit)).count()
             };
             let run = hex_run(&mut (0..i).rev()) + number.len() + hex_run(&mut (i + number.len()..db.len()));
-            !(number.is_ascii() && run >= 32)
+            !(number.is_ascii() && run % 64 == 0)
         });
         if let Some((i, _)) = in_clear {
             let around = String::from_utf8_lossy(&db[i.saturating_sub(40)..(i + number.len() + 40).min(db.len())]);
