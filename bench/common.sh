@@ -13,10 +13,11 @@ LISTS="register_ar ngo_en ngo_fr ua_register ua_list inquiries"
 kind_of() {
   case "$1" in register_ar|ua_register) echo register ;; ngo_en|ngo_fr|ua_list) echo ngo-list ;; inquiries) echo inquiry ;; esac
 }
-# Imports DIR/lists/NAME.csv into DB as source NAME, of its kind, by its record ids.
+# Imports DIR/lists/NAME.csv into DB as source NAME, of its kind, by its record ids (the import's
+# report on standard output).
 import_list() {
   local athar="$1" db="$2" dir="$3" name="$4"
   shift 4
   "$athar" --db "$db" import "$dir/lists/$name.csv" --source "$name" --kind "$(kind_of "$name")" \
-    --id-column source_record_id "$@" >/dev/null
+    --id-column source_record_id "$@"
 }

@@ -19,7 +19,8 @@ bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed"
 "$athar" --db "$dir/s.db" link >/dev/null
 if [ ${#languages[@]} -eq 0 ]; then
   echo "== news reports (../shared/reports)"
-  "$athar" --db "$dir/s.db" bench scan --reports ../shared/reports --megabytes "$megabytes" --persons | grep '^persons'
+  "$athar" --db "$dir/s.db" bench scan --reports ../shared/reports --megabytes "$megabytes" --persons --group 10 |
+    grep '^persons'
 fi
 for lang in "${languages[@]}"; do
   mkdir -p "$dir/$lang"

@@ -21,7 +21,7 @@ for mode in every without_family without_any; do
       if [ "$mode" != every ] && [[ "$h" =~ ^($family)$ ]]; then maps+=(--map "$h=-"); fi
       if [ "$mode" = without_any ] && [[ "$h" =~ ^($event)$ ]]; then maps+=(--map "$h=-"); fi
     done
-    import_list "$athar" "$dir/$mode.db" "$dir" "$name" "${maps[@]}"
+    import_list "$athar" "$dir/$mode.db" "$dir" "$name" "${maps[@]}" >/dev/null
   done
   echo "== $mode"
   TIMEFORMAT='  link %R s'

@@ -9,5 +9,5 @@ athar="$1"; dir="$2"; persons="$3"; seed="$4"; later="${5:-}"
 "$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
 for name in $LISTS; do
   case " $later " in *" $name "*) continue ;; esac
-  import_list "$athar" "$dir/s.db" "$dir" "$name"
+  import_list "$athar" "$dir/s.db" "$dir" "$name" >/dev/null
 done

