@@ -18,6 +18,7 @@
 pub mod compare;
 pub mod gazetteer;
 pub mod normalize;
+pub mod proclitic;
 pub mod script;
 pub mod skeleton;
 pub mod sounds;

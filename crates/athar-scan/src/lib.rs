@@ -194,25 +194,6 @@ fn same_candidate(a: &Candidate, b: &Candidate) -> bool {
     }
 }
 
-/// Whether the joined letters before a name are Arabic prefixes: و / ف, then ب / ل / ك, then
-/// the article (والمزة، بسجن، للسجن، وبصيدنايا).
-fn arabic_prefix(p: &str) -> bool {
-    let mut rest = p;
-    if let Some(r) = rest.strip_prefix(['و', 'ف']) {
-        rest = r;
-    }
-    if rest == "لل" {
-        return true;
-    }
-    if let Some(r) = rest.strip_prefix(['ب', 'ل', 'ك']) {
-        rest = r;
-    }
-    if let Some(r) = rest.strip_prefix("ال") {
-        rest = r;
-    }
-    rest.is_empty()
-}
-
 impl Scanner {
     /// The scanner over the compiled-in gazetteer and places table.
     pub fn builtin() -> Result<Scanner, String> {
@@ -641,7 +622,7 @@ impl Scanner {
             // Start: a word's start, or after Arabic prefixes joined to the name.
             // Folded text is words parted by single spaces (a break '|' is a word of its own).
             let word_start = bytes[..start].iter().rposition(|b| *b == b' ').map_or(0, |i| i + 1);
-            if word_start != start && !(name.arabic && arabic_prefix(&t[word_start..start])) {
+            if word_start != start && !(name.arabic && athar_names::proclitic::is_proclitics(&t[word_start..start])) {
                 continue;
             }
             // End: a word's end, or a Cyrillic ending after a stem (a Latin plural or

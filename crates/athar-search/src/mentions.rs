@@ -16,6 +16,7 @@
 use crate::index::{Index, PersonMatch};
 use crate::query::Query;
 use crate::registered::SameForms;
+use athar_names::proclitic::without_proclitics;
 use athar_names::structure::Particle;
 use athar_names::{NameAnalysis, PartKind, Script};
 use rustc_hash::FxHashMap;
@@ -273,7 +274,7 @@ impl Index {
             engine.part_cores(form).is_some_and(|cores| cores.iter().all(|(core, _, _)| !table.writes_core(core)))
         };
         engine.part_cores(word).is_some_and(|cores| plain_arabic(&cores))
-            && without_arabic_prefix(word).all(|form| written_by_none(&form))
+            && without_proclitics(word, 3).all(|form| written_by_none(&form))
     }
 
     /// The word as the registry holds a name — as written, or (not found so) an Arabic word
@@ -296,7 +297,7 @@ impl Index {
             return Some((word.to_string(), analysis));
         }
         let other_forms: Vec<String> = match analysis.script {
-            Script::Arabic => without_arabic_prefix(word).map(std::borrow::Cow::into_owned).collect(),
+            Script::Arabic => without_proclitics(word, 3).map(std::borrow::Cow::into_owned).collect(),
             Script::Cyrillic => CYRILLIC_CASES
                 .iter()
                 .filter_map(|(ending, nominative)| {
@@ -416,21 +417,6 @@ fn names_agree(m: &PersonMatch) -> bool {
 fn capitalised(word: &str) -> bool {
     let last = word.rsplit(['-', '\'', '’', 'ʼ']).next().unwrap_or(word);
     [word, last].iter().any(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
-}
-
-/// An Arabic word without the conjunction or preposition joined to it (وأحمد، بصيدنايا), or
-/// both (ولمحمد، وبالحلبي), for each it may begin with, when three letters are left at least;
-/// and ل before the article, which writes لل (للحلبي: ل + الحلبي).
-fn without_arabic_prefix(word: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
-    let conjunctions = move || ["و", "ف"].into_iter().filter_map(move |c| word.strip_prefix(c));
-    let once = ["و", "ف", "ب", "ل"].into_iter().filter_map(move |p| word.strip_prefix(p));
-    let twice = conjunctions().flat_map(|rest| ["ب", "ل"].into_iter().filter_map(move |p| rest.strip_prefix(p)));
-    let article = std::iter::once(word)
-        .chain(conjunctions())
-        .filter_map(|w| w.strip_prefix("لل"))
-        .filter(|rest| rest.chars().count() >= 3)
-        .map(|rest| std::borrow::Cow::Owned(format!("ال{rest}")));
-    once.chain(twice).filter(|rest| rest.chars().count() >= 3).map(std::borrow::Cow::Borrowed).chain(article)
 }
 
 /// Case endings of Russian and Ukrainian names and what the nominative ends with instead
@@ -733,7 +719,8 @@ mod tests {
             ("P3", &[("given_name", "محمد"), ("father_name", "أحمد"), ("family_name", "الحلبي")]),
         ]);
         let text = "Witnesses saw Ahmad bin Khalid al-Zoubi in Adra. Bashar al Assad fled. \
-                    وشوهد محمد بن أحمد الحلبي في صيدنايا. رسالة ولمحمد أحمد الحلبي. سلمت لمحمد أحمد للحلبي.";
+                    وشوهد محمد بن أحمد الحلبي في صيدنايا. رسالة ولمحمد أحمد الحلبي. سلمت لمحمد أحمد للحلبي. \
+                    وكتب فَلِمحمد أحمد لِلحلبي.";
         let texts: Vec<String> = found(&index, text).into_iter().map(|(t, _)| t).collect();
         assert_eq!(
             texts,
@@ -742,7 +729,8 @@ mod tests {
                 "Bashar al Assad",
                 "محمد بن أحمد الحلبي",
                 "ولمحمد أحمد الحلبي",
-                "لمحمد أحمد للحلبي"
+                "لمحمد أحمد للحلبي",
+                "فَلِمحمد أحمد لِلحلبي"
             ]
         );
     }
