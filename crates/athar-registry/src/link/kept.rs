@@ -10,8 +10,8 @@ use crate::error::Result;
 use crate::search::analysed_records;
 use crate::RegistryError;
 use athar_link::{
-    candidates_against, cluster_with_persons, default_rules, BlockKeys, ClusterOptions, FsModel, Judgement, LinkRecord,
-    ScoredPair, TermCounts, TermFrequencies,
+    candidates_against, cluster_with_persons, default_rules, BlockKeys, ClusterOptions, FsModel, Judgement, KeyEntry,
+    LinkRecord, ScoredPair, TermCounts, TermFrequencies,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -99,8 +99,91 @@ fn stamp(store: &Store, engine: &NameEngine, linked: i64, max_record: i64, judge
     })
 }
 
-fn keys_entry(max_record: i64) -> String {
-    format!("keys/{max_record:020}")
+/// The largest value the keys are kept in: SQLite refuses one over a billion bytes, and the
+/// keys of 1,007,203 generated records were 809 MB.
+const KEYS_PART_BYTES: usize = 256 << 20;
+
+/// The entries that keep the parts of the keys of the records up to `max_record` (named
+/// apart, read back in order by the `keys/` prefix).
+fn keys_entries(max_record: i64, parts: Vec<BlockKeys>) -> impl Iterator<Item = (String, Vec<u8>)> {
+    parts.into_iter().enumerate().map(move |(part, k)| (format!("keys/{max_record:020}/{part:04}"), k.into_bytes()))
+}
+
+/// The keys a link over every record hands on rule by rule (`candidate_pairs_where`), written
+/// as they come to an unnamed temporary file beside the registry (removed when dropped, never
+/// named on disk where the system allows), and read back in parts when the link saves: a
+/// million records' keys are a gigabyte, which the link need not hold beside its pairs.
+pub(crate) struct SpilledKeys {
+    file: std::io::BufWriter<std::fs::File>,
+    /// Per rule, where its run starts in the file and its length, in bytes.
+    runs: Vec<(u64, u64)>,
+    written: u64,
+    /// Record ids by the records' index.
+    ids: Vec<u32>,
+    /// The first write that failed: the keys are then not kept (the next link reads every
+    /// record), and the link goes on.
+    failed: bool,
+}
+
+impl SpilledKeys {
+    /// A spill for the keys of `inputs` (records by their index), in the registry's folder (or
+    /// the system's temporary folder); `None` where record ids do not fit the keys' 32 bits or
+    /// no file can be made: then nothing is kept, and the next link reads every record.
+    pub(crate) fn new(store: &Store, inputs: &[LinkInput]) -> Option<SpilledKeys> {
+        let ids: Vec<u32> = inputs.iter().map(|i| u32::try_from(i.record_id).ok()).collect::<Option<_>>()?;
+        let dir = store.path().parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let file = tempfile::tempfile_in(dir).or_else(|_| tempfile::tempfile()).ok()?;
+        Some(SpilledKeys::in_file(file, ids))
+    }
+
+    fn in_file(file: std::fs::File, ids: Vec<u32>) -> SpilledKeys {
+        SpilledKeys { file: std::io::BufWriter::new(file), runs: Vec::new(), written: 0, ids, failed: false }
+    }
+
+    /// Writes the next rule's entries, records renumbered to their ids.
+    pub(crate) fn add(&mut self, entries: &[KeyEntry]) {
+        use std::io::Write;
+        let mut buf = Vec::new();
+        for chunk in entries.chunks(1 << 16) {
+            let renumbered: Vec<KeyEntry> =
+                chunk.iter().map(|e| KeyEntry { record: self.ids[e.record as usize], ..*e }).collect();
+            buf.clear();
+            athar_link::encode_entries(&renumbered, &mut buf);
+            self.failed = self.failed || self.file.write_all(&buf).is_err();
+        }
+        let len = (entries.len() * athar_link::ENTRY) as u64;
+        self.runs.push((self.written, len));
+        self.written += len;
+    }
+
+    /// The keys read back, in parts of about `max_bytes` at most, each holding every rule and
+    /// a run of each rule's entries (`BlockKeys::into_parts`); `None` if a write or read failed.
+    fn parts(self, max_bytes: usize) -> Option<Vec<BlockKeys>> {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.failed {
+            return None;
+        }
+        let mut file = self.file.into_inner().ok()?;
+        let parts = usize::try_from(self.written).ok()?.div_ceil(max_bytes.max(athar_link::ENTRY)).max(1);
+        let entry = athar_link::ENTRY as u64;
+        (0..parts as u64)
+            .map(|p| {
+                let runs = self
+                    .runs
+                    .iter()
+                    .map(|&(start, len)| {
+                        let n = len / entry;
+                        let (from, to) = (n * p / parts as u64, n * (p + 1) / parts as u64);
+                        let mut run = vec![0u8; usize::try_from((to - from) * entry).ok()?];
+                        file.seek(SeekFrom::Start(start + from * entry)).ok()?;
+                        file.read_exact(&mut run).ok()?;
+                        Some(run)
+                    })
+                    .collect::<Option<Vec<Vec<u8>>>>()?;
+                BlockKeys::from_runs(&runs)
+            })
+            .collect()
+    }
 }
 
 /// The state a link over every record keeps: the keys of all records (`keys`, by their
@@ -111,21 +194,16 @@ pub(crate) fn kept_state(
     engine: &NameEngine,
     inputs: &[LinkInput],
     tf: &TermFrequencies,
-    keys: Option<BlockKeys>,
+    keys: Option<SpilledKeys>,
     judgements: (i64, i64),
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let Some(keys) = keys else { return Ok(Vec::new()) };
+    let Some(keys) = keys.and_then(|k| k.parts(KEYS_PART_BYTES)) else { return Ok(Vec::new()) };
     let max_record = inputs.iter().map(|i| i.record_id).max().unwrap_or(0);
-    if max_record > i64::from(u32::MAX) {
-        return Ok(Vec::new());
-    }
-    let keys = keys.renumbered(|i| inputs[i as usize].record_id as u32);
     let stamp = stamp(store, engine, inputs.len() as i64, max_record, judgements)?;
-    Ok(vec![
-        (keys_entry(max_record), keys.into_bytes()),
-        ("term_counts".to_string(), tf.term_counts().to_bytes()),
-        ("stamp".to_string(), serde_json::to_vec(&stamp).map_err(|e| RegistryError::Invalid(e.to_string()))?),
-    ])
+    let mut entries: Vec<(String, Vec<u8>)> = keys_entries(max_record, keys).collect();
+    entries.push(("term_counts".to_string(), tf.term_counts().to_bytes()));
+    entries.push(("stamp".to_string(), serde_json::to_vec(&stamp).map_err(|e| RegistryError::Invalid(e.to_string()))?));
+    Ok(entries)
 }
 
 /// The review band the last link used (its pairs' order follows it), kept with the link's state.
@@ -302,7 +380,7 @@ pub(crate) fn link_new(
     state.push(band_entry(&options));
     if n_new > 0 {
         let new_keys = BlockKeys::of(&records[..n_new], &new_ids, &rules);
-        state.push((keys_entry(new_max), new_keys.into_bytes()));
+        state.extend(keys_entries(new_max, new_keys.into_parts(KEYS_PART_BYTES)));
     }
     // Saved only if no other link and no judgement came in between (else nothing is saved).
     let Some(persons) = store.add_to_persons(&groups, &review, &state, persons_read, actor)? else {
@@ -337,4 +415,53 @@ pub(crate) fn link_new(
         rederived: None,
         thin_model: None,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of a few names, births and mothers, so that blocks of several sizes form.
+    fn records(engine: &NameEngine, n: usize) -> Vec<LinkRecord> {
+        let given = ["Ahmad", "أحمد", "Khaled", "Omar", "Yusuf"];
+        let family = ["al-Halabi", "الحلبي", "Haddad", "Kovalenko"];
+        (0..n)
+            .map(|i| {
+                let born = format!("{}-0{}-1{}", 1960 + i % 7, 1 + i % 9, i % 10);
+                let f = [
+                    ("given_name", given[i % given.len()]),
+                    ("family_name", family[(i / 3) % family.len()]),
+                    ("mother_name", if i % 2 == 0 { "Fatima" } else { "Rim" }),
+                    ("birth_date", born.as_str()),
+                ];
+                LinkRecord::from_fields(engine, &i.to_string(), &f, None)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keys_set_aside_while_blocking_read_back_in_parts_as_the_keys_of_the_records() {
+        let engine = NameEngine::new();
+        let recs = records(&engine, 120);
+        let rules = default_rules();
+        // Registry ids are not the records' indexes.
+        let ids: Vec<u32> = (0..recs.len() as u32).map(|i| 1000 + 3 * i).collect();
+        let file = tempfile::tempfile().expect("a temporary file");
+        let mut spill = SpilledKeys::in_file(file, ids.clone());
+        let mut sink = |entries: &[KeyEntry]| spill.add(entries);
+        athar_link::candidate_pairs_where(&recs, &rules, 40, &|_, _| true, Some(&mut sink));
+        let whole = BlockKeys::of(&recs, &ids, &rules);
+        let size = whole.to_bytes().len();
+        let parts = spill.parts(size / 3 + 1).expect("read back");
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.rule_count() == rules.len()));
+        assert_eq!(parts.iter().map(BlockKeys::len).sum::<usize>(), whole.len());
+        // A new record blocks against the parts as against the whole.
+        let new = records(&engine, 125).split_off(120);
+        let new_ids: Vec<u32> = (0..5).map(|i| 5000 + i).collect();
+        let (from_parts, _) = candidates_against(&new, &new_ids, &rules, 40, &parts);
+        let (from_whole, _) = candidates_against(&new, &new_ids, &rules, 40, &[whole]);
+        assert!(from_parts.iter().any(|&(_, b)| (1000..5000).contains(&b)), "pairs with kept records");
+        assert_eq!(from_parts, from_whole);
+    }
 }

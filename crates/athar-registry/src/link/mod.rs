@@ -436,18 +436,24 @@ fn link_all(
         _ => None,
     };
     let rules = default_rules();
+    // Every record's keys, kept for the next link: written aside as blocking goes.
+    let mut block_keys = kept::SpilledKeys::new(store, &inputs);
+    let mut sink = |entries: &[athar_link::KeyEntry]| {
+        if let Some(k) = block_keys.as_mut() {
+            k.add(entries);
+        }
+    };
     let mut candidates = match incremental {
         Some(e) => candidate_pairs_where(
             &records,
             &rules,
             args.max_block,
             &|i, j| e[i].is_none() || e[j].is_none() || e[i] == e[j],
-            true,
+            Some(&mut sink),
         ),
-        None => candidate_pairs_where(&records, &rules, args.max_block, &|_, _| true, true),
+        None => candidate_pairs_where(&records, &rules, args.max_block, &|_, _| true, Some(&mut sink)),
     };
     let reports = candidates.reports.clone();
-    let block_keys = candidates.keys.take();
     phases.mark("blocking", Some((candidates.pairs.len(), "candidate pairs")));
     // The levels of value pairs compared in training serve the scoring.
     let caches = LevelCaches::new();
