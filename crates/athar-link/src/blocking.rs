@@ -196,6 +196,41 @@ pub fn default_rules() -> Vec<BlockingRule> {
         BlockingRule::new("given+event_month", &[KeyPart::Name(GivenName), KeyPart::EventMonth]);
     given_event_month.trains = false;
     given_event_month.max_block = Some(GIVEN_MOTHER_MAX_BLOCK);
+    // What the rules above still missed on 20,000 persons whose name words were misspelt with
+    // probability 0.3 (1,677 true pairs): 664 shared a birth year (the family name misspelt, or
+    // the given name, in a block too large), 356 the mother's name (the names written family
+    // name first in a family's inquiry: الشامي أحمد, mother ريم). Four rules, none trained, in
+    // blocks of 20: the family and the mother's name read the other way round; the family name
+    // a letter apart with the birth year, or with the mother's name; the given name a letter
+    // apart with the birth year. There blocking recall 0.8989 to 0.9245 and pairwise F1 0.7044
+    // to 0.7107 for 19 % more pairs; on `athar synth`'s 100,000 persons 0.9538 to 0.9555 for 8 %
+    // more; at 1,007,203 records 0.8891 to 0.8908 (F1 0.5963 to 0.5956) for 4.8 % more, the
+    // link 72.5 to 79.4 s.
+    let mut mother_other_order = BlockingRule::new(
+        "family+mother, read the other way round",
+        &[KeyPart::Name(FamilyName), KeyPart::Name(MotherName)],
+    );
+    mother_other_order.other_reading = true;
+    mother_other_order.trains = false;
+    mother_other_order.max_block = Some(GIVEN_MOTHER_MAX_BLOCK);
+    let mut family_near_year = BlockingRule::new(
+        "family+birth_year, the family name a letter apart",
+        &[KeyPart::NameNear(FamilyName), KeyPart::BirthYear],
+    );
+    family_near_year.max_block = Some(NEAR_MAX_BLOCK);
+    family_near_year.trains = false;
+    let mut given_near_year = BlockingRule::new(
+        "given+birth_year, the given name a letter apart",
+        &[KeyPart::NameNear(GivenName), KeyPart::BirthYear],
+    );
+    given_near_year.max_block = Some(NEAR_MAX_BLOCK);
+    given_near_year.trains = false;
+    let mut family_near_mother = BlockingRule::new(
+        "family+mother, the family name a letter apart",
+        &[KeyPart::NameNear(FamilyName), KeyPart::Name(MotherName)],
+    );
+    family_near_mother.max_block = Some(NEAR_MAX_BLOCK);
+    family_near_mother.trains = false;
     vec![
         BlockingRule::new("given+family", &[KeyPart::Name(GivenName), KeyPart::Name(FamilyName)]),
         family_mother,
@@ -226,6 +261,10 @@ pub fn default_rules() -> Vec<BlockingRule> {
         family_near,
         given_near,
         other_order_names,
+        mother_other_order,
+        family_near_year,
+        given_near_year,
+        family_near_mother,
     ]
 }
 
