@@ -203,7 +203,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
     // blocks of 20: the family and the mother's name read the other way round; the family name
     // a letter apart with the birth year, or with the mother's name; the given name a letter
     // apart with the birth year. There blocking recall 0.8989 to 0.9245 and pairwise F1 0.7044
-    // to 0.7107 for 19 % more pairs; on `athar synth`'s 100,000 persons 0.9538 to 0.9555 for 8 %
+    // to 0.7107 for 19 % more pairs; on `athar synth`'s 100,000 persons 0.9538 to 0.9555 for 7 %
     // more; at 1,007,203 records 0.8891 to 0.8908 (F1 0.5963 to 0.5956) for 4.8 % more, the
     // link 72.5 to 79.4 s.
     let mut mother_other_order = BlockingRule::new(
@@ -337,19 +337,23 @@ const NEAR_MIN_LETTERS: usize = 3;
 /// table's names: two spellings of a name the tables know meet under [`name_keys`] already.
 fn near_name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
     let Some(p) = keyed_part(f) else { return };
-    let mut shorter = String::new();
     for s in p.skeletons.iter().filter(|s| !s.is_empty()) {
         out.push(key_hash(b's', s));
-        if s.chars().count() < NEAR_MIN_LETTERS {
-            continue;
-        }
-        for (at, c) in s.char_indices() {
-            shorter.clear();
-            shorter.push_str(&s[..at]);
-            shorter.push_str(&s[at + c.len_utf8()..]);
-            out.push(key_hash(b's', &shorter));
-        }
+        out.extend(letters_left_out(s, NEAR_MIN_LETTERS).map(|shorter| key_hash(b's', &shorter)));
     }
+}
+
+/// A skeleton with each of its letters left out in turn (Khalaf's KHLF: HLF, KLF, KHF, KHL),
+/// where it has `min_letters` letters at least; a letter repeated gives one form once.
+pub fn letters_left_out(s: &str, min_letters: usize) -> impl Iterator<Item = String> + '_ {
+    let long = s.chars().nth(min_letters.saturating_sub(1)).is_some();
+    let mut last: Option<char> = None;
+    s.char_indices().filter(move |_| long).filter_map(move |(at, c)| {
+        // Leaving out either of two letters alike gives the same form.
+        let repeated = last == Some(c);
+        last = Some(c);
+        (!repeated).then(|| format!("{}{}", &s[..at], &s[at + c.len_utf8()..]))
+    })
 }
 
 fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &mut Vec<u64>) {
@@ -862,6 +866,17 @@ pub fn candidate_pairs_where(
 mod tests {
     use super::*;
     use athar_names::NameEngine;
+
+    #[test]
+    fn a_letter_left_out_in_turn_once_per_form_and_none_from_a_short_skeleton() {
+        let forms: Vec<String> = letters_left_out("KHLF", 3).collect();
+        assert_eq!(forms, ["HLF", "KLF", "KHF", "KHL"]);
+        let forms: Vec<String> = letters_left_out("ALLH", 3).collect();
+        assert_eq!(forms, ["LLH", "ALH", "ALL"], "the two L give one form");
+        assert_eq!(letters_left_out("ХЛФ", 3).collect::<Vec<_>>(), ["ЛФ", "ХФ", "ХЛ"]);
+        assert_eq!(letters_left_out("AL", 3).count(), 0);
+        assert_eq!(letters_left_out("HSN", 4).count(), 0);
+    }
 
     /// Records of `fields`, each with its position as id.
     fn records<F: AsRef<[(&'static str, &'static str)]>>(fields: &[F]) -> Vec<LinkRecord> {

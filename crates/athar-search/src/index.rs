@@ -181,6 +181,11 @@ const BIG_POOL: usize = 4 * SCAN_MAX;
 /// takes away): about the rarity of one year among the decades of a registry.
 const YEAR_AGREES: f32 = 3.0;
 
+/// Skeletons shorter than this are not read a letter short: most given names' skeletons have
+/// four letters or fewer, and a letter short they are other names (Muhammad's MHMD: Ahmad's
+/// HMD).
+const LETTER_SHORT_MIN: usize = 5;
+
 /// No facility or status stated.
 const NO_VALUE: u32 = u32::MAX;
 
@@ -284,6 +289,31 @@ fn group_names(r: &LinkRecord, group: KeyGroup) -> Vec<Vec<u64>> {
         let hash = |keys: &[Text]| keys.iter().map(|key| athar_link::blocking::key_hash(tag, key)).collect();
         names.extend(a.part_keys().iter().map(|keys| hash(keys)));
         names.extend(a.joined_keys().iter().map(|key| hash(std::slice::from_ref(key))));
+    }
+    names
+}
+
+/// The person's own names written a letter short, as a list misspelt them (Ковалено for
+/// Коваленко, Кондраенко for Кондратенко): each name part's keys, and its skeletons of five
+/// letters or more with each letter left out in turn (the keys a record holds where it dropped that
+/// letter).
+fn names_a_letter_short(r: &LinkRecord) -> Vec<(Vec<u64>, Vec<u64>)> {
+    let mut names = Vec::new();
+    for (tag, a) in group_fields(r, KeyGroup::Own) {
+        let hash = |key: &str| athar_link::blocking::key_hash(tag, key);
+        let parts = a.parts.iter().filter(|p| p.role != athar_names::Role::Particle);
+        for (p, keys) in parts.zip(a.part_keys()) {
+            let short: Vec<u64> = p
+                .skeletons
+                .iter()
+                .flat_map(|s| athar_link::blocking::letters_left_out(s, LETTER_SHORT_MIN))
+                .filter(|short| !keys.iter().any(|k| k.as_str() == short.as_str()))
+                .map(|short| hash(&short))
+                .collect();
+            if !short.is_empty() {
+                names.push((keys.iter().map(|k| hash(k)).collect(), short));
+            }
+        }
     }
     names
 }
@@ -825,16 +855,24 @@ impl Index {
         // list); every key of the query the registry holds, with its weight, by key.
         let size = |name: &Vec<(u64, &Vec<u32>)>| name.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
         let mut weighed: Vec<(u64, f32)> = Vec::new();
+        let lists = |keys: &Vec<u64>| -> Vec<(u64, &Vec<u32>)> {
+            keys.iter().filter_map(|k| self.by_key.get(k).map(|l| (*k, l))).collect()
+        };
         let groups = [KeyGroup::Own, KeyGroup::Mother].map(|group| {
-            let mut names: Vec<Vec<(u64, &Vec<u32>)>> = group_names(q, group)
-                .iter()
-                .map(|keys| keys.iter().filter_map(|k| self.by_key.get(k).map(|l| (*k, l))).collect())
-                .filter(|lists: &Vec<_>| !lists.is_empty())
-                .collect();
+            let mut names: Vec<Vec<(u64, &Vec<u32>)>> =
+                group_names(q, group).iter().map(lists).filter(|lists: &Vec<_>| !lists.is_empty()).collect();
             weighed.extend(names.iter().flatten().map(|(k, list)| (*k, weight(list))));
             names.sort_by_key(size);
             (group, names)
         });
+        // The own names written a letter short, where few records write them either way (a
+        // common name a letter short is another common name: Muhammad, Mhd).
+        let short: Vec<Vec<(u64, &Vec<u32>)>> = names_a_letter_short(q)
+            .iter()
+            .filter(|(keys, _)| size(&lists(keys)) <= SCAN_MAX)
+            .map(|(_, short)| lists(short))
+            .filter(|name| !name.is_empty() && size(name) <= SCAN_MAX)
+            .collect();
         weighed.sort_by_key(|(k, _)| *k);
         weighed.dedup_by_key(|(k, _)| *k);
         // A record's rank: the weights of the query's keys it holds, and the birth year.
@@ -852,6 +890,17 @@ impl Index {
                 }
                 for r in name_records(name) {
                     pool.entry(r).or_insert_with(|| rank(r));
+                }
+            }
+            // Then the records that write an own name a letter short.
+            if *group == KeyGroup::Own {
+                for name in &short {
+                    if pool.len() >= POOL {
+                        break;
+                    }
+                    for r in name_records(name) {
+                        pool.entry(r).or_insert_with(|| rank(r));
+                    }
                 }
             }
             // The records that hold the two rarest common names together (born near the
@@ -973,6 +1022,24 @@ mod tests {
 
     fn persons(index: &Index, q: &Query) -> Vec<String> {
         index.search(q, 10).unwrap().results.into_iter().map(|m| m.person_id).collect()
+    }
+
+    #[test]
+    fn a_record_that_drops_a_letter_of_each_name_is_found_by_the_names_a_letter_short() {
+        let mut r = Registry::new();
+        let given = ["Olena", "Iryna", "Oksana", "Mariia", "Nadiia"];
+        let family = ["Shevchenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk"];
+        // Three hundred Kovalenkos and three hundred Tetyanas, none born in 1959.
+        for i in 0..300 {
+            let born = format!("{}", 1970 + i % 20);
+            r.add(&format!("k{i}"), &[("full_name", &format!("{} Kovalenko", given[i % 5])), ("birth_date", &born)]);
+            r.add(&format!("t{i}"), &[("full_name", &format!("Tetyana {}", family[i % 5])), ("birth_date", &born)]);
+        }
+        // The person: a register that dropped a letter of both names (Тетяна, Коваленко).
+        r.add("person", &[("given_name", "Теяна"), ("family_name", "Ковалено"), ("birth_date", "1959-05-25")]);
+        let index = r.index();
+        let q = Query { name: Some("Tetyana Kovalenko".into()), born: Some("1959".into()), ..Query::default() };
+        assert!(persons(&index, &q).contains(&"person".to_string()), "{:?}", persons(&index, &q));
     }
 
     fn sample() -> Index {
