@@ -1,5 +1,5 @@
 # Sourced by the bench scripts, from the repository's root: the release build and a scratch
-# folder; the lists `athar synth` writes, and how each is imported.
+# folder; the lists `athar synth` writes, and how each is imported; the annotated sentences.
 #   . bench/common.sh; setup_bench; import_list "$athar" DB "$dir" NAME [IMPORT OPTIONS...]
 # shellcheck shell=bash
 # Builds the release binary and sets `athar` to it, and `dir` to a scratch folder removed at exit.
@@ -20,4 +20,17 @@ import_list() {
   shift 4
   "$athar" --db "$db" import "$dir/lists/$name.csv" --source "$name" --kind "$(kind_of "$name")" \
     --id-column source_record_id "$@"
+}
+# Writes the annotated set's sentences (data/gazetteer/facility_mentions.jsonl) in language LANG
+# (ar, ru, uk, en, fr) to DIR/LANG.txt; fails where the set has none in that language.
+annotated_sentences() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open("data/gazetteer/facility_mentions.jsonl", encoding="utf-8")]
+text = "\n".join(r["text"] for r in rows if r["lang"] == sys.argv[2])
+if not text:
+    sys.exit(f"no annotated sentence in the language {sys.argv[2]!r} (ar, ru, uk, en, fr)")
+with open(f"{sys.argv[1]}/{sys.argv[2]}.txt", "w", encoding="utf-8") as f:
+    f.write(text + "\n")
+PY
 }

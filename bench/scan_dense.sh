@@ -8,11 +8,7 @@ megabytes="${1:-64}"
 cd "$(dirname "$0")/.."
 . bench/common.sh
 setup_bench
-python3 - "$dir" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open("data/gazetteer/facility_mentions.jsonl", encoding="utf-8")]
-for lang in ("ar", "ru", "uk"):
-    with open(f"{sys.argv[1]}/{lang}.txt", "w", encoding="utf-8") as f:
-        f.write("\n".join(r["text"] for r in rows if r["lang"] == lang) + "\n")
-PY
+for lang in ar ru uk; do
+  annotated_sentences "$dir" "$lang"
+done
 "$athar" bench scan --reports "$dir" --megabytes "$megabytes" --group 10 | grep '^scan'

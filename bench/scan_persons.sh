@@ -24,15 +24,7 @@ if [ ${#languages[@]} -eq 0 ]; then
 fi
 for lang in "${languages[@]}"; do
   mkdir -p "$dir/$lang"
-  python3 - "$dir/$lang" "$lang" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open("data/gazetteer/facility_mentions.jsonl", encoding="utf-8")]
-text = "\n".join(r["text"] for r in rows if r["lang"] == sys.argv[2])
-if not text:
-    sys.exit(f"no annotated sentence in the language {sys.argv[2]!r} (ar, ru, uk, en, fr)")
-with open(f"{sys.argv[1]}/{sys.argv[2]}.txt", "w", encoding="utf-8") as f:
-    f.write(text + "\n")
-PY
+  annotated_sentences "$dir/$lang" "$lang"
   echo "== annotated sentences, $lang"
   "$athar" --db "$dir/s.db" bench scan --reports "$dir/$lang" --megabytes "$megabytes" --persons --group 10 | grep '^persons'
 done

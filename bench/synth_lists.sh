@@ -6,7 +6,11 @@
 set -euo pipefail
 athar="$1"; dir="$2"; persons="$3"; seed="$4"; later="${5:-}"
 . "$(dirname "$0")/common.sh"
-"$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>/dev/null
+# The list of files written is not shown; an error is.
+if ! said="$("$athar" synth --persons "$persons" --seed "$seed" --out "$dir/lists" 2>&1)"; then
+  echo "$said" >&2
+  exit 1
+fi
 for name in $LISTS; do
   case " $later " in *" $name "*) continue ;; esac
   import_list "$athar" "$dir/s.db" "$dir" "$name" >/dev/null
