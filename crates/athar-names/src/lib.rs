@@ -87,20 +87,7 @@ impl NameAnalysis {
     pub fn part_keys(&self) -> Vec<Vec<Text>> {
         let mut parts = Vec::with_capacity(self.parts.len());
         for p in self.parts.iter().filter(|p| p.role != Role::Particle) {
-            let mut keys: Vec<Text> = Vec::with_capacity(p.skeletons.len() + p.equivalence.len());
-            for s in &p.skeletons {
-                if !s.is_empty() && !keys.contains(s) {
-                    keys.push(s.clone());
-                }
-            }
-            for e in &p.equivalence {
-                let mut k = Text::with_capacity(e.len() + 1);
-                k.push('=');
-                k.push_str(e);
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
-            }
+            let keys = p.keys();
             if !keys.is_empty() {
                 parts.push(keys);
             }

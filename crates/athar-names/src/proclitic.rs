@@ -1,5 +1,5 @@
-//! Arabic proclitics: the conjunction (و، ف) and the preposition (ب، ل، ك) written joined to the
-//! front of a word (وأحمد، بصيدنايا، فَلِمحمد), and ل before the article, which drops the article's
+//! Arabic proclitics: the conjunction (و، ف) and the preposition (ب، ل; ك before the article)
+//! written joined to the front of a word (وأحمد، بصيدنايا، فَلِمحمد), and ل before the article, which drops the article's
 //! alef (للحلبي: ل + الحلبي).
 //!
 //! Owns where a word's proclitics may end; a mark (haraka, tatweel) after a proclitic letter is
@@ -54,6 +54,11 @@ pub fn proclitic_splits(word: &str) -> Vec<ProcliticSplit> {
         }
         let Some((preposition, len)) = letter_of(&word[start..], &PREPOSITIONS) else { continue };
         let end = start + len;
+        // ك (like) is taken before the article only: before a bare word it is mostly the
+        // word's own first letter (كريم is no ك + ريم).
+        if preposition == 'ك' && !word[end..].starts_with("ال") {
+            continue;
+        }
         out.push(ProcliticSplit { end, elided_article: false });
         if preposition == 'ل' {
             if let Some((_, lam)) = letter_of(&word[end..], &['ل']) {
@@ -67,23 +72,22 @@ pub fn proclitic_splits(word: &str) -> Vec<ProcliticSplit> {
 /// The readings of `word` without its proclitics that leave `min_letters` letters at least
 /// (marks not counted), shortest proclitics first.
 pub fn without_proclitics(word: &str, min_letters: usize) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    // The letters are counted as written: the article written back is none of them (لله is
+    // no ل + اله).
+    let letters = |s: &str| s.chars().filter(|c| !is_arabic_mark(*c)).count();
     proclitic_splits(word)
         .into_iter()
+        .filter(move |s| letters(&word[s.end..]) >= min_letters)
         .map(move |s| s.stem(word))
-        .filter(move |stem| stem.chars().filter(|c| !is_arabic_mark(*c)).count() >= min_letters)
 }
 
 /// Whether `prefix` is wholly proclitics, the article after them allowed (و، بال، وبال، للـ،
-/// وال، ال): what may stand joined before a name that does not write its article.
+/// وال، ال، كال): what may stand joined before a name that does not write its article.
 pub fn is_proclitics(prefix: &str) -> bool {
-    let ends_whole = |p: &str, article_after: bool| {
-        proclitic_splits(p).iter().any(|s| s.end == p.len() && !(article_after && s.elided_article))
-    };
-    match prefix.strip_suffix("ال") {
-        Some("") => true,
-        Some(before) => ends_whole(before, true),
-        None => ends_whole(prefix, false),
-    }
+    prefix == "ال"
+        || proclitic_splits(prefix)
+            .iter()
+            .any(|s| s.end == prefix.len() || (!s.elided_article && &prefix[s.end..] == "ال"))
 }
 
 #[cfg(test)]
@@ -100,7 +104,7 @@ mod tests {
         assert_eq!(stems("بصيدنايا"), ["صيدنايا"]);
         assert_eq!(stems("وبالحلبي"), ["بالحلبي", "الحلبي"]);
         assert_eq!(stems("ولمحمد"), ["لمحمد", "محمد"]);
-        assert_eq!(stems("كأحمد"), ["أحمد"]);
+        assert_eq!(stems("كالحلبي"), ["الحلبي"]);
     }
 
     #[test]
@@ -121,17 +125,20 @@ mod tests {
     fn a_word_without_proclitics_or_too_short_a_rest_has_no_reading() {
         assert!(stems("محمد").is_empty());
         assert!(stems("وعد").is_empty(), "two letters are left");
+        assert!(stems("لله").is_empty(), "one letter is left; the article written back is none");
+        assert_eq!(stems("للعب"), ["لعب"], "ل + لعب; ل + العب leaves two letters");
+        assert!(stems("كريم").is_empty(), "ك before a bare word is the word's own");
         assert!(stems("").is_empty());
         assert!(stems("Walid").is_empty());
     }
 
     #[test]
     fn a_prefix_is_proclitics_with_or_without_the_article() {
-        for p in ["و", "ف", "ب", "ل", "ك", "وب", "فل", "لل", "ولل", "ال", "بال", "وال", "وبال", "كال"]
+        for p in ["و", "ف", "ب", "ل", "وكال", "وب", "فل", "لل", "ولل", "ال", "بال", "وال", "وبال", "كال"]
         {
             assert!(is_proclitics(p), "{p}");
         }
-        for p in ["", "م", "بم", "وو", "للال", "الب", "بب"] {
+        for p in ["", "م", "بم", "وو", "للال", "الب", "بب", "ك", "وك"] {
             assert!(!is_proclitics(p), "{p}");
         }
     }

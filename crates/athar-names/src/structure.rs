@@ -492,6 +492,28 @@ pub struct NamePart {
     pub father_name: Option<Text>,
 }
 
+impl NamePart {
+    /// The part's keys, each once: its skeletons, then `=id` of each name set it belongs to. A
+    /// record holds the name when it holds any of them.
+    pub fn keys(&self) -> Vec<Text> {
+        let mut keys: Vec<Text> = Vec::with_capacity(self.skeletons.len() + self.equivalence.len());
+        for s in &self.skeletons {
+            if !s.is_empty() && !keys.contains(s) {
+                keys.push(s.clone());
+            }
+        }
+        for e in &self.equivalence {
+            let mut k = Text::with_capacity(e.len() + 1);
+            k.push('=');
+            k.push_str(e);
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+}
+
 const LATIN_ARTICLES: &[&str] = &["al", "el", "ul", "il", "ol"];
 const LATIN_ASSIMILATED: &[&str] = &[
     "as", "ash", "ad", "adh", "an", "ar", "at", "ath", "az", "es", "esh", "ech", "ed", "en", "er", "et", "ez", "ud",

@@ -301,8 +301,8 @@ fn names_a_letter_short(r: &LinkRecord) -> Vec<(Vec<u64>, Vec<u64>)> {
     let mut names = Vec::new();
     for (tag, a) in group_fields(r, KeyGroup::Own) {
         let hash = |key: &str| athar_link::blocking::key_hash(tag, key);
-        let parts = a.parts.iter().filter(|p| p.role != athar_names::Role::Particle);
-        for (p, keys) in parts.zip(a.part_keys()) {
+        for p in a.parts.iter().filter(|p| p.role != athar_names::Role::Particle) {
+            let keys = p.keys();
             let short: Vec<u64> = p
                 .skeletons
                 .iter()

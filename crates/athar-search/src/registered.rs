@@ -60,10 +60,8 @@ pub(crate) struct RegisteredParts {
 }
 
 /// A part's own keys, as the index hashes a person's names (see `NameAnalysis::keys`).
-fn part_keys(p: &NamePart) -> impl Iterator<Item = u64> + '_ {
-    let skeletons = p.skeletons.iter().filter(|s| !s.is_empty()).map(|s| athar_link::blocking::key_hash(b'p', s));
-    let sets = p.equivalence.iter().map(|e| athar_link::blocking::key_hash(b'p', &format!("={e}")));
-    skeletons.chain(sets)
+fn part_keys(p: &NamePart) -> impl Iterator<Item = u64> {
+    p.keys().into_iter().map(|k| athar_link::blocking::key_hash(b'p', &k))
 }
 
 /// Whether a part is one a word alone can be compared with (not an article or a kunya).

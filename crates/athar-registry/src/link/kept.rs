@@ -111,8 +111,9 @@ fn keys_entries(max_record: i64, parts: Vec<BlockKeys>) -> impl Iterator<Item = 
 
 /// The keys a link over every record hands on rule by rule (`candidate_pairs_where`), written
 /// as they come to an unnamed temporary file beside the registry (removed when dropped, never
-/// named on disk where the system allows), and read back in parts when the link saves: a
-/// million records' keys are a gigabyte, which the link need not hold beside its pairs.
+/// named on disk where the system allows), and read back in parts when the link saves (all
+/// at once, the pairs and their scores gone by then): a million records' keys are a gigabyte,
+/// which the link need not hold beside its pairs.
 pub(crate) struct SpilledKeys {
     file: std::io::BufWriter<std::fs::File>,
     /// Per rule, where its run starts in the file and its length, in bytes.
@@ -126,13 +127,15 @@ pub(crate) struct SpilledKeys {
 }
 
 impl SpilledKeys {
-    /// A spill for the keys of `inputs` (records by their index), in the registry's folder (or
-    /// the system's temporary folder); `None` where record ids do not fit the keys' 32 bits or
+    /// A spill for the keys of `inputs` (records by their index), in the registry's folder;
+    /// `None` where record ids do not fit the keys' 32 bits or
     /// no file can be made: then nothing is kept, and the next link reads every record.
     pub(crate) fn new(store: &Store, inputs: &[LinkInput]) -> Option<SpilledKeys> {
         let ids: Vec<u32> = inputs.iter().map(|i| u32::try_from(i.record_id).ok()).collect::<Option<_>>()?;
         let dir = store.path().parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-        let file = tempfile::tempfile_in(dir).or_else(|_| tempfile::tempfile()).ok()?;
+        // Beside the registry only, never the system's temporary folder: the keys are hashes
+        // of names, which a list of names reverses.
+        let file = tempfile::tempfile_in(dir).ok()?;
         Some(SpilledKeys::in_file(file, ids))
     }
 
@@ -463,5 +466,17 @@ mod tests {
         let (from_whole, _) = candidates_against(&new, &new_ids, &rules, 40, &[whole]);
         assert!(from_parts.iter().any(|&(_, b)| (1000..5000).contains(&b)), "pairs with kept records");
         assert_eq!(from_parts, from_whole);
+    }
+
+    #[test]
+    fn keys_that_could_not_be_written_are_not_kept() {
+        let engine = NameEngine::new();
+        let recs = records(&engine, 40);
+        let full =
+            std::fs::OpenOptions::new().write(true).open("/dev/full").expect("this test needs /dev/full (Linux)");
+        let mut spill = SpilledKeys::in_file(full, (0..40).collect());
+        let mut sink = |entries: &[KeyEntry]| spill.add(entries);
+        athar_link::candidate_pairs_where(&recs, &default_rules(), 40, &|_, _| true, Some(&mut sink));
+        assert!(spill.parts(KEYS_PART_BYTES).is_none(), "a failed write keeps nothing");
     }
 }
