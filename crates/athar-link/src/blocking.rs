@@ -471,6 +471,12 @@ pub struct BlockKeys {
     rules: Vec<(usize, usize)>,
 }
 
+/// Which of a rule's `n` entries part `part` of `parts` holds: the parts' ranges follow one
+/// another and cover all `n` (see [`BlockKeys::into_parts`]).
+pub fn part_range(n: usize, part: usize, parts: usize) -> std::ops::Range<usize> {
+    n * part / parts..n * (part + 1) / parts
+}
+
 /// The bytes of one entry of [`BlockKeys`].
 pub const ENTRY: usize = 16;
 
@@ -595,7 +601,7 @@ impl BlockKeys {
                 bytes.extend((self.rules.len() as u64).to_le_bytes());
                 let mut index = Vec::with_capacity(self.rules.len());
                 for &(start, n) in &self.rules {
-                    let (from, to) = (n * p / parts, n * (p + 1) / parts);
+                    let std::ops::Range { start: from, end: to } = part_range(n, p, parts);
                     bytes.extend(((to - from) as u64).to_le_bytes());
                     index.push((bytes.len(), to - from));
                     bytes.extend_from_slice(&self.bytes[start + from * ENTRY..start + to * ENTRY]);

@@ -168,17 +168,17 @@ impl SpilledKeys {
         }
         let mut file = self.file.into_inner().ok()?;
         let parts = usize::try_from(self.written).ok()?.div_ceil(max_bytes.max(athar_link::ENTRY)).max(1);
-        let entry = athar_link::ENTRY as u64;
-        (0..parts as u64)
+        let entry = athar_link::ENTRY;
+        (0..parts)
             .map(|p| {
                 let runs = self
                     .runs
                     .iter()
                     .map(|&(start, len)| {
-                        let n = len / entry;
-                        let (from, to) = (n * p / parts as u64, n * (p + 1) / parts as u64);
-                        let mut run = vec![0u8; usize::try_from((to - from) * entry).ok()?];
-                        file.seek(SeekFrom::Start(start + from * entry)).ok()?;
+                        let n = usize::try_from(len).ok()? / entry;
+                        let range = athar_link::blocking::part_range(n, p, parts);
+                        let mut run = vec![0u8; range.len() * entry];
+                        file.seek(SeekFrom::Start(start + (range.start * entry) as u64)).ok()?;
                         file.read_exact(&mut run).ok()?;
                         Some(run)
                     })
