@@ -60,7 +60,7 @@ pub use users::{needs_second_factor, password_problem, Enrolment, PasswordChecke
 
 // What a front door needs of the layers below comes through the registry: the store's plain
 // values and its rule for files written beside a registry, the search's query and answers.
-pub use athar_search::{Ambiguity, Explained, PersonMatch, Query, SearchResults};
+pub use athar_search::{Ambiguity, Explained, PersonMatch, Query, SearchResults, AMBIGUOUS_BITS};
 pub use athar_store::{
     check_actor, default_key_path, escape_control, files, AuditEntry, AuditVerdict, Enquirer, InitReport, InquiryRow,
     JudgementRow, Lead, LineageEvent, QuarantineRow, RecordView, RestoreReport, SourceSummary, Stats, StoreError,

@@ -198,10 +198,11 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
             ),
         };
         let said = format!(
-            "ambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of two), \
+            "ambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of {}), \
              more than are listed{ask}",
             if a.at_least { "at least " } else { "" },
-            a.persons
+            a.persons,
+            2f64.powf(athar_registry::AMBIGUOUS_BITS)
         );
         println!("\n{}", crate::output::paragraph(&said, 2, 100));
     }
