@@ -453,6 +453,7 @@ fn an_incremental_link_adds_to_persons_from_the_kept_state_until_someone_judges(
     let env = Env::new();
     let first = env.json(&["link", "--json"]);
     assert_eq!(first["from_kept_state"], false);
+    assert_eq!(first["keys_kept"], true, "a link over every record keeps its keys: {first}");
     let before = env.persons();
     let add = |name: &str, rows: &str| {
         let path = env.path(&format!("{name}.csv"));

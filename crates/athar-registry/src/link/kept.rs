@@ -417,6 +417,7 @@ pub(crate) fn link_new(
         retrained_because: None,
         rederived: None,
         thin_model: None,
+        keys_kept: true,
     }))
 }
 

@@ -130,6 +130,9 @@ pub struct LinkReport {
     pub rederived: Option<i64>,
     /// A warning when the model was trained on too few pairs to trust.
     pub thin_model: Option<String>,
+    /// Whether the blocking keys were kept for the next link (a link over every record that
+    /// could not set them aside keeps none, and the next link reads every record again).
+    pub keys_kept: bool,
     #[serde(skip)]
     pub(crate) recheck: Recheck,
 }
@@ -584,6 +587,7 @@ fn link_all(
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering", None);
     let mut state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
+    let keys_kept = !state.is_empty();
     state.push(kept::band_entry(&options));
     drop(tf);
     let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
@@ -608,5 +612,6 @@ fn link_all(
         retrained_because: None,
         rederived: None,
         thin_model: None,
+        keys_kept,
     })
 }
