@@ -206,7 +206,7 @@ pub fn default_rules() -> Vec<BlockingRule> {
     // a letter apart with the birth year, or with the mother's name; the given name a letter
     // apart with the birth year. There blocking recall 0.8989 to 0.9245 and pairwise F1 0.7044
     // to 0.7107 for 19 % more pairs; on `athar synth`'s 100,000 persons 0.9538 to 0.9555 for 7 %
-    // more; at 1,007,203 records 0.8891 to 0.8908 (F1 0.5963 to 0.5956) for 4.8 % more, the
+    // more; at 1,007,203 records 0.8891 to 0.8908 (F1 0.5963 to 0.5956) for 3.4 % more, the
     // link 72.5 to 79.4 s.
     let mut mother_other_order = BlockingRule::new(
         "family+mother, read the other way round",
