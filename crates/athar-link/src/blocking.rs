@@ -339,24 +339,32 @@ const NEAR_MIN_LETTERS: usize = 3;
 /// table's names: two spellings of a name the tables know meet under [`name_keys`] already.
 fn near_name_keys(f: Option<&NameAnalysis>, out: &mut Vec<u64>) {
     let Some(p) = keyed_part(f) else { return };
+    let mut shorter = String::new();
     for s in p.skeletons.iter().filter(|s| !s.is_empty()) {
         out.push(key_hash(b's', s));
-        out.extend(letters_left_out(s, NEAR_MIN_LETTERS).map(|shorter| key_hash(b's', &shorter)));
+        letters_left_out(s, NEAR_MIN_LETTERS, &mut shorter, |form| out.push(key_hash(b's', form)));
     }
 }
 
-/// A skeleton with each of its letters left out in turn (Khalaf's KHLF: HLF, KLF, KHF, KHL),
-/// where it has `min_letters` letters at least; a letter doubled (two in a row) gives its form
-/// once.
-pub fn letters_left_out(s: &str, min_letters: usize) -> impl Iterator<Item = String> + '_ {
-    let long = s.chars().nth(min_letters.saturating_sub(1)).is_some();
+/// Gives `form` a skeleton with each of its letters left out in turn (Khalaf's KHLF: HLF, KLF,
+/// KHF, KHL), where it has `min_letters` letters at least; a letter doubled (two in a row)
+/// gives its form once. Each form is written in `buf` (one buffer for all: this runs for every
+/// record under every rule on a name a letter apart).
+pub fn letters_left_out(s: &str, min_letters: usize, buf: &mut String, mut form: impl FnMut(&str)) {
+    if s.chars().nth(min_letters.saturating_sub(1)).is_none() {
+        return;
+    }
     let mut last: Option<char> = None;
-    s.char_indices().filter(move |_| long).filter_map(move |(at, c)| {
+    for (at, c) in s.char_indices() {
         // Leaving out either of two letters alike gives the same form.
-        let repeated = last == Some(c);
+        if last != Some(c) {
+            buf.clear();
+            buf.push_str(&s[..at]);
+            buf.push_str(&s[at + c.len_utf8()..]);
+            form(buf);
+        }
         last = Some(c);
-        (!repeated).then(|| format!("{}{}", &s[..at], &s[at + c.len_utf8()..]))
-    })
+    }
 }
 
 fn part_keys(r: &LinkRecord, other: Option<&OtherReading>, part: KeyPart, out: &mut Vec<u64>) {
@@ -484,9 +492,18 @@ pub const ENTRY: usize = 16;
 pub fn encode_entries(entries: &[KeyEntry], out: &mut Vec<u8>) {
     out.reserve(entries.len() * ENTRY);
     for e in entries {
-        out.extend(e.key.to_le_bytes());
-        out.extend(e.record.to_le_bytes());
-        out.extend(e.year.to_le_bytes());
+        out.extend(e.to_bytes());
+    }
+}
+
+impl KeyEntry {
+    /// The entry as [`BlockKeys`] holds it: key, record, year, little-endian.
+    pub fn to_bytes(&self) -> [u8; ENTRY] {
+        let mut b = [0u8; ENTRY];
+        b[..8].copy_from_slice(&self.key.to_le_bytes());
+        b[8..12].copy_from_slice(&self.record.to_le_bytes());
+        b[12..].copy_from_slice(&self.year.to_le_bytes());
+        b
     }
 }
 
@@ -504,19 +521,21 @@ impl BlockKeys {
         BlockKeys { bytes, rules: index }
     }
 
-    /// The keys of one run of entries per rule, in the order of the rules, each run as
-    /// [`encode_entries`] wrote it; `None` if a run is not whole entries or not sorted (as
+    /// The keys of `counts[r]` entries for each rule `r`, in the order of the rules, each run
+    /// written in place by `fill(r, run)` as [`encode_entries`] writes it (one copy, into the
+    /// keys' own bytes); `None` if a `fill` fails or a run is not sorted (as
     /// [`BlockKeys::from_bytes`] checks).
-    pub fn from_runs(runs: &[Vec<u8>]) -> Option<BlockKeys> {
-        let total: usize = runs.iter().map(Vec::len).sum();
-        let mut bytes = Vec::with_capacity(8 + runs.len() * 8 + total);
-        bytes.extend((runs.len() as u64).to_le_bytes());
-        for run in runs {
-            if run.len() % ENTRY != 0 {
+    pub fn assemble(counts: &[usize], mut fill: impl FnMut(usize, &mut [u8]) -> bool) -> Option<BlockKeys> {
+        let total: usize = counts.iter().sum();
+        let mut bytes = Vec::with_capacity(8 + counts.len() * 8 + total * ENTRY);
+        bytes.extend((counts.len() as u64).to_le_bytes());
+        for (rule, &n) in counts.iter().enumerate() {
+            bytes.extend((n as u64).to_le_bytes());
+            let at = bytes.len();
+            bytes.resize(at + n * ENTRY, 0);
+            if !fill(rule, &mut bytes[at..]) {
                 return None;
             }
-            bytes.extend(((run.len() / ENTRY) as u64).to_le_bytes());
-            bytes.extend_from_slice(run);
         }
         BlockKeys::from_bytes(bytes)
     }
@@ -878,13 +897,16 @@ mod tests {
 
     #[test]
     fn a_letter_left_out_in_turn_once_per_form_and_none_from_a_short_skeleton() {
-        let forms: Vec<String> = letters_left_out("KHLF", 3).collect();
-        assert_eq!(forms, ["HLF", "KLF", "KHF", "KHL"]);
-        let forms: Vec<String> = letters_left_out("ALLH", 3).collect();
-        assert_eq!(forms, ["LLH", "ALH", "ALL"], "the two L give one form");
-        assert_eq!(letters_left_out("ХЛФ", 3).collect::<Vec<_>>(), ["ЛФ", "ХФ", "ХЛ"]);
-        assert_eq!(letters_left_out("AL", 3).count(), 0);
-        assert_eq!(letters_left_out("HSN", 4).count(), 0);
+        let forms = |s: &str, min: usize| {
+            let mut out: Vec<String> = Vec::new();
+            letters_left_out(s, min, &mut String::new(), |f| out.push(f.to_string()));
+            out
+        };
+        assert_eq!(forms("KHLF", 3), ["HLF", "KLF", "KHF", "KHL"]);
+        assert_eq!(forms("ALLH", 3), ["LLH", "ALH", "ALL"], "the two L give one form");
+        assert_eq!(forms("ХЛФ", 3), ["ЛФ", "ХФ", "ХЛ"]);
+        assert!(forms("AL", 3).is_empty());
+        assert!(forms("HSN", 4).is_empty());
     }
 
     /// Records of `fields`, each with its position as id.
@@ -1081,7 +1103,12 @@ mod tests {
                 runs.push(run);
             };
             candidate_pairs_where(&recs[..200], &rules, max_block, &|_, _| true, Some(&mut sink));
-            let first = BlockKeys::from_runs(&runs).expect("reads back");
+            let counts: Vec<usize> = runs.iter().map(|r| r.len() / ENTRY).collect();
+            let first = BlockKeys::assemble(&counts, |r, run| {
+                run.copy_from_slice(&runs[r]);
+                true
+            })
+            .expect("reads back");
             assert_eq!(first, BlockKeys::of(&recs[..200], &(0..200).collect::<Vec<u32>>(), &rules));
             let ids: Vec<u32> = (200..linked as u32).collect();
             let second = BlockKeys::of(&recs[200..linked], &ids, &rules);

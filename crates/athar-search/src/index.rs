@@ -301,21 +301,26 @@ fn group_names(r: &LinkRecord, group: KeyGroup) -> Vec<Vec<u64>> {
 /// Коваленко, Кондраенко for Кондратенко): each name part's keys, and its skeletons of five
 /// letters or more with each letter left out in turn (the keys a record holds where it dropped that
 /// letter).
-fn names_a_letter_short(r: &LinkRecord) -> Vec<(Vec<u64>, Vec<u64>)> {
+fn names_a_letter_short(r: &LinkRecord, rare: impl Fn(&[u64]) -> bool) -> Vec<Vec<u64>> {
     let mut names = Vec::new();
+    let mut buf = String::new();
     for (tag, a) in group_fields(r, KeyGroup::Own) {
         let hash = |key: &str| athar_link::blocking::key_hash(tag, key);
         for p in a.parts.iter().filter(|p| p.role != athar_names::Role::Particle) {
             let keys = p.keys();
-            let short: Vec<u64> = p
-                .skeletons
-                .iter()
-                .flat_map(|s| athar_link::blocking::letters_left_out(s, LETTER_SHORT_MIN))
-                .filter(|short| !keys.iter().any(|k| k.as_str() == short.as_str()))
-                .map(|short| hash(&short))
-                .collect();
+            if !rare(&keys.iter().map(|k| hash(k)).collect::<Vec<u64>>()) {
+                continue;
+            }
+            let mut short: Vec<u64> = Vec::new();
+            for s in &p.skeletons {
+                athar_link::blocking::letters_left_out(s, LETTER_SHORT_MIN, &mut buf, |form| {
+                    if !keys.iter().any(|k| k.as_str() == form) {
+                        short.push(hash(form));
+                    }
+                });
+            }
             if !short.is_empty() {
-                names.push((keys.iter().map(|k| hash(k)).collect(), short));
+                names.push(short);
             }
         }
     }
@@ -871,10 +876,11 @@ impl Index {
         });
         // The own names written a letter short, where few records write them either way (a
         // common name a letter short is another common name: Muhammad, Mhd).
-        let short: Vec<Vec<(u64, &Vec<u32>)>> = names_a_letter_short(q)
+        let rare =
+            |keys: &[u64]| keys.iter().filter_map(|k| self.by_key.get(k)).map(Vec::len).max().unwrap_or(0) <= SCAN_MAX;
+        let short: Vec<Vec<(u64, &Vec<u32>)>> = names_a_letter_short(q, rare)
             .iter()
-            .filter(|(keys, _)| size(&lists(keys)) <= SCAN_MAX)
-            .map(|(_, short)| lists(short))
+            .map(lists)
             .filter(|name| !name.is_empty() && size(name) <= SCAN_MAX)
             .collect();
         weighed.sort_by_key(|(k, _)| *k);
