@@ -1,5 +1,6 @@
 # Sourced by the bench scripts, from the repository's root: the release build and a scratch
-# folder; the lists `athar synth` writes, and how each is imported; the annotated sentences.
+# folder; the lists `athar synth` writes (misspelt or not) and how each is imported; the
+# annotated sentences.
 #   . bench/common.sh; setup_bench; import_list "$athar" DB "$dir" NAME [IMPORT OPTIONS...]
 # shellcheck shell=bash
 # Builds the release binary and sets `athar` to it, and `dir` to a scratch folder removed at exit.
@@ -33,4 +34,16 @@ if not text:
 with open(f"{sys.argv[1]}/{sys.argv[2]}.txt", "w", encoding="utf-8") as f:
     f.write(text + "\n")
 PY
+}
+# Generates the lists for PERSONS persons with SEED into DIR/lists, misspells each name word of
+# four letters or more with probability RATE (0: none; bench/spelling_edits.py), and imports
+# them into DIR/s.db.
+misspelt_lists() {
+  local athar="$1" dir="$2" persons="$3" seed="$4" rate="$5"
+  # Generated only (every list "later"), then edited, then imported.
+  bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" "$LISTS"
+  if [ "$rate" != 0 ]; then python3 bench/spelling_edits.py "$dir/lists" "$rate"; fi
+  for name in $LISTS; do
+    import_list "$athar" "$dir/s.db" "$dir" "$name" >/dev/null
+  done
 }

@@ -14,12 +14,7 @@ rate="${4:-0}"
 cd "$(dirname "$0")/.."
 . bench/common.sh
 setup_bench
-# Generated only (every list "later"), misspelt where asked, then imported.
-bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" "$LISTS"
-if [ "$rate" != 0 ]; then python3 bench/spelling_edits.py "$dir/lists" "$rate"; fi
-for name in $LISTS; do
-  import_list "$athar" "$dir/s.db" "$dir" "$name" >/dev/null
-done
+misspelt_lists "$athar" "$dir" "$persons" "$seed" "$rate"
 "$athar" --db "$dir/s.db" link >/dev/null
 python3 - "$dir/lists/queries.csv" "$dir/names.csv" "$queries" <<'PY'
 import csv, sys

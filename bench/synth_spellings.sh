@@ -11,12 +11,7 @@ rate="${3:-0.3}"
 cd "$(dirname "$0")/.."
 . bench/common.sh
 setup_bench
-# Generated only (every list "later"), then edited, then imported.
-bench/synth_lists.sh "$athar" "$dir" "$persons" "$seed" "$LISTS"
-python3 bench/spelling_edits.py "$dir/lists" "$rate"
-for name in $LISTS; do
-  import_list "$athar" "$dir/s.db" "$dir" "$name" >/dev/null
-done
+misspelt_lists "$athar" "$dir" "$persons" "$seed" "$rate"
 echo "== link ($persons persons, seed $seed, spelling edits $rate; $(nproc) cores)"
 /usr/bin/time -f "wall %e s, peak RSS %M KiB" "$athar" --db "$dir/s.db" link
 echo "== eval"
