@@ -7,7 +7,7 @@
 //! value on either side is `None`: neutral, never evidence against. Names are compared by the
 //! name engine (any script, any spelling). Does not weigh levels (see `model`).
 
-use crate::record::{value_slot, BirthDate, LinkRecord, OtherReading, NO_VALUE, SWAPPED};
+use crate::record::{value_slot, BirthDate, LinkRecord, OtherReading, NO_VALUE};
 use athar_names::{NameAnalysis, NameEngine, TokenLevel};
 use serde::{Deserialize, Serialize};
 
@@ -578,7 +578,9 @@ impl Alignment {
 
 /// The names of a pair read the other way round on one side, when that reading agrees on both
 /// the given and the family name (the same name, any spelling) and the names as read (`v`) do
-/// not: the better reading wins only by evidence. The first record's reading is tried first.
+/// not: the better reading wins only by evidence. Where both records' readings agree, the one
+/// whose levels agree more is taken (the first record's in a tie), so that a pair scores the
+/// same whichever record comes first.
 pub fn other_reading(
     engine: &NameEngine,
     a: &LinkRecord,
@@ -592,13 +594,16 @@ pub fn other_reading(
     {
         return None;
     }
-    let swapped = |r: &LinkRecord| r.other_reading.as_deref().is_some_and(|o| o.how == SWAPPED);
+    // Both swapped, the second reading compares the value pairs the first did, the given name's
+    // in the family name's place: which is taken depends on their levels, not on the order.
+    // The closer the levels, the better the reading: given and family name first.
+    let closeness = |al: &Alignment| {
+        let l = al.levels.map(|l| l.map_or(u8::MAX, |l| l));
+        (u16::from(l[0]) + u16::from(l[3]), l[0], l[3], l[1], l[2])
+    };
+    let mut best: Option<Alignment> = None;
     for (first, read, other) in [(true, a, b), (false, b, a)] {
         let Some(o) = read.other_reading.as_deref() else { continue };
-        // Both swapped: the second reading compares the very value pairs the first did.
-        if !first && swapped(a) && swapped(b) {
-            break;
-        }
         let mut level = |i: usize| {
             let k = OtherReading::NAMES[i];
             let slot = value_slot(k).unwrap_or(0);
@@ -619,10 +624,13 @@ pub fn other_reading(
             // agreement counts one level down (the same name is "other spelling", another
             // spelling "similar").
             let down = |l: Option<u8>| l.map(|l| l + 1);
-            return Some(Alignment { first, levels: [down(given), level(1), level(2), down(family)] });
+            let al = Alignment { first, levels: [down(given), level(1), level(2), down(family)] };
+            if best.as_ref().is_none_or(|b| closeness(&al) < closeness(b)) {
+                best = Some(al);
+            }
         }
     }
-    None
+    best
 }
 
 fn compare_one(engine: &NameEngine, k: ComparisonKind, a: &LinkRecord, b: &LinkRecord) -> Option<u8> {
@@ -1080,14 +1088,25 @@ mod tests {
         assert_eq!(compare(&e, &straight, &straight), compare_straight(&e, &straight, &straight));
         let half = rec(&e, &[("given_name", "Halabi"), ("family_name", "Khatib")]);
         assert_eq!(compare(&e, &straight, &half), compare_straight(&e, &straight, &half));
+        // Two records that may each have swapped their names (a misspelt Husayn al-Nasir and
+        // Nasir al-Husayn) score the same whichever comes first: each one's reading agrees with
+        // the other, with the given and the family name's levels in each other's places.
+        let husayn = rec(&e, &[("given_name", "حسين"), ("father_name", "أحمد"), ("family_name", "اناصر")]);
+        let nasir = rec(&e, &[("given_name", "ناصر"), ("father_name", "محمود"), ("family_name", "الحسين")]);
+        let latin = rec(&e, &[("given_name", "Housain"), ("father_name", "Faadi"), ("family_name", "El-Nasir")]);
+        for (a, b) in [(&husayn, &nasir), (&latin, &nasir), (&husayn, &latin)] {
+            assert_eq!(compare(&e, a, b), compare(&e, b, a));
+        }
+        assert!(matches!(level(ComparisonKind::GivenName, &compare(&e, &husayn, &nasir)), Some(1..=3)));
         // The explanation says which record was read how, and shows the names so read.
         let model = crate::FsModel::default_model();
         let mut x = model.explain(&compare(&e, &straight, &swapped), &|_| None);
         annotate(&mut x, &e, &straight, &swapped);
         let given = x.lines.iter().find(|l| l.field == Some(ComparisonKind::GivenName)).expect("given");
-        // (either record could be the one swapped: the first is tried first).
-        assert_eq!((given.a.as_deref(), given.b.as_deref()), (Some("Halabi"), Some("الحلبي")), "{given:?}");
+        // (either record could be the one swapped: the second's reading is taken, its levels
+        // the closer: Mohammed and محمد as given names, Halabi and الحلبي as family names).
+        assert_eq!((given.a.as_deref(), given.b.as_deref()), (Some("Mohammed"), Some("محمد")), "{given:?}");
         let reason = given.reason.as_deref().unwrap_or("");
-        assert!(reason.starts_with("the first record read with its given and family names swapped"), "{reason}");
+        assert!(reason.starts_with("the second record read with its given and family names swapped"), "{reason}");
     }
 }
