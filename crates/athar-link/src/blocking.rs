@@ -282,6 +282,58 @@ pub const DEFAULT_MAX_BLOCK: usize = 100;
 /// rule made more).
 pub const RULE_SAMPLE: usize = 250_000;
 
+/// A record's tag for drawing samples of pairs: a hash of its id, so that a sample is the same
+/// pairs whatever order the records are held in (see [`name_order`]).
+pub fn record_tags(records: &[LinkRecord]) -> Vec<u64> {
+    records.par_iter().map(|r| mix(key_hash(b'#', &r.id))).collect()
+}
+
+/// An even draw of about `want` pairs of `of`, by their records' tags ([`record_tags`]) rather
+/// than their positions: every pair where `of` is no more than `want`.
+#[derive(Debug, Clone, Copy)]
+pub struct PairDraw {
+    limit: u64,
+}
+
+impl PairDraw {
+    pub fn new(want: usize, of: usize) -> PairDraw {
+        let limit = if of <= want { u64::MAX } else { (want as f64 / of as f64 * u64::MAX as f64) as u64 };
+        PairDraw { limit }
+    }
+
+    /// Whether the pair of records tagged `a` and `b` (in either order) is drawn.
+    pub fn takes(&self, a: u64, b: u64) -> bool {
+        self.limit == u64::MAX || mix(a.wrapping_add(b)) < self.limit
+    }
+}
+
+/// SplitMix64's finaliser: every bit of the input moves every bit of the output.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The records' positions in the order of their names: the family name's first skeleton, then
+/// the given name's (records without one last). Most candidate pairs are of records that share
+/// a family name; held in this order, a block's records lie near each other in memory, and the
+/// pairs of one record and the next ask the level cache about the same names. At 1,007,203
+/// generated records, scoring took 27.9 s instead of 35.0 s (one run each).
+pub fn name_order(records: &[LinkRecord]) -> Vec<usize> {
+    let first = |f: Option<&NameAnalysis>| {
+        keyed_part(f).and_then(|p| p.skeletons.iter().find(|s| !s.is_empty())).map_or(u64::MAX, |s| key_hash(b's', s))
+    };
+    let mut keyed: Vec<(u64, u64, usize)> = records
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (first(ComparisonKind::FamilyName.name_field(r)), first(ComparisonKind::GivenName.name_field(r)), i)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|(_, _, i)| i).collect()
+}
+
 /// The block limit of the rules on a given name with the mother's name or with the day of the
 /// disappearance: common names make both common (Mohammed, son of Fatima; the Mohammeds taken
 /// on one day), and their blocks, even split by birth year, would be most of these rules'
@@ -792,6 +844,7 @@ pub fn candidate_pairs_where(
     mut keys: Option<KeySink<'_>>,
 ) -> Candidates {
     let mut union: Vec<u64> = Vec::new();
+    let tags = record_tags(records);
     let mut rule_pairs: Vec<Vec<u64>> = Vec::with_capacity(rules.len());
     let mut reports = Vec::with_capacity(rules.len());
     for rule in rules {
@@ -866,9 +919,15 @@ pub fn candidate_pairs_where(
             skipped_blocks: skipped,
         });
         // An even sample is what training reads: the rest need not be held (a million records:
-        // some 75 million rule pairs, 600 MB, until the last rule is merged).
-        let stride = (pairs.len() / RULE_SAMPLE).max(1);
-        rule_pairs.push(if stride == 1 { pairs } else { pairs.iter().step_by(stride).copied().collect() });
+        // some 75 million rule pairs, 600 MB, until the last rule is merged). Drawn by the
+        // records' tags, it is the same pairs in whatever order the records are.
+        let draw = PairDraw::new(RULE_SAMPLE, pairs.len());
+        rule_pairs.push(if pairs.len() <= RULE_SAMPLE {
+            pairs
+        } else {
+            // (Not `into_iter`: collected in place, the sample would keep all the pairs' memory.)
+            pairs.iter().copied().filter(|&k| draw.takes(tags[(k >> 32) as usize], tags[k as u32 as usize])).collect()
+        });
     }
     // Each rule's pairs as positions in the union (both sorted: one walk each).
     let by_rule = rule_pairs
@@ -913,6 +972,42 @@ mod tests {
     fn records<F: AsRef<[(&'static str, &'static str)]>>(fields: &[F]) -> Vec<LinkRecord> {
         let e = NameEngine::new();
         fields.iter().enumerate().map(|(i, f)| LinkRecord::from_fields(&e, &i.to_string(), f.as_ref(), None)).collect()
+    }
+
+    #[test]
+    fn a_draw_of_pairs_is_the_same_in_either_order_and_about_the_size_asked() {
+        let tags: Vec<u64> = (0..2000).map(|i: u64| mix(key_hash(b'#', &i.to_string()))).collect();
+        let pairs: Vec<(usize, usize)> = (0..2000).flat_map(|i| (i + 1..2000).map(move |j| (i, j))).collect();
+        let draw = PairDraw::new(10_000, pairs.len());
+        let drawn = pairs.iter().filter(|&&(i, j)| draw.takes(tags[i], tags[j])).count();
+        assert!((9_000..11_000).contains(&drawn), "{drawn} drawn of 10,000 asked");
+        assert!(pairs.iter().all(|&(i, j)| draw.takes(tags[i], tags[j]) == draw.takes(tags[j], tags[i])));
+        // Asked for as many as there are, or more: every pair.
+        let all = PairDraw::new(pairs.len(), pairs.len());
+        assert!(pairs.iter().all(|&(i, j)| all.takes(tags[i], tags[j])));
+    }
+
+    #[test]
+    fn records_in_name_order_lie_by_family_name_across_scripts_then_given_name() {
+        let recs = records(&[
+            [("given_name", "Olena"), ("family_name", "Shevchenko")],
+            [("given_name", "محمد"), ("family_name", "الحلبي")],
+            [("given_name", "Olena"), ("family_name", "")],
+            [("given_name", "Ahmad"), ("family_name", "Shevchenko")],
+            [("given_name", "Mohammed"), ("family_name", "al-Halabi")],
+            [("given_name", "Olena"), ("family_name", "Шевченко")],
+        ]);
+        let order = name_order(&recs);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..recs.len()).collect::<Vec<_>>(), "a permutation");
+        let at = |i: usize| order.iter().position(|&p| p == i).unwrap_or(usize::MAX);
+        // One family name's records side by side, whatever the script; the two Olenas of it
+        // together; the record without a family name last.
+        assert_eq!(at(1).abs_diff(at(4)), 1, "{order:?}");
+        assert_eq!(at(0).abs_diff(at(5)), 1, "{order:?}");
+        assert!([at(0), at(5)].iter().all(|&p| p.abs_diff(at(3)) <= 2), "{order:?}");
+        assert_eq!(at(2), recs.len() - 1, "{order:?}");
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub mod model;
 pub mod record;
 
 pub use blocking::{
-    candidate_pairs, candidate_pairs_where, candidates_against, default_rules, encode_entries, BlockKeys, BlockingRule,
-    Candidates, KeyEntry, RuleReport, DEFAULT_MAX_BLOCK, ENTRY,
+    candidate_pairs, candidate_pairs_where, candidates_against, default_rules, encode_entries, name_order, record_tags,
+    BlockKeys, BlockingRule, Candidates, KeyEntry, PairDraw, RuleReport, DEFAULT_MAX_BLOCK, ENTRY,
 };
 pub use cluster::{
     cluster, cluster_with_persons, one_per_two_persons, review_order, ClusterOptions, Clustering, Judgement, ScoredPair,

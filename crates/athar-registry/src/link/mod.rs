@@ -248,6 +248,25 @@ pub fn link_records(engine: &NameEngine, inputs: &[LinkInput]) -> Vec<LinkRecord
     records
 }
 
+/// Puts `items` in `order` in place (a permutation of their positions: position `p` takes the
+/// item at `order[p]`), one cycle of swaps at a time.
+fn put_in_order<T>(items: &mut [T], order: &[usize]) {
+    let mut done = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut p = start;
+        // `items[p]` holds the item that was at `start`, until its own place is reached.
+        while !done[p] {
+            done[p] = true;
+            let q = order[p];
+            if q == start {
+                break;
+            }
+            items.swap(p, q);
+            p = q;
+        }
+    }
+}
+
 /// Deterministic random pairs for u (xorshift; no dependency).
 fn random_pairs(n: usize, count: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(count);
@@ -404,11 +423,16 @@ fn link_all(
     // What the persons are as this link reads them: the save checks, write-locked, that no
     // other link, split or judgement changed them meanwhile.
     let stamp = store.persons_stamp()?;
-    let inputs = store.link_inputs()?;
+    let mut inputs = store.link_inputs()?;
     if inputs.is_empty() {
         invalid!("there are no records to link; import a list first (athar import FILE --source NAME)");
     }
-    let records = link_records(engine, &inputs);
+    let mut records = link_records(engine, &inputs);
+    // Held in the order of their names (see `athar_link::name_order`); every index below is a
+    // position in this order, and every sample is drawn by record, not by position.
+    let order = athar_link::name_order(&records);
+    put_in_order(&mut inputs, &order);
+    put_in_order(&mut records, &order);
     phases.mark("reading", Some((records.len(), "records")));
     // Without --full, persons made before are kept apart: a new record that would join two of
     // them, or two that now look alike, goes to review (only a human joins persons).
@@ -466,8 +490,13 @@ fn link_all(
         _ => {
             let mut m = FsModel::default_model();
             m.linked_with = Some(Linked { name_tables: !args.without_name_tables, max_block: args.max_block });
+            // Random pairs of records taken in the order of their ids, whatever order they are
+            // held in.
+            let mut by_id: Vec<usize> = (0..inputs.len()).collect();
+            by_id.sort_unstable_by_key(|&i| inputs[i].record_id);
             let sample = random_pairs(records.len(), 20_000.min(records.len() * (records.len() - 1) / 2).max(1));
-            let random: Vec<_> = sample.par_iter().map(|&(i, j)| compare(engine, &records[i], &records[j])).collect();
+            let random: Vec<_> =
+                sample.par_iter().map(|&(i, j)| compare(engine, &records[by_id[i]], &records[by_id[j]])).collect();
             estimate_u(&mut m, &random);
             // EM learns from an even sample of each rule's pairs (blocking's): a million
             // patterns say as much as sixteen million.
@@ -516,8 +545,15 @@ fn link_all(
     drop(caches);
     let mut prior_iterations = None;
     if trained {
-        let stride = (evidence.len() / PRIOR_SAMPLE).max(1);
-        let sample: Vec<Evidence> = (0..evidence.len()).step_by(stride).map(|k| evidence.get(k)).collect();
+        let tags = athar_link::record_tags(&records);
+        let draw = athar_link::PairDraw::new(PRIOR_SAMPLE, evidence.len());
+        let sample: Vec<Evidence> = candidates
+            .pairs
+            .iter()
+            .enumerate()
+            .filter(|(_, &(i, j))| draw.takes(tags[i as usize], tags[j as usize]))
+            .map(|(k, _)| evidence.get(k))
+            .collect();
         let n = records.len() as f64;
         let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
         model.prior = prior;
@@ -582,6 +618,9 @@ fn link_all(
         groups.entry(*p).or_default().push(inputs[i].record_id);
     }
     let mut groups: Vec<Vec<i64>> = groups.into_values().collect();
+    // Each person's records by id, the persons by their first: the records were held in the
+    // order of their names.
+    groups.iter_mut().for_each(|g| g.sort_unstable());
     groups.sort_by_key(|g| g[0]);
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
@@ -614,4 +653,19 @@ fn link_all(
         thin_model: None,
         keys_kept,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::put_in_order;
+
+    #[test]
+    fn items_put_in_order_take_the_item_at_each_position_of_the_order() {
+        for order in [vec![2, 0, 1, 4, 3, 5], vec![5, 4, 3, 2, 1, 0], vec![0, 1, 2, 3, 4, 5], vec![1, 2, 3, 4, 5, 0]] {
+            let mut items: Vec<char> = "abcdef".chars().collect();
+            put_in_order(&mut items, &order);
+            let want: Vec<char> = order.iter().map(|&i| (b'a' + i as u8) as char).collect();
+            assert_eq!(items, want, "{order:?}");
+        }
+    }
 }
