@@ -480,9 +480,7 @@ fn sweep(store: &Store, truth_of: &HashMap<String, String>, want_pairs: bool) ->
     let tf = athar_link::TermFrequencies::new(&records);
     // Scored as `link` scores them.
     let caches = LevelCaches::new();
-    let evidence = PairEvidence::new(&caches, &engine, &records, &pairs, &model, &tf);
-    let scored: Vec<athar_link::ScoredPair> =
-        pairs.iter().enumerate().map(|(k, &(i, j))| (i, j, model.probability_of(&evidence.get(k)))).collect();
+    let scored = PairEvidence::new(&caches, &engine, &records, &pairs, &model, &tf).into_scored(&model);
     let pairs_found = if want_pairs { scored_pairs(&inputs, &truth, &scored) } else { Vec::new() };
     // Each pair's pattern, and — the disappearance left out — its pattern and probability.
     let looked = map_with_cache(&caches, &pairs, |cache, &(i, j)| {

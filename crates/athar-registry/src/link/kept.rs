@@ -11,7 +11,7 @@ use crate::search::analysed_records;
 use crate::RegistryError;
 use athar_link::{
     candidates_against, cluster_with_persons, default_rules, BlockKeys, ClusterOptions, FsModel, Judgement, KeyEntry,
-    LinkRecord, ScoredPair, TermCounts, TermFrequencies,
+    LinkRecord, TermCounts, TermFrequencies,
 };
 use athar_names::NameEngine;
 use athar_store::{LinkInput, Store};
@@ -314,14 +314,8 @@ pub(crate) fn link_new(
     let new_counts = TermCounts::of(&records[..n_new]);
     counts.add(&new_counts);
     let tf = TermFrequencies::from_counts(counts.clone(), &records);
-    let evidence = PairEvidence::new(&super::LevelCaches::new(), engine, &records, &local_pairs, &model, &tf);
-    let scored: Vec<ScoredPair> = (0..evidence.len())
-        .map(|k| {
-            let (i, j) = local_pairs[k];
-            (i, j, model.probability_of(&evidence.get(k)))
-        })
-        .collect();
-    drop(evidence);
+    let scored =
+        PairEvidence::new(&super::LevelCaches::new(), engine, &records, &local_pairs, &model, &tf).into_scored(&model);
     phases.mark("scoring", Some((scored.len(), "pairs scored")));
     // Existing persons, as local numbers; they stay whole.
     let mut person_number: FxHashMap<&str, u32> = FxHashMap::default();

@@ -336,12 +336,15 @@ pub fn map_with_cache<T: Sync, R: Send + Default + Clone>(
     out
 }
 
-/// What each candidate pair says under a model, compactly (millions are held at once): its
-/// evidence in bits, and the weight of the person's own fields where relatives count (NaN
-/// where they do not). Compared and weighed on every core.
-pub struct PairEvidence(Vec<(f32, f32)>);
+/// What each candidate pair says under a model, compactly (millions are held at once): its two
+/// records, its evidence in bits and the weight of the person's own fields where relatives
+/// count (NaN where they do not), in 16 bytes — as many as the pair scored takes, which it
+/// becomes in place ([`PairEvidence::into_scored`]). Compared and weighed on every core.
+pub struct PairEvidence(Vec<(u32, u32, u64)>);
 
 impl PairEvidence {
+    /// Each of `pairs` with its evidence, the pairs kept beside it (so that the caller need not
+    /// hold them too).
     pub fn new(
         caches: &LevelCaches,
         engine: &NameEngine,
@@ -353,8 +356,7 @@ impl PairEvidence {
         PairEvidence(map_with_cache(caches, pairs, |cache, &(i, j)| {
             let (a, b) = (&records[i as usize], &records[j as usize]);
             let v = compare_cached(engine, a, b, cache);
-            let e = model.evidence(&v, &|k| tf.share(k, a, b));
-            (e.bits as f32, e.own.map_or(f32::NAN, |w| w as f32))
+            (i, j, packed_evidence(&model.evidence(&v, &|k| tf.share(k, a, b))))
         }))
     }
 
@@ -366,10 +368,34 @@ impl PairEvidence {
         self.0.is_empty()
     }
 
-    pub fn get(&self, k: usize) -> Evidence {
-        let (bits, own) = self.0[k];
-        Evidence { bits: f64::from(bits), own: (!own.is_nan()).then_some(f64::from(own)), own_present: true }
+    /// The two records of the `k`th pair.
+    pub fn pair(&self, k: usize) -> (u32, u32) {
+        (self.0[k].0, self.0[k].1)
     }
+
+    pub fn get(&self, k: usize) -> Evidence {
+        evidence_of(self.0[k].2)
+    }
+
+    /// The pairs scored by `model`, in place: a million records' pairs are not held twice (with
+    /// their evidence, and scored).
+    pub fn into_scored(self, model: &FsModel) -> Vec<ScoredPair> {
+        let mut pairs = self.0;
+        pairs.par_iter_mut().for_each(|p| p.2 = model.probability_of(&evidence_of(p.2)).to_bits());
+        // Collected in place: the two kinds of pair have one size.
+        pairs.into_iter().map(|(i, j, p)| (i, j, f64::from_bits(p))).collect()
+    }
+}
+
+/// The weight and the person's own weight (NaN: none), each in 32 bits.
+fn packed_evidence(e: &Evidence) -> u64 {
+    let own = e.own.map_or(f32::NAN, |w| w as f32);
+    (u64::from((e.bits as f32).to_bits()) << 32) | u64::from(own.to_bits())
+}
+
+fn evidence_of(packed: u64) -> Evidence {
+    let (bits, own) = (f32::from_bits((packed >> 32) as u32), f32::from_bits(packed as u32));
+    Evidence { bits: f64::from(bits), own: (!own.is_nan()).then_some(f64::from(own)), own_present: true }
 }
 
 /// Wall time of each phase of a command, for its summary.
@@ -543,16 +569,18 @@ fn link_all(
     drop(std::mem::take(&mut candidates.by_rule));
     let evidence = PairEvidence::new(&caches, engine, &records, &candidates.pairs, &model, &tf);
     drop(caches);
+    // The evidence holds the pairs: the candidates are not needed past here.
+    drop(candidates);
     let mut prior_iterations = None;
     if trained {
         let tags = athar_link::record_tags(&records);
         let draw = athar_link::PairDraw::new(PRIOR_SAMPLE, evidence.len());
-        let sample: Vec<Evidence> = candidates
-            .pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, &(i, j))| draw.takes(tags[i as usize], tags[j as usize]))
-            .map(|(k, _)| evidence.get(k))
+        let sample: Vec<Evidence> = (0..evidence.len())
+            .filter(|&k| {
+                let (i, j) = evidence.pair(k);
+                draw.takes(tags[i as usize], tags[j as usize])
+            })
+            .map(|k| evidence.get(k))
             .collect();
         let n = records.len() as f64;
         let (prior, iterations) = model.estimate_prior(&sample, evidence.len(), n * (n - 1.0) / 2.0);
@@ -566,14 +594,7 @@ fn link_all(
         });
         store.save_model(&model.to_json(), actor, "model.train")?;
     }
-    let mut scored: Vec<ScoredPair> = (0..evidence.len())
-        .into_par_iter()
-        .map(|k| {
-            let (i, j) = candidates.pairs[k];
-            (i, j, model.probability_of(&evidence.get(k)))
-        })
-        .collect();
-    drop(evidence);
+    let mut scored = evidence.into_scored(&model);
     let pairs_scored = scored.len();
     phases.mark("scoring", Some((pairs_scored, "pairs scored")));
     // Judgements, by record index.
@@ -596,18 +617,18 @@ fn link_all(
     }
     let new_records = incremental.map(|e| e.iter().filter(|p| p.is_none()).count());
     if let Some(e) = incremental {
+        // The candidate pairs, scored, in their order (by record).
+        let candidates = pairs_scored;
         for (a, b, p) in store.review_pairs()? {
             if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
-                let (i, j) = (i.min(j), i.max(j));
-                if e[i].is_some() && e[j].is_some() && e[i] != e[j] && candidates.position(i as u32, j as u32).is_none()
-                {
-                    scored.push((i as u32, j as u32, p));
+                let (i, j) = (i.min(j) as u32, i.max(j) as u32);
+                let scored_now = scored[..candidates].binary_search_by(|s| (s.0, s.1).cmp(&(i, j))).is_ok();
+                if e[i as usize].is_some() && e[j as usize].is_some() && e[i as usize] != e[j as usize] && !scored_now {
+                    scored.push((i, j, p));
                 }
             }
         }
     }
-    // The scored pairs hold every candidate pair: the list of them is not needed past here.
-    drop(candidates);
     let clustering =
         cluster_with_persons(records.len(), &scored, &judgements, options, existing.as_deref()).map_err(|c| {
             RegistryError::Invalid(format!("{c} (records {} and {})", inputs[c.a].record_id, inputs[c.b].record_id))
@@ -658,6 +679,16 @@ fn link_all(
 #[cfg(test)]
 mod tests {
     use super::put_in_order;
+
+    #[test]
+    fn evidence_packed_in_a_pair_reads_back_as_it_was_in_32_bits() {
+        use super::{evidence_of, packed_evidence};
+        for (bits, own) in [(12.5, Some(3.25)), (-40.0, None), (0.0, Some(-7.5)), (1e-3, None)] {
+            let e = athar_link::model::Evidence { bits, own, own_present: true };
+            let back = evidence_of(packed_evidence(&e));
+            assert_eq!((back.bits, back.own), (f64::from(bits as f32), own.map(|o: f64| f64::from(o as f32))));
+        }
+    }
 
     #[test]
     fn items_put_in_order_take_the_item_at_each_position_of_the_order() {
