@@ -232,6 +232,12 @@ pub struct Evidence {
     pub own_present: bool,
 }
 
+/// The weight of each level of each comparison of one model, by comparison and level: a million
+/// records' pairs are weighed tens of millions of times under one model, each level's
+/// logarithm once. Made by [`FsModel::level_weights`]; good for that model only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelWeights(Vec<Vec<f64>>);
+
 /// What an exact agreement on a value shared by a share `f` of records adds to a level whose
 /// average u is `u`: its u is `f`, not `u` (bounded, see [`MAX_TF_BITS`]). One formula for the
 /// score and its bound ([`FsModel::best_weight`]).
@@ -361,14 +367,14 @@ impl FsModel {
         lines: Option<&mut Vec<WeightLine>>,
     ) -> f64 {
         let mut lines = lines;
-        let e = self.evidence_walk(v, tf, lines.as_deref_mut());
+        let e = self.evidence_walk(v, tf, lines.as_deref_mut(), |_, _, l| l.weight());
         self.combine(self.prior_weight(), &e, lines)
     }
 
     /// The evidence of a comparison vector, for scoring pairs under another prior (see
     /// [`FsModel::estimate_prior`]).
     pub fn evidence(&self, v: &ComparisonVector, tf: &dyn Fn(ComparisonKind) -> Option<f64>) -> Evidence {
-        self.evidence_walk(v, tf, None)
+        self.evidence_walk(v, tf, None, |_, _, l| l.weight())
     }
 
     /// The probability of a pair from its evidence, with the model's prior.
@@ -411,11 +417,35 @@ impl FsModel {
         probability(weight)
     }
 
+    /// The weight of every level of every comparison, for [`FsModel::evidence_weighed`].
+    pub fn level_weights(&self) -> LevelWeights {
+        LevelWeights(
+            ComparisonKind::ALL
+                .iter()
+                .map(|k| self.params(*k).map_or(Vec::new(), |p| p.levels.iter().map(LevelParams::weight).collect()))
+                .collect(),
+        )
+    }
+
+    /// As [`FsModel::evidence`], the levels' weights read from `weights` (this model's: see
+    /// [`FsModel::level_weights`]) rather than computed for each pair.
+    pub fn evidence_weighed(
+        &self,
+        weights: &LevelWeights,
+        v: &ComparisonVector,
+        tf: &dyn Fn(ComparisonKind) -> Option<f64>,
+    ) -> Evidence {
+        self.evidence_walk(v, tf, None, |k, level, l| {
+            weights.0.get(k as usize).and_then(|w| w.get(level)).copied().unwrap_or_else(|| l.weight())
+        })
+    }
+
     fn evidence_walk(
         &self,
         v: &ComparisonVector,
         tf: &dyn Fn(ComparisonKind) -> Option<f64>,
         mut lines: Option<&mut Vec<WeightLine>>,
+        weigh: impl Fn(ComparisonKind, usize, &LevelParams) -> f64,
     ) -> Evidence {
         let mut total = 0.0;
         // The weight of the person's own fields, for the class of relatives.
@@ -444,7 +474,7 @@ impl FsModel {
                 continue;
             };
             let Some(l) = p.levels.get(*level as usize) else { continue };
-            let w = l.weight();
+            let w = weigh(*k, *level as usize, l);
             total += w;
             if k.is_individual() {
                 own += w;
@@ -1303,6 +1333,23 @@ mod tests {
         assert!(prior >= 1.0 / 6.0 - 1e-12, "{prior}");
         let exact = Evidence { bits: 25.0, own: None, own_present: true };
         assert!(FsModel { prior, ..m.clone() }.probability_of(&exact) > 0.99);
+    }
+
+    #[test]
+    fn evidence_weighed_from_the_table_is_the_evidence_weighed_level_by_level() {
+        let m = FsModel { prior: 1e-2, ..truth() };
+        let weights = m.level_weights();
+        let tf = |k: ComparisonKind| k.term_frequency().then_some(0.01);
+        // Every comparison at each of its levels in turn, beside the others missing or at 0.
+        for (i, k) in ComparisonKind::ALL.iter().enumerate() {
+            for level in 0..k.levels().len() as u8 {
+                for rest in [None, Some(0)] {
+                    let mut v: ComparisonVector = [rest; ComparisonKind::ALL.len()];
+                    v[i] = Some(level);
+                    assert_eq!(m.evidence_weighed(&weights, &v, &tf), m.evidence(&v, &tf), "{k:?} {level}");
+                }
+            }
+        }
     }
 
     #[test]

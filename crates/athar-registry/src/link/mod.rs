@@ -353,10 +353,11 @@ impl PairEvidence {
         model: &FsModel,
         tf: &TermFrequencies,
     ) -> Self {
+        let weights = model.level_weights();
         PairEvidence(map_with_cache(caches, pairs, |cache, &(i, j)| {
             let (a, b) = (&records[i as usize], &records[j as usize]);
             let v = compare_cached(engine, a, b, cache);
-            (i, j, packed_evidence(&model.evidence(&v, &|k| tf.share(k, a, b))))
+            (i, j, packed_evidence(&model.evidence_weighed(&weights, &v, &|k| tf.share(k, a, b))))
         }))
     }
 
