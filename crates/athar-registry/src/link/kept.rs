@@ -144,13 +144,20 @@ impl SpilledKeys {
         SpilledKeys { file: std::io::BufWriter::new(file), runs: Vec::new(), ids, buf: Vec::new(), failed: false }
     }
 
-    /// Writes the next rule's entries, records renumbered to their ids.
+    /// Writes the next rule's entries, records renumbered to their ids and each key's records
+    /// sorted by id again: the kept keys are sorted by key and id (`BlockKeys`), and a link
+    /// holds its records in the order of their names, not of their ids.
     pub(crate) fn add(&mut self, entries: &[KeyEntry]) {
         use std::io::Write;
-        for chunk in entries.chunks(1 << 16) {
+        let mut renumbered: Vec<KeyEntry> =
+            entries.iter().map(|e| KeyEntry { record: self.ids[e.record as usize], ..*e }).collect();
+        for run in renumbered.chunk_by_mut(|a, b| a.key == b.key) {
+            run.sort_unstable();
+        }
+        for chunk in renumbered.chunks(1 << 16) {
             self.buf.clear();
             for e in chunk {
-                self.buf.extend_from_slice(&KeyEntry { record: self.ids[e.record as usize], ..*e }.to_bytes());
+                self.buf.extend_from_slice(&e.to_bytes());
             }
             self.failed = self.failed || self.file.write_all(&self.buf).is_err();
         }
@@ -438,25 +445,34 @@ mod tests {
         let engine = NameEngine::new();
         let recs = records(&engine, 120);
         let rules = default_rules();
-        // Registry ids are not the records' indexes.
-        let ids: Vec<u32> = (0..recs.len() as u32).map(|i| 1000 + 3 * i).collect();
-        let file = tempfile::tempfile().expect("a temporary file");
-        let mut spill = SpilledKeys::in_file(file, ids.clone());
-        let mut sink = |entries: &[KeyEntry]| spill.add(entries);
-        athar_link::candidate_pairs_where(&recs, &rules, 40, &|_, _| true, Some(&mut sink));
-        let whole = BlockKeys::of(&recs, &ids, &rules);
-        let size = whole.to_bytes().len();
-        let parts = spill.parts(size / 3 + 1).expect("read back");
-        assert_eq!(parts.len(), 3);
-        assert!(parts.iter().all(|p| p.rule_count() == rules.len()));
-        assert_eq!(parts.iter().map(BlockKeys::len).sum::<usize>(), whole.len());
-        // A new record blocks against the parts as against the whole.
-        let new = records(&engine, 125).split_off(120);
-        let new_ids: Vec<u32> = (0..5).map(|i| 5000 + i).collect();
-        let (from_parts, _) = candidates_against(&new, &new_ids, &rules, 40, &parts);
-        let (from_whole, _) = candidates_against(&new, &new_ids, &rules, 40, &[whole]);
-        assert!(from_parts.iter().any(|&(_, b)| (1000..5000).contains(&b)), "pairs with kept records");
-        assert_eq!(from_parts, from_whole);
+        // Registry ids are not the records' indexes; a link holds its records in the order of
+        // their names, so ids may also fall as the index rises.
+        let rising: Vec<u32> = (0..recs.len() as u32).map(|i| 1000 + 3 * i).collect();
+        let falling: Vec<u32> = (0..recs.len() as u32).map(|i| 4000 - 3 * i).collect();
+        for ids in [rising, falling] {
+            let spill = |ids: &[u32]| {
+                let mut spill = SpilledKeys::in_file(tempfile::tempfile().expect("a temporary file"), ids.to_vec());
+                let mut sink = |entries: &[KeyEntry]| spill.add(entries);
+                athar_link::candidate_pairs_where(&recs, &rules, 40, &|_, _| true, Some(&mut sink));
+                spill
+            };
+            let whole = BlockKeys::of(&recs, &ids, &rules);
+            let one = spill(&ids).parts(usize::MAX).expect("read back in one part");
+            assert_eq!(one.len(), 1);
+            assert_eq!(one[0].to_bytes(), whole.to_bytes(), "sorted by key and id, as the keys of the records");
+            let size = whole.to_bytes().len();
+            let parts = spill(&ids).parts(size / 3 + 1).expect("read back");
+            assert_eq!(parts.len(), 3);
+            assert!(parts.iter().all(|p| p.rule_count() == rules.len()));
+            assert_eq!(parts.iter().map(BlockKeys::len).sum::<usize>(), whole.len());
+            // A new record blocks against the parts as against the whole.
+            let new = records(&engine, 125).split_off(120);
+            let new_ids: Vec<u32> = (0..5).map(|i| 5000 + i).collect();
+            let (from_parts, _) = candidates_against(&new, &new_ids, &rules, 40, &parts);
+            let (from_whole, _) = candidates_against(&new, &new_ids, &rules, 40, &[whole]);
+            assert!(from_parts.iter().any(|&(_, b)| (1000..5000).contains(&b)), "pairs with kept records");
+            assert_eq!(from_parts, from_whole);
+        }
     }
 
     #[test]
