@@ -278,8 +278,8 @@ pub const NEAR_MAX_BLOCK: usize = 20;
 /// 5.4M), link time and memory, with pairwise F1 unchanged (0.673).
 pub const DEFAULT_MAX_BLOCK: usize = 100;
 
-/// Most pairs of one rule kept for training in [`Candidates::by_rule`] (evenly drawn when the
-/// rule made more).
+/// About how many pairs of one rule are kept for training in [`Candidates::by_rule`] (drawn
+/// by the records' tags, see [`PairDraw`], when the rule made more).
 pub const RULE_SAMPLE: usize = 250_000;
 
 /// A record's tag for drawing samples of pairs: a hash of its id, so that a sample is the same
@@ -494,7 +494,8 @@ pub struct Candidates {
     /// Every distinct pair `(i, j)`, `i < j`, sorted.
     pub pairs: Vec<(u32, u32)>,
     /// Per rule, in the order of the rules, the positions in `pairs` of an even sample of the
-    /// pairs it generated — all of them up to [`RULE_SAMPLE`], else every n-th — (a pair may
+    /// pairs it generated — all of them up to [`RULE_SAMPLE`], else about that many drawn by
+    /// their records ([`PairDraw`]) — (a pair may
     /// come from several rules: EM trains each rule on its own pairs, or it would learn only
     /// from the pairs earlier rules missed). How many it generated is in `reports`.
     pub by_rule: Vec<Vec<u32>>,

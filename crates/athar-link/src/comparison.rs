@@ -596,9 +596,11 @@ pub fn other_reading(
     }
     // Both swapped, the second reading compares the value pairs the first did, the given name's
     // in the family name's place: which is taken depends on their levels, not on the order.
-    // The closer the levels, the better the reading: given and family name first.
+    // The closer the levels, the better the reading: given and family name first. A name
+    // missing on one side is neutral: after an agreement (levels 0 and 1), before a
+    // disagreement.
     let closeness = |al: &Alignment| {
-        let l = al.levels.map(|l| l.map_or(u8::MAX, |l| l));
+        let l = al.levels.map(|l| l.map_or(2u8, |l| if l <= 1 { l } else { l.saturating_add(1) }));
         (u16::from(l[0]) + u16::from(l[3]), l[0], l[3], l[1], l[2])
     };
     let mut best: Option<Alignment> = None;

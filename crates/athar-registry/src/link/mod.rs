@@ -25,7 +25,8 @@ use std::collections::HashMap;
 
 pub use athar_link::DEFAULT_MAX_BLOCK;
 
-/// Candidate pairs the prior's fixed point is computed on (evenly drawn when there are more).
+/// About how many candidate pairs the prior's fixed point is computed on (drawn by their
+/// records, see `athar_link::PairDraw`, when there are more).
 const PRIOR_SAMPLE: usize = 1_000_000;
 
 /// How to link.
@@ -577,6 +578,7 @@ fn link_all(
         let tags = athar_link::record_tags(&records);
         let draw = athar_link::PairDraw::new(PRIOR_SAMPLE, evidence.len());
         let sample: Vec<Evidence> = (0..evidence.len())
+            .into_par_iter()
             .filter(|&k| {
                 let (i, j) = evidence.pair(k);
                 draw.takes(tags[i as usize], tags[j as usize])
@@ -618,14 +620,16 @@ fn link_all(
     }
     let new_records = incremental.map(|e| e.iter().filter(|p| p.is_none()).count());
     if let Some(e) = incremental {
-        // The candidate pairs, scored, in their order (by record).
-        let candidates = pairs_scored;
+        // The candidate pairs, scored, sorted by their records.
+        let scored_candidates = pairs_scored;
         for (a, b, p) in store.review_pairs()? {
             if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
-                let (i, j) = (i.min(j) as u32, i.max(j) as u32);
-                let scored_now = scored[..candidates].binary_search_by(|s| (s.0, s.1).cmp(&(i, j))).is_ok();
-                if e[i as usize].is_some() && e[j as usize].is_some() && e[i as usize] != e[j as usize] && !scored_now {
-                    scored.push((i, j, p));
+                let (i, j) = (i.min(j), i.max(j));
+                if e[i].is_some() && e[j].is_some() && e[i] != e[j] {
+                    let (i, j) = (i as u32, j as u32);
+                    if scored[..scored_candidates].binary_search_by(|s| (s.0, s.1).cmp(&(i, j))).is_err() {
+                        scored.push((i, j, p));
+                    }
                 }
             }
         }
