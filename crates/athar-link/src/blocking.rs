@@ -562,17 +562,31 @@ impl KeyEntry {
 }
 
 impl BlockKeys {
-    fn encode(rules: Vec<Vec<KeyEntry>>) -> BlockKeys {
-        let total: usize = rules.iter().map(Vec::len).sum();
-        let mut bytes = Vec::with_capacity(8 + rules.len() * 8 + total * ENTRY);
-        bytes.extend((rules.len() as u64).to_le_bytes());
-        let mut index = Vec::with_capacity(rules.len());
-        for entries in rules {
-            bytes.extend((entries.len() as u64).to_le_bytes());
-            index.push((bytes.len(), entries.len()));
-            encode_entries(&entries, &mut bytes);
+    /// The bytes and index of keys with `counts[r]` entries for rule `r`, in the order of the
+    /// rules, each run written in place by `fill(r, run)` as [`encode_entries`] writes it. The
+    /// one writer of the layout.
+    fn laid_out(counts: &[usize], mut fill: impl FnMut(usize, &mut [u8])) -> BlockKeys {
+        let total: usize = counts.iter().sum();
+        let mut bytes = Vec::with_capacity(8 + counts.len() * 8 + total * ENTRY);
+        bytes.extend((counts.len() as u64).to_le_bytes());
+        let mut rules = Vec::with_capacity(counts.len());
+        for (rule, &n) in counts.iter().enumerate() {
+            bytes.extend((n as u64).to_le_bytes());
+            let at = bytes.len();
+            bytes.resize(at + n * ENTRY, 0);
+            fill(rule, &mut bytes[at..]);
+            rules.push((at, n));
         }
-        BlockKeys { bytes, rules: index }
+        BlockKeys { bytes, rules }
+    }
+
+    fn encode(rules: Vec<Vec<KeyEntry>>) -> BlockKeys {
+        let counts: Vec<usize> = rules.iter().map(Vec::len).collect();
+        BlockKeys::laid_out(&counts, |r, run| {
+            for (e, out) in rules[r].iter().zip(run.chunks_exact_mut(ENTRY)) {
+                out.copy_from_slice(&e.to_bytes());
+            }
+        })
     }
 
     /// The keys of `counts[r]` entries for each rule `r`, in the order of the rules, each run
@@ -580,18 +594,12 @@ impl BlockKeys {
     /// keys' own bytes); `None` if a `fill` fails or a run is not sorted (as
     /// [`BlockKeys::from_bytes`] checks).
     pub fn assemble(counts: &[usize], mut fill: impl FnMut(usize, &mut [u8]) -> bool) -> Option<BlockKeys> {
-        let total: usize = counts.iter().sum();
-        let mut bytes = Vec::with_capacity(8 + counts.len() * 8 + total * ENTRY);
-        bytes.extend((counts.len() as u64).to_le_bytes());
-        for (rule, &n) in counts.iter().enumerate() {
-            bytes.extend((n as u64).to_le_bytes());
-            let at = bytes.len();
-            bytes.resize(at + n * ENTRY, 0);
-            if !fill(rule, &mut bytes[at..]) {
-                return None;
-            }
+        let mut filled = true;
+        let keys = BlockKeys::laid_out(counts, |r, run| filled = filled && fill(r, run));
+        if !filled {
+            return None;
         }
-        BlockKeys::from_bytes(bytes)
+        BlockKeys::from_bytes(keys.bytes)
     }
 
     /// The keys of `records` under `rules`, each record known by its id in `ids`.
@@ -670,16 +678,13 @@ impl BlockKeys {
         let parts = self.bytes.len().div_ceil(max_bytes.max(ENTRY));
         (0..parts)
             .map(|p| {
-                let mut bytes = Vec::with_capacity(self.bytes.len() / parts + ENTRY * (self.rules.len() + 1));
-                bytes.extend((self.rules.len() as u64).to_le_bytes());
-                let mut index = Vec::with_capacity(self.rules.len());
-                for &(start, n) in &self.rules {
-                    let std::ops::Range { start: from, end: to } = part_range(n, p, parts);
-                    bytes.extend(((to - from) as u64).to_le_bytes());
-                    index.push((bytes.len(), to - from));
-                    bytes.extend_from_slice(&self.bytes[start + from * ENTRY..start + to * ENTRY]);
-                }
-                BlockKeys { bytes, rules: index }
+                let ranges: Vec<std::ops::Range<usize>> =
+                    self.rules.iter().map(|&(_, n)| part_range(n, p, parts)).collect();
+                let counts: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+                BlockKeys::laid_out(&counts, |r, run| {
+                    let start = self.rules[r].0;
+                    run.copy_from_slice(&self.bytes[start + ranges[r].start * ENTRY..start + ranges[r].end * ENTRY]);
+                })
             })
             .collect()
     }
@@ -782,13 +787,6 @@ pub fn candidates_against(
         });
     }
     (union, reports)
-}
-
-impl Candidates {
-    /// The position of the pair `(i, j)`, `i < j`, if it is a candidate.
-    pub fn position(&self, i: u32, j: u32) -> Option<usize> {
-        self.pairs.binary_search(&(i, j)).ok()
-    }
 }
 
 /// Candidate pairs: every pair each rule generates (a block over `max_block` records is split
@@ -1034,8 +1032,6 @@ mod tests {
             assert!(rule.iter().all(|&k| (k as usize) < all.len()));
         }
         assert_eq!(c.reports.iter().map(|r| r.new_pairs).sum::<usize>(), all.len());
-        assert_eq!(c.position(0, 2).map(|k| all[k]), Some((0, 2)));
-        assert_eq!(c.position(0, 3), None);
     }
 
     #[test]

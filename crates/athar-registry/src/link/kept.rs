@@ -156,9 +156,7 @@ impl SpilledKeys {
         }
         for chunk in renumbered.chunks(1 << 16) {
             self.buf.clear();
-            for e in chunk {
-                self.buf.extend_from_slice(&e.to_bytes());
-            }
+            athar_link::encode_entries(chunk, &mut self.buf);
             self.failed = self.failed || self.file.write_all(&self.buf).is_err();
         }
         self.runs.push(entries.len());
