@@ -85,7 +85,8 @@ fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
                 "incremental": s.new_records.is_some(),
                 "new_records": s.new_records,
                 "from_kept_state": s.from_kept_state,
-                "keys_kept": s.keys_kept,
+                "keys_kept": s.keys_not_kept.is_none(),
+                "keys_not_kept": s.keys_not_kept,
                 "rules": s.reports,
                 "pairs_scored": s.pairs_scored,
                 "persons": report.persons,
@@ -206,11 +207,8 @@ fn print_summary(s: &LinkReport, json: bool, verbose: bool) {
     if s.refused > 0 {
         println!("  {} merges refused because a person judged two records different", s.refused);
     }
-    if !s.keys_kept {
-        println!(
-            "  the blocking keys were not kept (no room or no right to write in the registry's folder, or record \
-             ids past 4,294,967,295): the next link reads every record again"
-        );
+    if let Some(why) = &s.keys_not_kept {
+        println!("  the blocking keys were not kept ({why}): the next link reads every record again");
     }
 }
 

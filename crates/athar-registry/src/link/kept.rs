@@ -412,7 +412,7 @@ pub(crate) fn link_new(
         retrained_because: None,
         rederived: None,
         thin_model: None,
-        keys_kept: true,
+        keys_not_kept: None,
     }))
 }
 

@@ -131,9 +131,9 @@ pub struct LinkReport {
     pub rederived: Option<i64>,
     /// A warning when the model was trained on too few pairs to trust.
     pub thin_model: Option<String>,
-    /// Whether the blocking keys were kept for the next link (a link over every record that
-    /// could not set them aside keeps none, and the next link reads every record again).
-    pub keys_kept: bool,
+    /// Why the blocking keys were not kept for the next link, which then reads every record
+    /// again (`None`: kept).
+    pub keys_not_kept: Option<String>,
     #[serde(skip)]
     pub(crate) recheck: Recheck,
 }
@@ -493,6 +493,7 @@ fn link_all(
     let rules = default_rules();
     // Every record's keys, kept for the next link: written aside as blocking goes.
     let mut block_keys = kept::SpilledKeys::new(store, &inputs);
+    let spill_refused = block_keys.is_none();
     let mut sink = |entries: &[athar_link::KeyEntry]| {
         if let Some(k) = block_keys.as_mut() {
             k.add(entries);
@@ -652,7 +653,15 @@ fn link_all(
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering", None);
     let mut state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
-    let keys_kept = !state.is_empty();
+    let keys_not_kept = state.is_empty().then(|| {
+        if inputs.iter().any(|i| u32::try_from(i.record_id).is_err()) {
+            "record ids pass 4,294,967,295".to_string()
+        } else if spill_refused {
+            "no file could be made in the registry's folder to set them aside (no right to write there?)".to_string()
+        } else {
+            "writing them aside in the registry's folder, or reading them back, failed (no room there?)".to_string()
+        }
+    });
     state.push(kept::band_entry(&options));
     drop(tf);
     let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
@@ -677,7 +686,7 @@ fn link_all(
         retrained_because: None,
         rederived: None,
         thin_model: None,
-        keys_kept,
+        keys_not_kept,
     })
 }
 
