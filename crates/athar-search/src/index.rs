@@ -298,9 +298,11 @@ fn group_names(r: &LinkRecord, group: KeyGroup) -> Vec<Vec<u64>> {
 }
 
 /// The person's own names written a letter short, as a list misspelt them (Ковалено for
-/// Коваленко, Кондраенко for Кондратенко): each name part's keys, and its skeletons of five
-/// letters or more with each letter left out in turn (the keys a record holds where it dropped that
-/// letter).
+/// Коваленко, Кондраенко for Кондратенко): for each name part that `rare` lets through (by its
+/// keys), its skeletons of five letters or more with each letter left out in turn — the keys a
+/// record holds where it dropped that letter. Only a dropped letter is found this way (the
+/// index holds each record's keys as written); linking's near keys also meet a letter added or
+/// changed.
 fn names_a_letter_short(r: &LinkRecord, rare: impl Fn(&[u64]) -> bool) -> Vec<Vec<u64>> {
     let mut names = Vec::new();
     let mut buf = String::new();
@@ -878,11 +880,6 @@ impl Index {
         // common name a letter short is another common name: Muhammad, Mhd).
         let rare =
             |keys: &[u64]| keys.iter().filter_map(|k| self.by_key.get(k)).map(Vec::len).max().unwrap_or(0) <= SCAN_MAX;
-        let short: Vec<Vec<(u64, &Vec<u32>)>> = names_a_letter_short(q, rare)
-            .iter()
-            .map(lists)
-            .filter(|name| !name.is_empty() && size(name) <= SCAN_MAX)
-            .collect();
         weighed.sort_by_key(|(k, _)| *k);
         weighed.dedup_by_key(|(k, _)| *k);
         // A record's rank: the weights of the query's keys it holds, and the birth year.
@@ -903,7 +900,13 @@ impl Index {
                 }
             }
             // Then the records that write an own name a letter short.
-            if *group == KeyGroup::Own {
+            // (Made only when the pool has room: the rare names' own records fill it first.)
+            if *group == KeyGroup::Own && pool.len() < POOL {
+                let short: Vec<Vec<(u64, &Vec<u32>)>> = names_a_letter_short(q, rare)
+                    .iter()
+                    .map(lists)
+                    .filter(|name| !name.is_empty() && size(name) <= SCAN_MAX)
+                    .collect();
                 for name in &short {
                     if pool.len() >= POOL {
                         break;

@@ -59,7 +59,7 @@ pub(crate) struct RegisteredParts {
     forms_of: Vec<u32>,
 }
 
-/// A part's own keys, as the index hashes a person's names (see `NameAnalysis::keys`).
+/// A part's own keys, as the index hashes a person's names (see `NamePart::keys`).
 fn part_keys(p: &NamePart) -> impl Iterator<Item = u64> {
     p.keys().into_iter().map(|k| athar_link::blocking::key_hash(b'p', &k))
 }

@@ -198,7 +198,7 @@ pub fn search(global: &Global, args: SearchArgs) -> Result<ExitCode> {
             ),
         };
         let said = format!(
-            "ambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of {}), \
+            "ambiguous: {}{} persons fit the fields given about as well as the best (odds within a factor of {:.0}), \
              more than are listed{ask}",
             if a.at_least { "at least " } else { "" },
             a.persons,
