@@ -239,10 +239,11 @@ impl TermFrequencies {
     /// record has none, or the field holds too few values to say.
     pub fn count(&self, k: ComparisonKind, r: &LinkRecord) -> Option<u32> {
         let (slot, c) = self.counts(k)?;
-        let a = k.name_field(r)?;
+        // By the value id first: the record's analyses lie in another line of its memory.
+        // (A missing value has no id, and no analysis either.)
         match c.by_value.get(r.value_ids[slot] as usize) {
             Some(n) if *n > 0 => Some(*n),
-            _ => c.counts.by_term.get(&term_hash(a)).copied(),
+            _ => c.counts.by_term.get(&term_hash(k.name_field(r)?)).copied(),
         }
     }
 

@@ -96,44 +96,59 @@ impl AnalysisCache {
 }
 
 /// A record's comparable fields.
+///
+/// Laid out for the scoring of pairs, which reads the second record of each pair from
+/// anywhere in memory: what every comparison reads (the value ids, the list, the dates, the
+/// short fields compared for equality, whether there is another reading) comes first, in the
+/// first three of the record's five lines of memory, each record starting a line; the
+/// analyses of the names, read only where the level cache has no level, come after. (At a
+/// million records, waiting for the second record was most of the time of the comparisons.)
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct LinkRecord {
-    pub id: String,
+    /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
+    /// are two equal texts, so a comparison of two values is computed once and reused.
+    /// [`NO_VALUE`] where the field is missing or the record was not interned.
+    pub value_ids: [u32; VALUE_SLOTS.len()],
+    /// The value ids of the names read the other way round ([`OtherReading::names`]; all
+    /// [`NO_VALUE`] without that reading). Held here, beside `value_ids`, not in the reading:
+    /// a pair that asks the level cache for them then reads the record's one line of ids, not
+    /// the reading's own place in memory (at a million records, 42 % of the time of that
+    /// look-up was that miss).
+    pub other_value_ids: [u32; 4],
+    /// The list (source) the record came from, where it came from one (a search's query did
+    /// not): two records of one list are seldom one person, as the confident pairs say.
+    pub list: Option<u32>,
+    pub birth: Option<BirthDate>,
+    /// The date of the arrest, disappearance or entry to a facility the list records.
+    pub event: Option<BirthDate>,
+    /// The person's names read the other way round, where a list may have written them so (see
+    /// [`OtherReading`]); compared only when the names as read disagree.
+    pub other_reading: Option<Box<OtherReading>>,
+    pub sex: Option<String>,
+    pub national_id_hash: Option<String>,
+    /// What the event date records (`arrest`, `entry`, `release` …), when the list says.
+    pub event_kind: Option<String>,
+    /// The civil registry's number, its keyed hash (its place: `registry_place`).
+    pub registry_number_hash: Option<String>,
     pub given: NameField,
     pub father: NameField,
     pub grandfather: NameField,
     pub family: NameField,
     pub mother_given: NameField,
     pub mother_family: NameField,
-    pub birth: Option<BirthDate>,
     pub birth_place: NameField,
     pub residence: NameField,
-    pub sex: Option<String>,
-    pub national_id_hash: Option<String>,
-    /// The date of the arrest, disappearance or entry to a facility the list records.
-    pub event: Option<BirthDate>,
-    /// What the event date records (`arrest`, `entry`, `release` …), when the list says.
-    pub event_kind: Option<String>,
     /// The place of detention.
     pub facility: NameField,
     /// Where the person was arrested or disappeared (the list's place of arrest, else the place
     /// of the event it records).
     pub arrest_place: NameField,
-    /// The civil registry: its place, and the keyed hash of its number.
+    /// The civil registry's place.
     pub registry_place: NameField,
-    pub registry_number_hash: Option<String>,
     /// A son's name: the list's, else the one a kunya (Abu Ahmad, أبو أحمد) is made of.
     pub son: NameField,
-    /// The person's names read the other way round, where a list may have written them so (see
-    /// [`OtherReading`]); compared only when the names as read disagree.
-    pub other_reading: Option<Box<OtherReading>>,
-    /// The list (source) the record came from, where it came from one (a search's query did
-    /// not): two records of one list are seldom one person, as the confident pairs say.
-    pub list: Option<u32>,
-    /// An id per name or place value (see [`intern_values`]), by [`VALUE_SLOTS`]: two equal ids
-    /// are two equal texts, so a comparison of two values is computed once and reused.
-    /// [`NO_VALUE`] where the field is missing or the record was not interned.
-    pub value_ids: [u32; VALUE_SLOTS.len()],
+    pub id: String,
 }
 
 /// How a full name written family name first is read (see [`OtherReading::how`]).
@@ -153,8 +168,6 @@ pub const NO_VALUE: u32 = u32::MAX;
 pub struct OtherReading {
     /// Given, father, grandfather, family, as [`OtherReading::NAMES`].
     pub names: [NameField; 4],
-    /// Their value ids (see [`intern_values`]).
-    pub ids: [u32; 4],
     /// How the names were read: `given and family names swapped` or `family name first`.
     pub how: &'static str,
 }
@@ -229,9 +242,9 @@ impl ValueInterner {
             for (slot, kind) in VALUE_SLOTS.iter().enumerate() {
                 r.value_ids[slot] = self.id_of(kind.name_field(r));
             }
-            if let Some(other) = r.other_reading.as_mut() {
+            if let Some(other) = r.other_reading.as_deref() {
                 for i in 0..4 {
-                    other.ids[i] = self.id_of(other.names[i].as_deref());
+                    r.other_value_ids[i] = self.id_of(other.names[i].as_deref());
                 }
             }
         }
@@ -301,6 +314,7 @@ impl LinkRecord {
             other_reading: None,
             list: None,
             value_ids: [NO_VALUE; VALUE_SLOTS.len()],
+            other_value_ids: [NO_VALUE; 4],
         };
         // The full name, analysed once for its kunya and its parts.
         let full = get("full_name").map(|t| engine.analyse(t));
@@ -360,7 +374,6 @@ impl LinkRecord {
             // A list that split the names may have put each in the other's column.
             r.other_reading = Some(Box::new(OtherReading {
                 names: [r.family.clone(), r.father.clone(), r.grandfather.clone(), r.given.clone()],
-                ids: [NO_VALUE; 4],
                 how: SWAPPED,
             }));
         }
@@ -398,7 +411,7 @@ fn family_first(a: &NameAnalysis, mut analyse: impl FnMut(&str) -> NameField) ->
     for (slot, p) in [1, 2].into_iter().zip(&parts[2..]) {
         names[slot] = analyse(&p.text);
     }
-    Some(Box::new(OtherReading { names, ids: [NO_VALUE; 4], how: FAMILY_FIRST }))
+    Some(Box::new(OtherReading { names, how: FAMILY_FIRST }))
 }
 
 /// The name a kunya of `a` is made of: `Ahmad` of `Abu Ahmad`, `الفضل` of `أبو الفضل`.
