@@ -957,6 +957,8 @@ pub fn candidate_pairs_where(
                 .collect()
         })
         .collect();
+    // (The merges leave room to grow: none is kept past blocking.)
+    union.shrink_to_fit();
     let pairs = union.into_iter().map(|k| ((k >> 32) as u32, k as u32)).collect();
     Candidates { pairs, by_rule, reports }
 }

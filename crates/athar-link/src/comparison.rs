@@ -473,7 +473,8 @@ pub struct LevelCache {
     /// level, 2 + l: level l): records that hold the very same value are most of a block's
     /// pairs, and an array is cheaper than a map.
     same: Vec<Vec<u8>>,
-    /// The value pairs of `levels` looked up last, [`RECENT`] of them (empty until the first).
+    /// The value pairs of `levels` looked up last, [`RECENT`] of them (empty until `levels`
+    /// holds as many pairs).
     recent: Vec<Recent>,
 }
 
@@ -540,7 +541,12 @@ impl LevelCache {
         if x != y || x >= SAME_LIMIT {
             // Levels are symmetric: one entry serves both orders.
             let (class, x, y) = (cache_class(k, x, y), x.min(y), x.max(y));
+            // A small map is held in the processor's caches already: a search's few hundred
+            // candidates, or the first pairs of a link, need no table (nor its 384 KiB).
             if self.recent.is_empty() {
+                if self.levels.len() < RECENT {
+                    return *self.levels.entry((class, x, y)).or_insert_with(compute);
+                }
                 self.recent = vec![Recent::EMPTY; RECENT];
             }
             let place = Recent::place(class, x, y);
@@ -964,38 +970,61 @@ mod tests {
     #[test]
     fn the_table_of_latest_levels_never_answers_for_another_value_pair() {
         // Eight times more value pairs than the table has places, each in two classes, some with
-        // no level: every look-up, first or again, evicted or not, gives the pair's own level,
-        // and a level is made once per pair whatever the table forgot.
+        // no level: every look-up, first, right again or later, evicted or not, gives the
+        // pair's own level, and a level is made once per pair whatever the table forgot.
         let level = |k: ComparisonKind, x: u32, y: u32| match (x * 7 + y * 3 + k as u32) % 5 {
             4 => None,
             l => Some(l as u8),
         };
+        let (g, b) = (ComparisonKind::GivenName, ComparisonKind::BirthPlace);
         // Each value pair in both classes; two second values only, so that many pairs fall
         // in one place.
         let pairs: Vec<(ComparisonKind, u32, u32)> = (0..(8 * RECENT) as u32)
-            .map(|i| {
-                let class = if i.is_multiple_of(2) { ComparisonKind::BirthPlace } else { ComparisonKind::GivenName };
-                (class, i / 4, 1_000_000 + (i / 2) % 2)
-            })
+            .map(|i| (if i.is_multiple_of(2) { b } else { g }, i / 4, 1_000_000 + (i / 2) % 2))
             .collect();
         let mut cache = LevelCache::default();
         let mut made = 0usize;
         for round in 0..2 {
             for &(k, x, y) in pairs.iter().rev().skip(round) {
-                // Either order of the values, as the map's key is.
-                let (a, b) = if (x + round as u32).is_multiple_of(2) { (x, y) } else { (y, x) };
-                let got = cache.pair(k, 0, a, b, || {
-                    made += 1;
-                    level(k, x, y)
-                });
-                assert_eq!(got, level(k, x, y), "{k:?} {x} {y}");
+                // Either order of the values, as the map's key is; twice in a row.
+                for (a, c) in [(x, y), (y, x)] {
+                    let got = cache.pair(k, 0, a, c, || {
+                        made += 1;
+                        level(k, x, y)
+                    });
+                    assert_eq!(got, level(k, x, y), "{k:?} {x} {y}");
+                }
             }
         }
         assert_eq!(made, pairs.len(), "each pair made once");
-        // The pair looked up last is in the table.
-        let (k, y) = (ComparisonKind::BirthPlace, 1_000_000);
-        let last = Recent { x: 0, y, class: k as u8, level: level(k, 0, y).unwrap_or(u8::MAX) };
-        assert!(cache.recent.contains(&last));
+        // What the table holds, it answers alone, each pair with its own level (none too).
+        cache.levels.clear();
+        let held: Vec<Recent> = cache.recent.iter().copied().filter(|e| *e != Recent::EMPTY).collect();
+        assert!(held.len() > RECENT / 2, "{} places filled", held.len());
+        assert!(held.iter().any(|e| e.level == u8::MAX) && held.iter().any(|e| e.level != u8::MAX));
+        for e in &held {
+            let k = if e.class == b as u8 { b } else { g };
+            let got = cache.pair(k, 0, e.x, e.y, || panic!("{e:?} not answered by the table"));
+            assert_eq!(got, level(k, e.x, e.y), "{e:?}");
+        }
+        // A pair that falls where another lies (one value the same) is made, not taken for it.
+        let (x, y) = (held[0].x, held[0].y);
+        let k = if held[0].class == b as u8 { b } else { g };
+        let at = Recent::place(k, x, y);
+        let other_y = (y + 1..).find(|&v| Recent::place(k, x, v) == at).expect("a second value that shares the place");
+        let other_x = (0..).find(|&v| v != x && Recent::place(k, v, y) == at).expect("a first value that shares it");
+        for (p, q) in [(x, other_y), (other_x, y)] {
+            let mut asked = false;
+            let got = cache.pair(k, 0, p, q, || {
+                asked = true;
+                level(k, p, q)
+            });
+            assert!(asked, "{p} {q} answered for {x} {y}");
+            assert_eq!(got, level(k, p, q));
+            cache.pair(k, 0, x, y, || level(k, x, y));
+        }
+        // (Two classes of one value pair never share a place: they differ in the hash's top
+        // bits only.)
     }
 
     #[test]

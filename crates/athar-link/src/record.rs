@@ -100,9 +100,11 @@ impl AnalysisCache {
 /// Laid out for the scoring of pairs, which reads the second record of each pair from
 /// anywhere in memory: what every comparison reads (the value ids, the list, the dates, the
 /// short fields compared for equality, whether there is another reading) comes first, in the
-/// first three of the record's five lines of memory, each record starting a line; the
-/// analyses of the names, read only where the level cache has no level, come after. (At a
-/// million records, waiting for the second record was most of the time of the comparisons.)
+/// first three of the record's five lines of memory (64 bytes each, each record starting a
+/// line; a registry number's text, where both records have one, reaches into the fourth);
+/// the analyses of the names, read only where the level cache has no level, come after. (At
+/// a million records, waiting for the second record was most of the time of the
+/// comparisons.)
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct LinkRecord {
@@ -110,8 +112,9 @@ pub struct LinkRecord {
     /// are two equal texts, so a comparison of two values is computed once and reused.
     /// [`NO_VALUE`] where the field is missing or the record was not interned.
     pub value_ids: [u32; VALUE_SLOTS.len()],
-    /// The value ids of the names read the other way round ([`OtherReading::names`]; all
-    /// [`NO_VALUE`] without that reading). Held here, beside `value_ids`, not in the reading:
+    /// The value ids of the names read the other way round ([`OtherReading::names`]), as
+    /// `value_ids` ([`NO_VALUE`] for a name missing, for all without that reading, or where
+    /// the record was not interned). Held here, beside `value_ids`, not in the reading:
     /// a pair that asks the level cache for them then reads the record's one line of ids, not
     /// the reading's own place in memory (at a million records, 42 % of the time of that
     /// look-up was that miss).
