@@ -129,15 +129,20 @@ pub(crate) struct SpilledKeys {
 
 impl SpilledKeys {
     /// A spill for the keys of `inputs` (records by their index), in the registry's folder;
-    /// `None` where record ids do not fit the keys' 32 bits or
-    /// no file can be made: then nothing is kept, and the next link reads every record.
-    pub(crate) fn new(store: &Store, inputs: &[LinkInput]) -> Option<SpilledKeys> {
-        let ids: Vec<u32> = inputs.iter().map(|i| u32::try_from(i.record_id).ok()).collect::<Option<_>>()?;
+    /// why not, where record ids do not fit the keys' 32 bits or no file can be made: then
+    /// nothing is kept, and the next link reads every record.
+    pub(crate) fn new(store: &Store, inputs: &[LinkInput]) -> Result<SpilledKeys, String> {
+        let ids: Vec<u32> = inputs
+            .iter()
+            .map(|i| u32::try_from(i.record_id).ok())
+            .collect::<Option<_>>()
+            .ok_or("record ids pass 4,294,967,295")?;
         let dir = store.path().parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         // Beside the registry only, never the system's temporary folder: the keys are hashes
         // of names, which a list of names reverses.
-        let file = tempfile::tempfile_in(dir).ok()?;
-        Some(SpilledKeys::in_file(file, ids))
+        let file = tempfile::tempfile_in(dir)
+            .map_err(|e| format!("no file could be made in the registry's folder to set them aside ({e})"))?;
+        Ok(SpilledKeys::in_file(file, ids))
     }
 
     fn in_file(file: std::fs::File, ids: Vec<u32>) -> SpilledKeys {
@@ -163,13 +168,14 @@ impl SpilledKeys {
     }
 
     /// The keys read back, in parts of about `max_bytes` at most, each holding every rule and
-    /// a run of each rule's entries (`BlockKeys::into_parts`); `None` if a write or read failed.
-    fn parts(self, max_bytes: usize) -> Option<Vec<BlockKeys>> {
+    /// a run of each rule's entries (`BlockKeys::into_parts`); why not if a write or read failed.
+    fn parts(self, max_bytes: usize) -> Result<Vec<BlockKeys>, String> {
         use std::io::{Read, Seek, SeekFrom};
+        let write_failed = || "writing them aside in the registry's folder failed (no room there?)".to_string();
         if self.failed {
-            return None;
+            return Err(write_failed());
         }
-        let mut file = self.file.into_inner().ok()?;
+        let mut file = self.file.into_inner().map_err(|_| write_failed())?;
         let entry = athar_link::ENTRY;
         let total: usize = self.runs.iter().sum();
         let parts = (total * entry).div_ceil(max_bytes.max(entry)).max(1);
@@ -184,30 +190,37 @@ impl SpilledKeys {
                     let from = ((starts[rule] + ranges[rule].start) * entry) as u64;
                     file.seek(SeekFrom::Start(from)).is_ok() && file.read_exact(run).is_ok()
                 })
+                .ok_or_else(|| "reading them back from the registry's folder failed".to_string())
             })
             .collect()
     }
 }
 
+/// Named entries of a link's kept state, as the store holds them.
+pub(crate) type StateEntries = Vec<(String, Vec<u8>)>;
+
 /// The state a link over every record keeps: the keys of all records (`keys`, set aside by
 /// record id as blocking made them), the name counts of `tf`, and the stamp. Empty (nothing
-/// kept) where there are no keys: record ids past 32 bits, or the spill could not be made,
-/// written or read back.
+/// kept), with why, where there are no keys: record ids past 32 bits, or the spill could not
+/// be made, written or read back.
 pub(crate) fn kept_state(
     store: &Store,
     engine: &NameEngine,
     inputs: &[LinkInput],
     tf: &TermFrequencies,
-    keys: Option<SpilledKeys>,
+    keys: std::result::Result<SpilledKeys, String>,
     judgements: (i64, i64),
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let Some(keys) = keys.and_then(|k| k.parts(KEYS_PART_BYTES)) else { return Ok(Vec::new()) };
+) -> Result<(StateEntries, Option<String>)> {
+    let keys = match keys.and_then(|k| k.parts(KEYS_PART_BYTES)) {
+        Ok(keys) => keys,
+        Err(why) => return Ok((Vec::new(), Some(why))),
+    };
     let max_record = inputs.iter().map(|i| i.record_id).max().unwrap_or(0);
     let stamp = stamp(store, engine, inputs.len() as i64, max_record, judgements)?;
-    let mut entries: Vec<(String, Vec<u8>)> = keys_entries(max_record, keys).collect();
+    let mut entries: StateEntries = keys_entries(max_record, keys).collect();
     entries.push(("term_counts".to_string(), tf.term_counts().to_bytes()));
     entries.push(("stamp".to_string(), serde_json::to_vec(&stamp).map_err(|e| RegistryError::Invalid(e.to_string()))?));
-    Ok(entries)
+    Ok((entries, None))
 }
 
 /// The review band the last link used (its pairs' order follows it), kept with the link's state.
@@ -485,6 +498,23 @@ mod tests {
         athar_link::candidate_pairs_where(&recs, &default_rules(), 40, &|_, _| true, Some(&mut sink));
         // The keys of 40 records pass the writer's buffer: a write failed before the flush.
         assert!(spill.failed, "the full device refused a write");
-        assert!(spill.parts(KEYS_PART_BYTES).is_none(), "a failed write keeps nothing");
+        let why = spill.parts(KEYS_PART_BYTES).err().unwrap_or_default();
+        assert!(why.starts_with("writing them aside"), "a failed write keeps nothing, and says so: {why}");
+    }
+
+    #[test]
+    fn keys_that_cannot_be_set_aside_say_why() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let (store, _) = Store::init(&dir.path().join("r.db"), &dir.path().join("r.key")).expect("a registry");
+        let input = |record_id: i64| LinkInput {
+            record_id,
+            fields: Vec::new(),
+            national_id_hash: None,
+            registry_number_hash: None,
+            source_id: 1,
+        };
+        assert!(SpilledKeys::new(&store, &[input(1), input(4_294_967_295)]).is_ok());
+        let why = SpilledKeys::new(&store, &[input(1), input(4_294_967_296)]).err().unwrap_or_default();
+        assert!(why.contains("4,294,967,295"), "{why}");
     }
 }

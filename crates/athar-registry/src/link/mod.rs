@@ -493,9 +493,8 @@ fn link_all(
     let rules = default_rules();
     // Every record's keys, kept for the next link: written aside as blocking goes.
     let mut block_keys = kept::SpilledKeys::new(store, &inputs);
-    let spill_refused = block_keys.is_none();
     let mut sink = |entries: &[athar_link::KeyEntry]| {
-        if let Some(k) = block_keys.as_mut() {
+        if let Ok(k) = block_keys.as_mut() {
             k.add(entries);
         }
     };
@@ -652,16 +651,7 @@ fn link_all(
     let review: Vec<(i64, i64, f64)> =
         clustering.review.iter().map(|&(a, b, p)| (inputs[a].record_id, inputs[b].record_id, p)).collect();
     phases.mark("clustering", None);
-    let mut state = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
-    let keys_not_kept = state.is_empty().then(|| {
-        if inputs.iter().any(|i| u32::try_from(i.record_id).is_err()) {
-            "record ids pass 4,294,967,295".to_string()
-        } else if spill_refused {
-            "no file could be made in the registry's folder to set them aside (no right to write there?)".to_string()
-        } else {
-            "writing them aside in the registry's folder, or reading them back, failed (no room there?)".to_string()
-        }
-    });
+    let (mut state, keys_not_kept) = kept::kept_state(store, engine, &inputs, &tf, block_keys, judgements_read)?;
     state.push(kept::band_entry(&options));
     drop(tf);
     let report = store.save_persons(&groups, &review, &state, actor, "link", Some(stamp))?;
