@@ -311,18 +311,17 @@ fn excel_separator(sample: &str) -> Option<u8> {
     (chars.next().is_none() && c.is_ascii() && c != '"').then_some(c as u8)
 }
 
-/// A row that a stray quote swallowed: a cell that runs over a line break and holds, after
-/// the break, the delimiter (lines of rows), or on one of its lines as many delimiters as a
-/// whole row has. A quoted note over two lines is kept; a quoted address whose second line
-/// holds a comma is set aside too — rare, and kept in the quarantine, where a silently merged
-/// row would be two persons' data in one record.
+/// A row that a stray quote swallowed: a cell that runs over a line break and holds the
+/// delimiter on any of its lines (the rest of the row the quote opened in, or the rows after
+/// it), or on one of its lines as many delimiters as a whole row has. A quoted note over two
+/// lines is kept; a quoted address over two lines with a comma in it is set aside too — rare,
+/// and kept in the quarantine, where a silently merged row would be two persons' data in one
+/// record. (Before, only the lines after the break were asked for the delimiter: two stray
+/// quotes, the second closing the first at the start of the next row, and that row's
+/// delimiter changed, made one record of two rows.)
 fn swallowed_rows(cells: &[String], delimiter: u8, columns: usize) -> bool {
     let d = delimiter as char;
-    columns >= 2
-        && cells.iter().filter(|c| c.contains('\n')).any(|c| {
-            c.split('\n').skip(1).any(|line| line.contains(d))
-                || c.split('\n').any(|line| line.matches(d).count() + 1 >= columns)
-        })
+    columns >= 2 && cells.iter().filter(|c| c.contains('\n')).any(|c| c.contains(d))
 }
 
 fn open_text(
@@ -769,6 +768,17 @@ mod tests {
         assert_eq!(detect_encoding(&cy).name(), "windows-1251");
         let utf16: Vec<u8> = "name,family\nAli,Hassan\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
         assert_eq!(detect_encoding(&utf16), UTF_16LE);
+    }
+
+    #[test]
+    fn a_cell_over_a_line_break_holding_the_delimiter_swallowed_rows() {
+        let cells = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Two stray quotes and a delimiter changed: the second row ends up inside the first.
+        assert!(swallowed_rows(&cells(&["m0q", "Fatima,X\nm1q;Y", "1990"]), b',', 3));
+        assert!(swallowed_rows(&cells(&["m0q", "Fatima\nm1q,Y", "1990"]), b',', 3));
+        // A note over two lines is no row.
+        assert!(!swallowed_rows(&cells(&["Mohammed", "al-Halabi", "line one\nline two"]), b',', 3));
+        assert!(!swallowed_rows(&cells(&["Mohammed", "a;b\nc"]), b',', 2));
     }
 
     #[test]
